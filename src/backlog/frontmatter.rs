@@ -1,0 +1,1 @@
+//! Splitting a task file into frontmatter and body, and reading the frontmatter YAML.

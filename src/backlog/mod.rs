@@ -1,0 +1,127 @@
+//! The Backlog.md format: root discovery, config, task files, IDs.
+//!
+//! Reading is split so that hooks can stay cheap: [`discover`] reads only the backlog
+//! config, [`list_task_files`] only lists folders (IDs come from file names), and
+//! [`parse_task_file`] parses one file. [`load`] does all of it for a whole tree.
+
+pub mod body;
+pub mod config;
+pub mod discover;
+pub mod frontmatter;
+pub mod id;
+pub mod task;
+
+pub use config::BacklogConfig;
+pub use discover::{discover, BacklogLayout};
+pub use id::TaskId;
+pub use task::{parse_task_file, CheckItem, Task, TaskFile};
+
+use crate::finding::Position;
+use crate::source::{Source, SourceError};
+
+/// A value with the place it was read from (in the file it came from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it stands.
+    pub pos: Position,
+}
+
+impl<T> Spanned<T> {
+    /// Wraps a value with its position.
+    pub fn new(value: T, pos: Position) -> Self {
+        Spanned { value, pos }
+    }
+}
+
+/// The backlog folder a task file lives in. A file's folder matters: `completed/` and
+/// `archive/tasks/` hold moves of the same task, `drafts/` holds drafts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Folder {
+    /// `tasks/`: active tasks.
+    Tasks,
+    /// `completed/`: tasks Backlog.md moved there when done.
+    Completed,
+    /// `archive/tasks/`: archived tasks.
+    Archive,
+    /// `drafts/`: drafts (`draft-*.md`).
+    Drafts,
+}
+
+impl Folder {
+    /// Every folder with its path below the backlog root.
+    pub const ALL: [(Folder, &'static str); 4] = [
+        (Folder::Tasks, "tasks"),
+        (Folder::Completed, "completed"),
+        (Folder::Archive, "archive/tasks"),
+        (Folder::Drafts, "drafts"),
+    ];
+
+    /// The folder's path below the backlog root.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Folder::Tasks => "tasks",
+            Folder::Completed => "completed",
+            Folder::Archive => "archive/tasks",
+            Folder::Drafts => "drafts",
+        }
+    }
+}
+
+/// A task file found by listing a folder, before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskEntry {
+    /// Repo-relative path.
+    pub path: String,
+    /// The folder it is in.
+    pub folder: Folder,
+    /// The ID before ` - ` in the file name (or the whole stem), when it parses.
+    pub name_id: Option<TaskId>,
+}
+
+/// A whole backlog, read from one source.
+#[derive(Debug, Clone)]
+pub struct Backlog {
+    /// Where it is and how it is configured.
+    pub layout: BacklogLayout,
+    /// Every task and draft file, in path order.
+    pub files: Vec<TaskFile>,
+}
+
+impl Backlog {
+    /// Files that are tasks (not drafts).
+    pub fn tasks(&self) -> impl Iterator<Item = &TaskFile> {
+        self.files.iter().filter(|f| f.folder != Folder::Drafts)
+    }
+
+    /// The task files whose identity is `id` (several when the ID is duplicated).
+    pub fn find<'a>(&'a self, id: &'a TaskId) -> impl Iterator<Item = &'a TaskFile> {
+        self.files
+            .iter()
+            .filter(move |f| f.id().is_some_and(|fid| fid == id))
+    }
+}
+
+/// Lists the task and draft files of a backlog without reading them.
+/// Only `<prefix>-*.md` (tasks) and `draft-*.md` (drafts) count; `readme.md` and other
+/// files are not tasks. Non-recursive per folder.
+pub fn list_task_files(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+) -> Result<Vec<TaskEntry>, SourceError> {
+    task::list(source, layout)
+}
+
+/// Discovers and reads a whole backlog. `Ok(None)` when the source has no backlog.
+pub fn load(
+    source: &dyn Source,
+    override_dir: Option<&str>,
+) -> Result<Option<Backlog>, SourceError> {
+    let Some(layout) = discover(source, override_dir)? else {
+        return Ok(None);
+    };
+    let entries = list_task_files(source, &layout)?;
+    let files = task::read_all(source, &layout, entries)?;
+    Ok(Some(Backlog { layout, files }))
+}

@@ -1,0 +1,160 @@
+//! Command-line interface: one declaration per option, its docs next to it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// flowgate: every code change maps to a task, every task to spec sections, and task
+/// statuses move only along legal transitions.
+#[derive(Debug, Parser)]
+#[command(name = "flowgate", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Run as if flowgate was started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Read the configuration from FILE instead of `.flowgate.yml` at the repository root.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colors in human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only findings (no summary line).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print what is being read and how long it took.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// Output formats. Not every command offers every format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Rich diagnostics with the source line and a label on the offending span.
+    Human,
+    /// The stable JSON schema documented in the README.
+    Json,
+    /// GitHub workflow-command annotations, job summary and outputs.
+    Github,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// A markdown report (audit).
+    Markdown,
+    /// A self-contained HTML report (audit).
+    Html,
+}
+
+/// When to use colors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colors when writing to a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the tree: task files and spec links (working tree, or the index).
+    Check(CheckArgs),
+    /// Entry points of the installed git hooks.
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Write flowgate's git hooks (existing hooks are chained or backed up, never lost).
+    Install(InstallArgs),
+    /// Remove flowgate's git hooks and restore what was there before.
+    Uninstall,
+    /// Print a rule's documentation, with a failing and a passing example.
+    Explain(ExplainArgs),
+    /// Write a commented `.flowgate.yml` for the detected layout.
+    Init(InitArgs),
+    /// Build a sample spec-driven repo in a temp dir and show the gate at work.
+    Demo(DemoArgs),
+}
+
+/// `flowgate check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check the index (what is staged) instead of the working tree.
+    #[arg(long)]
+    pub staged: bool,
+    /// Report only findings in these files or folders (repo-relative or relative to the
+    /// current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `flowgate hook ...`.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// The pre-commit hook: checks the staged tree and staged status changes.
+    PreCommit,
+    /// The commit-msg hook: checks the message's task reference.
+    CommitMsg {
+        /// The file holding the commit message.
+        file: PathBuf,
+    },
+    /// The prepare-commit-msg hook: adds `Refs: TASK-N` from the branch name when missing.
+    PrepareCommitMsg {
+        /// The file holding the commit message.
+        file: PathBuf,
+        /// Where the message comes from (`message`, `template`, `merge`, `squash`, `commit`).
+        source: Option<String>,
+        /// The commit id, for `commit` sources.
+        sha: Option<String>,
+    },
+}
+
+/// `flowgate install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Replace existing hooks (they are backed up, never lost) instead of refusing.
+    #[arg(long)]
+    pub force: bool,
+    /// Install only these hooks (default: all three).
+    #[arg(long = "hook", value_name = "NAME")]
+    pub hooks: Vec<String>,
+}
+
+/// `flowgate explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (`FG104`) or name (`duplicate-task-id`).
+    #[arg(required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every rule.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// `flowgate init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing `.flowgate.yml`.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `flowgate demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Build the sample repo in DIR (kept) instead of a temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}

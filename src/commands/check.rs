@@ -1,0 +1,149 @@
+//! `flowgate check`: validate the tree (working tree, or the index).
+
+use std::path::Path;
+
+use super::{CommandError, Context, Outcome};
+use crate::cli::{CheckArgs, Format};
+use crate::config::Config;
+use crate::finding::{Finding, Severity, Summary};
+use crate::git::{FsSource, Repo};
+use crate::report::{self, ReportContext};
+use crate::rules;
+use crate::snapshot::{Snapshot, SnapshotError};
+use crate::source::Source;
+
+/// Runs the tree rules on the working tree or the index and reports.
+pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
+    let repo = Repo::discover(&ctx.dir);
+    let (source, root): (Box<dyn Source + '_>, std::path::PathBuf) = match (&repo, args.staged) {
+        (Ok(repo), true) => (
+            Box::new(repo.index()?),
+            repo.workdir().unwrap_or(&ctx.dir).to_path_buf(),
+        ),
+        (Ok(repo), false) => {
+            let wt = repo.worktree()?;
+            let root = wt.root().to_path_buf();
+            (Box::new(wt), root)
+        }
+        // Outside git, the working tree is still a tree worth checking.
+        (Err(_), false) => (Box::new(FsSource::new(&ctx.dir)), ctx.dir.clone()),
+        (Err(e), true) => return Err(CommandError::Repository(e.0.clone())),
+    };
+    let config = load_config(ctx, source.as_ref())?;
+    let snapshot = build_snapshot(source.as_ref(), &config)?;
+    let mut findings = rules::check_tree(&snapshot, &config);
+    let filters = path_filters(&root, &ctx.dir, &args.paths);
+    if !filters.is_empty() {
+        findings.retain(|f| {
+            f.file.as_deref().is_some_and(|file| {
+                filters
+                    .iter()
+                    .any(|p| file == p || file.starts_with(&format!("{p}/")))
+            })
+        });
+    }
+    let summary = Summary {
+        tasks: snapshot.backlog.as_ref().map_or(0, |b| b.tasks().count()),
+        specs: snapshot.specs.files.len(),
+        ..Summary::default()
+    }
+    .count(&findings);
+    emit(ctx, &findings, summary, Some(source.as_ref()), &[])?;
+    Ok(outcome(&findings))
+}
+
+/// Reads the configuration: `--config FILE` from disk, else `.flowgate.yml` of the source.
+pub fn load_config(ctx: &Context, source: &dyn Source) -> Result<Config, CommandError> {
+    match &ctx.global.config {
+        Some(path) => {
+            let full = if path.is_absolute() {
+                path.clone()
+            } else {
+                ctx.dir.join(path)
+            };
+            let text = std::fs::read_to_string(&full).map_err(|e| {
+                CommandError::Usage(format!(
+                    "cannot read the configuration {}: {e}",
+                    full.display()
+                ))
+            })?;
+            Ok(Config::parse(&path.display().to_string(), &text)?)
+        }
+        None => Ok(Config::load(source, None)?),
+    }
+}
+
+/// Builds a snapshot, turning workflow configuration mistakes into pointed config errors.
+pub fn build_snapshot(source: &dyn Source, config: &Config) -> Result<Snapshot, CommandError> {
+    Snapshot::build(source, config).map_err(|e| match e {
+        SnapshotError::Source(e) => CommandError::Repository(e.0),
+        SnapshotError::Workflow(w) => {
+            CommandError::Config(config.error_at(&w.needle, w.message, w.help))
+        }
+    })
+}
+
+/// Repo-relative forms of the PATH arguments.
+fn path_filters(root: &Path, cwd: &Path, paths: &[std::path::PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| {
+            let full = if p.is_absolute() {
+                p.clone()
+            } else {
+                cwd.join(p)
+            };
+            let rel = full
+                .strip_prefix(root)
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| p.clone());
+            rel.components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(s) => s.to_str().map(str::to_string),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
+}
+
+/// Exit status for a set of findings.
+pub fn outcome(findings: &[Finding]) -> Outcome {
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        Outcome::Failed
+    } else {
+        Outcome::Clean
+    }
+}
+
+/// Prints findings in the chosen format.
+pub fn emit(
+    ctx: &Context,
+    findings: &[Finding],
+    summary: Summary,
+    source: Option<&dyn Source>,
+    messages: &[(String, String)],
+) -> Result<(), CommandError> {
+    let text = match ctx.global.format {
+        Format::Human => report::human::render(
+            findings,
+            summary,
+            &ReportContext {
+                source,
+                messages,
+                color: ctx.color,
+                quiet: ctx.global.quiet,
+            },
+        ),
+        Format::Json => report::json::render(findings, summary),
+        other => {
+            return Err(CommandError::Usage(format!(
+                "this command does not offer --format {}; use human or json",
+                format!("{other:?}").to_lowercase()
+            )))
+        }
+    };
+    print!("{text}");
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! One file per subcommand. `main` parses flags and calls [`run`]; each command returns
+//! an [`Outcome`] or a [`CommandError`], and this module turns them into exit codes.
+
+pub mod check;
+pub mod demo;
+pub mod explain;
+pub mod init;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+use crate::config::ConfigError;
+
+/// How a command ended (when it did not fail with a usage, config or repository error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No error-level finding: exit 0.
+    Clean,
+    /// Error-level findings: exit 1.
+    Failed,
+}
+
+/// A usage, configuration or repository error: exit 2, with a message that says which.
+#[derive(Debug)]
+pub enum CommandError {
+    /// The command was called wrongly.
+    Usage(String),
+    /// `.flowgate.yml` (or the backlog config) is invalid.
+    Config(ConfigError),
+    /// The repository could not be read.
+    Repository(String),
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommandError::Usage(m) => write!(f, "usage error: {m}"),
+            CommandError::Config(e) => write!(f, "configuration error: {e}"),
+            CommandError::Repository(m) => write!(f, "repository error: {m}"),
+        }
+    }
+}
+
+impl From<ConfigError> for CommandError {
+    fn from(e: ConfigError) -> Self {
+        CommandError::Config(e)
+    }
+}
+
+impl From<crate::source::SourceError> for CommandError {
+    fn from(e: crate::source::SourceError) -> Self {
+        CommandError::Repository(e.0)
+    }
+}
+
+/// Settings derived from the global options.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The global options as given.
+    pub global: GlobalArgs,
+    /// The directory to work in (`-C`, else the current directory).
+    pub dir: PathBuf,
+    /// Whether human output uses colors.
+    pub color: bool,
+}
+
+impl Context {
+    /// Builds the context from the global options.
+    pub fn new(global: GlobalArgs) -> Result<Context, CommandError> {
+        let cwd = std::env::current_dir().map_err(|e| {
+            CommandError::Repository(format!("cannot read the current directory: {e}"))
+        })?;
+        let dir = match &global.dir {
+            Some(d) if d.is_absolute() => d.clone(),
+            Some(d) => cwd.join(d),
+            None => cwd,
+        };
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        Ok(Context { global, dir, color })
+    }
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = Context::new(cli.global).and_then(|ctx| match cli.command {
+        Command::Check(args) => check::run(&ctx, &args),
+        Command::Explain(args) => explain::run(&ctx, &args),
+        Command::Init(args) => init::run(&ctx, &args),
+        Command::Demo(args) => demo::run(&ctx, &args),
+        Command::Hook(_) | Command::Install(_) | Command::Uninstall => Err(CommandError::Usage(
+            "this command is not available in this build yet".into(),
+        )),
+    });
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a command error on stderr; configuration errors point into the file.
+fn report_error(e: &CommandError) {
+    match e {
+        CommandError::Config(c) => eprintln!("{}", crate::report::human::render_config_error(c)),
+        other => eprintln!("flowgate: {other}"),
+    }
+}

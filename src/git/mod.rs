@@ -1,0 +1,8 @@
+//! Git access: opening a repository and the snapshots it yields (working tree, index,
+//! a commit's tree). Everything above this module reads files through [`crate::source`].
+
+pub mod fs;
+pub mod repo;
+
+pub use fs::FsSource;
+pub use repo::{IndexSource, Repo, TreeSource};

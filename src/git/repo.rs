@@ -1,0 +1,266 @@
+//! Opening a repository and taking snapshots of it: the index and commit trees.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository};
+
+use super::fs::FsSource;
+use crate::source::{Content, DirEntry, EntryKind, Source, SourceError};
+
+/// An open repository.
+pub struct Repo {
+    /// The libgit2 handle.
+    pub git: Repository,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Repo({})", self.git.path().display())
+    }
+}
+
+fn kind_of_mode(mode: u32) -> EntryKind {
+    match mode & 0o170000 {
+        0o040000 => EntryKind::Dir,
+        0o120000 => EntryKind::Symlink,
+        0o160000 => EntryKind::Submodule,
+        _ => EntryKind::File,
+    }
+}
+
+impl Repo {
+    /// Opens the repository containing `dir` (searching upwards, as git does).
+    pub fn discover(dir: &Path) -> Result<Repo, SourceError> {
+        let git = Repository::discover(dir).map_err(|e| {
+            SourceError(format!(
+                "{} is not inside a git repository ({})",
+                dir.display(),
+                e.message()
+            ))
+        })?;
+        Ok(Repo { git })
+    }
+
+    /// The working tree root; `None` for a bare repository.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.git.workdir()
+    }
+
+    /// The working tree as a source.
+    pub fn worktree(&self) -> Result<FsSource, SourceError> {
+        self.workdir()
+            .map(FsSource::new)
+            .ok_or_else(|| SourceError("the repository is bare: it has no working tree".into()))
+    }
+
+    /// The index as a source. Honours `GIT_INDEX_FILE` (git sets it for
+    /// `git commit PATHS`, `commit -a` and tools such as Backlog.md's auto-commit).
+    pub fn index(&self) -> Result<IndexSource<'_>, SourceError> {
+        let index = match std::env::var_os("GIT_INDEX_FILE") {
+            Some(path) if !path.is_empty() => {
+                let path = PathBuf::from(path);
+                let path = if path.is_absolute() {
+                    path
+                } else {
+                    std::env::current_dir()?.join(path)
+                };
+                git2::Index::open(&path).map_err(|e| {
+                    SourceError(format!(
+                        "cannot read the index named by GIT_INDEX_FILE ({}): {}",
+                        path.display(),
+                        e.message()
+                    ))
+                })?
+            }
+            _ => self.git.index()?,
+        };
+        Ok(IndexSource { repo: self, index })
+    }
+
+    /// The id of `HEAD`'s commit; `None` on an unborn branch.
+    pub fn head_commit(&self) -> Result<Option<Oid>, SourceError> {
+        match self.git.head() {
+            Ok(head) => Ok(head.peel_to_commit().ok().map(|c| c.id())),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The tree of commit `id` as a source.
+    pub fn commit_tree(&self, id: Oid) -> Result<TreeSource<'_>, SourceError> {
+        let commit = self.git.find_commit(id)?;
+        Ok(TreeSource {
+            repo: self,
+            tree: commit.tree()?,
+            label: id.to_string(),
+        })
+    }
+
+    /// Resolves a revision (`HEAD~2`, a branch, a SHA) to a commit id.
+    pub fn resolve(&self, rev: &str) -> Result<Oid, SourceError> {
+        let obj = self
+            .git
+            .revparse_single(rev)
+            .map_err(|e| SourceError(format!("cannot resolve `{rev}`: {}", e.message())))?;
+        Ok(obj.peel_to_commit()?.id())
+    }
+
+    /// The current branch's short name; `None` when HEAD is detached.
+    pub fn branch_name(&self) -> Option<String> {
+        let head = self.git.find_reference("HEAD").ok()?;
+        let target = head.symbolic_target().ok()??;
+        target.strip_prefix("refs/heads/").map(str::to_string)
+    }
+
+    fn read_blob(&self, id: Oid, max: u64) -> Result<Content, SourceError> {
+        let odb = self.git.odb()?;
+        let (size, _) = odb.read_header(id)?;
+        if size as u64 > max {
+            return Ok(Content::TooLarge(size as u64));
+        }
+        let blob = self.git.find_blob(id)?;
+        Ok(Content::Bytes(blob.content().to_vec()))
+    }
+}
+
+/// The index (staging area) as a source.
+pub struct IndexSource<'r> {
+    repo: &'r Repo,
+    index: git2::Index,
+}
+
+impl IndexSource<'_> {
+    /// The underlying index.
+    pub fn index(&self) -> &git2::Index {
+        &self.index
+    }
+}
+
+impl Source for IndexSource<'_> {
+    fn label(&self) -> String {
+        "index".to_string()
+    }
+
+    fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", dir.trim_end_matches('/'))
+        };
+        let start = if prefix.is_empty() {
+            0
+        } else {
+            match self.index.find_prefix(&prefix) {
+                Ok(i) => i,
+                Err(_) => return Ok(Vec::new()),
+            }
+        };
+        let mut out: Vec<DirEntry> = Vec::new();
+        for i in start..self.index.len() {
+            let Some(entry) = self.index.get(i) else {
+                break;
+            };
+            let Ok(path) = std::str::from_utf8(&entry.path) else {
+                continue;
+            };
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                break;
+            };
+            // Only stage 0 (merged) or, during a conflict, the "ours" stage is a file here.
+            let stage = (entry.flags >> 12) & 0x3;
+            if stage > 2 {
+                continue;
+            }
+            let (name, kind) = match rest.split_once('/') {
+                Some((d, _)) => (d, EntryKind::Dir),
+                None => (rest, kind_of_mode(entry.mode)),
+            };
+            if out.last().is_none_or(|last| last.name != name) {
+                out.push(DirEntry {
+                    name: name.to_string(),
+                    kind,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
+        let entry = [0, 2, 1]
+            .into_iter()
+            .find_map(|stage| self.index.get_path(Path::new(path), stage));
+        match entry {
+            Some(e) => match kind_of_mode(e.mode) {
+                EntryKind::Symlink => Ok(Content::Symlink),
+                EntryKind::Submodule | EntryKind::Dir => Ok(Content::NotAFile),
+                EntryKind::File => self.repo.read_blob(e.id, max),
+            },
+            None if self.is_dir(path)? => Ok(Content::NotAFile),
+            None => Ok(Content::Missing),
+        }
+    }
+}
+
+/// A commit's tree as a source.
+pub struct TreeSource<'r> {
+    repo: &'r Repo,
+    tree: git2::Tree<'r>,
+    label: String,
+}
+
+impl TreeSource<'_> {
+    fn subtree(&self, dir: &str) -> Result<Option<git2::Tree<'_>>, SourceError> {
+        if dir.is_empty() {
+            return Ok(Some(self.tree.clone()));
+        }
+        match self.tree.get_path(Path::new(dir)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
+                Ok(Some(self.repo.git.find_tree(entry.id())?))
+            }
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Source for TreeSource<'_> {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
+        let Some(tree) = self.subtree(dir.trim_end_matches('/'))? else {
+            return Ok(Vec::new());
+        };
+        Ok(tree
+            .iter()
+            .filter_map(|e| {
+                let name = e.name().ok()?.to_string();
+                Some(DirEntry {
+                    name,
+                    kind: kind_of_mode(e.filemode() as u32),
+                })
+            })
+            .collect())
+    }
+
+    fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
+        match self.tree.get_path(Path::new(path)) {
+            Ok(entry) => match kind_of_mode(entry.filemode() as u32) {
+                EntryKind::Symlink => Ok(Content::Symlink),
+                EntryKind::Dir | EntryKind::Submodule => Ok(Content::NotAFile),
+                EntryKind::File => self.repo.read_blob(entry.id(), max),
+            },
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(Content::Missing),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! flowgate: a deterministic gate for spec-driven repositories.
+//!
+//! The crate is layered so that each layer can be read and tested alone:
+//!
+//! - [`source`]: the files of one snapshot (working tree, index, a commit's tree), behind
+//!   one small trait. [`git`] holds the git-backed implementations and history walking.
+//! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models.
+//! - [`snapshot`]: one source parsed into the models the rules need.
+//! - [`rules`]: pure functions from snapshots (and commit metadata) to [`finding::Finding`]s.
+//! - [`report`]: renders findings (human, json, ...). Rules never print.
+//! - [`commands`]: one file per subcommand; `main` only parses flags and dispatches.
+
+pub mod backlog;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod finding;
+pub mod git;
+pub mod report;
+pub mod rules;
+pub mod snapshot;
+pub mod source;
+pub mod spec;
+pub mod text;
+pub mod workflow;

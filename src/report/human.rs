@@ -1,0 +1,278 @@
+//! Human output: miette diagnostics with the source line, a label under the offending
+//! span, and the help line.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+
+use super::ReportContext;
+use crate::finding::{Finding, Severity, Summary};
+use crate::source::{Content, MAX_FILE_SIZE};
+use crate::text::{decode, LineIndex};
+
+/// One finding as a miette diagnostic.
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    code: String,
+    source: Option<NamedSource<String>>,
+    span: Option<SourceSpan>,
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            _ => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            None, span,
+        ))))
+    }
+}
+
+/// The byte span of a finding's line/column/length in `text`.
+fn span_in(text: &str, line: u32, column: u32, len: u32) -> Option<SourceSpan> {
+    let index = LineIndex::new(text);
+    let start = index.line_start(line)?;
+    let line_text = text[start..].split(['\n', '\r']).next().unwrap_or_default();
+    let mut chars = line_text
+        .char_indices()
+        .skip(column.saturating_sub(1) as usize);
+    let (col_off, _) = chars.next().unwrap_or((line_text.len(), ' '));
+    let end_off = line_text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(line_text.len()))
+        .nth((column.saturating_sub(1) + len.max(1)) as usize)
+        .unwrap_or(line_text.len());
+    let len = end_off
+        .saturating_sub(col_off)
+        .max(usize::from(line_text.is_empty()));
+    Some(SourceSpan::new((start + col_off).into(), len))
+}
+
+/// Loads the text a finding points into: a file of the snapshot or a commit message.
+fn source_for(finding: &Finding, ctx: &ReportContext<'_>) -> Option<(String, String)> {
+    if let Some(file) = &finding.file {
+        let source = ctx.source?;
+        let Ok(Content::Bytes(bytes)) = source.read(file, MAX_FILE_SIZE) else {
+            return None;
+        };
+        let text = decode(&bytes).ok()?;
+        return Some((file.clone(), text.to_string()));
+    }
+    let commit = finding.commit.as_ref()?;
+    let (_, message) = ctx.messages.iter().find(|(id, _)| id == commit)?;
+    let name = if commit.len() >= 12 {
+        format!("commit {}", &commit[..12])
+    } else {
+        format!("commit {commit}")
+    };
+    Some((name, message.clone()))
+}
+
+/// Renders one finding.
+pub fn render_finding(finding: &Finding, ctx: &ReportContext<'_>) -> String {
+    let mut code = format!("{}({})", finding.code, finding.rule);
+    let (mut source, mut span) = (None, None);
+    if let (Some(line), Some((name, text))) = (finding.line, source_for(finding, ctx)) {
+        span = span_in(&text, line, finding.column.unwrap_or(1), finding.span_len);
+        if span.is_some() {
+            source = Some(NamedSource::new(name, text).with_language("markdown"));
+        }
+    }
+    if source.is_none() {
+        // No snippet to show: name the place in the heading instead.
+        let place = match (&finding.file, finding.line, &finding.commit) {
+            (Some(f), Some(l), _) => Some(format!("{f}:{l}")),
+            (Some(f), None, _) => Some(f.clone()),
+            (None, _, Some(c)) => Some(format!("commit {}", &c[..c.len().min(12)])),
+            _ => None,
+        };
+        if let Some(place) = place {
+            code = format!("{code} at {place}");
+        }
+    }
+    let diagnostic = FindingDiagnostic {
+        finding,
+        code,
+        source,
+        span,
+    };
+    let theme = if ctx.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &diagnostic).is_err() {
+        out = format!("{}: {}\n", finding.code, finding.message);
+    }
+    out
+}
+
+/// Renders every finding and, unless quiet, the summary line.
+pub fn render(findings: &[Finding], summary: Summary, ctx: &ReportContext<'_>) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&render_finding(finding, ctx));
+        out.push('\n');
+    }
+    if !ctx.quiet {
+        out.push_str(&summary_line(summary));
+        out.push('\n');
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `✗ 2 errors, 1 warning (12 tasks, 4 spec files)` or `✓ no findings (...)`.
+pub fn summary_line(s: Summary) -> String {
+    let mut scope = vec![
+        plural(s.tasks, "task", "tasks"),
+        plural(s.specs, "spec file", "spec files"),
+    ];
+    if s.commits > 0 {
+        scope.push(plural(s.commits, "commit", "commits"));
+    }
+    let scope = scope.join(", ");
+    match (s.errors, s.warnings) {
+        (0, 0) => format!("✓ no findings ({scope} checked)"),
+        (0, w) => format!(
+            "✓ no errors, {} ({scope} checked)",
+            plural(w, "warning", "warnings")
+        ),
+        (e, w) => format!(
+            "✗ {}, {} ({scope} checked)",
+            plural(e, "error", "errors"),
+            plural(w, "warning", "warnings")
+        ),
+    }
+}
+
+/// A configuration error as a diagnostic pointing into the config file.
+#[derive(Debug)]
+struct ConfigDiagnostic<'a> {
+    error: &'a crate::config::ConfigError,
+    source: NamedSource<String>,
+    span: Option<SourceSpan>,
+}
+
+impl fmt::Display for ConfigDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.error.message)
+    }
+}
+
+impl std::error::Error for ConfigDiagnostic<'_> {}
+
+impl Diagnostic for ConfigDiagnostic<'_> {
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.error
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.span.map(|_| &self.source as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            None, span,
+        ))))
+    }
+}
+
+/// Renders a configuration error with the offending line of the config file.
+pub fn render_config_error(error: &crate::config::ConfigError) -> String {
+    let span = match (error.line, error.column) {
+        (Some(l), Some(c)) => {
+            let len = error
+                .source_text
+                .lines()
+                .nth(l.saturating_sub(1) as usize)
+                .map_or(1, |t| {
+                    let rest: String = t.chars().skip(c.saturating_sub(1) as usize).collect();
+                    rest.find(':').unwrap_or(rest.chars().count()).max(1) as u32
+                });
+            span_in(&error.source_text, l, c, len)
+        }
+        _ => None,
+    };
+    let diagnostic = ConfigDiagnostic {
+        error,
+        source: NamedSource::new(error.file.clone(), error.source_text.clone()),
+        span,
+    };
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &diagnostic).is_err() || span.is_none() {
+        out = error.to_string();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_covers_the_columns() {
+        let text = "---\nstatus: Won't Do\n---\n";
+        let span = span_in(text, 2, 9, 8).unwrap();
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "Won't Do");
+    }
+
+    #[test]
+    fn span_past_the_end_is_clipped() {
+        let text = "abc";
+        let span = span_in(text, 1, 2, 50).unwrap();
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "bc");
+        assert!(span_in(text, 9, 1, 1).is_none());
+    }
+}

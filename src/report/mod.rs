@@ -1,0 +1,18 @@
+//! Reporters: render findings in one format each. Rules never print; reporters never judge.
+
+pub mod human;
+pub mod json;
+
+use crate::source::Source;
+
+/// What a reporter needs besides the findings.
+pub struct ReportContext<'a> {
+    /// Where to read file text for source snippets (the snapshot the findings came from).
+    pub source: Option<&'a dyn Source>,
+    /// Commit messages by commit id, for findings located in a message.
+    pub messages: &'a [(String, String)],
+    /// Use colors.
+    pub color: bool,
+    /// Omit the summary line.
+    pub quiet: bool,
+}

@@ -1,0 +1,1 @@
+//! Commit rules: every code change references an existing, active task.

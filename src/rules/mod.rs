@@ -1,0 +1,251 @@
+//! The rule registry and the rule families.
+//!
+//! Every rule has a stable code, a stable name, a family, a default severity and a
+//! documentation text that `flowgate explain CODE` prints. Rules never print: the family
+//! modules are pure functions from snapshots (and commit metadata) to findings.
+
+use crate::config::Config;
+use crate::finding::{Finding, Severity};
+use crate::snapshot::Snapshot;
+
+pub mod commits;
+pub mod spec_links;
+pub mod task_files;
+pub mod transitions;
+
+/// The family a rule belongs to (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Task files as files: frontmatter, ids, statuses, dependencies, markers.
+    TaskFiles,
+    /// Links from tasks to spec sections.
+    SpecLinks,
+    /// Commit messages and the tasks they reference.
+    Commits,
+    /// Status changes between two snapshots.
+    Transitions,
+    /// Requirement coverage (audit).
+    Coverage,
+}
+
+impl Family {
+    /// Human name of the family.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::TaskFiles => "task files",
+            Family::SpecLinks => "spec links",
+            Family::Commits => "commits",
+            Family::Transitions => "transitions",
+            Family::Coverage => "coverage",
+        }
+    }
+}
+
+/// A rule's static description.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable code, e.g. `FG104`.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `duplicate-task-id`.
+    pub name: &'static str,
+    /// The family.
+    pub family: Family,
+    /// Severity unless configured otherwise.
+    pub default_severity: Severity,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+    /// Markdown documentation: why, a failing example and a passing example.
+    pub doc: &'static str,
+}
+
+macro_rules! rules {
+    ($( $ident:ident = $code:literal $name:literal $family:ident $sev:ident $summary:literal $doc:expr; )*) => {
+        $(
+            #[doc = $summary]
+            pub static $ident: Rule = Rule {
+                code: $code,
+                name: $name,
+                family: Family::$family,
+                default_severity: Severity::$sev,
+                summary: $summary,
+                doc: $doc,
+            };
+        )*
+        /// Every rule, in code order.
+        pub static ALL: &[&Rule] = &[$(&$ident),*];
+    };
+}
+
+rules! {
+    UNREADABLE_TASK_FILE = "FG100" "unreadable-task-file" TaskFiles Error
+        "A task file cannot be read as text (binary, not UTF-8, or over the size limit)."
+        include_str!("docs/FG100.md");
+    UNPARSABLE_FRONTMATTER = "FG101" "unparsable-frontmatter" TaskFiles Error
+        "A task file has no frontmatter, an unterminated one, or YAML that does not parse."
+        include_str!("docs/FG101.md");
+    MISSING_FIELD = "FG102" "missing-required-field" TaskFiles Error
+        "A task's frontmatter lacks `id`, `title` or `status`, or has one of the wrong type."
+        include_str!("docs/FG102.md");
+    ID_FILENAME_MISMATCH = "FG103" "id-filename-mismatch" TaskFiles Error
+        "The ID in a task's file name differs from its frontmatter `id`."
+        include_str!("docs/FG103.md");
+    DUPLICATE_TASK_ID = "FG104" "duplicate-task-id" TaskFiles Error
+        "Two task files carry the same ID."
+        include_str!("docs/FG104.md");
+    UNKNOWN_STATUS = "FG105" "unknown-status" TaskFiles Error
+        "A task's status is not one of the configured statuses."
+        include_str!("docs/FG105.md");
+    STATUS_SPELLING = "FG106" "status-spelling" TaskFiles Warning
+        "A task's status matches a configured one only when case and spaces are ignored."
+        include_str!("docs/FG106.md");
+    DANGLING_DEPENDENCY = "FG107" "dangling-dependency" TaskFiles Error
+        "A task depends on a task that does not exist."
+        include_str!("docs/FG107.md");
+    DANGLING_PARENT = "FG108" "dangling-parent" TaskFiles Error
+        "A task's `parent_task_id` names a task that does not exist."
+        include_str!("docs/FG108.md");
+    DEPENDENCY_CYCLE = "FG109" "dependency-cycle" TaskFiles Error
+        "Tasks depend on each other in a cycle."
+        include_str!("docs/FG109.md");
+    UNBALANCED_MARKERS = "FG110" "unbalanced-section-markers" TaskFiles Error
+        "A `<!-- ...:BEGIN -->` marker has no matching END (or the reverse)."
+        include_str!("docs/FG110.md");
+    MISSING_SPEC_LINK = "FG201" "missing-spec-link" SpecLinks Error
+        "A task links to no spec section."
+        include_str!("docs/FG201.md");
+    LINK_TARGET_MISSING = "FG202" "link-target-missing" SpecLinks Error
+        "A spec link points to a file or feature that does not exist."
+        include_str!("docs/FG202.md");
+    FRAGMENT_NOT_FOUND = "FG203" "fragment-not-found" SpecLinks Error
+        "A spec link's `#fragment` or ID matches no heading or requirement ID."
+        include_str!("docs/FG203.md");
+    AMBIGUOUS_ID = "FG204" "ambiguous-spec-id" SpecLinks Error
+        "A bare requirement ID is defined in more than one spec feature."
+        include_str!("docs/FG204.md");
+    LINK_ESCAPES_REPO = "FG205" "link-escapes-repo" SpecLinks Error
+        "A spec link points outside the repository."
+        include_str!("docs/FG205.md");
+    COARSE_LINK = "FG206" "whole-file-link" SpecLinks Warning
+        "A spec link names a whole file where the configuration asks for sections."
+        include_str!("docs/FG206.md");
+    SUSPECT_LINK = "FG207" "suspect-link" SpecLinks Warning
+        "The linked spec section changed after the task was finished."
+        include_str!("docs/FG207.md");
+    NO_SPECS = "FG208" "no-specs-found" SpecLinks Warning
+        "The repository has tasks but no spec files matched the configured globs."
+        include_str!("docs/FG208.md");
+    MISSING_TASK_REFERENCE = "FG301" "missing-task-reference" Commits Error
+        "A commit that changes code references no task."
+        include_str!("docs/FG301.md");
+    UNKNOWN_TASK_REFERENCE = "FG302" "unknown-task-reference" Commits Error
+        "A commit references a task that does not exist in its tree."
+        include_str!("docs/FG302.md");
+    TASK_NOT_ACTIVE = "FG303" "task-not-active" Commits Error
+        "A commit references a task that is not in an active status."
+        include_str!("docs/FG303.md");
+    DRAFT_REFERENCE = "FG304" "draft-reference" Commits Error
+        "A commit references a draft instead of a task."
+        include_str!("docs/FG304.md");
+    ILLEGAL_TRANSITION = "FG401" "illegal-transition" Transitions Error
+        "A task's status moved along a transition the workflow does not allow."
+        include_str!("docs/FG401.md");
+    ILLEGAL_INITIAL_STATUS = "FG402" "illegal-initial-status" Transitions Error
+        "A new task starts in a status new tasks may not start in."
+        include_str!("docs/FG402.md");
+    GUARD_NOT_MET = "FG403" "guard-not-met" Transitions Error
+        "A task entered a status without meeting that status's guards."
+        include_str!("docs/FG403.md");
+    UNFINISHED_TASK_DELETED = "FG404" "unfinished-task-deleted" Transitions Error
+        "A task file was deleted while the task was not done."
+        include_str!("docs/FG404.md");
+    ID_CHANGED = "FG405" "id-changed" Transitions Error
+        "A task file's `id` was changed in place."
+        include_str!("docs/FG405.md");
+    ID_REUSED = "FG406" "id-reused" Transitions Error
+        "A new task reuses the ID of a task that existed before."
+        include_str!("docs/FG406.md");
+    ILLEGAL_WORKFLOW_TRANSITION = "FG407" "illegal-workflow-transition" Transitions Error
+        "A task's flowspec `workflow:` label moved along an edge `flowspec_workflow.yml` does not allow."
+        include_str!("docs/FG407.md");
+    UNCOVERED_REQUIREMENT = "FG501" "uncovered-requirement" Coverage Warning
+        "A spec requirement or user story has no task linked to it."
+        include_str!("docs/FG501.md");
+}
+
+/// Runs the tree rules (task files and spec links) on one snapshot, applies the
+/// configured severities and sorts the findings.
+pub fn check_tree(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
+    let mut findings = task_files::check(snapshot);
+    findings.extend(spec_links::check(snapshot, config));
+    configure(findings, config)
+}
+
+/// Applies the configured severities (dropping `off` findings) and sorts.
+pub fn configure(findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
+    let mut out: Vec<Finding> = findings
+        .into_iter()
+        .filter_map(|mut f| {
+            let configured = config
+                .rules
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(f.code) || k.eq_ignore_ascii_case(f.rule))
+                .map(|(_, s)| *s);
+            if let Some(s) = configured {
+                f.severity = s;
+            }
+            (f.severity != Severity::Off).then_some(f)
+        })
+        .collect();
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.dedup();
+    out
+}
+
+/// Looks a rule up by code (`FG104`, case-insensitive) or name (`duplicate-task-id`).
+pub fn lookup(key: &str) -> Option<&'static Rule> {
+    ALL.iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+}
+
+/// The codes and names of all rules, for "did you mean" suggestions.
+pub fn all_keys() -> impl Iterator<Item = &'static str> {
+    ALL.iter().flat_map(|r| [r.code, r.name])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique() {
+        let mut keys: Vec<_> = all_keys().collect();
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n);
+    }
+
+    #[test]
+    fn every_doc_has_a_failing_and_a_passing_example() {
+        for rule in ALL {
+            assert!(
+                rule.doc.contains("## Example"),
+                "{} lacks an example",
+                rule.code
+            );
+            assert!(
+                rule.doc.contains("## Use instead"),
+                "{} lacks a fix",
+                rule.code
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_accepts_code_and_name() {
+        assert_eq!(lookup("fg104").map(|r| r.name), Some("duplicate-task-id"));
+        assert_eq!(lookup("duplicate-task-id").map(|r| r.code), Some("FG104"));
+        assert!(lookup("FG999").is_none());
+    }
+}

@@ -1,0 +1,1 @@
+//! Transition rules: status changes between two snapshots of the same task.

@@ -1,0 +1,1 @@
+//! Markdown headings, GitHub anchor slugs and requirement IDs.

@@ -1,0 +1,1 @@
+//! The flowspec workflow axis: `workflow:<State>` labels and `flowspec_workflow.yml`.
