@@ -237,7 +237,6 @@ pub fn parse(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
 /// not prose: code blocks, HTML blocks (comments) and YAML frontmatter.
 fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
     let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS);
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     opts.insert(Options::ENABLE_TASKLISTS);
@@ -245,7 +244,18 @@ fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
     let mut skipped: Vec<Range<usize>> = Vec::new();
     let mut open: Option<Heading> = None;
     let mut image_depth = 0usize;
-    for (event, range) in Parser::new_ext(text, opts).into_offset_iter() {
+    // Frontmatter is blanked out (same length, so offsets stay true) rather than left to
+    // the markdown parser, which would read `key: value` + `---` as a setext heading.
+    let masked;
+    let body = match frontmatter(text) {
+        Some(fm) => {
+            masked = blank(text, fm.clone());
+            skipped.push(fm);
+            masked.as_str()
+        }
+        None => text,
+    };
+    for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 open = Some(Heading {
@@ -272,7 +282,7 @@ fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
                     h.text.push(' ');
                 }
             }
-            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::MetadataBlock(_)) => {
+            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) => {
                 skipped.push(range);
             }
             _ => {}
@@ -280,6 +290,43 @@ fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
     }
     skipped.sort_by_key(|r| r.start);
     (headings, skipped)
+}
+
+/// The byte range of a YAML frontmatter block: a first line `---`, then lines up to a
+/// closing `---` or `...` line (blank lines allowed, as spec-kit's templates have them).
+fn frontmatter(text: &str) -> Option<Range<usize>> {
+    let first = text.lines().next()?;
+    if first.trim_end() != "---" {
+        return None;
+    }
+    let mut offset = first.len() + 1;
+    for line in text.get(offset..)?.split_inclusive('\n') {
+        offset += line.len();
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return Some(0..offset.min(text.len()));
+        }
+        if !trimmed.is_empty()
+            && !trimmed.starts_with([' ', '\t', '#', '-'])
+            && !trimmed.contains(':')
+        {
+            return None;
+        }
+    }
+    None
+}
+
+/// `text` with the bytes of `range` replaced by spaces (newlines kept).
+fn blank(text: &str, range: Range<usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if range.contains(&i) && c != '\n' && c != '\r' {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn collapse_spaces(s: &str) -> String {
@@ -461,7 +508,7 @@ Prose mentioning FR-003 and **FR-004** inside.
 
     #[test]
     fn checklist_lines_are_read() {
-        let text = "---\ndescription: x\n---\n# Tasks\n\n- [ ] T001 Create project\n- [x] T012 [P] [US1] Model in src/m.py\n- [X] T013 [US2] Service\n- [ ] TXXX placeholder\n  - [ ] T020 [P] nested\n";
+        let text = "---\n\ndescription: x\n---\n# Tasks\n\n- [ ] T001 Create project\n- [x] T012 [P] [US1] Model in src/m.py\n- [X] T013 [US2] Service\n- [ ] TXXX placeholder\n  - [ ] T020 [P] nested\n";
         let parsed = parse(text, IdPatterns::builtin(), true);
         assert_eq!(parsed.sections.len(), 1, "frontmatter is not a heading");
         let got: Vec<_> = parsed
@@ -481,10 +528,10 @@ Prose mentioning FR-003 and **FR-004** inside.
         assert_eq!(
             got,
             [
-                ("T001", false, None, false, "Create project", 6),
-                ("T012", true, Some("US1"), true, "Model in src/m.py", 7),
-                ("T013", false, Some("US2"), true, "Service", 8),
-                ("T020", true, None, false, "nested", 10),
+                ("T001", false, None, false, "Create project", 7),
+                ("T012", true, Some("US1"), true, "Model in src/m.py", 8),
+                ("T013", false, Some("US2"), true, "Service", 9),
+                ("T020", true, None, false, "nested", 11),
             ]
         );
     }
