@@ -272,6 +272,9 @@ fn quote_people(line: &str) -> Option<String> {
 /// Parses frontmatter YAML (first line = file line `first_line`) into a mapping.
 /// An empty block is an empty mapping.
 pub fn parse_yaml(yaml: &str, first_line: u32) -> Result<Mapping, YamlError> {
+    if let Some(map) = fast_parse(yaml) {
+        return Ok(map);
+    }
     let yaml = preprocess(yaml);
     match serde_norway::from_str::<Value>(&yaml) {
         Ok(Value::Mapping(m)) => Ok(m),
@@ -293,6 +296,138 @@ pub fn parse_yaml(yaml: &str, first_line: u32) -> Result<Mapping, YamlError> {
             Err(YamlError { message, pos })
         }
     }
+}
+
+/// Parses the plain subset of YAML that Backlog.md writes (`key: scalar`,
+/// `key: [a, b]`, `key:` followed by `  - item` lines, simple quoting) without the full
+/// YAML parser, which costs an order of magnitude more per file. Returns `None` at the
+/// first thing outside that subset; the caller then uses the full parser, so results
+/// never differ.
+pub fn fast_parse(yaml: &str) -> Option<Mapping> {
+    let mut map = Mapping::new();
+    let mut list: Option<(String, Vec<Value>)> = None;
+    for (_, _, line) in lines(yaml) {
+        if line.contains('\t') {
+            return None;
+        }
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(item) = trimmed
+            .strip_prefix("- ")
+            .or((trimmed == "-").then_some(""))
+        {
+            // Backlog.md quotes `@user` only on the key's own line, not in block items.
+            let (_, items) = list.as_mut()?;
+            items.push(fast_scalar(item.trim(), "")?);
+            continue;
+        }
+        if line.starts_with(' ') {
+            return None;
+        }
+        if let Some((key, items)) = list.take() {
+            let value = if items.is_empty() {
+                Value::Null
+            } else {
+                Value::Sequence(items)
+            };
+            insert(&mut map, key, value)?;
+        }
+        let colon = line.find(':')?;
+        let key = &line[..colon];
+        if key.is_empty()
+            || !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return None;
+        }
+        let rest = &line[colon + 1..];
+        if !(rest.is_empty() || rest.starts_with(' ')) {
+            return None;
+        }
+        let value = rest.trim();
+        if value.is_empty() {
+            list = Some((key.to_string(), Vec::new()));
+            continue;
+        }
+        let parsed = match value.strip_prefix('[') {
+            Some(inner) => {
+                let inner = inner.strip_suffix(']')?;
+                let mut items = Vec::new();
+                if !inner.trim().is_empty() {
+                    for item in inner.split(',') {
+                        items.push(fast_scalar(item.trim(), key)?);
+                    }
+                }
+                Value::Sequence(items)
+            }
+            None => fast_scalar(value, key)?,
+        };
+        insert(&mut map, key.to_string(), parsed)?;
+    }
+    if let Some((key, items)) = list.take() {
+        let value = if items.is_empty() {
+            Value::Null
+        } else {
+            Value::Sequence(items)
+        };
+        insert(&mut map, key, value)?;
+    }
+    Some(map)
+}
+
+fn insert(map: &mut Mapping, key: String, value: Value) -> Option<()> {
+    let key = Value::String(key);
+    if map.contains_key(&key) {
+        return None;
+    }
+    map.insert(key, value);
+    Some(())
+}
+
+/// One scalar of the fast subset: a quoted string without escapes, a plain string, or
+/// an unsigned integer. Anything YAML could read differently is `None`.
+fn fast_scalar(text: &str, key: &str) -> Option<Value> {
+    if text.is_empty() {
+        return None;
+    }
+    for q in ['\'', '"'] {
+        if let Some(inner) = text.strip_prefix(q) {
+            let inner = inner.strip_suffix(q)?;
+            if inner.contains(q) || inner.contains('\\') {
+                return None;
+            }
+            return Some(Value::String(inner.to_string()));
+        }
+    }
+    let first = text.chars().next()?;
+    let people = key == "assignee" || key == "reporter";
+    if "[]{},&*!|>%`'\"?:-#".contains(first) || (first == '@' && !people) {
+        return None;
+    }
+    if text.contains(": ")
+        || text.contains(" #")
+        || text.ends_with(':')
+        || text.contains(['[', ']', '{', '}'])
+    {
+        return None;
+    }
+    if first.is_ascii_digit() || first == '+' || first == '.' {
+        if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0') {
+            return text.parse::<u64>().ok().map(|n| Value::Number(n.into()));
+        }
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off" | ".inf" | ".nan"
+    ) {
+        return None;
+    }
+    Some(Value::String(text.to_string()))
 }
 
 #[cfg(test)]
@@ -350,6 +485,35 @@ mod tests {
         assert_eq!(preprocess("title: @x\n"), "title: @x\n");
         let m = parse_yaml("assignee: @alice\n", 2).unwrap();
         assert_eq!(m.get("assignee").and_then(Value::as_str), Some("@alice"));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_yaml_parser() {
+        let cases = [
+            "id: TASK-1\ntitle: Set up gate\nstatus: To Do\nassignee:\n  - '@alice'\ncreated_date: '2026-11-26 05:17'\nlabels:\n  - infra\n  - gate\ndependencies: []\npriority: high\nordinal: 1000\n",
+            "id: TASK-2\r\ntitle: \"Quoted\"\r\nstatus: In Progress\r\nlabels: [a, 'b', \"c\"]\r\nassignee: []\r\n",
+            "assignee: @alice\nlabels: foo\nparent_task_id: TASK-9\nempty:\n# comment\n\nspec: specs/001-a/spec.md#fr-001\n",
+            "labels:\n- a\n- b\ntitle: x\n",
+        ];
+        for case in cases {
+            let fast = fast_parse(case).unwrap_or_else(|| panic!("fast path refused {case:?}"));
+            let full: Value = serde_norway::from_str(&preprocess(case)).unwrap();
+            assert_eq!(Value::Mapping(fast), full, "{case:?}");
+        }
+        for refused in [
+            "created_date: 2024-01-02\n",
+            "title: a: b\n",
+            "flag: true\n",
+            "title: x # c\n",
+            "a:\n  b: c\n",
+            "d: |\n  text\n",
+            "id: x\nid: y\n",
+            "n: 007\n",
+            "t: 'it''s'\n",
+            "title: @x\n",
+        ] {
+            assert!(fast_parse(refused).is_none(), "{refused:?}");
+        }
     }
 
     #[test]
