@@ -411,48 +411,18 @@ pub(crate) fn read_all(
     layout: &BacklogLayout,
     entries: Vec<TaskEntry>,
 ) -> Result<Vec<TaskFile>, SourceError> {
+    let paths = entries.iter().map(|e| e.path.clone()).collect();
+    let contents = source.read_many(paths, MAX_FILE_SIZE);
     let mut read = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let content = source.read(&entry.path, MAX_FILE_SIZE)?;
-        read.push((entry, content));
+    for (entry, content) in entries.into_iter().zip(contents) {
+        read.push((entry, content?));
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(read.len() / PARALLEL_MIN)
-        .max(1);
-    if threads == 1 {
-        return Ok(read
+    Ok(
+        crate::parallel::map(read, PARALLEL_MIN, |(e, c)| parse_content(e, c, layout))
             .into_iter()
-            .filter_map(|(e, c)| parse_content(e, c, layout))
-            .collect());
-    }
-    let chunk = read.len().div_ceil(threads);
-    let mut chunks = Vec::with_capacity(threads);
-    let mut rest = read;
-    while rest.len() > chunk {
-        let tail = rest.split_off(chunk);
-        chunks.push(rest);
-        rest = tail;
-    }
-    chunks.push(rest);
-    let parsed: Vec<Vec<TaskFile>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .filter_map(|(e, c)| parse_content(e, c, layout))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    Ok(parsed.into_iter().flatten().collect())
+            .flatten()
+            .collect(),
+    )
 }
 
 fn parse_content(entry: TaskEntry, content: Content, layout: &BacklogLayout) -> Option<TaskFile> {

@@ -33,8 +33,10 @@ pub fn load_with(
     }
     let mut files = Vec::new();
     let mut inputs = Vec::new();
-    for path in found.into_iter().filter(|p| matcher.is_match(p)) {
-        match source.read(&path, MAX_FILE_SIZE)? {
+    let paths: Vec<String> = found.into_iter().filter(|p| matcher.is_match(p)).collect();
+    let contents = source.read_many(paths.clone(), MAX_FILE_SIZE);
+    for (path, content) in paths.into_iter().zip(contents) {
+        match content? {
             Content::Bytes(bytes) => inputs.push((path, bytes)),
             Content::Symlink => files.push(unreadable(
                 &path,
@@ -71,43 +73,8 @@ fn unreadable(path: &str, message: String, help: &str) -> SpecFile {
 
 /// Parses files, on several threads when there are enough of them.
 fn parse_all(inputs: Vec<(String, Vec<u8>)>, patterns: &IdPatterns) -> Vec<SpecFile> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads < 2 || inputs.len() < PARALLEL_THRESHOLD {
-        return inputs
-            .iter()
-            .map(|(p, b)| parse_spec_file_with(p, b, patterns))
-            .collect();
-    }
-    let chunk = inputs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = inputs
-            .chunks(chunk)
-            .map(|part| {
-                let handle = scope.spawn(move || {
-                    part.iter()
-                        .map(|(p, b)| parse_spec_file_with(p, b, patterns))
-                        .collect::<Vec<_>>()
-                });
-                (part, handle)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(part, handle)| {
-                handle.join().unwrap_or_else(|_| {
-                    // A parser bug must not lose the files silently.
-                    part.iter()
-                        .map(|(p, _)| {
-                            unreadable(
-                                p,
-                                format!("spec file `{p}` could not be parsed (internal error)"),
-                                "please report this file to the flowgate maintainers",
-                            )
-                        })
-                        .collect()
-                })
-            })
-            .collect()
+    crate::parallel::map(inputs, PARALLEL_THRESHOLD, |(p, b)| {
+        parse_spec_file_with(&p, &b, patterns)
     })
 }
 
