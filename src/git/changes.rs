@@ -7,7 +7,7 @@
 use git2::{Delta, DiffOptions, Oid};
 
 use super::Repo;
-use crate::source::{Content, SourceError};
+use crate::source::SourceError;
 
 /// One changed path. `old` is `None` for an added file, `new` is `None` for a deleted one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,17 +79,4 @@ pub fn changed_paths(
         }
     }
     Ok(out)
-}
-
-/// Reads a blob, refusing blobs over `max` bytes.
-pub fn read_blob(repo: &Repo, id: Oid, max: u64) -> Result<Content, SourceError> {
-    let odb = repo.git.odb()?;
-    let (size, kind) = odb.read_header(id)?;
-    if kind != git2::ObjectType::Blob {
-        return Ok(Content::NotAFile);
-    }
-    if size as u64 > max {
-        return Ok(Content::TooLarge(size as u64));
-    }
-    Ok(Content::Bytes(repo.git.find_blob(id)?.content().to_vec()))
 }

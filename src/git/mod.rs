@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod fs;
 pub mod repo;
+pub mod tasks;
 
 pub use fs::FsSource;
 pub use repo::{IndexSource, Repo, TreeSource};
