@@ -33,7 +33,7 @@ pub fn shim(name: &str) -> String {
         r#"#!/bin/sh
 {MARKER}: runs `flowgate hook {name}`.
 # Written by `flowgate install`; `flowgate uninstall` removes it and restores the hook it chained.
-chained="$(dirname "$0")/{name}{CHAINED}"
+chained="${{0%/*}}/{name}{CHAINED}"
 if [ -x "$chained" ]; then
     "$chained" "$@" || exit $?
 fi
