@@ -173,7 +173,7 @@ fn fg403_unchecked_criteria_by_number_then_the_legal_move_passes() {
     );
     r.commit_all("Finish login").success();
     // Backlog.md's `task complete` moves the file to completed/: the same task.
-    r.git(&["mv", T1, "backlog/completed/task-1 - Login.md"])
+    r.git_mv(T1, "backlog/completed/task-1 - Login.md")
         .success();
     r.git(&["commit", "-q", "-m", "backlog: Complete task TASK-1"])
         .success();
@@ -191,7 +191,7 @@ fn fg404_deleting_an_unfinished_task_but_archiving_and_demoting_pass() {
             "backlog task archive 1",
         ]);
     r.git(&["reset", "-q", "--hard"]).success();
-    r.git(&["mv", T1, "backlog/archive/tasks/task-1 - Login.md"])
+    r.git_mv(T1, "backlog/archive/tasks/task-1 - Login.md")
         .success();
     r.git(&["commit", "-q", "-m", "backlog: Archive task TASK-1"])
         .success();
@@ -221,7 +221,7 @@ fn fg405_id_changed_in_place() {
 #[test]
 fn fg406_id_reused_after_archive() {
     let r = Repo::seeded();
-    r.git(&["mv", T2, "backlog/archive/tasks/task-2 - Logout.md"])
+    r.git_mv(T2, "backlog/archive/tasks/task-2 - Logout.md")
         .success();
     r.git(&["commit", "-q", "-m", "backlog: Archive task TASK-2"])
         .success();

@@ -87,14 +87,20 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
         return Ok(Outcome::Clean);
     };
     let head = repo.head_commit()?;
+    // The parent of the commit being made: HEAD, or HEAD's parent for an `--amend`.
+    let base = if amending() {
+        head.and_then(|h| first_parent(&repo, h))
+    } else {
+        head
+    };
     let index = staged.index.index();
-    let changes = task_changes(&repo, head, index, layout)?;
+    let changes = task_changes(&repo, base, index, layout)?;
     if changes.is_empty() {
         return Ok(Outcome::Clean);
     }
     let workflow = staged.workflow(layout)?;
     let mut findings = tree_findings(&staged, &changes)?;
-    let judged = judge_transitions(&staged, layout, &workflow, head, &changes)?;
+    let judged = judge_transitions(&staged, layout, &workflow, base, &changes)?;
     findings.extend(judged);
     let findings = rules::configure(findings, &staged.config);
     let summary = Summary {
@@ -175,33 +181,22 @@ fn spec_globs(config: &Config) -> globset::GlobSet {
     b.build().unwrap_or_else(|_| globset::GlobSet::empty())
 }
 
-/// The transition findings of the staged change, from HEAD. A task's findings stand only
-/// if they stand against every other plausible parent too: git does not tell `pre-commit`
-/// that a commit is an `--amend` (then HEAD's parent is the real one) or a merge (then
-/// every merged head is a parent); `ci` and `audit` judge the real parents.
+/// The transition findings of the staged change, from its first parent `base`. For a
+/// merge, a task's findings stand only if they stand against every merged head too: a
+/// task that moved legally on the merged branch must not be judged as one big jump.
 fn judge_transitions(
     staged: &Staged<'_>,
     layout: &BacklogLayout,
     workflow: &Workflow,
-    head: Option<Oid>,
+    base: Option<Oid>,
     changes: &[Change],
 ) -> Result<Vec<Finding>, CommandError> {
-    let judged = transitions_from(staged, layout, workflow, head, changes)?;
+    let judged = transitions_from(staged, layout, workflow, base, changes)?;
     if judged.is_empty() {
         return Ok(judged);
     }
-    let mut bases: Vec<Oid> = Vec::new();
-    if let Some(h) = head {
-        let commit = staged
-            .repo
-            .git
-            .find_commit(h)
-            .map_err(|e| CommandError::Repository(e.message().into()))?;
-        bases.extend(commit.parent_ids().take(1));
-    }
-    bases.extend(merge_heads(staged.repo));
     let mut kept = judged;
-    for base in bases {
+    for base in merge_heads(staged.repo) {
         let alt_changes = task_changes(staged.repo, Some(base), staged.index.index(), layout)?;
         let alt = transitions_from(staged, layout, workflow, Some(base), &alt_changes)?;
         let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
@@ -270,6 +265,26 @@ fn transitions_from(
         root_commit,
         lookup: &lookup,
     }))
+}
+
+/// True when the git process that runs this hook is a `git commit --amend`. git does not
+/// tell hooks; on Linux its command line says so. Elsewhere the hook judges against HEAD
+/// (strict), and `ci` judges the amended commit against its real parent anyway.
+#[cfg(target_os = "linux")]
+fn amending() -> bool {
+    let parent = std::os::unix::process::parent_id();
+    std::fs::read(format!("/proc/{parent}/cmdline"))
+        .map(|b| b.split(|c| *c == 0).any(|arg| arg == b"--amend"))
+        .unwrap_or(false)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn amending() -> bool {
+    false
+}
+
+fn first_parent(repo: &Repo, id: Oid) -> Option<Oid> {
+    repo.git.find_commit(id).ok()?.parent_ids().next()
 }
 
 /// The other heads of a merge in progress (`MERGE_HEAD`).
@@ -349,10 +364,26 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     let code = commits::CodePaths::new(&staged.config.commits, Some(&layout.root))
         .map_err(|e| CommandError::Usage(format!("invalid commits path glob: {e}")))?;
     let head = repo.head_commit()?;
-    let changed: Vec<String> = changed_paths(&repo, head, After::Index(staged.index.index()), &[])?
+    let base = if amending() {
+        head.and_then(|h| first_parent(&repo, h))
+    } else {
+        head
+    };
+    let index = staged.index.index();
+    let mut changed: Vec<String> = changed_paths(&repo, base, After::Index(index), &[])?
         .into_iter()
         .map(|c| c.path)
         .collect();
+    // Nothing staged against HEAD: most likely a message-only `--amend` (or a reword in
+    // `rebase -i`), whose real change is against HEAD's parent, as `ci` will judge it.
+    if changed.is_empty() && base == head {
+        if let Some(parent) = head.and_then(|h| first_parent(&repo, h)) {
+            changed = changed_paths(&repo, Some(parent), After::Index(index), &[])?
+                .into_iter()
+                .map(|c| c.path)
+                .collect();
+        }
+    }
     let author = author(&repo);
     let branch = branch(&repo);
     let merge = !merge_heads(&repo).is_empty();

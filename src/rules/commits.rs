@@ -208,6 +208,14 @@ pub enum Exemption {
     NonCode,
 }
 
+/// Configuration files of the gate and the tools it reads: changing them is not code work.
+pub const TOOL_CONFIG_FILES: &[&str] = &[
+    ".flowgate.yml",
+    "backlog.config.yml",
+    "**/flowspec_workflow.yml",
+    "**/flowspec_workflow.yaml",
+];
+
 /// Which paths are code: `code_paths` minus the built-in and configured non-code paths
 /// and the backlog folder.
 #[derive(Debug, Clone)]
@@ -236,6 +244,7 @@ impl CodePaths {
         let non_code: Vec<&str> = BUILTIN_NON_CODE
             .iter()
             .copied()
+            .chain(TOOL_CONFIG_FILES.iter().copied())
             .chain(commits.non_code_paths.iter().map(String::as_str))
             .chain(backlog.as_deref())
             .collect();

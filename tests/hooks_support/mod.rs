@@ -78,11 +78,14 @@ impl Run {
         self
     }
 
-    /// Asserts that stderr contains every snippet.
+    /// Asserts that stderr contains every snippet, ignoring whitespace: the renderer
+    /// wraps long help lines, even inside a path.
     pub fn stderr_has(self, snippets: &[&str]) -> Run {
+        let flat = |t: &str| t.replace('│', " ").split_whitespace().collect::<String>();
+        let stderr = flat(&self.stderr);
         for s in snippets {
             assert!(
-                self.stderr.contains(s),
+                stderr.contains(&flat(s)),
                 "stderr lacks {s:?}:\n{}",
                 self.stderr
             );
@@ -196,6 +199,14 @@ impl Repo {
             std::fs::create_dir_all(parent).expect("mkdir");
         }
         std::fs::write(full, content).expect("write");
+    }
+
+    /// `git mv`, creating the target folder first (Backlog.md creates it on init).
+    pub fn git_mv(&self, from: &str, to: &str) -> Run {
+        if let Some(parent) = self.root.join(to).parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        self.git(&["mv", from, to])
     }
 
     /// Reads a file.
