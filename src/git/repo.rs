@@ -119,6 +119,11 @@ impl Repo {
         target.strip_prefix("refs/heads/").map(str::to_string)
     }
 
+    /// Reads blob `id` (at most `max` bytes; larger blobs are reported, not read).
+    pub fn blob(&self, id: Oid, max: u64) -> Result<Content, SourceError> {
+        self.read_blob(id, max)
+    }
+
     fn read_blob(&self, id: Oid, max: u64) -> Result<Content, SourceError> {
         let odb = self.git.odb()?;
         let (size, _) = odb.read_header(id)?;
