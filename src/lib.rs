@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod backlog;
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;

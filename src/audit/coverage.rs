@@ -152,8 +152,8 @@ fn percent(n: usize, total: usize) -> f64 {
     }
 }
 
-/// The requirement IDs (file index, ID) a resolved link covers.
-fn covered_ids(index: &SpecIndex, reference: &SpecRef) -> Vec<(usize, String)> {
+/// The requirement IDs (file index, ID) a link covers.
+pub fn covered_ids(index: &SpecIndex, reference: &SpecRef) -> Vec<(usize, String)> {
     let fragment = match reference {
         SpecRef::Path { fragment, .. } => fragment.clone(),
         SpecRef::Feature { fragment, .. } => Some(fragment.clone()),

@@ -1,7 +1,11 @@
 //! Reporters: render findings in one format each. Rules never print; reporters never judge.
 
+pub mod audit_json;
+pub mod audit_model;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod markdown;
 
 use crate::source::Source;
 
