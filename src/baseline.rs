@@ -15,6 +15,15 @@ use crate::finding::Finding;
 /// The default baseline file, at the repository root.
 pub const DEFAULT_FILE: &str = ".flowgate-baseline.json";
 
+/// Rules only `flowgate audit` runs (they need the history or the whole spec set): a
+/// `check` never sees them, so it never calls their entries stale.
+pub const AUDIT_ONLY: &[&str] = &["FG207", "FG501"];
+
+/// True for entries a tree check (`flowgate check`) can confirm or call stale.
+pub fn is_tree_entry(e: &Entry) -> bool {
+    e.commit.is_none() && !AUDIT_ONLY.contains(&e.code.as_str())
+}
+
 /// Format version of the file.
 pub const VERSION: u32 = 1;
 

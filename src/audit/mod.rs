@@ -88,10 +88,45 @@ pub fn history(
         }
     }
     let records: Vec<history::CommitRecord> = slots.into_iter().flatten().collect();
-    if !missing.is_empty() || cache.len() > 0 {
+    if !missing.is_empty() || !cache.is_empty() {
         stats.cache_error = cache.save(&records).err();
     }
     Ok((History::new(records), stats))
+}
+
+/// FG406 for a task created with the ID of a task deleted in an earlier commit (the
+/// transition rules see one commit at a time; only the history sees both ends).
+pub fn reused_ids(history: &History) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for task in history.tasks() {
+        let mut deleted: Option<&history::CommitRecord> = None;
+        for e in history.timeline(task) {
+            match (&e.change.from, &e.change.to) {
+                (_, None) => deleted = Some(e.commit),
+                (None, Some(_)) => {
+                    if let Some(gone) = deleted.take() {
+                        let path = e.change.path.clone().unwrap_or_default();
+                        out.push(
+                            Finding::new(
+                                &rules::ID_REUSED,
+                                format!(
+                                    "{task} is created again, but that ID belonged to a task deleted in commit {} ({})",
+                                    gone.short(),
+                                    gone.date()
+                                ),
+                            )
+                            .file(path)
+                            .commit(e.commit.id.clone())
+                            .task(task.to_string())
+                            .help("give the new task a new ID (`backlog task create` picks the next free one); an ID names one task for life"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// Runs the whole audit: `snapshot` is HEAD's tree, read from `source`.
@@ -108,6 +143,7 @@ pub fn run(
     let patterns = IdPatterns::new(&config.specs.id_patterns);
     let mut findings = rules::check_tree(snapshot, config);
     findings.extend(rules::configure(history.findings(), config));
+    findings.extend(rules::configure(reused_ids(&history), config));
     findings.extend(rules::configure(coverage.findings(), config));
     findings.extend(rules::configure(
         suspect::check(snapshot, source, &history, repo, &patterns),

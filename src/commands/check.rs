@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
     }
     let nothing = |_: &crate::baseline::Entry| false;
     let scope: Option<&dyn Fn(&crate::baseline::Entry) -> bool> = if filters.is_empty() {
-        None
+        Some(&crate::baseline::is_tree_entry)
     } else {
         Some(&nothing)
     };

@@ -11,7 +11,7 @@ use crate::audit::suspect::hash_text;
 use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::cli::{Format, TraceArgs};
 use crate::snapshot::Snapshot;
-use crate::spec::link::{parse_reference, task_links, LinkOrigin, Resolution};
+use crate::spec::link::{parse_reference, task_links, LinkOrigin, Resolution, SpecRef};
 use crate::spec::SpecIndex;
 
 /// A spec section in a trace.
@@ -159,6 +159,33 @@ fn task_files<'a>(snapshot: &'a Snapshot, id: &TaskId) -> Vec<&'a TaskFile> {
     files
 }
 
+/// `spec.md#user-story-1` for the heading `User Story 1 - Sign in`: when a fragment is no
+/// slug or ID of the file, but the start of exactly one slug, that slug is meant.
+fn widen_fragment(reference: SpecRef, index: &SpecIndex) -> SpecRef {
+    let SpecRef::Path {
+        path,
+        fragment: Some(fragment),
+    } = &reference
+    else {
+        return reference;
+    };
+    let Some(file) = index.file(path).and_then(|f| index.files.get(f)) else {
+        return reference;
+    };
+    if file.find_fragment(fragment).is_some() {
+        return reference;
+    }
+    let start = format!("{}-", fragment.to_lowercase());
+    let mut matches = file.sections.iter().filter(|s| s.slug.starts_with(&start));
+    match (matches.next(), matches.next()) {
+        (Some(s), None) => SpecRef::Path {
+            path: path.clone(),
+            fragment: Some(s.slug.clone()),
+        },
+        _ => reference,
+    }
+}
+
 /// Runs `flowgate trace`.
 pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
     let (repo, config, audit) = audit_head(ctx, None)?;
@@ -211,7 +238,8 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
             tasks: Vec::new(),
         }
     } else {
-        let reference = parse_reference(query, LinkOrigin::Frontmatter, "", index);
+        let reference = parse_reference(query, LinkOrigin::Frontmatter, "", index)
+            .map(|r| widen_fragment(r, index));
         let resolved = reference.as_ref().map(|r| (r, index.resolve(r)));
         let Some((reference, Resolution::Section { file, section })) = resolved else {
             return Err(CommandError::Usage(format!(
@@ -219,10 +247,10 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
             )));
         };
         let fragment = match reference {
-            crate::spec::link::SpecRef::Path { fragment, .. } => fragment.clone(),
-            crate::spec::link::SpecRef::Feature { fragment, .. } => Some(fragment.clone()),
-            crate::spec::link::SpecRef::BareId(id) => Some(id.clone()),
-            crate::spec::link::SpecRef::Escapes(_) => None,
+            SpecRef::Path { fragment, .. } => fragment.clone(),
+            SpecRef::Feature { fragment, .. } => Some(fragment.clone()),
+            SpecRef::BareId(id) => Some(id.clone()),
+            SpecRef::Escapes(_) => None,
         };
         let target = index.files.get(file).and_then(|f| f.sections.get(section));
         let is_id = fragment
