@@ -36,7 +36,11 @@ pub fn audit_head(
     };
     let (config, audit) = {
         let tree = repo.commit_tree(head)?;
-        let config = load_config(ctx, &tree)?;
+        // The configuration as `check` reads it: the working tree's, else HEAD's.
+        let config = match repo.worktree() {
+            Ok(wt) => load_config(ctx, &wt)?,
+            Err(_) => load_config(ctx, &tree)?,
+        };
         let since = match since_arg.or(config.audit.since.as_deref()) {
             Some(rev) => Some(repo.resolve(rev).map_err(|e| {
                 CommandError::Usage(format!(

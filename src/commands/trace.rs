@@ -402,7 +402,11 @@ fn human(t: &TraceOut) -> String {
         human_task(task, "", &mut out);
     }
     if let Some(s) = &t.section {
-        out.push_str(&format!("{} ", t.kind));
+        if t.kind == "requirement" {
+            out.push_str(&format!("requirement {} in ", t.query));
+        } else {
+            out.push_str("section ");
+        }
         human_section(s, "", &mut out);
         if t.tasks.is_empty() {
             out.push_str("  no task links to it\n");

@@ -48,6 +48,7 @@ ul.findings{list-style:none;padding:0}
 ul.findings li{border-left:3px solid var(--line);padding:4px 10px;margin:6px 0}
 ul.findings li.error{border-color:var(--err)}ul.findings li.warning{border-color:var(--warn)}
 .help{color:var(--muted);white-space:pre-wrap}
+.help.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 details{margin:4px 0}summary{cursor:pointer}
 "#;
 
@@ -211,7 +212,12 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
                 escape(&f.message)
             );
             if let Some(h) = &f.help {
-                let _ = write!(o, "<div class=\"help\">{}</div>", escape(h));
+                let class = if h.contains('\n') {
+                    "help mono"
+                } else {
+                    "help"
+                };
+                let _ = write!(o, "<div class=\"{class}\">{}</div>", escape(h));
             }
             let _ = writeln!(o, "</li>");
         }
