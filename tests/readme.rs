@@ -8,6 +8,11 @@ fn readme_lists_every_rule_with_its_code_and_name() {
         .expect("README.md is readable");
     for rule in rules::ALL {
         let row = format!("| {} | `{}` |", rule.code, rule.name);
-        assert!(readme.contains(&row), "README lacks the row for {} {}", rule.code, rule.name);
+        assert!(
+            readme.contains(&row),
+            "README lacks the row for {} {}",
+            rule.code,
+            rule.name
+        );
     }
 }
