@@ -33,3 +33,58 @@ fn config_error_points_at_the_unknown_key() {
         .unwrap();
     insta::assert_snapshot!(run(&tmp, &["check"]));
 }
+
+/// A committed repo with a default backlog, one spec-kit feature and the given task files.
+fn repo(tasks: &[(&str, &str)]) -> TempDir {
+    let tmp = TempDir::new().unwrap();
+    tmp.child("backlog/config.yml")
+        .write_str("project_name: \"Demo\"\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\ntask_prefix: \"task\"\n")
+        .unwrap();
+    tmp.child("specs/001-user-login/spec.md")
+        .write_str(
+            "# Feature Specification: User login\n\n\
+             ## User Scenarios & Testing\n\n\
+             ### User Story 1 - Sign in with email (Priority: P1)\n\n\
+             A customer signs in.\n\n\
+             ## Requirements\n\n\
+             - **FR-001**: The system MUST show a sign-in form.\n",
+        )
+        .unwrap();
+    for (name, text) in tasks {
+        tmp.child(format!("backlog/tasks/{name}"))
+            .write_str(text)
+            .unwrap();
+    }
+    git2::Repository::init(tmp.path()).unwrap();
+    tmp
+}
+
+fn task(id: &str, status: &str, spec: &str) -> String {
+    format!(
+        "---\nid: {id}\ntitle: Sign-in form\nstatus: {status}\nassignee: []\nlabels: []\n\
+         dependencies: []\nspec: {spec}\n---\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n\
+         - [ ] #1 The form has an email field\n<!-- AC:END -->\n"
+    )
+}
+
+#[test]
+fn unknown_status_is_shown_on_the_status_line() {
+    let tmp = repo(&[(
+        "task-1 - Sign-in-form.md",
+        &task("TASK-1", "Won't Do", "001-user-login/FR-001"),
+    )]);
+    insta::assert_snapshot!(run(&tmp, &["check"]));
+}
+
+#[test]
+fn broken_spec_link_suggests_the_nearest_anchor() {
+    let tmp = repo(&[(
+        "task-1 - Sign-in-form.md",
+        &task(
+            "TASK-1",
+            "To Do",
+            "specs/001-user-login/spec.md#user-story-1---sign-in-with-mail-priority-p1",
+        ),
+    )]);
+    insta::assert_snapshot!(run(&tmp, &["check"]));
+}
