@@ -42,10 +42,10 @@ export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
 
 # The staged change the hooks see: one code file, and one task moved To Do -> In Progress.
 git -C "$REPO" reset -q --hard
-active="$(grep -l '^status: In Progress' "$REPO"/backlog/tasks/*.md | head -n 1)"
-active_id="$(sed -n 's/^id: //p' "$active" | head -n 1)"
-todo="$(grep -l '^status: To Do' "$REPO"/backlog/tasks/*.md | head -n 1 || true)"
-code="$(git -C "$REPO" ls-files 'src/*.rs' | head -n 1)"
+active="$(grep -l '^status: In Progress' "$REPO"/backlog/tasks/*.md | sed -n 1p)"
+active_id="$(sed -n 's/^id: //p' "$active" | sed -n 1p)"
+todo="$(grep -l '^status: To Do' "$REPO"/backlog/tasks/*.md | sed -n 1p || true)"
+code="$(git -C "$REPO" ls-files 'src/*.rs' | sed -n 1p)"
 echo "// touched by bench/run.sh" >> "$REPO/$code"
 git -C "$REPO" add -- "$code"
 if [ -n "$todo" ]; then
