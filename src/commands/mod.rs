@@ -2,6 +2,7 @@
 //! an [`Outcome`] or a [`CommandError`], and this module turns them into exit codes.
 
 pub mod check;
+pub mod ci;
 pub mod demo;
 pub mod explain;
 pub mod init;
@@ -95,6 +96,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(&ctx, &args),
         Command::Init(args) => init::run(&ctx, &args),
         Command::Demo(args) => demo::run(&ctx, &args),
+        Command::Ci(args) => ci::run(&ctx, &args),
         Command::Hook(_) | Command::Install(_) | Command::Uninstall => Err(CommandError::Usage(
             "this command is not available in this build yet".into(),
         )),
