@@ -89,14 +89,20 @@ async fn comment_is_created_once_then_updated_in_place() {
         .await;
     Mock::given(method("POST"))
         .and(path("/repos/acme/widgets/issues/7/comments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(comment_json(
-            42,
-            "<!-- flowgate -->\n## ❌ flowgate",
-        )))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(comment_json(42, "<!-- flowgate -->\n## ❌ flowgate")),
+        )
         .mount(&server)
         .await;
     let (code, out) = tokio::task::block_in_place(|| {
-        run(&repo, &server, "<img src=x onerror=alert(1)> no task", &base, &head)
+        run(
+            &repo,
+            &server,
+            "<img src=x onerror=alert(1)> no task",
+            &base,
+            &head,
+        )
     });
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("could not comment"), "{out}");
@@ -109,7 +115,10 @@ async fn comment_is_created_once_then_updated_in_place() {
         seen,
         vec![
             ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
-            ("POST".into(), "/repos/acme/widgets/issues/7/comments".into()),
+            (
+                "POST".into(),
+                "/repos/acme/widgets/issues/7/comments".into()
+            ),
         ]
     );
     assert_eq!(
@@ -119,11 +128,17 @@ async fn comment_is_created_once_then_updated_in_place() {
     );
     let created: serde_json::Value = serde_json::from_slice(&requests[1].body).unwrap();
     let body = created["body"].as_str().unwrap();
-    assert!(body.starts_with("<!-- flowgate -->\n## ❌ flowgate: 1 error"), "{body}");
+    assert!(
+        body.starts_with("<!-- flowgate -->\n## ❌ flowgate: 1 error"),
+        "{body}"
+    );
     assert!(body.contains("**FG301** missing-task-reference"), "{body}");
     // Quoted text is escaped: no raw HTML from the title reaches the comment.
     assert!(!body.contains("<img"), "{body}");
-    assert!(body.contains("&lt;img src\\=x onerror\\=alert\\(1\\)&gt;"), "{body}");
+    assert!(
+        body.contains("&lt;img src\\=x onerror\\=alert\\(1\\)&gt;"),
+        "{body}"
+    );
     assert_token_only_in_authorization(&requests);
 
     // Second run, now clean: list finds comment 42 by its marker, and updates it.
@@ -156,14 +171,18 @@ async fn comment_is_created_once_then_updated_in_place() {
         seen,
         vec![
             ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
-            ("PATCH".into(), "/repos/acme/widgets/issues/comments/42".into()),
+            (
+                "PATCH".into(),
+                "/repos/acme/widgets/issues/comments/42".into()
+            ),
         ]
     );
     let updated: serde_json::Value = serde_json::from_slice(&requests[1].body).unwrap();
-    assert!(updated["body"]
-        .as_str()
-        .unwrap()
-        .starts_with("<!-- flowgate -->\n## ✅ flowgate: all clear (1 commit checked)"));
+    let body = updated["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("<!-- flowgate -->\n## ✅ flowgate: all clear (1 commit checked)"),
+        "{body}"
+    );
     assert_token_only_in_authorization(&requests);
 }
 

@@ -73,7 +73,7 @@ fn pull_request_without_task_in_title_is_annotated_summarized_and_output() {
         "{md}"
     );
     assert!(md.contains("| commits checked | 2 |"), "{md}");
-    assert!(md.contains("#### Pull request and configuration"), "{md}");
+    assert!(md.contains("#### Pull request and repository"), "{md}");
     assert!(
         md.contains("| **FG301** missing-task-reference | 1 | 0 | 0 |"),
         "{md}"

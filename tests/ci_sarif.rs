@@ -23,16 +23,26 @@ fn assert_valid(log: &serde_json::Value) {
         .iter_errors(log)
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
-    assert!(errors.is_empty(), "SARIF is invalid:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "SARIF is invalid:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
 fn every_kind_of_finding_renders_valid_sarif() {
     let findings = vec![
-        Finding::new(&rules::UNKNOWN_STATUS, "status \"Won't Do\" is not configured")
-            .at("backlog/tasks/task-1 - Ünïcode title.md", Position::new(4, 9, 8))
-            .help("use one of \"To Do\", \"In Progress\", \"Done\"")
-            .task("TASK-1"),
+        Finding::new(
+            &rules::UNKNOWN_STATUS,
+            "status \"Won't Do\" is not configured",
+        )
+        .at(
+            "backlog/tasks/task-1 - Ünïcode title.md",
+            Position::new(4, 9, 8),
+        )
+        .help("use one of \"To Do\", \"In Progress\", \"Done\"")
+        .task("TASK-1"),
         Finding::new(&rules::MISSING_SPEC_LINK, "no spec link").file("backlog/tasks/task-3 - X.md"),
         Finding::new(&rules::MISSING_TASK_REFERENCE, "commit references no task")
             .commit("0123456789abcdef0123456789abcdef01234567")
@@ -48,7 +58,9 @@ fn every_kind_of_finding_renders_valid_sarif() {
     assert_eq!(rules_.len(), rules::ALL.len());
     for r in rules_ {
         assert!(r["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(r["help"]["markdown"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(r["help"]["markdown"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
         assert!(r["shortDescription"]["text"].as_str().is_some());
         assert!(r["fullDescription"]["text"].as_str().is_some());
     }

@@ -127,6 +127,27 @@ pub fn escape_markdown(s: &str) -> String {
     out
 }
 
+/// Escapes a finding's message or help for markdown, keeping its `code` spans as code
+/// (rendered with [`code`], where nothing is interpreted); unbalanced backticks are
+/// escaped like any other text.
+pub fn escape_message(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escape_markdown(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 && !p.is_empty() {
+                code(p)
+            } else {
+                escape_markdown(p)
+            }
+        })
+        .collect()
+}
+
 /// Inline code for markdown: a backtick fence longer than any run inside; newlines folded.
 pub fn code(s: &str) -> String {
     let s: String = s
@@ -185,7 +206,7 @@ fn finding_item(f: &Finding) -> String {
         icon(f.severity),
         f.code,
         f.rule,
-        escape_markdown(&f.message)
+        escape_message(&f.message)
     );
     if let Some(file) = &f.file {
         let mut loc = file.clone();
@@ -197,7 +218,7 @@ fn finding_item(f: &Finding) -> String {
         let _ = write!(line, " (message line {l})");
     }
     if let Some(help) = &f.help {
-        let _ = write!(line, "<br>help: {}", escape_markdown(help));
+        let _ = write!(line, "<br>help: {}", escape_message(help));
     }
     line.push('\n');
     line
@@ -223,7 +244,7 @@ pub fn render_summary(findings: &[Finding], summary: Summary, commits: &[CommitL
         return out;
     }
 
-    let _ = writeln!(out, "\n### By commit\n");
+    let _ = writeln!(out, "\n### Findings\n");
     for c in commits {
         let mine: Vec<&Finding> = findings
             .iter()
@@ -234,7 +255,7 @@ pub fn render_summary(findings: &[Finding], summary: Summary, commits: &[CommitL
         }
         let _ = writeln!(
             out,
-            "#### {} {}\n",
+            "#### Commit {} {}\n",
             code(short_sha(&c.id)),
             escape_markdown(&c.subject)
         );
@@ -254,7 +275,7 @@ pub fn render_summary(findings: &[Finding], summary: Summary, commits: &[CommitL
         .filter(|f| !known(f) && f.file.is_none())
         .collect();
     if !pr.is_empty() {
-        let _ = writeln!(out, "#### Pull request and configuration\n");
+        let _ = writeln!(out, "#### Pull request and repository\n");
         for f in pr {
             out.push_str(&finding_item(f));
         }
@@ -360,6 +381,8 @@ mod tests {
         );
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(escape_message("set `a*b` in <x>"), "set `a*b` in &lt;x&gt;");
+        assert_eq!(escape_message("odd ` tick"), "odd \\` tick");
     }
 
     #[test]
@@ -385,7 +408,7 @@ mod tests {
         .count(&findings);
         let md = render_summary(&findings, summary, &commits);
         assert!(md.starts_with("## ❌ flowgate: 2 errors, 0 warnings in 2 commits\n"));
-        assert!(md.contains("#### `1111111` Add &lt;script&gt; login\n"));
+        assert!(md.contains("#### Commit `1111111` Add &lt;script&gt; login\n"));
         assert!(!md.contains("2222222"));
         assert!(md.contains("#### Files at head\n"));
         assert!(md.contains("| **FG301** missing-task-reference | 1 | 0 | 0 |"));

@@ -170,7 +170,8 @@ pub fn pull_request_event(number: u64, title: &str, body: &str, base: &str, head
     .to_string()
 }
 
-/// A minimal Backlog.md repository: config and one task in progress.
+/// A minimal spec-driven repository: Backlog.md config, one task in progress linked to a
+/// spec-kit requirement section.
 pub fn seed_backlog(repo: &Repo) {
     repo.write(
         "backlog/config.yml",
@@ -178,6 +179,10 @@ pub fn seed_backlog(repo: &Repo) {
     );
     repo.write(
         "backlog/tasks/task-2 - Login.md",
-        "---\nid: TASK-2\ntitle: Login\nstatus: In Progress\nassignee: []\ncreated_date: '2025-01-02'\nlabels: []\ndependencies: []\n---\n\n## Description\n\nLet people log in.\n",
+        "---\nid: TASK-2\ntitle: Login\nstatus: In Progress\nassignee: []\ncreated_date: '2025-01-02'\nlabels: []\ndependencies: []\nspec: specs/001-login/spec.md#requirements\n---\n\n## Description\n\nLet people log in.\n",
+    );
+    repo.write(
+        "specs/001-login/spec.md",
+        "# Feature Specification: Login\n\n## Requirements\n\n- **FR-001**: Users MUST be able to log in.\n",
     );
 }
