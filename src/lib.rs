@@ -16,6 +16,7 @@ pub mod commands;
 pub mod config;
 pub mod finding;
 pub mod git;
+pub mod parallel;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

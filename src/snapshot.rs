@@ -36,7 +36,7 @@ impl Snapshot {
     /// Reads the backlog and the specs of `source`.
     pub fn build(source: &dyn Source, config: &Config) -> Result<Snapshot, SnapshotError> {
         let backlog = backlog::load(source, config.backlog.dir.as_deref())?;
-        let specs = spec::load(source, &config.specs.globs)?;
+        let specs = spec::load_with(source, &config.specs.globs, &config.specs.id_patterns)?;
         let backlog_config = backlog
             .as_ref()
             .map(|b| b.layout.config.clone())

@@ -85,6 +85,11 @@ pub trait Source {
     /// Reads `path`, refusing files over `max` bytes.
     fn read(&self, path: &str, max: u64) -> Result<Content, SourceError>;
 
+    /// Reads many paths, in order. Sources that can read concurrently override this.
+    fn read_many(&self, paths: Vec<String>, max: u64) -> Vec<Result<Content, SourceError>> {
+        paths.iter().map(|p| self.read(p, max)).collect()
+    }
+
     /// Every file (and symlink) below `dir`, recursively, as repo-relative paths, sorted.
     /// Submodules are not entered; `.git` is never listed.
     fn walk(&self, dir: &str) -> Result<Vec<String>, SourceError> {

@@ -96,10 +96,11 @@ impl Backlog {
     }
 
     /// The task files whose identity is `id` (several when the ID is duplicated).
-    pub fn find<'a>(&'a self, id: &'a TaskId) -> impl Iterator<Item = &'a TaskFile> {
+    pub fn find<'a>(&'a self, id: &TaskId) -> impl Iterator<Item = &'a TaskFile> + 'a {
+        let id = id.clone();
         self.files
             .iter()
-            .filter(move |f| f.id().is_some_and(|fid| fid == id))
+            .filter(move |f| f.id().is_some_and(|fid| *fid == id))
     }
 }
 

@@ -1,8 +1,14 @@
 //! A task file: its parsed content and the defects found while parsing it.
 
+use serde_norway::{Mapping, Value};
+
+use super::body::{self, Body};
+use super::config::{scalar_string, string_list, untag};
+use super::frontmatter::{self, KeyIndex, SplitError};
 use super::{BacklogLayout, Folder, Spanned, TaskEntry, TaskId};
 use crate::finding::{Finding, Position};
-use crate::source::{Source, SourceError};
+use crate::rules;
+use crate::source::{join, Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
 
 /// One checklist item (acceptance criterion or Definition of Done item).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +52,10 @@ pub struct Task {
     pub acceptance: Vec<CheckItem>,
     /// Definition of Done items.
     pub definition_of_done: Vec<CheckItem>,
+    /// Description text, when present and non-empty.
+    pub description: Option<String>,
+    /// Implementation Plan text, when present and non-empty.
+    pub plan: Option<String>,
     /// Implementation Notes text, when present and non-empty.
     pub implementation_notes: Option<String>,
     /// Final Summary text, when present and non-empty.
@@ -97,8 +107,270 @@ impl TaskFile {
 
 /// Parses one task file's bytes. Never fails: defects become [`TaskFile::issues`].
 pub fn parse_task_file(entry: TaskEntry, bytes: &[u8], layout: &BacklogLayout) -> TaskFile {
-    let _ = (entry, bytes, layout);
-    unimplemented!("task file parsing")
+    let mut file = TaskFile {
+        path: entry.path,
+        folder: entry.folder,
+        name_id: entry.name_id,
+        task: None,
+        issues: Vec::new(),
+    };
+    match crate::text::decode(bytes) {
+        Ok(text) => parse_text(&mut file, text, layout),
+        Err(e) => {
+            let finding = Finding::new(
+                &rules::UNREADABLE_TASK_FILE,
+                format!("this task file cannot be read: {e}"),
+            );
+            let finding = match e {
+                crate::text::DecodeError::NotUtf8 { line, column } => finding
+                    .at(&file.path, Position::new(line, column, 1))
+                    .help("save the file as UTF-8 text (Backlog.md writes UTF-8)"),
+                crate::text::DecodeError::Binary => finding.file(&file.path).help(
+                    "task files must be Markdown text; move binary files out of the backlog folder",
+                ),
+            };
+            file.issues.push(finding);
+        }
+    }
+    file
+}
+
+/// A task file that could not be read at all (too large, a symlink).
+fn unreadable(entry: TaskEntry, why: String, help: &str) -> TaskFile {
+    let issue = Finding::new(&rules::UNREADABLE_TASK_FILE, why)
+        .file(&entry.path)
+        .help(help);
+    TaskFile {
+        path: entry.path,
+        folder: entry.folder,
+        name_id: entry.name_id,
+        task: None,
+        issues: vec![issue],
+    }
+}
+
+fn parse_text(file: &mut TaskFile, text: &str, layout: &BacklogLayout) {
+    let split = match frontmatter::split(text) {
+        Ok(s) => s,
+        Err(e) => {
+            file.issues.push(split_finding(file, e, layout));
+            return;
+        }
+    };
+    let keys = KeyIndex::scan(split.yaml, split.yaml_line);
+    let map = match frontmatter::parse_yaml(split.yaml, split.yaml_line) {
+        Ok(m) => m,
+        Err(e) => {
+            let line_text = frontmatter::lines(split.yaml)
+                .nth((e.pos.line.saturating_sub(split.yaml_line)) as usize)
+                .map_or("", |(_, _, l)| l);
+            let help = if line_text.contains('@') {
+                "quote values that start with `@`, e.g. `- '@alice'` or `reporter: '@bob'`"
+            } else {
+                "fix the YAML on this line; quote values that contain `: `, ` #`, `[`, `{` or start with `@`, `*`, `&`, `!`"
+            };
+            file.issues.push(
+                Finding::new(
+                    &rules::UNPARSABLE_FRONTMATTER,
+                    format!("the frontmatter is not valid YAML: {}", e.message),
+                )
+                .at(&file.path, e.pos)
+                .help(help),
+            );
+            return;
+        }
+    };
+    let mut task = Task::default();
+    read_frontmatter(file, &mut task, &map, &keys, layout);
+    let body = body::parse(split.body, split.body_line);
+    apply_body(file, &mut task, body);
+    file.task = Some(task);
+}
+
+fn split_finding(file: &TaskFile, e: SplitError, layout: &BacklogLayout) -> Finding {
+    let f = |msg: &str| Finding::new(&rules::UNPARSABLE_FRONTMATTER, msg);
+    match e {
+        SplitError::Missing => {
+            let id = file
+                .name_id
+                .as_ref()
+                .map_or_else(|| "TASK-1".to_string(), TaskId::canonical);
+            let status = first_status(layout);
+            f("this task file has no frontmatter (it must start with a `---` line)")
+                .at(&file.path, Position::line(1, 0))
+                .help(format!(
+                    "start the file with a frontmatter block: `---`, `id: {id}`, `title: ...`, `status: {status}`, `---`"
+                ))
+        }
+        SplitError::LeadingBlankLines(line) => f(&format!(
+            "the frontmatter starts on line {line}, after blank lines; Backlog.md reads frontmatter only from line 1"
+        ))
+        .at(&file.path, Position::line(line, 3))
+        .help("delete the blank lines before the opening `---`"),
+        SplitError::Unterminated => f("the frontmatter opened on line 1 is never closed")
+            .at(&file.path, Position::line(1, 3))
+            .help("add a line `---` after the last frontmatter key"),
+    }
+}
+
+fn first_status(layout: &BacklogLayout) -> String {
+    layout
+        .config
+        .default_status
+        .clone()
+        .or_else(|| layout.config.statuses.first().cloned())
+        .unwrap_or_else(|| "To Do".into())
+}
+
+fn read_frontmatter(
+    file: &mut TaskFile,
+    task: &mut Task,
+    map: &Mapping,
+    keys: &KeyIndex,
+    layout: &BacklogLayout,
+) {
+    let id_hint = file
+        .name_id
+        .as_ref()
+        .map_or_else(|| "TASK-1".to_string(), TaskId::canonical);
+    let title_hint = file
+        .path
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.strip_suffix(".md"))
+        .and_then(|s| s.split_once(" - "))
+        .map_or_else(|| "A short title".to_string(), |(_, t)| t.replace('-', " "));
+    let status_hint = first_status(layout);
+
+    task.raw_id = required(file, map, keys, "id", &format!("id: {id_hint}"));
+    if let Some(raw) = &task.raw_id {
+        task.id = TaskId::parse(&raw.value);
+        if task.id.is_none() {
+            file.issues.push(
+                Finding::new(
+                    &rules::MISSING_FIELD,
+                    format!("`id` \"{}\" is not a task ID like TASK-12", raw.value),
+                )
+                .at(&file.path, raw.pos)
+                .help(format!("write `id: {id_hint}`")),
+            );
+        }
+    }
+    task.title = required(file, map, keys, "title", &format!("title: {title_hint}"));
+    task.status = required(file, map, keys, "status", &format!("status: {status_hint}"));
+
+    task.assignee = map.get("assignee").map(string_list).unwrap_or_default();
+    task.labels = map.get("labels").map(string_list).unwrap_or_default();
+    task.dependencies = spanned_list(map, keys, "dependencies");
+    task.references = spanned_list(map, keys, "references");
+    task.documentation = spanned_list(map, keys, "documentation");
+    task.spec = spanned_list(map, keys, "spec");
+    task.spec.extend(spanned_list(map, keys, "specs"));
+    task.parent = map
+        .get("parent_task_id")
+        .and_then(scalar_string)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let pos = keys
+                .get("parent_task_id")
+                .map_or(Position::line(1, 0), |l| l.item(0, &s));
+            Spanned::new(s, pos)
+        });
+}
+
+/// A required scalar key: reports FG102 when it is missing, empty or not a scalar.
+fn required(
+    file: &mut TaskFile,
+    map: &Mapping,
+    keys: &KeyIndex,
+    key: &str,
+    example: &str,
+) -> Option<Spanned<String>> {
+    let loc = keys.get(key);
+    let pos = loc.map_or(Position::line(1, 3), |l| {
+        if l.value.len > 0 {
+            l.value
+        } else {
+            l.key
+        }
+    });
+    let problem = match map.get(key).map(untag) {
+        None => format!("the frontmatter has no `{key}`"),
+        Some(Value::Sequence(_)) | Some(Value::Mapping(_)) => {
+            format!("`{key}` must be a single value, not a list or a mapping")
+        }
+        Some(v) => match scalar_string(v) {
+            Some(s) if !s.trim().is_empty() => {
+                return Some(Spanned::new(s.trim().to_string(), pos));
+            }
+            _ => format!("`{key}` is empty"),
+        },
+    };
+    let help = if loc.is_some() {
+        format!("write `{example}`")
+    } else {
+        format!("add `{example}` to the frontmatter")
+    };
+    file.issues.push(
+        Finding::new(&rules::MISSING_FIELD, problem)
+            .at(&file.path, pos)
+            .help(help),
+    );
+    None
+}
+
+fn spanned_list(map: &Mapping, keys: &KeyIndex, key: &str) -> Vec<Spanned<String>> {
+    let Some(value) = map.get(key) else {
+        return Vec::new();
+    };
+    let loc = keys.get(key);
+    string_list(value)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let s = s.trim().to_string();
+            if s.is_empty() {
+                return None;
+            }
+            let pos = loc.map_or(Position::line(1, 0), |l| l.item(i, &s));
+            Some(Spanned::new(s, pos))
+        })
+        .collect()
+}
+
+fn apply_body(file: &mut TaskFile, task: &mut Task, body: Body) {
+    for issue in body.marker_issues {
+        file.issues.push(
+            Finding::new(&rules::UNBALANCED_MARKERS, issue.message)
+                .at(&file.path, issue.pos)
+                .help(issue.help),
+        );
+    }
+    task.acceptance = body.acceptance;
+    task.definition_of_done = body.definition_of_done;
+    task.description = body.description;
+    task.plan = body.plan;
+    task.implementation_notes = body.implementation_notes;
+    task.final_summary = body.final_summary;
+    task.body_links = body.links;
+}
+
+/// True when `name` is `<prefix>-*.md`, the prefix compared case-insensitively.
+fn matches_prefix(name: &str, prefix: &str) -> bool {
+    let b = name.as_bytes();
+    let p = prefix.len();
+    name.ends_with(".md")
+        && b.len() > p + 4
+        && b[..p].eq_ignore_ascii_case(prefix.as_bytes())
+        && b[p] == b'-'
+}
+
+/// The ID at the start of a task file name: before ` - `, or the whole stem.
+pub fn name_id(name: &str) -> Option<TaskId> {
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    let head = stem.split_once(" - ").map_or(stem, |(h, _)| h);
+    TaskId::parse(head)
 }
 
 /// Lists task files (see [`super::list_task_files`]).
@@ -106,9 +378,32 @@ pub(crate) fn list(
     source: &dyn Source,
     layout: &BacklogLayout,
 ) -> Result<Vec<TaskEntry>, SourceError> {
-    let _ = (source, layout);
-    unimplemented!("task listing")
+    let mut out = Vec::new();
+    for (folder, dir) in Folder::ALL {
+        let prefix = match folder {
+            Folder::Drafts => "draft",
+            _ => layout.config.task_prefix.as_str(),
+        };
+        let path = join(&layout.root, dir);
+        for entry in source.list_dir(&path)? {
+            if !matches!(entry.kind, EntryKind::File | EntryKind::Symlink)
+                || !matches_prefix(&entry.name, prefix)
+            {
+                continue;
+            }
+            out.push(TaskEntry {
+                name_id: name_id(&entry.name),
+                path: join(&path, &entry.name),
+                folder,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
 }
+
+/// Below this many files, parsing on one thread is faster than spawning.
+const PARALLEL_MIN: usize = 64;
 
 /// Reads and parses every listed file (in parallel where it pays).
 pub(crate) fn read_all(
@@ -116,6 +411,288 @@ pub(crate) fn read_all(
     layout: &BacklogLayout,
     entries: Vec<TaskEntry>,
 ) -> Result<Vec<TaskFile>, SourceError> {
-    let _ = (source, layout, entries);
-    unimplemented!("reading task files")
+    let paths = entries.iter().map(|e| e.path.clone()).collect();
+    let contents = source.read_many(paths, MAX_FILE_SIZE);
+    let mut read = Vec::with_capacity(entries.len());
+    for (entry, content) in entries.into_iter().zip(contents) {
+        read.push((entry, content?));
+    }
+    Ok(
+        crate::parallel::map(read, PARALLEL_MIN, |(e, c)| parse_content(e, c, layout))
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
+}
+
+fn parse_content(entry: TaskEntry, content: Content, layout: &BacklogLayout) -> Option<TaskFile> {
+    match content {
+        Content::Bytes(bytes) => Some(parse_task_file(entry, &bytes, layout)),
+        Content::TooLarge(size) => Some(unreadable(
+            entry,
+            format!("this task file is {size} bytes, over the {MAX_FILE_SIZE}-byte limit"),
+            "split the task into smaller tasks, or move the large content out of the backlog",
+        )),
+        Content::Symlink => Some(unreadable(
+            entry,
+            "this task file is a symbolic link; flowgate does not follow links".into(),
+            "replace the link with the task file itself",
+        )),
+        Content::Missing | Content::NotAFile => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backlog::BacklogConfig;
+    use crate::source::MemorySource;
+
+    fn layout() -> BacklogLayout {
+        BacklogLayout::with_defaults("backlog")
+    }
+
+    fn parse(name: &str, text: impl AsRef<[u8]>) -> TaskFile {
+        let path = format!("backlog/tasks/{name}");
+        let entry = TaskEntry {
+            name_id: name_id(name),
+            path,
+            folder: Folder::Tasks,
+        };
+        parse_task_file(entry, text.as_ref(), &layout())
+    }
+
+    fn codes(f: &TaskFile) -> Vec<(&str, Option<u32>)> {
+        f.issues.iter().map(|i| (i.code, i.line)).collect()
+    }
+
+    const GOOD: &str = "---\nid: TASK-1\ntitle: Set up gate\nstatus: In Progress\nassignee:\n  - '@alice'\ncreated_date: '2026-11-26 05:17'\nlabels:\n  - infra\ndependencies: [TASK-2]\nparent_task_id: TASK-9\nspec: specs/001-a/spec.md#fr-001\ndocumentation:\n  - docs/a.md\n---\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [x] #1 Hook installs\n<!-- AC:END -->\n";
+
+    #[test]
+    fn reads_a_backlog_md_file() {
+        let f = parse("task-1 - Set-up-gate.md", GOOD);
+        assert_eq!(codes(&f), []);
+        let t = f.task.as_ref().unwrap();
+        assert_eq!(t.id, TaskId::parse("TASK-1"));
+        assert_eq!(f.status(), Some("In Progress"));
+        assert_eq!(t.status.as_ref().unwrap().pos, Position::new(4, 9, 11));
+        assert_eq!(t.assignee, ["@alice"]);
+        assert_eq!(t.labels, ["infra"]);
+        assert_eq!(t.dependencies[0].value, "TASK-2");
+        assert_eq!(t.dependencies[0].pos, Position::new(10, 16, 6));
+        assert_eq!(t.parent.as_ref().unwrap().pos, Position::new(11, 17, 6));
+        assert_eq!(t.spec[0].value, "specs/001-a/spec.md#fr-001");
+        assert_eq!(t.documentation[0].pos, Position::new(14, 5, 9));
+        assert_eq!(t.acceptance.len(), 1);
+        assert_eq!(t.acceptance[0].pos.line, 19);
+    }
+
+    #[test]
+    fn crlf_and_bom() {
+        let text = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+        let f = parse("task-1 - Set-up-gate.md", text);
+        assert_eq!(codes(&f), []);
+        let t = f.task.unwrap();
+        assert_eq!(t.title.unwrap().value, "Set up gate");
+        assert_eq!(t.acceptance[0].text, "Hook installs");
+    }
+
+    #[test]
+    fn lenient_values() {
+        let f = parse(
+            "task-3 - X.md",
+            "---\nid: task-3\ntitle: 2024\nstatus: To Do\nassignee: @alice\nreporter: @bob\nlabels: foo\ncreated_date: 2024-01-02\nupdated_date: '2024-01-03 10:00'\nspecs: [a.md, b.md]\nextra: {nested: true}\n---\n",
+        );
+        assert_eq!(codes(&f), []);
+        let t = f.task.unwrap();
+        assert_eq!(t.id, TaskId::parse("TASK-3"));
+        assert_eq!(t.title.unwrap().value, "2024");
+        assert_eq!(t.assignee, ["@alice"]);
+        assert_eq!(t.labels, ["foo"]);
+        assert_eq!(t.spec.len(), 2);
+        assert_eq!(t.spec[1].pos, Position::new(10, 15, 4));
+    }
+
+    #[test]
+    fn uppercase_id_with_lowercase_file_name_and_subtasks() {
+        let f = parse(
+            "task-12.01 - Sub.md",
+            "---\nid: TASK-12.1\ntitle: Sub\nstatus: To Do\n---\n",
+        );
+        assert_eq!(f.name_id, TaskId::parse("TASK-12.1"));
+        assert_eq!(f.id(), TaskId::parse("task-012.1").as_ref());
+        assert_eq!(codes(&f), []);
+    }
+
+    #[test]
+    fn missing_and_wrong_fields_are_located() {
+        let f = parse(
+            "task-4 - X.md",
+            "---\nid: nope\ntitle:\nstatus: [To Do, Done]\n---\n",
+        );
+        let issues: Vec<_> = f
+            .issues
+            .iter()
+            .map(|i| (i.code, i.line, i.message.as_str()))
+            .collect();
+        assert_eq!(
+            issues,
+            [
+                (
+                    "FG102",
+                    Some(2),
+                    "`id` \"nope\" is not a task ID like TASK-12"
+                ),
+                ("FG102", Some(3), "`title` is empty"),
+                (
+                    "FG102",
+                    Some(4),
+                    "`status` must be a single value, not a list or a mapping"
+                ),
+            ]
+        );
+        assert_eq!(f.issues[0].help.as_deref(), Some("write `id: TASK-4`"));
+        let f = parse("task-5 - X.md", "---\nid: TASK-5\ntitle: X\n---\n");
+        assert_eq!(f.issues[0].message, "the frontmatter has no `status`");
+        assert_eq!(
+            f.issues[0].help.as_deref(),
+            Some("add `status: To Do` to the frontmatter")
+        );
+    }
+
+    #[test]
+    fn frontmatter_problems_are_fg101() {
+        let f = parse("task-6 - X.md", "# Just a heading\n");
+        assert_eq!(codes(&f), [("FG101", Some(1))]);
+        assert!(f.task.is_none());
+        let f = parse("task-6 - X.md", "---\nid: TASK-6\ntitle: X\n");
+        assert_eq!(codes(&f), [("FG101", Some(1))]);
+        let f = parse("task-6 - X.md", "\n\n---\nid: TASK-6\n---\n");
+        assert_eq!(codes(&f), [("FG101", Some(3))]);
+        let f = parse(
+            "task-6 - X.md",
+            "---\nid: TASK-6\ntitle: X\nstatus: To Do\nassignee:\n  - @carol\n---\n",
+        );
+        assert_eq!(codes(&f), [("FG101", Some(6))]);
+        assert!(f.issues[0].help.as_deref().unwrap().contains("'@alice'"));
+    }
+
+    #[test]
+    fn unreadable_bytes_are_fg100() {
+        let f = parse("task-7 - X.md", b"---\nid: TASK-7\ntitle: \xff\n---\n");
+        assert_eq!(codes(&f), [("FG100", Some(3))]);
+        let f = parse("task-7 - X.md", b"---\0\n");
+        assert_eq!(codes(&f), [("FG100", None)]);
+        let big = unreadable(
+            TaskEntry {
+                path: "backlog/tasks/task-8.md".into(),
+                folder: Folder::Tasks,
+                name_id: None,
+            },
+            "too big".into(),
+            "x",
+        );
+        assert_eq!(big.issues[0].code, "FG100");
+    }
+
+    #[test]
+    fn unbalanced_markers_are_fg110() {
+        let f = parse(
+            "task-9 - X.md",
+            "---\nid: TASK-9\ntitle: X\nstatus: To Do\n---\n\n<!-- AC:BEGIN -->\n- [ ] #1 a\n",
+        );
+        assert_eq!(codes(&f), [("FG110", Some(7))]);
+        assert_eq!(f.task.unwrap().acceptance.len(), 1);
+    }
+
+    #[test]
+    fn listing_matches_prefixes_without_reading() {
+        let src = MemorySource::new()
+            .with("backlog/config.yml", "task_prefix: feat\n")
+            .with("backlog/tasks/feat-001 - Padded.md", "")
+            .with("backlog/tasks/FEAT-7 - Upper.md", "")
+            .with("backlog/tasks/task-1 - Other prefix.md", "")
+            .with("backlog/tasks/readme.md", "")
+            .with("backlog/tasks/feat-2 - Not md.txt", "")
+            .with("backlog/tasks/sub/feat-3 - Nested.md", "")
+            .with("backlog/completed/feat-4 - Done.md", "")
+            .with("backlog/archive/tasks/feat-5.md", "")
+            .with("backlog/drafts/draft-1 - Idea.md", "")
+            .with("backlog/decisions/feat-6 - Decision.md", "")
+            .with("backlog/docs/feat-8.md", "");
+        let mut layout = layout();
+        layout.config = BacklogConfig {
+            task_prefix: "feat".into(),
+            ..BacklogConfig::default()
+        };
+        let entries = list(&src, &layout).unwrap();
+        let got: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e.path.as_str(),
+                    e.folder,
+                    e.name_id.as_ref().map(TaskId::canonical),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "backlog/archive/tasks/feat-5.md",
+                    Folder::Archive,
+                    Some("FEAT-5".into())
+                ),
+                (
+                    "backlog/completed/feat-4 - Done.md",
+                    Folder::Completed,
+                    Some("FEAT-4".into())
+                ),
+                (
+                    "backlog/drafts/draft-1 - Idea.md",
+                    Folder::Drafts,
+                    Some("DRAFT-1".into())
+                ),
+                (
+                    "backlog/tasks/FEAT-7 - Upper.md",
+                    Folder::Tasks,
+                    Some("FEAT-7".into())
+                ),
+                (
+                    "backlog/tasks/feat-001 - Padded.md",
+                    Folder::Tasks,
+                    Some("FEAT-1".into())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn load_reads_in_parallel_and_keeps_order() {
+        let mut src = MemorySource::new();
+        for i in 1..=300 {
+            src.insert(
+                &format!("backlog/tasks/task-{i} - T.md"),
+                format!("---\nid: TASK-{i}\ntitle: T{i}\nstatus: To Do\n---\n"),
+            );
+        }
+        src.insert("backlog/tasks/task-301 - Bad.md", "no frontmatter");
+        let backlog = crate::backlog::load(&src, None).unwrap().unwrap();
+        assert_eq!(backlog.files.len(), 301);
+        assert!(backlog.files.windows(2).all(|w| w[0].path < w[1].path));
+        assert_eq!(
+            backlog
+                .files
+                .iter()
+                .filter(|f| !f.issues.is_empty())
+                .count(),
+            1
+        );
+        let id = TaskId::parse("TASK-150").unwrap();
+        assert_eq!(
+            backlog.find(&id).next().and_then(TaskFile::title),
+            Some("T150")
+        );
+    }
 }

@@ -142,6 +142,7 @@ pub fn render_finding(finding: &Finding, ctx: &ReportContext<'_>) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_wrap_lines(false)
         .with_context_lines(1);
     let mut out = String::new();
     if handler.render_report(&mut out, &diagnostic).is_err() {

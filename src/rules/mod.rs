@@ -137,6 +137,9 @@ rules! {
     NO_SPECS = "FG208" "no-specs-found" SpecLinks Warning
         "The repository has tasks but no spec files matched the configured globs."
         include_str!("docs/FG208.md");
+    UNREADABLE_SPEC_FILE = "FG209" "unreadable-spec-file" SpecLinks Error
+        "A file matched by the spec globs cannot be read (binary, not UTF-8, over the size limit, or a symlink)."
+        include_str!("docs/FG209.md");
     MISSING_TASK_REFERENCE = "FG301" "missing-task-reference" Commits Error
         "A commit that changes code references no task."
         include_str!("docs/FG301.md");

@@ -1,10 +1,835 @@
 //! Task-file rules: defects of task files as files, and across files.
+//!
+//! Per file: whatever parsing found (FG100–FG102, FG110), the `id` against the file name
+//! (FG103) and the status against the configured list (FG105, FG106). Across files:
+//! duplicate IDs (FG104), references to tasks that do not exist (FG107, FG108) and
+//! dependency cycles (FG109). One bad file never stops the others from being checked.
 
-use crate::finding::Finding;
+use std::collections::{HashMap, VecDeque};
+
+use crate::backlog::{Backlog, BacklogLayout, Folder, Spanned, TaskFile, TaskId};
+use crate::finding::{Finding, Position, Severity};
+use crate::rules;
 use crate::snapshot::Snapshot;
+use crate::workflow::{StatusRef, Workflow};
 
 /// Every task-file finding of a snapshot.
 pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
-    let _ = snapshot;
-    Vec::new()
+    let Some(backlog) = &snapshot.backlog else {
+        return Vec::new();
+    };
+    let layout = &backlog.layout;
+    let mut out = Vec::new();
+    if let Some(problem) = &layout.config_problem {
+        out.push(config_finding(layout, problem));
+    }
+    for file in &backlog.files {
+        out.extend(file.issues.iter().cloned());
+        id_matches_name(file, layout, &mut out);
+        status_is_known(file, &snapshot.workflow, layout, &mut out);
+    }
+    duplicates(backlog, &mut out);
+    let index = Index::new(backlog);
+    dangling(backlog, &index, &mut out);
+    cycles(&index, &mut out);
+    out
+}
+
+/// A malformed backlog config: reported on the config file, located when the YAML
+/// error says where.
+fn config_finding(layout: &BacklogLayout, problem: &str) -> Finding {
+    let file = layout.config_path();
+    let pos = problem
+        .rsplit_once("(line ")
+        .and_then(|(_, rest)| {
+            let (line, rest) = rest.split_once(", column ")?;
+            let column = rest.trim_end_matches(')');
+            Some(Position::new(line.parse().ok()?, column.parse().ok()?, 0))
+        })
+        .unwrap_or_default();
+    Finding::new(
+        &rules::UNPARSABLE_FRONTMATTER,
+        format!("the backlog config cannot be read: {problem}; using the default statuses"),
+    )
+    .at(&file, pos)
+    .help(format!(
+        "fix the YAML in {file}; Backlog.md cannot read it either"
+    ))
+}
+
+fn canonical(file: &TaskFile) -> Option<String> {
+    file.id().map(TaskId::canonical)
+}
+
+fn id_pos(file: &TaskFile) -> Position {
+    file.task
+        .as_ref()
+        .and_then(|t| t.raw_id.as_ref())
+        .map_or(Position::line(1, 0), |r| r.pos)
+}
+
+/// Backlog.md's title slug: spaces become `-`, some punctuation is dropped, and
+/// characters that are unsafe in file names become `-`.
+pub fn title_slug(title: &str) -> String {
+    title
+        .trim()
+        .chars()
+        .filter(|c| !"'(),!@#$%^&+=[]{};`".contains(*c))
+        .map(|c| {
+            if c.is_whitespace() || "<>:\"/\\|?*".contains(c) {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// An ID written the way Backlog.md writes it: uppercase prefix, the first number
+/// zero-padded when the config says so.
+fn format_id(prefix: &str, parts: &[u64], pad: Option<u32>) -> String {
+    let mut s = prefix.to_ascii_uppercase();
+    for (i, n) in parts.iter().enumerate() {
+        s.push(if i == 0 { '-' } else { '.' });
+        match (i, pad) {
+            (0, Some(w)) => s.push_str(&format!("{n:0w$}", w = w as usize)),
+            _ => s.push_str(&n.to_string()),
+        }
+    }
+    s
+}
+
+/// The file name Backlog.md would give a task with this ID and title.
+fn file_name(id: &TaskId, title: Option<&str>, layout: &BacklogLayout) -> String {
+    let stem = format_id(id.prefix(), id.parts(), layout.config.zero_padded_ids).to_lowercase();
+    match title.map(title_slug).filter(|s| !s.is_empty()) {
+        Some(slug) => format!("{stem} - {slug}.md"),
+        None => format!("{stem}.md"),
+    }
+}
+
+/// FG103: the ID in the file name differs from the frontmatter `id`.
+fn id_matches_name(file: &TaskFile, layout: &BacklogLayout, out: &mut Vec<Finding>) {
+    let Some(task) = &file.task else { return };
+    let (Some(id), Some(raw)) = (&task.id, &task.raw_id) else {
+        return;
+    };
+    if file.name_id.as_ref() == Some(id) {
+        return;
+    }
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    let message = match &file.name_id {
+        Some(name_id) => format!(
+            "the file name says {name_id} but the frontmatter says `id: {}`",
+            raw.value
+        ),
+        None => format!(
+            "the file name `{name}` does not start with the task's ID ({})",
+            raw.value
+        ),
+    };
+    let rename = file_name(id, file.title(), layout);
+    let help = match &file.name_id {
+        Some(name_id) => format!(
+            "rename the file to `{rename}`, or set `id: {}` if the file name is right",
+            format_id(
+                name_id.prefix(),
+                name_id.parts(),
+                layout.config.zero_padded_ids
+            )
+        ),
+        None => format!("rename the file to `{rename}`"),
+    };
+    out.push(
+        Finding::new(&rules::ID_FILENAME_MISMATCH, message)
+            .at(&file.path, raw.pos)
+            .help(help)
+            .task(id.canonical()),
+    );
+}
+
+/// FG105 / FG106: the status against the configured statuses.
+fn status_is_known(
+    file: &TaskFile,
+    workflow: &Workflow,
+    layout: &BacklogLayout,
+    out: &mut Vec<Finding>,
+) {
+    let Some(status) = file.task.as_ref().and_then(|t| t.status.as_ref()) else {
+        return;
+    };
+    let finding = match workflow.resolve(&status.value) {
+        StatusRef::Known(_) | StatusRef::Draft => return,
+        StatusRef::Misspelled(i) => {
+            let configured = workflow.statuses.get(i).map_or("", String::as_str);
+            Finding::new(
+                &rules::STATUS_SPELLING,
+                format!(
+                    "status \"{}\" is spelled differently from the configured \"{configured}\"",
+                    status.value
+                ),
+            )
+            .help(format!("write `status: {configured}`"))
+        }
+        StatusRef::Unknown => Finding::new(
+            &rules::UNKNOWN_STATUS,
+            format!(
+                "status \"{}\" is not one of the configured statuses",
+                status.value
+            ),
+        )
+        .help(format!(
+            "use one of {}, or add \"{}\" to statuses in {}",
+            workflow.list(),
+            status.value,
+            layout.config_path()
+        )),
+    };
+    let mut finding = finding.at(&file.path, status.pos);
+    if let Some(id) = canonical(file) {
+        finding = finding.task(id);
+    }
+    out.push(finding);
+}
+
+fn folder_rank(folder: Folder) -> u8 {
+    match folder {
+        Folder::Tasks => 0,
+        Folder::Completed => 1,
+        Folder::Drafts => 2,
+        Folder::Archive => 3,
+    }
+}
+
+/// The next free ID next to `id`: `TASK-<max+1>`, or `TASK-12.<max+1>` for a subtask.
+fn next_free(id: &TaskId, backlog: &Backlog) -> String {
+    let parts = id.parts();
+    let depth = parts.len();
+    let parent = &parts[..depth.saturating_sub(1)];
+    let max = backlog
+        .files
+        .iter()
+        .filter_map(TaskFile::id)
+        .filter(|other| other.prefix() == id.prefix() && other.parts().len() >= depth)
+        .filter(|other| other.parts().get(..parent.len()) == Some(parent))
+        .filter_map(|other| other.parts().get(depth.saturating_sub(1)).copied())
+        .max()
+        .unwrap_or(0);
+    let mut next = parent.to_vec();
+    next.push(max.saturating_add(1));
+    format_id(id.prefix(), &next, backlog.layout.config.zero_padded_ids)
+}
+
+/// FG104: several files with one ID. The first (active folders before the archive, then
+/// path order) keeps it; every other file is reported. A copy in `archive/tasks/` is a
+/// warning only: Backlog.md itself reuses the IDs of archived tasks.
+fn duplicates(backlog: &Backlog, out: &mut Vec<Finding>) {
+    let mut groups: HashMap<&TaskId, Vec<&TaskFile>> = HashMap::new();
+    for file in &backlog.files {
+        if let Some(id) = file.id() {
+            groups.entry(id).or_default().push(file);
+        }
+    }
+    let mut groups: Vec<_> = groups.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    groups.sort_by(|a, b| a.0.cmp(b.0));
+    for (id, mut files) in groups {
+        files.sort_by(|a, b| {
+            (folder_rank(a.folder), &a.path).cmp(&(folder_rank(b.folder), &b.path))
+        });
+        let Some((keeper, rest)) = files.split_first() else {
+            continue;
+        };
+        let free = next_free(id, backlog);
+        for file in rest {
+            let free_id = TaskId::parse(&free);
+            let rename = free_id
+                .as_ref()
+                .map(|f| file_name(f, file.title(), &backlog.layout))
+                .unwrap_or_default();
+            let mut finding = if file.folder == Folder::Archive {
+                let mut f = Finding::new(
+                    &rules::DUPLICATE_TASK_ID,
+                    format!(
+                        "archived {id} has the same ID as {} (Backlog.md reuses the IDs of archived tasks)",
+                        keeper.path
+                    ),
+                )
+                .help(format!(
+                    "references to {id} now mean {}; if the archived task must stay addressable, give it `id: {free}` and rename it to `{rename}`",
+                    keeper.path
+                ));
+                f.severity = Severity::Warning;
+                f
+            } else {
+                Finding::new(
+                    &rules::DUPLICATE_TASK_ID,
+                    format!("{id} is also the ID of {}", keeper.path),
+                )
+                .help(format!(
+                    "give this task the next free ID: set `id: {free}` and rename the file to `{rename}`"
+                ))
+            };
+            finding = finding.at(&file.path, id_pos(file)).task(id.canonical());
+            out.push(finding);
+        }
+    }
+}
+
+/// Every task identity, with the file that owns it (first in duplicate order).
+struct Index<'a> {
+    by_id: HashMap<&'a TaskId, &'a TaskFile>,
+    prefix: &'a str,
+}
+
+impl<'a> Index<'a> {
+    fn new(backlog: &'a Backlog) -> Self {
+        let mut by_id: HashMap<&TaskId, &TaskFile> = HashMap::with_capacity(backlog.files.len());
+        for file in &backlog.files {
+            if let Some(id) = file.id() {
+                by_id
+                    .entry(id)
+                    .and_modify(|cur| {
+                        if folder_rank(file.folder) < folder_rank(cur.folder) {
+                            *cur = file;
+                        }
+                    })
+                    .or_insert(file);
+            }
+        }
+        Index {
+            by_id,
+            prefix: &backlog.layout.config.task_prefix,
+        }
+    }
+
+    /// Parses a reference as written in a task (`TASK-1`, `task-1`, `1`).
+    fn parse(&self, text: &str) -> Option<TaskId> {
+        TaskId::parse_with_prefix(text, self.prefix).or_else(|| TaskId::parse(text))
+    }
+
+    /// Up to three existing IDs closest to `wanted`, with their titles, for help texts.
+    fn nearest(&self, wanted: &str) -> Vec<String> {
+        let wanted_id = self.parse(wanted);
+        let wanted_text = wanted_id
+            .as_ref()
+            .map_or_else(|| wanted.to_ascii_uppercase(), TaskId::canonical);
+        let wanted_num = wanted_id.as_ref().and_then(|i| i.parts().first().copied());
+        let mut scored: Vec<(usize, u64, String, &TaskFile)> = self
+            .by_id
+            .iter()
+            .filter_map(|(id, file)| {
+                let text = id.canonical();
+                let distance = strsim::levenshtein(&wanted_text, &text);
+                (distance <= 2).then(|| {
+                    let num = id.parts().first().copied().unwrap_or(0);
+                    let gap = wanted_num.map_or(0, |w| w.abs_diff(num));
+                    (distance, gap, text, *file)
+                })
+            })
+            .collect();
+        scored.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, _, text, file)| match file.title() {
+                Some(title) => format!("{text} (\"{title}\")"),
+                None => text,
+            })
+            .collect()
+    }
+}
+
+fn suggestion(index: &Index<'_>, wanted: &str, what: &str) -> String {
+    let near = index.nearest(wanted);
+    if near.is_empty() {
+        format!("remove `{wanted}` from {what}, or create that task")
+    } else {
+        format!(
+            "did you mean {}? otherwise remove `{wanted}` from {what}",
+            near.join(", ")
+        )
+    }
+}
+
+/// FG107 / FG108: dependencies and parents that name no existing task (in any folder,
+/// drafts included).
+fn dangling(backlog: &Backlog, index: &Index<'_>, out: &mut Vec<Finding>) {
+    for file in &backlog.files {
+        let Some(task) = &file.task else { continue };
+        let me = canonical(file);
+        let with_task = |f: Finding| match &me {
+            Some(id) => f.task(id.clone()),
+            None => f,
+        };
+        for dep in &task.dependencies {
+            if exists(index, &dep.value) {
+                continue;
+            }
+            out.push(with_task(
+                Finding::new(
+                    &rules::DANGLING_DEPENDENCY,
+                    format!("dependency {} is not a task in this backlog", dep.value),
+                )
+                .at(&file.path, dep.pos)
+                .help(suggestion(index, &dep.value, "dependencies")),
+            ));
+        }
+        if let Some(parent) = &task.parent {
+            if exists(index, &parent.value) {
+                continue;
+            }
+            let mut help = suggestion(index, &parent.value, "parent_task_id");
+            if backlog.files.iter().any(|f| f.folder == Folder::Drafts) {
+                help.push_str(&format!(
+                    "; if {} was demoted to a draft (it then has a new DRAFT-n ID), set `parent_task_id` to that draft's ID",
+                    parent.value
+                ));
+            }
+            out.push(with_task(
+                Finding::new(
+                    &rules::DANGLING_PARENT,
+                    format!("parent task {} is not a task in this backlog", parent.value),
+                )
+                .at(&file.path, parent.pos)
+                .help(help),
+            ));
+        }
+    }
+}
+
+fn exists(index: &Index<'_>, reference: &str) -> bool {
+    index
+        .parse(reference)
+        .is_some_and(|id| index.by_id.contains_key(&id))
+}
+
+/// FG109: dependency cycles, each reported once, on the dependency line of its
+/// smallest task, naming the whole chain.
+fn cycles(index: &Index<'_>, out: &mut Vec<Finding>) {
+    // Nodes: owning files, in a stable order.
+    let mut nodes: Vec<(&TaskId, &TaskFile)> = index.by_id.iter().map(|(i, f)| (*i, *f)).collect();
+    nodes.sort_by(|a, b| a.0.cmp(b.0));
+    let position: HashMap<&TaskId, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
+    let edges: Vec<Vec<(usize, &Spanned<String>)>> = nodes
+        .iter()
+        .map(|(_, file)| {
+            file.task.as_ref().map_or_else(Vec::new, |t| {
+                t.dependencies
+                    .iter()
+                    .filter_map(|d| {
+                        let id = index.parse(&d.value)?;
+                        position.get(&id).map(|&n| (n, d))
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    if edges.iter().all(Vec::is_empty) {
+        return;
+    }
+    for component in strongly_connected(&edges) {
+        let Some(&start) = component.iter().min() else {
+            continue;
+        };
+        let self_loop = edges[start].iter().any(|(to, _)| *to == start);
+        if component.len() < 2 && !self_loop {
+            continue;
+        }
+        let path = if self_loop {
+            vec![start]
+        } else {
+            shortest_cycle(start, &component, &edges)
+        };
+        let Some(&next) = path.get(1).or(path.first()) else {
+            continue;
+        };
+        let Some((_, dep)) = edges[start].iter().find(|(to, _)| *to == next) else {
+            continue;
+        };
+        let chain: Vec<String> = path
+            .iter()
+            .chain(std::iter::once(&start))
+            .map(|&n| nodes[n].0.canonical())
+            .collect();
+        let (id, file) = nodes[start];
+        out.push(
+            Finding::new(
+                &rules::DEPENDENCY_CYCLE,
+                format!("dependency cycle: {}", chain.join(" → ")),
+            )
+            .at(&file.path, dep.pos)
+            .help(format!(
+                "remove {} from the dependencies of {id} (or break another link of the cycle)",
+                dep.value
+            ))
+            .task(id.canonical()),
+        );
+    }
+}
+
+/// Tarjan's algorithm, iterative (dependency chains can be thousands long).
+fn strongly_connected(edges: &[Vec<(usize, &Spanned<String>)>]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut out = Vec::new();
+    let mut counter = 0;
+    for root in 0..n {
+        if index[root] != UNSEEN || edges[root].is_empty() {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = counter;
+        low[root] = counter;
+        counter += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut next)) = work.last_mut() {
+            if let Some(&(w, _)) = edges[v].get(*next) {
+                *next += 1;
+                if index[w] == UNSEEN {
+                    index[w] = counter;
+                    low[w] = counter;
+                    counter += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                out.push(component);
+            }
+        }
+    }
+    out
+}
+
+/// The shortest cycle through `start` inside its component, as `[start, ..]`.
+fn shortest_cycle(
+    start: usize,
+    component: &[usize],
+    edges: &[Vec<(usize, &Spanned<String>)>],
+) -> Vec<usize> {
+    let inside: std::collections::HashSet<usize> = component.iter().copied().collect();
+    let mut came_from: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &(w, _) in &edges[v] {
+            if !inside.contains(&w) {
+                continue;
+            }
+            if w == start {
+                let mut path = vec![v];
+                let mut cur = v;
+                while let Some(&p) = came_from.get(&cur) {
+                    path.push(p);
+                    cur = p;
+                }
+                path.reverse();
+                return path;
+            }
+            if w != start && !came_from.contains_key(&w) {
+                came_from.insert(w, v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WorkflowSection;
+    use crate::source::MemorySource;
+    use crate::spec::SpecIndex;
+
+    fn task(id: &str, title: &str, status: &str, extra: &str) -> String {
+        format!("---\nid: {id}\ntitle: {title}\nstatus: {status}\n{extra}---\n")
+    }
+
+    fn snapshot(src: &MemorySource) -> Snapshot {
+        let backlog = crate::backlog::load(src, None).unwrap();
+        let config = backlog
+            .as_ref()
+            .map(|b| b.layout.config.clone())
+            .unwrap_or_default();
+        Snapshot {
+            backlog,
+            specs: SpecIndex::default(),
+            workflow: Workflow::new(&config, &WorkflowSection::default()).unwrap(),
+        }
+    }
+
+    fn found(src: &MemorySource) -> Vec<(String, &'static str, Option<u32>, String, String)> {
+        let mut v: Vec<_> = check(&snapshot(src))
+            .into_iter()
+            .map(|f| {
+                (
+                    f.file.unwrap_or_default(),
+                    f.code,
+                    f.line,
+                    f.message,
+                    f.help.unwrap_or_default(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_clean_backlog_has_no_findings() {
+        let src = MemorySource::new()
+            .with(
+                "backlog/config.yml",
+                "statuses: [To Do, In Progress, Done]\n",
+            )
+            .with(
+                "backlog/tasks/task-1 - A.md",
+                task("TASK-1", "A", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-1.1 - Sub.md",
+                task(
+                    "TASK-1.1",
+                    "Sub",
+                    "In Progress",
+                    "parent_task_id: TASK-1\ndependencies:\n  - task-2\n",
+                ),
+            )
+            .with(
+                "backlog/completed/task-2 - B.md",
+                task("TASK-2", "B", "Done", ""),
+            )
+            .with(
+                "backlog/drafts/draft-1 - D.md",
+                task("DRAFT-1", "D", "Draft", ""),
+            );
+        assert_eq!(found(&src), []);
+    }
+
+    #[test]
+    fn a_messy_backlog_reports_every_defect_with_its_location() {
+        let src = MemorySource::new()
+            .with(
+                "backlog/config.yml",
+                "statuses: [To Do, In Progress, Done]\n",
+            )
+            .with(
+                "backlog/tasks/task-1 - A.md",
+                task("TASK-1", "A", "To Do", "dependencies: [TASK-2]\n"),
+            )
+            .with(
+                "backlog/tasks/task-2 - B.md",
+                task("TASK-2", "B", "To Do", "dependencies:\n  - TASK-3\n"),
+            )
+            .with(
+                "backlog/tasks/task-3 - C.md",
+                task("TASK-3", "C", "to do", "dependencies:\n  - TASK-1\n"),
+            )
+            .with(
+                "backlog/tasks/task-3 - Copy of C.md",
+                task("TASK-3", "Copy of C", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-9 - Named.md",
+                task("TASK-99", "Named", "To Do", ""),
+            )
+            .with("backlog/tasks/task-5 - No fm.md", "Just text\n")
+            .with(
+                "backlog/tasks/task-6 - Wont.md",
+                task("TASK-6", "Wont", "Won't Do", "parent_task_id: TASK-40\n"),
+            )
+            .with(
+                "backlog/tasks/task-7 - Markers.md",
+                format!(
+                    "{}\n<!-- AC:BEGIN -->\n- [ ] #1 x\n",
+                    task("TASK-7", "Markers", "To Do", "dependencies: [TASK-8]\n")
+                ),
+            )
+            .with(
+                "backlog/decisions/task-10 - Not a task.md",
+                "no frontmatter",
+            );
+        let got = found(&src);
+        let short: Vec<_> = got
+            .iter()
+            .map(|(f, c, l, _, _)| (f.as_str(), *c, *l))
+            .collect();
+        assert_eq!(
+            short,
+            [
+                ("backlog/tasks/task-1 - A.md", "FG109", Some(5)),
+                ("backlog/tasks/task-3 - C.md", "FG106", Some(4)),
+                ("backlog/tasks/task-3 - Copy of C.md", "FG104", Some(2)),
+                ("backlog/tasks/task-5 - No fm.md", "FG101", Some(1)),
+                ("backlog/tasks/task-6 - Wont.md", "FG105", Some(4)),
+                ("backlog/tasks/task-6 - Wont.md", "FG108", Some(5)),
+                ("backlog/tasks/task-7 - Markers.md", "FG107", Some(5)),
+                ("backlog/tasks/task-7 - Markers.md", "FG110", Some(8)),
+                ("backlog/tasks/task-9 - Named.md", "FG103", Some(2)),
+            ]
+        );
+        let text = |code: &str| {
+            got.iter()
+                .find(|g| g.1 == code)
+                .map(|g| (g.3.as_str(), g.4.as_str()))
+                .unwrap()
+        };
+        assert_eq!(
+            text("FG109"),
+            (
+                "dependency cycle: TASK-1 → TASK-2 → TASK-3 → TASK-1",
+                "remove TASK-2 from the dependencies of TASK-1 (or break another link of the cycle)"
+            )
+        );
+        assert_eq!(
+            text("FG104"),
+            (
+                "TASK-3 is also the ID of backlog/tasks/task-3 - C.md",
+                "give this task the next free ID: set `id: TASK-100` and rename the file to `task-100 - Copy-of-C.md`"
+            )
+        );
+        assert_eq!(
+            text("FG105"),
+            (
+                "status \"Won't Do\" is not one of the configured statuses",
+                "use one of \"To Do\", \"In Progress\", \"Done\", or add \"Won't Do\" to statuses in backlog/config.yml"
+            )
+        );
+        assert_eq!(
+            text("FG106"),
+            (
+                "status \"to do\" is spelled differently from the configured \"To Do\"",
+                "write `status: To Do`"
+            )
+        );
+        assert_eq!(
+            text("FG103"),
+            (
+                "the file name says TASK-9 but the frontmatter says `id: TASK-99`",
+                "rename the file to `task-99 - Named.md`, or set `id: TASK-9` if the file name is right"
+            )
+        );
+        assert_eq!(
+            text("FG107").0,
+            "dependency TASK-8 is not a task in this backlog"
+        );
+        assert_eq!(
+            text("FG107").1,
+            "did you mean TASK-7 (\"Markers\"), TASK-6 (\"Wont\"), TASK-5? otherwise remove `TASK-8` from dependencies"
+        );
+        assert_eq!(
+            text("FG108").0,
+            "parent task TASK-40 is not a task in this backlog"
+        );
+    }
+
+    #[test]
+    fn archived_duplicates_are_warnings_and_padding_is_kept() {
+        let src = MemorySource::new()
+            .with(
+                "backlog/config.yml",
+                "task_prefix: feat\nzero_padded_ids: 3\n",
+            )
+            .with(
+                "backlog/tasks/feat-002 - New.md",
+                task("FEAT-002", "New", "To Do", ""),
+            )
+            .with(
+                "backlog/archive/tasks/feat-002 - Old.md",
+                task("FEAT-002", "Old", "To Do", ""),
+            );
+        let findings = check(&snapshot(&src));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(
+            findings[0].file.as_deref(),
+            Some("backlog/archive/tasks/feat-002 - Old.md")
+        );
+        assert!(
+            findings[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("`id: FEAT-003`"),
+            "{:?}",
+            findings[0].help
+        );
+    }
+
+    #[test]
+    fn self_dependency_and_subtask_duplicates() {
+        let src = MemorySource::new()
+            .with(
+                "backlog/tasks/task-1 - A.md",
+                task("TASK-1", "A", "To Do", "dependencies: [1]\n"),
+            )
+            .with(
+                "backlog/tasks/task-1.1 - S.md",
+                task("TASK-1.1", "S", "To Do", ""),
+            )
+            .with(
+                "backlog/completed/task-1.1 - S.md",
+                task("TASK-1.1", "S", "Done", ""),
+            );
+        let findings = check(&snapshot(&src));
+        let codes: Vec<_> = findings
+            .iter()
+            .map(|f| (f.code, f.message.as_str()))
+            .collect();
+        assert!(
+            codes.contains(&("FG109", "dependency cycle: TASK-1 → TASK-1")),
+            "{codes:?}"
+        );
+        let dup = findings.iter().find(|f| f.code == "FG104").unwrap();
+        assert_eq!(
+            dup.file.as_deref(),
+            Some("backlog/completed/task-1.1 - S.md")
+        );
+        assert!(dup.help.as_deref().unwrap().contains("`id: TASK-1.2`"));
+    }
+
+    #[test]
+    fn malformed_config_is_reported_and_defaults_apply() {
+        let src = MemorySource::new()
+            .with("backlog/config.yml", "statuses: [To Do\n")
+            .with(
+                "backlog/tasks/task-1 - A.md",
+                task("TASK-1", "A", "To Do", ""),
+            );
+        let findings = check(&snapshot(&src));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].file.as_deref(), Some("backlog/config.yml"));
+        assert!(findings[0].line.is_some());
+    }
+
+    #[test]
+    fn slugs_follow_backlog_md() {
+        assert_eq!(title_slug("Set up gate"), "Set-up-gate");
+        assert_eq!(title_slug("Fix (it)! a/b: c?"), "Fix-it-a-b--c-");
+    }
 }

@@ -1,4 +1,14 @@
 //! Links from tasks to spec sections: parsing references and resolving them.
+//!
+//! A task links to specs through its frontmatter `spec` / `specs` (the canonical way),
+//! through `documentation` / `references` entries that point into a spec file, and
+//! through body markdown links whose target is a spec file. Reference grammar:
+//! `PATH#FRAGMENT`, `FEATURE/ID`, `FEATURE#FRAGMENT`, or a bare `ID`.
+
+use super::{is_feature_name, SpecIndex};
+use crate::backlog::{Spanned, TaskFile};
+use crate::config::nearest;
+use crate::finding::Position;
 
 /// Where a link was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,4 +77,306 @@ pub enum Resolution {
     Ambiguous(Vec<String>),
     /// The path leaves the repository.
     Escapes,
+}
+
+/// One link from a task to a spec, as written and as parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecLink {
+    /// Where it was written.
+    pub origin: LinkOrigin,
+    /// The text as written.
+    pub raw: String,
+    /// Its position in the task file.
+    pub pos: Position,
+    /// The parsed reference.
+    pub reference: SpecRef,
+}
+
+/// Every spec link of a task file, in the order: frontmatter, documentation, references,
+/// body. Entries that are not spec links (URLs, links to other files, in-page anchors)
+/// are left out.
+pub fn task_links(file: &TaskFile, index: &SpecIndex) -> Vec<SpecLink> {
+    let Some(task) = &file.task else {
+        return Vec::new();
+    };
+    let task_dir = crate::source::split_parent(&file.path).0;
+    let lists: [(&[Spanned<String>], LinkOrigin); 4] = [
+        (&task.spec, LinkOrigin::Frontmatter),
+        (&task.documentation, LinkOrigin::Documentation),
+        (&task.references, LinkOrigin::References),
+        (&task.body_links, LinkOrigin::Body),
+    ];
+    let mut links = Vec::new();
+    for (entries, origin) in lists {
+        for entry in entries {
+            if let Some(reference) = parse_reference(&entry.value, origin, task_dir, index) {
+                links.push(SpecLink {
+                    origin,
+                    raw: entry.value.trim().to_string(),
+                    pos: entry.pos,
+                    reference,
+                });
+            }
+        }
+    }
+    links
+}
+
+/// Parses one reference. `task_dir` is the folder of the task file (body links are
+/// relative to it; the other origins are relative to the repository root). `None` when
+/// the text is not a spec link: a URL, an in-page `#anchor`, or (outside the frontmatter
+/// `spec` key) a path to a file that is not a spec.
+pub fn parse_reference(
+    raw: &str,
+    origin: LinkOrigin,
+    task_dir: &str,
+    index: &SpecIndex,
+) -> Option<SpecRef> {
+    let text = raw.trim();
+    let text = text
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(text);
+    if text.is_empty() || is_url(text) {
+        return None;
+    }
+    let canonical = origin == LinkOrigin::Frontmatter;
+    let (path_part, fragment) = match text.split_once('#') {
+        Some((p, f)) => (p, Some(percent_decode(f)).filter(|f| !f.is_empty())),
+        None => (text, None),
+    };
+    if path_part.is_empty() {
+        // `#anchor`: a link inside the task file itself.
+        return None;
+    }
+    let path_text = percent_decode(path_part).replace('\\', "/");
+
+    // `FEATURE/ID` and `FEATURE#FRAGMENT` (not in body links, which are paths).
+    if origin != LinkOrigin::Body && !has_extension(&path_text) {
+        let feature_known =
+            |f: &str| index.feature(f).is_some() || (canonical && is_feature_name(f));
+        match (path_text.split_once('/'), &fragment) {
+            (Some((feature, id)), None)
+                if !id.is_empty() && !id.contains('/') && feature_known(feature) =>
+            {
+                return Some(SpecRef::Feature {
+                    feature: feature.to_string(),
+                    fragment: id.to_string(),
+                });
+            }
+            (None, Some(frag)) if feature_known(&path_text) => {
+                return Some(SpecRef::Feature {
+                    feature: path_text,
+                    fragment: frag.clone(),
+                });
+            }
+            (None, None) if is_bare_id(&path_text) => {
+                let known = !index.definitions(&path_text).is_empty();
+                return (canonical || known).then_some(SpecRef::BareId(path_text));
+            }
+            _ => {}
+        }
+    }
+
+    let base = if origin == LinkOrigin::Body {
+        task_dir
+    } else {
+        ""
+    };
+    match normalise(base, &path_text) {
+        Some(path) => {
+            if index.symlink_on(&path).is_some() {
+                return Some(SpecRef::Escapes(path_part.to_string()));
+            }
+            let is_spec = index.file(&path).is_some() || index.is_spec_path(&path);
+            (canonical || is_spec).then_some(SpecRef::Path { path, fragment })
+        }
+        None => {
+            // Outside the repository: a spec link when it is the canonical key or it
+            // looks like one (a tail of it matches the spec globs).
+            let tail_is_spec = {
+                let parts: Vec<&str> = path_text.split('/').collect();
+                (0..parts.len()).any(|i| index.is_spec_path(&parts[i..].join("/")))
+            };
+            (canonical || tail_is_spec).then(|| SpecRef::Escapes(path_part.to_string()))
+        }
+    }
+}
+
+/// `scheme://...` and `mailto:` are URLs, never spec links or missing files.
+fn is_url(text: &str) -> bool {
+    text.contains("://")
+        || text
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
+}
+
+fn has_extension(path: &str) -> bool {
+    crate::source::split_parent(path).1.contains('.')
+}
+
+/// A bare requirement ID: letters, digits and inner dashes, e.g. `FR-001`, `US2`.
+fn is_bare_id(text: &str) -> bool {
+    text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && text.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Joins `path` to `base` and removes `.` and `..`; `None` when the result leaves the
+/// repository (an absolute path, a drive letter, or `..` above the root).
+pub fn normalise(base: &str, path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    if path.starts_with('/') || drive {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Decodes `%XX` escapes (as in markdown link targets); invalid escapes stay as written.
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+impl SpecIndex {
+    /// Resolves a reference against the index.
+    pub fn resolve(&self, reference: &SpecRef) -> Resolution {
+        match reference {
+            SpecRef::Escapes(_) => Resolution::Escapes,
+            SpecRef::Path { path, fragment } => {
+                let Some(file) = self.file(path) else {
+                    let paths = self.files.iter().map(|f| f.path.as_str());
+                    return Resolution::TargetMissing {
+                        suggestion: nearest_path(path, paths),
+                    };
+                };
+                match fragment {
+                    None => Resolution::File { file },
+                    Some(frag) => self.resolve_in(&[file], frag),
+                }
+            }
+            SpecRef::Feature { feature, fragment } => match self.feature(feature) {
+                Some(files) => self.resolve_in(files, fragment),
+                None => Resolution::TargetMissing {
+                    suggestion: nearest(feature, self.feature_names()).map(str::to_string),
+                },
+            },
+            SpecRef::BareId(id) => {
+                let defs = self.definitions(id);
+                let mut scopes: Vec<String> = defs
+                    .iter()
+                    .filter_map(|&(f, s)| {
+                        let file = self.files.get(f)?;
+                        let written = file
+                            .sections
+                            .get(s)?
+                            .ids
+                            .iter()
+                            .find(|i| i.eq_ignore_ascii_case(id))?;
+                        Some(self.qualified(f, written))
+                    })
+                    .collect();
+                scopes.sort();
+                scopes.dedup();
+                match (defs.first(), scopes.len()) {
+                    (Some(&(file, section)), 1) => Resolution::Section { file, section },
+                    (Some(_), _) => Resolution::Ambiguous(scopes),
+                    (None, _) => Resolution::TargetMissing {
+                        suggestion: nearest(id, self.all_ids()).map(str::to_string),
+                    },
+                }
+            }
+        }
+    }
+
+    /// The repo-wide form of an ID defined in file `file`: `001-user-auth/FR-003`, or
+    /// `docs/prd/x.md#FR-3` outside feature folders.
+    pub fn qualified(&self, file: usize, id: &str) -> String {
+        match self.files.get(file) {
+            Some(f) => match &f.feature {
+                Some(feature) => format!("{feature}/{id}"),
+                None => format!("{}#{id}", f.path),
+            },
+            None => id.to_string(),
+        }
+    }
+
+    /// Looks `fragment` up in `files` (in order); the nearest slug or ID when absent.
+    fn resolve_in(&self, files: &[usize], fragment: &str) -> Resolution {
+        for &file in files {
+            if let Some(section) = self.files.get(file).and_then(|f| f.find_fragment(fragment)) {
+                return Resolution::Section { file, section };
+            }
+        }
+        let mut best: Option<(f64, usize, String)> = None;
+        for &file in files {
+            let Some(f) = self.files.get(file) else {
+                continue;
+            };
+            let candidates = f
+                .sections
+                .iter()
+                .flat_map(|s| s.ids.iter().chain(Some(&s.slug)));
+            for c in candidates {
+                let score = strsim::jaro_winkler(&fragment.to_lowercase(), &c.to_lowercase());
+                if score >= 0.8 && best.as_ref().is_none_or(|b| score > b.0) {
+                    best = Some((score, file, c.clone()));
+                }
+            }
+        }
+        match best {
+            Some((_, file, suggestion)) => Resolution::FragmentNotFound {
+                file,
+                suggestion: Some(suggestion),
+            },
+            None => Resolution::FragmentNotFound {
+                file: files.first().copied().unwrap_or_default(),
+                suggestion: None,
+            },
+        }
+    }
+}
+
+/// The existing path nearest to `path`: same file name in the nearest folder first.
+fn nearest_path<'a>(path: &str, paths: impl Iterator<Item = &'a str> + Clone) -> Option<String> {
+    let score = |p: &str| strsim::normalized_levenshtein(path, p);
+    paths
+        .map(|p| (score(p), p))
+        .filter(|(s, _)| *s >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p)| p.to_string())
 }

@@ -1,1 +1,547 @@
 //! Markdown headings, GitHub anchor slugs and requirement IDs.
+//!
+//! One pulldown-cmark pass finds the headings (ATX and setext, never a `#` line inside a
+//! code fence) and the blocks whose lines must not be read as definitions (code, HTML
+//! comments, YAML frontmatter). A line scan over the rest finds the requirement IDs a
+//! section defines and the spec-kit checklist tasks.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use super::{ChecklistTask, Section};
+
+/// The built-in requirement ID forms: `FR-001`, `SC-001`, `NFR-1`, `SPEC-001`.
+const BUILTIN_IDS: &str = r"(?:FR|SC|NFR|SPEC)-\d+";
+
+/// Compiled requirement-ID patterns: the built-in forms plus the configured
+/// `specs.id_patterns`. Build once per load and share between threads.
+#[derive(Debug, Clone)]
+pub struct IdPatterns {
+    /// `**ID**` at the start of a line or list item.
+    bold: Regex,
+    /// `ID:` at the start of a list item.
+    plain: Regex,
+    /// `ID` at the start of a heading's text.
+    heading: Regex,
+    /// `User Story N` at the start of a heading's text.
+    story: Regex,
+    /// A spec-kit checklist line.
+    checklist: Regex,
+    /// A `[P]` / `[US1]` tag at the start of a checklist text.
+    tag: Regex,
+}
+
+impl IdPatterns {
+    /// Compiles the built-in forms plus `extra` (regular expressions for whole IDs, e.g.
+    /// `REQ-\d+`). A pattern that does not compile is left out (the config loader has
+    /// already reported it).
+    pub fn new(extra: &[String]) -> IdPatterns {
+        let valid: Vec<&String> = extra
+            .iter()
+            .filter(|p| {
+                regex::RegexBuilder::new(p)
+                    .size_limit(1 << 20)
+                    .build()
+                    .is_ok()
+            })
+            .collect();
+        let mut alt = BUILTIN_IDS.to_string();
+        for p in &valid {
+            alt.push_str("|(?:");
+            alt.push_str(p);
+            alt.push(')');
+        }
+        Self::compile(&alt).unwrap_or_else(|| Self::builtin().clone())
+    }
+
+    /// The built-in forms only.
+    pub fn builtin() -> &'static IdPatterns {
+        static BUILTIN: OnceLock<IdPatterns> = OnceLock::new();
+        BUILTIN.get_or_init(|| match Self::compile(BUILTIN_IDS) {
+            Some(p) => p,
+            // The built-in patterns are constant; they always compile.
+            None => unreachable!("built-in ID patterns compile"),
+        })
+    }
+
+    fn compile(alt: &str) -> Option<IdPatterns> {
+        let item = r"^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\[[ xX]\][ \t]+)?";
+        let re = |s: String| {
+            regex::RegexBuilder::new(&s)
+                .size_limit(1 << 22)
+                .build()
+                .ok()
+        };
+        Some(IdPatterns {
+            bold: re(format!(r"{item}\*\*(?P<id>{alt}):?\*\*"))?,
+            plain: re(format!(
+                r"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(?P<id>{alt})[ \t]*:"
+            ))?,
+            heading: re(format!(r"^(?P<id>{alt})(?:$|[\s:.)\-–—])"))?,
+            story: re(r"(?i)^user[ \t]+story[ \t]+(\d{1,9})\b".to_string())?,
+            checklist: re(r"^[ \t]*[-*+][ \t]+\[([ xX])\][ \t]+(T\d{1,9})\b[ \t]*(.*)$".into())?,
+            tag: re(r"^\[(P|US\d{1,9})\][ \t]*".into())?,
+        })
+    }
+
+    /// The ID a heading's text defines, if any (`FR-1: Title`, `User Story 2 - Title`).
+    pub fn heading_id(&self, heading: &str) -> Option<String> {
+        if let Some(c) = self.heading.captures(heading) {
+            return c.name("id").map(|m| m.as_str().to_string());
+        }
+        self.story
+            .captures(heading)
+            .and_then(|c| c.get(1))
+            .map(|n| format!("US{}", n.as_str()))
+    }
+
+    /// The ID a (non-heading) line defines, if any (`- **FR-001**: ...`, `- FR-002: ...`).
+    pub fn line_id(&self, line: &str) -> Option<String> {
+        // Cheap prefilter: a definition has bold markers or a colon.
+        if !line.contains("**") && !line.contains(':') {
+            return None;
+        }
+        self.bold
+            .captures(line)
+            .or_else(|| self.plain.captures(line))
+            .and_then(|c| c.name("id"))
+            .map(|m| m.as_str().to_string())
+    }
+
+    /// Parses a spec-kit checklist line (`- [ ] T012 [P] [US1] text`) at 1-based `line`.
+    pub fn checklist(&self, text: &str, line: u32) -> Option<ChecklistTask> {
+        if !text.contains("] T") {
+            return None;
+        }
+        let c = self.checklist.captures(text)?;
+        let done = c.get(1).is_some_and(|m| m.as_str() != " ");
+        let id = c.get(2)?.as_str().to_string();
+        let mut rest = c.get(3).map_or("", |m| m.as_str());
+        let (mut parallel, mut story) = (false, None);
+        while let Some(t) = self.tag.captures(rest) {
+            let tag = t.get(1).map_or("", |m| m.as_str());
+            if tag == "P" {
+                parallel = true;
+            } else {
+                story = Some(tag.to_string());
+            }
+            rest = &rest[t.get(0).map_or(0, |m| m.end())..];
+        }
+        Some(ChecklistTask {
+            id,
+            parallel,
+            story,
+            done,
+            text: rest.trim_end().to_string(),
+            line,
+        })
+    }
+}
+
+/// What one markdown pass yields.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// Sections in document order.
+    pub sections: Vec<Section>,
+    /// Checklist tasks (only when asked for).
+    pub checklist: Vec<ChecklistTask>,
+}
+
+/// A heading found by the markdown parser.
+struct Heading {
+    level: u8,
+    text: String,
+    range: Range<usize>,
+}
+
+/// Splits `text` into sections, finds the IDs each defines and, when `checklist` is set,
+/// the spec-kit checklist tasks.
+pub fn parse(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
+    let (headings, skipped) = scan_blocks(text);
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| match line_starts.binary_search(&offset) {
+        Ok(i) => i as u32 + 1,
+        Err(i) => i as u32,
+    };
+
+    let mut slugger = Slugger::default();
+    let mut sections: Vec<Section> = headings
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let end = headings
+                .iter()
+                .skip(i + 1)
+                .find(|n| n.level <= h.level)
+                .map_or(text.len(), |n| n.range.start);
+            let range = h.range.start..end;
+            Section {
+                slug: slugger.slug(&h.text),
+                ids: patterns.heading_id(&h.text).into_iter().collect(),
+                heading: h.text.clone(),
+                level: h.level,
+                line: line_of(h.range.start),
+                content_hash: content_hash(text.get(range.clone()).unwrap_or_default()),
+                range,
+            }
+        })
+        .collect();
+
+    let mut tasks = Vec::new();
+    let mut skip = skipped.iter().peekable();
+    let mut heading = headings.iter().enumerate().peekable();
+    let mut current: Option<usize> = None;
+    for (n, &start) in line_starts.iter().enumerate() {
+        let end = line_starts.get(n + 1).map_or(text.len(), |e| e - 1);
+        let line = text.get(start..end).unwrap_or_default();
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        // Advance to the innermost section this line belongs to.
+        while let Some((i, _)) = heading.next_if(|(_, h)| h.range.start <= start) {
+            current = Some(i);
+        }
+        let on_heading = current
+            .and_then(|i| headings.get(i))
+            .is_some_and(|h| start < h.range.end);
+        while skip.peek().is_some_and(|r| r.end <= start) {
+            skip.next();
+        }
+        if on_heading || skip.peek().is_some_and(|r| r.start <= start) {
+            continue;
+        }
+        if let Some(id) = patterns.line_id(line) {
+            if let Some(s) = current.and_then(|i| sections.get_mut(i)) {
+                if !s.ids.iter().any(|x| x.eq_ignore_ascii_case(&id)) {
+                    s.ids.push(id);
+                }
+            }
+        }
+        if checklist {
+            if let Some(t) = patterns.checklist(line, n as u32 + 1) {
+                tasks.push(t);
+            }
+        }
+    }
+    Parsed {
+        sections,
+        checklist: tasks,
+    }
+}
+
+/// Finds headings (with their plain text) and the byte ranges of blocks whose lines are
+/// not prose: code blocks, HTML blocks (comments) and YAML frontmatter.
+fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    let mut headings = Vec::new();
+    let mut skipped: Vec<Range<usize>> = Vec::new();
+    let mut open: Option<Heading> = None;
+    let mut image_depth = 0usize;
+    // Frontmatter is blanked out (same length, so offsets stay true) rather than left to
+    // the markdown parser, which would read `key: value` + `---` as a setext heading.
+    let masked;
+    let body = match frontmatter(text) {
+        Some(fm) => {
+            masked = blank(text, fm.clone());
+            skipped.push(fm);
+            masked.as_str()
+        }
+        None => text,
+    };
+    for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                open = Some(Heading {
+                    level: level as u8,
+                    text: String::new(),
+                    range,
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(mut h) = open.take() {
+                    h.text = collapse_spaces(&h.text);
+                    headings.push(h);
+                }
+            }
+            Event::Start(Tag::Image { .. }) => image_depth += 1,
+            Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
+            Event::Text(t) | Event::Code(t) if image_depth == 0 => {
+                if let Some(h) = open.as_mut() {
+                    h.text.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(h) = open.as_mut() {
+                    h.text.push(' ');
+                }
+            }
+            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) => {
+                skipped.push(range);
+            }
+            _ => {}
+        }
+    }
+    skipped.sort_by_key(|r| r.start);
+    (headings, skipped)
+}
+
+/// The byte range of a YAML frontmatter block: a first line `---`, then lines up to a
+/// closing `---` or `...` line (blank lines allowed, as spec-kit's templates have them).
+fn frontmatter(text: &str) -> Option<Range<usize>> {
+    let first = text.lines().next()?;
+    if first.trim_end() != "---" {
+        return None;
+    }
+    let mut offset = first.len() + 1;
+    for line in text.get(offset..)?.split_inclusive('\n') {
+        offset += line.len();
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return Some(0..offset.min(text.len()));
+        }
+        if !trimmed.is_empty()
+            && !trimmed.starts_with([' ', '\t', '#', '-'])
+            && !trimmed.contains(':')
+        {
+            return None;
+        }
+    }
+    None
+}
+
+/// `text` with the bytes of `range` replaced by spaces (newlines kept).
+fn blank(text: &str, range: Range<usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if range.contains(&i) && c != '\n' && c != '\r' {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn collapse_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// GitHub's anchor slug of one heading text (without duplicate numbering): lowercase,
+/// punctuation and symbols removed except `-` and `_`, each space turned into `-`.
+pub fn slug(heading: &str) -> String {
+    heading
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            '-' | '_' => Some(c),
+            c if c.is_alphanumeric() => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Numbers duplicate slugs as GitHub does: the second `intro` is `intro-1`, then
+/// `intro-2`, skipping any slug already taken.
+#[derive(Debug, Default)]
+pub struct Slugger {
+    seen: HashSet<String>,
+}
+
+impl Slugger {
+    /// The unique slug for the next heading with this text.
+    pub fn slug(&mut self, heading: &str) -> String {
+        let base = slug(heading);
+        let mut candidate = base.clone();
+        let mut n = 0u32;
+        while self.seen.contains(&candidate) {
+            n += 1;
+            candidate = format!("{base}-{n}");
+        }
+        self.seen.insert(candidate.clone());
+        candidate
+    }
+}
+
+/// A stable 64-bit FNV-1a hash of a section's text, with CRLF read as LF and trailing
+/// whitespace ignored, so the same text hashes the same on every platform and run.
+pub fn content_hash(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let bytes = text.trim_end().as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sections(text: &str) -> Vec<Section> {
+        parse(text, IdPatterns::builtin(), false).sections
+    }
+
+    #[test]
+    fn slugs_match_github() {
+        let cases = [
+            (
+                "User Story 1 - Sign in (Priority: P1)",
+                "user-story-1---sign-in-priority-p1",
+            ),
+            ("C++", "c"),
+            ("Edge Cases", "edge-cases"),
+            ("🎯 MVP scope", "-mvp-scope"),
+            ("Phase 3: User Story 1 🎯 MVP", "phase-3-user-story-1--mvp"),
+            ("Über  Größe", "über--größe"),
+            ("snake_case and kebab-case", "snake_case-and-kebab-case"),
+            ("FR-001: Login", "fr-001-login"),
+            (
+                "Key Entities *(include if data)*",
+                "key-entities-include-if-data",
+            ),
+            ("日本語の見出し", "日本語の見出し"),
+        ];
+        for (heading, want) in cases {
+            assert_eq!(slug(heading), want, "{heading}");
+        }
+    }
+
+    #[test]
+    fn duplicate_slugs_are_numbered_in_order() {
+        let mut s = Slugger::default();
+        let got: Vec<_> = ["Intro", "Intro", "Intro-1", "Intro"]
+            .iter()
+            .map(|h| s.slug(h))
+            .collect();
+        assert_eq!(got, ["intro", "intro-1", "intro-1-1", "intro-2"]);
+    }
+
+    #[test]
+    fn heading_text_drops_inline_markup() {
+        let text = "# The `flowgate` *gate* [docs](http://x) **now**\n\n## Key Entities *(include if data)*\n";
+        let s = sections(text);
+        assert_eq!(s[0].heading, "The flowgate gate docs now");
+        assert_eq!(s[0].slug, "the-flowgate-gate-docs-now");
+        assert_eq!(s[1].slug, "key-entities-include-if-data");
+    }
+
+    #[test]
+    fn fenced_hash_lines_are_not_headings_and_setext_ones_are() {
+        let text = "Title\n=====\n\n```sh\n# not a heading\n```\n\nSub\n---\ntext\n\n## Real\n";
+        let s = sections(text);
+        let got: Vec<_> = s
+            .iter()
+            .map(|s| (s.level, s.slug.as_str(), s.line))
+            .collect();
+        assert_eq!(got, [(1, "title", 1), (2, "sub", 8), (2, "real", 12)]);
+        // Title spans the whole file, Sub ends where Real starts.
+        assert_eq!(s[0].range, 0..text.len());
+        assert_eq!(&text[s[1].range.clone()], "Sub\n---\ntext\n\n");
+    }
+
+    #[test]
+    fn ids_are_defined_by_bold_list_and_heading_forms_only() {
+        let text = "\
+## Requirements
+
+### Functional Requirements
+
+- **FR-001**: System MUST do a.
+- FR-002: System MUST do b, see FR-009.
+**NFR-1** is fast
+* [ ] **SC-001**: measurable
+
+Prose mentioning FR-003 and **FR-004** inside.
+
+<!--
+- **FR-005**: only an example in a comment
+-->
+
+```
+- **FR-006**: in code
+```
+
+### FR-7: Heading requirement
+
+## SPEC-001: Whole spec
+
+### User Story 2 - Checkout (Priority: P2)
+";
+        let s = sections(text);
+        let ids: Vec<(&str, Vec<&str>)> = s
+            .iter()
+            .map(|s| (s.slug.as_str(), s.ids.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("requirements", vec![]),
+                (
+                    "functional-requirements",
+                    vec!["FR-001", "FR-002", "NFR-1", "SC-001"]
+                ),
+                ("fr-7-heading-requirement", vec!["FR-7"]),
+                ("spec-001-whole-spec", vec!["SPEC-001"]),
+                ("user-story-2---checkout-priority-p2", vec!["US2"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn configured_patterns_add_id_forms() {
+        let p = IdPatterns::new(&[r"REQ-[A-Z]+-\d+".into(), "(".into()]);
+        let s = parse("## R\n\n- **REQ-AUTH-1**: x\n- FR-1: y\n", &p, false).sections;
+        assert_eq!(s[0].ids, ["REQ-AUTH-1", "FR-1"]);
+    }
+
+    #[test]
+    fn checklist_lines_are_read() {
+        let text = "---\n\ndescription: x\n---\n# Tasks\n\n- [ ] T001 Create project\n- [x] T012 [P] [US1] Model in src/m.py\n- [X] T013 [US2] Service\n- [ ] TXXX placeholder\n  - [ ] T020 [P] nested\n";
+        let parsed = parse(text, IdPatterns::builtin(), true);
+        assert_eq!(parsed.sections.len(), 1, "frontmatter is not a heading");
+        let got: Vec<_> = parsed
+            .checklist
+            .iter()
+            .map(|t| {
+                (
+                    t.id.as_str(),
+                    t.parallel,
+                    t.story.as_deref(),
+                    t.done,
+                    t.text.as_str(),
+                    t.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("T001", false, None, false, "Create project", 7),
+                ("T012", true, Some("US1"), true, "Model in src/m.py", 8),
+                ("T013", false, Some("US2"), true, "Service", 9),
+                ("T020", true, None, false, "nested", 11),
+            ]
+        );
+    }
+
+    #[test]
+    fn content_hash_ignores_line_endings() {
+        let lf = sections("## A\n\nbody\n\n## B\n");
+        let crlf = sections("## A\r\n\r\nbody\r\n\r\n## B\r\n");
+        assert_eq!(lf[0].content_hash, crlf[0].content_hash);
+        assert_ne!(lf[0].content_hash, lf[1].content_hash);
+        assert_eq!(content_hash("abc"), 0xe71f_a219_0541_574b);
+    }
+}

@@ -2,12 +2,18 @@
 //! and requirement IDs, plus the links from tasks into them.
 
 pub mod link;
+mod load;
 pub mod markdown;
 
-pub use link::{LinkOrigin, Resolution, SpecRef};
+use std::collections::{BTreeMap, HashMap};
+
+pub use link::{task_links, LinkOrigin, Resolution, SpecLink, SpecRef};
+pub use load::{load, load_with};
+pub use markdown::IdPatterns;
 
 use crate::finding::Finding;
-use crate::source::{Source, SourceError};
+use crate::rules;
+use crate::text;
 
 /// Which kind of spec document a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,27 +78,249 @@ pub struct SpecFile {
     pub sections: Vec<Section>,
     /// Checklist tasks (spec-kit `tasks.md`).
     pub checklist: Vec<ChecklistTask>,
-    /// Problems reading the file (unreadable, too large), located.
+    /// Problems reading the file (unreadable, too large, a symlink), located.
     pub issues: Vec<Finding>,
 }
 
-/// Every spec file of a snapshot.
+impl SpecFile {
+    /// An empty file record (no sections), e.g. for a file that could not be read.
+    pub fn empty(path: &str) -> SpecFile {
+        let (feature, kind) = classify(path);
+        SpecFile {
+            path: path.to_string(),
+            feature,
+            kind,
+            sections: Vec::new(),
+            checklist: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// The scope in which this file's IDs are unique: its feature folder, else its path.
+    pub fn scope(&self) -> &str {
+        self.feature.as_deref().unwrap_or(&self.path)
+    }
+
+    /// The section whose slug or defined ID equals `fragment` (case-insensitive).
+    pub fn find_fragment(&self, fragment: &str) -> Option<usize> {
+        let lower = fragment.to_lowercase();
+        self.sections
+            .iter()
+            .position(|s| s.slug == lower)
+            .or_else(|| self.find_id(fragment))
+    }
+
+    /// The section that defines requirement `id` (case-insensitive).
+    pub fn find_id(&self, id: &str) -> Option<usize> {
+        self.sections
+            .iter()
+            .position(|s| s.ids.iter().any(|i| i.eq_ignore_ascii_case(id)))
+    }
+}
+
+/// Every spec file of a snapshot, with lookups by path, feature and ID.
 #[derive(Debug, Clone, Default)]
 pub struct SpecIndex {
     /// Spec files in path order.
     pub files: Vec<SpecFile>,
     /// The globs that were tried (for the "no specs found" finding).
     pub globs: Vec<String>,
+    /// The compiled globs: which paths are spec files.
+    matcher: globset::GlobSet,
+    /// Symbolic links met while looking for specs (never followed).
+    symlinks: Vec<String>,
+    /// Path -> file index.
+    by_path: HashMap<String, usize>,
+    /// Feature folder -> its files, `spec.md` first.
+    features: BTreeMap<String, Vec<usize>>,
+    /// Uppercased ID -> (file, section) of every definition.
+    ids: HashMap<String, Vec<(usize, usize)>>,
 }
 
-/// Parses one spec file's bytes.
+impl SpecIndex {
+    /// Builds the index over `files` (sorted by path here).
+    pub fn new(mut files: Vec<SpecFile>, globs: Vec<String>) -> SpecIndex {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let matcher = load::compile_globs(&globs);
+        let mut index = SpecIndex {
+            files,
+            globs,
+            matcher,
+            ..SpecIndex::default()
+        };
+        for (i, f) in index.files.iter().enumerate() {
+            index.by_path.insert(f.path.clone(), i);
+            if let Some(feature) = &f.feature {
+                index.features.entry(feature.clone()).or_default().push(i);
+            }
+            for (j, s) in f.sections.iter().enumerate() {
+                for id in &s.ids {
+                    index
+                        .ids
+                        .entry(id.to_ascii_uppercase())
+                        .or_default()
+                        .push((i, j));
+                }
+            }
+        }
+        let files = &index.files;
+        for list in index.features.values_mut() {
+            list.sort_by_key(|&i| files.get(i).map(|f| (kind_rank(f.kind), f.path.clone())));
+        }
+        index
+    }
+
+    /// Records the symbolic links met while walking (paths through them escape).
+    pub fn with_symlinks(mut self, mut symlinks: Vec<String>) -> SpecIndex {
+        symlinks.sort();
+        symlinks.dedup();
+        self.symlinks = symlinks;
+        self
+    }
+
+    /// True when `path` matches the spec globs.
+    pub fn is_spec_path(&self, path: &str) -> bool {
+        self.matcher.is_match(path)
+    }
+
+    /// The symlink `path` is or goes through, if any.
+    pub fn symlink_on(&self, path: &str) -> Option<&str> {
+        self.symlinks
+            .iter()
+            .find(|l| path == l.as_str() || path.starts_with(&format!("{l}/")))
+            .map(String::as_str)
+    }
+
+    /// The file at `path`.
+    pub fn file(&self, path: &str) -> Option<usize> {
+        self.by_path.get(path).copied()
+    }
+
+    /// The files of a feature folder, `spec.md` first.
+    pub fn feature(&self, name: &str) -> Option<&[usize]> {
+        self.features.get(name).map(Vec::as_slice)
+    }
+
+    /// Every feature folder name, sorted.
+    pub fn feature_names(&self) -> impl Iterator<Item = &str> {
+        self.features.keys().map(String::as_str)
+    }
+
+    /// Every definition of requirement `id` (case-insensitive), as (file, section).
+    pub fn definitions(&self, id: &str) -> &[(usize, usize)] {
+        self.ids
+            .get(&id.to_ascii_uppercase())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every defined ID, uppercased.
+    pub fn all_ids(&self) -> impl Iterator<Item = &str> {
+        self.ids.keys().map(String::as_str)
+    }
+}
+
+fn kind_rank(kind: SpecKind) -> u8 {
+    match kind {
+        SpecKind::Spec => 0,
+        SpecKind::Plan => 1,
+        SpecKind::Tasks => 2,
+        SpecKind::Document => 3,
+    }
+}
+
+/// True for a spec-kit feature folder name: `NNN-slug` or `YYYYMMDD-HHMMSS-slug`.
+pub fn is_feature_name(name: &str) -> bool {
+    let digits = |s: &str, n: Option<usize>| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && n.is_none_or(|n| s.len() == n)
+    };
+    let mut parts = name.splitn(3, '-');
+    let (Some(a), Some(b)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let c = parts.next();
+    if digits(a, Some(8)) && digits(b, Some(6)) {
+        return c.is_some_and(|c| !c.is_empty());
+    }
+    a.len() >= 3 && digits(a, None) && !b.is_empty()
+}
+
+/// The feature folder and the kind of the file at `path`.
+fn classify(path: &str) -> (Option<String>, SpecKind) {
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or_default();
+    let feature = parts
+        .next()
+        .filter(|d| is_feature_name(d))
+        .map(str::to_string);
+    let kind = match (&feature, name) {
+        (Some(_), "spec.md") => SpecKind::Spec,
+        (Some(_), "plan.md") => SpecKind::Plan,
+        (Some(_), "tasks.md") => SpecKind::Tasks,
+        _ => SpecKind::Document,
+    };
+    (feature, kind)
+}
+
+/// Parses one spec file's bytes with the built-in ID patterns.
 pub fn parse_spec_file(path: &str, bytes: &[u8]) -> SpecFile {
-    let _ = (path, bytes);
-    unimplemented!("spec parsing")
+    parse_spec_file_with(path, bytes, IdPatterns::builtin())
 }
 
-/// Finds and parses every file matching `globs`.
-pub fn load(source: &dyn Source, globs: &[String]) -> Result<SpecIndex, SourceError> {
-    let _ = (source, globs);
-    unimplemented!("spec loading")
+/// Parses one spec file's bytes. Never fails: a file that is not text gets an issue.
+pub fn parse_spec_file_with(path: &str, bytes: &[u8], patterns: &IdPatterns) -> SpecFile {
+    let mut file = SpecFile::empty(path);
+    match text::decode(bytes) {
+        Ok(text) => {
+            let parsed = markdown::parse(text, patterns, file.kind == SpecKind::Tasks);
+            file.sections = parsed.sections;
+            file.checklist = parsed.checklist;
+        }
+        Err(e) => {
+            let pos = match e {
+                text::DecodeError::NotUtf8 { line, column } => {
+                    crate::finding::Position::new(line, column, 1)
+                }
+                text::DecodeError::Binary => crate::finding::Position::line(1, 0),
+            };
+            file.issues.push(
+                Finding::new(
+                    &rules::UNREADABLE_SPEC_FILE,
+                    format!("spec file `{path}` cannot be read: {e}"),
+                )
+                .at(path, pos)
+                .help("save the spec as UTF-8 text, or narrow `specs.globs` in .flowgate.yml so it is not matched"),
+            );
+        }
+    }
+    file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_names_and_kinds() {
+        assert!(is_feature_name("001-user-auth"));
+        assert!(is_feature_name("20250101-120000-login"));
+        assert!(!is_feature_name("01-x"));
+        assert!(!is_feature_name("auth"));
+        assert!(!is_feature_name("001-"));
+        assert_eq!(
+            classify("specs/001-a/tasks.md"),
+            (Some("001-a".into()), SpecKind::Tasks)
+        );
+        assert_eq!(classify("docs/prd/x.md"), (None, SpecKind::Document));
+    }
+
+    #[test]
+    fn binary_spec_is_an_issue() {
+        let f = parse_spec_file("specs/001-a/spec.md", b"# A\0");
+        assert!(f.sections.is_empty());
+        assert_eq!(f.issues[0].code, "FG209");
+        assert_eq!(
+            f.issues[0].message,
+            "spec file `specs/001-a/spec.md` cannot be read: the file is binary (it contains NUL bytes)"
+        );
+    }
 }

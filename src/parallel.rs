@@ -1,0 +1,52 @@
+//! An order-preserving parallel map over the machine's cores, for reading and parsing
+//! many files. Below `min_per_thread` items per thread it stays on the calling thread,
+//! where spawning would cost more than it saves.
+
+/// Applies `f` to every item, on up to `available_parallelism` scoped threads, and returns
+/// the results in the order of `items`.
+pub fn map<T: Send, R: Send>(
+    items: Vec<T>,
+    min_per_thread: usize,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / min_per_thread.max(1))
+        .max(1);
+    if threads == 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut rest = items.into_iter();
+    loop {
+        let part: Vec<T> = rest.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        chunks.push(part);
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_order_across_threads() {
+        let items: Vec<u32> = (0..1000).collect();
+        let out = super::map(items, 10, |x| x * 2);
+        assert_eq!(out, (0..1000).map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(super::map(vec![1, 2], 10, |x| x + 1), [2, 3]);
+        assert!(super::map(Vec::<u8>::new(), 1, |x| x).is_empty());
+    }
+}

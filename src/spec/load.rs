@@ -1,0 +1,249 @@
+//! Finding and reading spec files: only the folders the globs can match are listed,
+//! symlinks are never followed, and files are parsed in parallel.
+
+use std::collections::BTreeSet;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::{markdown::IdPatterns, parse_spec_file_with, SpecFile, SpecIndex};
+use crate::finding::Finding;
+use crate::rules;
+use crate::source::{join, Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
+
+/// Below this many files, parsing on one thread is cheaper than spawning.
+const PARALLEL_THRESHOLD: usize = 24;
+
+/// Finds and parses every file matching `globs`, with the built-in ID patterns.
+pub fn load(source: &dyn Source, globs: &[String]) -> Result<SpecIndex, SourceError> {
+    load_with(source, globs, &[])
+}
+
+/// Finds and parses every file matching `globs`; `id_patterns` are the configured extra
+/// requirement-ID patterns (`specs.id_patterns`).
+pub fn load_with(
+    source: &dyn Source,
+    globs: &[String],
+    id_patterns: &[String],
+) -> Result<SpecIndex, SourceError> {
+    let matcher = compile_globs(globs);
+    let mut found = BTreeSet::new();
+    let mut symlinks = Vec::new();
+    for (dir, recursive) in roots(globs) {
+        list(source, &dir, recursive, &mut found, &mut symlinks)?;
+    }
+    let mut files = Vec::new();
+    let mut inputs = Vec::new();
+    let paths: Vec<String> = found.into_iter().filter(|p| matcher.is_match(p)).collect();
+    let contents = source.read_many(paths.clone(), MAX_FILE_SIZE);
+    for (path, content) in paths.into_iter().zip(contents) {
+        match content? {
+            Content::Bytes(bytes) => inputs.push((path, bytes)),
+            Content::Symlink => files.push(unreadable(
+                &path,
+                format!("spec file `{path}` is a symbolic link; flowgate does not follow symbolic links"),
+                "commit the spec file itself instead of a link to it",
+            )),
+            Content::TooLarge(size) => files.push(unreadable(
+                &path,
+                format!("spec file `{path}` is {size} bytes, over the {MAX_FILE_SIZE}-byte limit; it was not read"),
+                "split the spec into smaller files (one per feature), or narrow `specs.globs` in .flowgate.yml",
+            )),
+            Content::Missing | Content::NotAFile => {}
+        }
+    }
+    let patterns = if id_patterns.is_empty() {
+        IdPatterns::builtin().clone()
+    } else {
+        IdPatterns::new(id_patterns)
+    };
+    files.extend(parse_all(inputs, &patterns));
+    Ok(SpecIndex::new(files, globs.to_vec()).with_symlinks(symlinks))
+}
+
+/// A file record for a spec that could not be read.
+fn unreadable(path: &str, message: String, help: &str) -> SpecFile {
+    let mut file = SpecFile::empty(path);
+    file.issues.push(
+        Finding::new(&rules::UNREADABLE_SPEC_FILE, message)
+            .file(path)
+            .help(help),
+    );
+    file
+}
+
+/// Parses files, on several threads when there are enough of them.
+fn parse_all(inputs: Vec<(String, Vec<u8>)>, patterns: &IdPatterns) -> Vec<SpecFile> {
+    crate::parallel::map(inputs, PARALLEL_THRESHOLD, |(p, b)| {
+        parse_spec_file_with(&p, &b, patterns)
+    })
+}
+
+/// Compiles the globs; `*` does not cross `/`, `**` does. Invalid globs are skipped
+/// (the config loader reports them).
+pub(crate) fn compile_globs(globs: &[String]) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(glob) = GlobBuilder::new(normalise_glob(g))
+            .literal_separator(true)
+            .build()
+        {
+            builder.add(glob);
+        }
+    }
+    builder.build().unwrap_or_default()
+}
+
+fn normalise_glob(glob: &str) -> &str {
+    glob.trim_start_matches("./").trim_start_matches('/')
+}
+
+/// The folders to list for `globs`: each glob's literal leading directories, and whether
+/// anything below them must be listed recursively. Nested roots are merged.
+fn roots(globs: &[String]) -> Vec<(String, bool)> {
+    let mut roots: Vec<(String, bool)> = Vec::new();
+    for g in globs {
+        let parts: Vec<&str> = normalise_glob(g).split('/').collect();
+        let first_meta = parts
+            .iter()
+            .position(|p| p.contains(['*', '?', '[', '{', '\\']));
+        let (dir, recursive) = match first_meta {
+            // A literal path: list its parent only.
+            None => (parts[..parts.len().saturating_sub(1)].join("/"), false),
+            Some(i) => (
+                parts[..i].join("/"),
+                i + 1 < parts.len() || parts[i].contains("**"),
+            ),
+        };
+        roots.push((dir, recursive));
+    }
+    roots.sort();
+    roots.dedup();
+    let all = roots.clone();
+    roots.retain(|(dir, rec)| {
+        !all.iter().any(|(other, orec)| {
+            let covers = other.is_empty() || dir.starts_with(&format!("{other}/"));
+            // Same folder listed both ways: keep the recursive one.
+            let same = other == dir && *orec && !rec;
+            same || (*orec && other != dir && covers)
+        })
+    });
+    roots
+}
+
+/// Lists `dir` (recursively when asked) into `files`, recording symlinks.
+fn list(
+    source: &dyn Source,
+    dir: &str,
+    recursive: bool,
+    files: &mut BTreeSet<String>,
+    symlinks: &mut Vec<String>,
+) -> Result<(), SourceError> {
+    let mut stack = vec![dir.to_string()];
+    while let Some(d) = stack.pop() {
+        for entry in source.list_dir(&d)? {
+            let path = join(&d, &entry.name);
+            match entry.kind {
+                EntryKind::File => {
+                    files.insert(path);
+                }
+                EntryKind::Symlink => {
+                    files.insert(path.clone());
+                    symlinks.push(path);
+                }
+                EntryKind::Dir if recursive && entry.name != ".git" => stack.push(path),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemorySource;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn roots_are_the_literal_prefixes() {
+        let globs = strings(&[
+            "specs/*/spec.md",
+            "specs/*/plan.md",
+            "docs/prd/*.md",
+            "docs/specs/*.md",
+            "SPEC.md",
+        ]);
+        assert_eq!(
+            roots(&globs),
+            [
+                (String::new(), false),
+                ("docs/prd".into(), false),
+                ("docs/specs".into(), false),
+                ("specs".into(), true),
+            ]
+        );
+        assert_eq!(
+            roots(&strings(&["docs/**/*.md", "docs/prd/*.md"])),
+            [("docs".into(), true)]
+        );
+    }
+
+    #[test]
+    fn load_reads_only_matching_files_and_refuses_symlinks() {
+        let src = MemorySource::new()
+            .with("specs/001-a/spec.md", "# A\n\n- **FR-001**: x\n")
+            .with("specs/001-a/notes.txt", "not a spec")
+            .with("specs/001-a/deep/spec.md", "# nested, not matched\n")
+            .with("docs/prd/login.md", "# Login PRD\n")
+            .with("src/main.rs", "fn main() {}")
+            .with_symlink("specs/002-b/spec.md", "/etc/passwd")
+            .with_symlink("specs/003-c", "../elsewhere");
+        let index = load(&src, &strings(crate::config::DEFAULT_SPEC_GLOBS)).unwrap();
+        let paths: Vec<_> = index.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "docs/prd/login.md",
+                "specs/001-a/spec.md",
+                "specs/002-b/spec.md"
+            ]
+        );
+        assert_eq!(index.files[1].sections[0].ids, ["FR-001"]);
+        let issue = &index.files[2].issues[0];
+        assert_eq!(issue.code, "FG209");
+        assert_eq!(
+            issue.message,
+            "spec file `specs/002-b/spec.md` is a symbolic link; flowgate does not follow symbolic links"
+        );
+        assert_eq!(index.symlink_on("specs/003-c/spec.md"), Some("specs/003-c"));
+        assert!(index.is_spec_path("specs/009-x/plan.md"));
+        assert!(!index.is_spec_path("specs/009-x/deep/plan.md"));
+    }
+
+    #[test]
+    fn too_large_specs_are_issues() {
+        let big = "x".repeat(MAX_FILE_SIZE as usize + 1);
+        let src = MemorySource::new().with("docs/prd/big.md", big);
+        let index = load(&src, &strings(&["docs/prd/*.md"])).unwrap();
+        assert_eq!(index.files[0].issues[0].code, "FG209");
+        assert!(index.files[0].issues[0].message.contains("over the"));
+    }
+
+    #[test]
+    fn many_files_parse_in_parallel_in_path_order() {
+        let mut src = MemorySource::new();
+        for n in 0..60 {
+            src.insert(
+                &format!("specs/{n:03}-f/spec.md"),
+                format!("# F{n}\n\n- **FR-{n:03}**: x\n"),
+            );
+        }
+        let index = load_with(&src, &strings(&["specs/*/spec.md"]), &[]).unwrap();
+        assert_eq!(index.files.len(), 60);
+        assert_eq!(index.files[59].feature.as_deref(), Some("059-f"));
+        assert_eq!(index.definitions("fr-059"), &[(59, 0)]);
+    }
+}
