@@ -7,6 +7,7 @@
 pub mod body;
 pub mod config;
 pub mod discover;
+pub mod entry;
 pub mod frontmatter;
 pub mod id;
 pub mod task;

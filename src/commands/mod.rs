@@ -5,7 +5,9 @@ pub mod check;
 pub mod ci;
 pub mod demo;
 pub mod explain;
+pub mod hook;
 pub mod init;
+pub mod install;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -97,9 +99,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Init(args) => init::run(&ctx, &args),
         Command::Demo(args) => demo::run(&ctx, &args),
         Command::Ci(args) => ci::run(&ctx, &args),
-        Command::Hook(_) | Command::Install(_) | Command::Uninstall => Err(CommandError::Usage(
-            "this command is not available in this build yet".into(),
-        )),
+        Command::Hook(cmd) => hook::run(&ctx, &cmd),
+        Command::Install(args) => install::install(&ctx, &args),
+        Command::Uninstall => install::uninstall(&ctx),
     });
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -1,8 +1,10 @@
 //! Git access: opening a repository and the snapshots it yields (working tree, index,
 //! a commit's tree). Everything above this module reads files through [`crate::source`].
 
+pub mod changes;
 pub mod fs;
 pub mod repo;
+pub mod tasks;
 
 pub use fs::FsSource;
 pub use repo::{IndexSource, Repo, TreeSource};

@@ -1,1 +1,853 @@
 //! Transition rules: status changes between two snapshots of the same task.
+//!
+//! The input is only what a commit changes: the task files that differ on the "before"
+//! side (HEAD, or a commit's first parent) and on the "after" side (the index, or the
+//! commit). Tasks are paired by ID, so a move to `completed/` or `archive/tasks/`, or a
+//! rename because the title changed, is the same task. Anything else the rules need from
+//! the rest of a tree (a dependency's status, an untouched task with the same ID) comes
+//! through [`TaskLookup`], which a hook answers by file name without parsing the backlog.
+
+use crate::backlog::{Folder, Task, TaskFile, TaskId};
+use crate::finding::{Finding, Position};
+use crate::rules;
+use crate::workflow::flowspec::{label_state, FlowspecWorkflow};
+use crate::workflow::{quoted_list, Guard, Workflow};
+
+/// Answers questions about the rest of the two trees.
+pub trait TaskLookup {
+    /// The task with this ID in the "after" tree, if any (for `dependencies-done`).
+    fn after(&self, id: &TaskId) -> Option<TaskFile>;
+    /// A task with this ID in the "before" tree that the change leaves untouched (for
+    /// `id-reused`).
+    fn before_untouched(&self, id: &TaskId) -> Option<TaskFile>;
+    /// True when the task links to a spec section (for `has-spec-link`). The default
+    /// counts flowgate's `spec` / `specs` frontmatter.
+    fn has_spec_link(&self, task: &Task) -> bool {
+        !task.spec.is_empty()
+    }
+}
+
+/// A lookup that knows nothing beyond the changed files.
+pub struct NoLookup;
+
+impl TaskLookup for NoLookup {
+    fn after(&self, _: &TaskId) -> Option<TaskFile> {
+        None
+    }
+    fn before_untouched(&self, _: &TaskId) -> Option<TaskFile> {
+        None
+    }
+}
+
+/// What the transition rules judge.
+pub struct TransitionInput<'a> {
+    /// Changed task and draft files, before.
+    pub before: &'a [TaskFile],
+    /// Changed task and draft files, after.
+    pub after: &'a [TaskFile],
+    /// The status workflow.
+    pub workflow: &'a Workflow,
+    /// The flowspec workflow, when the repository has one.
+    pub flowspec: Option<&'a FlowspecWorkflow>,
+    /// The first commit, or the one that adopts a backlog: nothing to compare with.
+    pub root_commit: bool,
+    /// The rest of the trees.
+    pub lookup: &'a dyn TaskLookup,
+}
+
+/// The number Backlog.md's CLI takes for a task (`12`, `12.1`).
+pub fn cli_number(id: &TaskId) -> String {
+    id.parts()
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// `"A"`, `"A" or "B"`, `"A", "B" or "C"`.
+fn or_list(names: &[&str]) -> String {
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("\"{last}\""),
+        Some((last, rest)) => format!("{} or \"{last}\"", quoted_list(rest.iter().copied())),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn status_pos(file: &TaskFile) -> Position {
+    file.task
+        .as_ref()
+        .and_then(|t| t.status.as_ref())
+        .map(|s| s.pos)
+        .unwrap_or_default()
+}
+
+fn id_pos(file: &TaskFile) -> Position {
+    file.task
+        .as_ref()
+        .and_then(|t| t.raw_id.as_ref())
+        .map(|s| s.pos)
+        .unwrap_or_default()
+}
+
+fn frontmatter_id(file: &TaskFile) -> Option<&TaskId> {
+    file.task.as_ref().and_then(|t| t.id.as_ref())
+}
+
+/// Every transition finding of one change.
+pub fn check(input: &TransitionInput<'_>) -> Vec<Finding> {
+    if input.root_commit {
+        return Vec::new();
+    }
+    let before: Vec<&TaskFile> = input
+        .before
+        .iter()
+        .filter(|f| f.folder != Folder::Drafts)
+        .collect();
+    let after: Vec<&TaskFile> = input
+        .after
+        .iter()
+        .filter(|f| f.folder != Folder::Drafts)
+        .collect();
+    let mut used = vec![false; before.len()];
+    let mut findings = Vec::new();
+    let mut paired_after = vec![false; after.len()];
+
+    // An `id` edited in place: same path, another ID. Judged only as that.
+    for (ai, a) in after.iter().enumerate() {
+        let same_path = before.iter().position(|b| b.path == a.path);
+        if let (Some(bi), Some(new_id)) = (same_path, frontmatter_id(a)) {
+            if let Some(old_id) = frontmatter_id(before[bi]) {
+                if old_id != new_id {
+                    used[bi] = true;
+                    paired_after[ai] = true;
+                    findings.push(
+                        Finding::new(
+                            &rules::ID_CHANGED,
+                            format!("the id of {} was changed from {old_id} to {new_id}", a.path),
+                        )
+                        .at(&a.path, id_pos(a))
+                        .task(new_id.canonical())
+                        .help(format!(
+                            "a task keeps its ID for life (commits and links refer to it): put back `id: {old_id}`; for a new task, create a new file with `backlog task create`"
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
+    for (ai, a) in after.iter().enumerate() {
+        if paired_after[ai] {
+            continue;
+        }
+        let Some(id) = a.id() else { continue };
+        let candidates = || {
+            (0..before.len()).filter(|&bi| !used[bi] && before[bi].id().is_some_and(|b| b == id))
+        };
+        let pick = candidates()
+            .find(|&bi| before[bi].path == a.path)
+            .or_else(|| candidates().next());
+        match pick {
+            Some(bi) => {
+                used[bi] = true;
+                judge_pair(input, before[bi], a, id, &mut findings);
+            }
+            None => judge_new(input, a, id, &mut findings),
+        }
+    }
+
+    for (bi, b) in before.iter().enumerate() {
+        if !used[bi] {
+            judge_removed(input, b, &mut findings);
+        }
+    }
+    findings
+}
+
+fn judge_pair(
+    input: &TransitionInput<'_>,
+    old: &TaskFile,
+    new: &TaskFile,
+    id: &TaskId,
+    out: &mut Vec<Finding>,
+) {
+    let wf = input.workflow;
+    if let (Some(from), Some(to)) = (old.status(), new.status()) {
+        if let (Some(f), Some(t)) = (wf.resolve(from).index(), wf.resolve(to).index()) {
+            if f != t {
+                if !wf.allows(f, t) {
+                    let next = wf.next(f);
+                    let help = if next.is_empty() {
+                        format!("the workflow allows no move from \"{}\"", wf.statuses[f])
+                    } else {
+                        format!(
+                            "from \"{}\" you may move to {}",
+                            wf.statuses[f],
+                            or_list(&next)
+                        )
+                    };
+                    out.push(
+                        Finding::new(
+                            &rules::ILLEGAL_TRANSITION,
+                            format!(
+                                "{id} moved from \"{}\" to \"{}\", which the workflow does not allow",
+                                wf.statuses[f], wf.statuses[t]
+                            ),
+                        )
+                        .at(&new.path, status_pos(new))
+                        .task(id.canonical())
+                        .help(help),
+                    );
+                }
+                judge_guards(input, new, id, t, out);
+            }
+        }
+    }
+    judge_flowspec(input, old, new, id, out);
+}
+
+fn judge_new(input: &TransitionInput<'_>, new: &TaskFile, id: &TaskId, out: &mut Vec<Finding>) {
+    let wf = input.workflow;
+    if let Some(untouched) = input.lookup.before_untouched(id) {
+        let (old_title, new_title) = (untouched.title(), new.title());
+        if old_title.is_some() && new_title.is_some() && old_title != new_title {
+            out.push(
+                Finding::new(
+                    &rules::ID_REUSED,
+                    format!(
+                        "new task {id} \"{}\" reuses the ID of \"{}\" ({})",
+                        new_title.unwrap_or_default(),
+                        old_title.unwrap_or_default(),
+                        untouched.path
+                    ),
+                )
+                .at(&new.path, id_pos(new))
+                .task(id.canonical())
+                .help(
+                    "give the new task an ID no task ever had (with Backlog.md: `backlog task create` after restoring the file; archived tasks keep their IDs)",
+                ),
+            );
+        }
+    }
+    let Some(status) = new.status() else { return };
+    let Some(t) = wf.resolve(status).index() else {
+        return;
+    };
+    if !wf.allows_initial(t) {
+        out.push(
+            Finding::new(
+                &rules::ILLEGAL_INITIAL_STATUS,
+                format!(
+                    "new task {id} starts in \"{}\", where new tasks may not start",
+                    wf.statuses[t]
+                ),
+            )
+            .at(&new.path, status_pos(new))
+            .task(id.canonical())
+            .help(format!(
+                "start it in {} and move it on in later commits",
+                or_list(&wf.initial_statuses())
+            )),
+        );
+    }
+    judge_guards(input, new, id, t, out);
+}
+
+fn judge_removed(input: &TransitionInput<'_>, old: &TaskFile, out: &mut Vec<Finding>) {
+    // Archived tasks are out of play already; deleting them loses nothing in the workflow.
+    if old.folder == Folder::Archive || old.folder == Folder::Completed {
+        return;
+    }
+    // Backlog.md's demotion gives the draft a new DRAFT-n ID and keeps the title.
+    let demoted = input
+        .after
+        .iter()
+        .any(|a| a.folder == Folder::Drafts && a.title().is_some() && a.title() == old.title());
+    if demoted {
+        return;
+    }
+    let wf = input.workflow;
+    let status = old.status().unwrap_or_default();
+    let done = wf.resolve(status).index().is_some() && wf.resolve(status).index() == wf.last();
+    if done {
+        return;
+    }
+    let Some(id) = old.id() else { return };
+    let n = cli_number(id);
+    out.push(
+        Finding::new(
+            &rules::UNFINISHED_TASK_DELETED,
+            format!(
+                "{id} was deleted while in \"{status}\"; an unfinished task must not disappear"
+            ),
+        )
+        .file(&old.path)
+        .task(id.canonical())
+        .help(format!(
+            "restore it (git restore --source=HEAD --staged --worktree -- \"{}\") and archive it instead: backlog task archive {n}",
+            old.path
+        )),
+    );
+}
+
+fn judge_guards(
+    input: &TransitionInput<'_>,
+    new: &TaskFile,
+    id: &TaskId,
+    status: usize,
+    out: &mut Vec<Finding>,
+) {
+    let wf = input.workflow;
+    let Some(task) = new.task.as_ref() else {
+        return;
+    };
+    let n = cli_number(id);
+    let target = &wf.statuses[status];
+    for guard in wf.guards_for(status) {
+        let unmet: Option<(String, String)> = match guard {
+            Guard::AcceptanceCriteriaChecked => unchecked(&task.acceptance).map(|(items, nums)| {
+                let what = if nums.len() == 1 {
+                    format!("acceptance criterion {items} is not checked")
+                } else {
+                    format!("acceptance criteria {items} are not checked")
+                };
+                let flags: Vec<String> = nums.iter().map(|k| format!("--check-ac {k}")).collect();
+                (
+                    what,
+                    format!(
+                        "check each criterion once it is met (`- [x]`): backlog task edit {n} {}",
+                        flags.join(" ")
+                    ),
+                )
+            }),
+            Guard::DefinitionOfDoneChecked => unchecked(&task.definition_of_done).map(|(items, nums)| {
+                let flags: Vec<String> = nums.iter().map(|k| format!("--check-dod {k}")).collect();
+                (
+                    format!(
+                        "Definition of Done {} {items} {} not checked",
+                        if nums.len() == 1 { "item" } else { "items" },
+                        if nums.len() == 1 { "is" } else { "are" }
+                    ),
+                    format!(
+                        "check each item once it is done (`- [x]`): backlog task edit {n} {}",
+                        flags.join(" ")
+                    ),
+                )
+            }),
+            Guard::HasSpecLink => (!input.lookup.has_spec_link(task)).then(|| {
+                (
+                    "it links to no spec section".to_string(),
+                    "add the section it implements to its frontmatter, e.g. `spec: specs/001-feature/spec.md#functional-requirements`".to_string(),
+                )
+            }),
+            Guard::HasAssignee => task
+                .assignee
+                .iter()
+                .all(|a| a.trim().is_empty())
+                .then(|| {
+                    (
+                        "it has no assignee".to_string(),
+                        format!("assign it: backlog task edit {n} -a @name"),
+                    )
+                }),
+            Guard::DependenciesDone => undone_dependencies(input, task, id).map(|deps| {
+                let (noun, verb) = if deps.len() == 1 {
+                    ("its dependency", "is")
+                } else {
+                    ("its dependencies", "are")
+                };
+                (
+                    format!("{noun} {} {verb} not done", and_list(&deps)),
+                    format!(
+                        "finish them first: a dependency is done when it is in completed/ or in \"{}\"",
+                        wf.last().map_or("", |l| wf.statuses[l].as_str())
+                    ),
+                )
+            }),
+            Guard::HasFinalSummary => task.final_summary.is_none().then(|| {
+                (
+                    "it has no Final Summary".to_string(),
+                    format!("write one: backlog task edit {n} --final-summary \"what was done\""),
+                )
+            }),
+            Guard::HasImplementationNotes => task.implementation_notes.is_none().then(|| {
+                (
+                    "it has no Implementation Notes".to_string(),
+                    format!("write them: backlog task edit {n} --notes \"how it was done\""),
+                )
+            }),
+        };
+        if let Some((what, help)) = unmet {
+            out.push(
+                Finding::new(
+                    &rules::GUARD_NOT_MET,
+                    format!("{id} cannot enter \"{target}\": {what}"),
+                )
+                .at(&new.path, status_pos(new))
+                .task(id.canonical())
+                .help(help),
+            );
+        }
+    }
+}
+
+/// The unchecked items, as `#2 "text" and #3 "text"`, with their numbers.
+fn unchecked(items: &[crate::backlog::CheckItem]) -> Option<(String, Vec<u32>)> {
+    let open: Vec<(u32, &str)> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| !i.checked)
+        .map(|(k, i)| (i.number.unwrap_or(k as u32 + 1), i.text.as_str()))
+        .collect();
+    if open.is_empty() {
+        return None;
+    }
+    let described: Vec<String> = open.iter().map(|(k, t)| format!("#{k} \"{t}\"")).collect();
+    Some((and_list(&described), open.iter().map(|(k, _)| *k).collect()))
+}
+
+fn undone_dependencies(
+    input: &TransitionInput<'_>,
+    task: &Task,
+    own: &TaskId,
+) -> Option<Vec<String>> {
+    let wf = input.workflow;
+    let mut undone = Vec::new();
+    for dep in &task.dependencies {
+        let Some(dep_id) = TaskId::parse_with_prefix(&dep.value, own.prefix()) else {
+            undone.push(format!("{} (not a task ID)", dep.value));
+            continue;
+        };
+        let found = input
+            .after
+            .iter()
+            .find(|f| f.folder != Folder::Drafts && f.id() == Some(&dep_id))
+            .cloned()
+            .or_else(|| input.lookup.after(&dep_id));
+        match found {
+            None => undone.push(format!("{dep_id} (not found)")),
+            Some(f) if f.folder == Folder::Completed => {}
+            Some(f) => {
+                let status = f.status().unwrap_or_default();
+                let last = wf
+                    .resolve(status)
+                    .index()
+                    .is_some_and(|i| Some(i) == wf.last());
+                if !last {
+                    undone.push(format!("{dep_id} (\"{status}\")"));
+                }
+            }
+        }
+    }
+    (!undone.is_empty()).then_some(undone)
+}
+
+fn judge_flowspec(
+    input: &TransitionInput<'_>,
+    old: &TaskFile,
+    new: &TaskFile,
+    id: &TaskId,
+    out: &mut Vec<Finding>,
+) {
+    let Some(fw) = input.flowspec else { return };
+    let labels = |f: &TaskFile| {
+        f.task
+            .as_ref()
+            .map(|t| t.labels.clone())
+            .unwrap_or_default()
+    };
+    let (old_labels, new_labels) = (labels(old), labels(new));
+    let (Some(from), Some(to)) = (label_state(&old_labels), label_state(&new_labels)) else {
+        return;
+    };
+    let finding = |message: String, help: String| {
+        Finding::new(&rules::ILLEGAL_WORKFLOW_TRANSITION, message)
+            .at(&new.path, status_pos(new))
+            .task(id.canonical())
+            .help(help)
+    };
+    let Some(t) = fw.state(to) else {
+        out.push(finding(
+            format!(
+                "{id} has label \"workflow:{to}\", but \"{to}\" is not a state of {}",
+                fw.path
+            ),
+            format!(
+                "use one of the states of {}: {}",
+                fw.path,
+                quoted_list(fw.states.iter().map(String::as_str))
+            ),
+        ));
+        return;
+    };
+    // A state the file does not know cannot be judged; the label it moves to can.
+    let Some(f) = fw.state(from) else { return };
+    if !fw.allows(f, t) {
+        let next = fw.next(f);
+        let help = if next.is_empty() {
+            format!("{} allows no move from \"{}\"", fw.path, fw.states[f])
+        } else {
+            format!(
+                "from \"{}\" you may move to {} (edges of {})",
+                fw.states[f],
+                or_list(&next),
+                fw.path
+            )
+        };
+        out.push(finding(
+            format!(
+                "{id} moved from workflow state \"{}\" to \"{}\", which {} does not allow",
+                fw.states[f], fw.states[t], fw.path
+            ),
+            help,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backlog::{BacklogConfig, CheckItem, Spanned};
+    use crate::config::WorkflowSection;
+
+    fn wf() -> Workflow {
+        Workflow::new(&BacklogConfig::default(), &WorkflowSection::default()).unwrap()
+    }
+
+    fn file(path: &str, id: &str, title: &str, status: &str) -> TaskFile {
+        let folder = if path.contains("/completed/") {
+            Folder::Completed
+        } else if path.contains("/archive/") {
+            Folder::Archive
+        } else if path.contains("/drafts/") {
+            Folder::Drafts
+        } else {
+            Folder::Tasks
+        };
+        TaskFile {
+            path: path.into(),
+            folder,
+            name_id: None,
+            task: Some(Task {
+                raw_id: Some(Spanned::new(
+                    id.into(),
+                    Position::new(2, 5, id.len() as u32),
+                )),
+                id: TaskId::parse(id),
+                title: Some(Spanned::new(title.into(), Position::new(3, 8, 1))),
+                status: Some(Spanned::new(
+                    status.into(),
+                    Position::new(4, 9, status.len() as u32),
+                )),
+                ..Task::default()
+            }),
+            issues: Vec::new(),
+        }
+    }
+
+    fn with_ac(mut f: TaskFile, items: &[(bool, &str)]) -> TaskFile {
+        if let Some(t) = f.task.as_mut() {
+            t.acceptance = items
+                .iter()
+                .enumerate()
+                .map(|(k, (checked, text))| CheckItem {
+                    number: Some(k as u32 + 1),
+                    checked: *checked,
+                    text: text.to_string(),
+                    pos: Position::default(),
+                })
+                .collect();
+        }
+        f
+    }
+
+    fn run(before: &[TaskFile], after: &[TaskFile]) -> Vec<Finding> {
+        run_with(before, after, &wf(), None, &NoLookup)
+    }
+
+    fn run_with(
+        before: &[TaskFile],
+        after: &[TaskFile],
+        workflow: &Workflow,
+        flowspec: Option<&FlowspecWorkflow>,
+        lookup: &dyn TaskLookup,
+    ) -> Vec<Finding> {
+        check(&TransitionInput {
+            before,
+            after,
+            workflow,
+            flowspec,
+            root_commit: false,
+            lookup,
+        })
+    }
+
+    const P: &str = "backlog/tasks/task-1 - Login.md";
+
+    #[test]
+    fn skipping_forward_is_illegal_with_the_reachable_statuses_as_help() {
+        let f = run(
+            &[file(P, "TASK-1", "Login", "To Do")],
+            &[file(P, "TASK-1", "Login", "Done")],
+        );
+        assert_eq!(f[0].code, "FG401");
+        assert_eq!(
+            f[0].message,
+            "TASK-1 moved from \"To Do\" to \"Done\", which the workflow does not allow"
+        );
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("from \"To Do\" you may move to \"In Progress\"")
+        );
+        assert_eq!((f[0].line, f[0].column), (Some(4), Some(9)));
+        assert!(run(
+            &[file(P, "TASK-1", "L", "Done")],
+            &[file(P, "TASK-1", "L", "To Do")]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn entering_the_last_status_needs_checked_criteria() {
+        let before = [file(P, "TASK-1", "Login", "In Progress")];
+        let after = [with_ac(
+            file(P, "TASK-1", "Login", "Done"),
+            &[
+                (true, "a"),
+                (false, "Hook blocks bad commits"),
+                (false, "c"),
+            ],
+        )];
+        let f = run(&before, &after);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "FG403");
+        assert_eq!(
+            f[0].message,
+            "TASK-1 cannot enter \"Done\": acceptance criteria #2 \"Hook blocks bad commits\" and #3 \"c\" are not checked"
+        );
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("check each criterion once it is met (`- [x]`): backlog task edit 1 --check-ac 2 --check-ac 3")
+        );
+        let ok = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(true, "a")])];
+        assert!(run(&before, &ok).is_empty());
+    }
+
+    #[test]
+    fn moves_and_title_renames_are_the_same_task() {
+        let before = [file(P, "TASK-1", "Login", "Done")];
+        let after = [file(
+            "backlog/completed/task-1 - Login.md",
+            "TASK-1",
+            "Login",
+            "Done",
+        )];
+        assert!(run(&before, &after).is_empty());
+        let before = [file(P, "TASK-1", "Login", "To Do")];
+        let after = [file(
+            "backlog/tasks/task-1 - Sign-in.md",
+            "TASK-1",
+            "Sign in",
+            "Done",
+        )];
+        assert_eq!(run(&before, &after)[0].code, "FG401");
+        let archived = [file(
+            "backlog/archive/tasks/task-1 - Login.md",
+            "TASK-1",
+            "Login",
+            "To Do",
+        )];
+        assert!(run(&before, &archived).is_empty());
+    }
+
+    #[test]
+    fn deleting_an_unfinished_task_is_reported_but_demotion_is_not() {
+        let before = [file(P, "TASK-1", "Login", "In Progress")];
+        let f = run(&before, &[]);
+        assert_eq!(f[0].code, "FG404");
+        assert_eq!(
+            f[0].message,
+            "TASK-1 was deleted while in \"In Progress\"; an unfinished task must not disappear"
+        );
+        let draft = [file(
+            "backlog/drafts/draft-3 - Login.md",
+            "DRAFT-3",
+            "Login",
+            "In Progress",
+        )];
+        assert!(run(&before, &draft).is_empty());
+        assert!(run(&[file(P, "TASK-1", "Login", "Done")], &[]).is_empty());
+    }
+
+    #[test]
+    fn new_tasks_may_not_start_in_the_last_status() {
+        let f = run(&[], &[file(P, "TASK-1", "Login", "Done")]);
+        assert_eq!(f[0].code, "FG402");
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("start it in \"To Do\" or \"In Progress\" and move it on in later commits")
+        );
+        assert!(run(&[], &[file(P, "TASK-1", "Login", "In Progress")]).is_empty());
+        let root = check(&TransitionInput {
+            before: &[],
+            after: &[file(P, "TASK-1", "Login", "Done")],
+            workflow: &wf(),
+            flowspec: None,
+            root_commit: true,
+            lookup: &NoLookup,
+        });
+        assert!(root.is_empty());
+    }
+
+    #[test]
+    fn id_changed_in_place() {
+        let f = run(
+            &[file(P, "TASK-1", "Login", "To Do")],
+            &[file(P, "TASK-7", "Login", "To Do")],
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "FG405");
+        assert_eq!(f[0].line, Some(2));
+    }
+
+    struct Lookup(Vec<TaskFile>);
+    impl TaskLookup for Lookup {
+        fn after(&self, id: &TaskId) -> Option<TaskFile> {
+            self.0.iter().find(|f| f.id() == Some(id)).cloned()
+        }
+        fn before_untouched(&self, id: &TaskId) -> Option<TaskFile> {
+            self.0.iter().find(|f| f.id() == Some(id)).cloned()
+        }
+    }
+
+    #[test]
+    fn id_reused_by_a_new_task() {
+        let archived = file(
+            "backlog/archive/tasks/task-1 - Old.md",
+            "TASK-1",
+            "Old",
+            "To Do",
+        );
+        let lookup = Lookup(vec![archived]);
+        let f = run_with(
+            &[],
+            &[file(P, "TASK-1", "Login", "To Do")],
+            &wf(),
+            None,
+            &lookup,
+        );
+        assert_eq!(f[0].code, "FG406");
+        assert_eq!(
+            f[0].message,
+            "new task TASK-1 \"Login\" reuses the ID of \"Old\" (backlog/archive/tasks/task-1 - Old.md)"
+        );
+    }
+
+    #[test]
+    fn other_guards() {
+        let section = WorkflowSection {
+            guards: Some(
+                [(
+                    "In Progress".to_string(),
+                    vec![
+                        "has-assignee".to_string(),
+                        "dependencies-done".to_string(),
+                        "has-final-summary".to_string(),
+                        "has-implementation-notes".to_string(),
+                        "has-spec-link".to_string(),
+                        "definition-of-done-checked".to_string(),
+                    ],
+                )]
+                .into(),
+            ),
+            ..WorkflowSection::default()
+        };
+        let workflow = Workflow::new(&BacklogConfig::default(), &section).unwrap();
+        let mut new = file(P, "TASK-2", "Login", "In Progress");
+        if let Some(t) = new.task.as_mut() {
+            t.dependencies = vec![
+                Spanned::new("TASK-1".into(), Position::default()),
+                Spanned::new("task-5".into(), Position::default()),
+                Spanned::new("TASK-9".into(), Position::default()),
+            ];
+            t.definition_of_done = vec![CheckItem {
+                number: Some(1),
+                checked: false,
+                text: "Reviewed".into(),
+                pos: Position::default(),
+            }];
+        }
+        let lookup = Lookup(vec![
+            file("backlog/tasks/task-1 - A.md", "TASK-1", "A", "To Do"),
+            file("backlog/completed/task-5 - B.md", "TASK-5", "B", "To Do"),
+        ]);
+        let f = run_with(
+            &[file(P, "TASK-2", "Login", "To Do")],
+            &[new],
+            &workflow,
+            None,
+            &lookup,
+        );
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "TASK-2 cannot enter \"In Progress\": it has no assignee",
+                "TASK-2 cannot enter \"In Progress\": its dependencies TASK-1 (\"To Do\") and TASK-9 (not found) are not done",
+                "TASK-2 cannot enter \"In Progress\": it has no Final Summary",
+                "TASK-2 cannot enter \"In Progress\": it has no Implementation Notes",
+                "TASK-2 cannot enter \"In Progress\": it links to no spec section",
+                "TASK-2 cannot enter \"In Progress\": Definition of Done item #1 \"Reviewed\" is not checked",
+            ]
+        );
+    }
+
+    #[test]
+    fn flowspec_labels_follow_the_file_edges() {
+        let fw = FlowspecWorkflow::parse(
+            "flowspec_workflow.yml",
+            "states: [To Do, Specified, Planned]\ntransitions:\n  - {from: To Do, to: Specified, via: x}\n  - {from: Specified, to: Planned, via: y}\n",
+        )
+        .unwrap();
+        let labelled = |state: &str| {
+            let mut f = file(P, "TASK-1", "Login", "To Do");
+            if let Some(t) = f.task.as_mut() {
+                t.labels = vec![format!("workflow:{state}")];
+            }
+            f
+        };
+        let f = run_with(
+            &[labelled("To Do")],
+            &[labelled("planned")],
+            &wf(),
+            Some(&fw),
+            &NoLookup,
+        );
+        assert_eq!(f[0].code, "FG407");
+        assert_eq!(
+            f[0].message,
+            "TASK-1 moved from workflow state \"To Do\" to \"Planned\", which flowspec_workflow.yml does not allow"
+        );
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("from \"To Do\" you may move to \"Specified\" (edges of flowspec_workflow.yml)")
+        );
+        assert!(run_with(
+            &[labelled("To Do")],
+            &[labelled("Specified")],
+            &wf(),
+            Some(&fw),
+            &NoLookup
+        )
+        .is_empty());
+    }
+}

@@ -1,0 +1,512 @@
+//! `flowgate hook …`: the entry points of the installed git hooks.
+//!
+//! - `pre-commit`: the staged task files get the task-file and spec-link rules, and every
+//!   staged status change is judged HEAD → index. Nothing staged in the backlog: nothing
+//!   is read beyond one diff.
+//! - `commit-msg`: the message must reference an existing, active task of the index.
+//!   The referenced task is found by file name; only that file is parsed.
+//! - `prepare-commit-msg`: adds `Refs: TASK-N` from the branch name when missing.
+//!
+//! Every hook reads the index git names in `GIT_INDEX_FILE` (`git commit PATH…`,
+//! `commit -a`, Backlog.md's auto-commit), never blindly `.git/index`. Reports go to stderr.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::Path;
+
+use git2::Oid;
+
+use super::check::{load_config, outcome};
+use super::{CommandError, Context, Outcome};
+use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
+use crate::cli::{ColorChoice, Format, HookCommand};
+use crate::config::Config;
+use crate::finding::{Finding, Summary};
+use crate::git::changes::{changed_paths, After, Change};
+use crate::git::tasks::{ChangeLookup, TaskFinder};
+use crate::git::{IndexSource, Repo};
+use crate::report::{self, ReportContext};
+use crate::rules::{self, commits, transitions};
+use crate::source::{Content, Source, MAX_FILE_SIZE};
+use crate::workflow::flowspec::{self, label_state};
+use crate::workflow::Workflow;
+
+/// How findings of the commit being made are labelled.
+const STAGED: &str = "staged";
+
+/// Runs one hook.
+pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
+    match cmd {
+        HookCommand::PreCommit => pre_commit(ctx),
+        HookCommand::CommitMsg { file } => commit_msg(ctx, file),
+        HookCommand::PrepareCommitMsg { file, source, .. } => {
+            // This hook only helps; it must never block a commit.
+            if let Err(e) = prepare_commit_msg(ctx, file, source.as_deref()) {
+                eprintln!("flowgate: prepare-commit-msg skipped: {e}");
+            }
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+/// The repository, its index, the configuration and the backlog layout.
+struct Staged<'r> {
+    repo: &'r Repo,
+    index: IndexSource<'r>,
+    config: Config,
+    layout: Option<BacklogLayout>,
+}
+
+impl<'r> Staged<'r> {
+    fn open(ctx: &Context, repo: &'r Repo) -> Result<Staged<'r>, CommandError> {
+        let index = repo.index()?;
+        let config = load_config(ctx, &index)?;
+        let layout = backlog::discover(&index, config.backlog.dir.as_deref())?;
+        Ok(Staged {
+            repo,
+            index,
+            config,
+            layout,
+        })
+    }
+
+    fn workflow(&self, layout: &BacklogLayout) -> Result<Workflow, CommandError> {
+        Workflow::new(&layout.config, &self.config.workflow)
+            .map_err(|w| CommandError::Config(self.config.error_at(&w.needle, w.message, w.help)))
+    }
+}
+
+fn open_repo(ctx: &Context) -> Result<Repo, CommandError> {
+    Repo::discover(&ctx.dir).map_err(|e| CommandError::Repository(e.0))
+}
+
+fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
+    let repo = open_repo(ctx)?;
+    let staged = Staged::open(ctx, &repo)?;
+    let Some(layout) = staged.layout.as_ref() else {
+        return Ok(Outcome::Clean);
+    };
+    let head = repo.head_commit()?;
+    // The parent of the commit being made: HEAD, or HEAD's parent for an `--amend`.
+    let base = if amending() {
+        head.and_then(|h| first_parent(&repo, h))
+    } else {
+        head
+    };
+    let index = staged.index.index();
+    let changes = task_changes(&repo, base, index, layout)?;
+    if changes.is_empty() {
+        return Ok(Outcome::Clean);
+    }
+    let workflow = staged.workflow(layout)?;
+    let mut findings = tree_findings(&staged, &changes)?;
+    let judged = judge_transitions(&staged, layout, &workflow, base, &changes)?;
+    findings.extend(judged);
+    let findings = rules::configure(findings, &staged.config);
+    let summary = Summary {
+        tasks: changes.len(),
+        commits: 1,
+        ..Summary::default()
+    }
+    .count(&findings);
+    report(ctx, &findings, summary, &staged.index, &[]);
+    Ok(outcome(&findings))
+}
+
+/// The changed task and draft files from `base` to the index.
+fn task_changes(
+    repo: &Repo,
+    base: Option<Oid>,
+    index: &git2::Index,
+    layout: &BacklogLayout,
+) -> Result<Vec<Change>, CommandError> {
+    let spec = layout.root.trim_end_matches('/');
+    let specs: Vec<&str> = if spec.is_empty() { vec![] } else { vec![spec] };
+    Ok(changed_paths(repo, base, After::Index(index), &specs)?
+        .into_iter()
+        .filter(|c| entry_for(&c.path, layout).is_some())
+        .collect())
+}
+
+/// The task-file and spec-link findings of the index, restricted to the staged task files.
+fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>, CommandError> {
+    let staged_paths: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.new.is_some())
+        .map(|c| c.path.as_str())
+        .collect();
+    if staged_paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let snapshot = super::check::build_snapshot(&staged.index, &staged.config)?;
+    Ok(rules::check_tree(&snapshot, &staged.config)
+        .into_iter()
+        .filter(|f| f.file.as_deref().is_some_and(|p| staged_paths.contains(p)))
+        .collect())
+}
+
+/// Parses the files of `changes` on one side.
+fn parse_side(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    changes: &[Change],
+    before: bool,
+) -> Vec<TaskFile> {
+    changes
+        .iter()
+        .filter(|c| {
+            if before {
+                c.old.is_some()
+            } else {
+                c.new.is_some()
+            }
+        })
+        .filter_map(|c| {
+            let entry = entry_for(&c.path, layout)?;
+            match source.read(&c.path, MAX_FILE_SIZE) {
+                Ok(Content::Bytes(bytes)) => Some(backlog::parse_task_file(entry, &bytes, layout)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn spec_globs(config: &Config) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &config.specs.globs {
+        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(glob);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// The transition findings of the staged change, from its first parent `base`. For a
+/// merge, a task's findings stand only if they stand against every merged head too: a
+/// task that moved legally on the merged branch must not be judged as one big jump.
+fn judge_transitions(
+    staged: &Staged<'_>,
+    layout: &BacklogLayout,
+    workflow: &Workflow,
+    base: Option<Oid>,
+    changes: &[Change],
+) -> Result<Vec<Finding>, CommandError> {
+    let judged = transitions_from(staged, layout, workflow, base, changes)?;
+    if judged.is_empty() {
+        return Ok(judged);
+    }
+    let mut kept = judged;
+    for base in merge_heads(staged.repo) {
+        let alt_changes = task_changes(staged.repo, Some(base), staged.index.index(), layout)?;
+        let alt = transitions_from(staged, layout, workflow, Some(base), &alt_changes)?;
+        let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
+        kept.retain(|f| flagged.contains(&f.task));
+    }
+    Ok(kept)
+}
+
+fn transitions_from(
+    staged: &Staged<'_>,
+    layout: &BacklogLayout,
+    workflow: &Workflow,
+    base: Option<Oid>,
+    changes: &[Change],
+) -> Result<Vec<Finding>, CommandError> {
+    let repo = staged.repo;
+    let base_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
+    let before = match &base_tree {
+        Some(tree) => parse_side(tree, layout, changes, true),
+        None => Vec::new(),
+    };
+    let after = parse_side(&staged.index, layout, changes, false);
+    // The first commit, or the one that brings a backlog into the repository.
+    let root_commit = match &base_tree {
+        None => true,
+        Some(tree) => backlog::discover(tree, staged.config.backlog.dir.as_deref())?.is_none(),
+    };
+    let labelled = before.iter().chain(&after).any(|f| {
+        f.task
+            .as_ref()
+            .is_some_and(|t| label_state(&t.labels).is_some())
+    });
+    let flowspec = if labelled {
+        match flowspec::load(&staged.index) {
+            Ok(f) => f,
+            Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
+            Err(flowspec::LoadError::Invalid(e)) => {
+                return Err(CommandError::Config(crate::config::ConfigError {
+                    file: e.path,
+                    line: e.line,
+                    column: e.column,
+                    message: format!("cannot read the flowspec workflow: {}", e.message),
+                    help: Some(
+                        "fix the YAML; flowgate reads `states` and `transitions[].from/to`".into(),
+                    ),
+                    source_text: e.text,
+                }))
+            }
+        }
+    } else {
+        None
+    };
+    let touched = changes.iter().map(|c| c.path.clone());
+    let lookup = ChangeLookup {
+        before: base_tree
+            .as_ref()
+            .map(|t| TaskFinder::new(t, layout).excluding(touched)),
+        after: TaskFinder::new(&staged.index, layout),
+        spec_globs: spec_globs(&staged.config),
+    };
+    Ok(transitions::check(&transitions::TransitionInput {
+        before: &before,
+        after: &after,
+        workflow,
+        flowspec: flowspec.as_ref(),
+        root_commit,
+        lookup: &lookup,
+    }))
+}
+
+/// True when the git process that runs this hook is a `git commit --amend`. git does not
+/// tell hooks; on Linux its command line says so. Elsewhere the hook judges against HEAD
+/// (strict), and `ci` judges the amended commit against its real parent anyway.
+#[cfg(target_os = "linux")]
+fn amending() -> bool {
+    let parent = std::os::unix::process::parent_id();
+    std::fs::read(format!("/proc/{parent}/cmdline"))
+        .map(|b| b.split(|c| *c == 0).any(|arg| arg == b"--amend"))
+        .unwrap_or(false)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn amending() -> bool {
+    false
+}
+
+fn first_parent(repo: &Repo, id: Oid) -> Option<Oid> {
+    repo.git.find_commit(id).ok()?.parent_ids().next()
+}
+
+/// The other heads of a merge in progress (`MERGE_HEAD`).
+fn merge_heads(repo: &Repo) -> Vec<Oid> {
+    std::fs::read_to_string(repo.git.path().join("MERGE_HEAD"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| Oid::from_str(l.trim()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// git's comment character (`core.commentChar`; `auto` and unset mean `#`).
+fn comment_char(repo: &Repo) -> char {
+    let config = repo.git.config().ok();
+    let value = config.as_ref().and_then(|c| {
+        c.get_string("core.commentString")
+            .or_else(|_| c.get_string("core.commentChar"))
+            .ok()
+    });
+    match value.as_deref().map(str::trim) {
+        Some("auto") | None | Some("") => '#',
+        Some(v) => v.chars().next().unwrap_or('#'),
+    }
+}
+
+/// `Name <email>` of the author of the commit being made.
+fn author(repo: &Repo) -> Option<String> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let sig = repo.git.signature().ok();
+    let name = env("GIT_AUTHOR_NAME")
+        .or_else(|| sig.as_ref().and_then(|s| s.name().ok().map(String::from)))?;
+    let email = env("GIT_AUTHOR_EMAIL")
+        .or_else(|| sig.as_ref().and_then(|s| s.email().ok().map(String::from)))
+        .unwrap_or_default();
+    Some(format!("{name} <{email}>"))
+}
+
+/// The branch being worked on; during a rebase, the branch being rebased.
+fn branch(repo: &Repo) -> Option<String> {
+    repo.branch_name().or_else(|| {
+        ["rebase-merge/head-name", "rebase-apply/head-name"]
+            .iter()
+            .find_map(|p| std::fs::read_to_string(repo.git.path().join(p)).ok())
+            .and_then(|s| s.trim().strip_prefix("refs/heads/").map(str::to_string))
+    })
+}
+
+fn read_message(path: &Path) -> Result<String, CommandError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        CommandError::Usage(format!(
+            "cannot read the commit message {}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
+    let repo = open_repo(ctx)?;
+    let staged = Staged::open(ctx, &repo)?;
+    let Some(layout) = staged.layout.as_ref() else {
+        return Ok(Outcome::Clean);
+    };
+    let text = read_message(file)?;
+    let message = commits::Message::parse(&text, comment_char(&repo));
+    if message.is_empty() {
+        // git aborts an empty message itself.
+        return Ok(Outcome::Clean);
+    }
+    let workflow = staged.workflow(layout)?;
+    let prefix = layout.config.task_prefix.clone();
+    let pattern =
+        commits::reference_pattern(staged.config.commits.reference_pattern.as_deref(), &prefix)
+            .map_err(|e| CommandError::Usage(format!("invalid commits.reference_pattern: {e}")))?;
+    let code = commits::CodePaths::new(&staged.config.commits, Some(&layout.root))
+        .map_err(|e| CommandError::Usage(format!("invalid commits path glob: {e}")))?;
+    let head = repo.head_commit()?;
+    let base = if amending() {
+        head.and_then(|h| first_parent(&repo, h))
+    } else {
+        head
+    };
+    let index = staged.index.index();
+    let mut changed: Vec<String> = changed_paths(&repo, base, After::Index(index), &[])?
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    // Nothing staged against HEAD: most likely a message-only `--amend` (or a reword in
+    // `rebase -i`), whose real change is against HEAD's parent, as `ci` will judge it.
+    if changed.is_empty() && base == head {
+        if let Some(parent) = head.and_then(|h| first_parent(&repo, h)) {
+            changed = changed_paths(&repo, Some(parent), After::Index(index), &[])?
+                .into_iter()
+                .map(|c| c.path)
+                .collect();
+        }
+    }
+    let author = author(&repo);
+    let branch = branch(&repo);
+    let merge = !merge_heads(&repo).is_empty();
+    let input = commits::CommitInput {
+        commit: STAGED,
+        tree_label: "the staged tree",
+        message: &message,
+        author: author.as_deref(),
+        merge,
+        changed: &changed,
+        branch: branch.as_deref(),
+        prefix: &prefix,
+    };
+    let finder = TaskFinder::new(&staged.index, layout).with_workflow(&workflow);
+    let findings = commits::check(
+        &input,
+        &staged.config.commits,
+        &workflow,
+        &pattern,
+        &code,
+        &finder,
+    );
+    let findings = rules::configure(findings, &staged.config);
+    let summary = Summary {
+        commits: 1,
+        ..Summary::default()
+    }
+    .count(&findings);
+    report(
+        ctx,
+        &findings,
+        summary,
+        &staged.index,
+        &[(STAGED.to_string(), message.text.to_string())],
+    );
+    Ok(outcome(&findings))
+}
+
+fn prepare_commit_msg(
+    ctx: &Context,
+    file: &Path,
+    source: Option<&str>,
+) -> Result<(), CommandError> {
+    if matches!(source, Some("merge" | "squash")) {
+        return Ok(());
+    }
+    let repo = open_repo(ctx)?;
+    // A rebase, cherry-pick or revert replays messages; they are not ours to edit.
+    if repo.git.state() != git2::RepositoryState::Clean {
+        return Ok(());
+    }
+    let staged = Staged::open(ctx, &repo)?;
+    if !staged.config.commits.add_refs_trailer {
+        return Ok(());
+    }
+    let Some(layout) = staged.layout.as_ref() else {
+        return Ok(());
+    };
+    let prefix = &layout.config.task_prefix;
+    let Some(id) = repo
+        .branch_name()
+        .and_then(|b| commits::branch_reference(&b, prefix))
+    else {
+        return Ok(());
+    };
+    let text = read_message(file)?;
+    let comment = comment_char(&repo);
+    let pattern =
+        commits::reference_pattern(staged.config.commits.reference_pattern.as_deref(), prefix)
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
+    if !commits::find_references(&commits::Message::parse(&text, comment), &pattern, prefix)
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let updated = commits::add_trailer(&text, comment, &format!("Refs: {id}"));
+    std::fs::write(file, updated).map_err(|e| {
+        CommandError::Repository(format!(
+            "cannot write the commit message {}: {e}",
+            file.display()
+        ))
+    })
+}
+
+/// Prints findings on stderr (git shows hook output there). Silent when all is well.
+fn report(
+    ctx: &Context,
+    findings: &[Finding],
+    summary: Summary,
+    source: &dyn Source,
+    messages: &[(String, String)],
+) {
+    if findings.is_empty() {
+        return;
+    }
+    let color = match ctx.global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let text = match ctx.global.format {
+        Format::Json => report::json::render(findings, summary),
+        _ => {
+            let mut text = report::human::render(
+                findings,
+                summary,
+                &ReportContext {
+                    source: Some(source),
+                    messages,
+                    color,
+                    quiet: ctx.global.quiet,
+                },
+            );
+            if findings
+                .iter()
+                .any(|f| f.severity == crate::finding::Severity::Error)
+            {
+                text.push_str("flowgate rejected this commit (`flowgate explain CODE` tells more; `git commit --no-verify` bypasses the gate, CI still checks).\n");
+            }
+            text
+        }
+    };
+    eprint!("{text}");
+}

@@ -1,0 +1,208 @@
+//! Finding single tasks in a snapshot without parsing the whole backlog.
+//!
+//! Hooks must stay imperceptible on a backlog of 10,000 tasks, so a task is found by the
+//! ID in its file name (a folder listing, no reads) and only that file is parsed. When no
+//! file name carries the ID (a file whose name disagrees with its `id`), the whole backlog
+//! is parsed once, as a fallback.
+
+use std::cell::OnceCell;
+use std::collections::BTreeSet;
+
+use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
+use crate::rules::commits::TaskIndex;
+use crate::rules::transitions::TaskLookup;
+use crate::source::{Content, Source, MAX_FILE_SIZE};
+use crate::workflow::Workflow;
+
+/// Task lookups in one source, by file name first.
+pub struct TaskFinder<'a> {
+    source: &'a dyn Source,
+    layout: &'a BacklogLayout,
+    entries: OnceCell<Vec<TaskEntry>>,
+    full: OnceCell<Option<Backlog>>,
+    /// Paths to ignore (for "untouched" lookups: the files a change touches).
+    exclude: BTreeSet<String>,
+    workflow: Option<&'a Workflow>,
+}
+
+impl<'a> TaskFinder<'a> {
+    /// A finder over `source`.
+    pub fn new(source: &'a dyn Source, layout: &'a BacklogLayout) -> Self {
+        TaskFinder {
+            source,
+            layout,
+            entries: OnceCell::new(),
+            full: OnceCell::new(),
+            exclude: BTreeSet::new(),
+            workflow: None,
+        }
+    }
+
+    /// Ignores these paths in every lookup.
+    pub fn excluding(mut self, paths: impl IntoIterator<Item = String>) -> Self {
+        self.exclude.extend(paths);
+        self
+    }
+
+    /// Uses `workflow` to compare statuses (spelling-tolerant) in [`TaskIndex::in_statuses`].
+    pub fn with_workflow(mut self, workflow: &'a Workflow) -> Self {
+        self.workflow = Some(workflow);
+        self
+    }
+
+    fn entries(&self) -> &[TaskEntry] {
+        self.entries.get_or_init(|| {
+            backlog::list_task_files(self.source, self.layout)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| !self.exclude.contains(&e.path))
+                .collect()
+        })
+    }
+
+    fn full(&self) -> Option<&Backlog> {
+        self.full
+            .get_or_init(|| {
+                backlog::load(self.source, Some(&self.layout.root))
+                    .ok()
+                    .flatten()
+            })
+            .as_ref()
+    }
+
+    /// Parses one listed file; `None` when it cannot be read as text at all.
+    pub fn read(&self, entry: &TaskEntry) -> Option<TaskFile> {
+        match self.source.read(&entry.path, MAX_FILE_SIZE) {
+            Ok(Content::Bytes(bytes)) => {
+                Some(backlog::parse_task_file(entry.clone(), &bytes, self.layout))
+            }
+            _ => None,
+        }
+    }
+
+    /// The file carrying `id`: by file name, else (once) by parsing the whole backlog.
+    /// Several files may carry one ID; `tasks/` wins over `completed/` over the archive.
+    pub fn by_id(&self, id: &TaskId) -> Option<TaskFile> {
+        let mut named: Vec<&TaskEntry> = self
+            .entries()
+            .iter()
+            .filter(|e| e.name_id.as_ref() == Some(id))
+            .collect();
+        named.sort_by_key(|e| e.folder);
+        let mut name_only = None;
+        for entry in named {
+            let Some(file) = self.read(entry) else {
+                continue;
+            };
+            match file.task.as_ref().and_then(|t| t.id.as_ref()) {
+                Some(fid) if fid == id => return Some(file),
+                Some(_) => {}
+                None => {
+                    name_only.get_or_insert(file);
+                }
+            }
+        }
+        if name_only.is_some() {
+            return name_only;
+        }
+        let full = self.full()?;
+        let mut found: Vec<&TaskFile> = full
+            .files
+            .iter()
+            .filter(|f| !self.exclude.contains(&f.path) && f.id() == Some(id))
+            .collect();
+        found.sort_by_key(|f| f.folder);
+        found.first().map(|f| (*f).clone())
+    }
+}
+
+fn distance(a: &TaskId, b: &TaskId) -> (u64, u64) {
+    let head = |id: &TaskId| id.parts().first().copied().unwrap_or(0);
+    let tail = |id: &TaskId| id.parts().get(1).copied().unwrap_or(0);
+    (head(a).abs_diff(head(b)), tail(a).abs_diff(tail(b)))
+}
+
+impl TaskIndex for TaskFinder<'_> {
+    fn find(&self, id: &TaskId) -> Option<TaskFile> {
+        self.by_id(id)
+    }
+
+    fn nearest(&self, id: &TaskId, n: usize) -> Vec<TaskFile> {
+        let mut near: Vec<&TaskEntry> = self
+            .entries()
+            .iter()
+            .filter(|e| e.folder != Folder::Drafts || id.prefix() == "draft")
+            .filter(|e| {
+                e.name_id
+                    .as_ref()
+                    .is_some_and(|i| i.prefix() == id.prefix())
+            })
+            .collect();
+        near.sort_by_key(|e| {
+            (
+                e.name_id.as_ref().map(|i| distance(i, id)),
+                e.folder,
+                e.path.clone(),
+            )
+        });
+        near.dedup_by(|a, b| a.name_id == b.name_id);
+        near.into_iter()
+            .take(n)
+            .filter_map(|e| self.read(e))
+            .collect()
+    }
+
+    fn in_statuses(&self, statuses: &[String], n: usize) -> Vec<TaskFile> {
+        let Some(full) = self.full() else {
+            return Vec::new();
+        };
+        let matches = |status: &str| {
+            statuses.iter().any(|s| match self.workflow {
+                Some(wf) => match (wf.resolve(s).index(), wf.resolve(status).index()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => s.eq_ignore_ascii_case(status),
+                },
+                None => s.trim().eq_ignore_ascii_case(status.trim()),
+            })
+        };
+        full.tasks()
+            .filter(|f| f.folder == Folder::Tasks && f.status().is_some_and(matches))
+            .take(n)
+            .cloned()
+            .collect()
+    }
+}
+
+/// The two trees of a change, for the transition rules.
+pub struct ChangeLookup<'a> {
+    /// The "before" tree, minus the files the change touches.
+    pub before: Option<TaskFinder<'a>>,
+    /// The "after" tree.
+    pub after: TaskFinder<'a>,
+    /// Globs of spec files, to count `documentation` / `references` entries as spec links.
+    pub spec_globs: globset::GlobSet,
+}
+
+impl TaskLookup for ChangeLookup<'_> {
+    fn after(&self, id: &TaskId) -> Option<TaskFile> {
+        self.after.by_id(id)
+    }
+
+    fn before_untouched(&self, id: &TaskId) -> Option<TaskFile> {
+        self.before.as_ref()?.by_id(id)
+    }
+
+    fn has_spec_link(&self, task: &Task) -> bool {
+        !task.spec.is_empty()
+            || task
+                .documentation
+                .iter()
+                .chain(&task.references)
+                .chain(&task.body_links)
+                .any(|link| {
+                    let path = link.value.split('#').next().unwrap_or_default();
+                    let path = path.trim_start_matches("./");
+                    !path.contains("://") && self.spec_globs.is_match(path)
+                })
+    }
+}
