@@ -21,13 +21,17 @@ use git2::Oid;
 
 use super::check::{build_snapshot, emit};
 use super::{CommandError, Context, Outcome};
+use crate::backlog::entry::entry_for;
 use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
 use crate::finding::{Finding, Summary};
+use crate::git::changes::{changed_paths, After, Change};
+use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{Repo, TreeSource};
 use crate::report::github::{self, CommitLabel};
 use crate::report::sarif;
 use crate::rules;
+use crate::rules::transitions;
 use crate::snapshot::Snapshot;
 use crate::source::{Content, Source, MAX_FILE_SIZE};
 use event::Event;
@@ -98,10 +102,6 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
         let mut per_commit = Vec::new();
         let parents: Vec<Oid> = commit.parent_ids().collect();
         let snapshot = snapshots.get(&repo, id, &config)?;
-        let first_parent = match parents.first() {
-            Some(&p) => Some(snapshots.get(&repo, p, &config)?),
-            None => None,
-        };
         let input = CommitInput {
             repo: &repo,
             id,
@@ -111,11 +111,11 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
             branch: branch.as_deref(),
             is_merge: parents.len() > 1,
             parent_id: parents.first().copied(),
-            parent: first_parent.as_deref(),
+            other_parents: parents.get(1..).unwrap_or_default(),
             snapshot: &snapshot,
             policy: base_tree.as_ref().map(|t| t as &dyn Source),
         };
-        per_commit.extend(commit_rules(&input, &config));
+        per_commit.extend(commit_rules(&input, &config)?);
         if config.ci.check == PrCheck::Title {
             // Squash-merge repos: the title carries the reference, commits need none.
             per_commit.retain(|f| f.code != rules::MISSING_TASK_REFERENCE.code);
@@ -353,8 +353,8 @@ pub struct CommitInput<'a> {
     pub is_merge: bool,
     /// The first parent (`None` for a root commit).
     pub parent_id: Option<Oid>,
-    /// The first parent's snapshot.
-    pub parent: Option<&'a Snapshot>,
+    /// The other parents of a merge.
+    pub other_parents: &'a [Oid],
     /// The commit's snapshot.
     pub snapshot: &'a Snapshot,
     /// Where the workflow definition (`flowspec_workflow.yml`) is read from: the base
@@ -363,14 +363,186 @@ pub struct CommitInput<'a> {
 }
 
 /// The commit rules (FG3xx) and the transition rules (FG4xx) for one commit against its
-/// first parent.
-///
-/// Seam: the rule families live in `rules::commits` and `rules::transitions`, written on
-/// the `hooks` branch; until they land this returns no findings, and the rest of `ci`
-/// (range, config trust, title, tree, reporting) works on its own.
-fn commit_rules(input: &CommitInput<'_>, config: &Config) -> Vec<Finding> {
-    let _ = (input, config);
-    Vec::new()
+/// first parent. A merge is exempt from the message rules; its transition findings stand
+/// only when they also stand against every other parent (a task that moved legally on the
+/// merged branch is not judged as one big jump).
+fn commit_rules(input: &CommitInput<'_>, config: &Config) -> Result<Vec<Finding>, CommandError> {
+    use crate::rules::commits;
+    let repo = input.repo;
+    let tree = repo.commit_tree(input.id)?;
+    let Some(layout) = crate::backlog::discover(&tree, config.backlog.dir.as_deref())? else {
+        return Ok(Vec::new());
+    };
+    let workflow = &input.snapshot.workflow;
+    let prefix = layout.config.task_prefix.clone();
+    let pattern = commits::reference_pattern(config.commits.reference_pattern.as_deref(), &prefix)
+        .map_err(|e| CommandError::Usage(format!("invalid commits.reference_pattern: {e}")))?;
+    let code = commits::CodePaths::new(&config.commits, Some(&layout.root))
+        .map_err(|e| CommandError::Usage(format!("invalid commits path glob: {e}")))?;
+    let changed: Vec<String> = changed_paths(repo, input.parent_id, After::Commit(input.id), &[])?
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    // A stored message has no comment lines left: a `#` line is content.
+    let message = commits::Message::parse(input.message, '\0');
+    let author = format!("{} <{}>", input.author_name, input.author_email);
+    let id = input.id.to_string();
+    let label = format!("commit {}", id.get(..8).unwrap_or(&id));
+    let commit = commits::CommitInput {
+        commit: &id,
+        tree_label: &label,
+        message: &message,
+        author: Some(&author),
+        merge: input.is_merge,
+        changed: &changed,
+        branch: input.branch,
+        prefix: &prefix,
+    };
+    let finder = TaskFinder::new(&tree, &layout).with_workflow(workflow);
+    let mut findings = commits::check(&commit, &config.commits, workflow, &pattern, &code, &finder);
+
+    let judge = |parent: Option<Oid>| {
+        transitions_between(
+            repo,
+            &tree,
+            &layout,
+            config,
+            workflow,
+            input.policy,
+            parent,
+            input.id,
+        )
+    };
+    let mut judged = judge(input.parent_id)?;
+    for &other in input.other_parents {
+        if judged.is_empty() {
+            break;
+        }
+        let flagged: std::collections::BTreeSet<Option<String>> =
+            judge(Some(other))?.into_iter().map(|f| f.task).collect();
+        judged.retain(|f| flagged.contains(&f.task));
+    }
+    findings.extend(judged);
+    Ok(findings)
+}
+
+/// Parses the changed task files on one side of a change.
+fn parse_side(
+    source: &dyn Source,
+    layout: &crate::backlog::BacklogLayout,
+    changes: &[Change],
+    before: bool,
+) -> Vec<crate::backlog::TaskFile> {
+    changes
+        .iter()
+        .filter(|c| {
+            if before {
+                c.old.is_some()
+            } else {
+                c.new.is_some()
+            }
+        })
+        .filter_map(|c| {
+            let entry = entry_for(&c.path, layout)?;
+            match source.read(&c.path, MAX_FILE_SIZE) {
+                Ok(Content::Bytes(bytes)) => {
+                    Some(crate::backlog::parse_task_file(entry, &bytes, layout))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn spec_globs(config: &Config) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &config.specs.globs {
+        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(glob);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// The transition findings of commit `id` against `parent`.
+#[allow(clippy::too_many_arguments)]
+fn transitions_between(
+    repo: &Repo,
+    tree: &TreeSource<'_>,
+    layout: &crate::backlog::BacklogLayout,
+    config: &Config,
+    workflow: &crate::workflow::Workflow,
+    policy: Option<&dyn Source>,
+    parent: Option<Oid>,
+    id: Oid,
+) -> Result<Vec<Finding>, CommandError> {
+    use crate::workflow::flowspec;
+    let root = layout.root.trim_end_matches('/');
+    let specs: Vec<&str> = if root.is_empty() {
+        Vec::new()
+    } else {
+        vec![root]
+    };
+    let changes: Vec<Change> = changed_paths(repo, parent, After::Commit(id), &specs)?
+        .into_iter()
+        .filter(|c| entry_for(&c.path, layout).is_some())
+        .collect();
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parent_tree = parent.map(|p| repo.commit_tree(p)).transpose()?;
+    let before = parent_tree
+        .as_ref()
+        .map(|t| parse_side(t, layout, &changes, true))
+        .unwrap_or_default();
+    let after = parse_side(tree, layout, &changes, false);
+    // The first commit, or the one that brings a backlog into the repository.
+    let root_commit = match &parent_tree {
+        None => true,
+        Some(t) => crate::backlog::discover(t, config.backlog.dir.as_deref())?.is_none(),
+    };
+    let labelled = before.iter().chain(&after).any(|f| {
+        f.task
+            .as_ref()
+            .is_some_and(|t| flowspec::label_state(&t.labels).is_some())
+    });
+    let flowspec = if labelled {
+        // The workflow definition comes from the base when the configuration does.
+        match flowspec::load(policy.unwrap_or(tree)) {
+            Ok(f) => f,
+            Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
+            Err(flowspec::LoadError::Invalid(e)) => {
+                return Err(CommandError::Config(crate::config::ConfigError {
+                    file: e.path,
+                    line: e.line,
+                    column: e.column,
+                    message: format!("cannot read the flowspec workflow: {}", e.message),
+                    help: Some(
+                        "fix the YAML; flowgate reads `states` and `transitions[].from/to`".into(),
+                    ),
+                    source_text: e.text,
+                }))
+            }
+        }
+    } else {
+        None
+    };
+    let touched = changes.iter().map(|c| c.path.clone());
+    let lookup = ChangeLookup {
+        before: parent_tree
+            .as_ref()
+            .map(|t| TaskFinder::new(t, layout).excluding(touched)),
+        after: TaskFinder::new(tree, layout),
+        spec_globs: spec_globs(config),
+    };
+    Ok(transitions::check(&transitions::TransitionInput {
+        before: &before,
+        after: &after,
+        workflow,
+        flowspec: flowspec.as_ref(),
+        root_commit,
+        lookup: &lookup,
+    }))
 }
 
 /// The task references in `text`: the configured pattern, else the backlog's task prefix
