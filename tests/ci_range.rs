@@ -211,3 +211,48 @@ fn commit_subjects_are_escaped_in_the_summary() {
         "{md}"
     );
 }
+
+#[test]
+fn commit_without_task_and_illegal_transition_are_annotated_per_commit() {
+    let repo = Repo::new();
+    seed_backlog(&repo);
+    repo.write(
+        "backlog/tasks/task-3 - Logout.md",
+        "---\nid: TASK-3\ntitle: Logout\nstatus: To Do\nspec: specs/001-login/spec.md#requirements\n---\n\n## Description\n\nLog out.\n",
+    );
+    // The event's branch is `task-2-login`: without this, it would supply the reference.
+    repo.write(".flowgate.yml", "commits:\n  branch_fallback: false\n");
+    let base = repo.commit("Initial commit");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("src/lib.rs", "pub fn a() {}\n");
+    let bare = repo.commit("add a");
+    repo.write(
+        "backlog/tasks/task-3 - Logout.md",
+        "---\nid: TASK-3\ntitle: Logout\nstatus: Done\nspec: specs/001-login/spec.md#requirements\n---\n\n## Description\n\nLog out.\n",
+    );
+    let jump = repo.commit("TASK-2: finish logout early");
+    let payload = pull_request_event(8, "TASK-2: a", "", &base, &jump);
+    let (mut cmd, summary, output) = repo.flowgate_in_actions("pull_request", &payload);
+    let out = cmd.args(["ci", "--format", "github"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let short = &bare[..7];
+    assert!(
+        stdout.contains(&format!(
+            "::error title=FG301 missing-task-reference ({short})::"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "::error file=backlog/tasks/task-3 - Logout.md,line=4,col=9,title=FG401 illegal-transition ({})::",
+            &jump[..7]
+        )),
+        "{stdout}"
+    );
+    assert!(std::fs::read_to_string(output)
+        .unwrap()
+        .contains("checked-commits=2\n"));
+    let md = std::fs::read_to_string(summary).unwrap();
+    assert!(md.contains(&format!("#### Commit `{short}` add a")), "{md}");
+}
