@@ -60,12 +60,26 @@ fn html_report_is_one_self_contained_escaped_file() {
 }
 
 #[test]
+fn sarif_report_lists_history_findings() {
+    let r = events_repo();
+    let run = r.flowgate(&["audit", "--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    assert_eq!(doc["version"], "2.1.0");
+    // Findings in files are results; commit-message findings are notifications.
+    let results = doc["runs"][0]["results"].as_array().map(Vec::len);
+    assert_eq!(results, Some(7));
+    let notes = &doc["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes.as_array().map(Vec::len), Some(1), "{doc:#}");
+}
+
+#[test]
 fn other_formats_are_refused_with_a_hint() {
     let r = events_repo();
     let run = r.flowgate(&["audit", "--format", "github"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("use human, json, markdown or html"),
+        run.stderr
+            .contains("use human, json, sarif, markdown or html"),
         "{}",
         run.stderr
     );

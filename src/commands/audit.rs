@@ -139,12 +139,11 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         Format::Json => report::audit_json::render(&audit, &findings, summary),
         Format::Markdown => report::markdown::render(&audit, &findings, summary),
         Format::Html => report::html::render(&audit, &findings, summary),
-        other => {
-            return Err(CommandError::Usage(format!(
-                "`flowgate audit` does not offer --format {}; use human, json, markdown or html",
-                format!("{other:?}").to_lowercase()
-            )))
-        }
+        Format::Sarif => report::sarif::render(&findings),
+        other => return Err(CommandError::Usage(format!(
+            "`flowgate audit` does not offer --format {}; use human, json, sarif, markdown or html",
+            format!("{other:?}").to_lowercase()
+        ))),
     };
     write_output(ctx, args.output.as_deref(), &text)?;
     Ok(outcome(&findings))

@@ -1,11 +1,470 @@
 //! `flowgate init`: a commented `.flowgate.yml` for the detected layout.
+//!
+//! Every section of the configuration is written with a one-line comment per key. Where the
+//! default fits the detected layout the key stays commented out (showing the value it
+//! defaults to); where the layout needs something else, the key is written with the
+//! detected value.
+
+use std::path::{Path, PathBuf};
 
 use super::{CommandError, Context, Outcome};
+use crate::backlog::{self, BacklogLayout};
 use crate::cli::InitArgs;
+use crate::config::{self, Config, DEFAULT_SPEC_GLOBS};
+use crate::git::{FsSource, Repo};
+use crate::source::Source;
 
-/// Writes `.flowgate.yml`.
-pub fn run(_ctx: &Context, _args: &InitArgs) -> Result<Outcome, CommandError> {
-    Err(CommandError::Usage(
-        "`flowgate init` is not implemented yet".into(),
-    ))
+/// Where flowspec's workflow file is looked for (SPEC §1.2).
+const FLOWSPEC_FILES: &[&str] = &[
+    "flowspec_workflow.yml",
+    "flowspec_workflow.yaml",
+    "memory/flowspec_workflow.yml",
+    "memory/flowspec_workflow.yaml",
+    ".flowspec/flowspec_workflow.yml",
+    ".flowspec/flowspec_workflow.yaml",
+];
+
+/// What `init` found in the repository.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Layout {
+    /// The backlog, when there is one.
+    pub backlog: Option<BacklogLayout>,
+    /// The default spec globs that match at least one file.
+    pub spec_globs: Vec<String>,
+    /// The flowspec workflow file, when there is one.
+    pub flowspec: Option<String>,
+}
+
+/// Writes `.flowgate.yml` at the repository root.
+pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, CommandError> {
+    let root = repo_root(&ctx.dir);
+    let target = root.join(config::FILE_NAME);
+    if target.exists() && !args.force {
+        return Err(CommandError::Usage(format!(
+            "{} already exists; run `flowgate init --force` to overwrite it",
+            target.display()
+        )));
+    }
+    let source = FsSource::new(&root);
+    let layout = detect(&source)?;
+    let text = render(&layout);
+    // The file must be one that flowgate accepts; anything else is a bug here.
+    Config::parse(config::FILE_NAME, &text)?;
+    std::fs::write(&target, &text)
+        .map_err(|e| CommandError::Repository(format!("cannot write {}: {e}", target.display())))?;
+    if !ctx.global.quiet {
+        println!("wrote {}", target.display());
+        for line in describe(&layout) {
+            println!("  {line}");
+        }
+    }
+    Ok(Outcome::Clean)
+}
+
+/// The working tree root of the repository containing `dir`, else `dir` itself.
+fn repo_root(dir: &Path) -> PathBuf {
+    Repo::discover(dir)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// Looks at the backlog, the spec folders and the flowspec workflow file.
+pub fn detect(source: &dyn Source) -> Result<Layout, CommandError> {
+    let backlog = backlog::discover(source, None)?;
+    let mut spec_globs = Vec::new();
+    for glob in DEFAULT_SPEC_GLOBS {
+        let Ok(glob_matcher) = globset::Glob::new(glob) else {
+            continue;
+        };
+        let matcher = glob_matcher.compile_matcher();
+        // Only walk the glob's literal leading folders (`specs`, `docs/prd`, ...).
+        let dir = glob
+            .split('/')
+            .take_while(|part| !part.contains(['*', '?', '[', '{']))
+            .collect::<Vec<_>>();
+        let dir = dir[..dir.len().min(glob.split('/').count() - 1)].join("/");
+        if source.walk(&dir)?.iter().any(|path| matcher.is_match(path)) {
+            spec_globs.push(glob.to_string());
+        }
+    }
+    let mut flowspec = None;
+    for path in FLOWSPEC_FILES {
+        if source.is_file(path)? {
+            flowspec = Some(path.to_string());
+            break;
+        }
+    }
+    Ok(Layout {
+        backlog,
+        spec_globs,
+        flowspec,
+    })
+}
+
+/// One line per detected fact, for the terminal.
+fn describe(layout: &Layout) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &layout.backlog {
+        Some(b) => lines.push(format!(
+            "backlog: {}/ (task prefix `{}`, statuses {})",
+            b.root,
+            b.config.task_prefix,
+            quoted_list(&b.config.statuses)
+        )),
+        None => lines.push("backlog: none found (run `backlog init` to create one)".into()),
+    }
+    if layout.spec_globs.is_empty() {
+        lines.push("specs: none found yet (the default globs are kept)".into());
+    } else {
+        lines.push(format!("specs: {}", layout.spec_globs.join(", ")));
+    }
+    if let Some(f) = &layout.flowspec {
+        lines.push(format!("flowspec workflow: {f}"));
+    }
+    lines
+}
+
+/// A YAML flow list of double-quoted strings: `["To Do", "Done"]`.
+fn quoted_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{}\"", s.replace('"', "")))
+}
+
+/// One key of a section: its YAML text (`key: value` or a block), whether the detected
+/// layout needs it written (else it is commented out) and its comment.
+struct Key {
+    text: String,
+    active: bool,
+    comment: &'static str,
+}
+
+impl Key {
+    fn new(text: impl Into<String>, active: bool, comment: &'static str) -> Key {
+        Key {
+            text: text.into(),
+            active,
+            comment,
+        }
+    }
+}
+
+/// Renders one section; its header is commented out too when no key is active, so that
+/// the file stays valid (an empty section would be `null`). `all` writes every key.
+fn section(out: &mut String, name: &str, comment: &str, keys: &[Key], all: bool) {
+    let active = all || keys.iter().any(|k| k.active);
+    out.push_str(&format!("\n# {comment}\n"));
+    out.push_str(if active { "" } else { "# " });
+    out.push_str(&format!("{name}:\n"));
+    for key in keys {
+        let hash = if all || key.active { "" } else { "# " };
+        for (i, line) in key.text.lines().enumerate() {
+            let line = format!("  {hash}{line}");
+            if i == 0 {
+                out.push_str(&format!("{line:<40} # {}\n", key.comment));
+            } else {
+                out.push_str(&format!("{line}\n"));
+            }
+        }
+    }
+}
+
+/// The whole file for a detected layout.
+pub fn render(layout: &Layout) -> String {
+    render_with(layout, false)
+}
+
+/// The file with every key written (`all`), or only those the layout needs.
+fn render_with(layout: &Layout, all: bool) -> String {
+    let statuses = layout
+        .backlog
+        .as_ref()
+        .map(|b| b.config.statuses.clone())
+        .unwrap_or_else(|| backlog::BacklogConfig::default().statuses);
+    let prefix = layout
+        .backlog
+        .as_ref()
+        .map_or_else(|| "task".to_string(), |b| b.config.task_prefix.clone());
+
+    let mut out = String::from(
+        "# flowgate configuration, written by `flowgate init`.\n\
+         # Every key is optional: a commented-out key shows its default. Unknown keys are\n\
+         # errors. `flowgate explain --list` lists the rules.\n",
+    );
+    for line in describe(layout) {
+        out.push_str(&format!("# Detected {line}\n"));
+    }
+    if let Some(f) = &layout.flowspec {
+        out.push_str(&format!(
+            "# {f} is read automatically: `workflow:<State>` labels follow its transitions.\n"
+        ));
+    }
+
+    let backlog_dir = layout
+        .backlog
+        .as_ref()
+        .map_or_else(|| "backlog".to_string(), |b| b.root.clone());
+    section(
+        &mut out,
+        "backlog",
+        "Where the backlog is.",
+        &[Key::new(
+            format!("dir: {}", quote(&backlog_dir)),
+            false,
+            "default: discovered as Backlog.md does",
+        )],
+        all,
+    );
+
+    let detected_globs = !layout.spec_globs.is_empty();
+    let globs: &[String] = if detected_globs {
+        &layout.spec_globs
+    } else {
+        &[]
+    };
+    let globs_text = if detected_globs {
+        globs.iter().fold(String::from("globs:"), |mut acc, g| {
+            acc.push_str(&format!("\n  - {}", quote(g)));
+            acc
+        })
+    } else {
+        DEFAULT_SPEC_GLOBS
+            .iter()
+            .fold(String::from("globs:"), |mut acc, g| {
+                acc.push_str(&format!("\n  - {}", quote(g)));
+                acc
+            })
+    };
+    section(
+        &mut out,
+        "specs",
+        "Which files are specs and which requirement IDs they define.",
+        &[
+            Key::new(
+                globs_text,
+                detected_globs,
+                "spec files (globs); detected: the default globs that match files here",
+            ),
+            Key::new(
+                "id_patterns: []",
+                false,
+                "extra requirement-ID regexes beyond FR-/SC-/NFR-/US/SPEC-",
+            ),
+        ],
+        all,
+    );
+
+    section(
+        &mut out,
+        "links",
+        "What a task's spec links must look like.",
+        &[
+            Key::new(
+                "require: section",
+                false,
+                "section | file | none: how precise a task's spec links must be",
+            ),
+            Key::new(
+                "exempt_labels: []",
+                false,
+                "tasks with one of these labels need no spec link",
+            ),
+        ],
+        all,
+    );
+
+    let has_in_progress = statuses
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case("In Progress"));
+    // Without an `In Progress` status, the statuses between the first and the last are
+    // the ones work happens in.
+    let active: Vec<String> = if has_in_progress {
+        vec!["In Progress".into()]
+    } else if statuses.len() > 2 {
+        statuses[1..statuses.len() - 1].to_vec()
+    } else {
+        statuses.clone()
+    };
+    section(
+        &mut out,
+        "commits",
+        "What commits must reference.",
+        &[
+            Key::new(
+                format!(
+                    "reference_pattern: {}",
+                    quote(&format!(
+                        "(?i)\\b{}-\\d+(\\.\\d+)*\\b",
+                        regex::escape(&prefix)
+                    ))
+                ),
+                false,
+                "regex for a task reference; default: the task prefix, `-` and the number",
+            ),
+            Key::new(
+                "code_paths: [\"**\"]",
+                false,
+                "paths that count as code (globs)",
+            ),
+            Key::new(
+                "non_code_paths: []",
+                false,
+                "added to the built-in non-code paths (backlog, specs/, docs/, **/*.md, .specify/, .flowspec/)",
+            ),
+            Key::new(
+                format!("active_statuses: {}", quoted_list(&active)),
+                !has_in_progress,
+                "a referenced task must be in one of these statuses",
+            ),
+            Key::new(
+                "exempt_authors: []",
+                false,
+                "name or email globs (bots) whose commits need no task",
+            ),
+            Key::new(
+                "branch_fallback: true",
+                false,
+                "take the task reference from the branch name (user/task-12/slug)",
+            ),
+            Key::new(
+                "add_refs_trailer: true",
+                false,
+                "prepare-commit-msg adds `Refs: TASK-N` from the branch name",
+            ),
+        ],
+        all,
+    );
+
+    // The default workflow, spelled out for the detected statuses.
+    let mut transitions = String::from("transitions:");
+    for (i, status) in statuses.iter().enumerate() {
+        let mut next: Vec<String> = statuses[..i].to_vec();
+        if let Some(n) = statuses.get(i + 1) {
+            next.push(n.clone());
+        }
+        transitions.push_str(&format!("\n  {}: {}", quote(status), quoted_list(&next)));
+    }
+    let initial: Vec<String> = statuses[..statuses.len().saturating_sub(1)].to_vec();
+    let last = statuses.last().cloned().unwrap_or_else(|| "Done".into());
+    section(
+        &mut out,
+        "workflow",
+        "Status transitions, initial statuses and guards (defaults shown for the detected statuses).",
+        &[
+            Key::new(
+                transitions,
+                false,
+                "allowed moves; default: one step forward or any step back",
+            ),
+            Key::new(
+                format!("initial: {}", quoted_list(&initial)),
+                false,
+                "statuses a new task may start in; default: any but the last",
+            ),
+            Key::new(
+                format!(
+                    "guards:\n  {}: [acceptance-criteria-checked]",
+                    quote(&last)
+                ),
+                false,
+                "conditions to enter a status; default: the last status needs all AC checked",
+            ),
+        ],
+        all,
+    );
+
+    let hash = if all { "" } else { "# " };
+    out.push_str(&format!(
+        "\n# Per-rule severity (error | warning | off), by code or name.\n\
+         {hash}rules:\n\
+         {hash}  FG206: off\n\
+         {hash}  missing-spec-link: warning\n"
+    ));
+    out.push_str(&format!(
+        "\n# Findings recorded by `flowgate baseline`; only new ones fail.\n\
+         {hash}baseline: .flowgate-baseline.json\n"
+    ));
+    section(
+        &mut out,
+        "ci",
+        "Pull-request checks (`flowgate ci`).",
+        &[
+            Key::new(
+                "config_from_base: true",
+                false,
+                "read this file from the base branch: a pull request cannot loosen its own gate",
+            ),
+            Key::new(
+                "check: commits",
+                false,
+                "commits | title | both: what must reference a task (squash-merge repos: title)",
+            ),
+        ],
+        all,
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backlog::BacklogConfig;
+
+    fn layout(statuses: &[&str], globs: &[&str]) -> Layout {
+        Layout {
+            backlog: Some(BacklogLayout {
+                root: "backlog".into(),
+                config_file: Some("backlog/config.yml".into()),
+                config: BacklogConfig {
+                    statuses: statuses.iter().map(|s| s.to_string()).collect(),
+                    ..BacklogConfig::default()
+                },
+                config_problem: None,
+            }),
+            spec_globs: globs.iter().map(|s| s.to_string()).collect(),
+            flowspec: None,
+        }
+    }
+
+    #[test]
+    fn default_layout_parses_to_the_default_config() {
+        let text = render(&layout(&["To Do", "In Progress", "Done"], &[]));
+        let config = Config::parse(config::FILE_NAME, &text).unwrap();
+        assert_eq!(
+            Config {
+                origin: None,
+                ..config
+            },
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn detected_globs_and_statuses_are_filled_in() {
+        let text = render(&layout(
+            &["Backlog", "Specced", "Building", "Shipped"],
+            &["specs/*/spec.md", "docs/prd/*.md"],
+        ));
+        let config = Config::parse(config::FILE_NAME, &text).unwrap();
+        assert_eq!(config.specs.globs, vec!["specs/*/spec.md", "docs/prd/*.md"]);
+        assert_eq!(config.commits.active_statuses, vec!["Specced", "Building"]);
+        assert_eq!(config.workflow, Default::default());
+    }
+
+    #[test]
+    fn every_key_written_out_is_valid_too() {
+        // The commented-out defaults are real values: uncommented, they parse.
+        let text = render_with(&layout(&["To Do", "In Progress", "Done"], &[]), true);
+        let config =
+            Config::parse(config::FILE_NAME, &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(config.links.require, config::LinkRequirement::Section);
+        assert_eq!(config.baseline.as_deref(), Some(".flowgate-baseline.json"));
+        assert_eq!(config.specs.globs, config::SpecsSection::default().globs);
+        assert!(config.workflow.transitions.is_some());
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::audit::history::CommitRecord;
 use crate::audit::Audit;
-use crate::finding::{Finding, Severity, Summary};
+use crate::finding::{Finding, Summary};
 
 /// How many items a long list shows before "… N more".
 pub const LIST_LIMIT: usize = 200;
@@ -71,11 +71,7 @@ pub fn describe_move(from: Option<&str>, to: Option<&str>, path: Option<&str>) -
 
 /// Severity word.
 pub fn severity(f: &Finding) -> &'static str {
-    match f.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Off => "off",
-    }
+    f.severity.as_str()
 }
 
 /// The place a finding points at: `file:line`, or the commit.

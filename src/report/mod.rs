@@ -2,10 +2,12 @@
 
 pub mod audit_json;
 pub mod audit_model;
+pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 
 use crate::source::Source;
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The project's test command (README: `bash scripts/test.sh`).
+#
+# 1. Installs the pinned external tools the integration tests drive, once: the Backlog.md
+#    CLI (npm) and spec-kit's `specify` (PyPI, in a venv under ~/.cache). Both steps are
+#    skipped when the pinned version is already there, so a second run costs nothing.
+# 2. Runs the gates: rustfmt, clippy with warnings denied, the doc tests, and the test suite
+#    (cargo-nextest when installed, else cargo test). The suite runs last so that its
+#    summary is the closing line of the output.
+#
+# Environment: FLOWGATE_SKIP_INSTALL=1 skips step 1 (offline machines that already have the
+# tools, or that do not want the tool-driven tests).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BACKLOG_VERSION=1.52.0
+SPECIFY_VERSION=1.2.3
+CACHE="${FLOWGATE_CI_CACHE:-$HOME/.cache/flowgate-ci}"
+VENV="$CACHE/venv"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+install_backlog() {
+    if command -v backlog >/dev/null 2>&1 \
+        && [ "$(backlog --version 2>/dev/null </dev/null || true)" = "$BACKLOG_VERSION" ]; then
+        echo "backlog $BACKLOG_VERSION already installed"
+        return
+    fi
+    step "installing backlog.md@$BACKLOG_VERSION (npm)"
+    npm install -g --no-fund --no-audit "backlog.md@$BACKLOG_VERSION" </dev/null
+    backlog --version </dev/null
+}
+
+install_specify() {
+    if [ -x "$VENV/bin/python" ] \
+        && [ "$("$VENV/bin/python" -m pip show specify-cli 2>/dev/null </dev/null \
+            | sed -n 's/^Version: //p')" = "$SPECIFY_VERSION" ]; then
+        echo "specify-cli $SPECIFY_VERSION already installed in $VENV"
+        return
+    fi
+    step "installing specify-cli==$SPECIFY_VERSION (PyPI) into $VENV"
+    mkdir -p "$CACHE"
+    if [ ! -x "$VENV/bin/python" ]; then
+        python3 -m venv "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "specify-cli==$SPECIFY_VERSION" </dev/null
+}
+
+if [ "${FLOWGATE_SKIP_INSTALL:-0}" != 1 ]; then
+    step "tools"
+    install_backlog
+    install_specify
+fi
+# Tests find `specify` on PATH.
+if [ -d "$VENV/bin" ]; then
+    export PATH="$VENV/bin:$PATH"
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "cargo test --doc"
+cargo test --doc --locked
+
+if cargo nextest --version >/dev/null 2>&1; then
+    step "cargo nextest run"
+    cargo nextest run --locked --no-fail-fast
+else
+    step "cargo test"
+    cargo test --locked --no-fail-fast
+fi
