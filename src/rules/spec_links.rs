@@ -12,7 +12,7 @@ use crate::snapshot::Snapshot;
 use crate::spec::{task_links, Resolution, SpecIndex, SpecLink, SpecRef};
 
 /// How many headings and IDs a "fragment not found" help lists at most.
-const SHORT_LIST: usize = 12;
+const SHORT_LIST: usize = 8;
 
 /// Every spec-link finding of a snapshot.
 pub fn check(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
@@ -170,7 +170,8 @@ fn check_link(
                 (Some(x), _) => format!("did you mean `{shown}#{x}`?"),
                 (None, _) => String::new(),
             };
-            let available = available(spec);
+            // With a "did you mean", the list of everything else is noise.
+            let available = if help.is_empty() { available(spec) } else { String::new() };
             if !available.is_empty() {
                 if !help.is_empty() {
                     help.push(' ');
@@ -248,6 +249,16 @@ fn missing_link(file: &TaskFile, task: &Task, specs: &SpecIndex) -> Finding {
             })
         })
         .unwrap_or_else(|| "specs/001-feature/spec.md#fr-001".into());
+    let number = file.id().map_or_else(
+        || "N".to_string(),
+        |id| {
+            id.parts()
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(".")
+        },
+    );
     let pos = task
         .title
         .as_ref()
@@ -258,7 +269,9 @@ fn missing_link(file: &TaskFile, task: &Task, specs: &SpecIndex) -> Finding {
         format!("task {name} links to no spec section"),
     )
     .help(format!(
-        "add `spec: {example}` (a heading slug or requirement ID) to its frontmatter"
+        "add `spec: {example}` (a heading slug or requirement ID) to its frontmatter; \
+         if you edit tasks with the Backlog.md CLI, which drops frontmatter keys it does not \
+         know, keep the link in its references instead: backlog task edit {number} --add-ref \"{example}\""
     ));
     locate(finding, file, pos)
 }

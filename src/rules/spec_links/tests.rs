@@ -133,7 +133,9 @@ fn missing_link_is_reported_on_the_title_with_an_example() {
             "FG201".into(),
             Some(3),
             "task TASK-1 links to no spec section".into(),
-            "add `spec: specs/001-user-auth/spec.md#US1` (a heading slug or requirement ID) to its frontmatter".into()
+            "add `spec: specs/001-user-auth/spec.md#US1` (a heading slug or requirement ID) to its frontmatter; \
+             if you edit tasks with the Backlog.md CLI, which drops frontmatter keys it does not know, \
+             keep the link in its references instead: backlog task edit 1 --add-ref \"specs/001-user-auth/spec.md#US1\"".into()
         )]
     );
 }
@@ -208,7 +210,7 @@ fn missing_target_suggests_the_nearest_file_or_feature() {
 }
 
 #[test]
-fn unknown_fragment_suggests_the_nearest_anchor_and_lists_short_files() {
+fn unknown_fragment_suggests_the_nearest_anchor_or_lists_short_files() {
     let got = one("specs/001-user-auth/spec.md#fr-003");
     assert_eq!(got[0].0, "FG203");
     assert_eq!(
@@ -217,7 +219,12 @@ fn unknown_fragment_suggests_the_nearest_anchor_and_lists_short_files() {
     );
     assert_eq!(
         got[0].3,
-        "did you mean `specs/001-user-auth/spec.md#FR-001`? `specs/001-user-auth/spec.md` has the IDs `US1`, `FR-001`, `FR-002` and the headings `#feature-specification-user-auth`, `#user-scenarios--testing`, `#user-story-1---sign-in-priority-p1`, `#requirements`"
+        "did you mean `specs/001-user-auth/spec.md#FR-001`?"
+    );
+    let got = one("specs/001-user-auth/spec.md#zzzz");
+    assert_eq!(
+        got[0].3,
+        "`specs/001-user-auth/spec.md` has the IDs `US1`, `FR-001`, `FR-002` and the headings `#feature-specification-user-auth`, `#user-scenarios--testing`, `#user-story-1---sign-in-priority-p1`, `#requirements`"
     );
     let got = one("001-user-auth/FR-0002");
     assert_eq!(got[0].0, "FG203");
