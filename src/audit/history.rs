@@ -163,50 +163,56 @@ pub fn commits(repo: &Repo, head: Oid, since: Option<Oid>) -> Result<Vec<Oid>, S
     Ok(out)
 }
 
-/// Judges one commit and records what it did.
-pub fn record(repo: &Repo, config: &Config, id: Oid) -> Result<CommitRecord, JudgeError> {
-    let meta = CommitMeta::read(repo, id)?;
-    let judge = CommitJudge {
-        repo,
-        config,
-        branch: None,
-        policy: None,
-    };
-    let judged = judge_commit(&judge, &meta)?;
-    let moves = task_moves(&judged.before, &judged.after);
-    let sections = section_changes(repo, config, &judged.changed);
-    Ok(CommitRecord {
-        id: id.to_string(),
-        author: format!("{} <{}>", meta.author_name, meta.author_email),
-        time: meta.time,
-        subject: meta.subject().to_string(),
-        findings: judged
-            .findings
-            .iter()
-            .map(StoredFinding::from_finding)
-            .collect(),
-        references: judged.references,
-        moves,
-        sections,
-    })
+/// Judges commits one by one and records what they did; holds what every commit of one
+/// thread shares (compiled globs and patterns, memoised backlog layouts).
+pub struct Recorder<'a> {
+    judge: CommitJudge<'a>,
+    spec_matcher: globset::GlobSet,
+    patterns: IdPatterns,
 }
 
-/// Judges every commit of `ids` on up to `threads` threads (each with its own repository
-/// handle), in order. A commit whose configuration cannot be applied (a workflow naming a
-/// status that commit's backlog did not have) is recorded with what could be read.
-pub fn record_all(
-    repo: &Repo,
-    config: &Config,
-    ids: &[Oid],
-    threads: usize,
-) -> Result<Vec<CommitRecord>, SourceError> {
-    let path = repo.git.path().to_path_buf();
-    let one = |repo: &Repo, id: Oid| -> Result<CommitRecord, SourceError> {
-        match record(repo, config, id) {
+impl<'a> Recorder<'a> {
+    /// A recorder for the commits of `repo`.
+    pub fn new(repo: &'a Repo, config: &'a Config) -> Self {
+        Recorder {
+            judge: CommitJudge::new(repo, config, None, None).quick(),
+            spec_matcher: spec_matcher(config),
+            patterns: IdPatterns::new(&config.specs.id_patterns),
+        }
+    }
+
+    /// Judges commit `id` and records what it did.
+    pub fn record(&self, id: Oid) -> Result<CommitRecord, JudgeError> {
+        let repo = self.judge.repo;
+        let meta = CommitMeta::read(repo, id)?;
+        let judged = judge_commit(&self.judge, &meta)?;
+        let moves = task_moves(&judged.before, &judged.after);
+        let sections = section_changes(repo, &self.spec_matcher, &self.patterns, &judged.changed);
+        Ok(CommitRecord {
+            id: id.to_string(),
+            author: format!("{} <{}>", meta.author_name, meta.author_email),
+            time: meta.time,
+            subject: meta.subject().to_string(),
+            findings: judged
+                .findings
+                .iter()
+                .map(StoredFinding::from_finding)
+                .collect(),
+            references: judged.references,
+            moves,
+            sections,
+        })
+    }
+
+    /// Like [`Recorder::record`], but a commit whose configuration cannot be applied (a
+    /// workflow naming a status that commit's backlog did not have) is recorded with its
+    /// metadata only.
+    fn record_lenient(&self, id: Oid) -> Result<CommitRecord, SourceError> {
+        match self.record(id) {
             Ok(r) => Ok(r),
             Err(JudgeError::Source(e)) => Err(e),
             Err(_) => {
-                let meta = CommitMeta::read(repo, id)?;
+                let meta = CommitMeta::read(self.judge.repo, id)?;
                 Ok(CommitRecord {
                     id: id.to_string(),
                     author: format!("{} <{}>", meta.author_name, meta.author_email),
@@ -219,10 +225,25 @@ pub fn record_all(
                 })
             }
         }
-    };
+    }
+}
+
+/// Judges every commit of `ids` on up to `threads` threads (each with its own repository
+/// handle and [`Recorder`]), and returns the records in the order of `ids`.
+pub fn record_all(
+    repo: &Repo,
+    config: &Config,
+    ids: &[Oid],
+    threads: usize,
+) -> Result<Vec<CommitRecord>, SourceError> {
+    // The audit reads tens of thousands of objects that git already verified when they
+    // were written; hashing each again on read costs more than the rest of the work.
+    git2::opts::strict_hash_verification(false);
+    let path = repo.git.path().to_path_buf();
     let threads = threads.clamp(1, ids.len().div_ceil(64).max(1));
     if threads == 1 {
-        return ids.iter().map(|&id| one(repo, id)).collect();
+        let recorder = Recorder::new(repo, config);
+        return ids.iter().map(|&id| recorder.record_lenient(id)).collect();
     }
     let chunk = ids.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -233,7 +254,8 @@ pub fn record_all(
                 scope.spawn(move || -> Result<Vec<CommitRecord>, SourceError> {
                     let git = git2::Repository::open(&path)?;
                     let local = Repo { git };
-                    part.iter().map(|&id| one(&local, id)).collect()
+                    let recorder = Recorder::new(&local, config);
+                    part.iter().map(|&id| recorder.record_lenient(id)).collect()
                 })
             })
             .collect();
@@ -292,9 +314,12 @@ pub fn task_moves(before: &[TaskFile], after: &[TaskFile]) -> Vec<TaskMove> {
 }
 
 /// The spec files `changed` names, compared section by section.
-fn section_changes(repo: &Repo, config: &Config, changed: &[Change]) -> Vec<SectionChange> {
-    let matcher = spec_matcher(config);
-    let patterns = IdPatterns::new(&config.specs.id_patterns);
+fn section_changes(
+    repo: &Repo,
+    matcher: &globset::GlobSet,
+    patterns: &IdPatterns,
+    changed: &[Change],
+) -> Vec<SectionChange> {
     let mut out = Vec::new();
     for c in changed.iter().filter(|c| matcher.is_match(&c.path)) {
         let hashes = |blob: Option<Oid>| -> BTreeMap<String, u64> {
@@ -302,7 +327,7 @@ fn section_changes(repo: &Repo, config: &Config, changed: &[Change]) -> Vec<Sect
                 return BTreeMap::new();
             };
             match repo.blob(blob, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(bytes)) => spec::parse_spec_file_with(&c.path, &bytes, &patterns)
+                Ok(Content::Bytes(bytes)) => spec::parse_spec_file_with(&c.path, &bytes, patterns)
                     .sections
                     .into_iter()
                     .map(|s| (s.slug, s.content_hash))

@@ -140,10 +140,12 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         Format::Markdown => report::markdown::render(&audit, &findings, summary),
         Format::Html => report::html::render(&audit, &findings, summary),
         Format::Sarif => report::sarif::render(&findings),
-        other => return Err(CommandError::Usage(format!(
+        other => {
+            return Err(CommandError::Usage(format!(
             "`flowgate audit` does not offer --format {}; use human, json, sarif, markdown or html",
             format!("{other:?}").to_lowercase()
-        ))),
+        )))
+        }
     };
     write_output(ctx, args.output.as_deref(), &text)?;
     Ok(outcome(&findings))

@@ -8,7 +8,9 @@
 //! transition findings stand only when they also stand against every other parent (a task
 //! that moved legally on the merged branch is not one big jump).
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use git2::Oid;
 
@@ -60,6 +62,110 @@ pub struct CommitJudge<'a> {
     pub branch: Option<&'a str>,
     /// Where `flowspec_workflow.yml` is read from; `None`: the commit's own tree.
     pub policy: Option<&'a dyn Source>,
+    /// Layouts, workflows and compiled patterns, reused while the backlog configuration
+    /// stays the same from commit to commit (it almost always does).
+    memo: RefCell<HashMap<Vec<Option<Oid>>, Rc<Prepared>>>,
+    /// Look tasks up by file name only, without suggestions (see [`CommitJudge::quick`]).
+    quick: bool,
+}
+
+impl<'a> CommitJudge<'a> {
+    /// A judge for the commits of `repo`.
+    pub fn new(
+        repo: &'a Repo,
+        config: &'a Config,
+        branch: Option<&'a str>,
+        policy: Option<&'a dyn Source>,
+    ) -> Self {
+        CommitJudge {
+            repo,
+            config,
+            branch,
+            policy,
+            memo: RefCell::new(HashMap::new()),
+            quick: false,
+        }
+    }
+
+    /// Judges as a long history needs: tasks are found by file name only, a reference to
+    /// a missing task gets no "nearest tasks" hint and a commit without a reference no
+    /// list of active tasks (each would parse the whole backlog of that commit).
+    pub fn quick(mut self) -> Self {
+        self.quick = true;
+        self
+    }
+
+    fn finder<'t>(&self, tree: &'t TreeSource<'t>, layout: &'t BacklogLayout) -> TaskFinder<'t> {
+        let finder = TaskFinder::for_tree(tree, layout);
+        if self.quick {
+            finder.by_name_only()
+        } else {
+            finder
+        }
+    }
+
+    /// The backlog layout of `tree` and what follows from it; `None` without a backlog.
+    fn prepare(&self, tree: &TreeSource<'_>) -> Result<Option<Rc<Prepared>>, JudgeError> {
+        let key = self.layout_key(tree);
+        if let Some(key) = &key {
+            if let Some(p) = self.memo.borrow().get(key) {
+                return Ok(Some(p.clone()));
+            }
+        }
+        let config = self.config;
+        let Some(layout) = backlog::discover(tree, config.backlog.dir.as_deref())? else {
+            return Ok(None);
+        };
+        let workflow =
+            Workflow::new(&layout.config, &config.workflow).map_err(|w: WorkflowError| {
+                JudgeError::Config(config.error_at(&w.needle, w.message, w.help))
+            })?;
+        let prefix = layout.config.task_prefix.clone();
+        let pattern =
+            commits::reference_pattern(config.commits.reference_pattern.as_deref(), &prefix)
+                .map_err(|e| {
+                    JudgeError::Invalid(format!("invalid commits.reference_pattern: {e}"))
+                })?;
+        let code = commits::CodePaths::new(&config.commits, Some(&layout.root))
+            .map_err(|e| JudgeError::Invalid(format!("invalid commits path glob: {e}")))?;
+        let prepared = Rc::new(Prepared {
+            layout,
+            workflow,
+            pattern,
+            code,
+        });
+        if let Some(key) = key {
+            self.memo.borrow_mut().insert(key, prepared.clone());
+        }
+        Ok(Some(prepared))
+    }
+
+    /// What backlog discovery depends on: the config files it may read and whether the
+    /// candidate folders exist. `None` (no reuse) when a root `backlog.config.yml` may
+    /// point anywhere.
+    fn layout_key(&self, tree: &TreeSource<'_>) -> Option<Vec<Option<Oid>>> {
+        if tree.entry_id("backlog.config.yml").is_some() {
+            return None;
+        }
+        let mut dirs = vec!["backlog".to_string(), ".backlog".to_string()];
+        dirs.extend(self.config.backlog.dir.clone());
+        let mut key = Vec::new();
+        for d in &dirs {
+            let d = d.trim_start_matches("./").trim_end_matches('/');
+            key.push(tree.entry_id(d).map(|_| Oid::ZERO_SHA1));
+            key.push(tree.entry_id(&format!("{d}/config.yml")));
+            key.push(tree.entry_id(&format!("{d}/config.yaml")));
+        }
+        Some(key)
+    }
+}
+
+/// Per-layout state of a [`CommitJudge`].
+struct Prepared {
+    layout: BacklogLayout,
+    workflow: Workflow,
+    pattern: regex::Regex,
+    code: commits::CodePaths,
 }
 
 /// One commit's metadata, as git stores it.
@@ -125,25 +231,23 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
     let first = meta.parents.first().copied();
     let changed = changed_paths(repo, first, After::Commit(meta.id), &[])?;
     let tree = repo.commit_tree(meta.id)?;
-    let Some(layout) = backlog::discover(&tree, config.backlog.dir.as_deref())? else {
+    let Some(prepared) = judge.prepare(&tree)? else {
         return Ok(Judged {
             changed,
             ..Judged::default()
         });
     };
-    let workflow =
-        Workflow::new(&layout.config, &config.workflow).map_err(|w: WorkflowError| {
-            JudgeError::Config(config.error_at(&w.needle, w.message, w.help))
-        })?;
+    let Prepared {
+        layout,
+        workflow,
+        pattern,
+        code,
+    } = prepared.as_ref();
     let prefix = layout.config.task_prefix.clone();
-    let pattern = commits::reference_pattern(config.commits.reference_pattern.as_deref(), &prefix)
-        .map_err(|e| JudgeError::Invalid(format!("invalid commits.reference_pattern: {e}")))?;
-    let code = commits::CodePaths::new(&config.commits, Some(&layout.root))
-        .map_err(|e| JudgeError::Invalid(format!("invalid commits path glob: {e}")))?;
 
     // A stored message has no comment lines left: a `#` line is content.
     let message = commits::Message::parse(&meta.message, '\0');
-    let references = commits::find_references(&message, &pattern, &prefix)
+    let references = commits::find_references(&message, pattern, &prefix)
         .into_iter()
         .map(|r| r.id.canonical())
         .collect();
@@ -161,20 +265,32 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         branch: judge.branch,
         prefix: &prefix,
     };
-    let finder = TaskFinder::new(&tree, &layout).with_workflow(&workflow);
-    let mut findings = commits::check(&input, &config.commits, &workflow, &pattern, &code, &finder);
+    let finder = judge.finder(&tree, layout).with_workflow(workflow);
+    let mut findings = commits::check(&input, &config.commits, workflow, pattern, code, &finder);
+    if judge.quick {
+        // The finder offered no candidates; a past commit is fixed by what comes next.
+        for f in &mut findings {
+            if f.code == crate::rules::MISSING_TASK_REFERENCE.code {
+                f.help = Some(format!(
+                    "name the task in each commit message (a line \"Refs: {}-N\"); a past commit cannot change without rewriting history, so accept this one with `flowgate baseline` or start the audit later (`audit.since`)",
+                    prefix.to_ascii_uppercase()
+                ));
+            }
+        }
+    }
 
     let task_changes: Vec<Change> = changed
         .iter()
-        .filter(|c| entry_for(&c.path, &layout).is_some())
+        .filter(|c| entry_for(&c.path, layout).is_some())
         .cloned()
         .collect();
     let side = Side {
+        judge,
         repo,
         config,
         tree: &tree,
-        layout: &layout,
-        workflow: &workflow,
+        layout,
+        workflow,
         policy: judge.policy,
     };
     let (mut judged, before, after) = side.transitions(first, &task_changes)?;
@@ -182,7 +298,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         if judged.is_empty() {
             break;
         }
-        let alt_changes = task_changes_between(repo, Some(other), meta.id, &layout)?;
+        let alt_changes = task_changes_between(repo, Some(other), meta.id, layout)?;
         let (alt, _, _) = side.transitions(Some(other), &alt_changes)?;
         let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
         judged.retain(|f| flagged.contains(&f.task));
@@ -198,7 +314,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         changed,
         before,
         after,
-        layout: Some(layout),
+        layout: Some(layout.clone()),
         references,
     })
 }
@@ -250,6 +366,7 @@ fn spec_globs(config: &Config) -> globset::GlobSet {
 
 /// The "after" side of a commit, for judging transitions from one of its parents.
 struct Side<'a> {
+    judge: &'a CommitJudge<'a>,
     repo: &'a Repo,
     config: &'a Config,
     tree: &'a TreeSource<'a>,
@@ -308,8 +425,8 @@ impl Side<'_> {
         let lookup = ChangeLookup {
             before: parent_tree
                 .as_ref()
-                .map(|t| TaskFinder::new(t, self.layout).excluding(touched)),
-            after: TaskFinder::new(self.tree, self.layout),
+                .map(|t| self.judge.finder(t, self.layout).excluding(touched)),
+            after: self.judge.finder(self.tree, self.layout),
             spec_globs: spec_globs(self.config),
         };
         let findings = transitions::check(&transitions::TransitionInput {
