@@ -239,6 +239,15 @@ pub fn record_all(
     // The audit reads tens of thousands of objects that git already verified when they
     // were written; hashing each again on read costs more than the rest of the work.
     git2::opts::strict_hash_verification(false);
+    // Task folders are trees of thousands of entries, read several times per commit (the
+    // diff, each lookup by name, the parent side). libgit2 caches no tree over 4 KiB by
+    // default; let it keep them.
+    // SAFETY: these set process-wide libgit2 options; they are set here, before the
+    // threads of this pass start, and only change how much libgit2 caches.
+    unsafe {
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20);
+        let _ = git2::opts::set_cache_max_size(64 << 20);
+    }
     let path = repo.git.path().to_path_buf();
     let threads = threads.clamp(1, ids.len().div_ceil(64).max(1));
     if threads == 1 {
@@ -379,6 +388,7 @@ pub struct History {
     moves: HashMap<String, Vec<(usize, usize)>>,
     refs: HashMap<String, Vec<usize>>,
     sections: HashMap<(String, String), Vec<(usize, usize)>>,
+    by_id: HashMap<String, usize>,
 }
 
 /// One entry of a task's status history.
@@ -415,11 +425,17 @@ impl History {
                     .push((i, j));
             }
         }
+        let by_id = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         History {
             records,
             moves,
             refs,
             sections,
+            by_id,
         }
     }
 
@@ -487,7 +503,11 @@ impl History {
 
     /// The record of commit `id` (full or abbreviated).
     pub fn commit(&self, id: &str) -> Option<&CommitRecord> {
-        self.records.iter().find(|r| r.id.starts_with(id))
+        match self.by_id.get(id) {
+            Some(&i) => self.records.get(i),
+            None if id.len() < 40 => self.records.iter().find(|r| r.id.starts_with(id)),
+            None => None,
+        }
     }
 }
 

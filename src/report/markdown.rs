@@ -151,8 +151,18 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
                 escape(&f.message)
             );
             if let Some(h) = &f.help {
-                let first = h.lines().next().unwrap_or_default();
+                let mut lines = h.lines();
+                let first = lines.next().unwrap_or_default();
                 let _ = writeln!(o, "  - help: {}", escape(first));
+                let rest: Vec<&str> = lines.collect();
+                if !rest.is_empty() {
+                    // The re-confirmation line and the diff, verbatim.
+                    let _ = writeln!(o, "\n    ```text");
+                    for l in rest {
+                        let _ = writeln!(o, "    {}", l.replace("```", "'''"));
+                    }
+                    let _ = writeln!(o, "    ```");
+                }
             }
         }
         if g.findings.len() > LIST_LIMIT {
