@@ -227,3 +227,30 @@ fn merges_and_a_rebased_branch() {
         "{steps:?}"
     );
 }
+
+#[test]
+fn the_tree_walk_finds_what_libgit2_diff_finds() {
+    use flowgate::git::changes::{changed_paths, commit_changes, After};
+    let r = events_repo();
+    // Type changes and nested folders too.
+    r.write("deep/a/b/c.txt", "x\n");
+    r.write("swap", "file\n");
+    r.commit("Nested");
+    std::fs::remove_file(r.path().join("swap")).unwrap_or_default();
+    r.write("swap/inner.txt", "now a folder\n");
+    r.write("swap.txt", "sorts between\n");
+    r.git(&["rm", "-rq", "deep"]);
+    r.commit("Swap a file for a folder");
+    let repo = flowgate::git::Repo::discover(r.path()).expect("repo");
+    let ids = r.git(&["rev-list", "--reverse", "HEAD"]);
+    let mut parent = None;
+    for id in ids.lines() {
+        let id = git2::Oid::from_str(id).expect("oid");
+        let mut fast = commit_changes(&repo, parent, id).expect("walk");
+        let mut slow = changed_paths(&repo, parent, After::Commit(id), &[]).expect("diff");
+        fast.sort_by(|a, b| a.path.cmp(&b.path));
+        slow.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(fast, slow, "commit {id}");
+        parent = Some(id);
+    }
+}

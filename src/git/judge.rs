@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use git2::Oid;
 
-use super::changes::{changed_paths, After, Change};
+use super::changes::{changed_paths, commit_changes, After, Change};
 use super::tasks::{ChangeLookup, TaskFinder};
 use super::{Repo, TreeSource};
 use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
@@ -229,7 +229,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
     let repo = judge.repo;
     let config = judge.config;
     let first = meta.parents.first().copied();
-    let changed = changed_paths(repo, first, After::Commit(meta.id), &[])?;
+    let changed = commit_changes(repo, first, meta.id)?;
     let tree = repo.commit_tree(meta.id)?;
     let Some(prepared) = judge.prepare(&tree)? else {
         return Ok(Judged {
