@@ -228,14 +228,8 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// Judges every commit of `ids` on up to `threads` threads (each with its own repository
-/// handle and [`Recorder`]), and returns the records in the order of `ids`.
-pub fn record_all(
-    repo: &Repo,
-    config: &Config,
-    ids: &[Oid],
-    threads: usize,
-) -> Result<Vec<CommitRecord>, SourceError> {
+/// Sets libgit2 up for reading a long history. Call before the pass starts its threads.
+pub fn tune_libgit2() {
     // The audit reads tens of thousands of objects that git already verified when they
     // were written; hashing each again on read costs more than the rest of the work.
     git2::opts::strict_hash_verification(false);
@@ -248,6 +242,16 @@ pub fn record_all(
         let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20);
         let _ = git2::opts::set_cache_max_size(64 << 20);
     }
+}
+
+/// Judges every commit of `ids` on up to `threads` threads (each with its own repository
+/// handle and [`Recorder`]), and returns the records in the order of `ids`.
+pub fn record_all(
+    repo: &Repo,
+    config: &Config,
+    ids: &[Oid],
+    threads: usize,
+) -> Result<Vec<CommitRecord>, SourceError> {
     let path = repo.git.path().to_path_buf();
     let threads = threads.clamp(1, ids.len().div_ceil(64).max(1));
     if threads == 1 {

@@ -33,6 +33,8 @@ pub struct Stats {
     pub threads: usize,
     /// Why the cache could not be written, if it could not.
     pub cache_error: Option<String>,
+    /// Wall time of each phase, for `-v`.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Everything the audit found.
@@ -63,6 +65,7 @@ pub fn history(
     head: Oid,
     since: Option<Oid>,
 ) -> Result<(History, Stats), SourceError> {
+    history::tune_libgit2();
     let ids = history::commits(repo, head, since)?;
     let mut cache = Cache::open(repo.git.path(), config);
     let mut slots: Vec<Option<history::CommitRecord>> =
@@ -80,6 +83,7 @@ pub fn history(
         judged: missing.len(),
         threads: threads.min(missing.len().div_ceil(64)).max(1),
         cache_error: None,
+        phases: Vec::new(),
     };
     let mut fresh = history::record_all(repo, config, &missing, threads)?.into_iter();
     for slot in &mut slots {
@@ -138,10 +142,17 @@ pub fn run(
     snapshot: &Snapshot,
     source: &dyn Source,
 ) -> Result<Audit, SourceError> {
-    let (history, stats) = history(repo, config, head, since)?;
+    let clock = std::time::Instant::now();
+    let (history, mut stats) = history(repo, config, head, since)?;
+    stats.phases.push(("history", clock.elapsed()));
+    let clock = std::time::Instant::now();
     let coverage = coverage::compute(snapshot, source);
+    stats.phases.push(("coverage", clock.elapsed()));
     let patterns = IdPatterns::new(&config.specs.id_patterns);
+    let clock = std::time::Instant::now();
     let mut findings = rules::check_tree(snapshot, config);
+    stats.phases.push(("tree rules", clock.elapsed()));
+    let clock = std::time::Instant::now();
     findings.extend(rules::configure(history.findings(), config));
     findings.extend(rules::configure(reused_ids(&history), config));
     findings.extend(rules::configure(coverage.findings(), config));
@@ -149,6 +160,9 @@ pub fn run(
         suspect::check(snapshot, source, &history, repo, &patterns),
         config,
     ));
+    stats
+        .phases
+        .push(("history rules and suspect links", clock.elapsed()));
     Ok(Audit {
         head,
         since,

@@ -28,6 +28,9 @@ pub fn audit_head(
     ctx: &Context,
     since_arg: Option<&str>,
 ) -> Result<(Repo, Config, Audit), CommandError> {
+    // Before any object is read: reading HEAD's tree file by file re-reads its large
+    // folders, which libgit2 neither caches nor skips re-hashing by default.
+    audit::history::tune_libgit2();
     let repo = Repo::discover(&ctx.dir)?;
     let Some(head) = repo.head_commit()? else {
         return Err(CommandError::Repository(
@@ -85,6 +88,9 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             "flowgate: audit of {} commits: {} from the cache, {} judged on {} thread(s)",
             s.commits, s.cached, s.judged, s.threads
         );
+        for (phase, took) in &s.phases {
+            eprintln!("flowgate: {phase}: {:.0} ms", took.as_secs_f64() * 1000.0);
+        }
         if let Some(e) = &s.cache_error {
             eprintln!("flowgate: the audit cache could not be written: {e}");
         }
