@@ -102,46 +102,18 @@ pub fn commit_changes(
     Ok(out)
 }
 
-/// One tree entry, as the walk needs it.
-struct Item {
-    name: Vec<u8>,
-    id: Oid,
-    mode: i32,
+fn is_tree(e: &git2::TreeEntry<'_>) -> bool {
+    e.filemode() & 0o170000 == 0o040000
 }
 
-impl Item {
-    fn is_tree(&self) -> bool {
-        self.mode & 0o170000 == 0o040000
-    }
-
-    /// git's order: a tree sorts as if its name ended in `/`.
-    fn key(&self) -> (&[u8], bool) {
-        (&self.name, self.is_tree())
-    }
-}
-
-fn items(tree: Option<&git2::Tree<'_>>) -> Vec<Item> {
-    tree.map(|t| {
-        t.iter()
-            .map(|e| Item {
-                name: e.name_bytes().to_vec(),
-                id: e.id(),
-                mode: e.filemode(),
-            })
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-fn order(a: &Item, b: &Item) -> std::cmp::Ordering {
-    // Compare as git does: names byte-wise, a tree's name followed by '/'.
-    let (an, at) = a.key();
-    let (bn, bt) = b.key();
+/// git's order: names byte-wise, a tree's name read as if it ended in `/`.
+fn order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
     let common = an.len().min(bn.len());
-    match an[..common].cmp(&bn[..common]) {
+    match an.get(..common).cmp(&bn.get(..common)) {
         std::cmp::Ordering::Equal => {
             let next = |n: &[u8], t: bool| n.get(common).copied().or(t.then_some(b'/'));
-            next(an, at).cmp(&next(bn, bt))
+            next(an, is_tree(a)).cmp(&next(bn, is_tree(b)))
         }
         other => other,
     }
@@ -156,6 +128,10 @@ fn join_path(prefix: &str, name: &[u8]) -> Option<String> {
     })
 }
 
+fn entry<'t>(tree: Option<&'t git2::Tree<'_>>, i: usize) -> Option<git2::TreeEntry<'t>> {
+    tree?.get(i)
+}
+
 fn diff_trees(
     repo: &Repo,
     old: Option<&git2::Tree<'_>>,
@@ -163,55 +139,44 @@ fn diff_trees(
     prefix: &str,
     out: &mut Vec<Change>,
 ) -> Result<(), SourceError> {
-    let a = items(old);
-    let b = items(new);
     let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let step = match (a.get(i), b.get(j)) {
+    loop {
+        let (x, y) = (entry(old, i), entry(new, j));
+        let step = match (&x, &y) {
             (Some(x), Some(y)) => order(x, y),
             (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => break,
         };
-        match step {
-            std::cmp::Ordering::Less => {
-                side(repo, a.get(i), true, prefix, out)?;
+        match (step, x, y) {
+            (std::cmp::Ordering::Less, Some(x), _) => {
+                side(repo, &x, true, prefix, out)?;
                 i += 1;
             }
-            std::cmp::Ordering::Greater => {
-                side(repo, b.get(j), false, prefix, out)?;
+            (std::cmp::Ordering::Greater, _, Some(y)) => {
+                side(repo, &y, false, prefix, out)?;
                 j += 1;
             }
-            std::cmp::Ordering::Equal => {
-                let (Some(x), Some(y)) = (a.get(i), b.get(j)) else {
-                    break;
-                };
-                if x.id != y.id || x.mode != y.mode {
-                    match (x.is_tree(), y.is_tree()) {
-                        (true, true) => {
-                            if let Some(path) = join_path(prefix, &x.name) {
-                                let ot = repo.git.find_tree(x.id)?;
-                                let nt = repo.git.find_tree(y.id)?;
-                                diff_trees(repo, Some(&ot), Some(&nt), &path, out)?;
-                            }
-                        }
-                        (false, false) => {
-                            if let Some(path) = join_path(prefix, &x.name) {
-                                out.push(Change {
-                                    path,
-                                    old: Some(x.id),
-                                    new: Some(y.id),
-                                });
-                            }
-                        }
-                        _ => {
-                            side(repo, Some(x), true, prefix, out)?;
-                            side(repo, Some(y), false, prefix, out)?;
+            (_, Some(x), Some(y)) => {
+                if x.id() != y.id() || x.filemode() != y.filemode() {
+                    if let Some(path) = join_path(prefix, x.name_bytes()) {
+                        if is_tree(&x) {
+                            let ot = repo.git.find_tree(x.id())?;
+                            let nt = repo.git.find_tree(y.id())?;
+                            diff_trees(repo, Some(&ot), Some(&nt), &path, out)?;
+                        } else {
+                            out.push(Change {
+                                path,
+                                old: Some(x.id()),
+                                new: Some(y.id()),
+                            });
                         }
                     }
                 }
                 i += 1;
                 j += 1;
             }
+            _ => break,
         }
     }
     Ok(())
@@ -220,17 +185,16 @@ fn diff_trees(
 /// An entry only on one side: a file added or deleted, or every file of a tree.
 fn side(
     repo: &Repo,
-    item: Option<&Item>,
+    item: &git2::TreeEntry<'_>,
     deleted: bool,
     prefix: &str,
     out: &mut Vec<Change>,
 ) -> Result<(), SourceError> {
-    let Some(item) = item else { return Ok(()) };
-    let Some(path) = join_path(prefix, &item.name) else {
+    let Some(path) = join_path(prefix, item.name_bytes()) else {
         return Ok(());
     };
-    if item.is_tree() {
-        let t = repo.git.find_tree(item.id)?;
+    if is_tree(item) {
+        let t = repo.git.find_tree(item.id())?;
         return if deleted {
             diff_trees(repo, Some(&t), None, &path, out)
         } else {
@@ -240,14 +204,14 @@ fn side(
     out.push(if deleted {
         Change {
             path,
-            old: Some(item.id),
+            old: Some(item.id()),
             new: None,
         }
     } else {
         Change {
             path,
             old: None,
-            new: Some(item.id),
+            new: Some(item.id()),
         }
     });
     Ok(())
