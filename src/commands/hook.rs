@@ -27,6 +27,7 @@ use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
 use crate::report::{self, ReportContext};
 use crate::rules::{self, commits, transitions};
+use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::{Content, Source, MAX_FILE_SIZE};
 use crate::workflow::flowspec::{self, label_state};
 use crate::workflow::Workflow;
@@ -128,7 +129,8 @@ fn task_changes(
         .collect())
 }
 
-/// The task-file and spec-link findings of the index, restricted to the staged task files.
+/// The task-file and spec-link findings of the index, restricted to the staged task files,
+/// from a focused snapshot (only what those files need is read).
 fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>, CommandError> {
     let staged_paths: BTreeSet<&str> = changes
         .iter()
@@ -138,7 +140,17 @@ fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>
     if staged_paths.is_empty() {
         return Ok(Vec::new());
     }
-    let snapshot = super::check::build_snapshot(&staged.index, &staged.config)?;
+    let Some(layout) = staged.layout.clone() else {
+        return Ok(Vec::new());
+    };
+    let owned: BTreeSet<String> = staged_paths.iter().map(|p| p.to_string()).collect();
+    let snapshot =
+        Snapshot::focused(&staged.index, &staged.config, layout, &owned).map_err(|e| match e {
+            SnapshotError::Source(e) => CommandError::Repository(e.0),
+            SnapshotError::Workflow(w) => {
+                CommandError::Config(staged.config.error_at(&w.needle, w.message, w.help))
+            }
+        })?;
     Ok(rules::check_tree(&snapshot, &staged.config)
         .into_iter()
         .filter(|f| f.file.as_deref().is_some_and(|p| staged_paths.contains(p)))
