@@ -86,6 +86,8 @@ pub enum Command {
     Init(InitArgs),
     /// Build a sample spec-driven repo in a temp dir and show the gate at work.
     Demo(DemoArgs),
+    /// Check every commit of a pull request (or push), its title, and the tree at its head.
+    Ci(CiArgs),
 }
 
 /// `flowgate check`.
@@ -157,4 +159,38 @@ pub struct DemoArgs {
     /// Build the sample repo in DIR (kept) instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+/// `flowgate ci`.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// The base of the range (default: from `GITHUB_EVENT_PATH`). The commits checked are
+    /// those between the merge-base of base and head, and head.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The head of the range (default: from `GITHUB_EVENT_PATH`, else `HEAD`).
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Also write the findings as SARIF 2.1.0 to FILE (for code scanning).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Create or update one sticky comment on the pull request (needs `GITHUB_TOKEN` with
+    /// `pull-requests: write`).
+    #[arg(long, overrides_with = "no_comment")]
+    pub comment: bool,
+    /// Do not comment on the pull request (the default).
+    #[arg(long, overrides_with = "comment")]
+    pub no_comment: bool,
+    /// The lowest severity that fails the check (exit code 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+/// The lowest severity that fails `flowgate ci`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Only errors fail.
+    Error,
+    /// Errors and warnings fail.
+    Warning,
 }

@@ -10,6 +10,8 @@ use crate::rules::Rule;
 pub enum Severity {
     /// The rule is disabled.
     Off,
+    /// Information only (e.g. "the base configuration was used"); never fails the gate.
+    Note,
     /// Reported, but does not fail the gate.
     Warning,
     /// Fails the gate (exit code 1).
@@ -21,6 +23,7 @@ impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Off => "off",
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }

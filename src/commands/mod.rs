@@ -2,6 +2,7 @@
 //! an [`Outcome`] or a [`CommandError`], and this module turns them into exit codes.
 
 pub mod check;
+pub mod ci;
 pub mod demo;
 pub mod explain;
 pub mod hook;
@@ -97,6 +98,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => explain::run(&ctx, &args),
         Command::Init(args) => init::run(&ctx, &args),
         Command::Demo(args) => demo::run(&ctx, &args),
+        Command::Ci(args) => ci::run(&ctx, &args),
         Command::Hook(cmd) => hook::run(&ctx, &cmd),
         Command::Install(args) => install::install(&ctx, &args),
         Command::Uninstall => install::uninstall(&ctx),

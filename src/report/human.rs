@@ -42,6 +42,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.finding.severity {
             Severity::Error => miette::Severity::Error,
+            Severity::Note => miette::Severity::Advice,
             _ => miette::Severity::Warning,
         })
     }

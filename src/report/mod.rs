@@ -1,7 +1,9 @@
 //! Reporters: render findings in one format each. Rules never print; reporters never judge.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::source::Source;
 

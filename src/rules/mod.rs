@@ -26,6 +26,8 @@ pub enum Family {
     Transitions,
     /// Requirement coverage (audit).
     Coverage,
+    /// Pull-request checks (`flowgate ci`).
+    PullRequests,
 }
 
 impl Family {
@@ -37,6 +39,7 @@ impl Family {
             Family::Commits => "commits",
             Family::Transitions => "transitions",
             Family::Coverage => "coverage",
+            Family::PullRequests => "pull requests",
         }
     }
 }
@@ -173,6 +176,9 @@ rules! {
     UNCOVERED_REQUIREMENT = "FG501" "uncovered-requirement" Coverage Warning
         "A spec requirement or user story has no task linked to it."
         include_str!("docs/FG501.md");
+    CONFIG_FROM_BASE = "FG601" "config-from-base" PullRequests Note
+        "A pull request changes `.flowgate.yml`; it was checked with the base branch's configuration."
+        include_str!("docs/FG601.md");
 }
 
 /// Runs the tree rules (task files and spec links) on one snapshot, applies the

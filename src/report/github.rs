@@ -1,0 +1,423 @@
+//! GitHub output: workflow-command annotations, the markdown job summary
+//! (`$GITHUB_STEP_SUMMARY`), the step outputs (`$GITHUB_OUTPUT`) and the body of the sticky
+//! pull-request comment.
+//!
+//! Everything here renders strings; writing them to files or to the API is the command's
+//! job. Text that comes from the repository (commit subjects, task titles, messages that
+//! quote them) is escaped: workflow-command data and properties as the Actions runner
+//! expects, markdown so that no raw HTML, link or `@mention` from a commit message reaches
+//! the summary or the comment.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::finding::{Finding, Severity, Summary};
+
+/// The hidden marker that identifies flowgate's sticky pull-request comment.
+pub const COMMENT_MARKER: &str = "<!-- flowgate -->";
+
+/// GitHub refuses comments longer than this many characters.
+const COMMENT_LIMIT: usize = 65_000;
+
+/// A commit that was checked, for grouping findings in the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitLabel {
+    /// The full commit id.
+    pub id: String,
+    /// The first line of its message.
+    pub subject: String,
+}
+
+/// The first 7 characters of a commit id.
+pub fn short_sha(id: &str) -> &str {
+    id.get(..7).unwrap_or(id)
+}
+
+/// Escapes the data part of a workflow command (`%`, `\r`, `\n`).
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property value (data escapes plus `:` and `,`).
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn command_for(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note | Severity::Off => "notice",
+    }
+}
+
+/// One finding as a workflow command: `::error file=F,line=L,col=C,title=T::message`.
+///
+/// The title is `CODE rule-name`, followed by the short commit id when the finding belongs
+/// to a commit; a finding in a commit message (no file) is thereby still tied to its commit.
+pub fn annotation(f: &Finding) -> String {
+    let mut props = Vec::new();
+    if let Some(file) = &f.file {
+        props.push(format!("file={}", escape_property(file)));
+        if let Some(line) = f.line {
+            props.push(format!("line={line}"));
+            if let Some(col) = f.column {
+                props.push(format!("col={col}"));
+            }
+        }
+    }
+    let mut title = format!("{} {}", f.code, f.rule);
+    if let Some(commit) = &f.commit {
+        let _ = write!(title, " ({})", short_sha(commit));
+    }
+    props.push(format!("title={}", escape_property(&title)));
+    let mut data = f.message.clone();
+    if let Some(help) = &f.help {
+        let _ = write!(data, "\nhelp: {help}");
+    }
+    format!(
+        "::{} {}::{}",
+        command_for(f.severity),
+        props.join(","),
+        escape_data(&data)
+    )
+}
+
+/// All findings as workflow commands, one per line.
+pub fn render_annotations(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&annotation(f));
+        out.push('\n');
+    }
+    out
+}
+
+/// The step outputs as `key=value` lines for `$GITHUB_OUTPUT`.
+pub fn render_outputs(summary: Summary) -> String {
+    format!(
+        "errors={}\nwarnings={}\nchecked-commits={}\n",
+        summary.errors, summary.warnings, summary.commits
+    )
+}
+
+/// Escapes text for inline markdown: no HTML, no emphasis, no links, no `@mention`s, no
+/// table-cell breaks, one line.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
+            | '!' | '|' | '~' | '"' | '\'' | '=' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // A zero-width space after `@` keeps GitHub from notifying anyone.
+            '@' => out.push_str("@\u{200b}"),
+            '\r' | '\n' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a finding's message or help for markdown, keeping its `code` spans as code
+/// (rendered with [`code`], where nothing is interpreted); unbalanced backticks are
+/// escaped like any other text.
+pub fn escape_message(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escape_markdown(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 && !p.is_empty() {
+                code(p)
+            } else {
+                escape_markdown(p)
+            }
+        })
+        .collect()
+}
+
+/// Inline code for markdown: a backtick fence longer than any run inside; newlines folded.
+pub fn code(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    // In a table cell a `|` ends the cell even inside code; GitHub accepts `\|` there.
+    let s = s.replace('|', "\\|");
+    let longest = s
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or_default();
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+fn icon(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "❌",
+        Severity::Warning => "⚠️",
+        Severity::Note | Severity::Off => "ℹ️",
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The headline: `2 errors, 1 warning in 3 commits` or the all-clear line.
+pub fn headline(summary: Summary) -> String {
+    if summary.errors == 0 && summary.warnings == 0 {
+        format!(
+            "✅ flowgate: all clear ({} checked)",
+            plural(summary.commits, "commit", "commits")
+        )
+    } else {
+        format!(
+            "{} flowgate: {}, {} in {}",
+            if summary.errors > 0 { "❌" } else { "⚠️" },
+            plural(summary.errors, "error", "errors"),
+            plural(summary.warnings, "warning", "warnings"),
+            plural(summary.commits, "commit", "commits")
+        )
+    }
+}
+
+fn finding_item(f: &Finding) -> String {
+    let mut line = format!(
+        "- {} **{}** {}: {}",
+        icon(f.severity),
+        f.code,
+        f.rule,
+        escape_message(&f.message)
+    );
+    if let Some(file) = &f.file {
+        let mut loc = file.clone();
+        if let Some(l) = f.line {
+            let _ = write!(loc, ":{l}");
+        }
+        let _ = write!(line, " ({})", code(&loc));
+    } else if let (Some(_), Some(l)) = (&f.commit, f.line) {
+        let _ = write!(line, " (message line {l})");
+    }
+    if let Some(help) = &f.help {
+        let _ = write!(line, "<br>help: {}", escape_message(help));
+    }
+    line.push('\n');
+    line
+}
+
+/// The markdown report shared by the job summary and the PR comment: counts, findings by
+/// commit (in the order the commits were checked), then counts by rule.
+pub fn render_summary(findings: &[Finding], summary: Summary, commits: &[CommitLabel]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## {}\n", headline(summary));
+    let _ = writeln!(out, "| | count |\n|---|---:|");
+    let _ = writeln!(out, "| errors | {} |", summary.errors);
+    let _ = writeln!(out, "| warnings | {} |", summary.warnings);
+    let _ = writeln!(out, "| commits checked | {} |", summary.commits);
+    let notes = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Note)
+        .count();
+    if notes > 0 {
+        let _ = writeln!(out, "| notes | {notes} |");
+    }
+    if findings.is_empty() {
+        return out;
+    }
+
+    let _ = writeln!(out, "\n### Findings\n");
+    for c in commits {
+        let mine: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.commit.as_deref() == Some(c.id.as_str()))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "#### Commit {} {}\n",
+            code(short_sha(&c.id)),
+            escape_markdown(&c.subject)
+        );
+        for f in mine {
+            out.push_str(&finding_item(f));
+        }
+        out.push('\n');
+    }
+    // Findings of commits not in the list (should not happen) are shown with the rest.
+    let known = |f: &&Finding| {
+        f.commit
+            .as_deref()
+            .is_some_and(|id| commits.iter().any(|c| c.id == id))
+    };
+    let pr: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !known(f) && f.file.is_none())
+        .collect();
+    if !pr.is_empty() {
+        let _ = writeln!(out, "#### Pull request and repository\n");
+        for f in pr {
+            out.push_str(&finding_item(f));
+        }
+        out.push('\n');
+    }
+    let tree: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !known(f) && f.file.is_some())
+        .collect();
+    if !tree.is_empty() {
+        let _ = writeln!(out, "#### Files at head\n");
+        for f in tree {
+            out.push_str(&finding_item(f));
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(
+        out,
+        "### By rule\n\n| rule | errors | warnings | notes |\n|---|---:|---:|---:|"
+    );
+    let mut by_rule: BTreeMap<(&str, &str), [usize; 3]> = BTreeMap::new();
+    for f in findings {
+        let counts = by_rule.entry((f.code, f.rule)).or_default();
+        match f.severity {
+            Severity::Error => counts[0] += 1,
+            Severity::Warning => counts[1] += 1,
+            Severity::Note | Severity::Off => counts[2] += 1,
+        }
+    }
+    for ((code_, rule), [e, w, n]) in by_rule {
+        let _ = writeln!(out, "| **{code_}** {rule} | {e} | {w} | {n} |");
+    }
+    out.push_str("\nRun `flowgate explain CODE` for a rule's documentation and examples.\n");
+    out
+}
+
+/// The body of the sticky PR comment: the hidden marker, then the summary. When there is
+/// nothing to report the comment is kept and says so (it is updated, not deleted, so the
+/// conversation keeps the history of what was fixed).
+pub fn render_comment(findings: &[Finding], summary: Summary, commits: &[CommitLabel]) -> String {
+    let mut body = format!("{COMMENT_MARKER}\n");
+    let report = render_summary(findings, summary, commits);
+    if report.len() + body.len() > COMMENT_LIMIT {
+        let mut cut = COMMENT_LIMIT.saturating_sub(body.len() + 200);
+        while !report.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        // Cut at a line end so no markdown construct is left open.
+        let cut = report[..cut].rfind('\n').unwrap_or(cut);
+        body.push_str(&report[..cut]);
+        body.push_str("\n\n… (truncated: see the job summary for the full report)\n");
+    } else {
+        body.push_str(&report);
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Position;
+    use crate::rules;
+
+    #[test]
+    fn properties_and_data_are_escaped() {
+        assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn file_finding_annotation() {
+        let f = Finding::new(
+            &rules::UNKNOWN_STATUS,
+            "status \"Won't Do\" is not configured",
+        )
+        .at("backlog/tasks/task-1 - A, B.md", Position::new(4, 9, 3))
+        .help("use one of \"To Do\", \"Done\"");
+        assert_eq!(
+            annotation(&f),
+            "::error file=backlog/tasks/task-1 - A%2C B.md,line=4,col=9,title=FG105 unknown-status::status \"Won't Do\" is not configured%0Ahelp: use one of \"To Do\", \"Done\""
+        );
+    }
+
+    #[test]
+    fn message_finding_has_short_sha_in_title() {
+        let f = Finding::new(&rules::MISSING_TASK_REFERENCE, "no task")
+            .commit("abc1234def5678")
+            .message_line(1, 10);
+        assert_eq!(
+            annotation(&f),
+            "::error title=FG301 missing-task-reference (abc1234)::no task"
+        );
+        let n = Finding::new(&rules::CONFIG_FROM_BASE, "used base");
+        assert!(annotation(&n).starts_with("::notice title=FG601 config-from-base::"));
+    }
+
+    #[test]
+    fn markdown_is_escaped() {
+        assert_eq!(
+            escape_markdown("<img src=x> *b* @alice [l](u)\n|"),
+            "&lt;img src\\=x&gt; \\*b\\* @\u{200b}alice \\[l\\]\\(u\\) \\|"
+        );
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(escape_message("set `a*b` in <x>"), "set `a*b` in &lt;x&gt;");
+        assert_eq!(escape_message("odd ` tick"), "odd \\` tick");
+    }
+
+    #[test]
+    fn summary_groups_by_commit_and_rule() {
+        let commits = vec![
+            CommitLabel {
+                id: "1111111aaaa".into(),
+                subject: "Add <script> login".into(),
+            },
+            CommitLabel {
+                id: "2222222bbbb".into(),
+                subject: "clean".into(),
+            },
+        ];
+        let findings = vec![
+            Finding::new(&rules::MISSING_TASK_REFERENCE, "no task").commit("1111111aaaa"),
+            Finding::new(&rules::UNKNOWN_STATUS, "bad status").at("t.md", Position::line(2, 1)),
+        ];
+        let summary = Summary {
+            commits: 2,
+            ..Summary::default()
+        }
+        .count(&findings);
+        let md = render_summary(&findings, summary, &commits);
+        assert!(md.starts_with("## ❌ flowgate: 2 errors, 0 warnings in 2 commits\n"));
+        assert!(md.contains("#### Commit `1111111` Add &lt;script&gt; login\n"));
+        assert!(!md.contains("2222222"));
+        assert!(md.contains("#### Files at head\n"));
+        assert!(md.contains("| **FG301** missing-task-reference | 1 | 0 | 0 |"));
+        assert!(!md.contains("<script>"));
+        let clean = render_comment(&[], Summary::default(), &[]);
+        assert!(clean.starts_with("<!-- flowgate -->\n## ✅ flowgate: all clear"));
+        assert_eq!(
+            render_outputs(summary),
+            "errors=2\nwarnings=0\nchecked-commits=2\n"
+        );
+    }
+}

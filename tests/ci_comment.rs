@@ -1,0 +1,210 @@
+//! The sticky pull-request comment against a local HTTP server: the exact requests (list,
+//! create; then list, update the same comment), and the token only in `Authorization`.
+
+mod ci_support;
+
+use ci_support::{pull_request_event, seed_backlog, Repo};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "ghs_TestTokenThatMustNeverLeak123";
+
+fn comment_json(id: u64, body: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "node_id": "IC_kwDOtest",
+        "url": format!("https://api.github.com/repos/acme/widgets/issues/comments/{id}"),
+        "html_url": format!("https://github.com/acme/widgets/pull/7#issuecomment-{id}"),
+        "body": body,
+        "user": { "login": "github-actions[bot]", "id": 41898282, "type": "Bot" },
+        "created_at": "2025-01-02T03:04:05Z",
+        "updated_at": "2025-01-02T03:04:05Z"
+    })
+}
+
+/// The token may appear in the Authorization header and nowhere else.
+fn assert_token_only_in_authorization(requests: &[Request]) {
+    for r in requests {
+        assert!(!r.url.as_str().contains(TOKEN), "token in URL {}", r.url);
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains(TOKEN),
+            "token in body of {} {}",
+            r.method,
+            r.url
+        );
+        for (name, value) in r.headers.iter() {
+            let value = value.to_str().unwrap_or_default();
+            if name.as_str().eq_ignore_ascii_case("authorization") {
+                assert_eq!(value, format!("Bearer {TOKEN}"));
+            } else {
+                assert!(!value.contains(TOKEN), "token in header {name}");
+            }
+        }
+    }
+}
+
+fn fixture() -> (Repo, String, String) {
+    let repo = Repo::new();
+    seed_backlog(&repo);
+    repo.write(".flowgate.yml", "ci:\n  check: title\n");
+    let base = repo.commit("Initial commit");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("src/lib.rs", "pub fn a() {}\n");
+    let head = repo.commit("TASK-2: add a");
+    (repo, base, head)
+}
+
+fn run(repo: &Repo, server: &MockServer, title: &str, base: &str, head: &str) -> (i32, String) {
+    let payload = pull_request_event(7, title, "", base, head);
+    let (mut cmd, _, _) = repo.flowgate_in_actions("pull_request", &payload);
+    let out = cmd
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", server.uri())
+        .args(["ci", "--format", "github", "--comment"])
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains(TOKEN), "the token was printed: {all}");
+    (out.status.code().unwrap_or(-1), all)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comment_is_created_once_then_updated_in_place() {
+    let (repo, base, head) = fixture();
+    let server = MockServer::start().await;
+
+    // First run: no comment yet -> list, then create.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/issues/7/comments"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!([comment_json(5, "LGTM @ada")])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/widgets/issues/7/comments"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(comment_json(42, "<!-- flowgate -->\n## ❌ flowgate")),
+        )
+        .mount(&server)
+        .await;
+    let (code, out) = tokio::task::block_in_place(|| {
+        run(
+            &repo,
+            &server,
+            "<img src=x onerror=alert(1)> no task",
+            &base,
+            &head,
+        )
+    });
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("could not comment"), "{out}");
+    let requests = server.received_requests().await.unwrap();
+    let seen: Vec<(String, String)> = requests
+        .iter()
+        .map(|r| (r.method.to_string(), r.url.path().to_string()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
+            (
+                "POST".into(),
+                "/repos/acme/widgets/issues/7/comments".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        requests[0].url.query(),
+        Some("per_page=100"),
+        "list asks for big pages"
+    );
+    let created: serde_json::Value = serde_json::from_slice(&requests[1].body).unwrap();
+    let body = created["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("<!-- flowgate -->\n## ❌ flowgate: 1 error"),
+        "{body}"
+    );
+    assert!(body.contains("**FG301** missing-task-reference"), "{body}");
+    // Quoted text is escaped: no raw HTML from the title reaches the comment.
+    assert!(!body.contains("<img"), "{body}");
+    assert!(
+        body.contains("&lt;img src\\=x onerror\\=alert\\(1\\)&gt;"),
+        "{body}"
+    );
+    assert_token_only_in_authorization(&requests);
+
+    // Second run, now clean: list finds comment 42 by its marker, and updates it.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            comment_json(5, "LGTM @ada"),
+            comment_json(42, "<!-- flowgate -->\n## ❌ flowgate: 1 error"),
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/widgets/issues/comments/42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(comment_json(
+            42,
+            "<!-- flowgate -->\n## ✅ flowgate: all clear",
+        )))
+        .mount(&server)
+        .await;
+    let (code, out) =
+        tokio::task::block_in_place(|| run(&repo, &server, "TASK-2: add a", &base, &head));
+    assert_eq!(code, 0, "{out}");
+    let requests = server.received_requests().await.unwrap();
+    let seen: Vec<(String, String)> = requests
+        .iter()
+        .map(|r| (r.method.to_string(), r.url.path().to_string()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
+            (
+                "PATCH".into(),
+                "/repos/acme/widgets/issues/comments/42".into()
+            ),
+        ]
+    );
+    let updated: serde_json::Value = serde_json::from_slice(&requests[1].body).unwrap();
+    let body = updated["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("<!-- flowgate -->\n## ✅ flowgate: all clear (1 commit checked)"),
+        "{body}"
+    );
+    assert_token_only_in_authorization(&requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_errors_are_warnings_and_never_show_the_token() {
+    let (repo, base, head) = fixture();
+    let server = MockServer::start().await;
+    // A fork's read-only token: GitHub answers 403; the message echoes the token back.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widgets/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "message": format!("Resource not accessible by integration ({TOKEN})"),
+            "documentation_url": "https://docs.github.com/rest"
+        })))
+        .mount(&server)
+        .await;
+    let (code, out) =
+        tokio::task::block_in_place(|| run(&repo, &server, "no task here", &base, &head));
+    // The check's result is that of the findings, not of the comment.
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("::warning title=flowgate comment::could not comment on the pull request: cannot list the pull request's comments: GitHub answered: Resource not accessible by integration (***)"),
+        "{out}"
+    );
+}
