@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
 use crate::rules::commits::TaskIndex;
 use crate::rules::transitions::TaskLookup;
-use crate::source::{Content, Source, MAX_FILE_SIZE};
+use crate::source::{Content, EntryKind, Source, MAX_FILE_SIZE};
 use crate::workflow::Workflow;
 
 /// Task lookups in one source, by file name first.
@@ -80,18 +80,71 @@ impl<'a> TaskFinder<'a> {
         }
     }
 
+    /// The listed files whose names carry `id`, found by a prefix search of their folders
+    /// (lowercase or uppercase prefix; the number as written or zero-padded) instead of a
+    /// listing of every task.
+    fn named_by_prefix(&self, id: &TaskId) -> Vec<TaskEntry> {
+        let Some(first) = id.parts().first() else {
+            return Vec::new();
+        };
+        let mut out: Vec<TaskEntry> = Vec::new();
+        for (folder, dir) in Folder::ALL {
+            let prefix = match folder {
+                Folder::Drafts => "draft",
+                _ => self.layout.config.task_prefix.as_str(),
+            };
+            if !prefix.eq_ignore_ascii_case(id.prefix()) {
+                continue;
+            }
+            let path = crate::source::join(&self.layout.root, dir);
+            let mut found: Vec<TaskEntry> = Vec::new();
+            let mut cases = vec![prefix.to_ascii_lowercase(), prefix.to_ascii_uppercase()];
+            cases.dedup();
+            for case in cases {
+                for number in [first.to_string(), "0".to_string()] {
+                    let listed = self
+                        .source
+                        .list_prefix(&path, &format!("{case}-{number}"))
+                        .unwrap_or_default();
+                    for e in listed {
+                        let file = crate::source::join(&path, &e.name);
+                        let named = backlog::entry::name_id(&e.name);
+                        if matches!(e.kind, EntryKind::File | EntryKind::Symlink)
+                            && named.as_ref() == Some(id)
+                            && !self.exclude.contains(&file)
+                            && found.iter().all(|f| f.path != file)
+                        {
+                            found.push(TaskEntry {
+                                path: file,
+                                folder,
+                                name_id: named,
+                            });
+                        }
+                    }
+                }
+            }
+            found.sort_by(|a, b| a.path.cmp(&b.path));
+            out.extend(found);
+        }
+        out
+    }
+
     /// The file carrying `id`: by file name, else (once) by parsing the whole backlog.
     /// Several files may carry one ID; `tasks/` wins over `completed/` over the archive.
     pub fn by_id(&self, id: &TaskId) -> Option<TaskFile> {
-        let mut named: Vec<&TaskEntry> = self
-            .entries()
-            .iter()
-            .filter(|e| e.name_id.as_ref() == Some(id))
-            .collect();
-        named.sort_by_key(|e| e.folder);
+        let mut named = self.named_by_prefix(id);
+        if named.is_empty() {
+            named = self
+                .entries()
+                .iter()
+                .filter(|e| e.name_id.as_ref() == Some(id))
+                .cloned()
+                .collect();
+            named.sort_by_key(|e| e.folder);
+        }
         let mut name_only = None;
         for entry in named {
-            let Some(file) = self.read(entry) else {
+            let Some(file) = self.read(&entry) else {
                 continue;
             };
             match file.task.as_ref().and_then(|t| t.id.as_ref()) {
