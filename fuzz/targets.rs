@@ -11,7 +11,9 @@ use flowgate::rules::commits::{
     add_trailer, branch_reference, find_references, reference_pattern, Message,
 };
 use flowgate::spec::{parse_spec_file, parse_spec_file_with, IdPatterns};
+use regex::Regex;
 use serde_norway::Value;
+use std::sync::OnceLock;
 
 /// The names of the targets, as the seed folders are named.
 pub const TARGETS: &[&str] = &[
@@ -85,8 +87,8 @@ pub fn frontmatter(text: &str) {
     }
 }
 
-/// The spec markdown parser on each kind of spec file; the first line of the input also
-/// serves as an extra `specs.id_patterns` regex.
+/// The spec markdown parser on each kind of spec file; a first line `re:PATTERN` also
+/// adds PATTERN as an extra `specs.id_patterns` regex.
 pub fn spec_markdown(data: &[u8]) {
     for path in [
         "specs/001-x/spec.md",
@@ -96,11 +98,14 @@ pub fn spec_markdown(data: &[u8]) {
     ] {
         let _ = parse_spec_file(path, data);
     }
-    if let Some((first, _)) = std::str::from_utf8(data)
+    // Compiling patterns costs far more than parsing, so only inputs that ask for it
+    // (first line `re:PATTERN`) pay for it.
+    if let Some(pattern) = std::str::from_utf8(data)
         .ok()
         .and_then(|t| t.split_once('\n'))
+        .and_then(|(first, _)| first.strip_prefix("re:"))
     {
-        let patterns = IdPatterns::new(&[first.to_string()]);
+        let patterns = IdPatterns::new(&[pattern.to_string()]);
         let file = parse_spec_file_with("specs/001-x/tasks.md", data, &patterns);
         let _ = file.find_fragment("x");
     }
@@ -109,16 +114,17 @@ pub fn spec_markdown(data: &[u8]) {
 /// The commit-message reader: comments, scissors, task references, branch names, and the
 /// `Refs:` trailer that prepare-commit-msg adds (it must be read back as a reference).
 pub fn commit_message(text: &str) {
-    let Ok(pattern) = reference_pattern(None, "task") else {
+    static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(pattern) = PATTERN.get_or_init(|| reference_pattern(None, "task").ok()) else {
         return;
     };
     for comment in ['#', ';'] {
         let message = Message::parse(text, comment);
         let _ = (message.subject(), message.is_empty());
-        let _ = find_references(&message, &pattern, "task");
+        let _ = find_references(&message, pattern, "task");
         let added = add_trailer(text, comment, "Refs: TASK-1");
         let again = Message::parse(&added, comment);
-        let refs = find_references(&again, &pattern, "task");
+        let refs = find_references(&again, pattern, "task");
         assert!(
             refs.iter().any(|r| r.id.canonical() == "TASK-1"),
             "the added trailer is not read back from {added:?}"
