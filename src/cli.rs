@@ -86,8 +86,41 @@ pub enum Command {
     Init(InitArgs),
     /// Build a sample spec-driven repo in a temp dir and show the gate at work.
     Demo(DemoArgs),
+    /// Audit the whole tree and history: findings, coverage, suspect links, a report.
+    Audit(AuditArgs),
+    /// Show a task, spec section or requirement and everything linked to it.
+    Trace(TraceArgs),
+    /// Record today's findings so that only new ones fail.
+    Baseline(BaselineArgs),
     /// Check every commit of a pull request (or push), its title, and the tree at its head.
     Ci(CiArgs),
+}
+
+/// `flowgate audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Audit only the history after REV (a commit, tag or branch; default: `audit.since`
+    /// in the configuration, else the whole history).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+    /// Write the report to FILE instead of stdout (e.g. `--format html --output report.html`).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `flowgate trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// `TASK-12`, `001-user-auth/FR-003` or `specs/001-user-auth/spec.md#user-story-1`.
+    pub id: String,
+}
+
+/// `flowgate baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Record only the history after REV (default: `audit.since`, else the whole history).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
 }
 
 /// `flowgate check`.

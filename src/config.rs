@@ -34,6 +34,8 @@ pub struct Config {
     pub baseline: Option<String>,
     /// Pull-request settings.
     pub ci: CiSection,
+    /// `flowgate audit` settings.
+    pub audit: AuditSection,
     /// The file this configuration was read from and its text (for pointed errors).
     #[serde(skip)]
     pub origin: Option<(String, String)>,
@@ -194,6 +196,15 @@ impl Default for CiSection {
             check: PrCheck::Commits,
         }
     }
+}
+
+/// `audit:` section.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSection {
+    /// Where the history audit starts: a revision (tag, branch or SHA) whose own history
+    /// is left out, e.g. the commit that adopted flowgate. `--since` overrides it.
+    pub since: Option<String>,
 }
 
 /// A configuration error: where, what, and a suggestion.

@@ -10,7 +10,9 @@
 //! - [`report`]: renders findings (human, json, ...). Rules never print.
 //! - [`commands`]: one file per subcommand; `main` only parses flags and dispatches.
 
+pub mod audit;
 pub mod backlog;
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -62,6 +62,9 @@ pub struct Task {
     pub final_summary: Option<String>,
     /// Targets of markdown links in the body (`[text](target)`), with positions.
     pub body_links: Vec<Spanned<String>>,
+    /// flowgate's `spec_reviewed`: spec link -> the section's content hash when a person
+    /// last confirmed the task still matches it (re-confirms a suspect link).
+    pub spec_reviewed: std::collections::BTreeMap<String, String>,
 }
 
 /// One task or draft file: where it is, what it says, and what is wrong with it as a file.
@@ -266,6 +269,13 @@ fn read_frontmatter(
     task.documentation = spanned_list(map, keys, "documentation");
     task.spec = spanned_list(map, keys, "spec");
     task.spec.extend(spanned_list(map, keys, "specs"));
+    if let Some(Value::Mapping(reviewed)) = map.get("spec_reviewed").map(untag) {
+        task.spec_reviewed = reviewed
+            .iter()
+            .filter_map(|(k, v)| Some((scalar_string(k)?, scalar_string(v)?)))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+    }
     task.parent = map
         .get("parent_task_id")
         .and_then(scalar_string)

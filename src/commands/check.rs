@@ -41,6 +41,13 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
             })
         });
     }
+    let nothing = |_: &crate::baseline::Entry| false;
+    let scope: Option<&dyn Fn(&crate::baseline::Entry) -> bool> = if filters.is_empty() {
+        Some(&crate::baseline::is_tree_entry)
+    } else {
+        Some(&nothing)
+    };
+    let findings = apply_baseline(ctx, &config, &root, findings, scope)?;
     let summary = Summary {
         tasks: snapshot.backlog.as_ref().map_or(0, |b| b.tasks().count()),
         specs: snapshot.specs.files.len(),
@@ -70,6 +77,35 @@ pub fn load_config(ctx: &Context, source: &dyn Source) -> Result<Config, Command
         }
         None => Ok(Config::load(source, None)?),
     }
+}
+
+/// Hides the findings recorded in the baseline file (`baseline` in the configuration,
+/// default `.flowgate-baseline.json` at `root`) and notes on stderr the entries that no
+/// longer occur, among those `scope` accepts (`None`: all). No file: nothing changes.
+pub fn apply_baseline(
+    ctx: &Context,
+    config: &Config,
+    root: &Path,
+    findings: Vec<Finding>,
+    scope: Option<&dyn Fn(&crate::baseline::Entry) -> bool>,
+) -> Result<Vec<Finding>, CommandError> {
+    let name = config
+        .baseline
+        .as_deref()
+        .unwrap_or(crate::baseline::DEFAULT_FILE);
+    let Some(baseline) = crate::baseline::Baseline::load(&root.join(name)).map_err(|e| {
+        CommandError::Usage(format!("{e} (delete it and run `flowgate baseline` again)"))
+    })?
+    else {
+        return Ok(findings);
+    };
+    let applied = crate::baseline::apply(findings, &baseline, scope);
+    if !ctx.global.quiet {
+        if let Some(note) = crate::baseline::stale_note(&applied.stale, name) {
+            eprint!("{note}");
+        }
+    }
+    Ok(applied.findings)
 }
 
 /// Builds a snapshot, turning workflow configuration mistakes into pointed config errors.

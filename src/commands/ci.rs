@@ -140,7 +140,11 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
 
     // The tree at head.
     findings.extend(rules::check_tree(&head_snapshot, &config));
-    let mut findings = rules::configure(findings, &config);
+    let findings = rules::configure(findings, &config);
+    // Findings recorded by `flowgate baseline` do not fail a pull request.
+    let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
+    let mut findings =
+        super::check::apply_baseline(ctx, &config, &root, findings, Some(&|_| false))?;
     // Keep commit order for commit findings, then the rest as sorted.
     let order = |f: &Finding| {
         f.commit

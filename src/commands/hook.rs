@@ -76,6 +76,20 @@ impl<'r> Staged<'r> {
     }
 }
 
+/// Hides baselined findings. A hook sees a few files: it never calls entries stale.
+fn baseline(
+    ctx: &Context,
+    staged: &Staged<'_>,
+    findings: Vec<Finding>,
+) -> Result<Vec<Finding>, CommandError> {
+    if findings.is_empty() {
+        return Ok(findings);
+    }
+    let root = staged.repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
+    let nothing = |_: &crate::baseline::Entry| false;
+    super::check::apply_baseline(ctx, &staged.config, &root, findings, Some(&nothing))
+}
+
 fn open_repo(ctx: &Context) -> Result<Repo, CommandError> {
     Repo::discover(&ctx.dir).map_err(|e| CommandError::Repository(e.0))
 }
@@ -103,6 +117,7 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     let judged = judge_transitions(&staged, layout, &workflow, base, &changes)?;
     findings.extend(judged);
     let findings = rules::configure(findings, &staged.config);
+    let findings = baseline(ctx, &staged, findings)?;
     let summary = Summary {
         tasks: changes.len(),
         commits: 1,
@@ -407,6 +422,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         &finder,
     );
     let findings = rules::configure(findings, &staged.config);
+    let findings = baseline(ctx, &staged, findings)?;
     let summary = Summary {
         commits: 1,
         ..Summary::default()

@@ -1,6 +1,8 @@
 //! One file per subcommand. `main` parses flags and calls [`run`]; each command returns
 //! an [`Outcome`] or a [`CommandError`], and this module turns them into exit codes.
 
+pub mod audit;
+pub mod baseline;
 pub mod check;
 pub mod ci;
 pub mod demo;
@@ -8,6 +10,7 @@ pub mod explain;
 pub mod hook;
 pub mod init;
 pub mod install;
+pub mod trace;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -102,6 +105,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Hook(cmd) => hook::run(&ctx, &cmd),
         Command::Install(args) => install::install(&ctx, &args),
         Command::Uninstall => install::uninstall(&ctx),
+        Command::Audit(args) => audit::run(&ctx, &args),
+        Command::Trace(args) => trace::run(&ctx, &args),
+        Command::Baseline(args) => baseline::run(&ctx, &args),
     });
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod fs;
+pub mod judge;
 pub mod repo;
 pub mod tasks;
 

@@ -167,6 +167,11 @@ impl Repo {
         target.strip_prefix("refs/heads/").map(str::to_string)
     }
 
+    /// Reads blob `id` (at most `max` bytes; larger blobs are reported, not read).
+    pub fn blob(&self, id: Oid, max: u64) -> Result<Content, SourceError> {
+        self.read_blob(id, max)
+    }
+
     fn read_blob(&self, id: Oid, max: u64) -> Result<Content, SourceError> {
         let odb = self.git.odb()?;
         let (size, _) = odb.read_header(id)?;
@@ -306,6 +311,42 @@ pub struct TreeSource<'r> {
 }
 
 impl TreeSource<'_> {
+    /// The object id of the entry at `path` (a blob or a tree), if there is one.
+    pub fn entry_id(&self, path: &str) -> Option<Oid> {
+        self.tree.get_path(Path::new(path)).ok().map(|e| e.id())
+    }
+
+    /// The names in folder `dir` that start with `prefix`, found by binary search in the
+    /// sorted tree (no listing of the whole folder).
+    pub fn names_with_prefix(&self, dir: &str, prefix: &str) -> Vec<String> {
+        let Ok(Some(tree)) = self.subtree(dir.trim_end_matches('/')) else {
+            return Vec::new();
+        };
+        let p = prefix.as_bytes();
+        let name = |i: usize| tree.get(i).map(|e| e.name_bytes().to_vec());
+        let (mut lo, mut hi) = (0, tree.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if name(mid).is_some_and(|n| n.as_slice() < p) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut out = Vec::new();
+        let mut i = lo;
+        while let Some(n) = name(i) {
+            if !n.starts_with(p) {
+                break;
+            }
+            if let Ok(s) = String::from_utf8(n) {
+                out.push(s);
+            }
+            i += 1;
+        }
+        out
+    }
+
     fn subtree(&self, dir: &str) -> Result<Option<git2::Tree<'_>>, SourceError> {
         if dir.is_empty() {
             return Ok(Some(self.tree.clone()));

@@ -8,6 +8,7 @@
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
+use super::TreeSource;
 use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
 use crate::rules::commits::TaskIndex;
 use crate::rules::transitions::TaskLookup;
@@ -23,6 +24,10 @@ pub struct TaskFinder<'a> {
     /// Paths to ignore (for "untouched" lookups: the files a change touches).
     exclude: BTreeSet<String>,
     workflow: Option<&'a Workflow>,
+    /// The same source as a git tree: files are found by name without listing folders.
+    tree: Option<&'a TreeSource<'a>>,
+    /// Only name lookups: no whole-backlog parse, no suggestions (for long histories).
+    name_only: bool,
 }
 
 impl<'a> TaskFinder<'a> {
@@ -35,7 +40,75 @@ impl<'a> TaskFinder<'a> {
             full: OnceCell::new(),
             exclude: BTreeSet::new(),
             workflow: None,
+            tree: None,
+            name_only: false,
         }
+    }
+
+    /// A finder over a commit's tree, which finds files by name with a binary search in
+    /// each task folder instead of listing it.
+    pub fn for_tree(tree: &'a TreeSource<'a>, layout: &'a BacklogLayout) -> Self {
+        TaskFinder {
+            tree: Some(tree),
+            ..TaskFinder::new(tree, layout)
+        }
+    }
+
+    /// Finds tasks by file name only: never parses the whole backlog (for a file whose
+    /// name disagrees with its `id`) and offers no suggestions (nearest IDs, active
+    /// tasks). What a pass over a long history can afford per commit.
+    pub fn by_name_only(mut self) -> Self {
+        self.name_only = true;
+        self
+    }
+
+    /// The entries carrying `id` in their file name.
+    fn named(&self, id: &TaskId) -> Vec<TaskEntry> {
+        let Some(tree) = self.tree else {
+            return self
+                .entries()
+                .iter()
+                .filter(|e| e.name_id.as_ref() == Some(id))
+                .cloned()
+                .collect();
+        };
+        let mut stems = vec![id.file_stem()];
+        if let (Some(width), Some((&first, rest))) =
+            (self.layout.config.zero_padded_ids, id.parts().split_first())
+        {
+            let mut padded = format!(
+                "{}-{first:0width$}",
+                id.prefix().to_ascii_lowercase(),
+                width = width as usize
+            );
+            for p in rest {
+                padded.push_str(&format!(".{p}"));
+            }
+            stems.push(padded);
+        }
+        let root = self.layout.root.trim_end_matches('/');
+        let mut out = Vec::new();
+        for (_, dir) in Folder::ALL {
+            let dir = if root.is_empty() {
+                dir.to_string()
+            } else {
+                format!("{root}/{dir}")
+            };
+            for stem in &stems {
+                for name in tree.names_with_prefix(&dir, stem) {
+                    let path = format!("{dir}/{name}");
+                    if self.exclude.contains(&path) {
+                        continue;
+                    }
+                    if let Some(entry) = crate::backlog::entry::entry_for(&path, self.layout) {
+                        if entry.name_id.as_ref() == Some(id) && !out.contains(&entry) {
+                            out.push(entry);
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Ignores these paths in every lookup.
@@ -83,14 +156,10 @@ impl<'a> TaskFinder<'a> {
     /// The file carrying `id`: by file name, else (once) by parsing the whole backlog.
     /// Several files may carry one ID; `tasks/` wins over `completed/` over the archive.
     pub fn by_id(&self, id: &TaskId) -> Option<TaskFile> {
-        let mut named: Vec<&TaskEntry> = self
-            .entries()
-            .iter()
-            .filter(|e| e.name_id.as_ref() == Some(id))
-            .collect();
+        let mut named = self.named(id);
         named.sort_by_key(|e| e.folder);
         let mut name_only = None;
-        for entry in named {
+        for entry in &named {
             let Some(file) = self.read(entry) else {
                 continue;
             };
@@ -102,7 +171,7 @@ impl<'a> TaskFinder<'a> {
                 }
             }
         }
-        if name_only.is_some() {
+        if name_only.is_some() || self.name_only {
             return name_only;
         }
         let full = self.full()?;
@@ -128,6 +197,9 @@ impl TaskIndex for TaskFinder<'_> {
     }
 
     fn nearest(&self, id: &TaskId, n: usize) -> Vec<TaskFile> {
+        if self.name_only {
+            return Vec::new();
+        }
         let mut near: Vec<&TaskEntry> = self
             .entries()
             .iter()
@@ -153,6 +225,9 @@ impl TaskIndex for TaskFinder<'_> {
     }
 
     fn in_statuses(&self, statuses: &[String], n: usize) -> Vec<TaskFile> {
+        if self.name_only {
+            return Vec::new();
+        }
         let Some(full) = self.full() else {
             return Vec::new();
         };

@@ -1,8 +1,12 @@
 //! Reporters: render findings in one format each. Rules never print; reporters never judge.
 
+pub mod audit_json;
+pub mod audit_model;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 use crate::source::Source;

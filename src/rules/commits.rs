@@ -211,6 +211,7 @@ pub enum Exemption {
 /// Configuration files of the gate and the tools it reads: changing them is not code work.
 pub const TOOL_CONFIG_FILES: &[&str] = &[
     ".flowgate.yml",
+    ".flowgate-baseline.json",
     "backlog.config.yml",
     "**/flowspec_workflow.yml",
     "**/flowspec_workflow.yaml",

@@ -1,0 +1,557 @@
+//! One pass over the history: every commit judged against its first parent, and what it
+//! did to tasks (status moves) and spec sections (content changes), as plain records
+//! that the cache stores and the reports, suspect-link rule and `trace` read.
+
+use std::collections::{BTreeMap, HashMap};
+
+use git2::{Oid, Sort};
+use serde::{Deserialize, Serialize};
+
+use crate::backlog::{Folder, TaskFile};
+use crate::config::Config;
+use crate::finding::{Finding, Severity};
+use crate::git::changes::Change;
+use crate::git::judge::{judge_commit, CommitJudge, CommitMeta, JudgeError};
+use crate::git::Repo;
+use crate::rules;
+use crate::source::{Content, SourceError, MAX_FILE_SIZE};
+use crate::spec::{self, markdown::IdPatterns};
+
+/// A finding as stored in the cache (codes as strings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFinding {
+    /// Rule code.
+    pub code: String,
+    /// Severity before configuration.
+    pub severity: Severity,
+    /// Message.
+    pub message: String,
+    /// Help.
+    pub help: Option<String>,
+    /// File.
+    pub file: Option<String>,
+    /// Line.
+    pub line: Option<u32>,
+    /// Column.
+    pub column: Option<u32>,
+    /// Commit.
+    pub commit: Option<String>,
+    /// Task.
+    pub task: Option<String>,
+}
+
+impl StoredFinding {
+    /// Stores `f`.
+    pub fn from_finding(f: &Finding) -> Self {
+        StoredFinding {
+            code: f.code.to_string(),
+            severity: f.severity,
+            message: f.message.clone(),
+            help: f.help.clone(),
+            file: f.file.clone(),
+            line: f.line,
+            column: f.column,
+            commit: f.commit.clone(),
+            task: f.task.clone(),
+        }
+    }
+
+    /// The finding again; `None` for a code this version does not know.
+    pub fn to_finding(&self) -> Option<Finding> {
+        let rule = rules::lookup(&self.code)?;
+        let mut f = Finding::new(rule, self.message.clone());
+        f.severity = self.severity;
+        f.help = self.help.clone();
+        f.file = self.file.clone();
+        f.line = self.line;
+        f.column = self.column;
+        f.commit = self.commit.clone();
+        f.task = self.task.clone();
+        Some(f)
+    }
+}
+
+/// A task's state change in one commit: created, status moved, moved between folders, or
+/// deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskMove {
+    /// Canonical task ID.
+    pub task: String,
+    /// The file after the commit; `None` when the task's file was deleted.
+    pub path: Option<String>,
+    /// Status before; `None` for a new task.
+    pub from: Option<String>,
+    /// Status after; `None` for a deleted task.
+    pub to: Option<String>,
+}
+
+/// A spec section whose text a commit changed (added, edited or removed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionChange {
+    /// Spec file path.
+    pub file: String,
+    /// Section slug.
+    pub slug: String,
+    /// Content hash before (`None`: the section was added).
+    pub old: Option<u64>,
+    /// Content hash after (`None`: the section was removed).
+    pub new: Option<u64>,
+}
+
+/// What one commit did, as the audit remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitRecord {
+    /// Commit id.
+    pub id: String,
+    /// `Name <email>` of the author.
+    pub author: String,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+    /// The message's first line.
+    pub subject: String,
+    /// Commit and transition findings (before configuration).
+    pub findings: Vec<StoredFinding>,
+    /// Task IDs the message references.
+    pub references: Vec<String>,
+    /// Task state changes.
+    pub moves: Vec<TaskMove>,
+    /// Spec section changes.
+    pub sections: Vec<SectionChange>,
+}
+
+impl CommitRecord {
+    /// The first 8 characters of the id.
+    pub fn short(&self) -> &str {
+        self.id.get(..8).unwrap_or(&self.id)
+    }
+
+    /// The author date, `YYYY-MM-DD`.
+    pub fn date(&self) -> String {
+        date(self.time)
+    }
+}
+
+/// `YYYY-MM-DD` of a Unix time (UTC).
+pub fn date(time: i64) -> String {
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let days = time.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The commits to audit, oldest first (topological), from `head` back to (not including)
+/// `since` and its ancestors.
+pub fn commits(repo: &Repo, head: Oid, since: Option<Oid>) -> Result<Vec<Oid>, SourceError> {
+    let mut walk = repo.git.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.push(head)?;
+    if let Some(s) = since {
+        walk.hide(s)?;
+    }
+    let mut out = Vec::new();
+    for id in walk {
+        out.push(id?);
+    }
+    Ok(out)
+}
+
+/// Judges commits one by one and records what they did; holds what every commit of one
+/// thread shares (compiled globs and patterns, memoised backlog layouts).
+pub struct Recorder<'a> {
+    judge: CommitJudge<'a>,
+    spec_matcher: globset::GlobSet,
+    patterns: IdPatterns,
+}
+
+impl<'a> Recorder<'a> {
+    /// A recorder for the commits of `repo`.
+    pub fn new(repo: &'a Repo, config: &'a Config) -> Self {
+        Recorder {
+            judge: CommitJudge::new(repo, config, None, None).quick(),
+            spec_matcher: spec_matcher(config),
+            patterns: IdPatterns::new(&config.specs.id_patterns),
+        }
+    }
+
+    /// Judges commit `id` and records what it did.
+    pub fn record(&self, id: Oid) -> Result<CommitRecord, JudgeError> {
+        let repo = self.judge.repo;
+        let meta = CommitMeta::read(repo, id)?;
+        let judged = judge_commit(&self.judge, &meta)?;
+        let moves = task_moves(&judged.before, &judged.after);
+        let sections = section_changes(repo, &self.spec_matcher, &self.patterns, &judged.changed);
+        Ok(CommitRecord {
+            id: id.to_string(),
+            author: format!("{} <{}>", meta.author_name, meta.author_email),
+            time: meta.time,
+            subject: meta.subject().to_string(),
+            findings: judged
+                .findings
+                .iter()
+                .map(StoredFinding::from_finding)
+                .collect(),
+            references: judged.references,
+            moves,
+            sections,
+        })
+    }
+
+    /// Like [`Recorder::record`], but a commit whose configuration cannot be applied (a
+    /// workflow naming a status that commit's backlog did not have) is recorded with its
+    /// metadata only.
+    fn record_lenient(&self, id: Oid) -> Result<CommitRecord, SourceError> {
+        match self.record(id) {
+            Ok(r) => Ok(r),
+            Err(JudgeError::Source(e)) => Err(e),
+            Err(_) => {
+                let meta = CommitMeta::read(self.judge.repo, id)?;
+                Ok(CommitRecord {
+                    id: id.to_string(),
+                    author: format!("{} <{}>", meta.author_name, meta.author_email),
+                    time: meta.time,
+                    subject: meta.subject().to_string(),
+                    findings: Vec::new(),
+                    references: Vec::new(),
+                    moves: Vec::new(),
+                    sections: Vec::new(),
+                })
+            }
+        }
+    }
+}
+
+/// Judges every commit of `ids` on up to `threads` threads (each with its own repository
+/// handle and [`Recorder`]), and returns the records in the order of `ids`.
+pub fn record_all(
+    repo: &Repo,
+    config: &Config,
+    ids: &[Oid],
+    threads: usize,
+) -> Result<Vec<CommitRecord>, SourceError> {
+    // The audit reads tens of thousands of objects that git already verified when they
+    // were written; hashing each again on read costs more than the rest of the work.
+    git2::opts::strict_hash_verification(false);
+    // Task folders are trees of thousands of entries, read several times per commit (the
+    // diff, each lookup by name, the parent side). libgit2 caches no tree over 4 KiB by
+    // default; let it keep them.
+    // SAFETY: these set process-wide libgit2 options; they are set here, before the
+    // threads of this pass start, and only change how much libgit2 caches.
+    unsafe {
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20);
+        let _ = git2::opts::set_cache_max_size(64 << 20);
+    }
+    let path = repo.git.path().to_path_buf();
+    let threads = threads.clamp(1, ids.len().div_ceil(64).max(1));
+    if threads == 1 {
+        let recorder = Recorder::new(repo, config);
+        return ids.iter().map(|&id| recorder.record_lenient(id)).collect();
+    }
+    let chunk = ids.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                let path = path.clone();
+                scope.spawn(move || -> Result<Vec<CommitRecord>, SourceError> {
+                    let git = git2::Repository::open(&path)?;
+                    let local = Repo { git };
+                    let recorder = Recorder::new(&local, config);
+                    part.iter().map(|&id| recorder.record_lenient(id)).collect()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for h in handles {
+            let part = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
+/// Pairs the changed task files by ID and lists what changed for each task.
+pub fn task_moves(before: &[TaskFile], after: &[TaskFile]) -> Vec<TaskMove> {
+    let real = |f: &&TaskFile| f.folder != Folder::Drafts;
+    let before: Vec<&TaskFile> = before.iter().filter(real).collect();
+    let after: Vec<&TaskFile> = after.iter().filter(real).collect();
+    let mut used = vec![false; before.len()];
+    let mut out = Vec::new();
+    for a in &after {
+        let Some(id) = a.id() else { continue };
+        let pick = (0..before.len())
+            .filter(|&i| !used[i] && before[i].id() == Some(id))
+            .min_by_key(|&i| before[i].path != a.path);
+        let from = pick.map(|i| {
+            used[i] = true;
+            before[i]
+        });
+        let changed = match from {
+            None => true,
+            Some(b) => b.status() != a.status() || b.path != a.path,
+        };
+        if changed {
+            out.push(TaskMove {
+                task: id.canonical(),
+                path: Some(a.path.clone()),
+                from: from.and_then(|b| b.status().map(str::to_string)),
+                to: a.status().map(str::to_string),
+            });
+        }
+    }
+    for (i, b) in before.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        if let Some(id) = b.id() {
+            out.push(TaskMove {
+                task: id.canonical(),
+                path: None,
+                from: b.status().map(str::to_string),
+                to: None,
+            });
+        }
+    }
+    out
+}
+
+/// The spec files `changed` names, compared section by section.
+fn section_changes(
+    repo: &Repo,
+    matcher: &globset::GlobSet,
+    patterns: &IdPatterns,
+    changed: &[Change],
+) -> Vec<SectionChange> {
+    let mut out = Vec::new();
+    for c in changed.iter().filter(|c| matcher.is_match(&c.path)) {
+        let hashes = |blob: Option<Oid>| -> BTreeMap<String, u64> {
+            let Some(blob) = blob else {
+                return BTreeMap::new();
+            };
+            match repo.blob(blob, MAX_FILE_SIZE) {
+                Ok(Content::Bytes(bytes)) => spec::parse_spec_file_with(&c.path, &bytes, patterns)
+                    .sections
+                    .into_iter()
+                    .map(|s| (s.slug, s.content_hash))
+                    .collect(),
+                _ => BTreeMap::new(),
+            }
+        };
+        let old = hashes(c.old);
+        let new = hashes(c.new);
+        for (slug, &h) in &new {
+            let before = old.get(slug).copied();
+            if before != Some(h) {
+                out.push(SectionChange {
+                    file: c.path.clone(),
+                    slug: slug.clone(),
+                    old: before,
+                    new: Some(h),
+                });
+            }
+        }
+        for (slug, &h) in old.iter().filter(|(s, _)| !new.contains_key(*s)) {
+            out.push(SectionChange {
+                file: c.path.clone(),
+                slug: slug.clone(),
+                old: Some(h),
+                new: None,
+            });
+        }
+    }
+    out
+}
+
+/// Which paths are spec files.
+pub fn spec_matcher(config: &Config) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &config.specs.globs {
+        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(glob);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// The audited history: records in topological order, with indices by task and section.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Records, oldest first.
+    pub records: Vec<CommitRecord>,
+    moves: HashMap<String, Vec<(usize, usize)>>,
+    refs: HashMap<String, Vec<usize>>,
+    sections: HashMap<(String, String), Vec<(usize, usize)>>,
+    by_id: HashMap<String, usize>,
+}
+
+/// One entry of a task's status history.
+#[derive(Debug, Clone, Copy)]
+pub struct TimelineEntry<'a> {
+    /// Position of the commit in the history.
+    pub index: usize,
+    /// The commit.
+    pub commit: &'a CommitRecord,
+    /// What happened.
+    pub change: &'a TaskMove,
+}
+
+impl History {
+    /// Indexes `records` (oldest first).
+    pub fn new(records: Vec<CommitRecord>) -> History {
+        let mut moves: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut refs: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut sections: HashMap<(String, String), Vec<(usize, usize)>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            for (j, m) in r.moves.iter().enumerate() {
+                moves.entry(m.task.clone()).or_default().push((i, j));
+            }
+            for t in &r.references {
+                let list = refs.entry(t.clone()).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+            for (j, s) in r.sections.iter().enumerate() {
+                sections
+                    .entry((s.file.clone(), s.slug.clone()))
+                    .or_default()
+                    .push((i, j));
+            }
+        }
+        let by_id = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        History {
+            records,
+            moves,
+            refs,
+            sections,
+            by_id,
+        }
+    }
+
+    /// The status history of `task` (canonical ID), oldest first.
+    pub fn timeline(&self, task: &str) -> Vec<TimelineEntry<'_>> {
+        self.moves
+            .get(task)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(i, j)| {
+                let commit = self.records.get(i)?;
+                Some(TimelineEntry {
+                    index: i,
+                    commit,
+                    change: commit.moves.get(j)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every task with a recorded history, in ID order.
+    pub fn tasks(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.moves.keys().map(String::as_str).collect();
+        v.sort_by_key(|a| natural(a));
+        v
+    }
+
+    /// The commit (index) in which `task` entered its current status: the last creation or
+    /// status change.
+    pub fn reached_status(&self, task: &str) -> Option<usize> {
+        self.timeline(task)
+            .into_iter()
+            .rev()
+            .find(|e| e.change.from.is_none() || e.change.from != e.change.to)
+            .map(|e| e.index)
+    }
+
+    /// The commits whose message references `task`.
+    pub fn referencing(&self, task: &str) -> Vec<&CommitRecord> {
+        self.refs
+            .get(task)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.records.get(i))
+            .collect()
+    }
+
+    /// The changes of one section, oldest first, with the commit index.
+    pub fn section_history(&self, file: &str, slug: &str) -> Vec<(usize, &SectionChange)> {
+        self.sections
+            .get(&(file.to_string(), slug.to_string()))
+            .into_iter()
+            .flatten()
+            .filter_map(|&(i, j)| Some((i, self.records.get(i)?.sections.get(j)?)))
+            .collect()
+    }
+
+    /// Every stored finding, as findings.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.records
+            .iter()
+            .flat_map(|r| r.findings.iter().filter_map(StoredFinding::to_finding))
+            .collect()
+    }
+
+    /// The record of commit `id` (full or abbreviated).
+    pub fn commit(&self, id: &str) -> Option<&CommitRecord> {
+        match self.by_id.get(id) {
+            Some(&i) => self.records.get(i),
+            None if id.len() < 40 => self.records.iter().find(|r| r.id.starts_with(id)),
+            None => None,
+        }
+    }
+}
+
+/// Sort key that orders `TASK-2` before `TASK-10`.
+pub fn natural(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut num: Option<u64> = None;
+    for c in s.chars() {
+        match (c.to_digit(10), num) {
+            (Some(d), n) => {
+                num = Some(
+                    n.unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(u64::from(d)),
+                )
+            }
+            (None, Some(n)) => {
+                out.push((std::mem::take(&mut text), n));
+                num = None;
+                text.push(c);
+            }
+            (None, None) => text.push(c),
+        }
+    }
+    out.push((text, num.unwrap_or(0)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(1_700_000_000), "2023-11-14");
+        assert_eq!(date(951_782_400), "2000-02-29");
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["TASK-10", "TASK-2", "TASK-1.1"];
+        v.sort_by_key(|a| natural(a));
+        assert_eq!(v, ["TASK-1.1", "TASK-2", "TASK-10"]);
+    }
+}

@@ -1,0 +1,162 @@
+//! The maintainer audit: the tree at HEAD, the whole history (one pass, each commit against
+//! its first parent, through an incremental cache), requirement coverage and suspect links.
+//! `flowgate audit` and `flowgate trace` are views of one [`Audit`].
+
+pub mod cache;
+pub mod coverage;
+pub mod history;
+pub mod suspect;
+
+use git2::Oid;
+
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::git::Repo;
+use crate::rules;
+use crate::snapshot::Snapshot;
+use crate::source::{Source, SourceError};
+use crate::spec::markdown::IdPatterns;
+use cache::Cache;
+use coverage::Coverage;
+use history::History;
+
+/// How the history pass went (for `-v`).
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// Commits in the audited range.
+    pub commits: usize,
+    /// Records reused from the cache.
+    pub cached: usize,
+    /// Commits judged in this run.
+    pub judged: usize,
+    /// Threads used for judging.
+    pub threads: usize,
+    /// Why the cache could not be written, if it could not.
+    pub cache_error: Option<String>,
+}
+
+/// Everything the audit found.
+#[derive(Debug)]
+pub struct Audit {
+    /// The audited HEAD.
+    pub head: Oid,
+    /// The start of the range, when not the whole history.
+    pub since: Option<Oid>,
+    /// The history, oldest first.
+    pub history: History,
+    /// Coverage at HEAD.
+    pub coverage: Coverage,
+    /// Every finding (tree, history, coverage, suspect links), configured and sorted.
+    pub findings: Vec<Finding>,
+    /// Tasks at HEAD.
+    pub tasks: usize,
+    /// Spec files at HEAD.
+    pub specs: usize,
+    /// How the pass went.
+    pub stats: Stats,
+}
+
+/// The history records of `head` back to `since`, through the cache.
+pub fn history(
+    repo: &Repo,
+    config: &Config,
+    head: Oid,
+    since: Option<Oid>,
+) -> Result<(History, Stats), SourceError> {
+    let ids = history::commits(repo, head, since)?;
+    let mut cache = Cache::open(repo.git.path(), config);
+    let mut slots: Vec<Option<history::CommitRecord>> =
+        ids.iter().map(|id| cache.take(&id.to_string())).collect();
+    let missing: Vec<Oid> = ids
+        .iter()
+        .zip(&slots)
+        .filter(|(_, s)| s.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut stats = Stats {
+        commits: ids.len(),
+        cached: ids.len() - missing.len(),
+        judged: missing.len(),
+        threads: threads.min(missing.len().div_ceil(64)).max(1),
+        cache_error: None,
+    };
+    let mut fresh = history::record_all(repo, config, &missing, threads)?.into_iter();
+    for slot in &mut slots {
+        if slot.is_none() {
+            *slot = fresh.next();
+        }
+    }
+    let records: Vec<history::CommitRecord> = slots.into_iter().flatten().collect();
+    if !missing.is_empty() || !cache.is_empty() {
+        stats.cache_error = cache.save(&records).err();
+    }
+    Ok((History::new(records), stats))
+}
+
+/// FG406 for a task created with the ID of a task deleted in an earlier commit (the
+/// transition rules see one commit at a time; only the history sees both ends).
+pub fn reused_ids(history: &History) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for task in history.tasks() {
+        let mut deleted: Option<&history::CommitRecord> = None;
+        for e in history.timeline(task) {
+            match (&e.change.from, &e.change.to) {
+                (_, None) => deleted = Some(e.commit),
+                (None, Some(_)) => {
+                    if let Some(gone) = deleted.take() {
+                        let path = e.change.path.clone().unwrap_or_default();
+                        out.push(
+                            Finding::new(
+                                &rules::ID_REUSED,
+                                format!(
+                                    "{task} is created again, but that ID belonged to a task deleted in commit {} ({})",
+                                    gone.short(),
+                                    gone.date()
+                                ),
+                            )
+                            .file(path)
+                            .commit(e.commit.id.clone())
+                            .task(task.to_string())
+                            .help("give the new task a new ID (`backlog task create` picks the next free one); an ID names one task for life"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Runs the whole audit: `snapshot` is HEAD's tree, read from `source`.
+pub fn run(
+    repo: &Repo,
+    config: &Config,
+    head: Oid,
+    since: Option<Oid>,
+    snapshot: &Snapshot,
+    source: &dyn Source,
+) -> Result<Audit, SourceError> {
+    let (history, stats) = history(repo, config, head, since)?;
+    let coverage = coverage::compute(snapshot, source);
+    let patterns = IdPatterns::new(&config.specs.id_patterns);
+    let mut findings = rules::check_tree(snapshot, config);
+    findings.extend(rules::configure(history.findings(), config));
+    findings.extend(rules::configure(reused_ids(&history), config));
+    findings.extend(rules::configure(coverage.findings(), config));
+    findings.extend(rules::configure(
+        suspect::check(snapshot, source, &history, repo, &patterns),
+        config,
+    ));
+    Ok(Audit {
+        head,
+        since,
+        history,
+        coverage,
+        findings,
+        tasks: snapshot.backlog.as_ref().map_or(0, |b| b.tasks().count()),
+        specs: snapshot.specs.files.len(),
+        stats,
+    })
+}

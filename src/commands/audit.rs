@@ -1,0 +1,171 @@
+//! `flowgate audit`: the tree at HEAD, the history, coverage and suspect links, reported
+//! as human, json, markdown or html.
+
+use std::path::Path;
+
+use super::check::{apply_baseline, build_snapshot, load_config, outcome};
+use super::{CommandError, Context, Outcome};
+use crate::audit::{self, Audit};
+use crate::cli::{AuditArgs, Format};
+use crate::config::Config;
+use crate::finding::{Finding, Summary};
+use crate::git::judge::JudgeError;
+use crate::git::Repo;
+use crate::report::{self, ReportContext};
+
+impl From<JudgeError> for CommandError {
+    fn from(e: JudgeError) -> Self {
+        match e {
+            JudgeError::Source(s) => CommandError::Repository(s.0),
+            JudgeError::Config(c) => CommandError::Config(c),
+            JudgeError::Invalid(m) => CommandError::Usage(m),
+        }
+    }
+}
+
+/// Opens the repository, reads HEAD's configuration and runs the audit.
+pub fn audit_head(
+    ctx: &Context,
+    since_arg: Option<&str>,
+) -> Result<(Repo, Config, Audit), CommandError> {
+    let repo = Repo::discover(&ctx.dir)?;
+    let Some(head) = repo.head_commit()? else {
+        return Err(CommandError::Repository(
+            "the repository has no commits yet: there is no history to audit".into(),
+        ));
+    };
+    let (config, audit) = {
+        let tree = repo.commit_tree(head)?;
+        // The configuration as `check` reads it: the working tree's, else HEAD's.
+        let config = match repo.worktree() {
+            Ok(wt) => load_config(ctx, &wt)?,
+            Err(_) => load_config(ctx, &tree)?,
+        };
+        let since = match since_arg.or(config.audit.since.as_deref()) {
+            Some(rev) => Some(repo.resolve(rev).map_err(|e| {
+                CommandError::Usage(format!(
+                    "cannot start the audit at `{rev}`: {} (give a commit, tag or branch to --since or audit.since)",
+                    e.0
+                ))
+            })?),
+            None => None,
+        };
+        let snapshot = build_snapshot(&tree, &config)?;
+        let audit = audit::run(&repo, &config, head, since, &snapshot, &tree)?;
+        (config, audit)
+    };
+    Ok((repo, config, audit))
+}
+
+/// Adds the commit's author and date to history findings, so every format shows them.
+fn with_commit_details(audit: &Audit, findings: Vec<Finding>) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(|mut f| {
+            if let Some(r) = f.commit.as_deref().and_then(|c| audit.history.commit(c)) {
+                f.message = format!(
+                    "{} (commit {}, {}, {})",
+                    f.message,
+                    r.short(),
+                    r.date(),
+                    r.author
+                );
+            }
+            f
+        })
+        .collect()
+}
+
+/// Runs `flowgate audit`.
+pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
+    let (repo, config, audit) = audit_head(ctx, args.since.as_deref())?;
+    if ctx.global.verbose {
+        let s = &audit.stats;
+        eprintln!(
+            "flowgate: audit of {} commits: {} from the cache, {} judged on {} thread(s)",
+            s.commits, s.cached, s.judged, s.threads
+        );
+        if let Some(e) = &s.cache_error {
+            eprintln!("flowgate: the audit cache could not be written: {e}");
+        }
+    }
+    let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
+    let findings = apply_baseline(ctx, &config, &root, audit.findings.clone(), None)?;
+    let findings = with_commit_details(&audit, findings);
+    let summary = Summary {
+        tasks: audit.tasks,
+        specs: audit.specs,
+        commits: audit.stats.commits,
+        ..Summary::default()
+    }
+    .count(&findings);
+    let text = match ctx.global.format {
+        Format::Human => {
+            let tree = repo.commit_tree(audit.head)?;
+            let (history, tree_findings): (Vec<Finding>, Vec<Finding>) =
+                findings.iter().cloned().partition(|f| f.commit.is_some());
+            // History findings point into old versions of files: no snippet from HEAD.
+            let mut text = report::human::render(
+                &history,
+                Summary::default(),
+                &ReportContext {
+                    source: None,
+                    messages: &[],
+                    color: ctx.color,
+                    quiet: true,
+                },
+            );
+            text.push_str(&report::human::render(
+                &tree_findings,
+                summary,
+                &ReportContext {
+                    source: Some(&tree),
+                    messages: &[],
+                    color: ctx.color,
+                    quiet: ctx.global.quiet,
+                },
+            ));
+            if !ctx.global.quiet {
+                let c = &audit.coverage;
+                text.push_str(&format!(
+                    "coverage: {} of {} requirements have a task ({:.0}%)\n",
+                    c.covered(),
+                    c.total(),
+                    c.percent()
+                ));
+            }
+            text
+        }
+        Format::Json => report::audit_json::render(&audit, &findings, summary),
+        Format::Markdown => report::markdown::render(&audit, &findings, summary),
+        Format::Html => report::html::render(&audit, &findings, summary),
+        Format::Sarif => report::sarif::render(&findings),
+        other => {
+            return Err(CommandError::Usage(format!(
+            "`flowgate audit` does not offer --format {}; use human, json, sarif, markdown or html",
+            format!("{other:?}").to_lowercase()
+        )))
+        }
+    };
+    write_output(ctx, args.output.as_deref(), &text)?;
+    Ok(outcome(&findings))
+}
+
+/// Writes to `--output FILE`, else stdout.
+pub fn write_output(ctx: &Context, output: Option<&Path>, text: &str) -> Result<(), CommandError> {
+    match output {
+        Some(path) => {
+            let full = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                ctx.dir.join(path)
+            };
+            std::fs::write(&full, text)
+                .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", full.display())))
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}

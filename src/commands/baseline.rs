@@ -1,0 +1,26 @@
+//! `flowgate baseline`: records today's findings (the tree at HEAD and the audited
+//! history) so that `check`, the hooks and `audit` fail only on new ones.
+
+use super::audit::audit_head;
+use super::{CommandError, Context, Outcome};
+use crate::baseline::{Baseline, DEFAULT_FILE};
+use crate::cli::BaselineArgs;
+
+/// Runs `flowgate baseline`.
+pub fn run(ctx: &Context, args: &BaselineArgs) -> Result<Outcome, CommandError> {
+    let (repo, config, audit) = audit_head(ctx, args.since.as_deref())?;
+    let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
+    let name = config.baseline.as_deref().unwrap_or(DEFAULT_FILE);
+    let path = root.join(name);
+    let baseline = Baseline::record(&audit.findings);
+    std::fs::write(&path, baseline.to_json())
+        .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", path.display())))?;
+    if !ctx.global.quiet {
+        eprintln!(
+            "flowgate: recorded {} finding{} in {name}; commit it, and from now on only new findings fail",
+            baseline.findings.len(),
+            if baseline.findings.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(Outcome::Clean)
+}

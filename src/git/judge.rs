@@ -1,0 +1,442 @@
+//! Judging one commit against its first parent: the commit rules (FG3xx) on its message
+//! and changed paths, and the transition rules (FG4xx) on the task files it changes.
+//!
+//! This is the per-commit step that `ci` (a pull request's commits) and `audit` (the whole
+//! history) share. It reads one diff against the first parent and parses only the task
+//! files that diff names, on both sides; the rest of the two trees is consulted by file
+//! name, lazily, through [`TaskFinder`]. A merge is exempt from the message rules, and its
+//! transition findings stand only when they also stand against every other parent (a task
+//! that moved legally on the merged branch is not one big jump).
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+use git2::Oid;
+
+use super::changes::{changed_paths, commit_changes, After, Change};
+use super::tasks::{ChangeLookup, TaskFinder};
+use super::{Repo, TreeSource};
+use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
+use crate::config::{Config, ConfigError};
+use crate::finding::Finding;
+use crate::rules::{commits, transitions};
+use crate::source::{Content, Source, SourceError, MAX_FILE_SIZE};
+use crate::workflow::flowspec::{self, label_state};
+use crate::workflow::{Workflow, WorkflowError};
+
+/// Why a commit could not be judged.
+#[derive(Debug)]
+pub enum JudgeError {
+    /// The repository could not be read.
+    Source(SourceError),
+    /// The configuration (or the workflow it defines with the commit's backlog) is invalid.
+    Config(ConfigError),
+    /// A configured pattern or glob is invalid.
+    Invalid(String),
+}
+
+impl From<SourceError> for JudgeError {
+    fn from(e: SourceError) -> Self {
+        JudgeError::Source(e)
+    }
+}
+
+impl std::fmt::Display for JudgeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JudgeError::Source(e) => write!(f, "{}", e.0),
+            JudgeError::Config(e) => write!(f, "{}", e.message),
+            JudgeError::Invalid(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// What stays the same for every commit judged.
+pub struct CommitJudge<'a> {
+    /// The repository.
+    pub repo: &'a Repo,
+    /// The configuration the commits are judged by.
+    pub config: &'a Config,
+    /// The branch being checked, for the branch-name fallback.
+    pub branch: Option<&'a str>,
+    /// Where `flowspec_workflow.yml` is read from; `None`: the commit's own tree.
+    pub policy: Option<&'a dyn Source>,
+    /// Layouts, workflows and compiled patterns, reused while the backlog configuration
+    /// stays the same from commit to commit (it almost always does).
+    memo: RefCell<HashMap<Vec<Option<Oid>>, Rc<Prepared>>>,
+    /// Look tasks up by file name only, without suggestions (see [`CommitJudge::quick`]).
+    quick: bool,
+}
+
+impl<'a> CommitJudge<'a> {
+    /// A judge for the commits of `repo`.
+    pub fn new(
+        repo: &'a Repo,
+        config: &'a Config,
+        branch: Option<&'a str>,
+        policy: Option<&'a dyn Source>,
+    ) -> Self {
+        CommitJudge {
+            repo,
+            config,
+            branch,
+            policy,
+            memo: RefCell::new(HashMap::new()),
+            quick: false,
+        }
+    }
+
+    /// Judges as a long history needs: tasks are found by file name only, a reference to
+    /// a missing task gets no "nearest tasks" hint and a commit without a reference no
+    /// list of active tasks (each would parse the whole backlog of that commit).
+    pub fn quick(mut self) -> Self {
+        self.quick = true;
+        self
+    }
+
+    fn finder<'t>(&self, tree: &'t TreeSource<'t>, layout: &'t BacklogLayout) -> TaskFinder<'t> {
+        let finder = TaskFinder::for_tree(tree, layout);
+        if self.quick {
+            finder.by_name_only()
+        } else {
+            finder
+        }
+    }
+
+    /// The backlog layout of `tree` and what follows from it; `None` without a backlog.
+    fn prepare(&self, tree: &TreeSource<'_>) -> Result<Option<Rc<Prepared>>, JudgeError> {
+        let key = self.layout_key(tree);
+        if let Some(key) = &key {
+            if let Some(p) = self.memo.borrow().get(key) {
+                return Ok(Some(p.clone()));
+            }
+        }
+        let config = self.config;
+        let Some(layout) = backlog::discover(tree, config.backlog.dir.as_deref())? else {
+            return Ok(None);
+        };
+        let workflow =
+            Workflow::new(&layout.config, &config.workflow).map_err(|w: WorkflowError| {
+                JudgeError::Config(config.error_at(&w.needle, w.message, w.help))
+            })?;
+        let prefix = layout.config.task_prefix.clone();
+        let pattern =
+            commits::reference_pattern(config.commits.reference_pattern.as_deref(), &prefix)
+                .map_err(|e| {
+                    JudgeError::Invalid(format!("invalid commits.reference_pattern: {e}"))
+                })?;
+        let code = commits::CodePaths::new(&config.commits, Some(&layout.root))
+            .map_err(|e| JudgeError::Invalid(format!("invalid commits path glob: {e}")))?;
+        let prepared = Rc::new(Prepared {
+            layout,
+            workflow,
+            pattern,
+            code,
+        });
+        if let Some(key) = key {
+            self.memo.borrow_mut().insert(key, prepared.clone());
+        }
+        Ok(Some(prepared))
+    }
+
+    /// What backlog discovery depends on: the config files it may read and whether the
+    /// candidate folders exist. `None` (no reuse) when a root `backlog.config.yml` may
+    /// point anywhere.
+    fn layout_key(&self, tree: &TreeSource<'_>) -> Option<Vec<Option<Oid>>> {
+        if tree.entry_id("backlog.config.yml").is_some() {
+            return None;
+        }
+        let mut dirs = vec!["backlog".to_string(), ".backlog".to_string()];
+        dirs.extend(self.config.backlog.dir.clone());
+        let mut key = Vec::new();
+        for d in &dirs {
+            let d = d.trim_start_matches("./").trim_end_matches('/');
+            key.push(tree.entry_id(d).map(|_| Oid::ZERO_SHA1));
+            key.push(tree.entry_id(&format!("{d}/config.yml")));
+            key.push(tree.entry_id(&format!("{d}/config.yaml")));
+        }
+        Some(key)
+    }
+}
+
+/// Per-layout state of a [`CommitJudge`].
+struct Prepared {
+    layout: BacklogLayout,
+    workflow: Workflow,
+    pattern: regex::Regex,
+    code: commits::CodePaths,
+}
+
+/// One commit's metadata, as git stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitMeta {
+    /// The commit id.
+    pub id: Oid,
+    /// Its parents, first parent first.
+    pub parents: Vec<Oid>,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+    /// The full message.
+    pub message: String,
+}
+
+impl CommitMeta {
+    /// Reads commit `id`.
+    pub fn read(repo: &Repo, id: Oid) -> Result<CommitMeta, SourceError> {
+        let commit = repo.git.find_commit(id)?;
+        let author = commit.author();
+        Ok(CommitMeta {
+            id,
+            parents: commit.parent_ids().collect(),
+            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            time: author.when().seconds(),
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+        })
+    }
+
+    /// The first line of the message.
+    pub fn subject(&self) -> &str {
+        self.message.lines().next().unwrap_or_default()
+    }
+}
+
+/// The judgement of one commit, with what was read to reach it (so callers such as
+/// `audit` need not read it again).
+#[derive(Debug, Default)]
+pub struct Judged {
+    /// Commit and transition findings, each carrying the commit id.
+    pub findings: Vec<Finding>,
+    /// Every path the commit changes against its first parent.
+    pub changed: Vec<Change>,
+    /// The changed task files, parsed, on the first parent's side.
+    pub before: Vec<TaskFile>,
+    /// The changed task files, parsed, in the commit.
+    pub after: Vec<TaskFile>,
+    /// The commit's backlog layout; `None` when it has no backlog (nothing was judged).
+    pub layout: Option<BacklogLayout>,
+    /// The task references its message makes (canonical IDs).
+    pub references: Vec<String>,
+}
+
+/// Judges commit `meta` against its first parent.
+pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged, JudgeError> {
+    let repo = judge.repo;
+    let config = judge.config;
+    let first = meta.parents.first().copied();
+    let changed = commit_changes(repo, first, meta.id)?;
+    let tree = repo.commit_tree(meta.id)?;
+    let Some(prepared) = judge.prepare(&tree)? else {
+        return Ok(Judged {
+            changed,
+            ..Judged::default()
+        });
+    };
+    let Prepared {
+        layout,
+        workflow,
+        pattern,
+        code,
+    } = prepared.as_ref();
+    let prefix = layout.config.task_prefix.clone();
+
+    // A stored message has no comment lines left: a `#` line is content.
+    let message = commits::Message::parse(&meta.message, '\0');
+    let references = commits::find_references(&message, pattern, &prefix)
+        .into_iter()
+        .map(|r| r.id.canonical())
+        .collect();
+    let author = format!("{} <{}>", meta.author_name, meta.author_email);
+    let id = meta.id.to_string();
+    let label = format!("commit {}", id.get(..8).unwrap_or(&id));
+    let paths: Vec<String> = changed.iter().map(|c| c.path.clone()).collect();
+    let input = commits::CommitInput {
+        commit: &id,
+        tree_label: &label,
+        message: &message,
+        author: Some(&author),
+        merge: meta.parents.len() > 1,
+        changed: &paths,
+        branch: judge.branch,
+        prefix: &prefix,
+    };
+    let finder = judge.finder(&tree, layout).with_workflow(workflow);
+    let mut findings = commits::check(&input, &config.commits, workflow, pattern, code, &finder);
+    if judge.quick {
+        // The finder offered no candidates; a past commit is fixed by what comes next.
+        for f in &mut findings {
+            if f.code == crate::rules::MISSING_TASK_REFERENCE.code {
+                f.help = Some(format!(
+                    "name the task in each commit message (a line \"Refs: {}-N\"); a past commit cannot change without rewriting history, so accept this one with `flowgate baseline` or start the audit later (`audit.since`)",
+                    prefix.to_ascii_uppercase()
+                ));
+            }
+        }
+    }
+
+    let task_changes: Vec<Change> = changed
+        .iter()
+        .filter(|c| entry_for(&c.path, layout).is_some())
+        .cloned()
+        .collect();
+    let side = Side {
+        judge,
+        repo,
+        config,
+        tree: &tree,
+        layout,
+        workflow,
+        policy: judge.policy,
+    };
+    let (mut judged, before, after) = side.transitions(first, &task_changes)?;
+    for &other in meta.parents.iter().skip(1) {
+        if judged.is_empty() {
+            break;
+        }
+        let alt_changes = task_changes_between(repo, Some(other), meta.id, layout)?;
+        let (alt, _, _) = side.transitions(Some(other), &alt_changes)?;
+        let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
+        judged.retain(|f| flagged.contains(&f.task));
+    }
+    findings.extend(judged);
+    for f in &mut findings {
+        if f.commit.is_none() {
+            f.commit = Some(id.clone());
+        }
+    }
+    Ok(Judged {
+        findings,
+        changed,
+        before,
+        after,
+        layout: Some(layout.clone()),
+        references,
+    })
+}
+
+/// The task and draft files that differ from `before` to commit `id`.
+fn task_changes_between(
+    repo: &Repo,
+    before: Option<Oid>,
+    id: Oid,
+    layout: &BacklogLayout,
+) -> Result<Vec<Change>, SourceError> {
+    let root = layout.root.trim_end_matches('/');
+    let specs: Vec<&str> = if root.is_empty() { vec![] } else { vec![root] };
+    Ok(changed_paths(repo, before, After::Commit(id), &specs)?
+        .into_iter()
+        .filter(|c| entry_for(&c.path, layout).is_some())
+        .collect())
+}
+
+/// Parses the files of `changes` on one side, reading blobs by id.
+pub fn parse_changed(
+    repo: &Repo,
+    layout: &BacklogLayout,
+    changes: &[Change],
+    before: bool,
+) -> Vec<TaskFile> {
+    changes
+        .iter()
+        .filter_map(|c| {
+            let blob = if before { c.old } else { c.new }?;
+            let entry = entry_for(&c.path, layout)?;
+            match repo.blob(blob, MAX_FILE_SIZE) {
+                Ok(Content::Bytes(bytes)) => Some(backlog::parse_task_file(entry, &bytes, layout)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn spec_globs(config: &Config) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &config.specs.globs {
+        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(glob);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// The "after" side of a commit, for judging transitions from one of its parents.
+struct Side<'a> {
+    judge: &'a CommitJudge<'a>,
+    repo: &'a Repo,
+    config: &'a Config,
+    tree: &'a TreeSource<'a>,
+    layout: &'a BacklogLayout,
+    workflow: &'a Workflow,
+    policy: Option<&'a dyn Source>,
+}
+
+type Transitions = (Vec<Finding>, Vec<TaskFile>, Vec<TaskFile>);
+
+impl Side<'_> {
+    fn transitions(
+        &self,
+        parent: Option<Oid>,
+        changes: &[Change],
+    ) -> Result<Transitions, JudgeError> {
+        if changes.is_empty() {
+            return Ok((Vec::new(), Vec::new(), Vec::new()));
+        }
+        let repo = self.repo;
+        let before = parse_changed(repo, self.layout, changes, true);
+        let after = parse_changed(repo, self.layout, changes, false);
+        let parent_tree = parent.map(|p| repo.commit_tree(p)).transpose()?;
+        // The first commit, or the one that brings a backlog into the repository.
+        let root_commit = match &parent_tree {
+            None => true,
+            Some(t) => backlog::discover(t, self.config.backlog.dir.as_deref())?.is_none(),
+        };
+        let labelled = before.iter().chain(&after).any(|f| {
+            f.task
+                .as_ref()
+                .is_some_and(|t| label_state(&t.labels).is_some())
+        });
+        let flowspec = if labelled {
+            match flowspec::load(self.policy.unwrap_or(self.tree)) {
+                Ok(f) => f,
+                Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
+                Err(flowspec::LoadError::Invalid(e)) => {
+                    return Err(JudgeError::Config(ConfigError {
+                        file: e.path,
+                        line: e.line,
+                        column: e.column,
+                        message: format!("cannot read the flowspec workflow: {}", e.message),
+                        help: Some(
+                            "fix the YAML; flowgate reads `states` and `transitions[].from/to`"
+                                .into(),
+                        ),
+                        source_text: e.text,
+                    }))
+                }
+            }
+        } else {
+            None
+        };
+        let touched = changes.iter().map(|c| c.path.clone());
+        let lookup = ChangeLookup {
+            before: parent_tree
+                .as_ref()
+                .map(|t| self.judge.finder(t, self.layout).excluding(touched)),
+            after: self.judge.finder(self.tree, self.layout),
+            spec_globs: spec_globs(self.config),
+        };
+        let findings = transitions::check(&transitions::TransitionInput {
+            before: &before,
+            after: &after,
+            workflow: self.workflow,
+            flowspec: flowspec.as_ref(),
+            root_commit,
+            lookup: &lookup,
+        });
+        Ok((findings, before, after))
+    }
+}

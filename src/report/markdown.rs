@@ -1,0 +1,238 @@
+//! The audit report as markdown: summary, coverage matrix, findings by rule and by
+//! commit, and status timelines. Table cells are escaped so that no input breaks a table.
+
+use std::fmt::Write;
+
+use super::audit_model::{place, severity, Model, LIST_LIMIT};
+use crate::audit::Audit;
+use crate::finding::{Finding, Summary};
+
+/// Escapes text for a markdown table cell or list item: `|`, backticks, `<`, `>`, `*`,
+/// `_`, `[` and `]` are escaped; newlines become spaces.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// Renders the audit report.
+pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
+    let m = Model::new(audit, findings, summary);
+    let mut o = String::new();
+    let head = audit.head.to_string();
+    let _ = writeln!(o, "# flowgate audit\n");
+    let _ = writeln!(
+        o,
+        "HEAD `{}` · {} commits ({}) · {} tasks · {} spec files · **{} errors**, {} warnings\n",
+        short(&head),
+        audit.stats.commits,
+        m.range(),
+        audit.tasks,
+        audit.specs,
+        summary.errors,
+        summary.warnings
+    );
+
+    let c = &audit.coverage;
+    let _ = writeln!(o, "## Coverage\n");
+    let _ = writeln!(
+        o,
+        "{} of {} requirements have a task ({:.0}%).\n",
+        c.covered(),
+        c.total(),
+        c.percent()
+    );
+    if !c.features.is_empty() {
+        let _ = writeln!(o, "| feature | requirements | covered | coverage |");
+        let _ = writeln!(o, "|---|---:|---:|---:|");
+        for f in &c.features {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {:.0}% |",
+                escape(&f.feature),
+                f.requirements.len(),
+                f.covered(),
+                f.percent()
+            );
+        }
+        let _ = writeln!(o);
+    }
+    for f in &c.features {
+        let _ = writeln!(o, "### {} ({:.0}%)\n", escape(&f.feature), f.percent());
+        let _ = writeln!(o, "| requirement | section | task | status |");
+        let _ = writeln!(o, "|---|---|---|---|");
+        for r in &f.requirements {
+            if r.tasks.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | — | **uncovered** |",
+                    escape(&r.id),
+                    escape(&r.heading)
+                );
+            }
+            for t in &r.tasks {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} {} | {}{} |",
+                    escape(&r.id),
+                    escape(&r.heading),
+                    escape(&t.id),
+                    escape(&t.title),
+                    escape(&t.status),
+                    if t.done { " ✓" } else { "" }
+                );
+            }
+        }
+        let _ = writeln!(o);
+    }
+    let done: Vec<_> = c.all_done().collect();
+    let _ = writeln!(
+        o,
+        "### Requirements whose tasks are all done ({})\n",
+        done.len()
+    );
+    for r in &done {
+        let ids: Vec<String> = r.tasks.iter().map(|t| escape(&t.id)).collect();
+        let _ = writeln!(o, "- {} ({})", escape(&r.qualified), ids.join(", "));
+    }
+    if done.is_empty() {
+        let _ = writeln!(o, "None.");
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "### Tasks with no requirement ({})\n",
+        c.unlinked_tasks.len()
+    );
+    for t in c.unlinked_tasks.iter().take(LIST_LIMIT) {
+        let _ = writeln!(
+            o,
+            "- {} {} ({})",
+            escape(&t.id),
+            escape(&t.title),
+            escape(&t.status)
+        );
+    }
+    if c.unlinked_tasks.len() > LIST_LIMIT {
+        let _ = writeln!(o, "- … {} more", c.unlinked_tasks.len() - LIST_LIMIT);
+    }
+    if c.unlinked_tasks.is_empty() {
+        let _ = writeln!(o, "None.");
+    }
+    let _ = writeln!(o);
+
+    let _ = writeln!(o, "## Findings by rule\n");
+    if m.by_rule.is_empty() {
+        let _ = writeln!(o, "No findings.\n");
+    }
+    for g in &m.by_rule {
+        let _ = writeln!(o, "### {} {} ({})\n", g.code, g.rule, g.findings.len());
+        for f in g.findings.iter().take(LIST_LIMIT) {
+            let _ = writeln!(
+                o,
+                "- **{}** {}: {}",
+                severity(f),
+                escape(&place(f)),
+                escape(&f.message)
+            );
+            if let Some(h) = &f.help {
+                let mut lines = h.lines();
+                let first = lines.next().unwrap_or_default();
+                let _ = writeln!(o, "  - help: {}", escape(first));
+                let rest: Vec<&str> = lines.collect();
+                if !rest.is_empty() {
+                    // The re-confirmation line and the diff, verbatim.
+                    let _ = writeln!(o, "\n    ```text");
+                    for l in rest {
+                        let _ = writeln!(o, "    {}", l.replace("```", "'''"));
+                    }
+                    let _ = writeln!(o, "    ```");
+                }
+            }
+        }
+        if g.findings.len() > LIST_LIMIT {
+            let _ = writeln!(
+                o,
+                "- … {} more (`--format json` has them all)",
+                g.findings.len() - LIST_LIMIT
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    let _ = writeln!(o, "## Findings by commit\n");
+    if m.by_commit.is_empty() {
+        let _ = writeln!(o, "No commit has findings.\n");
+    } else {
+        let _ = writeln!(o, "| commit | date | author | subject | findings |");
+        let _ = writeln!(o, "|---|---|---|---|---|");
+        for g in m.by_commit.iter().take(LIST_LIMIT) {
+            let codes: Vec<&str> = g.findings.iter().map(|f| f.code).collect();
+            let _ = writeln!(
+                o,
+                "| `{}` | {} | {} | {} | {} |",
+                short(&g.commit.id),
+                g.commit.date(),
+                escape(&g.commit.author),
+                escape(&g.commit.subject),
+                codes.join(", ")
+            );
+        }
+        if m.by_commit.len() > LIST_LIMIT {
+            let _ = writeln!(o, "\n… {} more commits", m.by_commit.len() - LIST_LIMIT);
+        }
+        let _ = writeln!(o);
+    }
+
+    let _ = writeln!(o, "## Status history\n");
+    if m.timelines.is_empty() {
+        let _ = writeln!(o, "No task changed status in the audited history.\n");
+    }
+    for (task, rows) in &m.timelines {
+        let _ = writeln!(o, "### {}\n", escape(task));
+        let _ = writeln!(o, "| date | commit | author | change |");
+        let _ = writeln!(o, "|---|---|---|---|");
+        for r in rows {
+            let _ = writeln!(
+                o,
+                "| {} | `{}` | {} | {} |",
+                r.date,
+                short(&r.commit.id),
+                escape(&r.commit.author),
+                escape(&r.change)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if m.more_timelines > 0 {
+        let _ = writeln!(
+            o,
+            "… {} more tasks (`flowgate trace TASK-N` shows one)\n",
+            m.more_timelines
+        );
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_table_breakers() {
+        assert_eq!(super::escape("a|b\n<x>`"), "a\\|b &lt;x&gt;\\`");
+    }
+}

@@ -1,0 +1,256 @@
+//! `flowgate audit` over real multi-commit histories: each kind of event, merges and a
+//! rebased branch, `--since` and `audit.since`, and the incremental cache.
+
+mod audit_support;
+
+use audit_support::{codes, events_repo, Repo};
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+fn finding<'a>(doc: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    doc["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["code"] == code))
+        .unwrap_or_else(|| panic!("no {code} in {doc:#}"))
+}
+
+#[test]
+fn every_event_is_found_with_its_commit() {
+    let r = events_repo();
+    let doc = r.json(&["audit"]);
+    let mut got = codes(&doc);
+    got.sort();
+    assert_eq!(
+        got,
+        pairs(&[
+            ("FG207", "TASK-1"),
+            ("FG207", "TASK-2"),
+            ("FG301", ""),
+            ("FG401", "TASK-2"),
+            ("FG403", "TASK-1"),
+            ("FG404", "TASK-3"),
+            ("FG406", "TASK-3"),
+            ("FG501", ""),
+        ])
+    );
+    let skip = finding(&doc, "FG401");
+    assert_eq!(skip["file"], "backlog/tasks/task-2 - Lockout.md");
+    let sha = r.git(&["log", "--format=%H", "--grep", "skip to done"]);
+    assert_eq!(skip["commit"], sha.trim());
+    let msg = skip["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("2024-01-04") && msg.contains("Alice <alice@example.com>"),
+        "{msg}"
+    );
+    // A move to completed/ is not a deletion.
+    assert!(!got.contains(&("FG404".into(), "TASK-2".into())));
+    assert_eq!(doc["summary"]["commits"], 10);
+    assert_eq!(doc["coverage"]["covered"], 3);
+    assert_eq!(doc["coverage"]["total"], 4);
+    assert_eq!(
+        doc["history"]["TASK-2"][2]["path"],
+        "backlog/completed/task-2 - Lockout.md"
+    );
+    assert_eq!(r.flowgate(&["audit", "-q"]).code, 1);
+}
+
+#[test]
+fn suspect_link_names_the_change_and_can_be_reconfirmed() {
+    let r = events_repo();
+    let doc = r.json(&["audit"]);
+    let suspect = doc["findings"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|f| f["code"] == "FG207" && f["task"] == "TASK-1")
+        })
+        .cloned()
+        .unwrap_or_default();
+    let msg = suspect["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("Spec: passkeys"), "{msg}");
+    let help = suspect["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("- - **FR-001**: System MUST let users sign in.\n+ - **FR-001**: System MUST let users sign in with a passkey."),
+        "{help}"
+    );
+    // The help gives the exact line; adding it re-confirms the link.
+    let line = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("spec_reviewed:"))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let path = "backlog/tasks/task-1 - Sign-in.md";
+    let text = std::fs::read_to_string(r.path().join(path)).unwrap_or_default();
+    r.write(
+        path,
+        &text.replacen("status: Done\n", &format!("status: Done\n{line}\n"), 1),
+    );
+    r.commit("Re-confirm TASK-1 against the passkey change");
+    let doc = r.json(&["audit"]);
+    let left: Vec<_> = codes(&doc)
+        .into_iter()
+        .filter(|(c, _)| c == "FG207")
+        .collect();
+    assert_eq!(left, pairs(&[("FG207", "TASK-2")]));
+}
+
+#[test]
+fn second_run_reuses_the_cache_and_judges_only_the_new_commit() {
+    let r = events_repo();
+    let first = r.flowgate(&["audit", "-v", "-q"]);
+    assert!(
+        first
+            .stderr
+            .contains("audit of 10 commits: 0 from the cache, 10 judged"),
+        "{}",
+        first.stderr
+    );
+    let again = r.flowgate(&["audit", "-v", "-q"]);
+    assert!(
+        again.stderr.contains("10 from the cache, 0 judged"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(first.stdout, again.stdout);
+    r.write("notes.md", "hello\n");
+    r.commit("Docs only");
+    let third = r.flowgate(&["audit", "-v", "-q"]);
+    assert!(
+        third
+            .stderr
+            .contains("audit of 11 commits: 10 from the cache, 1 judged"),
+        "{}",
+        third.stderr
+    );
+    let cache = std::fs::read_to_string(r.path().join(".git/flowgate/audit-cache.json"))
+        .unwrap_or_default();
+    let cache: serde_json::Value = serde_json::from_str(&cache).unwrap_or_default();
+    assert_eq!(cache["records"].as_array().map(Vec::len), Some(11));
+}
+
+#[test]
+fn a_corrupt_or_foreign_cache_is_ignored() {
+    let r = events_repo();
+    let clean = r.json(&["audit"]);
+    r.write(".git/flowgate/audit-cache.json", "{ not json");
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        run.stderr.contains("0 from the cache, 10 judged"),
+        "{}",
+        run.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    assert_eq!(doc["findings"], clean["findings"]);
+    r.write(
+        ".git/flowgate/audit-cache.json",
+        "{\"format\": 999, \"key\": \"x\", \"records\": []}",
+    );
+    let run = r.flowgate(&["audit", "-v", "-q"]);
+    assert!(
+        run.stderr.contains("0 from the cache, 10 judged"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn since_and_audit_since_limit_the_history() {
+    let r = events_repo();
+    let start = r.git(&["log", "--format=%H", "--grep", "Add TASK-3"]);
+    let start = start.trim();
+    let doc = r.json(&["audit", "--since", start]);
+    let got: Vec<String> = codes(&doc).into_iter().map(|(c, _)| c).collect();
+    assert!(!got.contains(&"FG301".to_string()), "{got:?}");
+    assert!(got.contains(&"FG404".to_string()), "{got:?}");
+    assert_eq!(doc["summary"]["commits"], 4);
+    r.write(".flowgate.yml", &format!("audit:\n  since: {start}\n"));
+    r.commit("Adopt flowgate");
+    let doc = r.json(&["audit"]);
+    assert_eq!(doc["summary"]["commits"], 5);
+    let bad = r.flowgate(&["audit", "--since", "no-such-rev"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .contains("cannot start the audit at `no-such-rev`"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn merges_and_a_rebased_branch() {
+    let r = Repo::with_spec();
+    r.task(1, "Sign-in", "To Do", "001-user-auth/FR-001", false);
+    r.task(2, "Lockout", "To Do", "001-user-auth/FR-002", false);
+    r.commit("Set up");
+    // A feature branch moves TASK-1 legally, one step at a time.
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.task(1, "Sign-in", "In Progress", "001-user-auth/FR-001", false);
+    r.commit("Start TASK-1");
+    r.task(1, "Sign-in", "Done", "001-user-auth/FR-001", true);
+    r.commit("Finish TASK-1");
+    // Meanwhile main moves TASK-2.
+    r.git(&["checkout", "-q", "main"]);
+    r.task(2, "Lockout", "In Progress", "001-user-auth/FR-002", false);
+    r.commit("Start TASK-2");
+    // The merge brings TASK-1 from To Do to Done against its first parent: not a skip.
+    r.git(&["merge", "-q", "--no-ff", "feature", "-m", "Merge feature"]);
+    // A second branch, rebased onto main before it is merged.
+    r.git(&["checkout", "-q", "-b", "topic", "HEAD~1"]);
+    r.write("src/x.rs", "fn x() {}\n");
+    r.commit("Work on lockout\n\nRefs: TASK-2");
+    r.git(&["rebase", "-q", "main"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["merge", "-q", "--ff-only", "topic"]);
+    let doc = r.json(&["audit"]);
+    let got: Vec<String> = codes(&doc)
+        .into_iter()
+        .map(|(c, _)| c)
+        .filter(|c| c.starts_with("FG3") || c.starts_with("FG4"))
+        .collect();
+    assert!(got.is_empty(), "{doc:#}");
+    assert_eq!(doc["summary"]["commits"], 6);
+    let moves = doc["history"]["TASK-1"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let steps: Vec<&str> = moves.iter().filter_map(|m| m["to"].as_str()).collect();
+    // TASK-1's history is read along each commit's first parent: the branch commits show
+    // each step, the merge shows the whole move against main.
+    assert!(
+        steps.starts_with(&["To Do", "In Progress", "Done"]),
+        "{steps:?}"
+    );
+}
+
+#[test]
+fn the_tree_walk_finds_what_libgit2_diff_finds() {
+    use flowgate::git::changes::{changed_paths, commit_changes, After};
+    let r = events_repo();
+    // Type changes and nested folders too.
+    r.write("deep/a/b/c.txt", "x\n");
+    r.write("swap", "file\n");
+    r.commit("Nested");
+    std::fs::remove_file(r.path().join("swap")).unwrap_or_default();
+    r.write("swap/inner.txt", "now a folder\n");
+    r.write("swap.txt", "sorts between\n");
+    r.git(&["rm", "-rq", "deep"]);
+    r.commit("Swap a file for a folder");
+    let repo = flowgate::git::Repo::discover(r.path()).expect("repo");
+    let ids = r.git(&["rev-list", "--reverse", "HEAD"]);
+    let mut parent = None;
+    for id in ids.lines() {
+        let id = git2::Oid::from_str(id).expect("oid");
+        let mut fast = commit_changes(&repo, parent, id).expect("walk");
+        let mut slow = changed_paths(&repo, parent, After::Commit(id), &[]).expect("diff");
+        fast.sort_by(|a, b| a.path.cmp(&b.path));
+        slow.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(fast, slow, "commit {id}");
+        parent = Some(id);
+    }
+}
