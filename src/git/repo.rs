@@ -1,5 +1,6 @@
 //! Opening a repository and taking snapshots of it: the index and commit trees.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository};
@@ -32,6 +33,15 @@ impl Repo {
     /// Opens the repository containing `dir` (searching upwards, as git does).
     pub fn discover(dir: &Path) -> Result<Repo, SourceError> {
         let git = Repository::discover(dir).map_err(|e| {
+            // libgit2 reads SHA-1 repositories only; say so rather than "not a repository".
+            if e.message().contains("object format") {
+                return SourceError(format!(
+                    "{} is a git repository in an object format flowgate cannot read ({}); \
+                     flowgate's git library (libgit2) supports SHA-1 repositories only",
+                    dir.display(),
+                    e.message()
+                ));
+            }
             SourceError(format!(
                 "{} is not inside a git repository ({})",
                 dir.display(),
@@ -51,6 +61,44 @@ impl Repo {
         self.workdir()
             .map(FsSource::new)
             .ok_or_else(|| SourceError("the repository is bare: it has no working tree".into()))
+    }
+
+    /// The working tree as a source, for checking it. In a sparse checkout
+    /// (`core.sparseCheckout`), the files git left out of the working tree are read from
+    /// the index, so that they are not reported missing.
+    pub fn worktree_source(&self) -> Result<Box<dyn Source + '_>, SourceError> {
+        let disk = self.worktree()?;
+        let sparse = self
+            .git
+            .config()
+            .and_then(|c| c.get_bool("core.sparseCheckout"))
+            .unwrap_or(false);
+        if !sparse {
+            return Ok(Box::new(disk));
+        }
+        let index = self.index()?;
+        let mut hidden = BTreeSet::new();
+        let mut hidden_dirs = BTreeSet::new();
+        for entry in index.index.iter() {
+            if entry.flags_extended & SKIP_WORKTREE == 0 {
+                continue;
+            }
+            let Ok(path) = String::from_utf8(entry.path) else {
+                continue;
+            };
+            let mut dir = path.as_str();
+            while let Some((parent, _)) = dir.rsplit_once('/') {
+                hidden_dirs.insert(parent.to_string());
+                dir = parent;
+            }
+            hidden.insert(path);
+        }
+        Ok(Box::new(SparseWorktree {
+            disk,
+            index,
+            hidden,
+            hidden_dirs,
+        }))
     }
 
     /// The index as a source. Honours `GIT_INDEX_FILE` (git sets it for
@@ -236,6 +284,48 @@ impl Source for IndexSource<'_> {
             },
             None if self.is_dir(path)? => Ok(Content::NotAFile),
             None => Ok(Content::Missing),
+        }
+    }
+}
+
+/// The index entry flag git sets on files a sparse checkout leaves out of the working tree.
+const SKIP_WORKTREE: u16 = 1 << 14;
+
+/// The working tree of a sparse checkout: what is on disk, plus the files git left out
+/// (skip-worktree in the index), read from the index.
+struct SparseWorktree<'r> {
+    disk: FsSource,
+    index: IndexSource<'r>,
+    hidden: BTreeSet<String>,
+    hidden_dirs: BTreeSet<String>,
+}
+
+impl Source for SparseWorktree<'_> {
+    fn label(&self) -> String {
+        self.disk.label()
+    }
+
+    fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
+        let mut out = self.disk.list_dir(dir)?;
+        let dir_is_hidden = dir.is_empty() || self.hidden_dirs.contains(dir);
+        if !dir_is_hidden {
+            return Ok(out);
+        }
+        for entry in self.index.list_dir(dir)? {
+            let path = crate::source::join(dir, &entry.name);
+            let left_out = self.hidden.contains(&path) || self.hidden_dirs.contains(&path);
+            if left_out && !out.iter().any(|e| e.name == entry.name) {
+                out.push(entry);
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
+        match self.disk.read(path, max)? {
+            Content::Missing if self.hidden.contains(path) => self.index.read(path, max),
+            other => Ok(other),
         }
     }
 }
