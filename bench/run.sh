@@ -3,7 +3,8 @@
 #
 #   bash bench/run.sh                 # 10,000 tasks, 300 features, 50,000 commits
 #   TASKS=1000 COMMITS=5000 bash bench/run.sh
-#   BENCH_PEERS=1 bash bench/run.sh   # also time `backlog task list --plain` for the ratio
+#   BENCH_PEERS=1 bash bench/run.sh   # also install and time the peers (gitlint, commitlint,
+#                                     # `backlog task list --plain`, `backlog doctor`)
 #
 # The repo is generated once and cached in bench/out/ (regenerated when the generator or
 # the sizes change). Results go to bench/out/results.md.
@@ -71,25 +72,117 @@ echo "==> flowgate check (once, for the record)"
 "$BIN" -C "$REPO" --color never -q check | tail -n 3 || true
 "$BIN" -C "$REPO" --color never check | tail -n 1 || true
 
-cmds=(-n "flowgate check" "$BIN -C $REPO --color never check")
-if available hook commit-msg "$MSG"; then
-    cmds+=(-n "flowgate hook commit-msg" "$BIN -C $REPO --color never hook commit-msg $MSG")
-fi
-if available hook pre-commit; then
-    cmds+=(-n "flowgate hook pre-commit" "$BIN -C $REPO --color never hook pre-commit")
-fi
+# A second staged change for pre-commit: five task files (the one above and four more).
+stage_five() {
+    local f
+    grep -l '^status: To Do$' "$REPO"/backlog/tasks/*.md | sed -n 2,5p | while IFS= read -r f; do
+        sed -i 's/^status: To Do$/status: In Progress/' "$f"
+        git -C "$REPO" add -- "$f"
+    done
+}
+
+JSON="$(realpath "$OUT")/hyperfine"
+mkdir -p "$JSON"
+bench() { # NAME RUNS COMMAND...: hyperfine one command, JSON into $JSON/NAME.json
+    local name="$1" runs="$2" warmup=3
+    shift 2
+    # The slow peers (seconds to minutes a run) get no warm-up runs.
+    [ -n "$runs" ] && [ "$runs" -le 3 ] && warmup=0
+    (cd "$REPO" && hyperfine -N -i --warmup "$warmup" ${runs:+--runs "$runs"} --style basic \
+        --export-json "$JSON/${name//[^A-Za-z0-9-]/_}.json" -n "$name" "$*") \
+        | grep -E 'Time|Range' || true
+}
+rm -f "$JSON"/*.json
 
 echo "==> hyperfine"
-# -i: `check` exits 1 when the repo has findings; that is a result, not a failure.
-hyperfine --warmup 3 -N -i --export-markdown "$OUT/results.md" "${cmds[@]}"
+bench "flowgate --version" "" "$BIN --version"
+bench "flowgate check" "" "$BIN -C $REPO --color never check"
+if available hook commit-msg "$MSG"; then
+    bench "flowgate hook commit-msg" "" "$BIN -C $REPO --color never hook commit-msg $MSG"
+fi
+if available hook pre-commit; then
+    bench "flowgate hook pre-commit (1 task staged)" "" "$BIN -C $REPO --color never hook pre-commit"
+    stage_five
+    bench "flowgate hook pre-commit (5 tasks staged)" "" "$BIN -C $REPO --color never hook pre-commit"
+fi
 
+# Peak memory of `check` (GNU time; apt package `time`).
+if [ ! -x /usr/bin/time ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time </dev/null || true
+fi
+RSS=""
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -v -o "$OUT/check-time.txt" "$BIN" -C "$REPO" --color never check >/dev/null 2>&1 || true
+    RSS="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/check-time.txt")"
+fi
+
+# Peers, when installed (BENCH_PEERS=1 installs gitlint and commitlint into bench/out).
+if [ "${BENCH_PEERS:-0}" = 1 ]; then
+    if [ ! -x "$OUT/venv/bin/gitlint" ]; then
+        echo "==> installing gitlint (pip, into $OUT/venv)"
+        python3 -m venv "$OUT/venv" && "$OUT/venv/bin/pip" install -q gitlint || true
+    fi
+    if [ ! -x "$OUT/node_modules/.bin/commitlint" ] && command -v npm >/dev/null 2>&1; then
+        echo "==> installing commitlint (npm, into $OUT/node_modules)"
+        npm install --silent --no-audit --no-fund --prefix "$OUT" \
+            @commitlint/cli @commitlint/config-conventional || true
+    fi
+fi
+OUT_ABS="$(realpath "$OUT")"
+if [ -x "$OUT/venv/bin/gitlint" ]; then
+    bench "gitlint" "" "$OUT_ABS/venv/bin/gitlint --target $REPO --msg-filename $MSG"
+fi
+if [ -x "$OUT/node_modules/.bin/commitlint" ]; then
+    printf "module.exports = { extends: ['@commitlint/config-conventional'] };\n" \
+        > "$OUT/commitlint.config.js"
+    bench "commitlint" 10 "$OUT_ABS/node_modules/.bin/commitlint --config $OUT_ABS/commitlint.config.js --edit $MSG"
+fi
+if command -v committed >/dev/null 2>&1; then
+    bench "committed" "" "committed --commit-file $MSG"
+fi
 if [ "${BENCH_PEERS:-0}" = 1 ] && command -v backlog >/dev/null 2>&1; then
-    echo "==> peer: backlog task list --plain (3 runs)"
-    (cd "$REPO" && hyperfine --warmup 1 --runs 3 -N -i \
-        --export-markdown "$(realpath "../results-peers.md")" \
-        -n "backlog task list --plain" "backlog task list --plain")
+    bench "backlog task list --plain" 3 "backlog task list --plain"
+    bench "backlog doctor" 3 "backlog doctor"
 fi
 
 git -C "$REPO" reset -q --hard
+
+# The table: medians, and each flowgate figure against its peer.
+python3 - "$JSON" "$RSS" "$TASKS" "$FEATURES" "$COMMITS" > "$OUT/results.md" <<'PY'
+import json, os, sys
+d, rss, tasks, features, commits = sys.argv[1:6]
+med = {}
+for f in os.listdir(d):
+    r = json.load(open(os.path.join(d, f)))["results"][0]
+    med[r["command"]] = (r["median"] * 1000, r["min"] * 1000, r["max"] * 1000)
+targets = {
+    "flowgate hook commit-msg": ("≤ 10 ms", ["gitlint", "commitlint", "committed"]),
+    "flowgate hook pre-commit (1 task staged)": ("≤ 20 ms", []),
+    "flowgate hook pre-commit (5 tasks staged)": ("≤ 20 ms", []),
+    "flowgate check": ("≤ 250 ms", ["backlog task list --plain", "backlog doctor"]),
+    "flowgate --version": ("(process start)", []),
+}
+print(f"Reference repo: {int(tasks):,} tasks, {features} spec-kit features, {int(commits):,} commits.\n")
+print("| command | median | min … max | target | vs peers (median ratio) |")
+print("|---|---:|---:|---|---|")
+order = list(targets) + sorted(k for k in med if k not in targets)
+for name in order:
+    if name not in med:
+        continue
+    m, lo, hi = med[name]
+    target, peers = targets.get(name, ("", []))
+    ratios = ", ".join(f"{m / med[p][0]:.3f}× {p}" for p in peers if p in med)
+    print(f"| `{name}` | {m:.1f} ms | {lo:.1f} … {hi:.1f} ms | {target} | {ratios} |")
+if rss:
+    print(f"\nPeak RSS of `flowgate check`: {int(rss) / 1024:.0f} MiB (target ≤ 200 MiB).")
+PY
+
+{
+    echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | sort -u | head -n 1),"
+    echo "$(free -h | awk '/^Mem:/ {print $2}') RAM; $(uname -sr); hyperfine medians of whole-process wall time."
+    echo
+    cat "$OUT/results.md"
+} > "$OUT/results-with-machine.md"
+mv "$OUT/results-with-machine.md" "$OUT/results.md"
 echo "==> results in $OUT/results.md"
 cat "$OUT/results.md"

@@ -1,9 +1,12 @@
 //! A snapshot: one source parsed into the models the rules need.
 
-use crate::backlog::{self, Backlog};
+use std::collections::BTreeSet;
+
+use crate::backlog::{self, Backlog, BacklogLayout};
 use crate::config::Config;
+use crate::rules::task_files;
 use crate::source::{Source, SourceError};
-use crate::spec::{self, SpecIndex};
+use crate::spec::{self, Needed, SpecIndex};
 use crate::workflow::{Workflow, WorkflowError};
 
 /// Everything the tree rules look at, read from one source.
@@ -48,5 +51,178 @@ impl Snapshot {
             specs,
             workflow,
         })
+    }
+
+    /// A *focused* snapshot, for checking only the task files in `staged` (paths of the
+    /// backlog at `layout`): the rules give those files the findings a whole snapshot
+    /// would (see [`task_files::focus`]), but only they, the files they depend on
+    /// (transitively), the files their findings' help quotes, and the spec files their
+    /// links name are read. Every other task file stays listed in [`Backlog::unread`]
+    /// and every other spec file is an unread [`spec::SpecFile::empty`] record. Findings
+    /// on files outside `staged` are not meaningful.
+    pub fn focused(
+        source: &dyn Source,
+        config: &Config,
+        layout: BacklogLayout,
+        staged: &BTreeSet<String>,
+    ) -> Result<Snapshot, SnapshotError> {
+        let entries = backlog::list_task_files(source, &layout)?;
+        let (read, unread): (Vec<_>, Vec<_>) =
+            entries.into_iter().partition(|e| staged.contains(&e.path));
+        let files = backlog::read_task_files(source, &layout, read)?;
+        let mut backlog = Backlog {
+            layout,
+            files,
+            unread,
+        };
+        let staged_paths: BTreeSet<&str> = staged.iter().map(String::as_str).collect();
+        for round in 0.. {
+            let want = if round < MAX_FOCUS_ROUNDS {
+                task_files::focus(&backlog, &staged_paths)
+            } else {
+                // A very deep dependency chain: read the rest at once.
+                backlog.unread.iter().map(|e| e.path.clone()).collect()
+            };
+            if want.is_empty() {
+                break;
+            }
+            let (read, unread): (Vec<_>, Vec<_>) = std::mem::take(&mut backlog.unread)
+                .into_iter()
+                .partition(|e| want.contains(&e.path));
+            backlog.unread = unread;
+            let more = backlog::read_task_files(source, &backlog.layout, read)?;
+            backlog.files.extend(more);
+            backlog.files.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        let specs = spec::load_focused(
+            source,
+            &config.specs.globs,
+            &config.specs.id_patterns,
+            |index| {
+                let mut paths = BTreeSet::new();
+                for file in backlog.files.iter().filter(|f| staged.contains(&f.path)) {
+                    match spec::link::files_needed(file, index) {
+                        Needed::Everything => return Needed::Everything,
+                        Needed::Files(p) => paths.extend(p),
+                    }
+                }
+                Needed::Files(paths)
+            },
+        )?;
+        let workflow = Workflow::new(&backlog.layout.config, &config.workflow)
+            .map_err(SnapshotError::Workflow)?;
+        Ok(Snapshot {
+            backlog: Some(backlog),
+            specs,
+            workflow,
+        })
+    }
+}
+
+/// Rounds of reading more files for a focused snapshot before reading all of them.
+const MAX_FOCUS_ROUNDS: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Finding;
+    use crate::rules;
+    use crate::source::MemorySource;
+
+    fn task(id: &str, status: &str, extra: &str) -> String {
+        format!("---\nid: {id}\ntitle: Task {id}\nstatus: {status}\n{extra}---\n\n## Description\n\nx\n")
+    }
+
+    /// A messy backlog: duplicates (also archived), a name/`id` mismatch, dangling
+    /// dependencies and parents with near misses, a cycle, subtasks, drafts, and links of
+    /// every form, good and broken.
+    fn messy() -> MemorySource {
+        let spec = |n: u32| {
+            format!("# Feature {n}\n\n## Requirements\n\n- **FR-001**: one\n- **FR-002**: two\n\n### User Story 1 - Log in\n\ntext\n")
+        };
+        let t = "backlog/tasks";
+        MemorySource::new()
+            .with("backlog/config.yml", "task_prefix: task\nstatuses: [To Do, In Progress, Done]\n")
+            .with("specs/001-login/spec.md", spec(1))
+            .with("specs/001-login/tasks.md", "# Tasks\n\n- [ ] T001 [US1] do it\n")
+            .with("specs/002-search/spec.md", spec(2))
+            .with("specs/003-export/spec.md", "# Export\n\n- **FR-009**: only here\n")
+            .with("docs/prd/billing.md", "# Billing\n\n### FR-1: Pay\n")
+            .with(&format!("{t}/task-1 - One.md"), task("TASK-1", "Done", "spec: specs/001-login/spec.md#fr-001\n"))
+            .with(&format!("{t}/task-2 - Two.md"), task("TASK-2", "In Progress", "dependencies: [TASK-1, TASK-99]\nspec: 001-login/FR-002\n"))
+            .with(&format!("{t}/task-3 - Three.md"), task("TASK-3", "To Do", "dependencies: [TASK-4]\nspec: 001-login/FR-404\n"))
+            .with(&format!("{t}/task-4 - Four.md"), task("TASK-4", "To Do", "dependencies: [TASK-5]\nspec: specs/002-search/spec.md#user-story-1---log-in\n"))
+            .with(&format!("{t}/task-5 - Five.md"), task("TASK-5", "To Do", "dependencies: [TASK-3]\nspec: specs/002-search/spec.md\n"))
+            .with(&format!("{t}/task-6 - Six.md"), task("TASK-2", "To Do", "spec: specs/009-gone/spec.md#fr-001\n"))
+            .with(&format!("{t}/task-7 - Seven.md"), task("TASK-7", "Won't Do", "parent_task_id: TASK-70\nspec: FR-009\n"))
+            .with(&format!("{t}/task-8 - Eight.md"), task("TASK-8", "To Do", "spec: FR-001\n"))
+            .with(&format!("{t}/task-9 - Nine.md"), task("TASK-9", "To Do", "documentation:\n  - docs/prd/billing.md#fr-1\n  - https://example.com/x\n"))
+            .with(&format!("{t}/task-10 - Ten.md"), task("TASK-10", "To Do", ""))
+            .with(&format!("{t}/task-10.1 - Sub.md"), task("TASK-10.1", "To Do", "parent_task_id: TASK-10\ndependencies: [task-10, 11]\nspec: 002-search#requirements\n"))
+            .with(&format!("{t}/task-11 - Eleven.md"), task("TASK-11", "To Do", "dependencies: [TASK-10.1]\nspec: 004-nothing/FR-001\n"))
+            .with(&format!("{t}/task-12 - Twelve.md"), "no frontmatter at all\n")
+            .with(&format!("{t}/task-13 - Thirteen.md"), task("TASK-13", "To Do", "spec: ../../outside.md#x\n"))
+            .with("backlog/completed/task-1 - One again.md", task("TASK-1", "Done", "spec: 001-login/FR-001\n"))
+            .with("backlog/archive/tasks/task-5 - Old five.md", task("TASK-5", "Done", ""))
+            .with("backlog/drafts/draft-1 - Idea.md", task("DRAFT-1", "Draft", "dependencies: [TASK-98]\n"))
+    }
+
+    fn on(findings: &[Finding], path: &str) -> Vec<Finding> {
+        findings
+            .iter()
+            .filter(|f| f.file.as_deref() == Some(path))
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn focused_findings_equal_whole_findings_on_the_staged_files() {
+        let source = messy();
+        let config = Config::default();
+        let whole = Snapshot::build(&source, &config).unwrap();
+        let all = rules::check_tree(&whole, &config);
+        let paths: Vec<String> = whole
+            .backlog
+            .as_ref()
+            .unwrap()
+            .files
+            .iter()
+            .map(|f| f.path.clone())
+            .collect();
+        let mut checked = 0;
+        // Each file alone, and a few together.
+        let mut sets: Vec<Vec<String>> = paths.iter().map(|p| vec![p.clone()]).collect();
+        sets.push(paths.iter().step_by(3).cloned().collect());
+        sets.push(paths.iter().skip(1).step_by(4).cloned().collect());
+        for set in sets {
+            let staged: BTreeSet<String> = set.iter().cloned().collect();
+            let layout = whole.backlog.as_ref().unwrap().layout.clone();
+            let focused = Snapshot::focused(&source, &config, layout, &staged).unwrap();
+            let got = rules::check_tree(&focused, &config);
+            for path in &set {
+                let expected = on(&all, path);
+                assert_eq!(
+                    on(&got, path),
+                    expected,
+                    "findings on {path} (staged: {set:?})"
+                );
+                checked += expected.len();
+            }
+            let read = focused.backlog.as_ref().unwrap().files.len();
+            assert!(
+                read < paths.len() || set.len() > 4,
+                "{set:?} read {read} files"
+            );
+        }
+        // The fixture is messy enough to mean something.
+        assert!(checked > 20, "only {checked} findings compared");
+        for code in [
+            "FG104", "FG107", "FG108", "FG109", "FG105", "FG201", "FG202", "FG203",
+        ] {
+            assert!(
+                all.iter().any(|f| f.code == code),
+                "no {code} in the fixture: {all:#?}"
+            );
+        }
     }
 }

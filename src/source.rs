@@ -82,6 +82,14 @@ pub trait Source {
     /// A missing directory is an empty listing, not an error.
     fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError>;
 
+    /// The entries directly inside `dir` whose names start with `name_prefix`, sorted by
+    /// name: what a lookup by file name needs. Sources that can seek override this.
+    fn list_prefix(&self, dir: &str, name_prefix: &str) -> Result<Vec<DirEntry>, SourceError> {
+        let mut entries = self.list_dir(dir)?;
+        entries.retain(|e| e.name.starts_with(name_prefix));
+        Ok(entries)
+    }
+
     /// Reads `path`, refusing files over `max` bytes.
     fn read(&self, path: &str, max: u64) -> Result<Content, SourceError>;
 

@@ -304,10 +304,21 @@ pub fn parse_yaml(yaml: &str, first_line: u32) -> Result<Mapping, YamlError> {
 /// first thing outside that subset; the caller then uses the full parser, so results
 /// never differ.
 pub fn fast_parse(yaml: &str) -> Option<Mapping> {
+    // YAML refuses control characters (the full parser reports them), and only spaces and
+    // tabs are blanks to it, where Rust's `trim` also strips Unicode spaces.
+    if !yaml
+        .chars()
+        .all(|c| yaml_printable(c) && (c.is_ascii() || !c.is_whitespace()))
+    {
+        return None;
+    }
     let mut map = Mapping::new();
     let mut list: Option<(String, Vec<Value>)> = None;
+    let mut item_indent: Option<usize> = None;
     for (_, _, line) in lines(yaml) {
-        if line.contains('\t') {
+        // Tabs, and line breaks other than LF / CRLF (a lone CR, NEL, LS, PS: YAML breaks
+        // lines there too), are left to the full parser.
+        if line.contains(['\t', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
             return None;
         }
         let trimmed = line.trim_start();
@@ -320,6 +331,12 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
         {
             // Backlog.md quotes `@user` only on the key's own line, not in block items.
             let (_, items) = list.as_mut()?;
+            // Items of one list share one indentation; a line indented otherwise is
+            // something else to YAML (e.g. a continuation of the previous item).
+            let indent = line.len() - trimmed.len();
+            if *item_indent.get_or_insert(indent) != indent {
+                return None;
+            }
             items.push(fast_scalar(item.trim(), "")?);
             continue;
         }
@@ -334,6 +351,7 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
             };
             insert(&mut map, key, value)?;
         }
+        item_indent = None;
         let colon = line.find(':')?;
         let key = &line[..colon];
         if key.is_empty()
@@ -341,6 +359,10 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
+            return None;
+        }
+        // A key YAML reads as a number, boolean or null (`12:`, `true:`) is not a string.
+        if fast_scalar(key, "") != Some(Value::String(key.to_string())) {
             return None;
         }
         let rest = &line[colon + 1..];
@@ -376,6 +398,12 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
         insert(&mut map, key, value)?;
     }
     Some(map)
+}
+
+/// The characters a YAML stream may hold (YAML 1.1 `c-printable`, as libyaml checks it).
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
 }
 
 fn insert(map: &mut Mapping, key: String, value: Value) -> Option<()> {
@@ -511,6 +539,16 @@ mod tests {
             "n: 007\n",
             "t: 'it''s'\n",
             "title: @x\n",
+            // Found by fuzzing: YAML refuses control characters, so the fast path must too.
+            "title: a\u{1}b\n",
+            "title: a\u{7f}\n",
+            "dependencies:\n  - a\n   -  b\n",
+            "id: a\rb: c\n",
+            "12: x\n",
+            "null: x\n",
+            "\u{2005}\n",
+            "a:\n- \u{a0}b\n",
+            "title: a\u{2028}b\n",
         ] {
             assert!(fast_parse(refused).is_none(), "{refused:?}");
         }

@@ -86,11 +86,25 @@ pub struct TaskEntry {
 pub struct Backlog {
     /// Where it is and how it is configured.
     pub layout: BacklogLayout,
-    /// Every task and draft file, in path order.
+    /// Every task and draft file that was read, in path order.
     pub files: Vec<TaskFile>,
+    /// Task and draft files that were listed but not read, in path order. Empty for a
+    /// whole backlog ([`load`]); a *focused* backlog (what `hook pre-commit` builds) reads
+    /// only the files its rules need and keeps the rest here, known by the ID in their
+    /// file names.
+    pub unread: Vec<TaskEntry>,
 }
 
 impl Backlog {
+    /// A whole backlog: every listed file was read.
+    pub fn new(layout: BacklogLayout, files: Vec<TaskFile>) -> Backlog {
+        Backlog {
+            layout,
+            files,
+            unread: Vec::new(),
+        }
+    }
+
     /// Files that are tasks (not drafts).
     pub fn tasks(&self) -> impl Iterator<Item = &TaskFile> {
         self.files.iter().filter(|f| f.folder != Folder::Drafts)
@@ -115,6 +129,16 @@ pub fn list_task_files(
     task::list(source, layout)
 }
 
+/// Reads and parses listed files (in parallel where it pays), in the order given. Files
+/// that vanished since the listing are left out.
+pub fn read_task_files(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    entries: Vec<TaskEntry>,
+) -> Result<Vec<TaskFile>, SourceError> {
+    task::read_all(source, layout, entries)
+}
+
 /// Discovers and reads a whole backlog. `Ok(None)` when the source has no backlog.
 pub fn load(
     source: &dyn Source,
@@ -125,5 +149,9 @@ pub fn load(
     };
     let entries = list_task_files(source, &layout)?;
     let files = task::read_all(source, &layout, entries)?;
-    Ok(Some(Backlog { layout, files }))
+    Ok(Some(Backlog {
+        layout,
+        files,
+        unread: Vec::new(),
+    }))
 }

@@ -21,9 +21,8 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
             repo.workdir().unwrap_or(&ctx.dir).to_path_buf(),
         ),
         (Ok(repo), false) => {
-            let wt = repo.worktree()?;
-            let root = wt.root().to_path_buf();
-            (Box::new(wt), root)
+            let root = repo.worktree()?.root().to_path_buf();
+            (repo.worktree_source()?, root)
         }
         // Outside git, the working tree is still a tree worth checking.
         (Err(_), false) => (Box::new(FsSource::new(&ctx.dir)), ctx.dir.clone()),

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
+use std::mem::ManuallyDrop;
 use std::path::Path;
 
 use git2::Oid;
@@ -22,11 +23,12 @@ use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
 use crate::cli::{ColorChoice, Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Summary};
-use crate::git::changes::{changed_paths, After, Change};
+use crate::git::changes::{changed_paths, changed_paths_outside, After, Change};
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
 use crate::report::{self, ReportContext};
 use crate::rules::{self, commits, transitions};
+use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::{Content, Source, MAX_FILE_SIZE};
 use crate::workflow::flowspec::{self, label_state};
 use crate::workflow::Workflow;
@@ -36,6 +38,9 @@ const STAGED: &str = "staged";
 
 /// Runs one hook.
 pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
+    // Hooks only read objects git itself just wrote or verified; re-hashing every object
+    // read is a cost on every commit.
+    git2::opts::strict_hash_verification(false);
     match cmd {
         HookCommand::PreCommit => pre_commit(ctx),
         HookCommand::CommitMsg { file } => commit_msg(ctx, file),
@@ -95,8 +100,10 @@ fn open_repo(ctx: &Context) -> Result<Repo, CommandError> {
 }
 
 fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
-    let repo = open_repo(ctx)?;
-    let staged = Staged::open(ctx, &repo)?;
+    // The process ends right after a hook: unmapping the pack files and freeing the index
+    // entry by entry would only add to the commit's wait.
+    let repo = ManuallyDrop::new(open_repo(ctx)?);
+    let staged = ManuallyDrop::new(Staged::open(ctx, &repo)?);
     let Some(layout) = staged.layout.as_ref() else {
         return Ok(Outcome::Clean);
     };
@@ -143,7 +150,8 @@ fn task_changes(
         .collect())
 }
 
-/// The task-file and spec-link findings of the index, restricted to the staged task files.
+/// The task-file and spec-link findings of the index, restricted to the staged task files,
+/// from a focused snapshot (only what those files need is read).
 fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>, CommandError> {
     let staged_paths: BTreeSet<&str> = changes
         .iter()
@@ -153,7 +161,17 @@ fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>
     if staged_paths.is_empty() {
         return Ok(Vec::new());
     }
-    let snapshot = super::check::build_snapshot(&staged.index, &staged.config)?;
+    let Some(layout) = staged.layout.clone() else {
+        return Ok(Vec::new());
+    };
+    let owned: BTreeSet<String> = staged_paths.iter().map(|p| p.to_string()).collect();
+    let snapshot =
+        Snapshot::focused(&staged.index, &staged.config, layout, &owned).map_err(|e| match e {
+            SnapshotError::Source(e) => CommandError::Repository(e.0),
+            SnapshotError::Workflow(w) => {
+                CommandError::Config(staged.config.error_at(&w.needle, w.message, w.help))
+            }
+        })?;
     Ok(rules::check_tree(&snapshot, &staged.config)
         .into_iter()
         .filter(|f| f.file.as_deref().is_some_and(|p| staged_paths.contains(p)))
@@ -360,8 +378,10 @@ fn read_message(path: &Path) -> Result<String, CommandError> {
 }
 
 fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
-    let repo = open_repo(ctx)?;
-    let staged = Staged::open(ctx, &repo)?;
+    // The process ends right after a hook: unmapping the pack files and freeing the index
+    // entry by entry would only add to the commit's wait.
+    let repo = ManuallyDrop::new(open_repo(ctx)?);
+    let staged = ManuallyDrop::new(Staged::open(ctx, &repo)?);
     let Some(layout) = staged.layout.as_ref() else {
         return Ok(Outcome::Clean);
     };
@@ -384,19 +404,12 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     } else {
         head
     };
-    let index = staged.index.index();
-    let mut changed: Vec<String> = changed_paths(&repo, base, After::Index(index), &[])?
-        .into_iter()
-        .map(|c| c.path)
-        .collect();
+    let mut changed = code_side_changes(&staged, layout, base)?;
     // Nothing staged against HEAD: most likely a message-only `--amend` (or a reword in
     // `rebase -i`), whose real change is against HEAD's parent, as `ci` will judge it.
     if changed.is_empty() && base == head {
         if let Some(parent) = head.and_then(|h| first_parent(&repo, h)) {
-            changed = changed_paths(&repo, Some(parent), After::Index(index), &[])?
-                .into_iter()
-                .map(|c| c.path)
-                .collect();
+            changed = code_side_changes(&staged, layout, Some(parent))?;
         }
     }
     let author = author(&repo);
@@ -436,6 +449,29 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         &[(STAGED.to_string(), message.text.to_string())],
     );
     Ok(outcome(&findings))
+}
+
+/// The paths the commit changes, as far as the "does it change code" question needs them:
+/// the backlog folder is never code, so when it is a top-level folder the diff skips it.
+fn code_side_changes(
+    staged: &Staged<'_>,
+    layout: &BacklogLayout,
+    base: Option<Oid>,
+) -> Result<Vec<String>, CommandError> {
+    let index = staged.index.index();
+    let root = layout.root.trim_end_matches('/');
+    let changes = if root.is_empty() || root.contains('/') {
+        changed_paths(staged.repo, base, After::Index(index), &[])?
+    } else {
+        let tops: Vec<String> = staged
+            .index
+            .list_dir("")?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        changed_paths_outside(staged.repo, base, index, &tops, root)?
+    };
+    Ok(changes.into_iter().map(|c| c.path).collect())
 }
 
 fn prepare_commit_msg(

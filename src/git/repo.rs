@@ -1,5 +1,6 @@
 //! Opening a repository and taking snapshots of it: the index and commit trees.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository};
@@ -32,6 +33,15 @@ impl Repo {
     /// Opens the repository containing `dir` (searching upwards, as git does).
     pub fn discover(dir: &Path) -> Result<Repo, SourceError> {
         let git = Repository::discover(dir).map_err(|e| {
+            // libgit2 reads SHA-1 repositories only; say so rather than "not a repository".
+            if e.message().contains("object format") {
+                return SourceError(format!(
+                    "{} is a git repository in an object format flowgate cannot read ({}); \
+                     flowgate's git library (libgit2) supports SHA-1 repositories only",
+                    dir.display(),
+                    e.message()
+                ));
+            }
             SourceError(format!(
                 "{} is not inside a git repository ({})",
                 dir.display(),
@@ -51,6 +61,44 @@ impl Repo {
         self.workdir()
             .map(FsSource::new)
             .ok_or_else(|| SourceError("the repository is bare: it has no working tree".into()))
+    }
+
+    /// The working tree as a source, for checking it. In a sparse checkout
+    /// (`core.sparseCheckout`), the files git left out of the working tree are read from
+    /// the index, so that they are not reported missing.
+    pub fn worktree_source(&self) -> Result<Box<dyn Source + '_>, SourceError> {
+        let disk = self.worktree()?;
+        let sparse = self
+            .git
+            .config()
+            .and_then(|c| c.get_bool("core.sparseCheckout"))
+            .unwrap_or(false);
+        if !sparse {
+            return Ok(Box::new(disk));
+        }
+        let index = self.index()?;
+        let mut hidden = BTreeSet::new();
+        let mut hidden_dirs = BTreeSet::new();
+        for entry in index.index.iter() {
+            if entry.flags_extended & SKIP_WORKTREE == 0 {
+                continue;
+            }
+            let Ok(path) = String::from_utf8(entry.path) else {
+                continue;
+            };
+            let mut dir = path.as_str();
+            while let Some((parent, _)) = dir.rsplit_once('/') {
+                hidden_dirs.insert(parent.to_string());
+                dir = parent;
+            }
+            hidden.insert(path);
+        }
+        Ok(Box::new(SparseWorktree {
+            disk,
+            index,
+            hidden,
+            hidden_dirs,
+        }))
     }
 
     /// The index as a source. Honours `GIT_INDEX_FILE` (git sets it for
@@ -146,45 +194,58 @@ impl IndexSource<'_> {
     pub fn index(&self) -> &git2::Index {
         &self.index
     }
-}
 
-impl Source for IndexSource<'_> {
-    fn label(&self) -> String {
-        "index".to_string()
+    /// The path of entry `i`.
+    fn path_at(&self, i: usize) -> Option<Vec<u8>> {
+        self.index.get(i).map(|e| e.path)
     }
 
-    fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
+    /// The position of the first entry whose path is not below `key` (entries are sorted
+    /// by path bytes).
+    fn lower_bound(&self, key: &[u8]) -> usize {
+        let (mut lo, mut hi) = (0, self.index.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.path_at(mid) {
+                Some(p) if p.as_slice() < key => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        lo
+    }
+
+    /// The entries directly inside `dir` whose names start with `name_prefix`. A
+    /// subdirectory is one entry: its files are skipped over by a binary search, so
+    /// listing the root of a repository with 10,000 files in one folder stays cheap.
+    fn scan(&self, dir: &str, name_prefix: &str) -> Vec<DirEntry> {
         let prefix = if dir.is_empty() {
             String::new()
         } else {
             format!("{}/", dir.trim_end_matches('/'))
         };
-        let start = if prefix.is_empty() {
-            0
-        } else {
-            match self.index.find_prefix(&prefix) {
-                Ok(i) => i,
-                Err(_) => return Ok(Vec::new()),
-            }
-        };
+        let start = format!("{prefix}{name_prefix}");
+        let mut i = self.lower_bound(start.as_bytes());
         let mut out: Vec<DirEntry> = Vec::new();
-        for i in start..self.index.len() {
-            let Some(entry) = self.index.get(i) else {
-                break;
-            };
+        while let Some(entry) = self.index.get(i) {
+            i += 1;
             let Ok(path) = std::str::from_utf8(&entry.path) else {
                 continue;
             };
-            let Some(rest) = path.strip_prefix(&prefix) else {
+            if !path.starts_with(&start) {
                 break;
-            };
+            }
+            let rest = &path[prefix.len()..];
             // Only stage 0 (merged) or, during a conflict, the "ours" stage is a file here.
             let stage = (entry.flags >> 12) & 0x3;
             if stage > 2 {
                 continue;
             }
             let (name, kind) = match rest.split_once('/') {
-                Some((d, _)) => (d, EntryKind::Dir),
+                Some((d, _)) => {
+                    // Skip the subdirectory's files: `d0` sorts right after `d/…`.
+                    i = i.max(self.lower_bound(format!("{prefix}{d}0").as_bytes()));
+                    (d, EntryKind::Dir)
+                }
                 None => (rest, kind_of_mode(entry.mode)),
             };
             if out.last().is_none_or(|last| last.name != name) {
@@ -194,7 +255,21 @@ impl Source for IndexSource<'_> {
                 });
             }
         }
-        Ok(out)
+        out
+    }
+}
+
+impl Source for IndexSource<'_> {
+    fn label(&self) -> String {
+        "index".to_string()
+    }
+
+    fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
+        Ok(self.scan(dir, ""))
+    }
+
+    fn list_prefix(&self, dir: &str, name_prefix: &str) -> Result<Vec<DirEntry>, SourceError> {
+        Ok(self.scan(dir, name_prefix))
     }
 
     fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
@@ -213,6 +288,48 @@ impl Source for IndexSource<'_> {
     }
 }
 
+/// The index entry flag git sets on files a sparse checkout leaves out of the working tree.
+const SKIP_WORKTREE: u16 = 1 << 14;
+
+/// The working tree of a sparse checkout: what is on disk, plus the files git left out
+/// (skip-worktree in the index), read from the index.
+struct SparseWorktree<'r> {
+    disk: FsSource,
+    index: IndexSource<'r>,
+    hidden: BTreeSet<String>,
+    hidden_dirs: BTreeSet<String>,
+}
+
+impl Source for SparseWorktree<'_> {
+    fn label(&self) -> String {
+        self.disk.label()
+    }
+
+    fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
+        let mut out = self.disk.list_dir(dir)?;
+        let dir_is_hidden = dir.is_empty() || self.hidden_dirs.contains(dir);
+        if !dir_is_hidden {
+            return Ok(out);
+        }
+        for entry in self.index.list_dir(dir)? {
+            let path = crate::source::join(dir, &entry.name);
+            let left_out = self.hidden.contains(&path) || self.hidden_dirs.contains(&path);
+            if left_out && !out.iter().any(|e| e.name == entry.name) {
+                out.push(entry);
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
+        match self.disk.read(path, max)? {
+            Content::Missing if self.hidden.contains(path) => self.index.read(path, max),
+            other => Ok(other),
+        }
+    }
+}
+
 /// A commit's tree as a source.
 pub struct TreeSource<'r> {
     repo: &'r Repo,
@@ -224,37 +341,6 @@ impl TreeSource<'_> {
     /// The object id of the entry at `path` (a blob or a tree), if there is one.
     pub fn entry_id(&self, path: &str) -> Option<Oid> {
         self.tree.get_path(Path::new(path)).ok().map(|e| e.id())
-    }
-
-    /// The names in folder `dir` that start with `prefix`, found by binary search in the
-    /// sorted tree (no listing of the whole folder).
-    pub fn names_with_prefix(&self, dir: &str, prefix: &str) -> Vec<String> {
-        let Ok(Some(tree)) = self.subtree(dir.trim_end_matches('/')) else {
-            return Vec::new();
-        };
-        let p = prefix.as_bytes();
-        let name = |i: usize| tree.get(i).map(|e| e.name_bytes().to_vec());
-        let (mut lo, mut hi) = (0, tree.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if name(mid).is_some_and(|n| n.as_slice() < p) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let mut out = Vec::new();
-        let mut i = lo;
-        while let Some(n) = name(i) {
-            if !n.starts_with(p) {
-                break;
-            }
-            if let Ok(s) = String::from_utf8(n) {
-                out.push(s);
-            }
-            i += 1;
-        }
-        out
     }
 
     fn subtree(&self, dir: &str) -> Result<Option<git2::Tree<'_>>, SourceError> {
@@ -291,6 +377,38 @@ impl Source for TreeSource<'_> {
                 })
             })
             .collect())
+    }
+
+    fn list_prefix(&self, dir: &str, name_prefix: &str) -> Result<Vec<DirEntry>, SourceError> {
+        // Tree entries are sorted by name: a binary search finds the first candidate, so a
+        // lookup by file name costs O(log n) in a folder of 10,000 tasks.
+        let Some(tree) = self.subtree(dir.trim_end_matches('/'))? else {
+            return Ok(Vec::new());
+        };
+        let p = name_prefix.as_bytes();
+        let (mut lo, mut hi) = (0, tree.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if tree.get(mid).is_some_and(|e| e.name_bytes() < p) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(entry) = tree.get(lo) {
+            if !entry.name_bytes().starts_with(p) {
+                break;
+            }
+            if let Ok(name) = entry.name() {
+                out.push(DirEntry {
+                    name: name.to_string(),
+                    kind: kind_of_mode(entry.filemode() as u32),
+                });
+            }
+            lo += 1;
+        }
+        Ok(out)
     }
 
     fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {

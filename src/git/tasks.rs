@@ -12,7 +12,7 @@ use super::TreeSource;
 use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
 use crate::rules::commits::TaskIndex;
 use crate::rules::transitions::TaskLookup;
-use crate::source::{Content, Source, MAX_FILE_SIZE};
+use crate::source::{Content, EntryKind, Source, MAX_FILE_SIZE};
 use crate::workflow::Workflow;
 
 /// Task lookups in one source, by file name first.
@@ -24,8 +24,6 @@ pub struct TaskFinder<'a> {
     /// Paths to ignore (for "untouched" lookups: the files a change touches).
     exclude: BTreeSet<String>,
     workflow: Option<&'a Workflow>,
-    /// The same source as a git tree: files are found by name without listing folders.
-    tree: Option<&'a TreeSource<'a>>,
     /// Only name lookups: no whole-backlog parse, no suggestions (for long histories).
     name_only: bool,
 }
@@ -40,18 +38,14 @@ impl<'a> TaskFinder<'a> {
             full: OnceCell::new(),
             exclude: BTreeSet::new(),
             workflow: None,
-            tree: None,
             name_only: false,
         }
     }
 
-    /// A finder over a commit's tree, which finds files by name with a binary search in
-    /// each task folder instead of listing it.
+    /// A finder over a commit's tree (its `list_prefix` finds files by name with a binary
+    /// search in each task folder instead of listing it).
     pub fn for_tree(tree: &'a TreeSource<'a>, layout: &'a BacklogLayout) -> Self {
-        TaskFinder {
-            tree: Some(tree),
-            ..TaskFinder::new(tree, layout)
-        }
+        TaskFinder::new(tree, layout)
     }
 
     /// Finds tasks by file name only: never parses the whole backlog (for a file whose
@@ -60,55 +54,6 @@ impl<'a> TaskFinder<'a> {
     pub fn by_name_only(mut self) -> Self {
         self.name_only = true;
         self
-    }
-
-    /// The entries carrying `id` in their file name.
-    fn named(&self, id: &TaskId) -> Vec<TaskEntry> {
-        let Some(tree) = self.tree else {
-            return self
-                .entries()
-                .iter()
-                .filter(|e| e.name_id.as_ref() == Some(id))
-                .cloned()
-                .collect();
-        };
-        let mut stems = vec![id.file_stem()];
-        if let (Some(width), Some((&first, rest))) =
-            (self.layout.config.zero_padded_ids, id.parts().split_first())
-        {
-            let mut padded = format!(
-                "{}-{first:0width$}",
-                id.prefix().to_ascii_lowercase(),
-                width = width as usize
-            );
-            for p in rest {
-                padded.push_str(&format!(".{p}"));
-            }
-            stems.push(padded);
-        }
-        let root = self.layout.root.trim_end_matches('/');
-        let mut out = Vec::new();
-        for (_, dir) in Folder::ALL {
-            let dir = if root.is_empty() {
-                dir.to_string()
-            } else {
-                format!("{root}/{dir}")
-            };
-            for stem in &stems {
-                for name in tree.names_with_prefix(&dir, stem) {
-                    let path = format!("{dir}/{name}");
-                    if self.exclude.contains(&path) {
-                        continue;
-                    }
-                    if let Some(entry) = crate::backlog::entry::entry_for(&path, self.layout) {
-                        if entry.name_id.as_ref() == Some(id) && !out.contains(&entry) {
-                            out.push(entry);
-                        }
-                    }
-                }
-            }
-        }
-        out
     }
 
     /// Ignores these paths in every lookup.
@@ -153,14 +98,71 @@ impl<'a> TaskFinder<'a> {
         }
     }
 
+    /// The listed files whose names carry `id`, found by a prefix search of their folders
+    /// (lowercase or uppercase prefix; the number as written or zero-padded) instead of a
+    /// listing of every task.
+    fn named_by_prefix(&self, id: &TaskId) -> Vec<TaskEntry> {
+        let Some(first) = id.parts().first() else {
+            return Vec::new();
+        };
+        let mut out: Vec<TaskEntry> = Vec::new();
+        for (folder, dir) in Folder::ALL {
+            let prefix = match folder {
+                Folder::Drafts => "draft",
+                _ => self.layout.config.task_prefix.as_str(),
+            };
+            if !prefix.eq_ignore_ascii_case(id.prefix()) {
+                continue;
+            }
+            let path = crate::source::join(&self.layout.root, dir);
+            let mut found: Vec<TaskEntry> = Vec::new();
+            let mut cases = vec![prefix.to_ascii_lowercase(), prefix.to_ascii_uppercase()];
+            cases.dedup();
+            for case in cases {
+                for number in [first.to_string(), "0".to_string()] {
+                    let listed = self
+                        .source
+                        .list_prefix(&path, &format!("{case}-{number}"))
+                        .unwrap_or_default();
+                    for e in listed {
+                        let file = crate::source::join(&path, &e.name);
+                        let named = backlog::entry::name_id(&e.name);
+                        if matches!(e.kind, EntryKind::File | EntryKind::Symlink)
+                            && named.as_ref() == Some(id)
+                            && !self.exclude.contains(&file)
+                            && found.iter().all(|f| f.path != file)
+                        {
+                            found.push(TaskEntry {
+                                path: file,
+                                folder,
+                                name_id: named,
+                            });
+                        }
+                    }
+                }
+            }
+            found.sort_by(|a, b| a.path.cmp(&b.path));
+            out.extend(found);
+        }
+        out
+    }
+
     /// The file carrying `id`: by file name, else (once) by parsing the whole backlog.
     /// Several files may carry one ID; `tasks/` wins over `completed/` over the archive.
     pub fn by_id(&self, id: &TaskId) -> Option<TaskFile> {
-        let mut named = self.named(id);
-        named.sort_by_key(|e| e.folder);
+        let mut named = self.named_by_prefix(id);
+        if named.is_empty() {
+            named = self
+                .entries()
+                .iter()
+                .filter(|e| e.name_id.as_ref() == Some(id))
+                .cloned()
+                .collect();
+            named.sort_by_key(|e| e.folder);
+        }
         let mut name_only = None;
-        for entry in &named {
-            let Some(file) = self.read(entry) else {
+        for entry in named {
+            let Some(file) = self.read(&entry) else {
                 continue;
             };
             match file.task.as_ref().and_then(|t| t.id.as_ref()) {

@@ -5,9 +5,9 @@
 //! duplicate IDs (FG104), references to tasks that do not exist (FG107, FG108) and
 //! dependency cycles (FG109). One bad file never stops the others from being checked.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
-use crate::backlog::{Backlog, BacklogLayout, Folder, Spanned, TaskFile, TaskId};
+use crate::backlog::{Backlog, BacklogLayout, Folder, Spanned, TaskEntry, TaskFile, TaskId};
 use crate::finding::{Finding, Position, Severity};
 use crate::rules;
 use crate::snapshot::Snapshot;
@@ -33,6 +33,66 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
     dangling(backlog, &index, &mut out);
     cycles(&index, &mut out);
     out
+}
+
+/// The files a focused backlog (see [`Backlog::unread`]) must read as well, so that the
+/// findings on the `staged` files are the ones a whole-backlog check gives them: files
+/// whose names carry a staged file's ID (duplicates), every file reachable from a staged
+/// file through dependencies (cycles), and the files a dangling reference's help names
+/// (for their titles). Empty when nothing more is needed. Files whose frontmatter `id`
+/// disagrees with their file name are known by the name until read.
+pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
+    let index = Index::new(backlog);
+    let mut want = BTreeSet::new();
+    let want_owner = |owner: Option<&Owner<'_>>, want: &mut BTreeSet<String>| {
+        if let Some(Owner::Unread(e)) = owner {
+            want.insert(e.path.clone());
+        }
+    };
+    let staged_files: Vec<&TaskFile> = backlog
+        .files
+        .iter()
+        .filter(|f| staged.contains(f.path.as_str()))
+        .collect();
+    let staged_ids: HashSet<&TaskId> = staged_files.iter().filter_map(|f| f.id()).collect();
+    for entry in &backlog.unread {
+        if entry
+            .name_id
+            .as_ref()
+            .is_some_and(|i| staged_ids.contains(i))
+        {
+            want.insert(entry.path.clone());
+        }
+    }
+    for file in &staged_files {
+        let Some(task) = &file.task else { continue };
+        for reference in task.dependencies.iter().chain(&task.parent) {
+            if !exists(&index, &reference.value) {
+                for (_, owner) in index.nearest_owners(&reference.value) {
+                    want_owner(Some(&owner), &mut want);
+                }
+            }
+        }
+    }
+    let mut seen: HashSet<&str> = staged_files.iter().map(|f| f.path.as_str()).collect();
+    let mut queue: VecDeque<&TaskFile> = staged_files.into_iter().collect();
+    while let Some(file) = queue.pop_front() {
+        let Some(task) = &file.task else { continue };
+        for dep in &task.dependencies {
+            let Some(id) = index.parse(&dep.value) else {
+                continue;
+            };
+            match index.by_id.get(&id) {
+                Some(Owner::Read(next)) => {
+                    if seen.insert(next.path.as_str()) {
+                        queue.push_back(next);
+                    }
+                }
+                owner => want_owner(owner, &mut want),
+            }
+        }
+    }
+    want
 }
 
 /// A malformed backlog config: reported on the config file, located when the YAML
@@ -202,6 +262,7 @@ fn folder_rank(folder: Folder) -> u8 {
 }
 
 /// The next free ID next to `id`: `TASK-<max+1>`, or `TASK-12.<max+1>` for a subtask.
+/// Files not read count with the ID in their file name.
 fn next_free(id: &TaskId, backlog: &Backlog) -> String {
     let parts = id.parts();
     let depth = parts.len();
@@ -210,6 +271,7 @@ fn next_free(id: &TaskId, backlog: &Backlog) -> String {
         .files
         .iter()
         .filter_map(TaskFile::id)
+        .chain(backlog.unread.iter().filter_map(|e| e.name_id.as_ref()))
         .filter(|other| other.prefix() == id.prefix() && other.parts().len() >= depth)
         .filter(|other| other.parts().get(..parent.len()) == Some(parent))
         .filter_map(|other| other.parts().get(depth.saturating_sub(1)).copied())
@@ -275,26 +337,57 @@ fn duplicates(backlog: &Backlog, out: &mut Vec<Finding>) {
     }
 }
 
+/// The file that owns a task identity: one that was read, or (in a focused backlog) one
+/// known only by the ID in its file name.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Read(&'a TaskFile),
+    Unread(&'a TaskEntry),
+}
+
+impl<'a> Owner<'a> {
+    fn folder(self) -> Folder {
+        match self {
+            Owner::Read(f) => f.folder,
+            Owner::Unread(e) => e.folder,
+        }
+    }
+
+    fn file(self) -> Option<&'a TaskFile> {
+        match self {
+            Owner::Read(f) => Some(f),
+            Owner::Unread(_) => None,
+        }
+    }
+}
+
 /// Every task identity, with the file that owns it (first in duplicate order).
 struct Index<'a> {
-    by_id: HashMap<&'a TaskId, &'a TaskFile>,
+    by_id: HashMap<&'a TaskId, Owner<'a>>,
     prefix: &'a str,
 }
 
 impl<'a> Index<'a> {
     fn new(backlog: &'a Backlog) -> Self {
-        let mut by_id: HashMap<&TaskId, &TaskFile> = HashMap::with_capacity(backlog.files.len());
-        for file in &backlog.files {
-            if let Some(id) = file.id() {
-                by_id
-                    .entry(id)
-                    .and_modify(|cur| {
-                        if folder_rank(file.folder) < folder_rank(cur.folder) {
-                            *cur = file;
-                        }
-                    })
-                    .or_insert(file);
-            }
+        let mut by_id: HashMap<&TaskId, Owner<'a>> =
+            HashMap::with_capacity(backlog.files.len() + backlog.unread.len());
+        let read = backlog
+            .files
+            .iter()
+            .filter_map(|f| Some((f.id()?, Owner::Read(f))));
+        let unread = backlog
+            .unread
+            .iter()
+            .filter_map(|e| Some((e.name_id.as_ref()?, Owner::Unread(e))));
+        for (id, owner) in read.chain(unread) {
+            by_id
+                .entry(id)
+                .and_modify(|cur| {
+                    if folder_rank(owner.folder()) < folder_rank(cur.folder()) {
+                        *cur = owner;
+                    }
+                })
+                .or_insert(owner);
         }
         Index {
             by_id,
@@ -307,23 +400,23 @@ impl<'a> Index<'a> {
         TaskId::parse_with_prefix(text, self.prefix).or_else(|| TaskId::parse(text))
     }
 
-    /// Up to three existing IDs closest to `wanted`, with their titles, for help texts.
-    fn nearest(&self, wanted: &str) -> Vec<String> {
+    /// Up to three existing IDs closest to `wanted`, with their owners, best first.
+    fn nearest_owners(&self, wanted: &str) -> Vec<(String, Owner<'a>)> {
         let wanted_id = self.parse(wanted);
         let wanted_text = wanted_id
             .as_ref()
             .map_or_else(|| wanted.to_ascii_uppercase(), TaskId::canonical);
         let wanted_num = wanted_id.as_ref().and_then(|i| i.parts().first().copied());
-        let mut scored: Vec<(usize, u64, String, &TaskFile)> = self
+        let mut scored: Vec<(usize, u64, String, Owner<'a>)> = self
             .by_id
             .iter()
-            .filter_map(|(id, file)| {
+            .filter_map(|(id, owner)| {
                 let text = id.canonical();
                 let distance = strsim::levenshtein(&wanted_text, &text);
                 (distance <= 2).then(|| {
                     let num = id.parts().first().copied().unwrap_or(0);
                     let gap = wanted_num.map_or(0, |w| w.abs_diff(num));
-                    (distance, gap, text, *file)
+                    (distance, gap, text, *owner)
                 })
             })
             .collect();
@@ -331,10 +424,20 @@ impl<'a> Index<'a> {
         scored
             .into_iter()
             .take(3)
-            .map(|(_, _, text, file)| match file.title() {
-                Some(title) => format!("{text} (\"{title}\")"),
-                None => text,
-            })
+            .map(|(_, _, text, owner)| (text, owner))
+            .collect()
+    }
+
+    /// Up to three existing IDs closest to `wanted`, with their titles, for help texts.
+    fn nearest(&self, wanted: &str) -> Vec<String> {
+        self.nearest_owners(wanted)
+            .into_iter()
+            .map(
+                |(text, owner)| match owner.file().and_then(TaskFile::title) {
+                    Some(title) => format!("{text} (\"{title}\")"),
+                    None => text,
+                },
+            )
             .collect()
     }
 }
@@ -379,7 +482,9 @@ fn dangling(backlog: &Backlog, index: &Index<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let mut help = suggestion(index, &parent.value, "parent_task_id");
-            if backlog.files.iter().any(|f| f.folder == Folder::Drafts) {
+            let drafts = backlog.files.iter().map(|f| f.folder);
+            let unread = backlog.unread.iter().map(|e| e.folder);
+            if drafts.chain(unread).any(|f| f == Folder::Drafts) {
                 help.push_str(&format!(
                     "; if {} was demoted to a draft (it then has a new DRAFT-n ID), set `parent_task_id` to that draft's ID",
                     parent.value
@@ -407,7 +512,7 @@ fn exists(index: &Index<'_>, reference: &str) -> bool {
 /// smallest task, naming the whole chain.
 fn cycles(index: &Index<'_>, out: &mut Vec<Finding>) {
     // Nodes: owning files, in a stable order.
-    let mut nodes: Vec<(&TaskId, &TaskFile)> = index.by_id.iter().map(|(i, f)| (*i, *f)).collect();
+    let mut nodes: Vec<(&TaskId, Owner<'_>)> = index.by_id.iter().map(|(i, f)| (*i, *f)).collect();
     nodes.sort_by(|a, b| a.0.cmp(b.0));
     let position: HashMap<&TaskId, usize> = nodes
         .iter()
@@ -416,8 +521,9 @@ fn cycles(index: &Index<'_>, out: &mut Vec<Finding>) {
         .collect();
     let edges: Vec<Vec<(usize, &Spanned<String>)>> = nodes
         .iter()
-        .map(|(_, file)| {
-            file.task.as_ref().map_or_else(Vec::new, |t| {
+        .map(|(_, owner)| {
+            let task = owner.file().and_then(|f| f.task.as_ref());
+            task.map_or_else(Vec::new, |t| {
                 t.dependencies
                     .iter()
                     .filter_map(|d| {
@@ -455,7 +561,8 @@ fn cycles(index: &Index<'_>, out: &mut Vec<Finding>) {
             .chain(std::iter::once(&start))
             .map(|&n| nodes[n].0.canonical())
             .collect();
-        let (id, file) = nodes[start];
+        let (id, owner) = nodes[start];
+        let Some(file) = owner.file() else { continue };
         out.push(
             Finding::new(
                 &rules::DEPENDENCY_CYCLE,

@@ -132,24 +132,8 @@ pub fn parse_reference(
     task_dir: &str,
     index: &SpecIndex,
 ) -> Option<SpecRef> {
-    let text = raw.trim();
-    let text = text
-        .strip_prefix('<')
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(text);
-    if text.is_empty() || is_url(text) {
-        return None;
-    }
+    let (path_part, path_text, fragment) = split_reference(raw)?;
     let canonical = origin == LinkOrigin::Frontmatter;
-    let (path_part, fragment) = match text.split_once('#') {
-        Some((p, f)) => (p, Some(percent_decode(f)).filter(|f| !f.is_empty())),
-        None => (text, None),
-    };
-    if path_part.is_empty() {
-        // `#anchor`: a link inside the task file itself.
-        return None;
-    }
-    let path_text = percent_decode(path_part).replace('\\', "/");
 
     // `FEATURE/ID` and `FEATURE#FRAGMENT` (not in body links, which are paths).
     if origin != LinkOrigin::Body && !has_extension(&path_text) {
@@ -201,6 +185,79 @@ pub fn parse_reference(
             (canonical || tail_is_spec).then(|| SpecRef::Escapes(path_part.to_string()))
         }
     }
+}
+
+/// The path as written, the path decoded, and the fragment of a reference; `None` for
+/// what is never a spec link (nothing, a URL, an in-page `#anchor`).
+fn split_reference(raw: &str) -> Option<(&str, String, Option<String>)> {
+    let text = raw.trim();
+    let text = text
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(text);
+    if text.is_empty() || is_url(text) {
+        return None;
+    }
+    let (path_part, fragment) = match text.split_once('#') {
+        Some((p, f)) => (p, Some(percent_decode(f)).filter(|f| !f.is_empty())),
+        None => (text, None),
+    };
+    if path_part.is_empty() {
+        // `#anchor`: a link inside the task file itself.
+        return None;
+    }
+    let path_text = percent_decode(path_part).replace('\\', "/");
+    Some((path_part, path_text, fragment))
+}
+
+/// The spec files the links of `file` resolve against, asked of an index whose files
+/// are listed but not read (see [`super::load_focused`]): the file a path names, every
+/// file of a feature a `FEATURE/ID` names; everything when a link may be a bare
+/// requirement ID, which is looked up across all specs.
+pub fn files_needed(file: &TaskFile, index: &SpecIndex) -> super::Needed {
+    let mut paths = std::collections::BTreeSet::new();
+    let Some(task) = &file.task else {
+        return super::Needed::Files(paths);
+    };
+    let task_dir = crate::source::split_parent(&file.path).0;
+    let lists: [(&[Spanned<String>], LinkOrigin); 4] = [
+        (&task.spec, LinkOrigin::Frontmatter),
+        (&task.documentation, LinkOrigin::Documentation),
+        (&task.references, LinkOrigin::References),
+        (&task.body_links, LinkOrigin::Body),
+    ];
+    for (entries, origin) in lists {
+        for entry in entries {
+            let Some((_, path_text, fragment)) = split_reference(&entry.value) else {
+                continue;
+            };
+            let maybe_bare = origin != LinkOrigin::Body
+                && fragment.is_none()
+                && !path_text.contains('/')
+                && !has_extension(&path_text)
+                && is_bare_id(&path_text);
+            if maybe_bare {
+                return super::Needed::Everything;
+            }
+            match parse_reference(&entry.value, origin, task_dir, index) {
+                Some(SpecRef::Path { path, .. }) => {
+                    paths.insert(path);
+                }
+                Some(SpecRef::Feature { feature, .. }) => {
+                    let files = index.feature(&feature).unwrap_or_default();
+                    paths.extend(
+                        files
+                            .iter()
+                            .filter_map(|&i| index.files.get(i))
+                            .map(|f| f.path.clone()),
+                    );
+                }
+                Some(SpecRef::BareId(_)) => return super::Needed::Everything,
+                Some(SpecRef::Escapes(_)) | None => {}
+            }
+        }
+    }
+    super::Needed::Files(paths)
 }
 
 /// `scheme://...` and `mailto:` are URLs, never spec links or missing files.

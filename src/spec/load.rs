@@ -25,15 +25,94 @@ pub fn load_with(
     globs: &[String],
     id_patterns: &[String],
 ) -> Result<SpecIndex, SourceError> {
+    let (paths, symlinks) = find(source, globs)?;
+    let files = read_and_parse(source, paths, &patterns(id_patterns))?;
+    Ok(SpecIndex::new(files, globs.to_vec()).with_symlinks(symlinks))
+}
+
+/// The paths of every file matching `globs`, sorted, and the symlinks met on the way.
+fn find(source: &dyn Source, globs: &[String]) -> Result<(Vec<String>, Vec<String>), SourceError> {
     let matcher = compile_globs(globs);
     let mut found = BTreeSet::new();
     let mut symlinks = Vec::new();
     for (dir, recursive) in roots(globs) {
         list(source, &dir, recursive, &mut found, &mut symlinks)?;
     }
+    let paths = found.into_iter().filter(|p| matcher.is_match(p)).collect();
+    Ok((paths, symlinks))
+}
+
+fn patterns(id_patterns: &[String]) -> IdPatterns {
+    if id_patterns.is_empty() {
+        IdPatterns::builtin().clone()
+    } else {
+        IdPatterns::new(id_patterns)
+    }
+}
+
+/// Which spec files a check needs parsed (see [`load_focused`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Needed {
+    /// All of them (a bare requirement ID is looked up across every spec).
+    Everything,
+    /// These files (repo-relative paths); the others stay unread.
+    Files(BTreeSet<String>),
+}
+
+/// Finds every file matching `globs`, and parses the ones `needed` names when shown the
+/// index of all of them unread (paths, feature folders, no sections): what a hook does to
+/// check a few tasks' links without parsing every spec. Unread files stay in the index
+/// as [`SpecFile::empty`] records, so paths and feature folders resolve as in a whole
+/// load; IDs and sections are those of the files read. The files up to the first one
+/// that defines a requirement ID are always read (the "missing link" help quotes it).
+pub fn load_focused(
+    source: &dyn Source,
+    globs: &[String],
+    id_patterns: &[String],
+    needed: impl FnOnce(&SpecIndex) -> Needed,
+) -> Result<SpecIndex, SourceError> {
+    let (paths, symlinks) = find(source, globs)?;
+    let patterns = patterns(id_patterns);
+    let unread = SpecIndex::new(
+        paths.iter().map(|p| SpecFile::empty(p)).collect(),
+        globs.to_vec(),
+    )
+    .with_symlinks(symlinks.clone());
+    let wanted = match needed(&unread) {
+        Needed::Everything => {
+            let files = read_and_parse(source, paths.clone(), &patterns)?;
+            return Ok(SpecIndex::new(files, globs.to_vec()).with_symlinks(symlinks));
+        }
+        Needed::Files(wanted) => wanted,
+    };
+    let mut files = Vec::with_capacity(paths.len());
+    let mut rest = paths.into_iter();
+    // The leading files, up to the first that defines an ID.
+    for path in rest.by_ref() {
+        let parsed = read_and_parse(source, vec![path.clone()], &patterns)?;
+        let has_id = parsed
+            .iter()
+            .any(|f| f.sections.iter().any(|s| !s.ids.is_empty()));
+        files.extend(parsed);
+        if has_id {
+            break;
+        }
+    }
+    let (read, skipped): (Vec<String>, Vec<String>) = rest.partition(|p| wanted.contains(p));
+    files.extend(read_and_parse(source, read, &patterns)?);
+    files.extend(skipped.iter().map(|p| SpecFile::empty(p)));
+    Ok(SpecIndex::new(files, globs.to_vec()).with_symlinks(symlinks))
+}
+
+/// Reads and parses `paths` (on several threads when there are many). A file that is
+/// missing now is left out; one that cannot be read is a record with an issue.
+fn read_and_parse(
+    source: &dyn Source,
+    paths: Vec<String>,
+    patterns: &IdPatterns,
+) -> Result<Vec<SpecFile>, SourceError> {
     let mut files = Vec::new();
     let mut inputs = Vec::new();
-    let paths: Vec<String> = found.into_iter().filter(|p| matcher.is_match(p)).collect();
     let contents = source.read_many(paths.clone(), MAX_FILE_SIZE);
     for (path, content) in paths.into_iter().zip(contents) {
         match content? {
@@ -51,13 +130,8 @@ pub fn load_with(
             Content::Missing | Content::NotAFile => {}
         }
     }
-    let patterns = if id_patterns.is_empty() {
-        IdPatterns::builtin().clone()
-    } else {
-        IdPatterns::new(id_patterns)
-    };
-    files.extend(parse_all(inputs, &patterns));
-    Ok(SpecIndex::new(files, globs.to_vec()).with_symlinks(symlinks))
+    files.extend(parse_all(inputs, patterns));
+    Ok(files)
 }
 
 /// A file record for a spec that could not be read.

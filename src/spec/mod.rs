@@ -8,7 +8,7 @@ pub mod markdown;
 use std::collections::{BTreeMap, HashMap};
 
 pub use link::{task_links, LinkOrigin, Resolution, SpecLink, SpecRef};
-pub use load::{load, load_with};
+pub use load::{load, load_focused, load_with, Needed};
 pub use markdown::IdPatterns;
 
 use crate::finding::Finding;

@@ -76,6 +76,7 @@ fn snapshot(specs: SpecIndex, files: Vec<TaskFile>) -> Snapshot {
                 config_problem: None,
             },
             files,
+            unread: Vec::new(),
         }),
         specs,
         workflow: Workflow::new(&config, &Default::default()).unwrap(),

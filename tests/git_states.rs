@@ -1,0 +1,405 @@
+//! The git-state matrix (SPEC §7), through the real binary: `check`, `check --staged`,
+//! the hooks and `ci` in every repository state a user can be in. Where a state is not
+//! supported, the test asserts the clear message; none is skipped. (Hook behaviour through
+//! real `git commit` in some of these states is in hooks_git.rs.)
+
+mod hooks_support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use hooks_support::{git_cmd, task, Repo};
+
+const T1: &str = "backlog/tasks/task-1 - Login.md";
+const T2: &str = "backlog/tasks/task-2 - Logout.md";
+
+/// Runs flowgate in `dir` with extra environment; returns the exit code and all output.
+fn fg(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let mut cmd =
+        assert_cmd::Command::from_std(Command::new(assert_cmd::cargo::cargo_bin("flowgate")));
+    cmd.current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_DIR")
+        .timeout(Duration::from_secs(60));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().expect("flowgate runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("panicked"), "flowgate panicked:\n{text}");
+    (out.status.code().expect("exited"), text)
+}
+
+/// Asserts exit `code` for `args` in `dir`, returning the output.
+fn expect(dir: &Path, code: i32, args: &[&str]) -> String {
+    let (got, text) = fg(dir, &[], args);
+    assert_eq!(got, code, "flowgate {args:?} in {}:\n{text}", dir.display());
+    text
+}
+
+/// The read-only entry points a hook or a user runs, all expected to exit `code`.
+fn all_clean(dir: &Path, msg_file: &Path) {
+    expect(dir, 0, &["check"]);
+    expect(dir, 0, &["check", "--staged"]);
+    expect(dir, 0, &["hook", "pre-commit"]);
+    let msg = msg_file.to_str().expect("utf-8 temp path");
+    expect(dir, 0, &["hook", "commit-msg", msg]);
+}
+
+/// A message file outside the repository.
+fn message(text: &str) -> assert_fs::NamedTempFile {
+    let f = assert_fs::NamedTempFile::new("COMMIT_EDITMSG").expect("temp file");
+    std::fs::write(f.path(), text).expect("write");
+    f
+}
+
+#[test]
+fn unborn_head() {
+    let r = Repo::new();
+    r.write_task("TASK-1", "Login", "In Progress", &[]);
+    r.write("src/main.rs", "fn main() {}\n");
+    r.git(&["add", "-A"]).success();
+    let msg = message("Start\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    let bad = message("Start\n");
+    let text = expect(
+        &r.root,
+        1,
+        &["hook", "commit-msg", bad.path().to_str().expect("utf-8")],
+    );
+    assert!(text.contains("FG301"), "{text}");
+}
+
+#[test]
+fn detached_head() {
+    let r = Repo::seeded();
+    r.write("src/main.rs", "fn main() { login(); }\n");
+    r.commit_all("Wire login\n\nRefs: TASK-1").success();
+    r.git(&["checkout", "-q", "--detach", "HEAD~1"]).success();
+    let msg = message("More\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    expect(&r.root, 0, &["ci", "--base", "HEAD", "--head", "main"]);
+}
+
+/// A repository whose two branches change TASK-2's file differently: any replay of one
+/// onto the other stops on a conflict in that task file.
+fn conflicting() -> Repo {
+    let r = Repo::seeded();
+    r.git(&["checkout", "-q", "-b", "side"]).success();
+    r.write(T2, &task("TASK-2", "Logout side", "In Progress", &[]));
+    r.write("src/main.rs", "fn main() { side(); }\n");
+    r.commit_all("Side work\n\nRefs: TASK-2").success();
+    r.git(&["checkout", "-q", "main"]).success();
+    r.write(T2, &task("TASK-2", "Logout main", "In Progress", &[]));
+    r.write("src/main.rs", "fn main() { main_work(); }\n");
+    r.commit_all("Main work\n\nRefs: TASK-2").success();
+    r
+}
+
+/// In a conflicted state: nothing panics or errors; the index's "ours" side is read, and
+/// the conflict markers in the working tree's task file are reported, located.
+fn conflicted_state_is_checked(r: &Repo, state_file: &str) {
+    assert!(
+        r.root.join(".git").join(state_file).exists(),
+        "git is not in the expected state ({state_file} missing)"
+    );
+    let unmerged = r.git(&["ls-files", "-u"]).success().stdout;
+    assert!(unmerged.contains("task-2 - Logout.md"), "{unmerged}");
+    let text = expect(&r.root, 1, &["check"]);
+    assert!(text.contains("task-2 - Logout.md"), "{text}");
+    expect(&r.root, 0, &["check", "--staged"]);
+    pre_commit_does_not_fail_hard(r);
+}
+
+/// git never runs pre-commit while the index has unmerged entries ("Committing is not
+/// possible because you have unmerged files"); run by hand it must still end cleanly.
+/// KNOWN LIMITATION: it reports the conflicted task file as deleted (FG404), because the
+/// staged-changes diff sees no stage-0 entry for it; only exit codes 0/1 are asserted.
+fn pre_commit_does_not_fail_hard(r: &Repo) {
+    let (code, text) = fg(&r.root, &[], &["hook", "pre-commit"]);
+    assert!(code == 0 || code == 1, "{text}");
+}
+
+#[test]
+fn merge_in_progress_with_a_conflicted_index() {
+    let r = conflicting();
+    r.git(&["merge", "side"]).failure();
+    conflicted_state_is_checked(&r, "MERGE_HEAD");
+}
+
+#[test]
+fn rebase_in_progress_with_a_conflicted_index() {
+    let r = conflicting();
+    r.git(&["checkout", "-q", "side"]).success();
+    r.git(&["rebase", "main"]).failure();
+    conflicted_state_is_checked(&r, "rebase-merge");
+}
+
+#[test]
+fn cherry_pick_in_progress_with_a_conflicted_index() {
+    let r = conflicting();
+    r.git(&["cherry-pick", "side"]).failure();
+    conflicted_state_is_checked(&r, "CHERRY_PICK_HEAD");
+}
+
+#[test]
+fn revert_in_progress_with_a_conflicted_index() {
+    let r = conflicting();
+    // Reverting the seed commit conflicts with main's later change to TASK-2's file.
+    let seed = r
+        .git(&["rev-list", "--max-parents=0", "HEAD"])
+        .success()
+        .stdout;
+    r.git(&["revert", "--no-edit", seed.trim()]).failure();
+    assert!(r.root.join(".git/REVERT_HEAD").exists());
+    expect(&r.root, 0, &["check", "--staged"]);
+    let (code, _) = fg(&r.root, &[], &["check"]);
+    assert!(code == 0 || code == 1);
+    pre_commit_does_not_fail_hard(&r);
+}
+
+#[test]
+fn git_index_file_partial_commit_is_what_is_checked() {
+    let r = Repo::seeded();
+    // The real index holds an illegal status; the temporary index (a partial commit of
+    // src/ only) does not.
+    r.write(T2, &task("TASK-2", "Logout", "Wontdo", &[]));
+    r.git(&["add", T2]).success();
+    expect(&r.root, 1, &["check", "--staged"]);
+    let tmp_index = r.root.join(".git/partial-index");
+    let tmp = tmp_index.to_str().expect("utf-8");
+    let mut reset = git_cmd(&r.root);
+    reset.env("GIT_INDEX_FILE", tmp).args(["read-tree", "HEAD"]);
+    assert!(reset.status().expect("git").success());
+    let (code, text) = fg(&r.root, &[("GIT_INDEX_FILE", tmp)], &["check", "--staged"]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = fg(&r.root, &[("GIT_INDEX_FILE", tmp)], &["hook", "pre-commit"]);
+    assert_eq!(code, 0, "{text}");
+    // And the other way round: the temporary index carries the defect.
+    std::fs::remove_file(&tmp_index).expect("rm");
+    let (code, text) = fg(
+        &r.root,
+        &[("GIT_INDEX_FILE", ".git/index")],
+        &["check", "--staged"],
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Wontdo"), "{text}");
+}
+
+#[test]
+fn linked_worktree() {
+    let r = Repo::seeded();
+    let wt = r.tmp.path().join("linked");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature",
+        wt.to_str().expect("utf-8"),
+    ])
+    .success();
+    let wt = wt.canonicalize().expect("canonical");
+    let msg = message("Work\n\nRefs: TASK-1\n");
+    all_clean(&wt, msg.path());
+    // A commit there runs the hooks of the main repository, on the linked tree's index.
+    std::fs::write(
+        wt.join(T2),
+        task("TASK-2", "Logout", "Wontdo", &[(false, "Button works")]),
+    )
+    .expect("write");
+    let add = r.git_in(&wt, &["add", "-A"]);
+    assert!(add.ok);
+    let text = expect(&wt, 1, &["check", "--staged"]);
+    assert!(text.contains("Wontdo"), "{text}");
+    expect(&wt, 0, &["ci", "--base", "main", "--head", "HEAD"]);
+}
+
+#[test]
+fn bare_repository() {
+    let r = Repo::seeded();
+    let bare = r.tmp.path().join("bare.git");
+    r.git(&[
+        "clone",
+        "-q",
+        "--bare",
+        r.root.to_str().expect("utf-8"),
+        bare.to_str().expect("utf-8"),
+    ])
+    .success();
+    let text = expect(&bare, 2, &["check"]);
+    assert!(
+        text.contains("the repository is bare: it has no working tree"),
+        "{text}"
+    );
+    let text = expect(&bare, 0, &["ci", "--base", "HEAD", "--head", "HEAD"]);
+    assert!(text.contains("no findings"), "{text}");
+    let (code, text) = fg(&bare, &[], &["audit"]);
+    assert!(code == 0 || code == 1, "{text}");
+    expect(&bare, 0, &["trace", "TASK-1"]);
+}
+
+#[test]
+fn shallow_clone() {
+    let r = Repo::seeded();
+    r.write("src/main.rs", "fn main() { login(); }\n");
+    r.commit_all("Wire login\n\nRefs: TASK-1").success();
+    let clone = r.tmp.path().join("shallow");
+    let url = format!("file://{}", r.root.display());
+    r.git(&[
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        &url,
+        clone.to_str().expect("utf-8"),
+    ])
+    .success();
+    let msg = message("More\n\nRefs: TASK-1\n");
+    all_clean(&clone, msg.path());
+    expect(&clone, 0, &["ci", "--base", "HEAD", "--head", "HEAD"]);
+    let (code, text) = fg(&clone, &[], &["audit"]);
+    assert!(code == 0 || code == 1, "{text}");
+    // The base commit is not in the clone: a clear error naming the fix.
+    let base = r.git(&["rev-parse", "HEAD~1"]).success().stdout;
+    let text = expect(&clone, 2, &["ci", "--base", base.trim(), "--head", "HEAD"]);
+    assert!(text.contains("fetch-depth: 0"), "{text}");
+}
+
+#[test]
+fn sparse_checkout_does_not_report_hidden_files_missing() {
+    let r = Repo::new();
+    r.write(".flowgate.yml", "links:\n  require: section\n");
+    r.write(
+        "specs/001-login/spec.md",
+        "# Login\n\n- **FR-001**: a form\n",
+    );
+    r.write(
+        T1,
+        "---\nid: TASK-1\ntitle: Login\nstatus: In Progress\nspec: specs/001-login/spec.md#fr-001\n---\n",
+    );
+    r.write("src/main.rs", "fn main() {}\n");
+    r.commit_all("Start login\n\nRefs: TASK-1").success();
+    r.git(&["sparse-checkout", "set", "backlog", "src"])
+        .success();
+    assert!(
+        !r.root.join("specs").exists(),
+        "sparse checkout left specs/ on disk"
+    );
+    let msg = message("More\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    let text = expect(&r.root, 0, &["check"]);
+    assert!(text.contains("1 spec file"), "{text}");
+    // A broken link is still found: the hidden spec is read, not assumed.
+    r.write(
+        T1,
+        "---\nid: TASK-1\ntitle: Login\nstatus: In Progress\nspec: specs/001-login/spec.md#fr-009\n---\n",
+    );
+    let text = expect(&r.root, 1, &["check"]);
+    assert!(text.contains("FG203"), "{text}");
+}
+
+#[test]
+fn submodule() {
+    let r = Repo::seeded();
+    let sub = Repo::bare_init();
+    sub.write("lib.rs", "pub fn f() {}\n");
+    sub.git(&["add", "-A"]).success();
+    sub.git(&["commit", "-q", "-m", "init"]).success();
+    r.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.root.to_str().expect("utf-8"),
+        "vendor/lib",
+    ])
+    .success();
+    let msg = message("Vendor\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    r.git(&["commit", "-q", "-m", "Vendor lib\n\nRefs: TASK-1"])
+        .success();
+    expect(&r.root, 0, &["ci", "--base", "HEAD~1", "--head", "HEAD"]);
+}
+
+#[test]
+fn sha256_object_format_gets_a_clear_message() {
+    let r = Repo::new();
+    let dir = r.tmp.path().join("sha256");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    r.git_in(
+        &dir,
+        &["init", "-q", "--object-format=sha256", "-b", "main"],
+    )
+    .success();
+    std::fs::create_dir_all(dir.join("backlog/tasks")).expect("mkdir");
+    std::fs::write(
+        dir.join(T1),
+        "---\nid: TASK-1\ntitle: Login\nstatus: In Progress\n---\n",
+    )
+    .expect("write");
+    r.git_in(&dir, &["add", "-A"]).success();
+    let msg = message("Start\n\nRefs: TASK-1\n");
+    let msg = msg.path().to_str().expect("utf-8");
+    // libgit2 (0.21 / libgit2 1.9) cannot open SHA-256 repositories: every command that
+    // needs git says so, naming the format, with exit 2.
+    for args in [
+        vec!["check", "--staged"],
+        vec!["hook", "pre-commit"],
+        vec!["hook", "commit-msg", msg],
+        vec!["ci", "--base", "HEAD", "--head", "HEAD"],
+    ] {
+        let text = expect(&dir, 2, &args);
+        assert!(
+            text.contains("object format") && text.contains("sha256"),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("SHA-1 repositories only"), "{args:?}: {text}");
+    }
+    // The working tree needs no git: it is still checked.
+    expect(&dir, 0, &["check"]);
+}
+
+#[test]
+fn a_thousand_branches() {
+    let r = Repo::seeded();
+    let head = r.git(&["rev-parse", "HEAD"]).success().stdout;
+    let refs: String = (0..1000)
+        .map(|i| format!("create refs/heads/user/task-{i}/topic {}\n", head.trim()))
+        .collect();
+    let mut update = git_cmd(&r.root);
+    update
+        .args(["update-ref", "--stdin"])
+        .stdin(std::process::Stdio::piped());
+    let mut child = update.spawn().expect("git");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(refs.as_bytes())
+        .expect("write refs");
+    assert!(child.wait().expect("git").success());
+    r.git(&["checkout", "-q", "user/task-1/topic"]).success();
+    r.write("src/main.rs", "fn main() { login(); }\n");
+    r.git(&["add", "-A"]).success();
+    let msg = message("Wire login\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    // The branch name alone is a reference (branch fallback).
+    let bare = message("Wire login\n");
+    expect(
+        &r.root,
+        0,
+        &["hook", "commit-msg", bare.path().to_str().expect("utf-8")],
+    );
+    expect(&r.root, 0, &["ci", "--base", "main", "--head", "HEAD"]);
+}
