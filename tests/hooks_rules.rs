@@ -85,6 +85,24 @@ fn fg303_task_not_active_and_the_fix_passes() {
 }
 
 #[test]
+fn the_commit_that_finishes_a_task_may_reference_it() {
+    let r = Repo::seeded();
+    // The last piece of work and the move to Done in one commit: TASK-1 was In Progress
+    // when the work was done, so the reference is to an active task.
+    r.write("src/main.rs", "fn main() { login(); }\n");
+    r.write(
+        T1,
+        &task("TASK-1", "Login", "Done", &[(true, "Form works")]),
+    );
+    r.commit_all("Finish login\n\nRefs: TASK-1").success();
+    // A task that was already Done before this commit is not active.
+    r.write("src/main.rs", "fn main() { login(); login(); }\n");
+    r.commit_all("More login\n\nRefs: TASK-1")
+        .failure()
+        .stderr_has(&["FG303(task-not-active)", "TASK-1 is in \"Done\""]);
+}
+
+#[test]
 fn fg304_draft_reference() {
     let r = Repo::seeded();
     r.write(

@@ -401,6 +401,15 @@ fn commit_rules(input: &CommitInput<'_>, config: &Config) -> Result<Vec<Finding>
         changed: &changed,
         branch: input.branch,
         prefix: &prefix,
+        before: None,
+    };
+    let parent_tree = input.parent_id.map(|p| repo.commit_tree(p)).transpose()?;
+    let before = parent_tree
+        .as_ref()
+        .map(|t| TaskFinder::for_tree(t, &layout).by_name_only());
+    let commit = commits::CommitInput {
+        before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
+        ..commit
     };
     let finder = TaskFinder::new(&tree, &layout).with_workflow(workflow);
     let mut findings = commits::check(&commit, &config.commits, workflow, &pattern, &code, &finder);

@@ -424,6 +424,15 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         changed: &changed,
         branch: branch.as_deref(),
         prefix: &prefix,
+        before: None,
+    };
+    let parent_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
+    let before = parent_tree
+        .as_ref()
+        .map(|t| TaskFinder::for_tree(t, layout).by_name_only());
+    let input = commits::CommitInput {
+        before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
+        ..input
     };
     let finder = TaskFinder::new(&staged.index, layout).with_workflow(&workflow);
     let findings = commits::check(

@@ -309,6 +309,10 @@ pub struct CommitInput<'a> {
     pub branch: Option<&'a str>,
     /// The backlog's task prefix.
     pub prefix: &'a str,
+    /// The tasks of the commit's parent (HEAD in hooks), when there is one: a commit that
+    /// finishes a task (moves it from an active status to Done in the same commit that
+    /// completes the work) references a task that was active when the work was done.
+    pub before: Option<&'a dyn TaskIndex>,
 }
 
 /// Why the commit needs no task reference, if it needs none.
@@ -478,15 +482,8 @@ pub fn check(
             inactive.push((r, file, true));
             continue;
         }
-        let status = file.status().unwrap_or_default();
-        let is_active = active.iter().any(|a| {
-            let (x, y) = (workflow.resolve(a), workflow.resolve(status));
-            match (x.index(), y.index()) {
-                (Some(i), Some(j)) => i == j,
-                _ => a.trim().eq_ignore_ascii_case(status.trim()),
-            }
-        });
-        if is_active {
+        let is_active = is_active_status(file.status().unwrap_or_default(), &active, workflow);
+        if is_active || finishes(input, &r.id, &active, workflow) {
             any_active = true;
         } else {
             inactive.push((r, file, false));
@@ -524,6 +521,28 @@ pub fn check(
         }
     }
     findings
+}
+
+/// True when `status` is one of the active statuses (spelling-tolerant).
+fn is_active_status(status: &str, active: &[String], workflow: &Workflow) -> bool {
+    active.iter().any(|a| {
+        let (x, y) = (workflow.resolve(a), workflow.resolve(status));
+        match (x.index(), y.index()) {
+            (Some(i), Some(j)) => i == j,
+            _ => a.trim().eq_ignore_ascii_case(status.trim()),
+        }
+    })
+}
+
+/// True when the referenced task was active in the parent: the commit (which moved it out
+/// of the active status, since it is not active now) finishes or pauses the task it worked on.
+fn finishes(input: &CommitInput<'_>, id: &TaskId, active: &[String], workflow: &Workflow) -> bool {
+    let Some(before) = input.before else {
+        return false;
+    };
+    before
+        .find(id)
+        .is_some_and(|old| is_active_status(old.status().unwrap_or_default(), active, workflow))
 }
 
 #[cfg(test)]
@@ -707,6 +726,7 @@ mod tests {
             changed: &changed,
             branch,
             prefix: "task",
+            before: None,
         };
         check(
             &input,
