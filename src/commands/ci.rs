@@ -21,17 +21,14 @@ use git2::Oid;
 
 use super::check::{build_snapshot, emit};
 use super::{CommandError, Context, Outcome};
-use crate::backlog::entry::entry_for;
 use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
 use crate::finding::{Finding, Summary};
-use crate::git::changes::{changed_paths, After, Change};
-use crate::git::tasks::{ChangeLookup, TaskFinder};
+use crate::git::judge::{judge_commit, CommitJudge, CommitMeta};
 use crate::git::{Repo, TreeSource};
 use crate::report::github::{self, CommitLabel};
 use crate::report::sarif;
 use crate::rules;
-use crate::rules::transitions;
 use crate::snapshot::Snapshot;
 use crate::source::{Content, Source, MAX_FILE_SIZE};
 use event::Event;
@@ -87,35 +84,16 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     // Every commit against its first parent.
     let mut labels = Vec::new();
     let mut messages = Vec::new();
-    let mut snapshots = SnapshotCache::default();
     let branch = event.as_ref().and_then(|e| e.head_ref.clone());
+    let policy = base_tree.as_ref().map(|t| t as &dyn Source);
+    let judge = CommitJudge::new(&repo, &config, branch.as_deref(), policy);
     for &id in &range.commits {
-        let commit = repo
-            .git
-            .find_commit(id)
-            .map_err(|e| CommandError::Repository(e.message().to_string()))?;
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let meta = CommitMeta::read(&repo, id)?;
         labels.push(CommitLabel {
             id: id.to_string(),
-            subject: message.lines().next().unwrap_or_default().to_string(),
+            subject: meta.subject().to_string(),
         });
-        let mut per_commit = Vec::new();
-        let parents: Vec<Oid> = commit.parent_ids().collect();
-        let snapshot = snapshots.get(&repo, id, &config)?;
-        let input = CommitInput {
-            repo: &repo,
-            id,
-            message: &message,
-            author_name: commit.author().name().unwrap_or_default().to_string(),
-            author_email: commit.author().email().unwrap_or_default().to_string(),
-            branch: branch.as_deref(),
-            is_merge: parents.len() > 1,
-            parent_id: parents.first().copied(),
-            other_parents: parents.get(1..).unwrap_or_default(),
-            snapshot: &snapshot,
-            policy: base_tree.as_ref().map(|t| t as &dyn Source),
-        };
-        per_commit.extend(commit_rules(&input, &config)?);
+        let mut per_commit = judge_commit(&judge, &meta)?.findings;
         if config.ci.check == PrCheck::Title {
             // Squash-merge repos: the title carries the reference, commits need none.
             per_commit.retain(|f| f.code != rules::MISSING_TASK_REFERENCE.code);
@@ -127,11 +105,11 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
                 f
             }
         }));
-        messages.push((id.to_string(), message));
+        messages.push((id.to_string(), meta.message));
     }
 
     // The pull request's title and body.
-    let head_snapshot = snapshots.get(&repo, range.head, &config)?;
+    let head_snapshot = build_snapshot(&head_tree, &config)?;
     if let Some(ev) = event.as_ref().filter(|e| e.is_pull_request()) {
         if matches!(config.ci.check, PrCheck::Title | PrCheck::Both) {
             findings.extend(check_title(ev, &head_snapshot, &config));
@@ -310,252 +288,6 @@ fn post_comment(
         }
         Err(e) => warn(&format!("could not comment on the pull request: {e}")),
     }
-}
-
-/// Builds snapshots of commits, reusing the last few (a linear history asks for each commit
-/// twice: as a child, then as the next commit's parent).
-#[derive(Default)]
-struct SnapshotCache {
-    recent: Vec<(Oid, std::rc::Rc<Snapshot>)>,
-}
-
-impl SnapshotCache {
-    fn get(
-        &mut self,
-        repo: &Repo,
-        id: Oid,
-        config: &Config,
-    ) -> Result<std::rc::Rc<Snapshot>, CommandError> {
-        if let Some((_, s)) = self.recent.iter().find(|(i, _)| *i == id) {
-            return Ok(s.clone());
-        }
-        let tree = repo.commit_tree(id)?;
-        let snapshot = std::rc::Rc::new(build_snapshot(&tree, config)?);
-        if self.recent.len() >= 4 {
-            self.recent.remove(0);
-        }
-        self.recent.push((id, snapshot.clone()));
-        Ok(snapshot)
-    }
-}
-
-/// Everything the per-commit rules get for one commit.
-pub struct CommitInput<'a> {
-    /// The repository (for diffs between the commit and its parent).
-    pub repo: &'a Repo,
-    /// The commit.
-    pub id: Oid,
-    /// Its full message.
-    pub message: &'a str,
-    /// Author name.
-    pub author_name: String,
-    /// Author email.
-    pub author_email: String,
-    /// The branch being checked, for the branch-name fallback.
-    pub branch: Option<&'a str>,
-    /// True for a merge commit: exempt from the message rules.
-    pub is_merge: bool,
-    /// The first parent (`None` for a root commit).
-    pub parent_id: Option<Oid>,
-    /// The other parents of a merge.
-    pub other_parents: &'a [Oid],
-    /// The commit's snapshot.
-    pub snapshot: &'a Snapshot,
-    /// Where the workflow definition (`flowspec_workflow.yml`) is read from: the base
-    /// commit's tree when the configuration comes from the base.
-    pub policy: Option<&'a dyn Source>,
-}
-
-/// The commit rules (FG3xx) and the transition rules (FG4xx) for one commit against its
-/// first parent. A merge is exempt from the message rules; its transition findings stand
-/// only when they also stand against every other parent (a task that moved legally on the
-/// merged branch is not judged as one big jump).
-fn commit_rules(input: &CommitInput<'_>, config: &Config) -> Result<Vec<Finding>, CommandError> {
-    use crate::rules::commits;
-    let repo = input.repo;
-    let tree = repo.commit_tree(input.id)?;
-    let Some(layout) = crate::backlog::discover(&tree, config.backlog.dir.as_deref())? else {
-        return Ok(Vec::new());
-    };
-    let workflow = &input.snapshot.workflow;
-    let prefix = layout.config.task_prefix.clone();
-    let pattern = commits::reference_pattern(config.commits.reference_pattern.as_deref(), &prefix)
-        .map_err(|e| CommandError::Usage(format!("invalid commits.reference_pattern: {e}")))?;
-    let code = commits::CodePaths::new(&config.commits, Some(&layout.root))
-        .map_err(|e| CommandError::Usage(format!("invalid commits path glob: {e}")))?;
-    let changed: Vec<String> = changed_paths(repo, input.parent_id, After::Commit(input.id), &[])?
-        .into_iter()
-        .map(|c| c.path)
-        .collect();
-    // A stored message has no comment lines left: a `#` line is content.
-    let message = commits::Message::parse(input.message, '\0');
-    let author = format!("{} <{}>", input.author_name, input.author_email);
-    let id = input.id.to_string();
-    let label = format!("commit {}", id.get(..8).unwrap_or(&id));
-    let commit = commits::CommitInput {
-        commit: &id,
-        tree_label: &label,
-        message: &message,
-        author: Some(&author),
-        merge: input.is_merge,
-        changed: &changed,
-        branch: input.branch,
-        prefix: &prefix,
-        before: None,
-    };
-    let parent_tree = input.parent_id.map(|p| repo.commit_tree(p)).transpose()?;
-    let before = parent_tree
-        .as_ref()
-        .map(|t| TaskFinder::for_tree(t, &layout).by_name_only());
-    let commit = commits::CommitInput {
-        before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
-        ..commit
-    };
-    let finder = TaskFinder::new(&tree, &layout).with_workflow(workflow);
-    let mut findings = commits::check(&commit, &config.commits, workflow, &pattern, &code, &finder);
-
-    let judge = |parent: Option<Oid>| {
-        transitions_between(
-            repo,
-            &tree,
-            &layout,
-            config,
-            workflow,
-            input.policy,
-            parent,
-            input.id,
-        )
-    };
-    let mut judged = judge(input.parent_id)?;
-    for &other in input.other_parents {
-        if judged.is_empty() {
-            break;
-        }
-        let flagged: std::collections::BTreeSet<Option<String>> =
-            judge(Some(other))?.into_iter().map(|f| f.task).collect();
-        judged.retain(|f| flagged.contains(&f.task));
-    }
-    findings.extend(judged);
-    Ok(findings)
-}
-
-/// Parses the changed task files on one side of a change.
-fn parse_side(
-    source: &dyn Source,
-    layout: &crate::backlog::BacklogLayout,
-    changes: &[Change],
-    before: bool,
-) -> Vec<crate::backlog::TaskFile> {
-    changes
-        .iter()
-        .filter(|c| {
-            if before {
-                c.old.is_some()
-            } else {
-                c.new.is_some()
-            }
-        })
-        .filter_map(|c| {
-            let entry = entry_for(&c.path, layout)?;
-            match source.read(&c.path, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(bytes)) => {
-                    Some(crate::backlog::parse_task_file(entry, &bytes, layout))
-                }
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-fn spec_globs(config: &Config) -> globset::GlobSet {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in &config.specs.globs {
-        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-            b.add(glob);
-        }
-    }
-    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
-}
-
-/// The transition findings of commit `id` against `parent`.
-#[allow(clippy::too_many_arguments)]
-fn transitions_between(
-    repo: &Repo,
-    tree: &TreeSource<'_>,
-    layout: &crate::backlog::BacklogLayout,
-    config: &Config,
-    workflow: &crate::workflow::Workflow,
-    policy: Option<&dyn Source>,
-    parent: Option<Oid>,
-    id: Oid,
-) -> Result<Vec<Finding>, CommandError> {
-    use crate::workflow::flowspec;
-    let root = layout.root.trim_end_matches('/');
-    let specs: Vec<&str> = if root.is_empty() {
-        Vec::new()
-    } else {
-        vec![root]
-    };
-    let changes: Vec<Change> = changed_paths(repo, parent, After::Commit(id), &specs)?
-        .into_iter()
-        .filter(|c| entry_for(&c.path, layout).is_some())
-        .collect();
-    if changes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let parent_tree = parent.map(|p| repo.commit_tree(p)).transpose()?;
-    let before = parent_tree
-        .as_ref()
-        .map(|t| parse_side(t, layout, &changes, true))
-        .unwrap_or_default();
-    let after = parse_side(tree, layout, &changes, false);
-    // The first commit, or the one that brings a backlog into the repository.
-    let root_commit = match &parent_tree {
-        None => true,
-        Some(t) => crate::backlog::discover(t, config.backlog.dir.as_deref())?.is_none(),
-    };
-    let labelled = before.iter().chain(&after).any(|f| {
-        f.task
-            .as_ref()
-            .is_some_and(|t| flowspec::label_state(&t.labels).is_some())
-    });
-    let flowspec = if labelled {
-        // The workflow definition comes from the base when the configuration does.
-        match flowspec::load(policy.unwrap_or(tree)) {
-            Ok(f) => f,
-            Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
-            Err(flowspec::LoadError::Invalid(e)) => {
-                return Err(CommandError::Config(crate::config::ConfigError {
-                    file: e.path,
-                    line: e.line,
-                    column: e.column,
-                    message: format!("cannot read the flowspec workflow: {}", e.message),
-                    help: Some(
-                        "fix the YAML; flowgate reads `states` and `transitions[].from/to`".into(),
-                    ),
-                    source_text: e.text,
-                }))
-            }
-        }
-    } else {
-        None
-    };
-    let touched = changes.iter().map(|c| c.path.clone());
-    let lookup = ChangeLookup {
-        before: parent_tree
-            .as_ref()
-            .map(|t| TaskFinder::new(t, layout).excluding(touched)),
-        after: TaskFinder::new(tree, layout),
-        spec_globs: spec_globs(config),
-    };
-    Ok(transitions::check(&transitions::TransitionInput {
-        before: &before,
-        after: &after,
-        workflow,
-        flowspec: flowspec.as_ref(),
-        root_commit,
-        lookup: &lookup,
-    }))
 }
 
 /// The task references in `text`: the configured pattern, else the backlog's task prefix
