@@ -23,7 +23,7 @@ use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
 use crate::cli::{ColorChoice, Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Summary};
-use crate::git::changes::{changed_paths, changed_paths_outside, After, Change};
+use crate::git::changes::{Change, Scope};
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
 use crate::report::{self, ReportContext};
@@ -114,8 +114,7 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     } else {
         head
     };
-    let index = staged.index.index();
-    let changes = task_changes(&repo, base, index, layout)?;
+    let changes = task_changes(&staged.index, base, layout)?;
     if changes.is_empty() {
         return Ok(Outcome::Clean);
     }
@@ -137,14 +136,18 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
 
 /// The changed task and draft files from `base` to the index.
 fn task_changes(
-    repo: &Repo,
+    index: &IndexSource<'_>,
     base: Option<Oid>,
-    index: &git2::Index,
     layout: &BacklogLayout,
 ) -> Result<Vec<Change>, CommandError> {
     let spec = layout.root.trim_end_matches('/');
-    let specs: Vec<&str> = if spec.is_empty() { vec![] } else { vec![spec] };
-    Ok(changed_paths(repo, base, After::Index(index), &specs)?
+    let scope = if spec.is_empty() {
+        Scope::All
+    } else {
+        Scope::Under(spec)
+    };
+    Ok(index
+        .changes(base, scope)?
         .into_iter()
         .filter(|c| entry_for(&c.path, layout).is_some())
         .collect())
@@ -230,7 +233,7 @@ fn judge_transitions(
     }
     let mut kept = judged;
     for base in merge_heads(staged.repo) {
-        let alt_changes = task_changes(staged.repo, Some(base), staged.index.index(), layout)?;
+        let alt_changes = task_changes(&staged.index, Some(base), layout)?;
         let alt = transitions_from(staged, layout, workflow, Some(base), &alt_changes)?;
         let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
         kept.retain(|f| flagged.contains(&f.task));
@@ -458,18 +461,11 @@ fn code_side_changes(
     layout: &BacklogLayout,
     base: Option<Oid>,
 ) -> Result<Vec<String>, CommandError> {
-    let index = staged.index.index();
     let root = layout.root.trim_end_matches('/');
     let changes = if root.is_empty() || root.contains('/') {
-        changed_paths(staged.repo, base, After::Index(index), &[])?
+        staged.index.changes(base, Scope::All)?
     } else {
-        let tops: Vec<String> = staged
-            .index
-            .list_dir("")?
-            .into_iter()
-            .map(|e| e.name)
-            .collect();
-        changed_paths_outside(staged.repo, base, index, &tops, root)?
+        staged.index.changes(base, Scope::AllBut(root))?
     };
     Ok(changes.into_iter().map(|c| c.path).collect())
 }

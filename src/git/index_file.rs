@@ -196,6 +196,11 @@ impl IndexFile {
         self.entries.is_empty()
     }
 
+    /// All entries, sorted by path bytes, then stage.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// Entry `i`.
     pub fn get(&self, i: usize) -> Option<&Entry> {
         self.entries.get(i)
