@@ -41,6 +41,15 @@ pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
     // Hooks only read objects git itself just wrote or verified; re-hashing every object
     // read is a cost on every commit.
     git2::opts::strict_hash_verification(false);
+    // The backlog's task folder is one tree of thousands of entries, read several times per
+    // hook (the diff, lookups by name on the HEAD side); libgit2 caches no tree over 4 KiB
+    // by default.
+    // SAFETY: these set process-wide libgit2 options before any repository is opened and
+    // before any thread starts; they only change how much libgit2 caches.
+    unsafe {
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20);
+        let _ = git2::opts::set_cache_max_size(64 << 20);
+    }
     match cmd {
         HookCommand::PreCommit => pre_commit(ctx),
         HookCommand::CommitMsg { file } => commit_msg(ctx, file),
