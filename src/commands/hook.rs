@@ -23,7 +23,7 @@ use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
 use crate::cli::{ColorChoice, Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Summary};
-use crate::git::changes::{changed_paths, changed_paths_outside, After, Change};
+use crate::git::changes::{Change, Scope};
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
 use crate::report::{self, ReportContext};
@@ -41,6 +41,15 @@ pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
     // Hooks only read objects git itself just wrote or verified; re-hashing every object
     // read is a cost on every commit.
     git2::opts::strict_hash_verification(false);
+    // The backlog's task folder is one tree of thousands of entries, read several times per
+    // hook (the diff, lookups by name on the HEAD side); libgit2 caches no tree over 4 KiB
+    // by default.
+    // SAFETY: these set process-wide libgit2 options before any repository is opened and
+    // before any thread starts; they only change how much libgit2 caches.
+    unsafe {
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20);
+        let _ = git2::opts::set_cache_max_size(64 << 20);
+    }
     match cmd {
         HookCommand::PreCommit => pre_commit(ctx),
         HookCommand::CommitMsg { file } => commit_msg(ctx, file),
@@ -114,8 +123,7 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     } else {
         head
     };
-    let index = staged.index.index();
-    let changes = task_changes(&repo, base, index, layout)?;
+    let changes = task_changes(&staged.index, base, layout)?;
     if changes.is_empty() {
         return Ok(Outcome::Clean);
     }
@@ -137,14 +145,18 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
 
 /// The changed task and draft files from `base` to the index.
 fn task_changes(
-    repo: &Repo,
+    index: &IndexSource<'_>,
     base: Option<Oid>,
-    index: &git2::Index,
     layout: &BacklogLayout,
 ) -> Result<Vec<Change>, CommandError> {
     let spec = layout.root.trim_end_matches('/');
-    let specs: Vec<&str> = if spec.is_empty() { vec![] } else { vec![spec] };
-    Ok(changed_paths(repo, base, After::Index(index), &specs)?
+    let scope = if spec.is_empty() {
+        Scope::All
+    } else {
+        Scope::Under(spec)
+    };
+    Ok(index
+        .changes(base, scope)?
         .into_iter()
         .filter(|c| entry_for(&c.path, layout).is_some())
         .collect())
@@ -230,7 +242,7 @@ fn judge_transitions(
     }
     let mut kept = judged;
     for base in merge_heads(staged.repo) {
-        let alt_changes = task_changes(staged.repo, Some(base), staged.index.index(), layout)?;
+        let alt_changes = task_changes(&staged.index, Some(base), layout)?;
         let alt = transitions_from(staged, layout, workflow, Some(base), &alt_changes)?;
         let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
         kept.retain(|f| flagged.contains(&f.task));
@@ -467,18 +479,11 @@ fn code_side_changes(
     layout: &BacklogLayout,
     base: Option<Oid>,
 ) -> Result<Vec<String>, CommandError> {
-    let index = staged.index.index();
     let root = layout.root.trim_end_matches('/');
     let changes = if root.is_empty() || root.contains('/') {
-        changed_paths(staged.repo, base, After::Index(index), &[])?
+        staged.index.changes(base, Scope::All)?
     } else {
-        let tops: Vec<String> = staged
-            .index
-            .list_dir("")?
-            .into_iter()
-            .map(|e| e.name)
-            .collect();
-        changed_paths_outside(staged.repo, base, index, &tops, root)?
+        staged.index.changes(base, Scope::AllBut(root))?
     };
     Ok(changes.into_iter().map(|c| c.path).collect())
 }

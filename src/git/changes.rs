@@ -6,6 +6,7 @@
 
 use git2::{Delta, DiffOptions, Oid};
 
+use super::index_file::{CacheTree, Entry, IndexFile};
 use super::Repo;
 use crate::source::SourceError;
 
@@ -255,4 +256,379 @@ fn side(
         }
     });
     Ok(())
+}
+
+/// Which part of the repository a staged diff looks at.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Everything.
+    All,
+    /// One folder (or file) path, and everything under it.
+    Under(&'a str),
+    /// Everything outside the top-level entry of this name.
+    AllBut(&'a str),
+}
+
+impl Scope<'_> {
+    /// Does the scope take in `path` (a folder when `dir`), or something under it?
+    fn takes(&self, path: &[u8], dir: bool) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Under(root) => {
+                let root = root.as_bytes();
+                path.strip_prefix(root)
+                    .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'))
+                    || (dir
+                        && root
+                            .strip_prefix(path)
+                            .is_some_and(|rest| rest.first() == Some(&b'/')))
+            }
+            Scope::AllBut(skip) => {
+                let top = path.split(|b| *b == b'/').next().unwrap_or_default();
+                top != skip.as_bytes()
+            }
+        }
+    }
+}
+
+/// The paths that differ from commit `before` (`None`: the empty tree) to a parsed index,
+/// within `scope`: the same answer as the libgit2 diff of [`changed_paths`] for an index
+/// without conflicts or intent-to-add entries (callers check
+/// [`IndexFile::has_special_entries`]). Folders whose cache-tree id (the index's `TREE`
+/// extension) equals `before`'s tree id are skipped unread; elsewhere the two sides are
+/// walked together, entering only folders that differ.
+pub fn staged_changes(
+    repo: &Repo,
+    before: Option<Oid>,
+    index: &IndexFile,
+    scope: Scope<'_>,
+) -> Result<Vec<Change>, SourceError> {
+    let tree = match before {
+        Some(id) => Some(repo.git.find_commit(id)?.tree()?),
+        None => None,
+    };
+    let mut walk = Walk {
+        repo,
+        index,
+        scope,
+        out: Vec::new(),
+    };
+    let entries = index.entries();
+    walk.dir(tree.as_ref(), 0, entries.len(), b"", index.tree.as_ref())?;
+    Ok(walk.out)
+}
+
+struct Walk<'a> {
+    repo: &'a Repo,
+    index: &'a IndexFile,
+    scope: Scope<'a>,
+    out: Vec<Change>,
+}
+
+/// git's order of two entries: names byte-wise, a folder's name followed by `/`.
+fn order_names(an: &[u8], at: bool, bn: &[u8], bt: bool) -> std::cmp::Ordering {
+    let common = an.len().min(bn.len());
+    match an.get(..common).cmp(&bn.get(..common)) {
+        std::cmp::Ordering::Equal => {
+            let next = |n: &[u8], t: bool| n.get(common).copied().or(t.then_some(b'/'));
+            next(an, at).cmp(&next(bn, bt))
+        }
+        other => other,
+    }
+}
+
+fn utf8_path(path: &[u8]) -> Option<String> {
+    std::str::from_utf8(path).ok().map(|p| p.replace('\\', "/"))
+}
+
+impl Walk<'_> {
+    /// Compares folder `prefix` (empty, or ending in `/`): `tree` on the old side, index
+    /// entries `lo..hi` (all under `prefix`) on the new side.
+    fn dir(
+        &mut self,
+        tree: Option<&git2::Tree<'_>>,
+        lo: usize,
+        hi: usize,
+        prefix: &[u8],
+        cache: Option<&CacheTree>,
+    ) -> Result<(), SourceError> {
+        if let (Some(t), Some(c)) = (tree, cache.and_then(|c| c.id)) {
+            if t.id() == c {
+                return Ok(());
+            }
+        }
+        let entries = self.index.entries();
+        let tree_len = tree.map_or(0, |t| t.len());
+        let (mut k, mut i) = (0, lo);
+        let mut path = prefix.to_vec();
+        while k < tree_len || i < hi {
+            // The next index child: a file, or a folder spanning entries i..end.
+            let child = entries.get(i).filter(|_| i < hi).map(|e| {
+                let full = self.index.path(e);
+                let rest = full.get(prefix.len()..).unwrap_or_default();
+                match rest.iter().position(|b| *b == b'/') {
+                    Some(n) => {
+                        let dir = full.get(..prefix.len() + n + 1).unwrap_or_default();
+                        let span = entries
+                            .get(i..hi)
+                            .unwrap_or_default()
+                            .partition_point(|x| self.index.path(x).starts_with(dir));
+                        (rest.get(..n).unwrap_or_default(), true, i + span.max(1), *e)
+                    }
+                    None => (rest, false, i + 1, *e),
+                }
+            });
+            let old = tree.and_then(|t| t.get(k)).filter(|_| k < tree_len);
+            let old_key = old
+                .as_ref()
+                .map(|o| (o.name_bytes(), o.filemode() & 0o170000 == 0o040000));
+            let step = match (&old_key, &child) {
+                (Some((on, ot)), Some((nn, nt, _, _))) => order_names(on, *ot, nn, *nt),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            match step {
+                std::cmp::Ordering::Less => {
+                    if let (Some(o), Some((name, is_tree))) = (&old, old_key) {
+                        path.truncate(prefix.len());
+                        path.extend_from_slice(name);
+                        if self.scope.takes(&path, is_tree) {
+                            self.deleted(&path, o.id(), is_tree)?;
+                        }
+                    }
+                    k += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    if let Some((name, is_dir, end, e)) = child {
+                        path.truncate(prefix.len());
+                        path.extend_from_slice(name);
+                        if self.scope.takes(&path, is_dir) {
+                            self.added(i, end, is_dir, e);
+                        }
+                        i = end;
+                    } else {
+                        break;
+                    }
+                }
+                std::cmp::Ordering::Equal => {
+                    let (Some(o), Some((name, is_dir, end, e))) = (&old, child) else {
+                        break;
+                    };
+                    path.truncate(prefix.len());
+                    path.extend_from_slice(name);
+                    if self.scope.takes(&path, is_dir) {
+                        if is_dir {
+                            let sub = cache.and_then(|c| c.child(name));
+                            let skip = sub.and_then(|s| s.id) == Some(o.id());
+                            if !skip {
+                                let t = self.repo.git.find_tree(o.id())?;
+                                path.push(b'/');
+                                let inner = path.clone();
+                                self.dir(Some(&t), i, end, &inner, sub)?;
+                            }
+                        } else if o.id() != e.id || o.filemode() as u32 != e.mode {
+                            if let Some(p) = utf8_path(&path) {
+                                self.out.push(Change {
+                                    path: p,
+                                    old: Some(o.id()),
+                                    new: Some(e.id),
+                                });
+                            }
+                        }
+                    }
+                    k += 1;
+                    i = end;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Index entries `lo..end` are new: one file, or every file of a folder.
+    fn added(&mut self, lo: usize, end: usize, is_dir: bool, first: Entry) {
+        let entries = self.index.entries();
+        let range = if is_dir { lo..end } else { lo..lo + 1 };
+        for e in entries.get(range).unwrap_or(std::slice::from_ref(&first)) {
+            let path = self.index.path(e);
+            if !self.scope.takes(path, false) {
+                continue;
+            }
+            if let Some(p) = utf8_path(path) {
+                self.out.push(Change {
+                    path: p,
+                    old: None,
+                    new: Some(e.id),
+                });
+            }
+        }
+    }
+
+    /// Tree entry `path` is gone: one file, or every file of a folder.
+    fn deleted(&mut self, path: &[u8], id: Oid, is_tree: bool) -> Result<(), SourceError> {
+        if is_tree {
+            let Ok(prefix) = std::str::from_utf8(path) else {
+                return Ok(());
+            };
+            let t = self.repo.git.find_tree(id)?;
+            let mut found = Vec::new();
+            diff_trees(self.repo, Some(&t), None, prefix, &mut found)?;
+            for mut c in found {
+                if !self.scope.takes(c.path.as_bytes(), false) {
+                    continue;
+                }
+                c.path = c.path.replace('\\', "/");
+                self.out.push(c);
+            }
+            return Ok(());
+        }
+        if let Some(p) = utf8_path(path) {
+            self.out.push(Change {
+                path: p,
+                old: Some(id),
+                new: None,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+
+    fn write(dir: &Path, path: &str, text: &str) {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// libgit2's answer for `scope`, as the hooks computed it before.
+    fn libgit2(
+        repo: &Repo,
+        before: Option<Oid>,
+        index: &git2::Index,
+        scope: Scope<'_>,
+    ) -> Vec<Change> {
+        match scope {
+            Scope::All => changed_paths(repo, before, After::Index(index), &[]).unwrap(),
+            Scope::Under(r) => changed_paths(repo, before, After::Index(index), &[r]).unwrap(),
+            Scope::AllBut(skip) => {
+                let mut tops: Vec<String> = index
+                    .iter()
+                    .filter_map(|e| {
+                        let p = String::from_utf8(e.path).ok()?;
+                        Some(p.split('/').next()?.to_string())
+                    })
+                    .collect();
+                tops.dedup();
+                changed_paths_outside(repo, before, index, &tops, skip).unwrap()
+            }
+        }
+    }
+
+    fn compare(dir: &Path, step: &str) {
+        let repo = Repo::discover(dir).unwrap();
+        let head = repo.head_commit().unwrap();
+        let index = repo.git.index().unwrap();
+        let source = repo.index().unwrap();
+        let parsed = IndexFile::open(&dir.join(".git/index")).expect("parsed");
+        let scopes = [
+            Scope::All,
+            Scope::Under("b"),
+            Scope::Under("b/d"),
+            Scope::Under("a.txt"),
+            Scope::AllBut("b"),
+            Scope::AllBut("z"),
+        ];
+        for before in [head, None] {
+            for scope in scopes {
+                let want = libgit2(&repo, before, &index, scope);
+                let got = source.changes(before, scope).unwrap();
+                assert_eq!(got, want, "{step}: {scope:?} from {before:?}");
+                if !parsed.has_special_entries() {
+                    let direct = staged_changes(&repo, before, &parsed, scope).unwrap();
+                    assert_eq!(direct, want, "{step}: {scope:?} from {before:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn staged_changes_match_the_libgit2_diff() {
+        let tmp = assert_fs::TempDir::new().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q", "-b", "main"]);
+        for (p, c) in [
+            ("a.txt", "a"),
+            ("b/c.md", "c"),
+            ("b/d/e.md", "e"),
+            ("b/d/f.md", "f"),
+            ("b-x.txt", "bx"),
+            ("b0", "b0"),
+            ("z/deep/g.txt", "g"),
+        ] {
+            write(dir, p, c);
+        }
+        git(dir, &["add", "."]);
+        git(dir, &["commit", "-q", "-m", "one"]);
+        compare(dir, "nothing staged");
+        write(dir, "b/c.md", "changed");
+        git(dir, &["add", "b/c.md"]);
+        compare(dir, "modify");
+        write(dir, "b/d/new.md", "n");
+        write(dir, "new.txt", "n");
+        write(dir, "b/a/first.md", "n");
+        git(dir, &["add", "."]);
+        compare(dir, "add");
+        git(dir, &["rm", "-q", "b/d/e.md"]);
+        git(dir, &["rm", "-q", "-r", "z"]);
+        compare(dir, "delete");
+        std::fs::create_dir_all(dir.join("q")).unwrap();
+        git(dir, &["mv", "b/d/f.md", "q/f.md"]);
+        compare(dir, "rename between folders");
+        git(dir, &["update-index", "--chmod=+x", "b-x.txt"]);
+        compare(dir, "mode change");
+        git(dir, &["rm", "-q", "a.txt"]);
+        write(dir, "a.txt/inner.md", "i");
+        write(dir, "z", "now a file");
+        git(dir, &["add", "."]);
+        compare(dir, "file to folder and folder to file");
+        git(dir, &["update-index", "--index-version", "4"]);
+        compare(dir, "index version 4");
+        git(dir, &["commit", "-q", "-m", "two"]);
+        compare(dir, "committed");
+        std::os::unix::fs::symlink("b0", dir.join("link")).unwrap();
+        git(dir, &["add", "link"]);
+        compare(dir, "symlink");
+        write(dir, "intent.md", "i");
+        git(dir, &["add", "-N", "intent.md"]);
+        compare(dir, "intent to add");
+        git(dir, &["reset", "-q", "--hard"]);
+        // A conflicted index (stages 1-3): the libgit2 diff answers.
+        git(dir, &["checkout", "-q", "-b", "other"]);
+        write(dir, "b/c.md", "other");
+        git(dir, &["commit", "-q", "-am", "other"]);
+        git(dir, &["checkout", "-q", "main"]);
+        write(dir, "b/c.md", "main");
+        git(dir, &["commit", "-q", "-am", "main"]);
+        let _ = Command::new("git")
+            .args(["merge", "-q", "other"])
+            .current_dir(dir)
+            .output();
+        let parsed = IndexFile::open(&dir.join(".git/index")).unwrap();
+        assert!(parsed.find(b"b/c.md", 3).is_some());
+        compare(dir, "conflict");
+    }
 }

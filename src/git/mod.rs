@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod fs;
+pub mod index_file;
 pub mod judge;
 pub mod repo;
 pub mod tasks;

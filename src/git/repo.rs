@@ -1,11 +1,15 @@
 //! Opening a repository and taking snapshots of it: the index and commit trees.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository};
 
+use super::changes::{changed_paths, changed_paths_outside, staged_changes, After, Change, Scope};
 use super::fs::FsSource;
+use super::index_file::IndexFile;
 use crate::source::{Content, DirEntry, EntryKind, Source, SourceError};
 
 /// An open repository.
@@ -79,7 +83,7 @@ impl Repo {
         let index = self.index()?;
         let mut hidden = BTreeSet::new();
         let mut hidden_dirs = BTreeSet::new();
-        for entry in index.index.iter() {
+        for entry in index.index()?.iter() {
             if entry.flags_extended & SKIP_WORKTREE == 0 {
                 continue;
             }
@@ -103,26 +107,36 @@ impl Repo {
 
     /// The index as a source. Honours `GIT_INDEX_FILE` (git sets it for
     /// `git commit PATHS`, `commit -a` and tools such as Backlog.md's auto-commit).
+    /// The index file is parsed directly when flowgate understands all of it (see
+    /// [`IndexFile`]); otherwise libgit2 reads it.
     pub fn index(&self) -> Result<IndexSource<'_>, SourceError> {
-        let index = match std::env::var_os("GIT_INDEX_FILE") {
+        let file = match std::env::var_os("GIT_INDEX_FILE") {
             Some(path) if !path.is_empty() => {
                 let path = PathBuf::from(path);
-                let path = if path.is_absolute() {
+                Some(if path.is_absolute() {
                     path
                 } else {
                     std::env::current_dir()?.join(path)
-                };
-                git2::Index::open(&path).map_err(|e| {
-                    SourceError(format!(
-                        "cannot read the index named by GIT_INDEX_FILE ({}): {}",
-                        path.display(),
-                        e.message()
-                    ))
-                })?
+                })
             }
-            _ => self.git.index()?,
+            _ => None,
         };
-        Ok(IndexSource { repo: self, index })
+        let default = self.git.path().join("index");
+        let parsed = if self.git.is_bare() && file.is_none() {
+            None
+        } else {
+            IndexFile::open(file.as_deref().unwrap_or(&default))
+        };
+        let source = IndexSource {
+            repo: self,
+            file,
+            parsed,
+            lib: OnceCell::new(),
+        };
+        if source.parsed.is_none() {
+            source.index()?;
+        }
+        Ok(source)
     }
 
     /// The id of `HEAD`'s commit; `None` on an unborn branch.
@@ -186,49 +200,147 @@ impl Repo {
 /// The index (staging area) as a source.
 pub struct IndexSource<'r> {
     repo: &'r Repo,
-    index: git2::Index,
+    /// `GIT_INDEX_FILE`, when set.
+    file: Option<PathBuf>,
+    /// The index as flowgate parsed it, when it could.
+    parsed: Option<IndexFile>,
+    /// libgit2's view, loaded when needed.
+    lib: OnceCell<git2::Index>,
 }
 
-impl IndexSource<'_> {
-    /// The underlying index.
-    pub fn index(&self) -> &git2::Index {
-        &self.index
+/// Read access to the entries, from whichever parser read them.
+enum View<'a> {
+    Parsed(&'a IndexFile),
+    Lib(&'a git2::Index),
+}
+
+impl View<'_> {
+    fn len(&self) -> usize {
+        match self {
+            View::Parsed(i) => i.len(),
+            View::Lib(i) => i.len(),
+        }
     }
 
-    /// The path of entry `i`.
-    fn path_at(&self, i: usize) -> Option<Vec<u8>> {
-        self.index.get(i).map(|e| e.path)
+    /// Path, mode and stage of entry `i`.
+    fn entry(&self, i: usize) -> Option<(Cow<'_, [u8]>, u32, u8)> {
+        match self {
+            View::Parsed(x) => x
+                .get(i)
+                .map(|e| (Cow::Borrowed(x.path(e)), e.mode, e.stage)),
+            View::Lib(x) => x
+                .get(i)
+                .map(|e| (Cow::Owned(e.path), e.mode, ((e.flags >> 12) & 0x3) as u8)),
+        }
     }
 
-    /// The position of the first entry whose path is not below `key` (entries are sorted
-    /// by path bytes).
     fn lower_bound(&self, key: &[u8]) -> usize {
-        let (mut lo, mut hi) = (0, self.index.len());
+        if let View::Parsed(x) = self {
+            return x.lower_bound(key);
+        }
+        let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.path_at(mid) {
-                Some(p) if p.as_slice() < key => lo = mid + 1,
+            match self.entry(mid) {
+                Some((p, _, _)) if p.as_ref() < key => lo = mid + 1,
                 _ => hi = mid,
             }
         }
         lo
     }
 
+    /// Mode and id of `path` in `stage`.
+    fn find(&self, path: &str, stage: u8) -> Option<(u32, Oid)> {
+        match self {
+            View::Parsed(x) => x.find(path.as_bytes(), stage).map(|e| (e.mode, e.id)),
+            View::Lib(x) => x
+                .get_path(Path::new(path), i32::from(stage))
+                .map(|e| (e.mode, e.id)),
+        }
+    }
+}
+
+impl IndexSource<'_> {
+    /// libgit2's view of the index (read on first use when flowgate parsed the file itself).
+    pub fn index(&self) -> Result<&git2::Index, SourceError> {
+        if let Some(index) = self.lib.get() {
+            return Ok(index);
+        }
+        let index = match &self.file {
+            Some(path) => git2::Index::open(path).map_err(|e| {
+                SourceError(format!(
+                    "cannot read the index named by GIT_INDEX_FILE ({}): {}",
+                    path.display(),
+                    e.message()
+                ))
+            })?,
+            None => self.repo.git.index()?,
+        };
+        Ok(self.lib.get_or_init(|| index))
+    }
+
+    /// The paths that differ from commit `before` (`None`: the empty tree) to this index,
+    /// within `scope`: flowgate's own walk (cache tree, no pathspec machinery) when it
+    /// parsed the index and nothing needs libgit2's handling (conflicts, intent-to-add
+    /// entries, case-insensitive repositories, glob characters in a folder name); the
+    /// libgit2 diff otherwise. Both give the same answer.
+    pub fn changes(
+        &self,
+        before: Option<Oid>,
+        scope: Scope<'_>,
+    ) -> Result<Vec<Change>, SourceError> {
+        let glob = |s: &str| s.contains(['*', '?', '[', '\\']);
+        let plain = match scope {
+            Scope::Under(root) => !glob(root),
+            _ => true,
+        };
+        if let Some(parsed) = &self.parsed {
+            if plain && !parsed.has_special_entries() && !self.ignore_case() {
+                return staged_changes(self.repo, before, parsed, scope);
+            }
+        }
+        let index = self.index()?;
+        match scope {
+            Scope::All => changed_paths(self.repo, before, After::Index(index), &[]),
+            Scope::Under(root) => changed_paths(self.repo, before, After::Index(index), &[root]),
+            Scope::AllBut(skip) => {
+                let tops: Vec<String> = self.list_dir("")?.into_iter().map(|e| e.name).collect();
+                changed_paths_outside(self.repo, before, index, &tops, skip)
+            }
+        }
+    }
+
+    fn ignore_case(&self) -> bool {
+        self.repo
+            .git
+            .config()
+            .and_then(|c| c.get_bool("core.ignorecase"))
+            .unwrap_or(false)
+    }
+
+    fn view(&self) -> Result<View<'_>, SourceError> {
+        Ok(match &self.parsed {
+            Some(p) => View::Parsed(p),
+            None => View::Lib(self.index()?),
+        })
+    }
+
     /// The entries directly inside `dir` whose names start with `name_prefix`. A
     /// subdirectory is one entry: its files are skipped over by a binary search, so
     /// listing the root of a repository with 10,000 files in one folder stays cheap.
-    fn scan(&self, dir: &str, name_prefix: &str) -> Vec<DirEntry> {
+    fn scan(&self, dir: &str, name_prefix: &str) -> Result<Vec<DirEntry>, SourceError> {
+        let view = self.view()?;
         let prefix = if dir.is_empty() {
             String::new()
         } else {
             format!("{}/", dir.trim_end_matches('/'))
         };
         let start = format!("{prefix}{name_prefix}");
-        let mut i = self.lower_bound(start.as_bytes());
+        let mut i = view.lower_bound(start.as_bytes());
         let mut out: Vec<DirEntry> = Vec::new();
-        while let Some(entry) = self.index.get(i) {
+        while let Some((path, mode, stage)) = view.entry(i) {
             i += 1;
-            let Ok(path) = std::str::from_utf8(&entry.path) else {
+            let Ok(path) = std::str::from_utf8(&path) else {
                 continue;
             };
             if !path.starts_with(&start) {
@@ -236,17 +348,16 @@ impl IndexSource<'_> {
             }
             let rest = &path[prefix.len()..];
             // Only stage 0 (merged) or, during a conflict, the "ours" stage is a file here.
-            let stage = (entry.flags >> 12) & 0x3;
             if stage > 2 {
                 continue;
             }
             let (name, kind) = match rest.split_once('/') {
                 Some((d, _)) => {
                     // Skip the subdirectory's files: `d0` sorts right after `d/…`.
-                    i = i.max(self.lower_bound(format!("{prefix}{d}0").as_bytes()));
+                    i = i.max(view.lower_bound(format!("{prefix}{d}0").as_bytes()));
                     (d, EntryKind::Dir)
                 }
-                None => (rest, kind_of_mode(entry.mode)),
+                None => (rest, kind_of_mode(mode)),
             };
             if out.last().is_none_or(|last| last.name != name) {
                 out.push(DirEntry {
@@ -255,7 +366,7 @@ impl IndexSource<'_> {
                 });
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -265,22 +376,23 @@ impl Source for IndexSource<'_> {
     }
 
     fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
-        Ok(self.scan(dir, ""))
+        self.scan(dir, "")
     }
 
     fn list_prefix(&self, dir: &str, name_prefix: &str) -> Result<Vec<DirEntry>, SourceError> {
-        Ok(self.scan(dir, name_prefix))
+        self.scan(dir, name_prefix)
     }
 
     fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
+        let view = self.view()?;
         let entry = [0, 2, 1]
             .into_iter()
-            .find_map(|stage| self.index.get_path(Path::new(path), stage));
+            .find_map(|stage| view.find(path, stage));
         match entry {
-            Some(e) => match kind_of_mode(e.mode) {
+            Some((mode, id)) => match kind_of_mode(mode) {
                 EntryKind::Symlink => Ok(Content::Symlink),
                 EntryKind::Submodule | EntryKind::Dir => Ok(Content::NotAFile),
-                EntryKind::File => self.repo.read_blob(e.id, max),
+                EntryKind::File => self.repo.read_blob(id, max),
             },
             None if self.is_dir(path)? => Ok(Content::NotAFile),
             None => Ok(Content::Missing),
