@@ -19,17 +19,18 @@ use git2::Oid;
 
 use super::check::{load_config, outcome};
 use super::{CommandError, Context, Outcome};
-use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
+use crate::backlog::{self, entry::entry_for, BacklogLayout};
 use crate::cli::{ColorChoice, Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Summary};
 use crate::git::changes::{Change, Scope};
+use crate::git::judge::parse_changed;
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
 use crate::report::{self, ReportContext};
 use crate::rules::{self, commits, transitions};
 use crate::snapshot::{Snapshot, SnapshotError};
-use crate::source::{Content, Source, MAX_FILE_SIZE};
+use crate::source::Source;
 use crate::workflow::flowspec::{self, label_state};
 use crate::workflow::Workflow;
 
@@ -190,42 +191,6 @@ fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>
         .collect())
 }
 
-/// Parses the files of `changes` on one side.
-fn parse_side(
-    source: &dyn Source,
-    layout: &BacklogLayout,
-    changes: &[Change],
-    before: bool,
-) -> Vec<TaskFile> {
-    changes
-        .iter()
-        .filter(|c| {
-            if before {
-                c.old.is_some()
-            } else {
-                c.new.is_some()
-            }
-        })
-        .filter_map(|c| {
-            let entry = entry_for(&c.path, layout)?;
-            match source.read(&c.path, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(bytes)) => Some(backlog::parse_task_file(entry, &bytes, layout)),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-fn spec_globs(config: &Config) -> globset::GlobSet {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in &config.specs.globs {
-        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-            b.add(glob);
-        }
-    }
-    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
-}
-
 /// The transition findings of the staged change, from its first parent `base`. For a
 /// merge, a task's findings stand only if they stand against every merged head too: a
 /// task that moved legally on the merged branch must not be judged as one big jump.
@@ -260,10 +225,10 @@ fn transitions_from(
     let repo = staged.repo;
     let base_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
     let before = match &base_tree {
-        Some(tree) => parse_side(tree, layout, changes, true),
+        Some(_) => parse_changed(repo, layout, changes, true),
         None => Vec::new(),
     };
-    let after = parse_side(&staged.index, layout, changes, false);
+    let after = parse_changed(repo, layout, changes, false);
     // The first commit, or the one that brings a backlog into the repository.
     let root_commit = match &base_tree {
         None => true,
@@ -300,7 +265,7 @@ fn transitions_from(
             .as_ref()
             .map(|t| TaskFinder::new(t, layout).excluding(touched)),
         after: TaskFinder::new(&staged.index, layout),
-        spec_globs: spec_globs(&staged.config),
+        spec_globs: crate::spec::compile_globs(&staged.config.specs.globs),
     };
     Ok(transitions::check(&transitions::TransitionInput {
         before: &before,

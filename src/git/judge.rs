@@ -363,16 +363,6 @@ pub fn parse_changed(
         .collect()
 }
 
-fn spec_globs(config: &Config) -> globset::GlobSet {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in &config.specs.globs {
-        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-            b.add(glob);
-        }
-    }
-    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
-}
-
 /// The "after" side of a commit, for judging transitions from one of its parents.
 struct Side<'a> {
     judge: &'a CommitJudge<'a>,
@@ -436,7 +426,7 @@ impl Side<'_> {
                 .as_ref()
                 .map(|t| self.judge.finder(t, self.layout).excluding(touched)),
             after: self.judge.finder(self.tree, self.layout),
-            spec_globs: spec_globs(self.config),
+            spec_globs: crate::spec::compile_globs(&self.config.specs.globs),
         };
         let findings = transitions::check(&transitions::TransitionInput {
             before: &before,

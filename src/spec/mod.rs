@@ -3,6 +3,8 @@
 
 pub mod link;
 mod load;
+
+pub(crate) use load::compile_globs;
 pub mod markdown;
 
 use std::collections::{BTreeMap, HashMap};
