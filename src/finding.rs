@@ -49,6 +49,11 @@ impl Position {
         Position { line, column, len }
     }
 
+    /// A whole line (the span is clipped to the line's end when rendered).
+    pub fn whole_line(line: u32) -> Self {
+        Position::line(line, u32::MAX)
+    }
+
     /// The start of a line, spanning `len` characters.
     pub fn line(line: u32, len: u32) -> Self {
         Position {

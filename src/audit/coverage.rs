@@ -134,7 +134,7 @@ impl Coverage {
                     &rules::UNCOVERED_REQUIREMENT,
                     format!("{} (\"{}\") has no task linked to it", r.qualified, r.heading),
                 )
-                .at(&r.file, Position::line(r.line, 0))
+                .at(&r.file, Position::whole_line(r.line))
                 .help(format!(
                     "link the task that implements it: add `spec: {}` to the task's frontmatter (or create one: `backlog task create \"…\"`)",
                     r.qualified

@@ -79,7 +79,7 @@ fn span_in(text: &str, line: u32, column: u32, len: u32) -> Option<SourceSpan> {
         .char_indices()
         .map(|(i, _)| i)
         .chain(std::iter::once(line_text.len()))
-        .nth((column.saturating_sub(1) + len.max(1)) as usize)
+        .nth(column.saturating_sub(1).saturating_add(len.max(1)) as usize)
         .unwrap_or(line_text.len());
     let len = end_off
         .saturating_sub(col_off)

@@ -95,8 +95,8 @@ fn result(f: &Finding, rule_index: Option<usize>, file: &str) -> Value {
         region.insert("startLine".into(), json!(line));
         if let Some(col) = f.column {
             region.insert("startColumn".into(), json!(col));
-            if f.span_len > 0 {
-                region.insert("endColumn".into(), json!(col + f.span_len));
+            if f.span_len > 0 && f.span_len != u32::MAX {
+                region.insert("endColumn".into(), json!(col.saturating_add(f.span_len)));
             }
         }
     }
