@@ -28,9 +28,21 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
         (Err(_), false) => (Box::new(FsSource::new(&ctx.dir)), ctx.dir.clone()),
         (Err(e), true) => return Err(CommandError::Repository(e.0.clone())),
     };
+    let started = std::time::Instant::now();
     let config = load_config(ctx, source.as_ref())?;
     let snapshot = build_snapshot(source.as_ref(), &config)?;
+    let read = started.elapsed();
     let mut findings = rules::check_tree(&snapshot, &config);
+    if ctx.global.verbose {
+        eprintln!(
+            "flowgate: read {} task files and {} spec files from the {} in {:.1} ms; rules took {:.1} ms",
+            snapshot.backlog.as_ref().map_or(0, |b| b.files.len()),
+            snapshot.specs.files.len(),
+            source.label(),
+            read.as_secs_f64() * 1000.0,
+            (started.elapsed() - read).as_secs_f64() * 1000.0
+        );
+    }
     let filters = path_filters(&root, &ctx.dir, &args.paths);
     if !filters.is_empty() {
         findings.retain(|f| {
