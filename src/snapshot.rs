@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::backlog::{self, Backlog, BacklogLayout};
+use crate::backlog::{self, Backlog, BacklogLayout, TaskEntry};
 use crate::config::Config;
 use crate::rules::task_files;
 use crate::source::{Source, SourceError};
@@ -66,9 +66,8 @@ impl Snapshot {
         layout: BacklogLayout,
         staged: &BTreeSet<String>,
     ) -> Result<Snapshot, SnapshotError> {
-        let entries = backlog::list_task_files(source, &layout)?;
-        let (read, unread): (Vec<_>, Vec<_>) =
-            entries.into_iter().partition(|e| staged.contains(&e.path));
+        let mut unread = backlog::list_task_files(source, &layout)?;
+        let read = take_listed(&mut unread, staged);
         let files = backlog::read_task_files(source, &layout, read)?;
         let mut backlog = Backlog {
             layout,
@@ -86,10 +85,7 @@ impl Snapshot {
             if want.is_empty() {
                 break;
             }
-            let (read, unread): (Vec<_>, Vec<_>) = std::mem::take(&mut backlog.unread)
-                .into_iter()
-                .partition(|e| want.contains(&e.path));
-            backlog.unread = unread;
+            let read = take_listed(&mut backlog.unread, &want);
             let more = backlog::read_task_files(source, &backlog.layout, read)?;
             backlog.files.extend(more);
             backlog.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -117,6 +113,44 @@ impl Snapshot {
             workflow,
         })
     }
+}
+
+/// Moves the entries whose paths are in `wanted` out of `entries`, keeping the order of
+/// both. `entries` is sorted by path (as [`backlog::list_task_files`] returns it), so the
+/// few wanted paths are found by binary search and the 10,000s of others are neither
+/// copied nor reallocated.
+fn take_listed(entries: &mut Vec<TaskEntry>, wanted: &BTreeSet<String>) -> Vec<TaskEntry> {
+    debug_assert!(entries.windows(2).all(|w| w[0].path <= w[1].path));
+    // `wanted` ascends, so the ranges do too.
+    let mut ranges = Vec::new();
+    for path in wanted {
+        let lo = entries.partition_point(|e| e.path < *path);
+        let len = entries
+            .get(lo..)
+            .map_or(0, |rest| rest.partition_point(|e| e.path == *path));
+        if len > 0 {
+            ranges.push(lo..lo + len);
+        }
+    }
+    if ranges.is_empty() {
+        return Vec::new();
+    }
+    let taken = ranges
+        .iter()
+        .filter_map(|r| entries.get(r.clone()))
+        .flatten()
+        .cloned()
+        .collect();
+    let (mut at, mut next) = (0, 0);
+    entries.retain(|_| {
+        while ranges.get(next).is_some_and(|r| r.end <= at) {
+            next += 1;
+        }
+        let keep = !ranges.get(next).is_some_and(|r| r.contains(&at));
+        at += 1;
+        keep
+    });
+    taken
 }
 
 /// Rounds of reading more files for a focused snapshot before reading all of them.

@@ -34,7 +34,7 @@ impl TaskId {
         if !prefix_ok || rest.is_empty() {
             return None;
         }
-        let mut parts = Vec::new();
+        let mut parts = Vec::with_capacity(rest.bytes().filter(|&b| b == b'.').count() + 1);
         for part in rest.split('.') {
             if part.is_empty() || part.len() > 18 || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return None;

@@ -395,7 +395,9 @@ pub(crate) fn list(
             _ => layout.config.task_prefix.as_str(),
         };
         let path = join(&layout.root, dir);
-        for entry in source.list_dir(&path)? {
+        let listing = source.list_dir(&path)?;
+        out.reserve(listing.len());
+        for entry in listing {
             if !matches!(entry.kind, EntryKind::File | EntryKind::Symlink)
                 || !matches_prefix(&entry.name, prefix)
             {
