@@ -178,13 +178,16 @@ fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>
         return Ok(Vec::new());
     };
     let owned: BTreeSet<String> = staged_paths.iter().map(|p| p.to_string()).collect();
-    let snapshot =
+    // Like the repository in `pre_commit`: the process ends right after the hook, and
+    // freeing the listing of every task file (10,000s of names) would only add to the wait.
+    let snapshot = ManuallyDrop::new(
         Snapshot::focused(&staged.index, &staged.config, layout, &owned).map_err(|e| match e {
             SnapshotError::Source(e) => CommandError::Repository(e.0),
             SnapshotError::Workflow(w) => {
                 CommandError::Config(staged.config.error_at(&w.needle, w.message, w.help))
             }
-        })?;
+        })?,
+    );
     Ok(rules::check_tree(&snapshot, &staged.config)
         .into_iter()
         .filter(|f| f.file.as_deref().is_some_and(|p| staged_paths.contains(p)))

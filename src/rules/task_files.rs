@@ -43,7 +43,6 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
 /// (for their titles). Empty when nothing more is needed. Files whose frontmatter `id`
 /// disagrees with their file name are known by the name until read.
 pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
-    let index = Index::new(backlog);
     let mut want = BTreeSet::new();
     let want_owner = |owner: Option<&Owner<'_>>, want: &mut BTreeSet<String>| {
         if let Some(Owner::Unread(e)) = owner {
@@ -66,6 +65,17 @@ pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
             want.insert(entry.path.clone());
         }
     }
+    // The index (every task of the backlog) is only consulted for the staged files'
+    // dependencies and parents; most commits stage tasks with neither.
+    let refers = staged_files.iter().any(|f| {
+        f.task
+            .as_ref()
+            .is_some_and(|t| !t.dependencies.is_empty() || t.parent.is_some())
+    });
+    if !refers {
+        return want;
+    }
+    let index = Index::new(backlog);
     for file in &staged_files {
         let Some(task) = &file.task else { continue };
         for reference in task.dependencies.iter().chain(&task.parent) {
