@@ -31,7 +31,7 @@ use crate::report::{self, ReportContext};
 use crate::rules::{self, commits, transitions};
 use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::Source;
-use crate::workflow::flowspec::{self, label_state};
+use crate::workflow::flowspec;
 use crate::workflow::Workflow;
 
 /// How findings of the commit being made are labelled.
@@ -237,30 +237,12 @@ fn transitions_from(
         None => true,
         Some(tree) => backlog::discover(tree, staged.config.backlog.dir.as_deref())?.is_none(),
     };
-    let labelled = before.iter().chain(&after).any(|f| {
-        f.task
-            .as_ref()
-            .is_some_and(|t| label_state(&t.labels).is_some())
-    });
-    let flowspec = if labelled {
-        match flowspec::load(&staged.index) {
-            Ok(f) => f,
-            Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
-            Err(flowspec::LoadError::Invalid(e)) => {
-                return Err(CommandError::Config(crate::config::ConfigError {
-                    file: e.path,
-                    line: e.line,
-                    column: e.column,
-                    message: format!("cannot read the flowspec workflow: {}", e.message),
-                    help: Some(
-                        "fix the YAML; flowgate reads `states` and `transitions[].from/to`".into(),
-                    ),
-                    source_text: e.text,
-                }))
-            }
+    let flowspec = match flowspec::load_if_labelled(&staged.index, before.iter().chain(&after)) {
+        Ok(f) => f,
+        Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
+        Err(flowspec::LoadError::Invalid(e)) => {
+            return Err(CommandError::Config(e.into_config_error()))
         }
-    } else {
-        None
     };
     let touched = changes.iter().map(|c| c.path.clone());
     let lookup = ChangeLookup {

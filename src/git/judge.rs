@@ -22,7 +22,7 @@ use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
 use crate::rules::{commits, transitions};
 use crate::source::{Content, Source, SourceError, MAX_FILE_SIZE};
-use crate::workflow::flowspec::{self, label_state};
+use crate::workflow::flowspec;
 use crate::workflow::{Workflow, WorkflowError};
 
 /// Why a commit could not be judged.
@@ -394,31 +394,13 @@ impl Side<'_> {
             None => true,
             Some(t) => backlog::discover(t, self.config.backlog.dir.as_deref())?.is_none(),
         };
-        let labelled = before.iter().chain(&after).any(|f| {
-            f.task
-                .as_ref()
-                .is_some_and(|t| label_state(&t.labels).is_some())
-        });
-        let flowspec = if labelled {
-            match flowspec::load(self.policy.unwrap_or(self.tree)) {
-                Ok(f) => f,
-                Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
-                Err(flowspec::LoadError::Invalid(e)) => {
-                    return Err(JudgeError::Config(ConfigError {
-                        file: e.path,
-                        line: e.line,
-                        column: e.column,
-                        message: format!("cannot read the flowspec workflow: {}", e.message),
-                        help: Some(
-                            "fix the YAML; flowgate reads `states` and `transitions[].from/to`"
-                                .into(),
-                        ),
-                        source_text: e.text,
-                    }))
-                }
+        let policy = self.policy.unwrap_or(self.tree);
+        let flowspec = match flowspec::load_if_labelled(policy, before.iter().chain(&after)) {
+            Ok(f) => f,
+            Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
+            Err(flowspec::LoadError::Invalid(e)) => {
+                return Err(JudgeError::Config(e.into_config_error()))
             }
-        } else {
-            None
         };
         let touched = changes.iter().map(|c| c.path.clone());
         let lookup = ChangeLookup {

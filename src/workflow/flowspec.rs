@@ -50,6 +50,20 @@ pub struct FlowspecError {
     pub text: String,
 }
 
+impl FlowspecError {
+    /// The error as a configuration error pointing into the workflow file.
+    pub fn into_config_error(self) -> crate::config::ConfigError {
+        crate::config::ConfigError {
+            file: self.path,
+            line: self.line,
+            column: self.column,
+            message: format!("cannot read the flowspec workflow: {}", self.message),
+            help: Some("fix the YAML; flowgate reads `states` and `transitions[].from/to`".into()),
+            source_text: self.text,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum StateItem {
@@ -187,6 +201,24 @@ pub fn label_state(labels: &[String]) -> Option<&str> {
             .then(|| l[LABEL_PREFIX.len()..].trim())
             .filter(|s| !s.is_empty())
     })
+}
+
+/// The workflow file, read only when one of `tasks` carries a `workflow:<State>` label
+/// (most repositories never pay for it).
+pub fn load_if_labelled<'t>(
+    source: &dyn Source,
+    mut tasks: impl Iterator<Item = &'t crate::backlog::TaskFile>,
+) -> Result<Option<FlowspecWorkflow>, LoadError> {
+    let labelled = tasks.any(|f| {
+        f.task
+            .as_ref()
+            .is_some_and(|t| label_state(&t.labels).is_some())
+    });
+    if labelled {
+        load(source)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Reads the first workflow file found at [`LOCATIONS`]. `Ok(None)` when there is none.
