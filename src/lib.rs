@@ -7,8 +7,12 @@
 //! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models.
 //! - [`snapshot`]: one source parsed into the models the rules need.
 //! - [`rules`]: pure functions from snapshots (and commit metadata) to [`finding::Finding`]s.
+//! - [`audit`] and [`baseline`]: the history pass, coverage and suspect links; recorded
+//!   findings that no longer fail.
 //! - [`report`]: renders findings (human, json, ...). Rules never print.
 //! - [`commands`]: one file per subcommand; `main` only parses flags and dispatches.
+
+#![warn(missing_docs)]
 
 pub mod audit;
 pub mod backlog;
