@@ -1,6 +1,6 @@
 //! The Backlog.md format: root discovery, config, task files, IDs.
 //!
-//! Reading is split so that hooks can stay cheap: [`discover`] reads only the backlog
+//! Reading is split so that hooks can stay cheap: [`discover()`] reads only the backlog
 //! config, [`list_task_files`] only lists folders (IDs come from file names), and
 //! [`parse_task_file`] parses one file. [`load`] does all of it for a whole tree.
 
