@@ -24,14 +24,13 @@ use crate::cli::{ColorChoice, Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Summary};
 use crate::git::changes::{Change, Scope};
-use crate::git::judge::parse_changed;
+use crate::git::judge::{self, TransitionContext};
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
 use crate::report::{self, ReportContext};
-use crate::rules::{self, commits, transitions};
+use crate::rules::{self, commits};
 use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::Source;
-use crate::workflow::flowspec;
 use crate::workflow::Workflow;
 
 /// How findings of the commit being made are labelled.
@@ -227,23 +226,6 @@ fn transitions_from(
 ) -> Result<Vec<Finding>, CommandError> {
     let repo = staged.repo;
     let base_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
-    let before = match &base_tree {
-        Some(_) => parse_changed(repo, layout, changes, true),
-        None => Vec::new(),
-    };
-    let after = parse_changed(repo, layout, changes, false);
-    // The first commit, or the one that brings a backlog into the repository.
-    let root_commit = match &base_tree {
-        None => true,
-        Some(tree) => backlog::discover(tree, staged.config.backlog.dir.as_deref())?.is_none(),
-    };
-    let flowspec = match flowspec::load_if_labelled(&staged.index, before.iter().chain(&after)) {
-        Ok(f) => f,
-        Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
-        Err(flowspec::LoadError::Invalid(e)) => {
-            return Err(CommandError::Config(e.into_config_error()))
-        }
-    };
     let touched = changes.iter().map(|c| c.path.clone());
     let lookup = ChangeLookup {
         before: base_tree
@@ -252,14 +234,16 @@ fn transitions_from(
         after: TaskFinder::new(&staged.index, layout),
         spec_globs: crate::spec::compile_globs(&staged.config.specs.globs),
     };
-    Ok(transitions::check(&transitions::TransitionInput {
-        before: &before,
-        after: &after,
+    let context = TransitionContext {
+        repo,
+        config: &staged.config,
+        layout,
         workflow,
-        flowspec: flowspec.as_ref(),
-        root_commit,
-        lookup: &lookup,
-    }))
+        policy: &staged.index,
+    };
+    let (findings, _, _) =
+        judge::judge_transitions(&context, base_tree.as_ref(), changes, &lookup)?;
+    Ok(findings)
 }
 
 /// True when the git process that runs this hook is a `git commit --amend`. git does not

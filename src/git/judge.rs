@@ -374,7 +374,59 @@ struct Side<'a> {
     policy: Option<&'a dyn Source>,
 }
 
-type Transitions = (Vec<Finding>, Vec<TaskFile>, Vec<TaskFile>);
+/// The transition findings of one change, with the changed task files on both sides.
+pub type Transitions = (Vec<Finding>, Vec<TaskFile>, Vec<TaskFile>);
+
+/// What stays the same while judging the transitions of one change.
+pub struct TransitionContext<'a> {
+    /// The repository (changed blobs are read by id).
+    pub repo: &'a Repo,
+    /// The configuration.
+    pub config: &'a Config,
+    /// The backlog layout of the "after" side.
+    pub layout: &'a BacklogLayout,
+    /// The status workflow.
+    pub workflow: &'a Workflow,
+    /// Where `flowspec_workflow.yml` is read from.
+    pub policy: &'a dyn Source,
+}
+
+/// The transition rules (FG4xx) for `changes` (task files only) from `parent_tree` (`None`:
+/// a root commit) to the "after" side that `lookup` reads. Hooks (index) and the commit
+/// judge (a commit's tree) share it.
+pub fn judge_transitions(
+    ctx: &TransitionContext<'_>,
+    parent_tree: Option<&TreeSource<'_>>,
+    changes: &[Change],
+    lookup: &ChangeLookup<'_>,
+) -> Result<Transitions, JudgeError> {
+    let before = match parent_tree {
+        Some(_) => parse_changed(ctx.repo, ctx.layout, changes, true),
+        None => Vec::new(),
+    };
+    let after = parse_changed(ctx.repo, ctx.layout, changes, false);
+    // The first commit, or the one that brings a backlog into the repository.
+    let root_commit = match parent_tree {
+        None => true,
+        Some(t) => backlog::discover(t, ctx.config.backlog.dir.as_deref())?.is_none(),
+    };
+    let flowspec = match flowspec::load_if_labelled(ctx.policy, before.iter().chain(&after)) {
+        Ok(f) => f,
+        Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
+        Err(flowspec::LoadError::Invalid(e)) => {
+            return Err(JudgeError::Config(e.into_config_error()))
+        }
+    };
+    let findings = transitions::check(&transitions::TransitionInput {
+        before: &before,
+        after: &after,
+        workflow: ctx.workflow,
+        flowspec: flowspec.as_ref(),
+        root_commit,
+        lookup,
+    });
+    Ok((findings, before, after))
+}
 
 impl Side<'_> {
     fn transitions(
@@ -385,23 +437,7 @@ impl Side<'_> {
         if changes.is_empty() {
             return Ok((Vec::new(), Vec::new(), Vec::new()));
         }
-        let repo = self.repo;
-        let before = parse_changed(repo, self.layout, changes, true);
-        let after = parse_changed(repo, self.layout, changes, false);
-        let parent_tree = parent.map(|p| repo.commit_tree(p)).transpose()?;
-        // The first commit, or the one that brings a backlog into the repository.
-        let root_commit = match &parent_tree {
-            None => true,
-            Some(t) => backlog::discover(t, self.config.backlog.dir.as_deref())?.is_none(),
-        };
-        let policy = self.policy.unwrap_or(self.tree);
-        let flowspec = match flowspec::load_if_labelled(policy, before.iter().chain(&after)) {
-            Ok(f) => f,
-            Err(flowspec::LoadError::Source(e)) => return Err(e.into()),
-            Err(flowspec::LoadError::Invalid(e)) => {
-                return Err(JudgeError::Config(e.into_config_error()))
-            }
-        };
+        let parent_tree = parent.map(|p| self.repo.commit_tree(p)).transpose()?;
         let touched = changes.iter().map(|c| c.path.clone());
         let lookup = ChangeLookup {
             before: parent_tree
@@ -410,14 +446,17 @@ impl Side<'_> {
             after: self.judge.finder(self.tree, self.layout),
             spec_globs: crate::spec::compile_globs(&self.config.specs.globs),
         };
-        let findings = transitions::check(&transitions::TransitionInput {
-            before: &before,
-            after: &after,
-            workflow: self.workflow,
-            flowspec: flowspec.as_ref(),
-            root_commit,
-            lookup: &lookup,
-        });
-        Ok((findings, before, after))
+        judge_transitions(
+            &TransitionContext {
+                repo: self.repo,
+                config: self.config,
+                layout: self.layout,
+                workflow: self.workflow,
+                policy: self.policy.unwrap_or(self.tree),
+            },
+            parent_tree.as_ref(),
+            changes,
+            &lookup,
+        )
     }
 }
