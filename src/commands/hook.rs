@@ -361,6 +361,12 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     let author = author(&repo);
     let branch = branch(&repo);
     let merge = !merge_heads(&repo).is_empty();
+    // The parent's tasks, consulted only for a task that this commit moves out of the
+    // active status (it finishes the task it worked on).
+    let parent_tree = base.map(|p| repo.commit_tree(p)).transpose()?;
+    let before = parent_tree
+        .as_ref()
+        .map(|t| TaskFinder::for_tree(t, layout).by_name_only());
     let input = commits::CommitInput {
         commit: STAGED,
         tree_label: "the staged tree",
@@ -370,15 +376,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         changed: &changed,
         branch: branch.as_deref(),
         prefix: &prefix,
-        before: None,
-    };
-    let parent_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
-    let before = parent_tree
-        .as_ref()
-        .map(|t| TaskFinder::for_tree(t, layout).by_name_only());
-    let input = commits::CommitInput {
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
-        ..input
     };
     let finder = TaskFinder::new(&staged.index, layout).with_workflow(&workflow);
     let findings = commits::check(

@@ -255,6 +255,12 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
     let id = meta.id.to_string();
     let label = format!("commit {}", id.get(..8).unwrap_or(&id));
     let paths: Vec<String> = changed.iter().map(|c| c.path.clone()).collect();
+    // The parent's tasks, consulted only for a task that this commit moves out of the
+    // active status (it finishes the task it worked on).
+    let parent_tree = first.map(|p| repo.commit_tree(p)).transpose()?;
+    let before = parent_tree
+        .as_ref()
+        .map(|t| TaskFinder::for_tree(t, layout).by_name_only());
     let input = commits::CommitInput {
         commit: &id,
         tree_label: &label,
@@ -264,15 +270,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         changed: &paths,
         branch: judge.branch,
         prefix: &prefix,
-        before: None,
-    };
-    let parent_tree = first.map(|p| repo.commit_tree(p)).transpose()?;
-    let before = parent_tree
-        .as_ref()
-        .map(|t| TaskFinder::for_tree(t, layout).by_name_only());
-    let input = commits::CommitInput {
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
-        ..input
     };
     let finder = judge.finder(&tree, layout).with_workflow(workflow);
     let mut findings = commits::check(&input, &config.commits, workflow, pattern, code, &finder);
