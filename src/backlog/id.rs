@@ -3,18 +3,63 @@
 //! An ID is parsed once and compares by value: the prefix case-insensitively, each numeric
 //! part without leading zeros, so `TASK-1` = `task-001` and `TASK-579.05` = `task-579.5`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
 /// A parsed task (or draft) ID.
+///
+/// Built for being made by the ten thousand (a hook lists every task file name): one
+/// allocation per ID in the common case, for the text as written; the usual prefixes and
+/// up to two numeric parts are stored inline.
 #[derive(Debug, Clone)]
 pub struct TaskId {
     /// The text as written.
-    raw: String,
+    raw: Box<str>,
     /// Lowercased prefix, e.g. `task`.
-    prefix: String,
+    prefix: Cow<'static, str>,
     /// Numeric parts, e.g. `[12, 1]` for `TASK-12.1`.
-    parts: Vec<u64>,
+    parts: Parts,
+}
+
+/// The numeric parts of an ID; `TASK-12` and `TASK-12.1` need no allocation.
+#[derive(Debug, Clone)]
+enum Parts {
+    Inline { len: u8, nums: [u64; 2] },
+    Heap(Box<[u64]>),
+}
+
+impl Parts {
+    fn from_slice(nums: &[u64]) -> Parts {
+        match *nums {
+            [a] => Parts::Inline {
+                len: 1,
+                nums: [a, 0],
+            },
+            [a, b] => Parts::Inline {
+                len: 2,
+                nums: [a, b],
+            },
+            _ => Parts::Heap(nums.into()),
+        }
+    }
+
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Parts::Inline { len, nums } => &nums[..usize::from(*len)],
+            Parts::Heap(nums) => nums,
+        }
+    }
+}
+
+/// The prefixes nearly every ID carries, shared instead of allocated.
+fn lowercase_prefix(prefix: &str) -> Cow<'static, str> {
+    for common in ["task", "draft"] {
+        if prefix.eq_ignore_ascii_case(common) {
+            return Cow::Borrowed(common);
+        }
+    }
+    Cow::Owned(prefix.to_ascii_lowercase())
 }
 
 impl TaskId {
@@ -25,25 +70,45 @@ impl TaskId {
         let dash = text.rfind('-')?;
         let (prefix, rest) = (&text[..dash], &text[dash + 1..]);
         let prefix_ok = prefix
-            .chars()
+            .bytes()
             .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
+            .is_some_and(|b| b.is_ascii_alphabetic())
             && prefix
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !prefix_ok || rest.is_empty() {
             return None;
         }
-        let mut parts = Vec::with_capacity(rest.bytes().filter(|&b| b == b'.').count() + 1);
+        let mut nums = [0u64; 2];
+        let mut heap = Vec::new();
+        let mut count = 0;
         for part in rest.split('.') {
             if part.is_empty() || part.len() > 18 || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            parts.push(part.parse().ok()?);
+            // At most 18 ASCII digits: always fits.
+            let n = part
+                .bytes()
+                .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+            match nums.get_mut(count) {
+                Some(slot) if heap.is_empty() => *slot = n,
+                _ => {
+                    if heap.is_empty() {
+                        heap.extend_from_slice(&nums);
+                    }
+                    heap.push(n);
+                }
+            }
+            count += 1;
         }
+        let parts = if heap.is_empty() {
+            Parts::from_slice(&nums[..count])
+        } else {
+            Parts::Heap(heap.into())
+        };
         Some(TaskId {
-            raw: text.to_string(),
-            prefix: prefix.to_ascii_lowercase(),
+            raw: text.into(),
+            prefix: lowercase_prefix(prefix),
             parts,
         })
     }
@@ -70,26 +135,26 @@ impl TaskId {
 
     /// The numeric parts.
     pub fn parts(&self) -> &[u64] {
-        &self.parts
+        self.parts.as_slice()
     }
 
     /// The parent ID of a subtask (`TASK-12.1` → `TASK-12`), if any.
     pub fn parent(&self) -> Option<TaskId> {
-        (self.parts.len() > 1).then(|| {
-            let parts = self.parts[..self.parts.len() - 1].to_vec();
+        let parts = self.parts();
+        (parts.len() > 1).then(|| {
             let mut id = TaskId {
-                raw: String::new(),
+                raw: Box::from(""),
                 prefix: self.prefix.clone(),
-                parts,
+                parts: Parts::from_slice(&parts[..parts.len() - 1]),
             };
-            id.raw = id.canonical();
+            id.raw = id.canonical().into();
             id
         })
     }
 
     /// Canonical form: uppercase prefix, numbers without leading zeros (`TASK-12.1`).
     pub fn canonical(&self) -> String {
-        let nums: Vec<String> = self.parts.iter().map(u64::to_string).collect();
+        let nums: Vec<String> = self.parts().iter().map(u64::to_string).collect();
         format!("{}-{}", self.prefix.to_ascii_uppercase(), nums.join("."))
     }
 
@@ -102,7 +167,7 @@ impl TaskId {
 
 impl PartialEq for TaskId {
     fn eq(&self, other: &Self) -> bool {
-        self.prefix == other.prefix && self.parts == other.parts
+        self.prefix == other.prefix && self.parts() == other.parts()
     }
 }
 
@@ -111,7 +176,7 @@ impl Eq for TaskId {}
 impl Hash for TaskId {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.prefix.hash(state);
-        self.parts.hash(state);
+        self.parts().hash(state);
     }
 }
 
@@ -123,7 +188,7 @@ impl PartialOrd for TaskId {
 
 impl Ord for TaskId {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (&self.prefix, &self.parts).cmp(&(&other.prefix, &other.parts))
+        (&self.prefix, self.parts()).cmp(&(&other.prefix, other.parts()))
     }
 }
 
@@ -172,6 +237,15 @@ mod tests {
         ] {
             assert!(TaskId::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn deep_subtask_ids_keep_every_part() {
+        let deep = id("TASK-1.2.3.4");
+        assert_eq!(deep.parts(), &[1, 2, 3, 4]);
+        assert_eq!(deep.canonical(), "TASK-1.2.3.4");
+        assert_eq!(deep.parent(), Some(id("task-01.02.03")));
+        assert_eq!(id("Feat-9").prefix(), "feat");
     }
 
     #[test]

@@ -141,7 +141,11 @@ pub fn reference_pattern(
 ) -> Result<Regex, Box<regex::Error>> {
     let pattern = match configured {
         Some(p) => p.to_string(),
-        None => format!(r"\b(?:{}|draft)-\d+(?:\.\d+)*\b", regex::escape(prefix)),
+        // ASCII `\b` and digits: Unicode ones cost milliseconds to compile on every commit.
+        None => format!(
+            r"(?-u:\b)(?:{}|draft)-[0-9]+(?:\.[0-9]+)*(?-u:\b)",
+            regex::escape(prefix)
+        ),
     };
     RegexBuilder::new(&pattern)
         .case_insensitive(true)
@@ -183,7 +187,7 @@ pub fn find_references(message: &Message<'_>, pattern: &Regex, prefix: &str) -> 
 /// The task ID a branch name carries (`user/task-605/slug`, `task-12-login`), if any.
 pub fn branch_reference(branch: &str, prefix: &str) -> Option<TaskId> {
     let pattern = RegexBuilder::new(&format!(
-        r"(?:^|[^a-z0-9]){}-(\d+(?:\.\d+)*)",
+        r"(?:^|[^a-z0-9]){}-([0-9]+(?:\.[0-9]+)*)",
         regex::escape(prefix)
     ))
     .case_insensitive(true)

@@ -15,7 +15,7 @@ use regex::Regex;
 use super::{ChecklistTask, Section};
 
 /// The built-in requirement ID forms: `FR-001`, `SC-001`, `NFR-1`, `SPEC-001`.
-const BUILTIN_IDS: &str = r"(?:FR|SC|NFR|SPEC)-\d+";
+const BUILTIN_IDS: &str = r"(?:FR|SC|NFR|SPEC)-[0-9]+";
 
 /// Compiled requirement-ID patterns: the built-in forms plus the configured
 /// `specs.id_patterns`. Build once per load and share between threads.
@@ -69,7 +69,10 @@ impl IdPatterns {
     }
 
     fn compile(alt: &str) -> Option<IdPatterns> {
-        let item = r"^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\[[ xX]\][ \t]+)?";
+        // ASCII classes (`[0-9]`, `(?-u:\b)`) on purpose: Unicode `\d` and `\b` make each
+        // of these regexes cost milliseconds to compile, paid on every hook run, and an ID
+        // or a list number is never written in other scripts' digits.
+        let item = r"^[ \t]*(?:(?:[-*+]|[0-9]{1,9}[.)])[ \t]+)?(?:\[[ xX]\][ \t]+)?";
         let re = |s: String| {
             regex::RegexBuilder::new(&s)
                 .size_limit(1 << 22)
@@ -79,12 +82,14 @@ impl IdPatterns {
         Some(IdPatterns {
             bold: re(format!(r"{item}\*\*(?P<id>{alt}):?\*\*"))?,
             plain: re(format!(
-                r"^[ \t]*(?:[-*+]|\d{{1,9}}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(?P<id>{alt})[ \t]*:"
+                r"^[ \t]*(?:[-*+]|[0-9]{{1,9}}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(?P<id>{alt})[ \t]*:"
             ))?,
             heading: re(format!(r"^(?P<id>{alt})(?:$|[\s:.)\-–—])"))?,
-            story: re(r"(?i)^user[ \t]+story[ \t]+(\d{1,9})\b".to_string())?,
-            checklist: re(r"^[ \t]*[-*+][ \t]+\[([ xX])\][ \t]+(T\d{1,9})\b[ \t]*(.*)$".into())?,
-            tag: re(r"^\[(P|US\d{1,9})\][ \t]*".into())?,
+            story: re(r"(?i)^user[ \t]+story[ \t]+([0-9]{1,9})(?-u:\b)".to_string())?,
+            checklist: re(
+                r"^[ \t]*[-*+][ \t]+\[([ xX])\][ \t]+(T[0-9]{1,9})(?-u:\b)[ \t]*(.*)$".into(),
+            )?,
+            tag: re(r"^\[(P|US[0-9]{1,9})\][ \t]*".into())?,
         })
     }
 
