@@ -87,9 +87,7 @@ impl TaskId {
                 return None;
             }
             // At most 18 ASCII digits: always fits.
-            let n = part
-                .bytes()
-                .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+            let n = part.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
             match nums.get_mut(count) {
                 Some(slot) if heap.is_empty() => *slot = n,
                 _ => {

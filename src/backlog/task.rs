@@ -4,6 +4,7 @@ use serde_norway::{Mapping, Value};
 
 use super::body::{self, Body};
 use super::config::{scalar_string, string_list, untag};
+use super::entry::name_id;
 use super::frontmatter::{self, KeyIndex, SplitError};
 use super::{BacklogLayout, Folder, Spanned, TaskEntry, TaskId};
 use crate::finding::{Finding, Position};
@@ -374,13 +375,6 @@ fn matches_prefix(name: &str, prefix: &str) -> bool {
         && b.len() > p + 4
         && b[..p].eq_ignore_ascii_case(prefix.as_bytes())
         && b[p] == b'-'
-}
-
-/// The ID at the start of a task file name: before ` - `, or the whole stem.
-pub fn name_id(name: &str) -> Option<TaskId> {
-    let stem = name.strip_suffix(".md").unwrap_or(name);
-    let head = stem.split_once(" - ").map_or(stem, |(h, _)| h);
-    TaskId::parse(head)
 }
 
 /// Lists task files (see [`super::list_task_files`]).
