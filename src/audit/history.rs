@@ -233,13 +233,11 @@ pub fn tune_libgit2() {
     // The audit reads tens of thousands of objects that git already verified when they
     // were written; hashing each again on read costs more than the rest of the work.
     git2::opts::strict_hash_verification(false);
-    // Task folders are trees of thousands of entries, read several times per commit (the
-    // diff, each lookup by name, the parent side). libgit2 caches no tree over 4 KiB by
-    // default; let it keep them.
-    // SAFETY: these set process-wide libgit2 options; they are set here, before the
-    // threads of this pass start, and only change how much libgit2 caches.
+    // Trees are read through flowgate's own memo (`git::tree`); what libgit2 still caches
+    // is commits, which 64 MiB holds for any history.
+    // SAFETY: this sets a process-wide libgit2 option; it is set here, before the threads
+    // of this pass start, and only changes how much libgit2 caches.
     unsafe {
-        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20);
         let _ = git2::opts::set_cache_max_size(64 << 20);
     }
 }
@@ -266,7 +264,7 @@ pub fn record_all(
                 let path = path.clone();
                 scope.spawn(move || -> Result<Vec<CommitRecord>, SourceError> {
                     let git = git2::Repository::open(&path)?;
-                    let local = Repo { git };
+                    let local = Repo::from_git(git);
                     let recorder = Recorder::new(&local, config);
                     part.iter().map(|&id| recorder.record_lenient(id)).collect()
                 })

@@ -227,12 +227,13 @@ fn transitions_from(
     let repo = staged.repo;
     let base_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
     let touched = changes.iter().map(|c| c.path.clone());
+    let spec_globs = crate::spec::compile_globs(&staged.config.specs.globs);
     let lookup = ChangeLookup {
         before: base_tree
             .as_ref()
             .map(|t| TaskFinder::new(t, layout).excluding(touched)),
         after: TaskFinder::new(&staged.index, layout),
-        spec_globs: crate::spec::compile_globs(&staged.config.specs.globs),
+        spec_globs: &spec_globs,
     };
     let context = TransitionContext {
         repo,

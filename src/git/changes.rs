@@ -7,6 +7,7 @@
 use git2::{Delta, DiffOptions, Oid};
 
 use super::index_file::{CacheTree, Entry, IndexFile};
+use super::tree::{RawTree, TreeItem};
 use super::Repo;
 use crate::source::SourceError;
 
@@ -124,8 +125,9 @@ fn diff(
 
 /// Every path that differs from commit `before` (`None`: the empty tree) to commit
 /// `after`: the same answer as [`changed_paths`] without pathspecs, computed by walking
-/// the two trees side by side and entering only subtrees whose ids differ. It allocates
-/// only for what changed, which matters on a folder of thousands of task files that
+/// the two trees side by side and entering only subtrees whose ids differ. Within a pair
+/// of trees, the byte-identical runs at both ends are skipped unparsed (see
+/// [`RawTree::differing`]), which matters on a folder of thousands of task files that
 /// changes in almost every commit.
 pub fn commit_changes(
     repo: &Repo,
@@ -134,30 +136,18 @@ pub fn commit_changes(
 ) -> Result<Vec<Change>, SourceError> {
     let git = &repo.git;
     let old = match before {
-        Some(id) => Some(git.find_commit(id)?.tree()?),
+        Some(id) => Some(repo.tree(git.find_commit(id)?.tree_id())?),
         None => None,
     };
-    let new = git.find_commit(after)?.tree()?;
+    let new = repo.tree(git.find_commit(after)?.tree_id())?;
     let mut out = Vec::new();
-    diff_trees(repo, old.as_ref(), Some(&new), "", &mut out)?;
+    diff_trees(repo, old.as_deref(), Some(&new), "", &mut out)?;
     Ok(out)
 }
 
-fn is_tree(e: &git2::TreeEntry<'_>) -> bool {
-    e.filemode() & 0o170000 == 0o040000
-}
-
 /// git's order: names byte-wise, a tree's name read as if it ended in `/`.
-fn order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
-    let (an, bn) = (a.name_bytes(), b.name_bytes());
-    let common = an.len().min(bn.len());
-    match an.get(..common).cmp(&bn.get(..common)) {
-        std::cmp::Ordering::Equal => {
-            let next = |n: &[u8], t: bool| n.get(common).copied().or(t.then_some(b'/'));
-            next(an, is_tree(a)).cmp(&next(bn, is_tree(b)))
-        }
-        other => other,
-    }
+fn order(a: &TreeItem<'_>, b: &TreeItem<'_>) -> std::cmp::Ordering {
+    order_names(a.name, a.is_tree(), b.name, b.is_tree())
 }
 
 fn join_path(prefix: &str, name: &[u8]) -> Option<String> {
@@ -169,20 +159,21 @@ fn join_path(prefix: &str, name: &[u8]) -> Option<String> {
     })
 }
 
-fn entry<'t>(tree: Option<&'t git2::Tree<'_>>, i: usize) -> Option<git2::TreeEntry<'t>> {
-    tree?.get(i)
-}
-
 fn diff_trees(
     repo: &Repo,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
+    old: Option<&RawTree>,
+    new: Option<&RawTree>,
     prefix: &str,
     out: &mut Vec<Change>,
 ) -> Result<(), SourceError> {
-    let (mut i, mut j) = (0, 0);
+    let (old_range, new_range) = match (old, new) {
+        (Some(o), Some(n)) => RawTree::differing(o, n),
+        (o, n) => (0..o.map_or(0, RawTree::len), 0..n.map_or(0, RawTree::len)),
+    };
+    let (mut i, mut j) = (old_range.start, new_range.start);
     loop {
-        let (x, y) = (entry(old, i), entry(new, j));
+        let x = old.filter(|_| i < old_range.end).and_then(|t| t.get(i));
+        let y = new.filter(|_| j < new_range.end).and_then(|t| t.get(j));
         let step = match (&x, &y) {
             (Some(x), Some(y)) => order(x, y),
             (Some(_), None) => std::cmp::Ordering::Less,
@@ -199,17 +190,18 @@ fn diff_trees(
                 j += 1;
             }
             (_, Some(x), Some(y)) => {
-                if x.id() != y.id() || x.filemode() != y.filemode() {
-                    if let Some(path) = join_path(prefix, x.name_bytes()) {
-                        if is_tree(&x) {
-                            let ot = repo.git.find_tree(x.id())?;
-                            let nt = repo.git.find_tree(y.id())?;
+                if x.id != y.id || x.mode != y.mode {
+                    if let Some(path) = join_path(prefix, x.name) {
+                        // Equal in git's order: both are folders, or neither is.
+                        if x.is_tree() {
+                            let ot = repo.tree(x.id)?;
+                            let nt = repo.tree(y.id)?;
                             diff_trees(repo, Some(&ot), Some(&nt), &path, out)?;
                         } else {
                             out.push(Change {
                                 path,
-                                old: Some(x.id()),
-                                new: Some(y.id()),
+                                old: Some(x.id),
+                                new: Some(y.id),
                             });
                         }
                     }
@@ -226,16 +218,16 @@ fn diff_trees(
 /// An entry only on one side: a file added or deleted, or every file of a tree.
 fn side(
     repo: &Repo,
-    item: &git2::TreeEntry<'_>,
+    item: &TreeItem<'_>,
     deleted: bool,
     prefix: &str,
     out: &mut Vec<Change>,
 ) -> Result<(), SourceError> {
-    let Some(path) = join_path(prefix, item.name_bytes()) else {
+    let Some(path) = join_path(prefix, item.name) else {
         return Ok(());
     };
-    if is_tree(item) {
-        let t = repo.git.find_tree(item.id())?;
+    if item.is_tree() {
+        let t = repo.tree(item.id)?;
         return if deleted {
             diff_trees(repo, Some(&t), None, &path, out)
         } else {
@@ -245,14 +237,14 @@ fn side(
     out.push(if deleted {
         Change {
             path,
-            old: Some(item.id()),
+            old: Some(item.id),
             new: None,
         }
     } else {
         Change {
             path,
             old: None,
-            new: Some(item.id()),
+            new: Some(item.id),
         }
     });
     Ok(())
@@ -304,7 +296,7 @@ pub fn staged_changes(
     scope: Scope<'_>,
 ) -> Result<Vec<Change>, SourceError> {
     let tree = match before {
-        Some(id) => Some(repo.git.find_commit(id)?.tree()?),
+        Some(id) => Some(repo.tree(repo.git.find_commit(id)?.tree_id())?),
         None => None,
     };
     let mut walk = Walk {
@@ -314,7 +306,7 @@ pub fn staged_changes(
         out: Vec::new(),
     };
     let entries = index.entries();
-    walk.dir(tree.as_ref(), 0, entries.len(), b"", index.tree.as_ref())?;
+    walk.dir(tree.as_deref(), 0, entries.len(), b"", index.tree.as_ref())?;
     Ok(walk.out)
 }
 
@@ -346,7 +338,7 @@ impl Walk<'_> {
     /// entries `lo..hi` (all under `prefix`) on the new side.
     fn dir(
         &mut self,
-        tree: Option<&git2::Tree<'_>>,
+        tree: Option<&RawTree>,
         lo: usize,
         hi: usize,
         prefix: &[u8],
@@ -379,9 +371,7 @@ impl Walk<'_> {
                 }
             });
             let old = tree.and_then(|t| t.get(k)).filter(|_| k < tree_len);
-            let old_key = old
-                .as_ref()
-                .map(|o| (o.name_bytes(), o.filemode() & 0o170000 == 0o040000));
+            let old_key = old.as_ref().map(|o| (o.name, o.is_tree()));
             let step = match (&old_key, &child) {
                 (Some((on, ot)), Some((nn, nt, _, _))) => order_names(on, *ot, nn, *nt),
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -393,7 +383,7 @@ impl Walk<'_> {
                         path.truncate(prefix.len());
                         path.extend_from_slice(name);
                         if self.scope.takes(&path, is_tree) {
-                            self.deleted(&path, o.id(), is_tree)?;
+                            self.deleted(&path, o.id, is_tree)?;
                         }
                     }
                     k += 1;
@@ -419,18 +409,18 @@ impl Walk<'_> {
                     if self.scope.takes(&path, is_dir) {
                         if is_dir {
                             let sub = cache.and_then(|c| c.child(name));
-                            let skip = sub.and_then(|s| s.id) == Some(o.id());
+                            let skip = sub.and_then(|s| s.id) == Some(o.id);
                             if !skip {
-                                let t = self.repo.git.find_tree(o.id())?;
+                                let t = self.repo.tree(o.id)?;
                                 path.push(b'/');
                                 let inner = path.clone();
                                 self.dir(Some(&t), i, end, &inner, sub)?;
                             }
-                        } else if o.id() != e.id || o.filemode() as u32 != e.mode {
+                        } else if o.id != e.id || o.mode != e.mode {
                             if let Some(p) = utf8_path(&path) {
                                 self.out.push(Change {
                                     path: p,
-                                    old: Some(o.id()),
+                                    old: Some(o.id),
                                     new: Some(e.id),
                                 });
                             }
@@ -469,7 +459,7 @@ impl Walk<'_> {
             let Ok(prefix) = std::str::from_utf8(path) else {
                 return Ok(());
             };
-            let t = self.repo.git.find_tree(id)?;
+            let t = self.repo.tree(id)?;
             let mut found = Vec::new();
             diff_trees(self.repo, Some(&t), None, prefix, &mut found)?;
             for mut c in found {
@@ -630,5 +620,80 @@ mod tests {
         let parsed = IndexFile::open(&dir.join(".git/index")).unwrap();
         assert!(parsed.find(b"b/c.md", 3).is_some());
         compare(dir, "conflict");
+    }
+
+    #[test]
+    fn commit_changes_match_the_libgit2_diff() {
+        let tmp = assert_fs::TempDir::new().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q", "-b", "main"]);
+        // A big folder (so byte-identical runs at both ends are skipped) and names that
+        // git orders around a folder's implicit `/`.
+        for n in 0..300 {
+            write(dir, &format!("big/task-{n} - T.md"), &format!("t{n}"));
+        }
+        for (p, c) in [
+            ("a-b", "1"),
+            ("a.b", "2"),
+            ("a/x", "3"),
+            ("ab", "4"),
+            ("top.md", "t"),
+        ] {
+            write(dir, p, c);
+        }
+        git(dir, &["add", "."]);
+        git(dir, &["commit", "-q", "-m", "one"]);
+        type Step<'s> = (&'s str, &'s dyn Fn(&Path));
+        let steps: &[Step] = &[
+            ("edit in the middle", &|d| {
+                write(d, "big/task-150 - T.md", "x")
+            }),
+            ("edit first and last", &|d| {
+                write(d, "big/task-0 - T.md", "x");
+                write(d, "big/task-99 - T.md", "x");
+            }),
+            ("add at both ends", &|d| {
+                write(d, "big/task-000 - A.md", "a");
+                write(d, "big/zzz.md", "z");
+            }),
+            ("delete and rename", &|d| {
+                std::fs::remove_file(d.join("big/task-7 - T.md")).unwrap();
+                std::fs::rename(d.join("big/task-8 - T.md"), d.join("big/task-8 - U.md")).unwrap();
+            }),
+            ("folder to file", &|d| {
+                std::fs::remove_dir_all(d.join("a")).unwrap();
+                write(d, "a", "file now");
+                write(d, "a.b", "changed");
+            }),
+            ("nothing in big", &|d| write(d, "top.md", "u")),
+        ];
+        for (step, change) in steps {
+            change(dir);
+            git(dir, &["add", "-A"]);
+            git(dir, &["commit", "-q", "-m", step]);
+            let repo = Repo::discover(dir).unwrap();
+            let head = repo.head_commit().unwrap().unwrap();
+            let parent = repo.git.find_commit(head).unwrap().parent_id(0).unwrap();
+            for before in [Some(parent), None] {
+                let want = changed_paths(&repo, before, After::Commit(head), &[]).unwrap();
+                let got = commit_changes(&repo, before, head).unwrap();
+                assert_eq!(got, want, "{step} from {before:?}");
+            }
+            let tree = repo.commit_tree(head).unwrap();
+            let lib = repo.git.find_commit(head).unwrap().tree().unwrap();
+            for path in [
+                "a",
+                "a.b",
+                "a-b",
+                "ab",
+                "big",
+                "big/task-150 - T.md",
+                "a/x",
+                "nope",
+            ] {
+                let want = lib.get_path(Path::new(path)).ok().map(|e| e.id());
+                assert_eq!(tree.entry_id(path), want, "{step}: {path}");
+            }
+        }
     }
 }

@@ -133,6 +133,7 @@ impl<'a> CommitJudge<'a> {
             workflow,
             pattern,
             code,
+            spec_globs: crate::spec::compile_globs(&config.specs.globs),
         });
         if let Some(key) = key {
             self.memo.borrow_mut().insert(key, prepared.clone());
@@ -166,6 +167,8 @@ struct Prepared {
     workflow: Workflow,
     pattern: regex::Regex,
     code: commits::CodePaths,
+    /// Globs of spec files (for `documentation` / `references` entries as spec links).
+    spec_globs: globset::GlobSet,
 }
 
 /// One commit's metadata, as git stores it.
@@ -242,6 +245,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         workflow,
         pattern,
         code,
+        spec_globs,
     } = prepared.as_ref();
     let prefix = layout.config.task_prefix.clone();
 
@@ -298,6 +302,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         tree: &tree,
         layout,
         workflow,
+        spec_globs,
         policy: judge.policy,
     };
     let (mut judged, before, after) = side.transitions(first, &task_changes)?;
@@ -369,6 +374,7 @@ struct Side<'a> {
     tree: &'a TreeSource<'a>,
     layout: &'a BacklogLayout,
     workflow: &'a Workflow,
+    spec_globs: &'a globset::GlobSet,
     policy: Option<&'a dyn Source>,
 }
 
@@ -442,7 +448,7 @@ impl Side<'_> {
                 .as_ref()
                 .map(|t| self.judge.finder(t, self.layout).excluding(touched)),
             after: self.judge.finder(self.tree, self.layout),
-            spec_globs: crate::spec::compile_globs(&self.config.specs.globs),
+            spec_globs: self.spec_globs,
         };
         judge_transitions(
             &TransitionContext {

@@ -7,6 +7,7 @@ pub mod index_file;
 pub mod judge;
 pub mod repo;
 pub mod tasks;
+pub mod tree;
 
 pub use fs::FsSource;
 pub use repo::{IndexSource, Repo, TreeSource};

@@ -4,18 +4,22 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use git2::{ObjectType, Oid, Repository};
 
 use super::changes::{changed_paths, changed_paths_outside, staged_changes, After, Change, Scope};
 use super::fs::FsSource;
 use super::index_file::IndexFile;
+use super::tree::{RawTree, TreeItem, TreeMemo};
 use crate::source::{Content, DirEntry, EntryKind, Source, SourceError};
 
 /// An open repository.
 pub struct Repo {
     /// The libgit2 handle.
     pub git: Repository,
+    /// Trees read recently (see [`RawTree`]).
+    trees: TreeMemo,
 }
 
 impl std::fmt::Debug for Repo {
@@ -52,7 +56,27 @@ impl Repo {
                 e.message()
             ))
         })?;
-        Ok(Repo { git })
+        Ok(Repo::from_git(git))
+    }
+
+    /// Wraps an open libgit2 handle.
+    pub fn from_git(git: Repository) -> Repo {
+        Repo {
+            git,
+            trees: TreeMemo::default(),
+        }
+    }
+
+    /// Tree `id`, parsed (see [`RawTree`]); recently read trees come from a memo.
+    pub fn tree(&self, id: Oid) -> Result<Rc<RawTree>, SourceError> {
+        self.trees.get_or_read(id, || {
+            let odb = self.git.odb()?;
+            let object = odb.read(id)?;
+            if object.kind() != ObjectType::Tree {
+                return Err(SourceError(format!("object {id} is not a tree")));
+            }
+            Ok(object.data().to_vec())
+        })
     }
 
     /// The working tree root; `None` for a bare repository.
@@ -160,7 +184,7 @@ impl Repo {
         let commit = self.git.find_commit(id)?;
         Ok(TreeSource {
             repo: self,
-            tree: commit.tree()?,
+            tree: self.tree(commit.tree_id())?,
             label: id.to_string(),
         })
     }
@@ -445,27 +469,39 @@ impl Source for SparseWorktree<'_> {
 /// A commit's tree as a source.
 pub struct TreeSource<'r> {
     repo: &'r Repo,
-    tree: git2::Tree<'r>,
+    tree: Rc<RawTree>,
     label: String,
 }
 
 impl TreeSource<'_> {
-    /// The object id of the entry at `path` (a blob or a tree), if there is one.
-    pub fn entry_id(&self, path: &str) -> Option<Oid> {
-        self.tree.get_path(Path::new(path)).ok().map(|e| e.id())
+    /// The entry at `path` (a blob or a tree), if there is one.
+    fn entry(&self, path: &str) -> Result<Option<(u32, Oid)>, SourceError> {
+        let mut tree = self.tree.clone();
+        let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
+        while let Some(part) = parts.next() {
+            let Some(TreeItem { mode, id, .. }) = tree.find(part.as_bytes()) else {
+                return Ok(None);
+            };
+            if parts.peek().is_none() {
+                return Ok(Some((mode, id)));
+            }
+            if mode & 0o170000 != 0o040000 {
+                return Ok(None);
+            }
+            tree = self.repo.tree(id)?;
+        }
+        Ok(Some((0o040000, self.tree.id())))
     }
 
-    fn subtree(&self, dir: &str) -> Result<Option<git2::Tree<'_>>, SourceError> {
-        if dir.is_empty() {
-            return Ok(Some(self.tree.clone()));
-        }
-        match self.tree.get_path(Path::new(dir)) {
-            Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
-                Ok(Some(self.repo.git.find_tree(entry.id())?))
-            }
-            Ok(_) => Ok(None),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+    /// The object id of the entry at `path` (a blob or a tree), if there is one.
+    pub fn entry_id(&self, path: &str) -> Option<Oid> {
+        self.entry(path).ok().flatten().map(|(_, id)| id)
+    }
+
+    fn subtree(&self, dir: &str) -> Result<Option<Rc<RawTree>>, SourceError> {
+        match self.entry(dir)? {
+            Some((mode, id)) if mode & 0o170000 == 0o040000 => Ok(Some(self.repo.tree(id)?)),
+            _ => Ok(None),
         }
     }
 }
@@ -476,19 +512,7 @@ impl Source for TreeSource<'_> {
     }
 
     fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
-        let Some(tree) = self.subtree(dir.trim_end_matches('/'))? else {
-            return Ok(Vec::new());
-        };
-        Ok(tree
-            .iter()
-            .filter_map(|e| {
-                let name = e.name().ok()?.to_string();
-                Some(DirEntry {
-                    name,
-                    kind: kind_of_mode(e.filemode() as u32),
-                })
-            })
-            .collect())
+        self.list_prefix(dir, "")
     }
 
     fn list_prefix(&self, dir: &str, name_prefix: &str) -> Result<Vec<DirEntry>, SourceError> {
@@ -498,40 +522,30 @@ impl Source for TreeSource<'_> {
             return Ok(Vec::new());
         };
         let p = name_prefix.as_bytes();
-        let (mut lo, mut hi) = (0, tree.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if tree.get(mid).is_some_and(|e| e.name_bytes() < p) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
         let mut out = Vec::new();
-        while let Some(entry) = tree.get(lo) {
-            if !entry.name_bytes().starts_with(p) {
+        for i in tree.lower_bound(p)..tree.len() {
+            let Some(entry) = tree.get(i) else { break };
+            if !entry.name.starts_with(p) {
                 break;
             }
-            if let Ok(name) = entry.name() {
+            if let Ok(name) = std::str::from_utf8(entry.name) {
                 out.push(DirEntry {
                     name: name.to_string(),
-                    kind: kind_of_mode(entry.filemode() as u32),
+                    kind: kind_of_mode(entry.mode),
                 });
             }
-            lo += 1;
         }
         Ok(out)
     }
 
     fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
-        match self.tree.get_path(Path::new(path)) {
-            Ok(entry) => match kind_of_mode(entry.filemode() as u32) {
+        match self.entry(path)? {
+            Some((mode, id)) => match kind_of_mode(mode) {
                 EntryKind::Symlink => Ok(Content::Symlink),
                 EntryKind::Dir | EntryKind::Submodule => Ok(Content::NotAFile),
-                EntryKind::File => self.repo.read_blob(entry.id(), max),
+                EntryKind::File => self.repo.read_blob(id, max),
             },
-            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(Content::Missing),
-            Err(e) => Err(e.into()),
+            None => Ok(Content::Missing),
         }
     }
 }

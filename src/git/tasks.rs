@@ -257,7 +257,7 @@ pub struct ChangeLookup<'a> {
     /// The "after" tree.
     pub after: TaskFinder<'a>,
     /// Globs of spec files, to count `documentation` / `references` entries as spec links.
-    pub spec_globs: globset::GlobSet,
+    pub spec_globs: &'a globset::GlobSet,
 }
 
 impl TaskLookup for ChangeLookup<'_> {
