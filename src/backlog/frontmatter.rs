@@ -446,6 +446,12 @@ fn fast_scalar(text: &str, key: &str) -> Option<Value> {
         if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0') {
             return text.parse::<u64>().ok().map(|n| Value::Number(n.into()));
         }
+        // `300-batch-mailer/FR-001` (a spec link) is a string to YAML: it holds a
+        // character no number is written with (hex, octal, binary, float, sexagesimal).
+        let numeric = |b: u8| b.is_ascii_hexdigit() || b"xXoO._+-:".contains(&b);
+        if first.is_ascii_digit() && !text.bytes().all(numeric) {
+            return Some(Value::String(text.to_string()));
+        }
         return None;
     }
     let lower = text.to_ascii_lowercase();
@@ -522,6 +528,8 @@ mod tests {
             "id: TASK-2\r\ntitle: \"Quoted\"\r\nstatus: In Progress\r\nlabels: [a, 'b', \"c\"]\r\nassignee: []\r\n",
             "assignee: @alice\nlabels: foo\nparent_task_id: TASK-9\nempty:\n# comment\n\nspec: specs/001-a/spec.md#fr-001\n",
             "labels:\n- a\n- b\ntitle: x\n",
+            // Links that start with a feature number are strings.
+            "spec: 300-batch-mailer/FR-001\nreferences:\n  - 001-auth/spec.md#fr-1\n  - 2 factor\n",
         ];
         for case in cases {
             let fast = fast_parse(case).unwrap_or_else(|| panic!("fast path refused {case:?}"));
@@ -549,6 +557,13 @@ mod tests {
             "\u{2005}\n",
             "a:\n- \u{a0}b\n",
             "title: a\u{2028}b\n",
+            // Numbers in every notation stay with the full parser.
+            "n: 0x1F\n",
+            "n: 0o17\n",
+            "n: 1.5e-3\n",
+            "n: 12:30\n",
+            "n: 1_000\n",
+            "n: 2024-01-02\n",
         ] {
             assert!(fast_parse(refused).is_none(), "{refused:?}");
         }
