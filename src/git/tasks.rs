@@ -101,11 +101,14 @@ impl<'a> TaskFinder<'a> {
     /// The listed files whose names carry `id`, found by a prefix search of their folders
     /// (lowercase or uppercase prefix; the number as written or zero-padded) instead of a
     /// listing of every task.
-    fn named_by_prefix(&self, id: &TaskId) -> Vec<TaskEntry> {
+    ///
+    /// Also says whether a file carrying `id` was seen among the excluded paths.
+    fn named_by_prefix(&self, id: &TaskId) -> (Vec<TaskEntry>, bool) {
         let Some(first) = id.parts().first() else {
-            return Vec::new();
+            return (Vec::new(), false);
         };
         let mut out: Vec<TaskEntry> = Vec::new();
+        let mut excluded = false;
         for (folder, dir) in Folder::ALL {
             let prefix = match folder {
                 Folder::Drafts => "draft",
@@ -127,11 +130,14 @@ impl<'a> TaskFinder<'a> {
                     for e in listed {
                         let file = crate::source::join(&path, &e.name);
                         let named = backlog::entry::name_id(&e.name);
-                        if matches!(e.kind, EntryKind::File | EntryKind::Symlink)
-                            && named.as_ref() == Some(id)
-                            && !self.exclude.contains(&file)
-                            && found.iter().all(|f| f.path != file)
+                        if !matches!(e.kind, EntryKind::File | EntryKind::Symlink)
+                            || named.as_ref() != Some(id)
                         {
+                            continue;
+                        }
+                        if self.exclude.contains(&file) {
+                            excluded = true;
+                        } else if found.iter().all(|f| f.path != file) {
                             found.push(TaskEntry {
                                 path: file,
                                 folder,
@@ -144,14 +150,17 @@ impl<'a> TaskFinder<'a> {
             found.sort_by(|a, b| a.path.cmp(&b.path));
             out.extend(found);
         }
-        out
+        (out, excluded)
     }
 
     /// The file carrying `id`: by file name, else (once) by parsing the whole backlog.
     /// Several files may carry one ID; `tasks/` wins over `completed/` over the archive.
     pub fn by_id(&self, id: &TaskId) -> Option<TaskFile> {
-        let mut named = self.named_by_prefix(id);
-        if named.is_empty() {
+        let (mut named, excluded) = self.named_by_prefix(id);
+        // Listing every file finds names the prefix search cannot (`Task-7`, mixed case).
+        // A pass over history skips that when the ID's own file was just set aside (the
+        // usual case: the task a commit changes): it costs a listing of the whole folder.
+        if named.is_empty() && !(self.name_only && excluded) {
             named = self
                 .entries()
                 .iter()
