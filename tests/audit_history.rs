@@ -134,6 +134,50 @@ fn second_run_reuses_the_cache_and_judges_only_the_new_commit() {
 }
 
 #[test]
+fn the_cached_walk_is_extended_only_when_the_old_head_is_an_ancestor() {
+    let r = events_repo();
+    r.flowgate(&["audit", "-q"]);
+    // A rewritten branch: the cached head is gone from the history, so the cached walk
+    // must not be reused (its last two commits no longer belong to it).
+    r.git(&["reset", "-q", "--hard", "HEAD~2"]);
+    r.write("notes.md", "hello\n");
+    r.commit("Docs only");
+    let rewritten = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        rewritten
+            .stderr
+            .contains("audit of 9 commits: 8 from the cache, 1 judged"),
+        "{}",
+        rewritten.stderr
+    );
+    // New commits on top, one of them a merge of a side branch: the cached walk is
+    // extended by exactly those commits.
+    r.git(&["checkout", "-q", "-b", "side"]);
+    r.write("side.md", "side\n");
+    r.commit("Docs on a side branch");
+    r.git(&["checkout", "-q", "-"]);
+    r.write("more.md", "more\n");
+    r.commit("More docs");
+    r.git(&["merge", "-q", "--no-ff", "-m", "Merge side", "side"]);
+    let extended = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        extended
+            .stderr
+            .contains("audit of 12 commits: 9 from the cache, 3 judged"),
+        "{}",
+        extended.stderr
+    );
+    std::fs::remove_file(r.path().join(".git/flowgate/audit-cache.json")).unwrap();
+    let cold = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        cold.stderr.contains("0 from the cache, 12 judged"),
+        "{}",
+        cold.stderr
+    );
+    assert_eq!(extended.stdout, cold.stdout);
+}
+
+#[test]
 fn a_corrupt_or_foreign_cache_is_ignored() {
     let r = events_repo();
     let clean = r.json(&["audit"]);

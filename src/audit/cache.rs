@@ -8,18 +8,24 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use git2::{Oid, Sort};
 use serde::{Deserialize, Serialize};
 
 use super::history::CommitRecord;
 use crate::config::Config;
+use crate::git::Repo;
 
 /// Bumped whenever the record format or what a record means changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
     format: u32,
     key: String,
+    /// The commit the records were walked from, and where the walk stopped.
+    head: String,
+    since: Option<String>,
+    /// Records in the walk's order (oldest first).
     records: Vec<CommitRecord>,
 }
 
@@ -29,6 +35,8 @@ pub struct Cache {
     path: PathBuf,
     key: String,
     records: HashMap<String, CommitRecord>,
+    /// The cached walk: its head, its `since`, and its commits in order.
+    walk: Option<(Oid, Option<Oid>, Vec<Oid>)>,
 }
 
 /// What a configuration contributes to the cache key: everything that can change a
@@ -45,13 +53,79 @@ impl Cache {
     pub fn open(git_dir: &Path, config: &Config) -> Cache {
         let path = git_dir.join("flowgate").join("audit-cache.json");
         let key = key(config);
-        let records = std::fs::read(&path)
+        let Some(file) = std::fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
             .filter(|f| f.format == FORMAT && f.key == key)
-            .map(|f| f.records.into_iter().map(|r| (r.id.clone(), r)).collect())
-            .unwrap_or_default();
-        Cache { path, key, records }
+        else {
+            return Cache {
+                path,
+                key,
+                ..Cache::default()
+            };
+        };
+        let order: Option<Vec<Oid>> = file
+            .records
+            .iter()
+            .map(|r| Oid::from_str(&r.id).ok())
+            .collect();
+        let head = Oid::from_str(&file.head).ok();
+        let since = match &file.since {
+            Some(s) => Oid::from_str(s).ok().map(Some),
+            None => Some(None),
+        };
+        let walk = match (head, since, order) {
+            (Some(h), Some(s), Some(o)) => Some((h, s, o)),
+            _ => None,
+        };
+        let records = file
+            .records
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        Cache {
+            path,
+            key,
+            records,
+            walk,
+        }
+    }
+
+    /// The commits from `head` back to `since`, oldest first, as [`history::commits`]
+    /// lists them, taken from the cached walk when it can be: the same walk, or one that
+    /// new commits on top of the cached head extend. Then only those new commits are
+    /// walked, not the whole history again. `None`: walk it all.
+    ///
+    /// [`history::commits`]: super::history::commits
+    pub fn walk(&self, repo: &Repo, head: Oid, since: Option<Oid>) -> Option<Vec<Oid>> {
+        let (old_head, old_since, order) = self.walk.as_ref()?;
+        if *old_since != since {
+            return None;
+        }
+        if *old_head == head {
+            return Some(order.clone());
+        }
+        let mut walk = repo.git.revwalk().ok()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).ok()?;
+        walk.push(head).ok()?;
+        walk.hide(*old_head).ok()?;
+        if let Some(s) = since {
+            walk.hide(s).ok()?;
+        }
+        let new: Vec<Oid> = walk.collect::<Result<_, _>>().ok()?;
+        // The cached head must be an ancestor of `head` (not a rewritten or reset branch):
+        // then one of the new commits has it as a parent.
+        let extends = new.iter().any(|id| {
+            repo.git
+                .find_commit(*id)
+                .is_ok_and(|c| c.parent_ids().any(|p| p == *old_head))
+        });
+        if !extends {
+            return None;
+        }
+        let mut all = order.clone();
+        all.extend(new);
+        Some(all)
     }
 
     /// The number of records loaded.
@@ -69,13 +143,21 @@ impl Cache {
         self.records.remove(id)
     }
 
-    /// Writes `records` as the new cache (atomically: a temporary file, then a rename).
-    /// Failing to write is not an error of the audit; the reason is returned for `-v`.
-    pub fn save(&self, records: &[CommitRecord]) -> Result<(), String> {
+    /// Writes `records`, the walk from `head` back to `since`, as the new cache
+    /// (atomically: a temporary file, then a rename). Failing to write is not an error of
+    /// the audit; the reason is returned for `-v`.
+    pub fn save(
+        &self,
+        head: Oid,
+        since: Option<Oid>,
+        records: &[CommitRecord],
+    ) -> Result<(), String> {
         #[derive(Serialize)]
         struct Out<'a> {
             format: u32,
             key: &'a str,
+            head: String,
+            since: Option<String>,
             records: &'a [CommitRecord],
         }
         let dir = self.path.parent().ok_or("no cache directory")?;
@@ -83,6 +165,8 @@ impl Cache {
         let text = serde_json::to_vec(&Out {
             format: FORMAT,
             key: &self.key,
+            head: head.to_string(),
+            since: since.map(|s| s.to_string()),
             records,
         })
         .map_err(|e| e.to_string())?;

@@ -256,28 +256,46 @@ pub fn record_all(
         let recorder = Recorder::new(repo, config);
         return ids.iter().map(|&id| recorder.record_lenient(id)).collect();
     }
-    let chunk = ids.len().div_ceil(threads);
+    // Threads take blocks of consecutive commits as they go (a block's commits share most
+    // trees, which the per-thread tree memo keeps): history is not uniform, the backlog
+    // grows, so fixed halves would leave one thread idle.
+    let blocks: Vec<&[Oid]> = ids.chunks(BLOCK).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = ids
-            .chunks(chunk)
-            .map(|part| {
-                let path = path.clone();
-                scope.spawn(move || -> Result<Vec<CommitRecord>, SourceError> {
-                    let git = git2::Repository::open(&path)?;
-                    let local = Repo::from_git(git);
-                    let recorder = Recorder::new(&local, config);
-                    part.iter().map(|&id| recorder.record_lenient(id)).collect()
-                })
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (path, blocks, next) = (path.clone(), &blocks, &next);
+                scope.spawn(
+                    move || -> Result<Vec<(usize, Vec<CommitRecord>)>, SourceError> {
+                        let git = git2::Repository::open(&path)?;
+                        let local = Repo::from_git(git);
+                        let recorder = Recorder::new(&local, config);
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(block) = blocks.get(i) else { break };
+                            let records = block
+                                .iter()
+                                .map(|&id| recorder.record_lenient(id))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            done.push((i, records));
+                        }
+                        Ok(done)
+                    },
+                )
             })
             .collect();
-        let mut out = Vec::with_capacity(ids.len());
+        let mut parts = Vec::with_capacity(blocks.len());
         for h in handles {
-            let part = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-            out.extend(part);
+            parts.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
         }
-        Ok(out)
+        parts.sort_by_key(|(i, _)| *i);
+        Ok(parts.into_iter().flat_map(|(_, r)| r).collect())
     })
 }
+
+/// Commits per unit of work in [`record_all`].
+const BLOCK: usize = 256;
 
 /// Pairs the changed task files by ID and lists what changed for each task.
 pub fn task_moves(before: &[TaskFile], after: &[TaskFile]) -> Vec<TaskMove> {

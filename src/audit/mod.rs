@@ -66,8 +66,11 @@ pub fn history(
     since: Option<Oid>,
 ) -> Result<(History, Stats), SourceError> {
     history::tune_libgit2();
-    let ids = history::commits(repo, head, since)?;
     let mut cache = Cache::open(repo.git.path(), config);
+    let ids = match cache.walk(repo, head, since) {
+        Some(ids) => ids,
+        None => history::commits(repo, head, since)?,
+    };
     let mut slots: Vec<Option<history::CommitRecord>> =
         ids.iter().map(|id| cache.take(&id.to_string())).collect();
     let missing: Vec<Oid> = ids
@@ -93,7 +96,7 @@ pub fn history(
     }
     let records: Vec<history::CommitRecord> = slots.into_iter().flatten().collect();
     if !missing.is_empty() || !cache.is_empty() {
-        stats.cache_error = cache.save(&records).err();
+        stats.cache_error = cache.save(head, since, &records).err();
     }
     Ok((History::new(records), stats))
 }
