@@ -4,7 +4,9 @@
 #   bash bench/run.sh                 # 10,000 tasks, 300 features, 50,000 commits
 #   TASKS=1000 COMMITS=5000 bash bench/run.sh
 #   BENCH_PEERS=1 bash bench/run.sh   # also install and time the peers (gitlint, commitlint,
-#                                     # `backlog task list --plain`, `backlog doctor`)
+#                                     # `backlog task list --plain`, `backlog doctor`);
+#                                     # committed is timed when it is on PATH
+#                                     # (`cargo install committed`)
 #
 # The repo is generated once and cached in bench/out/ (regenerated when the generator or
 # the sizes change). Results go to bench/out/results.md.
@@ -84,11 +86,13 @@ stage_five() {
 JSON="$(realpath "$OUT")/hyperfine"
 mkdir -p "$JSON"
 bench() { # NAME RUNS COMMAND...: hyperfine one command, JSON into $JSON/NAME.json
+    # PREPARE=CMD runs CMD before every timed run (e.g. to drop a cache).
     local name="$1" runs="$2" warmup=3
     shift 2
     # The slow peers (seconds to minutes a run) get no warm-up runs.
     [ -n "$runs" ] && [ "$runs" -le 3 ] && warmup=0
     (cd "$REPO" && hyperfine -N -i --warmup "$warmup" ${runs:+--runs "$runs"} --style basic \
+        ${PREPARE:+--prepare "$PREPARE"} \
         --export-json "$JSON/${name//[^A-Za-z0-9-]/_}.json" -n "$name" "$*") \
         | grep -E 'Time|Range' || true
 }
@@ -147,10 +151,34 @@ fi
 
 git -C "$REPO" reset -q --hard
 
+# History: `flowgate audit` with no cache, with a warm cache, and with a cache one commit
+# behind (the cache is written at HEAD~1 and copied back before each run), against
+# `git log --raw` over the same history.
+echo "==> audit"
+AUDIT="$BIN -C $REPO --color never audit --format json -o $OUT_ABS/audit.json"
+CACHE="$REPO/.git/flowgate/audit-cache.json"
+bench "git log --raw" 3 "git -C $REPO log --raw"
+PREPARE="rm -f $CACHE" bench "flowgate audit (no cache)" 3 "$AUDIT"
+AUDIT_RSS=""
+if [ -x /usr/bin/time ]; then
+    rm -f "$CACHE"
+    /usr/bin/time -v -o "$OUT/audit-time.txt" $AUDIT >/dev/null 2>&1 || true
+    AUDIT_RSS="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/audit-time.txt")"
+fi
+$AUDIT >/dev/null 2>&1 || true
+bench "flowgate audit (cache warm, nothing new)" "" "$AUDIT"
+branch="$(git -C "$REPO" symbolic-ref -q --short HEAD)"
+git -C "$REPO" checkout -q --detach HEAD~1
+$AUDIT >/dev/null 2>&1 || true
+cp "$CACHE" "$OUT_ABS/audit-cache-parent.json"
+git -C "$REPO" checkout -q "$branch"
+PREPARE="cp $OUT_ABS/audit-cache-parent.json $CACHE" \
+    bench "flowgate audit (cache warm, one new commit)" "" "$AUDIT"
+
 # The table: medians, and each flowgate figure against its peer.
-python3 - "$JSON" "$RSS" "$TASKS" "$FEATURES" "$COMMITS" > "$OUT/results.md" <<'PY'
+python3 - "$JSON" "$RSS" "$TASKS" "$FEATURES" "$COMMITS" "$AUDIT_RSS" > "$OUT/results.md" <<'PY'
 import json, os, sys
-d, rss, tasks, features, commits = sys.argv[1:6]
+d, rss, tasks, features, commits, audit_rss = sys.argv[1:7]
 med = {}
 for f in os.listdir(d):
     r = json.load(open(os.path.join(d, f)))["results"][0]
@@ -160,6 +188,9 @@ targets = {
     "flowgate hook pre-commit (1 task staged)": ("≤ 20 ms", []),
     "flowgate hook pre-commit (5 tasks staged)": ("≤ 20 ms", []),
     "flowgate check": ("≤ 250 ms", ["backlog task list --plain", "backlog doctor"]),
+    "flowgate audit (no cache)": ("≤ 5 s; ≤ 1× git log --raw", ["git log --raw"]),
+    "flowgate audit (cache warm, nothing new)": ("", []),
+    "flowgate audit (cache warm, one new commit)": ("≤ 100 ms", []),
     "flowgate --version": ("(process start)", []),
 }
 print(f"Reference repo: {int(tasks):,} tasks, {features} spec-kit features, {int(commits):,} commits.\n")
@@ -175,6 +206,8 @@ for name in order:
     print(f"| `{name}` | {m:.1f} ms | {lo:.1f} … {hi:.1f} ms | {target} | {ratios} |")
 if rss:
     print(f"\nPeak RSS of `flowgate check`: {int(rss) / 1024:.0f} MiB (target ≤ 200 MiB).")
+if audit_rss:
+    print(f"Peak RSS of `flowgate audit` (no cache): {int(audit_rss) / 1024:.0f} MiB (target ≤ 500 MiB).")
 PY
 
 {
