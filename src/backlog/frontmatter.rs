@@ -312,6 +312,7 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
     {
         return None;
     }
+    let has_at = yaml.contains('@');
     let mut map = Mapping::new();
     let mut list: Option<(String, Vec<Value>)> = None;
     let mut item_indent: Option<usize> = None;
@@ -385,7 +386,17 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
                 }
                 Value::Sequence(items)
             }
-            None => fast_scalar(value, key)?,
+            None => {
+                let scalar = fast_scalar(value, key)?;
+                // Backlog.md quotes a plain `assignee:` / `reporter:` value in a block
+                // that holds an `@` anywhere ([`preprocess`]): then `reporter: 1` is the
+                // string "1". Leave what the quoting would change to the full parser.
+                let people = key == "assignee" || key == "reporter";
+                if people && has_at && scalar != Value::String(value.to_string()) {
+                    return None;
+                }
+                scalar
+            }
         };
         insert(&mut map, key.to_string(), parsed)?;
     }
@@ -564,6 +575,9 @@ mod tests {
             "n: 12:30\n",
             "n: 1_000\n",
             "n: 2024-01-02\n",
+            // Found by fuzzing: with an `@` in the block, people values are quoted first.
+            "assignee: @ana\nreporter: 1",
+            "reporter: true\nassignee: '@x'\n",
         ] {
             assert!(fast_parse(refused).is_none(), "{refused:?}");
         }
