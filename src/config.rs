@@ -205,6 +205,10 @@ pub struct AuditSection {
     /// Where the history audit starts: a revision (tag, branch or SHA) whose own history
     /// is left out, e.g. the commit that adopted flowgate. `--since` overrides it.
     pub since: Option<String>,
+    /// Statuses of open tasks whose spec links are checked for suspect changes too: a
+    /// linked section that changed after the commit that added the link is FG207. Empty
+    /// (the default): only finished tasks are checked.
+    pub suspect_open: Vec<String>,
 }
 
 /// A configuration error: where, what, and a suggestion.

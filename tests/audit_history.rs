@@ -100,6 +100,58 @@ fn suspect_link_names_the_change_and_can_be_reconfirmed() {
 }
 
 #[test]
+fn open_tasks_are_checked_against_the_commit_that_added_the_link_when_asked() {
+    let r = audit_support::Repo::with_spec();
+    let fr1 = "specs/001-user-auth/spec.md#fr-001";
+    r.task(1, "Sign-in", "In Progress", fr1, false);
+    r.task(3, "Later", "To Do", fr1, false);
+    r.write(
+        "backlog/tasks/task-4 - Unlinked.md",
+        "---\nid: TASK-4\ntitle: Unlinked\nstatus: In Progress\n---\n",
+    );
+    r.commit("Backlog with links");
+    r.write(
+        "specs/001-user-auth/spec.md",
+        &audit_support::SPEC.replace("let users sign in.", "let users sign in with a passkey."),
+    );
+    r.commit("Spec: passkeys");
+    // Linked after the change: nothing to re-check.
+    r.task(2, "Lockout", "In Progress", fr1, false);
+    r.task(4, "Unlinked", "In Progress", fr1, false);
+    r.commit("Link TASK-2 and TASK-4");
+    let suspects = |doc: &serde_json::Value| -> Vec<(String, String)> {
+        codes(doc)
+            .into_iter()
+            .filter(|(c, _)| c == "FG207")
+            .collect()
+    };
+    // By default only finished tasks are checked.
+    assert_eq!(suspects(&r.json(&["audit"])), pairs(&[]));
+    r.write(
+        ".flowgate.yml",
+        "audit:\n  suspect_open: [\"in progress\"]\n",
+    );
+    let doc = r.json(&["audit"]);
+    assert_eq!(suspects(&doc), pairs(&[("FG207", "TASK-1")]));
+    let f = finding(&doc, "FG207");
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with("TASK-1 (\"In Progress\") links to specs/001-user-auth/spec.md#functional-requirements since commit ")
+            && msg.contains("Spec: passkeys"),
+        "{msg}"
+    );
+    let help = f["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("+ - **FR-001**: System MUST let users sign in with a passkey."),
+        "{help}"
+    );
+    assert!(
+        help.contains("spec_reviewed: { \"specs/001-user-auth/spec.md#fr-001\": \""),
+        "{help}"
+    );
+}
+
+#[test]
 fn second_run_reuses_the_cache_and_judges_only_the_new_commit() {
     let r = events_repo();
     let first = r.flowgate(&["audit", "-v", "-q"]);

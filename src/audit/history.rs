@@ -117,6 +117,19 @@ pub struct CommitRecord {
     pub moves: Vec<TaskMove>,
     /// Spec section changes.
     pub sections: Vec<SectionChange>,
+    /// Spec links the commit added to tasks.
+    #[serde(default)]
+    pub links: Vec<LinkAdded>,
+}
+
+/// A link that a commit added to a task (its `spec`, `documentation`, `references` or a
+/// link in its body), as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkAdded {
+    /// Canonical task ID.
+    pub task: String,
+    /// The link as written in the task.
+    pub link: String,
 }
 
 impl CommitRecord {
@@ -187,6 +200,7 @@ impl<'a> Recorder<'a> {
         let meta = CommitMeta::read(repo, id)?;
         let judged = judge_commit(&self.judge, &meta)?;
         let moves = task_moves(&judged.before, &judged.after);
+        let links = links_added(&judged.before, &judged.after);
         let sections = section_changes(repo, &self.spec_matcher, &self.patterns, &judged.changed);
         Ok(CommitRecord {
             id: id.to_string(),
@@ -201,6 +215,7 @@ impl<'a> Recorder<'a> {
             references: judged.references,
             moves,
             sections,
+            links,
         })
     }
 
@@ -222,6 +237,7 @@ impl<'a> Recorder<'a> {
                     references: Vec::new(),
                     moves: Vec::new(),
                     sections: Vec::new(),
+                    links: Vec::new(),
                 })
             }
         }
@@ -342,6 +358,45 @@ pub fn task_moves(before: &[TaskFile], after: &[TaskFile]) -> Vec<TaskMove> {
     out
 }
 
+/// Every link a task file carries, as written.
+fn raw_links(file: &TaskFile) -> Vec<&str> {
+    let Some(task) = &file.task else {
+        return Vec::new();
+    };
+    task.spec
+        .iter()
+        .chain(&task.documentation)
+        .chain(&task.references)
+        .chain(&task.body_links)
+        .map(|l| l.value.as_str())
+        .collect()
+}
+
+/// The links the changed task files carry after the change and did not carry before
+/// (paired by task ID; a new task adds all of its links).
+pub fn links_added(before: &[TaskFile], after: &[TaskFile]) -> Vec<LinkAdded> {
+    let mut out = Vec::new();
+    for a in after.iter().filter(|f| f.folder != Folder::Drafts) {
+        let Some(id) = a.id() else { continue };
+        let old: Vec<&str> = before
+            .iter()
+            .filter(|b| b.id() == Some(id))
+            .flat_map(raw_links)
+            .collect();
+        let mut seen: Vec<&str> = Vec::new();
+        for link in raw_links(a) {
+            if !old.contains(&link) && !seen.contains(&link) {
+                seen.push(link);
+                out.push(LinkAdded {
+                    task: id.canonical(),
+                    link: link.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The spec files `changed` names, compared section by section.
 fn section_changes(
     repo: &Repo,
@@ -408,6 +463,7 @@ pub struct History {
     moves: HashMap<String, Vec<(usize, usize)>>,
     refs: HashMap<String, Vec<usize>>,
     sections: HashMap<(String, String), Vec<(usize, usize)>>,
+    links: HashMap<(String, String), usize>,
     by_id: HashMap<String, usize>,
 }
 
@@ -428,7 +484,11 @@ impl History {
         let mut moves: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         let mut refs: HashMap<String, Vec<usize>> = HashMap::new();
         let mut sections: HashMap<(String, String), Vec<(usize, usize)>> = HashMap::new();
+        let mut links: HashMap<(String, String), usize> = HashMap::new();
         for (i, r) in records.iter().enumerate() {
+            for l in &r.links {
+                links.insert((l.task.clone(), l.link.clone()), i);
+            }
             for (j, m) in r.moves.iter().enumerate() {
                 moves.entry(m.task.clone()).or_default().push((i, j));
             }
@@ -455,8 +515,16 @@ impl History {
             moves,
             refs,
             sections,
+            links,
             by_id,
         }
+    }
+
+    /// The commit (index) that last added `link` (as written) to `task`.
+    pub fn link_added(&self, task: &str, link: &str) -> Option<usize> {
+        self.links
+            .get(&(task.to_string(), link.to_string()))
+            .copied()
     }
 
     /// The status history of `task` (canonical ID), oldest first.

@@ -160,7 +160,14 @@ pub fn run(
     findings.extend(rules::configure(reused_ids(&history), config));
     findings.extend(rules::configure(coverage.findings(), config));
     findings.extend(rules::configure(
-        suspect::check(snapshot, source, &history, repo, &patterns),
+        suspect::check(
+            snapshot,
+            source,
+            &history,
+            repo,
+            &patterns,
+            &config.audit.suspect_open,
+        ),
         config,
     ));
     stats

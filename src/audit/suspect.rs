@@ -1,5 +1,7 @@
 //! Suspect links (FG207): a finished task links to a spec section whose text changed after
-//! the commit in which the task reached its last status.
+//! the commit in which the task reached its last status; with `audit.suspect_open`, an open
+//! task in one of those statuses links to a section that changed after the commit that
+//! added the link.
 //!
 //! A person re-confirms a link by recording the section's current content hash in the
 //! task's frontmatter (`spec_reviewed: { "LINK": "HASH" }`): it lives in the repository, is
@@ -90,26 +92,51 @@ pub fn small_diff(old: &str, new: &str, max: usize) -> String {
     out.join("\n")
 }
 
-/// FG207 findings for the tree at HEAD (`snapshot`, read from `source`).
+/// Is `file` in one of `statuses` (open tasks the configuration asks about)?
+fn open_and_asked(file: &TaskFile, snapshot: &Snapshot, statuses: &[String]) -> bool {
+    let wf = &snapshot.workflow;
+    file.folder == Folder::Tasks
+        && file.status().is_some_and(|s| {
+            statuses
+                .iter()
+                .any(|o| match (wf.resolve(o).index(), wf.resolve(s).index()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => o.trim().eq_ignore_ascii_case(s.trim()),
+                })
+        })
+}
+
+/// FG207 findings for the tree at HEAD (`snapshot`, read from `source`): finished tasks
+/// against the commit in which they reached their status, and open tasks in one of
+/// `open` (`audit.suspect_open`) against the commit that added each link.
 pub fn check(
     snapshot: &Snapshot,
     source: &dyn Source,
     history: &History,
     repo: &Repo,
     patterns: &IdPatterns,
+    open: &[String],
 ) -> Vec<Finding> {
     let index = &snapshot.specs;
     let mut out = Vec::new();
     let Some(backlog) = &snapshot.backlog else {
         return out;
     };
-    for file in backlog.tasks().filter(|f| finished(f, snapshot)) {
+    for file in backlog.tasks() {
+        let done = finished(file, snapshot);
+        if !done && !open_and_asked(file, snapshot, open) {
+            continue;
+        }
         let Some(task) = &file.task else { continue };
         let Some(id) = file.id() else { continue };
-        let Some(reached) = history.reached_status(&id.canonical()) else {
-            continue;
-        };
+        let reached = history.reached_status(&id.canonical());
         for link in task_links(file, index) {
+            let since = if done {
+                reached
+            } else {
+                history.link_added(&id.canonical(), &link.raw)
+            };
+            let Some(since) = since else { continue };
             let Resolution::Section { file: fi, section } = index.resolve(&link.reference) else {
                 continue;
             };
@@ -120,22 +147,17 @@ pub fn check(
                 continue;
             };
             let changes = history.section_history(&spec.path, &sec.slug);
-            let Some(&(last_i, _)) = changes.iter().rev().find(|(i, _)| *i > reached) else {
+            let Some(&(last_i, _)) = changes.iter().rev().find(|(i, _)| *i > since) else {
                 continue;
             };
-            // The section's hash when the task was finished: after the last change up to
-            // then, else before the first change after.
+            // The section's hash at `since`: after the last change up to then, else before
+            // the first change after.
             let then = changes
                 .iter()
                 .rev()
-                .find(|(i, _)| *i <= reached)
+                .find(|(i, _)| *i <= since)
                 .map(|(_, c)| c.new)
-                .or_else(|| {
-                    changes
-                        .iter()
-                        .find(|(i, _)| *i > reached)
-                        .map(|(_, c)| c.old)
-                })
+                .or_else(|| changes.iter().find(|(i, _)| *i > since).map(|(_, c)| c.old))
                 .flatten();
             if then == Some(sec.content_hash) {
                 continue;
@@ -150,13 +172,13 @@ pub fn check(
             if reviewed {
                 continue;
             }
-            let (Some(done_commit), Some(changer)) =
-                (history.records.get(reached), history.records.get(last_i))
+            let (Some(anchor), Some(changer)) =
+                (history.records.get(since), history.records.get(last_i))
             else {
                 continue;
             };
             let status = file.status().unwrap_or("done");
-            let old = section_text(repo, &done_commit.id, &spec.path, &sec.slug, patterns);
+            let old = section_text(repo, &anchor.id, &spec.path, &sec.slug, patterns);
             let new = match source.read(&spec.path, MAX_FILE_SIZE) {
                 Ok(Content::Bytes(b)) => String::from_utf8_lossy(&b)
                     .get(sec.range.clone())
@@ -168,26 +190,45 @@ pub fn check(
                 (None, Some(_)) => "(the section did not exist then)".to_string(),
                 _ => String::new(),
             };
-            out.push(
-                Finding::new(
-                    &rules::SUSPECT_LINK,
+            let changed = format!(
+                "changed afterwards in commit {} ({}, {}: {})",
+                changer.short(),
+                changer.date(),
+                changer.author,
+                changer.subject,
+            );
+            let (message, help) = if done {
+                (
                     format!(
-                        "{} is \"{status}\" since commit {} ({}), but the section it links to, {canonical}, changed afterwards in commit {} ({}, {}: {})",
+                        "{} is \"{status}\" since commit {} ({}), but the section it links to, {canonical}, {changed}",
                         id.canonical(),
-                        done_commit.short(),
-                        done_commit.date(),
-                        changer.short(),
-                        changer.date(),
-                        changer.author,
-                        changer.subject,
+                        anchor.short(),
+                        anchor.date(),
+                    ),
+                    format!(
+                        "check that the task still meets the changed section; if it does, add to its frontmatter:\n  spec_reviewed: {{ \"{}\": \"{now}\" }}\n(or reopen the task). The change since the task was finished:\n{diff}",
+                        link.raw
                     ),
                 )
-                .at(&file.path, link.pos)
-                .task(id.canonical())
-                .help(format!(
-                    "check that the task still meets the changed section; if it does, add to its frontmatter:\n  spec_reviewed: {{ \"{}\": \"{now}\" }}\n(or reopen the task). The change since the task was finished:\n{diff}",
-                    link.raw
-                )),
+            } else {
+                (
+                    format!(
+                        "{} (\"{status}\") links to {canonical} since commit {} ({}), but that section {changed}",
+                        id.canonical(),
+                        anchor.short(),
+                        anchor.date(),
+                    ),
+                    format!(
+                        "check that the work on the task still matches the changed section; if it does, add to its frontmatter:\n  spec_reviewed: {{ \"{}\": \"{now}\" }}\nThe change since the link was made:\n{diff}",
+                        link.raw
+                    ),
+                )
+            };
+            out.push(
+                Finding::new(&rules::SUSPECT_LINK, message)
+                    .at(&file.path, link.pos)
+                    .task(id.canonical())
+                    .help(help),
             );
         }
     }
