@@ -355,7 +355,10 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
         item_indent = None;
         let colon = line.find(':')?;
         let key = &line[..colon];
+        // YAML reads a plain key only within 1024 characters of its start (longer ones
+        // are errors to the full parser).
         if key.is_empty()
+            || key.len() > 1000
             || !key
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -578,6 +581,8 @@ mod tests {
             // Found by fuzzing: with an `@` in the block, people values are quoted first.
             "assignee: @ana\nreporter: 1",
             "reporter: true\nassignee: '@x'\n",
+            // Found by fuzzing: an implicit key longer than 1024 characters is an error.
+            &format!("{}: x\n", "k".repeat(1100)),
         ] {
             assert!(fast_parse(refused).is_none(), "{refused:?}");
         }
