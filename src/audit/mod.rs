@@ -58,13 +58,15 @@ pub struct Audit {
     pub stats: Stats,
 }
 
-/// The history records of `head` back to `since`, through the cache.
+/// The history records of `head` back to `since`, through the cache (the `history` phase
+/// of [`Stats::phases`] says how long they took).
 pub fn history(
     repo: &Repo,
     config: &Config,
     head: Oid,
     since: Option<Oid>,
 ) -> Result<(History, Stats), SourceError> {
+    let clock = std::time::Instant::now();
     history::tune_libgit2();
     let mut cache = Cache::open(repo.git.path(), config);
     let ids = match cache.walk(repo, head, since) {
@@ -98,7 +100,9 @@ pub fn history(
     if !missing.is_empty() || !cache.is_empty() {
         stats.cache_error = cache.save(head, since, &records).err();
     }
-    Ok((History::new(records), stats))
+    let history = History::new(records);
+    stats.phases.push(("history", clock.elapsed()));
+    Ok((history, stats))
 }
 
 /// FG406 for a task created with the ID of a task deleted in an earlier commit (the
@@ -136,18 +140,17 @@ pub fn reused_ids(history: &History) -> Vec<Finding> {
     out
 }
 
-/// Runs the whole audit: `snapshot` is HEAD's tree, read from `source`.
+/// Runs the whole audit on the history records of [`history`]: `snapshot` is HEAD's tree,
+/// read from `source`.
 pub fn run(
     repo: &Repo,
     config: &Config,
     head: Oid,
     since: Option<Oid>,
+    (history, mut stats): (History, Stats),
     snapshot: &Snapshot,
     source: &dyn Source,
 ) -> Result<Audit, SourceError> {
-    let clock = std::time::Instant::now();
-    let (history, mut stats) = history(repo, config, head, since)?;
-    stats.phases.push(("history", clock.elapsed()));
     let clock = std::time::Instant::now();
     let coverage = coverage::compute(snapshot, source);
     stats.phases.push(("coverage", clock.elapsed()));

@@ -53,8 +53,22 @@ pub fn audit_head(
             })?),
             None => None,
         };
-        let snapshot = build_snapshot(&tree, &config)?;
-        let audit = audit::run(&repo, &config, head, since, &snapshot, &tree)?;
+        // The history (a cache to load, or commits to judge) and HEAD's tree are
+        // independent: read the tree while another thread, with its own repository
+        // handle, does the history.
+        let git_dir = repo.git.path().to_path_buf();
+        let (snapshot, history) = std::thread::scope(|scope| {
+            let history = scope.spawn(|| {
+                let own = Repo::from_git(git2::Repository::open(&git_dir)?);
+                audit::history(&own, &config, head, since)
+            });
+            let snapshot = build_snapshot(&tree, &config);
+            let history = history
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (snapshot, history)
+        });
+        let audit = audit::run(&repo, &config, head, since, history?, &snapshot?, &tree)?;
         (config, audit)
     };
     Ok((repo, config, audit))
