@@ -302,31 +302,30 @@ mod tests {
         assert!(t.get(3).is_none());
     }
 
-    #[test]
-    fn finds_a_folder_sorted_after_a_longer_file_name() {
-        // git order: `a-b` < `a.b` < `a/` (the folder `a`) < `ab`.
-        let t = raw(&[
+    /// git order: `a-b` < `a.b` < `a/` (the folder `a`) < `ab`.
+    fn around_a_folder() -> RawTree {
+        raw(&[
             ("100644", "a-b", 1),
             ("100644", "a.b", 2),
             ("40000", "a", 3),
             ("100644", "ab", 4),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn finds_a_folder_sorted_after_a_longer_file_name() {
+        let t = around_a_folder();
         assert_eq!(t.find(b"a").map(|i| i.id), Oid::from_bytes(&[3; 20]).ok());
         assert_eq!(t.find(b"ab").map(|i| i.id), Oid::from_bytes(&[4; 20]).ok());
+        assert_eq!(t.find(b"a.b").map(|i| i.id), Oid::from_bytes(&[2; 20]).ok());
         assert!(t.find(b"b").is_none());
     }
 
     #[test]
     fn prefix_search_respects_git_order() {
-        let t = raw(&[
-            ("100644", "a-b", 1),
-            ("100644", "a.b", 2),
-            ("40000", "a", 3),
-            ("100644", "ab", 4),
-        ]);
+        let t = around_a_folder();
         assert_eq!(t.lower_bound(b"a.b"), 1);
         assert_eq!(t.lower_bound(b"ab"), 3);
-        assert_eq!(t.find(b"a.b").map(|i| i.id), Oid::from_bytes(&[2; 20]).ok());
     }
 
     #[test]
