@@ -26,9 +26,10 @@ fn every_event_is_found_with_its_commit() {
     got.sort();
     assert_eq!(
         got,
+        // The passkey edit changes FR-001, which TASK-1 links; TASK-2 links FR-002 in the
+        // same section, which did not change: not suspect.
         pairs(&[
             ("FG207", "TASK-1"),
-            ("FG207", "TASK-2"),
             ("FG301", ""),
             ("FG401", "TASK-2"),
             ("FG403", "TASK-1"),
@@ -96,7 +97,53 @@ fn suspect_link_names_the_change_and_can_be_reconfirmed() {
         .into_iter()
         .filter(|(c, _)| c == "FG207")
         .collect();
-    assert_eq!(left, pairs(&[("FG207", "TASK-2")]));
+    assert_eq!(left, pairs(&[]));
+}
+
+#[test]
+fn a_requirement_link_follows_its_own_item_and_a_section_link_the_whole_section() {
+    let r = audit_support::Repo::with_spec();
+    r.task(1, "Sign-in", "Done", "001-user-auth/FR-001", true);
+    r.task(2, "Lockout", "Done", "001-user-auth/FR-002", true);
+    r.task(
+        3,
+        "All of it",
+        "Done",
+        "specs/001-user-auth/spec.md#functional-requirements",
+        true,
+    );
+    r.commit("Backlog, all done");
+    r.write(
+        "specs/001-user-auth/spec.md",
+        &audit_support::SPEC.replace("after 5 failures.", "after 3 failures."),
+    );
+    r.commit("Spec: stricter lockout");
+    let doc = r.json(&["audit"]);
+    let mut suspects: Vec<_> = codes(&doc)
+        .into_iter()
+        .filter(|(c, _)| c == "FG207")
+        .collect();
+    suspects.sort();
+    assert_eq!(suspects, pairs(&[("FG207", "TASK-2"), ("FG207", "TASK-3")]));
+    let lockout = doc["findings"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|f| f["code"] == "FG207" && f["task"] == "TASK-2")
+        })
+        .cloned()
+        .unwrap_or_default();
+    let msg = lockout["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("the requirement it links to, specs/001-user-auth/spec.md#functional-requirements (FR-002), changed afterwards"),
+        "{msg}"
+    );
+    // The diff is the requirement's item, not the whole section.
+    let help = lockout["help"].as_str().unwrap_or_default();
+    assert!(
+        help.ends_with("- - **FR-002**: System MUST lock accounts after 5 failures.\n+ - **FR-002**: System MUST lock accounts after 3 failures."),
+        "{help}"
+    );
 }
 
 #[test]
@@ -136,7 +183,7 @@ fn open_tasks_are_checked_against_the_commit_that_added_the_link_when_asked() {
     let f = finding(&doc, "FG207");
     let msg = f["message"].as_str().unwrap_or_default();
     assert!(
-        msg.starts_with("TASK-1 (\"In Progress\") links to specs/001-user-auth/spec.md#functional-requirements since commit ")
+        msg.starts_with("TASK-1 (\"In Progress\") links to specs/001-user-auth/spec.md#functional-requirements (FR-001) since commit ")
             && msg.contains("Spec: passkeys"),
         "{msg}"
     );

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::git::Repo;
 
 /// Bumped whenever the record format or what a record means changes.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 #[derive(Serialize, Deserialize)]
 struct CacheFile {

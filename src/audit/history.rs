@@ -85,7 +85,8 @@ pub struct TaskMove {
     pub to: Option<String>,
 }
 
-/// A spec section whose text a commit changed (added, edited or removed).
+/// A spec section whose text a commit changed (added, edited or removed); or the list
+/// item that defines a requirement (its `slug` is then [`item_key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SectionChange {
     /// Spec file path.
@@ -411,11 +412,16 @@ fn section_changes(
                 return BTreeMap::new();
             };
             match repo.blob(blob, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(bytes)) => spec::parse_spec_file_with(&c.path, &bytes, patterns)
-                    .sections
-                    .into_iter()
-                    .map(|s| (s.slug, s.content_hash))
-                    .collect(),
+                Ok(Content::Bytes(bytes)) => {
+                    let mut hashes = BTreeMap::new();
+                    for s in spec::parse_spec_file_with(&c.path, &bytes, patterns).sections {
+                        for item in &s.items {
+                            hashes.insert(item_key(&item.id), item.content_hash);
+                        }
+                        hashes.insert(s.slug, s.content_hash);
+                    }
+                    hashes
+                }
                 _ => BTreeMap::new(),
             }
         };
@@ -442,6 +448,12 @@ fn section_changes(
         }
     }
     out
+}
+
+/// The key under which [`SectionChange`] records the list item that defines requirement
+/// `id` (a slug never holds a `:`, so it cannot clash with a section's).
+pub fn item_key(id: &str) -> String {
+    format!("id:{}", id.to_uppercase())
 }
 
 /// Which paths are spec files.

@@ -8,14 +8,14 @@
 //! reviewed in the pull request like any change, and survives history rewrites because it
 //! names content, not commits.
 
-use super::history::History;
+use super::history::{item_key, History};
 use crate::backlog::{Folder, TaskFile};
 use crate::finding::Finding;
 use crate::git::Repo;
 use crate::rules;
 use crate::snapshot::Snapshot;
 use crate::source::{Content, Source, MAX_FILE_SIZE};
-use crate::spec::link::{task_links, Resolution};
+use crate::spec::link::{task_links, Resolution, SpecRef};
 use crate::spec::markdown::IdPatterns;
 
 /// The hash as `spec_reviewed` stores it.
@@ -31,12 +31,18 @@ fn finished(file: &TaskFile, snapshot: &Snapshot) -> bool {
         })
 }
 
-/// The text of section `slug` of spec file `path` in commit `commit`.
-fn section_text(
+/// What a link points at: a whole section, or the list item that defines a requirement.
+enum Target<'a> {
+    Section(&'a str),
+    Item(&'a str),
+}
+
+/// The text of `target` in spec file `path` in commit `commit`.
+fn text_at(
     repo: &Repo,
     commit: &str,
     path: &str,
-    slug: &str,
+    target: &Target<'_>,
     patterns: &IdPatterns,
 ) -> Option<String> {
     let id = git2::Oid::from_str(commit).ok()?;
@@ -45,9 +51,27 @@ fn section_text(
         return None;
     };
     let file = crate::spec::parse_spec_file_with(path, &bytes, patterns);
-    let s = file.sections.iter().find(|s| s.slug == slug)?;
+    let range = match target {
+        Target::Section(slug) => file
+            .sections
+            .iter()
+            .find(|s| s.slug == *slug)?
+            .range
+            .clone(),
+        Target::Item(id) => file.sections.iter().find_map(|s| s.item(id))?.range.clone(),
+    };
     let text = String::from_utf8_lossy(&bytes);
-    text.get(s.range.clone()).map(str::to_string)
+    text.get(range).map(str::to_string)
+}
+
+/// The fragment a reference names (`FR-002` in `001-auth/FR-002`), if any.
+fn fragment(reference: &SpecRef) -> Option<&str> {
+    match reference {
+        SpecRef::Path { fragment, .. } => fragment.as_deref(),
+        SpecRef::Feature { fragment, .. } => Some(fragment),
+        SpecRef::BareId(id) => Some(id),
+        SpecRef::Escapes(_) => None,
+    }
 }
 
 /// A small line diff (`-`/`+` lines, common lines left out), at most `max` lines.
@@ -146,7 +170,24 @@ pub fn check(
             let Some(sec) = spec.sections.get(section) else {
                 continue;
             };
-            let changes = history.section_history(&spec.path, &sec.slug);
+            // A link to a requirement listed in a section follows that requirement's own
+            // list item: an edit to FR-001 says nothing about a task that links FR-002.
+            let item = fragment(&link.reference).and_then(|f| sec.item(f));
+            let (key, hash, range, target) = match item {
+                Some(i) => (
+                    item_key(&i.id),
+                    i.content_hash,
+                    i.range.clone(),
+                    Target::Item(&i.id),
+                ),
+                None => (
+                    sec.slug.clone(),
+                    sec.content_hash,
+                    sec.range.clone(),
+                    Target::Section(&sec.slug),
+                ),
+            };
+            let changes = history.section_history(&spec.path, &key);
             let Some(&(last_i, _)) = changes.iter().rev().find(|(i, _)| *i > since) else {
                 continue;
             };
@@ -159,11 +200,15 @@ pub fn check(
                 .map(|(_, c)| c.new)
                 .or_else(|| changes.iter().find(|(i, _)| *i > since).map(|(_, c)| c.old))
                 .flatten();
-            if then == Some(sec.content_hash) {
+            if then == Some(hash) {
                 continue;
             }
-            let now = hash_text(sec.content_hash);
+            let now = hash_text(hash);
             let canonical = format!("{}#{}", spec.path, sec.slug);
+            let (what, shown) = match item {
+                Some(i) => ("requirement", format!("{canonical} ({})", i.id)),
+                None => ("section", canonical.clone()),
+            };
             let reviewed = [link.raw.as_str(), canonical.as_str()].iter().any(|k| {
                 task.spec_reviewed
                     .get(*k)
@@ -178,11 +223,9 @@ pub fn check(
                 continue;
             };
             let status = file.status().unwrap_or("done");
-            let old = section_text(repo, &anchor.id, &spec.path, &sec.slug, patterns);
+            let old = text_at(repo, &anchor.id, &spec.path, &target, patterns);
             let new = match source.read(&spec.path, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(b)) => String::from_utf8_lossy(&b)
-                    .get(sec.range.clone())
-                    .map(str::to_string),
+                Ok(Content::Bytes(b)) => String::from_utf8_lossy(&b).get(range).map(str::to_string),
                 _ => None,
             };
             let diff = match (old, new) {
@@ -200,7 +243,7 @@ pub fn check(
             let (message, help) = if done {
                 (
                     format!(
-                        "{} is \"{status}\" since commit {} ({}), but the section it links to, {canonical}, {changed}",
+                        "{} is \"{status}\" since commit {} ({}), but the {what} it links to, {shown}, {changed}",
                         id.canonical(),
                         anchor.short(),
                         anchor.date(),
@@ -213,7 +256,7 @@ pub fn check(
             } else {
                 (
                     format!(
-                        "{} (\"{status}\") links to {canonical} since commit {} ({}), but that section {changed}",
+                        "{} (\"{status}\") links to {shown} since commit {} ({}), but that {what} {changed}",
                         id.canonical(),
                         anchor.short(),
                         anchor.date(),

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use super::{ChecklistTask, Section};
+use super::{ChecklistTask, RequirementItem, Section};
 
 /// The built-in requirement ID forms: `FR-001`, `SC-001`, `NFR-1`, `SPEC-001`.
 const BUILTIN_IDS: &str = r"(?:FR|SC|NFR|SPEC)-[0-9]+";
@@ -194,6 +194,7 @@ pub fn parse(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
                 line: line_of(h.range.start),
                 content_hash: content_hash(text.get(range.clone()).unwrap_or_default()),
                 range,
+                items: Vec::new(),
             }
         })
         .collect();
@@ -222,6 +223,12 @@ pub fn parse(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
         if let Some(id) = patterns.line_id(line) {
             if let Some(s) = current.and_then(|i| sections.get_mut(i)) {
                 if !s.ids.iter().any(|x| x.eq_ignore_ascii_case(&id)) {
+                    let range = start..item_end(text, &line_starts, n, s.range.end);
+                    s.items.push(RequirementItem {
+                        id: id.clone(),
+                        content_hash: content_hash(text.get(range.clone()).unwrap_or_default()),
+                        range,
+                    });
                     s.ids.push(id);
                 }
             }
@@ -236,6 +243,24 @@ pub fn parse(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
         sections,
         checklist: tasks,
     }
+}
+
+/// Where the list item that starts on line `n` ends: after its indented continuation
+/// lines, at a blank line, the next unindented line, or `limit` (the section's end).
+fn item_end(text: &str, line_starts: &[usize], n: usize, limit: usize) -> usize {
+    let mut end = line_starts.get(n + 1).map_or(text.len(), |e| *e);
+    for &start in line_starts.iter().skip(n + 1) {
+        if start >= limit {
+            break;
+        }
+        let line = text.get(start..).unwrap_or_default();
+        let line = line.split('\n').next().unwrap_or_default();
+        if line.trim().is_empty() || !line.starts_with([' ', '\t']) {
+            break;
+        }
+        end = (start + line.len() + 1).min(text.len());
+    }
+    end.min(limit.max(line_starts.get(n).copied().unwrap_or(0)))
 }
 
 /// Finds headings (with their plain text) and the byte ranges of blocks whose lines are

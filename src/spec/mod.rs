@@ -48,6 +48,30 @@ pub struct Section {
     pub range: std::ops::Range<usize>,
     /// Hash of the section's text, to tell when it changed.
     pub content_hash: u64,
+    /// The requirements this section defines on a line of their own (`- **FR-001**: ...`),
+    /// each with the range and hash of its list item: a section that lists fifteen
+    /// requirements changes whenever one does, the item only when its own text does.
+    pub items: Vec<RequirementItem>,
+}
+
+/// One requirement defined by a list item (the defining line and its indented
+/// continuation lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequirementItem {
+    /// The ID as written.
+    pub id: String,
+    /// Byte range of the item in the file.
+    pub range: std::ops::Range<usize>,
+    /// Hash of the item's text.
+    pub content_hash: u64,
+}
+
+impl Section {
+    /// The list item that defines `id` (case-insensitive), if this section defines it on a
+    /// line rather than in its heading.
+    pub fn item(&self, id: &str) -> Option<&RequirementItem> {
+        self.items.iter().find(|i| i.id.eq_ignore_ascii_case(id))
+    }
 }
 
 /// A spec-kit `tasks.md` checklist line: `- [ ] T012 [P] [US1] text`.
