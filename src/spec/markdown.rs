@@ -574,4 +574,32 @@ Prose mentioning FR-003 and **FR-004** inside.
         assert_ne!(lf[0].content_hash, lf[1].content_hash);
         assert_eq!(content_hash("abc"), 0xe71f_a219_0541_574b);
     }
+
+    #[test]
+    fn each_listed_requirement_is_an_item_with_its_own_hash() {
+        let text = "## Requirements\n\n- **FR-001**: Sign in.\n  With email.\n- **FR-002**: Lock out.\n\nClosing prose.\n## Next\n";
+        let items = |t: &str| {
+            let s = sections(t);
+            s[0].items
+                .iter()
+                .map(|i| (i.id.clone(), t[i.range.clone()].to_string(), i.content_hash))
+                .collect::<Vec<_>>()
+        };
+        let before = items(text);
+        assert_eq!(
+            before
+                .iter()
+                .map(|(id, t, _)| (id.as_str(), t.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("FR-001", "- **FR-001**: Sign in.\n  With email.\n"),
+                ("FR-002", "- **FR-002**: Lock out.\n"),
+            ]
+        );
+        let after = items(&text.replace("Lock out.", "Lock out after 3."));
+        assert_eq!(before[0].2, after[0].2);
+        assert_ne!(before[1].2, after[1].2);
+        // A requirement defined by a heading is the heading's section, not an item.
+        assert!(sections("### FR-009: Audit\n\nText.\n")[0].items.is_empty());
+    }
 }
