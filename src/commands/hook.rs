@@ -241,6 +241,7 @@ fn transitions_from(
         layout,
         workflow,
         policy: &staged.index,
+        parent_has_backlog: None,
     };
     let (findings, _, _) =
         judge::judge_transitions(&context, base_tree.as_ref(), changes, &lookup)?;

@@ -393,6 +393,9 @@ pub struct TransitionContext<'a> {
     pub workflow: &'a Workflow,
     /// Where `flowspec_workflow.yml` is read from.
     pub policy: &'a dyn Source,
+    /// Whether the "before" side has a backlog, when the caller already knows (else the
+    /// parent tree is searched for one).
+    pub parent_has_backlog: Option<bool>,
 }
 
 /// The transition rules (FG4xx) for `changes` (task files only) from `parent_tree` (`None`:
@@ -410,9 +413,10 @@ pub fn judge_transitions(
     };
     let after = parse_changed(ctx.repo, ctx.layout, changes, false);
     // The first commit, or the one that brings a backlog into the repository.
-    let root_commit = match parent_tree {
-        None => true,
-        Some(t) => backlog::discover(t, ctx.config.backlog.dir.as_deref())?.is_none(),
+    let root_commit = match (parent_tree, ctx.parent_has_backlog) {
+        (None, _) => true,
+        (Some(_), Some(known)) => !known,
+        (Some(t), None) => backlog::discover(t, ctx.config.backlog.dir.as_deref())?.is_none(),
     };
     let flowspec = match flowspec::load_if_labelled(ctx.policy, before.iter().chain(&after)) {
         Ok(f) => f,
@@ -442,6 +446,17 @@ impl Side<'_> {
             return Ok((Vec::new(), Vec::new(), Vec::new()));
         }
         let parent_tree = parent.map(|p| self.repo.commit_tree(p)).transpose()?;
+        // The parent's layout comes from the judge's memo (discovery reads and parses the
+        // backlog config; the parent's is almost always the one just seen).
+        let parent_has_backlog = match &parent_tree {
+            Some(t) => Some(match self.judge.prepare(t) {
+                Ok(prepared) => prepared.is_some(),
+                Err(JudgeError::Source(e)) => return Err(e.into()),
+                // A backlog whose configuration does not apply is still a backlog.
+                Err(_) => true,
+            }),
+            None => None,
+        };
         let touched = changes.iter().map(|c| c.path.clone());
         let lookup = ChangeLookup {
             before: parent_tree
@@ -457,6 +472,7 @@ impl Side<'_> {
                 layout: self.layout,
                 workflow: self.workflow,
                 policy: self.policy.unwrap_or(self.tree),
+                parent_has_backlog,
             },
             parent_tree.as_ref(),
             changes,
