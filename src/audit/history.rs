@@ -250,13 +250,9 @@ pub fn tune_libgit2() {
     // The audit reads tens of thousands of objects that git already verified when they
     // were written; hashing each again on read costs more than the rest of the work.
     git2::opts::strict_hash_verification(false);
-    // Trees are read through flowgate's own memo (`git::tree`); what libgit2 still caches
-    // is commits, which 64 MiB holds for any history.
-    // SAFETY: this sets a process-wide libgit2 option; it is set here, before the threads
-    // of this pass start, and only changes how much libgit2 caches.
-    unsafe {
-        let _ = git2::opts::set_cache_max_size(64 << 20);
-    }
+    // Trees are read through flowgate's own memo (`git::tree`) and each commit once or
+    // twice: libgit2's object cache would only cost its locking and evictions.
+    git2::opts::enable_caching(false);
 }
 
 /// Judges every commit of `ids` on up to `threads` threads (each with its own repository
