@@ -7,6 +7,7 @@
 #                                     # `backlog task list --plain`, `backlog doctor`);
 #                                     # committed is timed when it is on PATH
 #                                     # (`cargo install committed`)
+#   AUDIT=0 bash bench/run.sh         # leave out the audit timings
 #
 # The repo is generated once and cached in bench/out/ (regenerated when the generator or
 # the sizes change). Results go to bench/out/results.md.
@@ -154,12 +155,13 @@ git -C "$REPO" reset -q --hard
 # History: `flowgate audit` with no cache, with a warm cache, and with a cache one commit
 # behind (the cache is written at HEAD~1 and copied back before each run), against
 # `git log --raw` over the same history.
+AUDIT_RSS=""
+if [ "${AUDIT:-1}" = 1 ]; then
 echo "==> audit"
 AUDIT="$BIN -C $REPO --color never audit --format json -o $OUT_ABS/audit.json"
 CACHE="$REPO/.git/flowgate/audit-cache.json"
 bench "git log --raw" 3 "git -C $REPO log --raw"
 PREPARE="rm -f $CACHE" bench "flowgate audit (no cache)" 3 "$AUDIT"
-AUDIT_RSS=""
 if [ -x /usr/bin/time ]; then
     rm -f "$CACHE"
     /usr/bin/time -v -o "$OUT/audit-time.txt" $AUDIT >/dev/null 2>&1 || true
@@ -174,6 +176,7 @@ cp "$CACHE" "$OUT_ABS/audit-cache-parent.json"
 git -C "$REPO" checkout -q "$branch"
 PREPARE="cp $OUT_ABS/audit-cache-parent.json $CACHE" \
     bench "flowgate audit (cache warm, one new commit)" "" "$AUDIT"
+fi
 
 # The table: medians, and each flowgate figure against its peer.
 python3 - "$JSON" "$RSS" "$TASKS" "$FEATURES" "$COMMITS" "$AUDIT_RSS" > "$OUT/results.md" <<'PY'
