@@ -242,6 +242,7 @@ fn transitions_from(
         workflow,
         policy: &staged.index,
         parent_has_backlog: None,
+        parsed: None,
     };
     let (findings, _, _) =
         judge::judge_transitions(&context, base_tree.as_ref(), changes, &lookup)?;

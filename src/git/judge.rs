@@ -15,7 +15,7 @@ use std::rc::Rc;
 use git2::Oid;
 
 use super::changes::{changed_paths, commit_changes, After, Change};
-use super::tasks::{ChangeLookup, TaskFinder};
+use super::tasks::{ChangeLookup, ParseMemo, TaskFinder};
 use super::{Repo, TreeSource};
 use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
 use crate::config::{Config, ConfigError};
@@ -95,8 +95,13 @@ impl<'a> CommitJudge<'a> {
         self
     }
 
-    fn finder<'t>(&self, tree: &'t TreeSource<'t>, layout: &'t BacklogLayout) -> TaskFinder<'t> {
-        let finder = TaskFinder::for_tree(tree, layout);
+    fn finder<'t>(
+        &self,
+        tree: &'t TreeSource<'t>,
+        layout: &'t BacklogLayout,
+        memo: &'t ParseMemo,
+    ) -> TaskFinder<'t> {
+        let finder = TaskFinder::for_tree(tree, layout).with_memo(tree, memo);
         if self.quick {
             finder.by_name_only()
         } else {
@@ -134,6 +139,7 @@ impl<'a> CommitJudge<'a> {
             pattern,
             code,
             spec_globs: crate::spec::compile_globs(&config.specs.globs),
+            parsed: ParseMemo::default(),
         });
         if let Some(key) = key {
             self.memo.borrow_mut().insert(key, prepared.clone());
@@ -169,6 +175,8 @@ struct Prepared {
     code: commits::CodePaths,
     /// Globs of spec files (for `documentation` / `references` entries as spec links).
     spec_globs: globset::GlobSet,
+    /// Task files parsed under this layout.
+    parsed: ParseMemo,
 }
 
 /// One commit's metadata, as git stores it.
@@ -246,6 +254,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         pattern,
         code,
         spec_globs,
+        parsed,
     } = prepared.as_ref();
     let prefix = layout.config.task_prefix.clone();
 
@@ -262,9 +271,11 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
     // The parent's tasks, consulted only for a task that this commit moves out of the
     // active status (it finishes the task it worked on).
     let parent_tree = first.map(|p| repo.commit_tree(p)).transpose()?;
-    let before = parent_tree
-        .as_ref()
-        .map(|t| TaskFinder::for_tree(t, layout).by_name_only());
+    let before = parent_tree.as_ref().map(|t| {
+        TaskFinder::for_tree(t, layout)
+            .with_memo(t, parsed)
+            .by_name_only()
+    });
     let input = commits::CommitInput {
         commit: &id,
         tree_label: &label,
@@ -276,7 +287,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         prefix: &prefix,
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
     };
-    let finder = judge.finder(&tree, layout).with_workflow(workflow);
+    let finder = judge.finder(&tree, layout, parsed).with_workflow(workflow);
     let mut findings = commits::check(&input, &config.commits, workflow, pattern, code, &finder);
     if judge.quick {
         // The finder offered no candidates; a past commit is fixed by what comes next.
@@ -303,6 +314,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         layout,
         workflow,
         spec_globs,
+        parsed,
         policy: judge.policy,
     };
     let (mut judged, before, after) = side.transitions(first, &task_changes)?;
@@ -346,18 +358,23 @@ fn task_changes_between(
         .collect())
 }
 
-/// Parses the files of `changes` on one side, reading blobs by id.
+/// Parses the files of `changes` on one side, reading blobs by id (through `memo` when
+/// given).
 pub fn parse_changed(
     repo: &Repo,
     layout: &BacklogLayout,
     changes: &[Change],
     before: bool,
+    memo: Option<&ParseMemo>,
 ) -> Vec<TaskFile> {
     changes
         .iter()
         .filter_map(|c| {
             let blob = if before { c.old } else { c.new }?;
             let entry = entry_for(&c.path, layout)?;
+            if let Some(memo) = memo {
+                return memo.parse(repo, blob, &entry, layout);
+            }
             match repo.blob(blob, MAX_FILE_SIZE) {
                 Ok(Content::Bytes(bytes)) => Some(backlog::parse_task_file(entry, &bytes, layout)),
                 _ => None,
@@ -375,6 +392,7 @@ struct Side<'a> {
     layout: &'a BacklogLayout,
     workflow: &'a Workflow,
     spec_globs: &'a globset::GlobSet,
+    parsed: &'a ParseMemo,
     policy: Option<&'a dyn Source>,
 }
 
@@ -396,6 +414,8 @@ pub struct TransitionContext<'a> {
     /// Whether the "before" side has a backlog, when the caller already knows (else the
     /// parent tree is searched for one).
     pub parent_has_backlog: Option<bool>,
+    /// Where changed files are parsed through, if anywhere (a pass over history).
+    pub parsed: Option<&'a ParseMemo>,
 }
 
 /// The transition rules (FG4xx) for `changes` (task files only) from `parent_tree` (`None`:
@@ -408,10 +428,10 @@ pub fn judge_transitions(
     lookup: &ChangeLookup<'_>,
 ) -> Result<Transitions, JudgeError> {
     let before = match parent_tree {
-        Some(_) => parse_changed(ctx.repo, ctx.layout, changes, true),
+        Some(_) => parse_changed(ctx.repo, ctx.layout, changes, true, ctx.parsed),
         None => Vec::new(),
     };
-    let after = parse_changed(ctx.repo, ctx.layout, changes, false);
+    let after = parse_changed(ctx.repo, ctx.layout, changes, false, ctx.parsed);
     // The first commit, or the one that brings a backlog into the repository.
     let root_commit = match (parent_tree, ctx.parent_has_backlog) {
         (None, _) => true,
@@ -459,10 +479,12 @@ impl Side<'_> {
         };
         let touched = changes.iter().map(|c| c.path.clone());
         let lookup = ChangeLookup {
-            before: parent_tree
-                .as_ref()
-                .map(|t| self.judge.finder(t, self.layout).excluding(touched)),
-            after: self.judge.finder(self.tree, self.layout),
+            before: parent_tree.as_ref().map(|t| {
+                self.judge
+                    .finder(t, self.layout, self.parsed)
+                    .excluding(touched)
+            }),
+            after: self.judge.finder(self.tree, self.layout, self.parsed),
             spec_globs: self.spec_globs,
         };
         judge_transitions(
@@ -473,6 +495,7 @@ impl Side<'_> {
                 workflow: self.workflow,
                 policy: self.policy.unwrap_or(self.tree),
                 parent_has_backlog,
+                parsed: Some(self.parsed),
             },
             parent_tree.as_ref(),
             changes,

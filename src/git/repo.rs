@@ -493,6 +493,18 @@ impl TreeSource<'_> {
         Ok(Some((0o040000, self.tree.id())))
     }
 
+    /// The blob id of the entry at `path`, and whether it is a regular file (not a
+    /// symbolic link, folder or submodule).
+    pub fn blob_id(&self, path: &str) -> Option<(Oid, bool)> {
+        let (mode, id) = self.entry(path).ok().flatten()?;
+        Some((id, kind_of_mode(mode) == EntryKind::File))
+    }
+
+    /// The repository this tree belongs to.
+    pub fn repo(&self) -> &Repo {
+        self.repo
+    }
+
     /// The object id of the entry at `path` (a blob or a tree), if there is one.
     pub fn entry_id(&self, path: &str) -> Option<Oid> {
         self.entry(path).ok().flatten().map(|(_, id)| id)

@@ -5,8 +5,10 @@
 //! file name carries the ID (a file whose name disagrees with its `id`), the whole backlog
 //! is parsed once, as a fallback.
 
-use std::cell::OnceCell;
-use std::collections::BTreeSet;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeSet, HashMap};
+
+use git2::Oid;
 
 use super::TreeSource;
 use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
@@ -15,9 +17,49 @@ use crate::rules::transitions::TaskLookup;
 use crate::source::{Content, EntryKind, Source, MAX_FILE_SIZE};
 use crate::workflow::Workflow;
 
+/// Task files parsed earlier in a pass over history, by blob and path: a blob a commit
+/// changed is the "before" side of the next change to that task, and the task a commit
+/// references was, most of the time, just written. One memo serves one backlog layout.
+#[derive(Debug, Default)]
+pub struct ParseMemo {
+    parsed: RefCell<HashMap<([u8; 20], String), TaskFile>>,
+}
+
+/// How many parsed files a [`ParseMemo`] keeps before it starts over.
+const MEMO_FILES: usize = 8192;
+
+impl ParseMemo {
+    /// The file at `entry` with content blob `blob`, parsed once.
+    pub fn parse(
+        &self,
+        repo: &super::Repo,
+        blob: Oid,
+        entry: &TaskEntry,
+        layout: &BacklogLayout,
+    ) -> Option<TaskFile> {
+        let key = (super::tree::key(blob), entry.path.clone());
+        if let Some(file) = self.parsed.borrow().get(&key) {
+            return Some(file.clone());
+        }
+        let Ok(Content::Bytes(bytes)) = repo.blob(blob, MAX_FILE_SIZE) else {
+            return None;
+        };
+        let file = backlog::parse_task_file(entry.clone(), &bytes, layout);
+        let mut parsed = self.parsed.borrow_mut();
+        if parsed.len() >= MEMO_FILES {
+            parsed.clear();
+        }
+        parsed.insert(key, file.clone());
+        Some(file)
+    }
+}
+
 /// Task lookups in one source, by file name first.
 pub struct TaskFinder<'a> {
     source: &'a dyn Source,
+    /// The same source when it is a commit's tree, with the memo its files are parsed
+    /// through (see [`TaskFinder::with_memo`]).
+    tree: Option<(&'a TreeSource<'a>, &'a ParseMemo)>,
     layout: &'a BacklogLayout,
     entries: OnceCell<Vec<TaskEntry>>,
     full: OnceCell<Option<Backlog>>,
@@ -33,6 +75,7 @@ impl<'a> TaskFinder<'a> {
     pub fn new(source: &'a dyn Source, layout: &'a BacklogLayout) -> Self {
         TaskFinder {
             source,
+            tree: None,
             layout,
             entries: OnceCell::new(),
             full: OnceCell::new(),
@@ -46,6 +89,12 @@ impl<'a> TaskFinder<'a> {
     /// search in each task folder instead of listing it).
     pub fn for_tree(tree: &'a TreeSource<'a>, layout: &'a BacklogLayout) -> Self {
         TaskFinder::new(tree, layout)
+    }
+
+    /// Parses the files of `tree` (this finder's source) through `memo`.
+    pub fn with_memo(mut self, tree: &'a TreeSource<'a>, memo: &'a ParseMemo) -> Self {
+        self.tree = Some((tree, memo));
+        self
     }
 
     /// Finds tasks by file name only: never parses the whole backlog (for a file whose
@@ -90,6 +139,11 @@ impl<'a> TaskFinder<'a> {
 
     /// Parses one listed file; `None` when it cannot be read as text at all.
     pub fn read(&self, entry: &TaskEntry) -> Option<TaskFile> {
+        if let Some((tree, memo)) = self.tree {
+            if let Some((blob, true)) = tree.blob_id(&entry.path) {
+                return memo.parse(tree.repo(), blob, entry, self.layout);
+            }
+        }
         match self.source.read(&entry.path, MAX_FILE_SIZE) {
             Ok(Content::Bytes(bytes)) => {
                 Some(backlog::parse_task_file(entry.clone(), &bytes, self.layout))

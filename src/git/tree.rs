@@ -235,8 +235,8 @@ struct MemoInner {
 /// What the memo may hold, in bytes of raw tree data.
 const MEMO_BYTES: usize = 16 << 20;
 
-/// An id as a plain key (comparing [`Oid`]s calls into libgit2).
-fn key(id: Oid) -> [u8; ID_LEN] {
+/// An id as a plain hash-map key (comparing [`Oid`]s calls into libgit2).
+pub fn key(id: Oid) -> [u8; ID_LEN] {
     let mut k = [0; ID_LEN];
     let bytes = id.as_bytes();
     let n = bytes.len().min(ID_LEN);
