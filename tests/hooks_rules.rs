@@ -272,6 +272,8 @@ fn fg407_flowspec_label_edges() {
             "FG407(illegal-workflow-transition)",
             "TASK-2 moved from workflow state \"To Do\" to \"Planned\", which memory/flowspec_workflow.yml does not allow",
             "help: from \"To Do\" you may move to \"Specified\" (edges of memory/flowspec_workflow.yml)",
+            // The label that moved is pointed at.
+            "backlog/tasks/task-2 - Logout.md:8:5",
         ]);
     r.write(T2, &labelled("Specified"));
     r.commit_all("Specify logout").success();

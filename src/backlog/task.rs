@@ -39,6 +39,8 @@ pub struct Task {
     pub assignee: Vec<String>,
     /// `labels` (a list or a scalar).
     pub labels: Vec<String>,
+    /// The first flowspec `workflow:<State>` label, with its position.
+    pub workflow_label: Option<Spanned<String>>,
     /// `dependencies`.
     pub dependencies: Vec<Spanned<String>>,
     /// `parent_task_id`.
@@ -265,6 +267,17 @@ fn read_frontmatter(
 
     task.assignee = map.get("assignee").map(string_list).unwrap_or_default();
     task.labels = map.get("labels").map(string_list).unwrap_or_default();
+    task.workflow_label = task
+        .labels
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.trim_start().starts_with("workflow:"))
+        .map(|(i, l)| {
+            let pos = keys
+                .get("labels")
+                .map_or(Position::line(1, 0), |k| k.item(i, l));
+            Spanned::new(l.clone(), pos)
+        });
     task.dependencies = spanned_list(map, keys, "dependencies");
     task.references = spanned_list(map, keys, "references");
     task.documentation = spanned_list(map, keys, "documentation");

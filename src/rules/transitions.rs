@@ -469,9 +469,15 @@ fn judge_flowspec(
     let (Some(from), Some(to)) = (label_state(&old_labels), label_state(&new_labels)) else {
         return;
     };
+    // Point at the label that moved (the status line when the label has no position).
+    let pos = new
+        .task
+        .as_ref()
+        .and_then(|t| t.workflow_label.as_ref())
+        .map_or_else(|| status_pos(new), |l| l.pos);
     let finding = |message: String, help: String| {
         Finding::new(&rules::ILLEGAL_WORKFLOW_TRANSITION, message)
-            .at(&new.path, status_pos(new))
+            .at(&new.path, pos)
             .task(id.canonical())
             .help(help)
     };
