@@ -221,10 +221,8 @@ pub fn compute(snapshot: &Snapshot, source: &dyn Source) -> Coverage {
         .flat_map(|b| b.tasks())
         .filter(|f| f.folder != Folder::Drafts && f.folder != Folder::Archive)
         .collect();
-    tasks.sort_by(|a, b| {
-        super::history::natural(&a.id().map(|i| i.canonical()).unwrap_or_default()).cmp(
-            &super::history::natural(&b.id().map(|i| i.canonical()).unwrap_or_default()),
-        )
+    tasks.sort_by_cached_key(|f| {
+        super::history::natural(&f.id().map(|i| i.canonical()).unwrap_or_default())
     });
     for file in tasks {
         let Some(id) = file.id() else { continue };

@@ -555,7 +555,7 @@ impl History {
     /// Every task with a recorded history, in ID order.
     pub fn tasks(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.moves.keys().map(String::as_str).collect();
-        v.sort_by_key(|a| natural(a));
+        v.sort_by_cached_key(|a| natural(a));
         v
     }
 
@@ -647,7 +647,7 @@ mod tests {
     #[test]
     fn natural_order() {
         let mut v = vec!["TASK-10", "TASK-2", "TASK-1.1"];
-        v.sort_by_key(|a| natural(a));
+        v.sort_by_cached_key(|a| natural(a));
         assert_eq!(v, ["TASK-1.1", "TASK-2", "TASK-10"]);
     }
 }
