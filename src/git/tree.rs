@@ -55,7 +55,10 @@ impl RawTree {
             let rest = data.get(at..).ok_or_else(bad)?;
             let space = memchr::memchr(b' ', rest).ok_or_else(bad)?;
             let nul = memchr::memchr(0, rest).ok_or_else(bad)?;
-            if space == 0 || nul <= space + 1 || rest.len() < nul + 1 + ID_LEN {
+            let octal = rest
+                .get(..space)
+                .is_some_and(|m| m.len() <= 7 && m.iter().all(|b| (b'0'..=b'7').contains(b)));
+            if space == 0 || !octal || nul <= space + 1 || rest.len() < nul + 1 + ID_LEN {
                 return Err(bad());
             }
             let start = u32::try_from(at).map_err(|_| bad())?;
