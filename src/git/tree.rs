@@ -352,6 +352,7 @@ mod tests {
             &b"100644 a"[..],
             b"100644 a\0short",
             b" a\0aaaaaaaaaaaaaaaaaaaa",
+            b"10x644 a\0aaaaaaaaaaaaaaaaaaaa",
         ] {
             assert!(RawTree::parse(Oid::ZERO_SHA1, data.to_vec()).is_err());
         }
