@@ -140,7 +140,7 @@ pub fn reused_ids(history: &History) -> Vec<Finding> {
     out
 }
 
-/// Runs the whole audit on the history records of [`history`]: `snapshot` is HEAD's tree,
+/// Runs the whole audit on the history records of [`history()`]: `snapshot` is HEAD's tree,
 /// read from `source`.
 pub fn run(
     repo: &Repo,
