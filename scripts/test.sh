@@ -4,7 +4,8 @@
 # 1. Installs the pinned external tools the integration tests drive, once: the Backlog.md
 #    CLI (npm) and spec-kit's `specify` (PyPI, in a venv under ~/.cache). Both steps are
 #    skipped when the pinned version is already there, so a second run costs nothing.
-# 2. Runs the gates: rustfmt, clippy with warnings denied, the doc tests, and the test suite
+# 2. Runs the gates: rustfmt, clippy with warnings denied, the doc tests, rustdoc with warnings
+#    denied, and the test suite
 #    (cargo-nextest when installed, else cargo test). The suite runs last so that its
 #    summary is the closing line of the output.
 #
@@ -66,6 +67,9 @@ cargo clippy --all-targets --locked -- -D warnings
 
 step "cargo test --doc"
 cargo test --doc --locked
+
+step "cargo doc (broken links and missing docs are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 
 if cargo nextest --version >/dev/null 2>&1; then
     step "cargo nextest run"
