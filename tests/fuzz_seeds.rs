@@ -1,5 +1,6 @@
-//! Runs every fuzz seed (`fuzz/seeds/<target>/**`) and every crash reproducer
-//! (`tests/data/fuzz-regressions/<target>/**`) through the same target code that cargo-fuzz
+//! Runs every fuzz seed (`fuzz/seeds/<target>/**`), the inputs kept from the fuzzing
+//! campaigns (`fuzz/corpus-min/<target>/**`, see `fuzz/keep-corpus.sh`) and every crash
+//! reproducer (`tests/data/fuzz-regressions/<target>/**`) through the same target code that cargo-fuzz
 //! runs (`fuzz/targets.rs`), so the corpora are regression tests of the normal suite, with
 //! or without cargo-fuzz installed. A panic in a target fails the test and names the file.
 
@@ -65,6 +66,12 @@ fn every_seed_runs_through_its_target_without_panicking() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
     let n = run_corpus(&root, true);
     assert!(n >= targets::TARGETS.len());
+}
+
+#[test]
+fn every_kept_campaign_input_runs_through_its_target_without_panicking() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus-min");
+    run_corpus(&root, true);
 }
 
 #[test]
