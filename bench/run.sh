@@ -46,9 +46,14 @@ export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
 
 # The staged change the hooks see: one code file, and one task moved To Do -> In Progress.
 git -C "$REPO" reset -q --hard
-active="$(grep -l '^status: In Progress' "$REPO"/backlog/tasks/*.md | sed -n 1p)"
+# Task files whose status line matches, in name order (no glob: 50,000 names overflow
+# the argument list).
+with_status() {
+    grep -rl --include='*.md' "$1" "$REPO/backlog/tasks" | LC_ALL=C sort || true
+}
+active="$(with_status '^status: In Progress' | sed -n 1p)"
 active_id="$(sed -n 's/^id: //p' "$active" | sed -n 1p)"
-todo="$(grep -l '^status: To Do' "$REPO"/backlog/tasks/*.md | sed -n 1p || true)"
+todo="$(with_status '^status: To Do' | sed -n 1p)"
 code="$(git -C "$REPO" ls-files 'src/*.rs' | sed -n 1p)"
 echo "// touched by bench/run.sh" >> "$REPO/$code"
 git -C "$REPO" add -- "$code"
@@ -78,7 +83,7 @@ echo "==> flowgate check (once, for the record)"
 # A second staged change for pre-commit: five task files (the one above and four more).
 stage_five() {
     local f
-    grep -l '^status: To Do$' "$REPO"/backlog/tasks/*.md | sed -n 2,5p | while IFS= read -r f; do
+    with_status '^status: To Do$' | sed -n 2,5p | while IFS= read -r f; do
         sed -i 's/^status: To Do$/status: In Progress/' "$f"
         git -C "$REPO" add -- "$f"
     done
