@@ -134,12 +134,11 @@ pub fn commit_changes(
     before: Option<Oid>,
     after: Oid,
 ) -> Result<Vec<Change>, SourceError> {
-    let git = &repo.git;
     let old = match before {
-        Some(id) => Some(repo.tree(git.find_commit(id)?.tree_id())?),
+        Some(id) => Some(repo.tree(repo.commit_tree_id(id)?)?),
         None => None,
     };
-    let new = repo.tree(git.find_commit(after)?.tree_id())?;
+    let new = repo.tree(repo.commit_tree_id(after)?)?;
     let mut out = Vec::new();
     diff_trees(repo, old.as_deref(), Some(&new), "", &mut out)?;
     Ok(out)
@@ -296,7 +295,7 @@ pub fn staged_changes(
     scope: Scope<'_>,
 ) -> Result<Vec<Change>, SourceError> {
     let tree = match before {
-        Some(id) => Some(repo.tree(repo.git.find_commit(id)?.tree_id())?),
+        Some(id) => Some(repo.tree(repo.commit_tree_id(id)?)?),
         None => None,
     };
     let mut walk = Walk {

@@ -200,6 +200,7 @@ impl CommitMeta {
     /// Reads commit `id`.
     pub fn read(repo: &Repo, id: Oid) -> Result<CommitMeta, SourceError> {
         let commit = repo.git.find_commit(id)?;
+        repo.remember_commit_tree(id, commit.tree_id());
         let author = commit.author();
         Ok(CommitMeta {
             id,

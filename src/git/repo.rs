@@ -1,8 +1,8 @@
 //! Opening a repository and taking snapshots of it: the index and commit trees.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
-use std::collections::BTreeSet;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -20,7 +20,13 @@ pub struct Repo {
     pub git: Repository,
     /// Trees read recently (see [`RawTree`]).
     trees: TreeMemo,
+    /// The tree ids of recently read commits (a pass over history asks for a commit's
+    /// tree, and its parent's, several times per commit).
+    commit_trees: RefCell<VecDeque<(Oid, Oid)>>,
 }
+
+/// How many commits' tree ids [`Repo::commit_tree_id`] remembers.
+const COMMIT_TREES: usize = 16;
 
 impl std::fmt::Debug for Repo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +70,35 @@ impl Repo {
         Repo {
             git,
             trees: TreeMemo::default(),
+            commit_trees: RefCell::new(VecDeque::new()),
         }
+    }
+
+    /// The tree id of commit `id`.
+    pub fn commit_tree_id(&self, id: Oid) -> Result<Oid, SourceError> {
+        let known = self
+            .commit_trees
+            .borrow()
+            .iter()
+            .find(|(c, _)| c.as_bytes() == id.as_bytes())
+            .map(|(_, t)| *t);
+        match known {
+            Some(tree) => Ok(tree),
+            None => {
+                let tree = self.git.find_commit(id)?.tree_id();
+                self.remember_commit_tree(id, tree);
+                Ok(tree)
+            }
+        }
+    }
+
+    /// Records that commit `id` has tree `tree` (for a caller that read the commit anyway).
+    pub fn remember_commit_tree(&self, id: Oid, tree: Oid) {
+        let mut known = self.commit_trees.borrow_mut();
+        if known.len() >= COMMIT_TREES {
+            known.pop_front();
+        }
+        known.push_back((id, tree));
     }
 
     /// Tree `id`, parsed (see [`RawTree`]); recently read trees come from a memo.
@@ -181,10 +215,9 @@ impl Repo {
 
     /// The tree of commit `id` as a source.
     pub fn commit_tree(&self, id: Oid) -> Result<TreeSource<'_>, SourceError> {
-        let commit = self.git.find_commit(id)?;
         Ok(TreeSource {
             repo: self,
-            tree: self.tree(commit.tree_id())?,
+            tree: self.tree(self.commit_tree_id(id)?)?,
             label: id.to_string(),
         })
     }
