@@ -182,12 +182,9 @@ pub fn covered_ids(index: &SpecIndex, reference: &SpecRef) -> Vec<(usize, String
         .collect()
 }
 
-fn is_done(file: &TaskFile, snapshot: &Snapshot) -> bool {
-    file.folder == Folder::Completed
-        || file.status().is_some_and(|s| {
-            snapshot.workflow.resolve(s).index().is_some()
-                && snapshot.workflow.resolve(s).index() == snapshot.workflow.last()
-        })
+/// A finished task: in `completed/`, or in the last configured status.
+pub(super) fn is_done(file: &TaskFile, snapshot: &Snapshot) -> bool {
+    file.folder == Folder::Completed || file.status().is_some_and(|s| snapshot.workflow.is_last(s))
 }
 
 /// The first line of `text` inside `range` that mentions `id`, else `default`.

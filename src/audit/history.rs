@@ -360,11 +360,9 @@ fn raw_links(file: &TaskFile) -> Vec<&str> {
     let Some(task) = &file.task else {
         return Vec::new();
     };
-    task.spec
-        .iter()
-        .chain(&task.documentation)
-        .chain(&task.references)
-        .chain(&task.body_links)
+    crate::spec::link::link_entries(task)
+        .into_iter()
+        .flat_map(|(entries, _)| entries)
         .map(|l| l.value.as_str())
         .collect()
 }

@@ -23,14 +23,6 @@ pub fn hash_text(hash: u64) -> String {
     format!("{hash:016x}")
 }
 
-fn finished(file: &TaskFile, snapshot: &Snapshot) -> bool {
-    file.folder == Folder::Completed
-        || file.status().is_some_and(|s| {
-            let i = snapshot.workflow.resolve(s).index();
-            i.is_some() && i == snapshot.workflow.last()
-        })
-}
-
 /// What a link points at: a whole section, or the list item that defines a requirement.
 enum Target<'a> {
     Section(&'a str),
@@ -118,16 +110,10 @@ pub fn small_diff(old: &str, new: &str, max: usize) -> String {
 
 /// Is `file` in one of `statuses` (open tasks the configuration asks about)?
 fn open_and_asked(file: &TaskFile, snapshot: &Snapshot, statuses: &[String]) -> bool {
-    let wf = &snapshot.workflow;
     file.folder == Folder::Tasks
-        && file.status().is_some_and(|s| {
-            statuses
-                .iter()
-                .any(|o| match (wf.resolve(o).index(), wf.resolve(s).index()) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => o.trim().eq_ignore_ascii_case(s.trim()),
-                })
-        })
+        && file
+            .status()
+            .is_some_and(|s| snapshot.workflow.is_one_of(s, statuses))
 }
 
 /// FG207 findings for the tree at HEAD (`snapshot`, read from `source`): finished tasks
@@ -147,7 +133,7 @@ pub fn check(
         return out;
     };
     for file in backlog.tasks() {
-        let done = finished(file, snapshot);
+        let done = super::coverage::is_done(file, snapshot);
         if !done && !open_and_asked(file, snapshot, open) {
             continue;
         }

@@ -15,13 +15,13 @@ use std::rc::Rc;
 use git2::Oid;
 
 use super::changes::{changed_paths, commit_changes, After, Change};
-use super::tasks::{ChangeLookup, ParseMemo, TaskFinder};
+use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
 use super::{Repo, TreeSource};
 use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
 use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
 use crate::rules::{commits, transitions};
-use crate::source::{Content, Source, SourceError, MAX_FILE_SIZE};
+use crate::source::{Source, SourceError};
 use crate::workflow::flowspec;
 use crate::workflow::{Workflow, WorkflowError};
 
@@ -373,12 +373,9 @@ pub fn parse_changed(
         .filter_map(|c| {
             let blob = if before { c.old } else { c.new }?;
             let entry = entry_for(&c.path, layout)?;
-            if let Some(memo) = memo {
-                return memo.parse(repo, blob, &entry, layout);
-            }
-            match repo.blob(blob, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(bytes)) => Some(backlog::parse_task_file(entry, &bytes, layout)),
-                _ => None,
+            match memo {
+                Some(memo) => memo.parse(repo, blob, &entry, layout),
+                None => parse_blob(repo, blob, entry, layout),
             }
         })
         .collect()

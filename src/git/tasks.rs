@@ -41,16 +41,27 @@ impl ParseMemo {
         if let Some(file) = self.parsed.borrow().get(&key) {
             return Some(file.clone());
         }
-        let Ok(Content::Bytes(bytes)) = repo.blob(blob, MAX_FILE_SIZE) else {
-            return None;
-        };
-        let file = backlog::parse_task_file(entry.clone(), &bytes, layout);
+        let file = parse_blob(repo, blob, entry.clone(), layout)?;
         let mut parsed = self.parsed.borrow_mut();
         if parsed.len() >= MEMO_FILES {
             parsed.clear();
         }
         parsed.insert(key, file.clone());
         Some(file)
+    }
+}
+
+/// The task file at `entry` with content blob `blob`, parsed; `None` when the blob is not
+/// text flowgate reads (too large, unreadable).
+pub fn parse_blob(
+    repo: &super::Repo,
+    blob: Oid,
+    entry: TaskEntry,
+    layout: &BacklogLayout,
+) -> Option<TaskFile> {
+    match repo.blob(blob, MAX_FILE_SIZE) {
+        Ok(Content::Bytes(bytes)) => Some(backlog::parse_task_file(entry, &bytes, layout)),
+        _ => None,
     }
 }
 
@@ -296,14 +307,11 @@ impl TaskIndex for TaskFinder<'_> {
         let Some(full) = self.full() else {
             return Vec::new();
         };
-        let matches = |status: &str| {
-            statuses.iter().any(|s| match self.workflow {
-                Some(wf) => match (wf.resolve(s).index(), wf.resolve(status).index()) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => s.eq_ignore_ascii_case(status),
-                },
-                None => s.trim().eq_ignore_ascii_case(status.trim()),
-            })
+        let matches = |status: &str| match self.workflow {
+            Some(wf) => wf.is_one_of(status, statuses),
+            None => statuses
+                .iter()
+                .any(|s| s.trim().eq_ignore_ascii_case(status.trim())),
         };
         full.tasks()
             .filter(|f| f.folder == Folder::Tasks && f.status().is_some_and(matches))

@@ -486,7 +486,7 @@ pub fn check(
             inactive.push((r, file, true));
             continue;
         }
-        let is_active = is_active_status(file.status().unwrap_or_default(), &active, workflow);
+        let is_active = workflow.is_one_of(file.status().unwrap_or_default(), &active);
         if is_active || finishes(input, &r.id, &active, workflow) {
             any_active = true;
         } else {
@@ -527,17 +527,6 @@ pub fn check(
     findings
 }
 
-/// True when `status` is one of the active statuses (spelling-tolerant).
-fn is_active_status(status: &str, active: &[String], workflow: &Workflow) -> bool {
-    active.iter().any(|a| {
-        let (x, y) = (workflow.resolve(a), workflow.resolve(status));
-        match (x.index(), y.index()) {
-            (Some(i), Some(j)) => i == j,
-            _ => a.trim().eq_ignore_ascii_case(status.trim()),
-        }
-    })
-}
-
 /// True when the referenced task was active in the parent: the commit (which moved it out
 /// of the active status, since it is not active now) finishes or pauses the task it worked on.
 fn finishes(input: &CommitInput<'_>, id: &TaskId, active: &[String], workflow: &Workflow) -> bool {
@@ -546,7 +535,7 @@ fn finishes(input: &CommitInput<'_>, id: &TaskId, active: &[String], workflow: &
     };
     before
         .find(id)
-        .is_some_and(|old| is_active_status(old.status().unwrap_or_default(), active, workflow))
+        .is_some_and(|old| workflow.is_one_of(old.status().unwrap_or_default(), active))
 }
 
 #[cfg(test)]

@@ -277,7 +277,7 @@ fn judge_removed(input: &TransitionInput<'_>, old: &TaskFile, out: &mut Vec<Find
     }
     let wf = input.workflow;
     let status = old.status().unwrap_or_default();
-    let done = wf.resolve(status).index().is_some() && wf.resolve(status).index() == wf.last();
+    let done = wf.is_last(status);
     if done {
         return;
     }

@@ -6,7 +6,7 @@
 //! `PATH#FRAGMENT`, `FEATURE/ID`, `FEATURE#FRAGMENT`, or a bare `ID`.
 
 use super::{is_feature_name, SpecIndex};
-use crate::backlog::{Spanned, TaskFile};
+use crate::backlog::{Spanned, Task, TaskFile};
 use crate::config::nearest;
 use crate::finding::Position;
 
@@ -92,6 +92,17 @@ pub struct SpecLink {
     pub reference: SpecRef,
 }
 
+/// Every entry of a task that may be a link, by where it was written, in the order:
+/// frontmatter `spec`, documentation, references, body.
+pub fn link_entries(task: &Task) -> [(&[Spanned<String>], LinkOrigin); 4] {
+    [
+        (&task.spec, LinkOrigin::Frontmatter),
+        (&task.documentation, LinkOrigin::Documentation),
+        (&task.references, LinkOrigin::References),
+        (&task.body_links, LinkOrigin::Body),
+    ]
+}
+
 /// Every spec link of a task file, in the order: frontmatter, documentation, references,
 /// body. Entries that are not spec links (URLs, links to other files, in-page anchors)
 /// are left out.
@@ -100,14 +111,8 @@ pub fn task_links(file: &TaskFile, index: &SpecIndex) -> Vec<SpecLink> {
         return Vec::new();
     };
     let task_dir = crate::source::split_parent(&file.path).0;
-    let lists: [(&[Spanned<String>], LinkOrigin); 4] = [
-        (&task.spec, LinkOrigin::Frontmatter),
-        (&task.documentation, LinkOrigin::Documentation),
-        (&task.references, LinkOrigin::References),
-        (&task.body_links, LinkOrigin::Body),
-    ];
     let mut links = Vec::new();
-    for (entries, origin) in lists {
+    for (entries, origin) in link_entries(task) {
         for entry in entries {
             if let Some(reference) = parse_reference(&entry.value, origin, task_dir, index) {
                 links.push(SpecLink {
@@ -220,13 +225,7 @@ pub fn files_needed(file: &TaskFile, index: &SpecIndex) -> super::Needed {
         return super::Needed::Files(paths);
     };
     let task_dir = crate::source::split_parent(&file.path).0;
-    let lists: [(&[Spanned<String>], LinkOrigin); 4] = [
-        (&task.spec, LinkOrigin::Frontmatter),
-        (&task.documentation, LinkOrigin::Documentation),
-        (&task.references, LinkOrigin::References),
-        (&task.body_links, LinkOrigin::Body),
-    ];
-    for (entries, origin) in lists {
+    for (entries, origin) in link_entries(task) {
         for entry in entries {
             let Some((_, path_text, fragment)) = split_reference(&entry.value) else {
                 continue;

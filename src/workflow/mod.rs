@@ -214,6 +214,25 @@ impl Workflow {
         StatusRef::Unknown
     }
 
+    /// True when `status` (as written in a task) is one of `statuses` (as written in a
+    /// configuration): the same configured status, spelling-tolerant, or else the same
+    /// text ignoring case.
+    pub fn is_one_of(&self, status: &str, statuses: &[String]) -> bool {
+        let own = self.resolve(status).index();
+        statuses
+            .iter()
+            .any(|s| match (self.resolve(s).index(), own) {
+                (Some(a), Some(b)) => a == b,
+                _ => s.trim().eq_ignore_ascii_case(status.trim()),
+            })
+    }
+
+    /// True when `status` (as written in a task) is the last configured status.
+    pub fn is_last(&self, status: &str) -> bool {
+        let i = self.resolve(status).index();
+        i.is_some() && i == self.last()
+    }
+
     /// The index of the last status (the "done" status), if any are configured.
     pub fn last(&self) -> Option<usize> {
         self.statuses.len().checked_sub(1)
@@ -333,5 +352,15 @@ mod tests {
         let err = Workflow::new(&BacklogConfig::default(), &section).unwrap_err();
         assert_eq!(err.needle, "Doen");
         assert!(err.help.unwrap().starts_with("did you mean `Done`?"));
+    }
+
+    #[test]
+    fn status_membership_is_spelling_tolerant() {
+        let wf = Workflow::new(&BacklogConfig::default(), &WorkflowSection::default()).unwrap();
+        let active = vec!["In Progress".to_string()];
+        assert!(wf.is_one_of("in  PROGRESS", &active));
+        assert!(!wf.is_one_of("Done", &active));
+        assert!(wf.is_one_of(" Won't do ", &["won't DO".to_string()]));
+        assert!(wf.is_last("done") && !wf.is_last("To Do") && !wf.is_last("Bogus"));
     }
 }
