@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use git2::{Oid, Sort};
+use git2::Oid;
 use serde::{Deserialize, Serialize};
 
 use super::history::CommitRecord;
@@ -105,14 +105,7 @@ impl Cache {
         if *old_head == head {
             return Some(order.clone());
         }
-        let mut walk = repo.git.revwalk().ok()?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).ok()?;
-        walk.push(head).ok()?;
-        walk.hide(*old_head).ok()?;
-        if let Some(s) = since {
-            walk.hide(s).ok()?;
-        }
-        let new: Vec<Oid> = walk.collect::<Result<_, _>>().ok()?;
+        let new = super::history::commits(repo, head, since.into_iter().chain([*old_head])).ok()?;
         // The cached head must be an ancestor of `head` (not a rewritten or reset branch):
         // then one of the new commits has it as a parent.
         let extends = new.iter().any(|id| {

@@ -162,12 +162,16 @@ pub fn date(time: i64) -> String {
 }
 
 /// The commits to audit, oldest first (topological), from `head` back to (not including)
-/// `since` and its ancestors.
-pub fn commits(repo: &Repo, head: Oid, since: Option<Oid>) -> Result<Vec<Oid>, SourceError> {
+/// each commit of `since` and their ancestors.
+pub fn commits(
+    repo: &Repo,
+    head: Oid,
+    since: impl IntoIterator<Item = Oid>,
+) -> Result<Vec<Oid>, SourceError> {
     let mut walk = repo.git.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
-    if let Some(s) = since {
+    for s in since {
         walk.hide(s)?;
     }
     let mut out = Vec::new();
