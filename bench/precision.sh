@@ -77,38 +77,55 @@ with open(f"{data}/repos.tsv", newline="") as fh:
     for row in csv.DictReader(fh, delimiter="\t"):
         heads[row["repo"]] = row["head"][:12]
 
-corpus = collections.defaultdict(list)
+corpus = []
 with open(f"{data}/corpus.tsv", newline="") as fh:
     for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-        key = (row["repo"], row["code"], row["commit"][:12], row["file"], row["item"])
-        corpus[key].append(row)
+        row["key"] = (row["repo"], row["code"], row["commit"][:12], row["file"], row["item"])
+        corpus.append(row)
 
-raised = collections.defaultdict(list)
+raised = []
 for repo, head in heads.items():
     with open(f"{out}/{repo}.json") as fh:
         findings = json.load(fh)["findings"]
     for f in findings:
         commit = (f.get("commit") or head)[:12]
-        raised[(repo, f["code"], commit, f.get("file") or "", item(f))].append(f)
+        raised.append(((repo, f["code"], commit, f.get("file") or "", item(f)), f))
+
+# Two passes: the full key, then, for what is left on both sides, the key without the file
+# (a build that locates a finding in another file still raises the same finding).
+matched, taken = {}, set()
+for loose in (False, True):
+    pool = collections.defaultdict(list)
+    for i, (key, _) in enumerate(raised):
+        if i not in taken:
+            pool[key[:3] + key[4:] if loose else key].append(i)
+    for n, row in enumerate(corpus):
+        if n in matched:
+            continue
+        key = row["key"][:3] + row["key"][4:] if loose else row["key"]
+        if pool.get(key):
+            i = pool[key].pop(0)
+            matched[n] = i
+            taken.add(i)
 
 stats = collections.defaultdict(collections.Counter)
-lost, unlabeled = [], []
-for key in set(corpus) | set(raised):
-    labeled, found = corpus.get(key, []), raised.get(key, [])
-    code = key[1]
-    for i, row in enumerate(labeled):
-        if i < len(found):
-            stats[code]["samples"] += 1
-            stats[code][row["label"]] += 1
-        elif row["label"] == "true":
-            stats[code]["lost"] += 1
-            lost.append(row)
-        else:
-            stats[code]["fixed"] += 1
-    for f in found[len(labeled):]:
-        stats[code]["unlabeled"] += 1
+lost = []
+for n, row in enumerate(corpus):
+    code = row["code"]
+    if n in matched:
+        stats[code]["samples"] += 1
+        stats[code][row["label"]] += 1
+    elif row["label"] == "true":
+        stats[code]["lost"] += 1
+        lost.append(row)
+    else:
+        stats[code]["fixed"] += 1
+unlabeled = []
+for i, (key, f) in enumerate(raised):
+    stats[key[1]]["raised"] += 1
+    if i not in taken:
+        stats[key[1]]["unlabeled"] += 1
         unlabeled.append((key, f))
-    stats[code]["raised"] += len(found)
 
 def pct(n, d):
     return f"{100 * n / d:.1f} %" if d else "-"
