@@ -437,7 +437,10 @@ fn backlog_folder_outside_the_repository_in_backlog_config() {
         let r = Repo::new();
         r.write(
             "backlog.config.yml",
-            format!("backlog_directory: \"{dir}\"\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\n").as_bytes(),
+            format!(
+                "backlog_directory: \"{dir}\"\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\n"
+            )
+            .as_bytes(),
         );
         // The folder it names is never read: the backlog inside the repository is checked.
         let found = check_expecting_findings(&r, "backlog.config.yml");
@@ -462,7 +465,10 @@ fn backlog_folder_outside_the_repository_in_flowgate_config() {
         ("/abs/backlog", "is an absolute path"),
     ] {
         let r = Repo::new();
-        r.write(".flowgate.yml", format!("backlog:\n  dir: {dir}\n").as_bytes());
+        r.write(
+            ".flowgate.yml",
+            format!("backlog:\n  dir: {dir}\n").as_bytes(),
+        );
         let (code, report, stderr) = r.check();
         assert_eq!(code, 2, "{stderr}\n{report:#}");
         assert!(

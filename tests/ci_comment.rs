@@ -255,8 +255,9 @@ async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
         .and(path("/user"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({ "login": "Flowgate-Bot", "id": 9, "type": "User" })),
+            ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({ "login": "Flowgate-Bot", "id": 9, "type": "User" }),
+            ),
         )
         .mount(&server)
         .await;
@@ -264,7 +265,11 @@ async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
         .and(path("/repos/acme/widgets/issues/7/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
             comment_by(5, "mallory", "<!-- flowgate -->\n## ✅ flowgate: all clear"),
-            comment_by(6, "flowgate-bot", "<!-- flowgate -->\n## ❌ flowgate: 1 error"),
+            comment_by(
+                6,
+                "flowgate-bot",
+                "<!-- flowgate -->\n## ❌ flowgate: 1 error"
+            ),
         ])))
         .mount(&server)
         .await;
@@ -285,7 +290,10 @@ async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
         vec![
             ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
             ("GET".into(), "/user".into()),
-            ("PATCH".into(), "/repos/acme/widgets/issues/comments/6".into()),
+            (
+                "PATCH".into(),
+                "/repos/acme/widgets/issues/comments/6".into()
+            ),
         ]
     );
     assert_token_only_in_authorization(&requests);
@@ -302,9 +310,13 @@ async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/widgets/issues/7/comments"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
-            comment_by(5, "mallory", "<!-- flowgate -->\n## ✅ flowgate: all clear"),
-        ])))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!([comment_by(
+                5,
+                "mallory",
+                "<!-- flowgate -->\n## ✅ flowgate: all clear"
+            ),])),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -322,7 +334,10 @@ async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
         vec![
             ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
             ("GET".into(), "/user".into()),
-            ("POST".into(), "/repos/acme/widgets/issues/7/comments".into()),
+            (
+                "POST".into(),
+                "/repos/acme/widgets/issues/7/comments".into()
+            ),
         ]
     );
 }
@@ -333,12 +348,12 @@ async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
 async fn an_unusable_token_is_a_warning_not_a_crash() {
     let (repo, base, head) = fixture();
     let server = MockServer::start().await;
-    for (token, code) in [
-        ("ghs_abc\ndef", 1),
-        ("ghs abc", 1),
-        ("ghs_\u{1b}[31m", 0),
-    ] {
-        let title = if code == 1 { "no task here" } else { "TASK-2: add a" };
+    for (token, code) in [("ghs_abc\ndef", 1), ("ghs abc", 1), ("ghs_\u{1b}[31m", 0)] {
+        let title = if code == 1 {
+            "no task here"
+        } else {
+            "TASK-2: add a"
+        };
         let (got, out) = tokio::task::block_in_place(|| {
             run_with_token(&repo, &server, title, &base, &head, token)
         });

@@ -81,7 +81,10 @@ fn a_baseline_the_pull_request_commits_hides_nothing() {
     let (repo, base, _, head) = baseline_attack(OWN_CONFIG);
     let (code, stdout, stderr, _) = ci(&repo, "TASK-2: login", &base, &head);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(!stdout.contains("FG301") && !stdout.contains("FG601"), "{stdout}");
+    assert!(
+        !stdout.contains("FG301") && !stdout.contains("FG601"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -101,14 +104,20 @@ fn the_base_commits_baseline_still_hides_what_it_recorded() {
     std::fs::remove_file(repo.dir.join(".flowgate-baseline.json")).unwrap();
     let (code, stdout, stderr, _) = ci(&repo, "TASK-2: login", &base, &head);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(!stdout.contains("FG105") && !stdout.contains("FG601"), "{stdout}");
+    assert!(
+        !stdout.contains("FG105") && !stdout.contains("FG601"),
+        "{stdout}"
+    );
     // Without the recorded entry, the old task is reported.
     repo.git(&["checkout", "-q", "main"]);
     repo.git(&["rm", "-q", ".flowgate-baseline.json"]);
     let base = repo.commit("Drop the baseline");
     let (code, stdout, _, _) = ci(&repo, "TASK-2: login", &base, &head);
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains(&format!("file={old},line=4,col=9,title=FG105")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("file={old},line=4,col=9,title=FG105")),
+        "{stdout}"
+    );
 }
 
 /// The pull request appends a status to `backlog/config.yml` (so "Done" is no longer the
@@ -135,7 +144,9 @@ fn a_status_appended_in_the_pull_request_does_not_lift_the_last_status_guard() {
     let (code, stdout, stderr, _) = ci(&repo, "TASK-2: login", &base, &head);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
-        stdout.contains("TASK-2 cannot enter \"Done\": acceptance criterion #1 \"Form works\" is not checked"),
+        stdout.contains(
+            "TASK-2 cannot enter \"Done\": acceptance criterion #1 \"Form works\" is not checked"
+        ),
         "{stdout}"
     );
     assert!(
@@ -173,7 +184,9 @@ fn a_root_backlog_config_pointing_at_a_shadow_folder_is_ignored() {
     let (code, stdout, stderr, _) = ci(&repo, "TASK-2: login", &base, &head);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
-        stdout.contains("::error file=backlog/tasks/task-2 - Login.md,line=4,col=9,title=FG105 unknown-status"),
+        stdout.contains(
+            "::error file=backlog/tasks/task-2 - Login.md,line=4,col=9,title=FG105 unknown-status"
+        ),
         "{stdout}"
     );
     assert!(
@@ -192,8 +205,14 @@ fn a_root_backlog_config_pointing_at_a_shadow_folder_is_ignored() {
 #[test]
 fn a_new_backlog_folder_without_config_gets_a_note() {
     let repo = Repo::new();
-    repo.write(TASK.replacen("backlog", ".backlog", 1).as_str(), &login_task("In Progress"));
-    repo.write("specs/001-login/spec.md", "# Login\n\n## Requirements\n\n- **FR-001**: x\n");
+    repo.write(
+        TASK.replacen("backlog", ".backlog", 1).as_str(),
+        &login_task("In Progress"),
+    );
+    repo.write(
+        "specs/001-login/spec.md",
+        "# Login\n\n## Requirements\n\n- **FR-001**: x\n",
+    );
     let base = repo.commit("TASK-2: start");
     repo.git(&["checkout", "-q", "-b", "task-2-login"]);
     repo.write(TASK, &login_task("In Progress"));
@@ -201,7 +220,10 @@ fn a_new_backlog_folder_without_config_gets_a_note() {
     let head = repo.commit("TASK-2: shelve login");
     let (code, stdout, stderr, _) = ci(&repo, "TASK-2: login", &base, &head);
     assert_eq!(code, 1, "{stdout}{stderr}");
-    assert!(stdout.contains("file=.backlog/tasks/task-2 - Login.md,line=4,col=9,title=FG105"), "{stdout}");
+    assert!(
+        stdout.contains("file=.backlog/tasks/task-2 - Login.md,line=4,col=9,title=FG105"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("::notice title=FG601 config-from-base::at the head of this change the backlog would be found in `backlog/`; it was checked with the base commit's backlog `.backlog/`"),
         "{stdout}"
@@ -229,9 +251,8 @@ fn assert_only_own_commands(text: &str) {
 
 #[test]
 fn status_names_cannot_inject_workflow_commands_through_a_configuration_error() {
-    let (repo, base) = base_repo(
-        "ci:\n  config_from_base: false\nworkflow:\n  initial: [\"Tod\"]\n",
-    );
+    let (repo, base) =
+        base_repo("ci:\n  config_from_base: false\nworkflow:\n  initial: [\"Tod\"]\n");
     repo.write(
         "backlog/config.yml",
         "statuses: [\"To Do\", \"Done\\n::add-mask::hunter2\\n  ::error::hijacked\", \"Todo\\r\\n::stop-commands::x\"]\ntask_prefix: \"task\"\n",
@@ -245,8 +266,16 @@ fn status_names_cannot_inject_workflow_commands_through_a_configuration_error() 
         stderr.starts_with("::error file=.flowgate.yml,line=4,col="),
         "{stderr}"
     );
-    assert!(stderr.contains("title=flowgate configuration error::unknown status `Tod` in workflow.initial"), "{stderr}");
-    assert!(stderr.contains("%0A::add-mask::hunter2%0A  ::error::hijacked"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "title=flowgate configuration error::unknown status `Tod` in workflow.initial"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("%0A::add-mask::hunter2%0A  ::error::hijacked"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
@@ -270,8 +299,8 @@ fn the_step_summary_stays_under_one_mebibyte() {
     let (repo, base) = base_repo("");
     repo.write("src/lib.rs", "pub fn a() {}\npub fn b() {}\n");
     let head = repo.commit("Sneak in b");
-    let payload =
-        pull_request_event(12, "TASK-2: login", "", &base, &head).replace("task-2-login", "feature");
+    let payload = pull_request_event(12, "TASK-2: login", "", &base, &head)
+        .replace("task-2-login", "feature");
     let (mut cmd, summary, _) = repo.flowgate_in_actions("pull_request", &payload);
     // An earlier step run left the summary almost full.
     let earlier = "x".repeat(1024 * 1024 - 300) + "\n";
@@ -282,7 +311,9 @@ fn the_step_summary_stays_under_one_mebibyte() {
     assert!(written.len() <= 1024 * 1024, "{}", written.len());
     let ours = &written[earlier.len()..];
     assert!(
-        ours.ends_with("… (truncated: the annotations and `flowgate ci --format json` list every finding)\n"),
+        ours.ends_with(
+            "… (truncated: the annotations and `flowgate ci --format json` list every finding)\n"
+        ),
         "{ours}"
     );
     assert!(ours.starts_with("## ❌ flowgate: 1 error"), "{ours}");

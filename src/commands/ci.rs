@@ -24,9 +24,9 @@ use git2::Oid;
 
 use super::check::{build_snapshot_pinned, emit};
 use super::{CommandError, Context, Outcome};
-use crate::cli::{CiArgs, FailOn, Format};
 use crate::backlog::{self, BacklogLayout};
 use crate::baseline::Baseline;
+use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
 use crate::finding::{Finding, Summary};
 use crate::git::judge::{judge_commit, CommitJudge, CommitMeta};
@@ -84,7 +84,9 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     let trusted = base_tree.as_ref().filter(|_| chosen.from_base);
     let before = merge_base_tree.as_ref().or(base_tree.as_ref());
     let pinned = match (trusted, before) {
-        (Some(base), Some(before)) => pin_backlog(base, before, &head_tree, &config, &mut findings)?,
+        (Some(base), Some(before)) => {
+            pin_backlog(base, before, &head_tree, &config, &mut findings)?
+        }
         _ => None,
     };
     let baseline_file = config
@@ -104,7 +106,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     let mut labels = Vec::new();
     let mut messages = Vec::new();
     let branch = event.as_ref().and_then(|e| e.head_ref.clone());
-    let policy = base_tree.as_ref().map(|t| t as &dyn Source);
+    let policy = trusted.map(|t| t as &dyn Source);
     let judge = CommitJudge::new(&repo, &config, branch.as_deref(), policy).pinned(pinned.clone());
     for &id in &range.commits {
         let meta = CommitMeta::read(&repo, id)?;
@@ -280,7 +282,7 @@ fn post_comment(
     // A token read from a file or a secret often ends with a newline: trimmed.
     let token = ["GITHUB_TOKEN", "GH_TOKEN"]
         .iter()
-        .filter_map(|var| std::env::var_os(var))
+        .filter_map(std::env::var_os)
         .map(|t| t.to_string_lossy().trim().to_string())
         .find(|t| !t.is_empty());
     let Some(token) = token else {
@@ -468,11 +470,7 @@ fn choose_config(
 
 /// The paths among `paths` whose content differs between `before` and `head` (added,
 /// removed or changed).
-fn changed_files(
-    before: &dyn Source,
-    head: &dyn Source,
-    paths: &[impl AsRef<str>],
-) -> Vec<String> {
+fn changed_files(before: &dyn Source, head: &dyn Source, paths: &[impl AsRef<str>]) -> Vec<String> {
     paths
         .iter()
         .map(AsRef::as_ref)

@@ -457,7 +457,9 @@ mod tests {
         let summary = Summary::default().count(&findings);
         let md = render_step_summary(&findings, summary, &[], STEP_SUMMARY_LIMIT);
         assert!(md.len() <= STEP_SUMMARY_LIMIT, "{}", md.len());
-        assert!(md.ends_with("… (truncated: the annotations and `flowgate ci --format json` list every finding)\n"));
+        assert!(md.ends_with(
+            "… (truncated: the annotations and `flowgate ci --format json` list every finding)\n"
+        ));
         assert_eq!(render_step_summary(&findings, summary, &[], 10), "");
         let comment = render_comment(&findings, summary, &[]);
         assert!(comment.len() <= COMMENT_LIMIT);

@@ -257,6 +257,9 @@ mod tests {
             ..t
         };
         let err = upsert(&broken, "b", false).unwrap_err();
-        assert!(err.contains("cannot be used") && !err.contains("ghp_x"), "{err}");
+        assert!(
+            err.contains("cannot be used") && !err.contains("ghp_x"),
+            "{err}"
+        );
     }
 }
