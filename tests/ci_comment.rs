@@ -244,6 +244,42 @@ fn requests_seen(requests: &[Request]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Answers `verb route` with `status` and the JSON `body`.
+async fn respond(
+    server: &MockServer,
+    verb: &str,
+    route: &str,
+    status: u16,
+    body: serde_json::Value,
+) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+/// Runs `ci --comment` with `token` on a pull request without a task (exit 1, the comment
+/// is posted without a warning) and returns the requests the server saw.
+async fn comment_run(
+    repo: &Repo,
+    server: &MockServer,
+    base: &str,
+    head: &str,
+    token: &str,
+) -> Vec<Request> {
+    let (code, out) = tokio::task::block_in_place(|| {
+        run_with_token(repo, server, "no task here", base, head, token)
+    });
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("could not comment"), "{out}");
+    let requests = server.received_requests().await.unwrap();
+    assert_token_only_in_authorization(&requests);
+    requests
+}
+
+const LIST: &str = "/repos/acme/widgets/issues/7/comments";
+
 /// Anyone can write a comment that starts with flowgate's marker: only the one written by
 /// the identity the token belongs to (`GET /user`) is updated. The token arrives with the
 /// newline a secret file often ends with: it is trimmed, not a crash.
@@ -251,94 +287,41 @@ fn requests_seen(requests: &[Request]) -> Vec<(String, String)> {
 async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
     let (repo, base, head) = fixture();
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/user"))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                serde_json::json!({ "login": "Flowgate-Bot", "id": 9, "type": "User" }),
-            ),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/widgets/issues/7/comments"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
-            comment_by(5, "mallory", "<!-- flowgate -->\n## ✅ flowgate: all clear"),
-            comment_by(
-                6,
-                "flowgate-bot",
-                "<!-- flowgate -->\n## ❌ flowgate: 1 error"
-            ),
-        ])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/repos/acme/widgets/issues/comments/6"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(comment_json(6, "x")))
-        .mount(&server)
-        .await;
-    let token = format!("{TOKEN}\n");
-    let (code, out) = tokio::task::block_in_place(|| {
-        run_with_token(&repo, &server, "no task here", &base, &head, &token)
-    });
-    assert_eq!(code, 1, "{out}");
-    assert!(!out.contains("could not comment"), "{out}");
-    let requests = server.received_requests().await.unwrap();
+    let mallory = comment_by(5, "mallory", "<!-- flowgate -->\n## ✅ flowgate: all clear");
+    let ours = comment_by(
+        6,
+        "flowgate-bot",
+        "<!-- flowgate -->\n## ❌ flowgate: 1 error",
+    );
+    let user = serde_json::json!({ "login": "Flowgate-Bot", "id": 9, "type": "User" });
+    respond(&server, "GET", "/user", 200, user.clone()).await;
+    respond(
+        &server,
+        "GET",
+        LIST,
+        200,
+        serde_json::json!([mallory, ours]),
+    )
+    .await;
+    let patch = "/repos/acme/widgets/issues/comments/6";
+    respond(&server, "PATCH", patch, 200, comment_json(6, "x")).await;
+    let requests = comment_run(&repo, &server, &base, &head, &format!("{TOKEN}\n")).await;
     assert_eq!(
         requests_seen(&requests),
-        vec![
-            ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
-            ("GET".into(), "/user".into()),
-            (
-                "PATCH".into(),
-                "/repos/acme/widgets/issues/comments/6".into()
-            ),
-        ]
+        [("GET", LIST), ("GET", "/user"), ("PATCH", patch)]
+            .map(|(m, p)| (m.to_string(), p.to_string()))
     );
-    assert_token_only_in_authorization(&requests);
 
     // Only mallory's comment carries the marker: a new comment is created, hers is left.
     server.reset().await;
-    Mock::given(method("GET"))
-        .and(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({ "login": "flowgate-bot", "id": 9 })),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/widgets/issues/7/comments"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(serde_json::json!([comment_by(
-                5,
-                "mallory",
-                "<!-- flowgate -->\n## ✅ flowgate: all clear"
-            ),])),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/widgets/issues/7/comments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(comment_json(43, "x")))
-        .mount(&server)
-        .await;
-    let (code, out) =
-        tokio::task::block_in_place(|| run(&repo, &server, "no task here", &base, &head));
-    assert_eq!(code, 1, "{out}");
-    assert!(!out.contains("could not comment"), "{out}");
-    let requests = server.received_requests().await.unwrap();
+    respond(&server, "GET", "/user", 200, user).await;
+    respond(&server, "GET", LIST, 200, serde_json::json!([mallory])).await;
+    respond(&server, "POST", LIST, 201, comment_json(43, "x")).await;
+    let requests = comment_run(&repo, &server, &base, &head, TOKEN).await;
     assert_eq!(
         requests_seen(&requests),
-        vec![
-            ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
-            ("GET".into(), "/user".into()),
-            (
-                "POST".into(),
-                "/repos/acme/widgets/issues/7/comments".into()
-            ),
-        ]
+        [("GET", LIST), ("GET", "/user"), ("POST", LIST)]
+            .map(|(m, p)| (m.to_string(), p.to_string()))
     );
 }
 
