@@ -97,6 +97,25 @@ impl Context {
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let github = cli.global.format == crate::cli::Format::Github;
+    if github {
+        // Even a bug's message (which may quote repository text) is one escaped command.
+        std::panic::set_hook(Box::new(|info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!(
+                "{}",
+                crate::report::github::internal_error(&format!("{message}{place}"))
+            );
+        }));
+    }
     let result = Context::new(cli.global).and_then(|ctx| match cli.command {
         Command::Check(args) => check::run(&ctx, &args),
         Command::Explain(args) => explain::run(&ctx, &args),

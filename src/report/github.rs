@@ -118,6 +118,16 @@ pub fn error_command(e: &crate::commands::CommandError) -> String {
     format!("::error {}::{}", props.join(","), escape_data(&data))
 }
 
+/// A bug (a panic) as one `::error` workflow command, its message escaped.
+pub fn internal_error(message: &str) -> String {
+    format!(
+        "::error title=flowgate internal error::{}",
+        escape_data(&format!(
+            "flowgate stopped unexpectedly (please report this): {message}"
+        ))
+    )
+}
+
 /// All findings as workflow commands, one per line.
 pub fn render_annotations(findings: &[Finding]) -> String {
     let mut out = String::new();
@@ -405,6 +415,20 @@ mod tests {
     fn properties_and_data_are_escaped() {
         assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn errors_are_single_escaped_commands() {
+        use crate::commands::CommandError;
+        let e = CommandError::Repository("bad\n::add-mask::x".into());
+        assert_eq!(
+            error_command(&e),
+            "::error title=flowgate repository error::bad%0A::add-mask::x"
+        );
+        assert_eq!(
+            internal_error("boom\r\n::error::x"),
+            "::error title=flowgate internal error::flowgate stopped unexpectedly (please report this): boom%0D%0A::error::x"
+        );
     }
 
     #[test]
