@@ -319,6 +319,15 @@ impl Config {
                 source_text: text.to_string(),
             }
         };
+        if let Some(dir) = &self.backlog.dir {
+            if let Some(why) = crate::backlog::discover::leaves_repository(dir) {
+                return Err(at(
+                    dir,
+                    format!("`backlog.dir: {dir}` {why}; flowgate never reads files outside the repository"),
+                    Some("name a folder inside the repository, relative to its root, e.g. `dir: backlog`".into()),
+                ));
+            }
+        }
         for key in self.rules.keys() {
             if crate::rules::lookup(key).is_none() {
                 let help = nearest(key, crate::rules::all_keys())

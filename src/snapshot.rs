@@ -38,7 +38,24 @@ impl From<SourceError> for SnapshotError {
 impl Snapshot {
     /// Reads the backlog and the specs of `source`.
     pub fn build(source: &dyn Source, config: &Config) -> Result<Snapshot, SnapshotError> {
-        let backlog = backlog::load(source, config.backlog.dir.as_deref())?;
+        Snapshot::build_pinned(source, config, None)
+    }
+
+    /// Like [`Snapshot::build`], but with the backlog at `pinned` (when given) instead of
+    /// the one `source` configures: `ci` judges a pull request with the base commit's
+    /// backlog location and settings. No backlog when `source` has no folder there.
+    pub fn build_pinned(
+        source: &dyn Source,
+        config: &Config,
+        pinned: Option<&BacklogLayout>,
+    ) -> Result<Snapshot, SnapshotError> {
+        let backlog = match pinned {
+            Some(layout) if source.is_dir(&layout.root)? => {
+                Some(backlog::load_at(source, layout.clone())?)
+            }
+            Some(_) => None,
+            None => backlog::load(source, config.backlog.dir.as_deref())?,
+        };
         let specs = spec::load_with(source, &config.specs.globs, &config.specs.id_patterns)?;
         let backlog_config = backlog
             .as_ref()

@@ -430,3 +430,54 @@ fn a_directory_and_a_symlink_named_like_task_files() {
     let text = report.to_string();
     assert!(!text.contains("root:"), "read through the symlink: {text}");
 }
+
+#[test]
+fn backlog_folder_outside_the_repository_in_backlog_config() {
+    for dir in ["../shadow", "/tmp/shadow"] {
+        let r = Repo::new();
+        r.write(
+            "backlog.config.yml",
+            format!(
+                "backlog_directory: \"{dir}\"\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\n"
+            )
+            .as_bytes(),
+        );
+        // The folder it names is never read: the backlog inside the repository is checked.
+        let found = check_expecting_findings(&r, "backlog.config.yml");
+        let why = if dir.starts_with('/') {
+            "is an absolute path"
+        } else {
+            "climbs above the repository root"
+        };
+        assert_finding(
+            &found,
+            "FG101",
+            None,
+            &format!("`backlog_directory: {dir}` {why}; flowgate never reads files outside the repository"),
+        );
+    }
+}
+
+#[test]
+fn backlog_folder_outside_the_repository_in_flowgate_config() {
+    for (dir, why) in [
+        ("../x", "climbs above the repository root"),
+        ("/abs/backlog", "is an absolute path"),
+    ] {
+        let r = Repo::new();
+        r.write(
+            ".flowgate.yml",
+            format!("backlog:\n  dir: {dir}\n").as_bytes(),
+        );
+        let (code, report, stderr) = r.check();
+        assert_eq!(code, 2, "{stderr}\n{report:#}");
+        assert!(
+            flat(&stderr).contains(&flat(&format!(
+                "`backlog.dir: {dir}` {why}; flowgate never reads files outside the repository"
+            ))),
+            "{stderr}"
+        );
+        assert!(stderr.contains(".flowgate.yml:2:"), "{stderr}");
+        assert!(flat(&stderr).contains("e.g.`dir:backlog`"), "{stderr}");
+    }
+}

@@ -55,10 +55,21 @@ fn fixture() -> (Repo, String, String) {
 }
 
 fn run(repo: &Repo, server: &MockServer, title: &str, base: &str, head: &str) -> (i32, String) {
+    run_with_token(repo, server, title, base, head, TOKEN)
+}
+
+fn run_with_token(
+    repo: &Repo,
+    server: &MockServer,
+    title: &str,
+    base: &str,
+    head: &str,
+    token: &str,
+) -> (i32, String) {
     let payload = pull_request_event(7, title, "", base, head);
     let (mut cmd, _, _) = repo.flowgate_in_actions("pull_request", &payload);
     let out = cmd
-        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_TOKEN", token)
         .env("GITHUB_API_URL", server.uri())
         .args(["ci", "--format", "github", "--comment"])
         .output()
@@ -141,8 +152,17 @@ async fn comment_is_created_once_then_updated_in_place() {
     );
     assert_token_only_in_authorization(&requests);
 
-    // Second run, now clean: list finds comment 42 by its marker, and updates it.
+    // Second run, now clean: list finds comment 42 by its marker, checks that it was
+    // written by the token's identity (the Actions token cannot read /user: it is
+    // github-actions[bot]), and updates it.
     server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "message": "Resource not accessible by integration"
+        })))
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/widgets/issues/7/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
@@ -171,13 +191,14 @@ async fn comment_is_created_once_then_updated_in_place() {
         seen,
         vec![
             ("GET".into(), "/repos/acme/widgets/issues/7/comments".into()),
+            ("GET".into(), "/user".into()),
             (
                 "PATCH".into(),
                 "/repos/acme/widgets/issues/comments/42".into()
             ),
         ]
     );
-    let updated: serde_json::Value = serde_json::from_slice(&requests[1].body).unwrap();
+    let updated: serde_json::Value = serde_json::from_slice(&requests[2].body).unwrap();
     let body = updated["body"].as_str().unwrap();
     assert!(
         body.starts_with("<!-- flowgate -->\n## ✅ flowgate: all clear (1 commit checked)"),
@@ -207,4 +228,124 @@ async fn api_errors_are_warnings_and_never_show_the_token() {
         out.contains("::warning title=flowgate comment::could not comment on the pull request: cannot list the pull request's comments: GitHub answered: Resource not accessible by integration (***)"),
         "{out}"
     );
+}
+
+/// A comment by `login` with `body`.
+fn comment_by(id: u64, login: &str, body: &str) -> serde_json::Value {
+    let mut c = comment_json(id, body);
+    c["user"] = serde_json::json!({ "login": login, "id": id, "type": "User" });
+    c
+}
+
+fn requests_seen(requests: &[Request]) -> Vec<(String, String)> {
+    requests
+        .iter()
+        .map(|r| (r.method.to_string(), r.url.path().to_string()))
+        .collect()
+}
+
+/// Answers `verb route` with `status` and the JSON `body`.
+async fn respond(
+    server: &MockServer,
+    verb: &str,
+    route: &str,
+    status: u16,
+    body: serde_json::Value,
+) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+/// Runs `ci --comment` with `token` on a pull request without a task (exit 1, the comment
+/// is posted without a warning) and returns the requests the server saw.
+async fn comment_run(
+    repo: &Repo,
+    server: &MockServer,
+    base: &str,
+    head: &str,
+    token: &str,
+) -> Vec<Request> {
+    let (code, out) = tokio::task::block_in_place(|| {
+        run_with_token(repo, server, "no task here", base, head, token)
+    });
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("could not comment"), "{out}");
+    let requests = server.received_requests().await.unwrap();
+    assert_token_only_in_authorization(&requests);
+    requests
+}
+
+const LIST: &str = "/repos/acme/widgets/issues/7/comments";
+
+/// Anyone can write a comment that starts with flowgate's marker: only the one written by
+/// the identity the token belongs to (`GET /user`) is updated. The token arrives with the
+/// newline a secret file often ends with: it is trimmed, not a crash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_comment_by_the_tokens_own_identity_is_adopted() {
+    let (repo, base, head) = fixture();
+    let server = MockServer::start().await;
+    let mallory = comment_by(5, "mallory", "<!-- flowgate -->\n## ✅ flowgate: all clear");
+    let ours = comment_by(
+        6,
+        "flowgate-bot",
+        "<!-- flowgate -->\n## ❌ flowgate: 1 error",
+    );
+    let user = serde_json::json!({ "login": "Flowgate-Bot", "id": 9, "type": "User" });
+    respond(&server, "GET", "/user", 200, user.clone()).await;
+    respond(
+        &server,
+        "GET",
+        LIST,
+        200,
+        serde_json::json!([mallory, ours]),
+    )
+    .await;
+    let patch = "/repos/acme/widgets/issues/comments/6";
+    respond(&server, "PATCH", patch, 200, comment_json(6, "x")).await;
+    let requests = comment_run(&repo, &server, &base, &head, &format!("{TOKEN}\n")).await;
+    assert_eq!(
+        requests_seen(&requests),
+        [("GET", LIST), ("GET", "/user"), ("PATCH", patch)]
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+    );
+
+    // Only mallory's comment carries the marker: a new comment is created, hers is left.
+    server.reset().await;
+    respond(&server, "GET", "/user", 200, user).await;
+    respond(&server, "GET", LIST, 200, serde_json::json!([mallory])).await;
+    respond(&server, "POST", LIST, 201, comment_json(43, "x")).await;
+    let requests = comment_run(&repo, &server, &base, &head, TOKEN).await;
+    assert_eq!(
+        requests_seen(&requests),
+        [("GET", LIST), ("GET", "/user"), ("POST", LIST)]
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+    );
+}
+
+/// A token that cannot be sent (a space or control character inside it) is a warning
+/// before any request; the check keeps its own exit code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_token_is_a_warning_not_a_crash() {
+    let (repo, base, head) = fixture();
+    let server = MockServer::start().await;
+    for (token, code) in [("ghs_abc\ndef", 1), ("ghs abc", 1), ("ghs_\u{1b}[31m", 0)] {
+        let title = if code == 1 {
+            "no task here"
+        } else {
+            "TASK-2: add a"
+        };
+        let (got, out) = tokio::task::block_in_place(|| {
+            run_with_token(&repo, &server, title, &base, &head, token)
+        });
+        assert_eq!(got, code, "{out}");
+        assert!(
+            out.contains("::warning title=flowgate comment::--comment: GITHUB_TOKEN cannot be used (it contains spaces, control or non-ASCII characters); no comment posted"),
+            "{out}"
+        );
+        assert!(!out.contains("panicked"), "{out}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -52,6 +52,14 @@ pub fn discover(
 ) -> Result<Option<BacklogLayout>, SourceError> {
     if let Some(dir) = override_dir {
         let dir = dir.trim_start_matches("./").trim_end_matches('/');
+        if let Some(why) = leaves_repository(dir) {
+            // `.flowgate.yml` refuses such a folder; this is the last line of defence.
+            let mut layout = BacklogLayout::with_defaults("backlog");
+            layout.config_problem = Some(format!(
+                "the backlog folder `{dir}` {why}; flowgate never reads files outside the repository"
+            ));
+            return Ok(Some(layout));
+        }
         let mut layout = BacklogLayout::with_defaults(dir);
         if let Some(file) = folder_config(source, dir)? {
             read_config(source, &file, &mut layout)?;
@@ -67,8 +75,14 @@ pub fn discover(
         let text = read_config(source, ROOT_CONFIG, &mut layout)?;
         let named = text.as_deref().and_then(backlog_directory);
         match named {
-            Some(dir) => layout.root = dir,
-            None => {
+            Some(dir) if leaves_repository(&dir).is_none() => layout.root = dir,
+            named => {
+                if let Some(dir) = named {
+                    layout.config_problem = Some(format!(
+                        "`backlog_directory: {dir}` {}; flowgate never reads files outside the repository, so it looked for `backlog/` or `.backlog/` instead",
+                        leaves_repository(&dir).unwrap_or_default()
+                    ));
+                }
                 if let Some(found) = find_folder(source, &has)? {
                     layout.root = found.0;
                 }
@@ -147,6 +161,34 @@ fn read_config(
     Ok(None)
 }
 
+/// Why a backlog folder (repo-relative, as configured) lies outside the repository, or
+/// `None` when it is inside.
+pub fn leaves_repository(dir: &str) -> Option<&'static str> {
+    let normalised = crate::spec::link::normalise("", &dir.replace('\\', "/"));
+    match normalised {
+        Some(_) => None,
+        None if dir.starts_with(['/', '\\']) || dir.get(1..2) == Some(":") => {
+            Some("is an absolute path")
+        }
+        None => Some("climbs above the repository root"),
+    }
+}
+
+/// Every file backlog discovery may read (with `override_dir`, the folder `.flowgate.yml`
+/// names): what a pull request must not change to move or reconfigure its backlog.
+pub fn config_files(override_dir: Option<&str>) -> Vec<String> {
+    let mut files = vec![ROOT_CONFIG.to_string()];
+    let dirs = override_dir
+        .map(|d| d.trim_start_matches("./").trim_end_matches('/'))
+        .into_iter()
+        .chain(CANDIDATES);
+    for dir in dirs {
+        files.extend(FOLDER_CONFIGS.iter().map(|name| join(dir, name)));
+    }
+    files.dedup();
+    files
+}
+
 /// The `backlog_directory` value of a root `backlog.config.yml`, normalised.
 fn backlog_directory(text: &str) -> Option<String> {
     let value: serde_norway::Value = serde_norway::from_str(text).ok()?;
@@ -213,6 +255,38 @@ mod tests {
         assert_eq!(layout.root, ".backlog");
         assert_eq!(layout.config_file.as_deref(), Some("backlog.config.yml"));
         assert_eq!(layout.config.task_prefix, "feat");
+    }
+
+    #[test]
+    fn a_backlog_folder_outside_the_repository_is_refused() {
+        for dir in ["../shadow", "/abs/backlog", "a/../../x", "C:/x"] {
+            let src = MemorySource::new()
+                .with(
+                    "backlog.config.yml",
+                    format!("backlog_directory: \"{dir}\"\n"),
+                )
+                .with("backlog/tasks/task-1 - A.md", "x");
+            let layout = discover(&src, None).unwrap().unwrap();
+            assert_eq!(layout.root, "backlog", "{dir}");
+            let problem = layout.config_problem.unwrap_or_default();
+            assert!(problem.contains("never reads files outside"), "{problem}");
+            let layout = discover(&MemorySource::new(), Some(dir)).unwrap().unwrap();
+            assert_eq!(layout.root, "backlog", "{dir}");
+            assert!(layout.config_problem.is_some(), "{dir}");
+        }
+        assert_eq!(leaves_repository("work/../pm"), None);
+        assert_eq!(
+            config_files(Some("./pm/")),
+            [
+                "backlog.config.yml",
+                "pm/config.yml",
+                "pm/config.yaml",
+                "backlog/config.yml",
+                "backlog/config.yaml",
+                ".backlog/config.yml",
+                ".backlog/config.yaml"
+            ]
+        );
     }
 
     #[test]

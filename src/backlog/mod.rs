@@ -147,11 +147,17 @@ pub fn load(
     let Some(layout) = discover(source, override_dir)? else {
         return Ok(None);
     };
+    load_at(source, layout).map(Some)
+}
+
+/// Reads every task file of the backlog at `layout` (found by discovery elsewhere, e.g.
+/// in the base commit of a pull request).
+pub fn load_at(source: &dyn Source, layout: BacklogLayout) -> Result<Backlog, SourceError> {
     let entries = list_task_files(source, &layout)?;
     let files = task::read_all(source, &layout, entries)?;
-    Ok(Some(Backlog {
+    Ok(Backlog {
         layout,
         files,
         unread: Vec::new(),
-    }))
+    })
 }

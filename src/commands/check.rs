@@ -122,7 +122,16 @@ pub fn apply_baseline(
 
 /// Builds a snapshot, turning workflow configuration mistakes into pointed config errors.
 pub fn build_snapshot(source: &dyn Source, config: &Config) -> Result<Snapshot, CommandError> {
-    Snapshot::build(source, config).map_err(|e| match e {
+    build_snapshot_pinned(source, config, None)
+}
+
+/// [`build_snapshot`] with the backlog at `pinned` (see [`Snapshot::build_pinned`]).
+pub fn build_snapshot_pinned(
+    source: &dyn Source,
+    config: &Config,
+    pinned: Option<&crate::backlog::BacklogLayout>,
+) -> Result<Snapshot, CommandError> {
+    Snapshot::build_pinned(source, config, pinned).map_err(|e| match e {
         SnapshotError::Source(e) => CommandError::Repository(e.0),
         SnapshotError::Workflow(w) => {
             CommandError::Config(config.error_at(&w.needle, w.message, w.help))

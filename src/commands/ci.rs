@@ -6,10 +6,13 @@
 //! its base is not blamed for what the base did since). Base and head come from
 //! `--base`/`--head`, else from the event named by `GITHUB_EVENT_PATH`.
 //!
-//! Trust: unless the base commit's own configuration says `ci.config_from_base: false`, the
-//! configuration (`.flowgate.yml`) and the workflow definition (`flowspec_workflow.yml`) are
-//! read from the base commit, so a pull request cannot loosen its own gate; a note
-//! (FG601) says so when the pull request changes them.
+//! Trust: unless the base commit's own configuration says `ci.config_from_base: false`,
+//! everything that decides how strict the gate is comes from the base commit: the
+//! configuration (`.flowgate.yml`), the workflow definition (`flowspec_workflow.yml`), the
+//! baseline (`.flowgate-baseline.json`) and the backlog's location and settings (its
+//! folder, statuses, prefix: `backlog.config.yml`, `backlog/config.yml`). So a pull request
+//! cannot loosen its own gate; a note (FG601) says so when the pull request changes them.
+//! What is judged (commits, task files, specs) comes from the pull request.
 
 pub mod comment;
 pub mod event;
@@ -19,8 +22,10 @@ use std::path::{Path, PathBuf};
 
 use git2::Oid;
 
-use super::check::{build_snapshot, emit};
+use super::check::{build_snapshot_pinned, emit};
 use super::{CommandError, Context, Outcome};
+use crate::backlog::{self, BacklogLayout};
+use crate::baseline::Baseline;
 use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
 use crate::finding::{Finding, Summary};
@@ -31,14 +36,8 @@ use crate::report::sarif;
 use crate::rules;
 use crate::snapshot::Snapshot;
 use crate::source::{Content, Source, MAX_FILE_SIZE};
+use crate::workflow::flowspec;
 use event::Event;
-
-/// Where flowspec looks for its workflow definition (SPEC §1.2).
-pub const FLOWSPEC_WORKFLOW_FILES: &[&str] = &[
-    "flowspec_workflow.yml",
-    "memory/flowspec_workflow.yml",
-    ".flowspec/flowspec_workflow.yml",
-];
 
 /// The commits to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,13 +79,35 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     )?;
     let config = chosen.config;
     let mut findings = chosen.notes;
+    // What the gate trusts: the base commit's tree, or (without a base, or when the base
+    // lets pull requests bring their own configuration) the head's.
+    let trusted = base_tree.as_ref().filter(|_| chosen.from_base);
+    let before = merge_base_tree.as_ref().or(base_tree.as_ref());
+    let pinned = match (trusted, before) {
+        (Some(base), Some(before)) => {
+            pin_backlog(base, before, &head_tree, &config, &mut findings)?
+        }
+        _ => None,
+    };
+    let baseline_file = config
+        .baseline
+        .clone()
+        .unwrap_or_else(|| crate::baseline::DEFAULT_FILE.to_string());
+    let baseline = read_baseline(trusted.unwrap_or(&head_tree), &baseline_file)?;
+    if let (Some(_), Some(before)) = (trusted, before) {
+        findings.extend(
+            changed_files(before, &head_tree, std::slice::from_ref(&baseline_file))
+                .into_iter()
+                .map(|path| modified_note(path, "baseline")),
+        );
+    }
 
     // Every commit against its first parent.
     let mut labels = Vec::new();
     let mut messages = Vec::new();
     let branch = event.as_ref().and_then(|e| e.head_ref.clone());
-    let policy = base_tree.as_ref().map(|t| t as &dyn Source);
-    let judge = CommitJudge::new(&repo, &config, branch.as_deref(), policy);
+    let policy = trusted.map(|t| t as &dyn Source);
+    let judge = CommitJudge::new(&repo, &config, branch.as_deref(), policy).pinned(pinned.clone());
     for &id in &range.commits {
         let meta = CommitMeta::read(&repo, id)?;
         labels.push(CommitLabel {
@@ -109,7 +130,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     }
 
     // The pull request's title and body.
-    let head_snapshot = build_snapshot(&head_tree, &config)?;
+    let head_snapshot = build_snapshot_pinned(&head_tree, &config, pinned.as_ref())?;
     if let Some(ev) = event.as_ref().filter(|e| e.is_pull_request()) {
         if matches!(config.ci.check, PrCheck::Title | PrCheck::Both) {
             findings.extend(check_title(ev, &head_snapshot, &config));
@@ -119,10 +140,12 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     // The tree at head.
     findings.extend(rules::check_tree(&head_snapshot, &config));
     let findings = rules::configure(findings, &config);
-    // Findings recorded by `flowgate baseline` do not fail a pull request.
-    let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
-    let mut findings =
-        super::check::apply_baseline(ctx, &config, &root, findings, Some(&|_| false))?;
+    // Findings recorded by `flowgate baseline` (in the trusted commit) do not fail a pull
+    // request. A pull request checks part of the history: no entry is called stale.
+    let mut findings = match &baseline {
+        Some(b) => crate::baseline::apply(findings, b, Some(&|_| false)).findings,
+        None => findings,
+    };
     // Keep commit order for commit findings, then the rest as sorted.
     let order = |f: &Finding| {
         f.commit
@@ -184,7 +207,12 @@ fn report(
             if !ctx.global.quiet {
                 println!("{}", github::headline(summary));
             }
-            let report = github::render_summary(findings, summary, labels);
+            // The limit is per step: what an earlier run in the same step wrote counts.
+            let used = std::env::var_os("GITHUB_STEP_SUMMARY")
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+            let room = github::STEP_SUMMARY_LIMIT.saturating_sub(used);
+            let report = github::render_step_summary(findings, summary, labels, room);
             append_env_file("GITHUB_STEP_SUMMARY", &report)?;
             append_env_file("GITHUB_OUTPUT", &github::render_outputs(summary))?;
             Ok(())
@@ -251,14 +279,22 @@ fn post_comment(
         warn("--comment: this run is not for a pull request; no comment posted");
         return;
     };
-    let token = std::env::var("GITHUB_TOKEN")
-        .ok()
-        .or_else(|| std::env::var("GH_TOKEN").ok())
-        .filter(|t| !t.trim().is_empty());
+    // A token read from a file or a secret often ends with a newline: trimmed.
+    let token = ["GITHUB_TOKEN", "GH_TOKEN"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|t| t.to_string_lossy().trim().to_string())
+        .find(|t| !t.is_empty());
     let Some(token) = token else {
         warn("--comment: GITHUB_TOKEN is not set; no comment posted");
         return;
     };
+    if let Some(why) = comment::token_problem(&token) {
+        warn(&format!(
+            "--comment: GITHUB_TOKEN cannot be used ({why}); no comment posted"
+        ));
+        return;
+    }
     let full_name = std::env::var("GITHUB_REPOSITORY")
         .ok()
         .filter(|r| !r.is_empty())
@@ -365,6 +401,8 @@ fn check_title(event: &Event, head: &Snapshot, config: &Config) -> Vec<Finding> 
 struct ChosenConfig {
     config: Config,
     notes: Vec<Finding>,
+    /// The configuration is the base commit's: the rest of the policy comes from there too.
+    from_base: bool,
 }
 
 fn read_bytes(source: &dyn Source, path: &str) -> Option<Vec<u8>> {
@@ -397,48 +435,120 @@ fn choose_config(
             (Some(_), None) => super::check::load_config(ctx, source),
         }
     };
-    let Some(base) = base else {
-        return Ok(ChosenConfig {
-            config: load(head)?,
+    let own = |source: &dyn Source| -> Result<ChosenConfig, CommandError> {
+        Ok(ChosenConfig {
+            config: load(source)?,
             notes: Vec::new(),
-        });
+            from_base: false,
+        })
+    };
+    let Some(base) = base else {
+        return own(head);
     };
     let base_config = load(base)?;
     if !base_config.ci.config_from_base {
-        return Ok(ChosenConfig {
-            config: load(head)?,
-            notes: Vec::new(),
-        });
+        return own(head);
     }
     let config_file = repo_rel.clone().unwrap_or_else(|| FILE_NAME.to_string());
-    let mut changed: Vec<String> = std::iter::once(config_file.as_str())
-        .chain(FLOWSPEC_WORKFLOW_FILES.iter().copied())
-        .filter(|p| read_bytes(merge_base.unwrap_or(base), p) != read_bytes(head, p))
-        .map(str::to_string)
-        .collect();
-    changed.dedup();
-    let notes = changed
+    let before = merge_base.unwrap_or(base);
+    let mut notes: Vec<Finding> = changed_files(before, head, std::slice::from_ref(&config_file))
         .into_iter()
-        .map(|path| {
-            let what = if path == config_file {
-                "configuration"
-            } else {
-                "workflow definition"
-            };
-            Finding::new(
-                &rules::CONFIG_FROM_BASE,
-                format!(
-                    "this change modifies `{path}`; it was checked with the base commit's {what}, not the changed one"
-                ),
-            )
-            .file(path)
-            .help("the new file applies to the pull requests opened after this one is merged; `flowgate explain FG601` says why")
-        })
+        .map(|path| modified_note(path, "configuration"))
         .collect();
+    notes.extend(
+        changed_files(before, head, flowspec::LOCATIONS)
+            .into_iter()
+            .filter(|p| *p != config_file)
+            .map(|path| modified_note(path, "workflow definition")),
+    );
     Ok(ChosenConfig {
         config: base_config,
         notes,
+        from_base: true,
     })
+}
+
+/// The paths among `paths` whose content differs between `before` and `head` (added,
+/// removed or changed).
+fn changed_files(before: &dyn Source, head: &dyn Source, paths: &[impl AsRef<str>]) -> Vec<String> {
+    paths
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|p| read_bytes(before, p) != read_bytes(head, p))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The FG601 note: the pull request changes `path`, which was read from the base commit.
+fn modified_note(path: String, what: &str) -> Finding {
+    Finding::new(
+        &rules::CONFIG_FROM_BASE,
+        format!(
+            "this change modifies `{path}`; it was checked with the base commit's {what}, not the changed one"
+        ),
+    )
+    .file(path)
+    .help("the new file applies to the pull requests opened after this one is merged; `flowgate explain FG601` says why")
+}
+
+/// The backlog every commit and the head are judged with: the base commit's (its folder,
+/// statuses, prefix and other settings), with a note for each backlog configuration file
+/// the pull request changes, or for a head whose own discovery would find another folder.
+/// `None` when the base has no backlog (the pull request brings the first one).
+fn pin_backlog(
+    base: &TreeSource<'_>,
+    before: &TreeSource<'_>,
+    head: &TreeSource<'_>,
+    config: &Config,
+    notes: &mut Vec<Finding>,
+) -> Result<Option<BacklogLayout>, CommandError> {
+    let dir = config.backlog.dir.as_deref();
+    let Some(layout) = backlog::discover(base, dir)? else {
+        return Ok(None);
+    };
+    let changed = changed_files(before, head, &backlog::discover::config_files(dir));
+    if changed.is_empty() {
+        if let Some(own) = backlog::discover(head, dir)?.filter(|l| l.root != layout.root) {
+            notes.push(
+                Finding::new(
+                    &rules::CONFIG_FROM_BASE,
+                    format!(
+                        "at the head of this change the backlog would be found in `{}/`; it was checked with the base commit's backlog `{}/`",
+                        own.root, layout.root
+                    ),
+                )
+                .help("a new backlog folder applies to the pull requests opened after this one is merged; `flowgate explain FG601` says why"),
+            );
+        }
+    }
+    notes.extend(
+        changed
+            .into_iter()
+            .map(|path| modified_note(path, "backlog configuration")),
+    );
+    Ok(Some(layout))
+}
+
+/// The baseline recorded in `source` (the trusted commit); `None` when it has none.
+fn read_baseline(source: &dyn Source, path: &str) -> Result<Option<Baseline>, CommandError> {
+    let problem = |why: String| {
+        CommandError::Usage(format!(
+            "cannot read the baseline {path}: {why} (delete it and run `flowgate baseline` again)"
+        ))
+    };
+    match source.read(path, MAX_FILE_SIZE)? {
+        Content::Bytes(bytes) => {
+            let text = crate::text::decode(&bytes).map_err(|e| problem(e.to_string()))?;
+            Baseline::parse(text).map(Some).map_err(problem)
+        }
+        Content::Missing => Ok(None),
+        Content::TooLarge(n) => Err(problem(format!(
+            "the file is {n} bytes, over the {MAX_FILE_SIZE}-byte limit"
+        ))),
+        Content::Symlink | Content::NotAFile => {
+            Err(problem("it is not a regular file".to_string()))
+        }
+    }
 }
 
 /// The repo-relative form of `--config FILE` when it lies inside the working tree.

@@ -96,6 +96,26 @@ impl Context {
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    let github = cli.global.format == crate::cli::Format::Github;
+    if github {
+        // Even a bug's message (which may quote repository text) is one escaped command.
+        std::panic::set_hook(Box::new(|info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!(
+                "{}",
+                crate::report::github::internal_error(&format!("{message}{place}"))
+            );
+        }));
+    }
     let result = Context::new(cli.global).and_then(|ctx| match cli.command {
         Command::Check(args) => check::run(&ctx, &args),
         Command::Explain(args) => explain::run(&ctx, &args),
@@ -113,14 +133,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(e) => {
-            report_error(&e);
+            report_error(&e, github);
             ExitCode::from(2)
         }
     }
 }
 
-/// Prints a command error on stderr; configuration errors point into the file.
-fn report_error(e: &CommandError) {
+/// Prints a command error on stderr; configuration errors point into the file. With
+/// `--format github` the error is one workflow command whose text is escaped, so nothing a
+/// repository wrote into it (a status name quoted in a help) can start a command of its own.
+fn report_error(e: &CommandError, github: bool) {
+    if github {
+        eprintln!("{}", crate::report::github::error_command(e));
+        return;
+    }
     match e {
         CommandError::Config(c) => eprintln!("{}", crate::report::human::render_config_error(c)),
         other => eprintln!("flowgate: {other}"),

@@ -67,6 +67,8 @@ pub struct CommitJudge<'a> {
     memo: RefCell<HashMap<Vec<Option<Oid>>, Rc<Prepared>>>,
     /// Look tasks up by file name only, without suggestions (see [`CommitJudge::quick`]).
     quick: bool,
+    /// The backlog layout every commit is judged with (see [`CommitJudge::pinned`]).
+    pinned: Option<BacklogLayout>,
 }
 
 impl<'a> CommitJudge<'a> {
@@ -84,7 +86,17 @@ impl<'a> CommitJudge<'a> {
             policy,
             memo: RefCell::new(HashMap::new()),
             quick: false,
+            pinned: None,
         }
+    }
+
+    /// Judges every commit with the backlog at `layout` (its folder, statuses, prefix and
+    /// other settings) instead of the one the commit's own tree configures: `ci` pins the
+    /// base commit's, so a pull request cannot move or reconfigure the backlog it is judged
+    /// by. A commit without that folder has no backlog.
+    pub fn pinned(mut self, layout: Option<BacklogLayout>) -> Self {
+        self.pinned = layout;
+        self
     }
 
     /// Judges as a long history needs: tasks are found by file name only, a reference to
@@ -118,7 +130,11 @@ impl<'a> CommitJudge<'a> {
             }
         }
         let config = self.config;
-        let Some(layout) = backlog::discover(tree, config.backlog.dir.as_deref())? else {
+        let layout = match &self.pinned {
+            Some(pinned) => tree.is_dir(&pinned.root)?.then(|| pinned.clone()),
+            None => backlog::discover(tree, config.backlog.dir.as_deref())?,
+        };
+        let Some(layout) = layout else {
             return Ok(None);
         };
         let workflow =
@@ -151,6 +167,10 @@ impl<'a> CommitJudge<'a> {
     /// candidate folders exist. `None` (no reuse) when a root `backlog.config.yml` may
     /// point anywhere.
     fn layout_key(&self, tree: &TreeSource<'_>) -> Option<Vec<Option<Oid>>> {
+        if let Some(pinned) = &self.pinned {
+            let present = tree.is_dir(&pinned.root).unwrap_or(false);
+            return Some(vec![present.then_some(Oid::ZERO_SHA1)]);
+        }
         if tree.entry_id("backlog.config.yml").is_some() {
             return None;
         }

@@ -19,6 +19,9 @@ pub const COMMENT_MARKER: &str = "<!-- flowgate -->";
 /// GitHub refuses comments longer than this many characters.
 const COMMENT_LIMIT: usize = 65_000;
 
+/// GitHub refuses a step's job summary larger than this many bytes (1 MiB).
+pub const STEP_SUMMARY_LIMIT: usize = 1024 * 1024;
+
 /// A commit that was checked, for grouping findings in the summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitLabel {
@@ -82,6 +85,46 @@ pub fn annotation(f: &Finding) -> String {
         command_for(f.severity),
         props.join(","),
         escape_data(&data)
+    )
+}
+
+/// A command error (usage, configuration, repository) as one `::error` workflow command;
+/// a configuration error names its file, line and column.
+pub fn error_command(e: &crate::commands::CommandError) -> String {
+    use crate::commands::CommandError;
+    let mut props = Vec::new();
+    let data = match e {
+        CommandError::Config(c) => {
+            props.push(format!("file={}", escape_property(&c.file)));
+            if let Some(line) = c.line {
+                props.push(format!("line={line}"));
+                if let Some(col) = c.column {
+                    props.push(format!("col={col}"));
+                }
+            }
+            match &c.help {
+                Some(help) => format!("{}\nhelp: {help}", c.message),
+                None => c.message.clone(),
+            }
+        }
+        CommandError::Usage(m) | CommandError::Repository(m) => m.clone(),
+    };
+    let title = match e {
+        CommandError::Config(_) => "flowgate configuration error",
+        CommandError::Usage(_) => "flowgate usage error",
+        CommandError::Repository(_) => "flowgate repository error",
+    };
+    props.push(format!("title={}", escape_property(title)));
+    format!("::error {}::{}", props.join(","), escape_data(&data))
+}
+
+/// A bug (a panic) as one `::error` workflow command, its message escaped.
+pub fn internal_error(message: &str) -> String {
+    format!(
+        "::error title=flowgate internal error::{}",
+        escape_data(&format!(
+            "flowgate stopped unexpectedly (please report this): {message}"
+        ))
     )
 }
 
@@ -319,19 +362,47 @@ pub fn render_summary(findings: &[Finding], summary: Summary, commits: &[CommitL
 pub fn render_comment(findings: &[Finding], summary: Summary, commits: &[CommitLabel]) -> String {
     let mut body = format!("{COMMENT_MARKER}\n");
     let report = render_summary(findings, summary, commits);
-    if report.len() + body.len() > COMMENT_LIMIT {
-        let mut cut = COMMENT_LIMIT.saturating_sub(body.len() + 200);
-        while !report.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        // Cut at a line end so no markdown construct is left open.
-        let cut = report[..cut].rfind('\n').unwrap_or(cut);
-        body.push_str(&report[..cut]);
-        body.push_str("\n\n… (truncated: see the job summary for the full report)\n");
-    } else {
-        body.push_str(&report);
-    }
+    body.push_str(&truncate(
+        &report,
+        COMMENT_LIMIT.saturating_sub(body.len()),
+        "see the job summary for the full report",
+    ));
     body
+}
+
+/// The job summary ([`render_summary`]) cut to at most `room` bytes, with a note saying
+/// where the rest is.
+pub fn render_step_summary(
+    findings: &[Finding],
+    summary: Summary,
+    commits: &[CommitLabel],
+    room: usize,
+) -> String {
+    truncate(
+        &render_summary(findings, summary, commits),
+        room,
+        "the annotations and `flowgate ci --format json` list every finding",
+    )
+}
+
+/// `report` when it fits in `limit` bytes; else its first lines and a note that it was
+/// cut (`… (truncated: {rest})`), together within `limit` (nothing when not even the note
+/// fits). Cut at a line end, so that no
+/// markdown construct is left open.
+fn truncate(report: &str, limit: usize, rest: &str) -> String {
+    if report.len() <= limit {
+        return report.to_string();
+    }
+    let note = format!("\n\n… (truncated: {rest})\n");
+    if note.len() > limit {
+        return String::new();
+    }
+    let mut cut = limit.saturating_sub(note.len());
+    while !report.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = report.get(..cut).and_then(|r| r.rfind('\n')).unwrap_or(cut);
+    format!("{}{note}", report.get(..cut).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -344,6 +415,20 @@ mod tests {
     fn properties_and_data_are_escaped() {
         assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn errors_are_single_escaped_commands() {
+        use crate::commands::CommandError;
+        let e = CommandError::Repository("bad\n::add-mask::x".into());
+        assert_eq!(
+            error_command(&e),
+            "::error title=flowgate repository error::bad%0A::add-mask::x"
+        );
+        assert_eq!(
+            internal_error("boom\r\n::error::x"),
+            "::error title=flowgate internal error::flowgate stopped unexpectedly (please report this): boom%0D%0A::error::x"
+        );
     }
 
     #[test]
@@ -383,6 +468,28 @@ mod tests {
         assert_eq!(code("`x"), "`` `x ``");
         assert_eq!(escape_message("set `a*b` in <x>"), "set `a*b` in &lt;x&gt;");
         assert_eq!(escape_message("odd ` tick"), "odd \\` tick");
+    }
+
+    #[test]
+    fn long_reports_are_cut_at_a_line_end_within_the_limit() {
+        let findings: Vec<Finding> = (0..20_000)
+            .map(|i| {
+                Finding::new(&rules::UNKNOWN_STATUS, format!("status {i} ✓ is unknown"))
+                    .at(format!("t{i}.md"), Position::line(1, 1))
+            })
+            .collect();
+        let summary = Summary::default().count(&findings);
+        let md = render_step_summary(&findings, summary, &[], STEP_SUMMARY_LIMIT);
+        assert!(md.len() <= STEP_SUMMARY_LIMIT, "{}", md.len());
+        assert!(md.ends_with(
+            "… (truncated: the annotations and `flowgate ci --format json` list every finding)\n"
+        ));
+        assert_eq!(render_step_summary(&findings, summary, &[], 10), "");
+        let comment = render_comment(&findings, summary, &[]);
+        assert!(comment.len() <= COMMENT_LIMIT);
+        assert!(comment.ends_with("see the job summary for the full report)\n"));
+        let short = render_step_summary(&[], Summary::default(), &[], STEP_SUMMARY_LIMIT);
+        assert!(!short.contains("truncated"));
     }
 
     #[test]

@@ -8,10 +8,16 @@ use crate::audit::Audit;
 use crate::finding::{Finding, Summary};
 
 /// Escapes text for a markdown table cell or list item: `|`, backticks, `<`, `>`, `*`,
-/// `_`, `[` and `]` are escaped; newlines become spaces.
+/// `_`, `[` and `]` are escaped; newlines and tabs become spaces, other control characters
+/// are dropped; an `@` that starts a word is followed by a zero-width space so that an
+/// author name or commit subject like `@team` notifies no one where the report is posted
+/// (an e-mail address stays as it is: GitHub does not read it as a mention).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut previous = ' ';
     for c in text.chars() {
+        let after_word = previous.is_ascii_alphanumeric();
+        previous = c;
         match c {
             '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' => {
                 out.push('\\');
@@ -19,7 +25,9 @@ pub fn escape(text: &str) -> String {
             }
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\n' | '\r' => out.push(' '),
+            '@' if !after_word => out.push_str("@\u{200b}"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -234,5 +242,9 @@ mod tests {
     #[test]
     fn escapes_table_breakers() {
         assert_eq!(super::escape("a|b\n<x>`"), "a\\|b &lt;x&gt;\\`");
+        assert_eq!(
+            super::escape("cc @acme/owners,@bob ada@example.com\u{1b}[31m"),
+            "cc @\u{200b}acme/owners,@\u{200b}bob ada@example.com\\[31m"
+        );
     }
 }

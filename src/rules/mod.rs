@@ -177,7 +177,7 @@ rules! {
         "A spec requirement or user story has no task linked to it."
         include_str!("docs/FG501.md");
     CONFIG_FROM_BASE = "FG601" "config-from-base" PullRequests Note
-        "A pull request changes `.flowgate.yml`; it was checked with the base branch's configuration."
+        "A pull request changes the gate's configuration, baseline or backlog settings; it was checked with the base branch's."
         include_str!("docs/FG601.md");
 }
 

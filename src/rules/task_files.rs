@@ -119,6 +119,13 @@ fn config_finding(layout: &BacklogLayout, problem: &str) -> Finding {
             Some(Position::new(line.parse().ok()?, column.parse().ok()?, 0))
         })
         .unwrap_or_default();
+    if problem.contains("outside the repository") {
+        return Finding::new(&rules::UNPARSABLE_FRONTMATTER, problem.to_string())
+            .at(&file, pos)
+            .help(format!(
+                "in {file}, name a backlog folder inside the repository, relative to its root, e.g. `backlog_directory: backlog`"
+            ));
+    }
     Finding::new(
         &rules::UNPARSABLE_FRONTMATTER,
         format!("the backlog config cannot be read: {problem}; using the default statuses"),

@@ -6,6 +6,11 @@
 //! keeps a visible record that the gate passed (and a reviewer who saw the old findings sees
 //! that they are gone). A clean run with no comment yet creates none.
 //!
+//! Only a comment written by the identity the token belongs to is adopted (anyone can
+//! write a comment that starts with the marker): the login `GET /user` answers, or, for
+//! the Actions `GITHUB_TOKEN` (an app installation token, which cannot read `/user`),
+//! `github-actions[bot]`.
+//!
 //! The API base is `GITHUB_API_URL` (GitHub Enterprise, and the tests' local server), the
 //! token `GITHUB_TOKEN`. The token goes into the `Authorization` header only; every error
 //! text is scrubbed of it before it is shown. A Tokio runtime is created only here, for the
@@ -56,12 +61,36 @@ pub enum Action {
     Skipped,
 }
 
+/// Who comments when the token is the Actions `GITHUB_TOKEN`.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
 /// The fields of an issue comment that matter here.
 #[derive(Debug, Deserialize)]
 struct MiniComment {
     id: u64,
     #[serde(default)]
     body: Option<String>,
+    #[serde(default)]
+    user: Option<MiniUser>,
+}
+
+/// The author of a comment, or the token's own user.
+#[derive(Debug, Deserialize)]
+struct MiniUser {
+    login: String,
+}
+
+/// Why a token cannot be sent: `None` when it can. A token is printable ASCII without
+/// spaces; anything else (a newline left by `echo`, a pasted space) would make an invalid
+/// `Authorization` header.
+pub fn token_problem(token: &str) -> Option<&'static str> {
+    if token.is_empty() {
+        Some("it is empty")
+    } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        Some("it contains spaces, control or non-ASCII characters")
+    } else {
+        None
+    }
 }
 
 /// Replaces every occurrence of the token in `text` by `***`.
@@ -75,13 +104,37 @@ pub fn scrub(text: &str, token: &str) -> String {
 
 /// Creates or updates the sticky comment. `clean` means the body is the all-clear text:
 /// then no comment is created when none exists yet. Errors come back scrubbed.
+///
+/// A token that cannot be sent is refused before any client is built, and a panic inside
+/// the HTTP client comes back as an error (never with its message, which may quote the
+/// token): a comment never changes the check's result.
 pub fn upsert(target: &Target, body: &str, clean: bool) -> Result<Action, String> {
+    if let Some(why) = token_problem(&target.token) {
+        return Err(format!("the token cannot be used: {why}"));
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
-    rt.block_on(upsert_async(target, body, clean))
-        .map_err(|e| scrub(&e, &target.token))
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(upsert_async(target, body, clean))
+    }));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(r) => r.map_err(|e| scrub(&e, &target.token)),
+        Err(_) => Err("the GitHub client failed unexpectedly".to_string()),
+    }
+}
+
+/// The login comments made with this token carry.
+async fn own_login(octo: &octocrab::Octocrab) -> String {
+    match octo.get::<MiniUser, _, ()>("/user", None).await {
+        Ok(user) => user.login,
+        // An app installation token (the Actions GITHUB_TOKEN) cannot read /user.
+        Err(_) => ACTIONS_BOT.to_string(),
+    }
 }
 
 fn describe(e: octocrab::Error) -> String {
@@ -113,17 +166,24 @@ async fn upsert_async(target: &Target, body: &str, clean: bool) -> Result<Action
         .await
         .map_err(|e| format!("cannot list the pull request's comments: {}", describe(e)))?;
     let mut existing = None;
+    let mut login: Option<String> = None;
     // Bounded: at most 50 pages of 100 comments.
     for _ in 0..50 {
-        existing = page
-            .items
-            .iter()
-            .find(|c| {
-                c.body
-                    .as_deref()
-                    .is_some_and(|b| b.starts_with(COMMENT_MARKER))
-            })
-            .map(|c| c.id);
+        let marked = page.items.iter().filter(|c| {
+            c.body
+                .as_deref()
+                .is_some_and(|b| b.starts_with(COMMENT_MARKER))
+        });
+        for c in marked {
+            if login.is_none() {
+                login = Some(own_login(&octo).await);
+            }
+            let mine = c.user.as_ref().map(|u| u.login.as_str());
+            if mine.is_some_and(|m| login.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(m))) {
+                existing = Some(c.id);
+                break;
+            }
+        }
         if existing.is_some() {
             break;
         }
@@ -188,5 +248,18 @@ mod tests {
         };
         assert!(!format!("{t:?}").contains("ghp_secret"));
         assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(token_problem("ghs_abc123"), None);
+        assert!(token_problem("ghs_abc\n").is_some());
+        assert!(token_problem("gh s").is_some());
+        assert!(token_problem("").is_some());
+        let broken = Target {
+            token: "ghp_x\ny".into(),
+            ..t
+        };
+        let err = upsert(&broken, "b", false).unwrap_err();
+        assert!(
+            err.contains("cannot be used") && !err.contains("ghp_x"),
+            "{err}"
+        );
     }
 }
