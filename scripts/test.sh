@@ -4,7 +4,7 @@
 # 1. Installs the pinned external tools the integration tests drive, once: the Backlog.md
 #    CLI (npm) and spec-kit's `specify` (PyPI, in a venv under ~/.cache). Both steps are
 #    skipped when the pinned version is already there, so a second run costs nothing.
-# 2. Runs the gates: rustfmt, clippy with warnings denied, the doc tests, rustdoc with warnings
+# 2. Runs the gates: shellcheck, rustfmt, clippy with warnings denied, the doc tests, rustdoc with warnings
 #    denied, and the test suite
 #    (cargo-nextest when installed, else cargo test). The suite runs last so that its
 #    summary is the closing line of the output.
@@ -49,14 +49,36 @@ install_specify() {
         "specify-cli==$SPECIFY_VERSION" </dev/null
 }
 
+# The shell scripts the project ships (the Action's install step) are linted by shellcheck,
+# installed with apt-get where that works without asking (root on Debian/Ubuntu, as in CI);
+# elsewhere the lint is skipped with a message.
+install_shellcheck() {
+    if command -v shellcheck >/dev/null 2>&1; then
+        return
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        step "installing shellcheck (apt-get)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck </dev/null >/dev/null \
+            || echo "apt-get could not install shellcheck"
+    fi
+}
+
 if [ "${FLOWGATE_SKIP_INSTALL:-0}" != 1 ]; then
     step "tools"
     install_backlog
     install_specify
+    install_shellcheck
 fi
 # Tests find `specify` on PATH.
 if [ -d "$VENV/bin" ]; then
     export PATH="$VENV/bin:$PATH"
+fi
+
+step "shellcheck scripts/*.sh"
+if command -v shellcheck >/dev/null 2>&1; then
+    shellcheck scripts/*.sh
+else
+    echo "shellcheck is not installed: shell scripts not linted (apt-get install shellcheck)"
 fi
 
 step "cargo fmt --check"

@@ -118,7 +118,7 @@ fn action_yml_is_a_complete_composite_action() {
     let outputs = keys(&action["outputs"]);
     assert_eq!(
         outputs,
-        ["errors", "warnings", "checked-commits"]
+        ["errors", "warnings", "checked-commits", "flowgate-version"]
             .iter()
             .map(|s| s.to_string())
             .collect()
@@ -127,14 +127,23 @@ fn action_yml_is_a_complete_composite_action() {
         let value = action["outputs"][name.as_str()]["value"]
             .as_str()
             .unwrap_or_default();
-        assert_eq!(value, format!("${{{{ steps.run.outputs.{name} }}}}"));
+        let step = if name == "flowgate-version" {
+            "install"
+        } else {
+            "run"
+        };
+        assert_eq!(value, format!("${{{{ steps.{step}.outputs.{name} }}}}"));
     }
-    // The binary is cached (actions/cache) and installed only on a miss.
+    // The binary is cached (actions/cache); the install script downloads the release named
+    // by the action's own ref (tests/action_install.rs drives the script itself).
     assert!(steps.iter().any(|s| s["uses"]
         .as_str()
         .is_some_and(|u| u.starts_with("actions/cache@"))));
-    assert!(text.contains("cargo install --locked flowgate --version"));
-    assert!(text.contains("--path \"$GITHUB_ACTION_PATH\""));
+    assert_eq!(
+        action["inputs"]["version"]["default"].as_str(),
+        Some("${{ github.action_ref }}")
+    );
+    assert!(text.contains("bash \"$GITHUB_ACTION_PATH/scripts/action-install.sh\""));
 }
 
 #[test]
