@@ -2,8 +2,9 @@
 # The project's test command (README: `bash scripts/test.sh`).
 #
 # 1. Installs the pinned external tools the integration tests drive, once: the Backlog.md
-#    CLI (npm) and spec-kit's `specify` (PyPI, in a venv under ~/.cache). Both steps are
-#    skipped when the pinned version is already there, so a second run costs nothing.
+#    CLI (npm), spec-kit's `specify` and the pre-commit framework (PyPI, in a venv under
+#    ~/.cache). Each step is skipped when the pinned version is already there, so a second
+#    run costs nothing.
 # 2. Runs the gates: shellcheck, rustfmt, clippy with warnings denied, the doc tests, rustdoc with warnings
 #    denied, and the test suite
 #    (cargo-nextest when installed, else cargo test). The suite runs last so that its
@@ -17,6 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BACKLOG_VERSION=1.52.0
 SPECIFY_VERSION=1.2.3
+PRE_COMMIT_VERSION=4.7.0
 CACHE="${FLOWGATE_CI_CACHE:-$HOME/.cache/flowgate-ci}"
 VENV="$CACHE/venv"
 
@@ -49,6 +51,17 @@ install_specify() {
         "specify-cli==$SPECIFY_VERSION" </dev/null
 }
 
+install_pre_commit() {
+    if [ "$("$VENV/bin/python" -m pip show pre-commit 2>/dev/null </dev/null \
+            | sed -n 's/^Version: //p')" = "$PRE_COMMIT_VERSION" ]; then
+        echo "pre-commit $PRE_COMMIT_VERSION already installed in $VENV"
+        return
+    fi
+    step "installing pre-commit==$PRE_COMMIT_VERSION (PyPI) into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "pre-commit==$PRE_COMMIT_VERSION" </dev/null
+}
+
 # The shell scripts the project ships (the Action's install step) are linted by shellcheck,
 # installed with apt-get where that works without asking (root on Debian/Ubuntu, as in CI);
 # elsewhere the lint is skipped with a message.
@@ -67,9 +80,10 @@ if [ "${FLOWGATE_SKIP_INSTALL:-0}" != 1 ]; then
     step "tools"
     install_backlog
     install_specify
+    install_pre_commit
     install_shellcheck
 fi
-# Tests find `specify` on PATH.
+# Tests find `specify` and `pre-commit` on PATH.
 if [ -d "$VENV/bin" ]; then
     export PATH="$VENV/bin:$PATH"
 fi

@@ -159,7 +159,8 @@ pub enum HookCommand {
 /// `flowgate install`.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
-    /// Replace existing hooks (they are backed up, never lost) instead of refusing.
+    /// Replace existing hooks (they are backed up, never lost) instead of refusing; also
+    /// install when a hook manager (husky, lefthook) owns the hooks.
     #[arg(long)]
     pub force: bool,
     /// Install only these hooks (default: all three).

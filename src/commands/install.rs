@@ -124,6 +124,9 @@ pub fn install(ctx: &Context, args: &InstallArgs) -> Result<Outcome, CommandErro
     };
     let repo = Repo::discover(&ctx.dir).map_err(|e| CommandError::Repository(e.0))?;
     let dir = hooks_dir(&repo)?;
+    if let Some(advice) = super::hook_managers::advice(&repo, &dir).filter(|_| !args.force) {
+        return Err(CommandError::Usage(advice));
+    }
     // Refuse before touching anything, so a refusal leaves no half-installed state.
     let mut refused = Vec::new();
     for name in &names {

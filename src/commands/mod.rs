@@ -8,6 +8,7 @@ pub mod ci;
 pub mod demo;
 pub mod explain;
 pub mod hook;
+pub mod hook_managers;
 pub mod init;
 pub mod install;
 pub mod trace;
