@@ -62,17 +62,22 @@ install_pre_commit() {
         "pre-commit==$PRE_COMMIT_VERSION" </dev/null
 }
 
-# The shell scripts the project ships (the Action's install step) are linted by shellcheck,
-# installed with apt-get where that works without asking (root on Debian/Ubuntu, as in CI);
-# elsewhere the lint is skipped with a message.
-install_shellcheck() {
-    if command -v shellcheck >/dev/null 2>&1; then
+# Debian packages some tests and lints use: shellcheck (lints the shell scripts the project
+# ships), zsh and fish (parse the generated completion scripts). Installed with apt-get where
+# that works without asking (root on Debian/Ubuntu, as in CI); elsewhere the lint and those
+# parse checks are skipped with a message.
+install_debian_tools() {
+    local missing=()
+    for tool in shellcheck zsh fish; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
         return
     fi
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        step "installing shellcheck (apt-get)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck </dev/null >/dev/null \
-            || echo "apt-get could not install shellcheck"
+        step "installing ${missing[*]} (apt-get)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null \
+            || echo "apt-get could not install ${missing[*]}"
     fi
 }
 
@@ -81,7 +86,7 @@ if [ "${FLOWGATE_SKIP_INSTALL:-0}" != 1 ]; then
     install_backlog
     install_specify
     install_pre_commit
-    install_shellcheck
+    install_debian_tools
 fi
 # Tests find `specify` and `pre-commit` on PATH.
 if [ -d "$VENV/bin" ]; then

@@ -94,6 +94,27 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Check every commit of a pull request (or push), its title, and the tree at its head.
     Ci(CiArgs),
+    /// Print a shell completion script (e.g. `flowgate completions bash > ~/.local/share/bash-completion/completions/flowgate`).
+    Completions(CompletionsArgs),
+    /// Print the man page, in roff (`flowgate man > ~/.local/share/man/man1/flowgate.1`).
+    Man(ManArgs),
+}
+
+/// `flowgate man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write flowgate.1 and one page per subcommand (flowgate-check.1, ...) into DIR
+    /// instead of printing flowgate.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `flowgate completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `flowgate audit`.

@@ -11,7 +11,6 @@
 //! `commit -a`, Backlog.md's auto-commit), never blindly `.git/index`. Reports go to stderr.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
 use std::path::Path;
 
@@ -20,7 +19,7 @@ use git2::Oid;
 use super::check::{load_config, outcome};
 use super::{CommandError, Context, Outcome};
 use crate::backlog::{self, entry::entry_for, BacklogLayout};
-use crate::cli::{ColorChoice, Format, HookCommand};
+use crate::cli::{Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Summary};
 use crate::git::changes::{Change, Scope};
@@ -480,13 +479,7 @@ fn report(
     if findings.is_empty() {
         return;
     }
-    let color = match ctx.global.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
+    let color = super::use_color(ctx.global.color, &std::io::stderr());
     let text = match ctx.global.format {
         Format::Json => report::json::render(findings, summary),
         _ => {

@@ -5,15 +5,16 @@ pub mod audit;
 pub mod baseline;
 pub mod check;
 pub mod ci;
+pub mod completions;
 pub mod demo;
 pub mod explain;
 pub mod hook;
 pub mod hook_managers;
 pub mod init;
 pub mod install;
+pub mod man;
 pub mod trace;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,14 +85,23 @@ impl Context {
             Some(d) => cwd.join(d),
             None => cwd,
         };
-        let color = match global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
+        let color = use_color(global.color, &std::io::stdout());
         Ok(Context { global, dir, color })
+    }
+}
+
+/// Whether to color what goes to `stream`: `--color always|never` as given; `auto` follows
+/// the usual conventions (anstream's): `NO_COLOR` set and non-empty turns colors off,
+/// `CLICOLOR_FORCE` set and non-empty turns them on, `CLICOLOR=0` off; otherwise colors when
+/// `stream` is a terminal whose `TERM` is not `dumb`.
+pub fn use_color<S: anstream::stream::RawStream>(choice: ColorChoice, stream: &S) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !matches!(
+            anstream::AutoStream::choice(stream),
+            anstream::ColorChoice::Never
+        ),
     }
 }
 
@@ -129,6 +139,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Audit(args) => audit::run(&ctx, &args),
         Command::Trace(args) => trace::run(&ctx, &args),
         Command::Baseline(args) => baseline::run(&ctx, &args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     });
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
