@@ -98,6 +98,25 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page, in roff (`flowgate man > ~/.local/share/man/man1/flowgate.1`).
     Man(ManArgs),
+    /// Print a JSON Schema: of `.flowgate.yml` (for editors), or of the JSON output.
+    Schema(SchemaArgs),
+}
+
+/// `flowgate schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum)]
+    pub which: SchemaKind,
+}
+
+/// The schemas `flowgate schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// `.flowgate.yml` (also committed as `schema/flowgate.schema.json`).
+    Config,
+    /// The documents of `--format json` (also `schema/flowgate-output.schema.json`).
+    Output,
 }
 
 /// `flowgate man`.

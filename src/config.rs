@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::finding::Severity;
@@ -15,7 +16,7 @@ use crate::source::{Content, Source};
 pub const FILE_NAME: &str = ".flowgate.yml";
 
 /// The whole configuration.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where the backlog is.
@@ -42,7 +43,7 @@ pub struct Config {
 }
 
 /// `backlog:` section.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BacklogSection {
     /// Backlog root, overriding Backlog.md's discovery.
@@ -50,7 +51,7 @@ pub struct BacklogSection {
 }
 
 /// `specs:` section.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SpecsSection {
     /// Globs of spec files.
@@ -78,7 +79,7 @@ pub const DEFAULT_SPEC_GLOBS: &[&str] = &[
 ];
 
 /// How precise a task's spec links must be.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, JsonSchema, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkRequirement {
     /// Links must name a section (a heading or an ID); whole-file links are reported.
@@ -91,7 +92,7 @@ pub enum LinkRequirement {
 }
 
 /// `links:` section.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LinksSection {
     /// `section` (default), `file` or `none`.
@@ -110,7 +111,7 @@ impl Default for LinksSection {
 }
 
 /// `commits:` section.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CommitsSection {
     /// Regular expression for a task reference; default: the task prefix as a whole word,
@@ -154,7 +155,7 @@ pub const BUILTIN_NON_CODE: &[&str] = &[
 ];
 
 /// `workflow:` section.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkflowSection {
     /// Allowed moves: status → statuses it may move to. Replaces the default workflow.
@@ -167,7 +168,7 @@ pub struct WorkflowSection {
 }
 
 /// Which part of a pull request must carry the task reference.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, JsonSchema, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum PrCheck {
     /// Every commit (default).
@@ -180,7 +181,7 @@ pub enum PrCheck {
 }
 
 /// `ci:` section.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CiSection {
     /// Read the configuration from the base commit (default true).
@@ -199,7 +200,7 @@ impl Default for CiSection {
 }
 
 /// `audit:` section.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditSection {
     /// Where the history audit starts: a revision (tag, branch or SHA) whose own history

@@ -13,6 +13,7 @@ pub mod hook_managers;
 pub mod init;
 pub mod install;
 pub mod man;
+pub mod schema;
 pub mod trace;
 
 use std::path::PathBuf;
@@ -141,6 +142,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Baseline(args) => baseline::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Schema(args) => schema::run(&args),
     });
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

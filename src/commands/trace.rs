@@ -1,6 +1,7 @@
 //! `flowgate trace ID`: a task, a spec section or a requirement, and everything linked to
 //! it in both directions, with the status history from the audit's history pass.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::audit::{audit_head, write_output};
@@ -15,7 +16,7 @@ use crate::spec::link::{parse_reference, task_links, LinkOrigin, Resolution, Spe
 use crate::spec::SpecIndex;
 
 /// A spec section in a trace.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct SectionOut {
     file: String,
     anchor: String,
@@ -28,7 +29,7 @@ struct SectionOut {
 }
 
 /// A commit in a trace.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct CommitOut {
     commit: String,
     date: String,
@@ -37,7 +38,7 @@ struct CommitOut {
 }
 
 /// One status-history entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct MoveOut {
     commit: String,
     date: String,
@@ -48,7 +49,7 @@ struct MoveOut {
 }
 
 /// A task in a trace.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct TaskOut {
     id: String,
     title: String,
@@ -62,15 +63,21 @@ struct TaskOut {
     history: Vec<MoveOut>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct LinkOut {
     link: String,
     section: Option<SectionOut>,
 }
 
-#[derive(Debug, Serialize)]
+/// The document of `flowgate trace --format json`.
+#[derive(Debug, Serialize, JsonSchema)]
 struct TraceOut {
+    /// The schema version, as in every JSON document flowgate writes.
+    version: u32,
+    /// The ID or link traced, as given.
     query: String,
+    /// `task`, `section` or `requirement`.
+    #[schemars(regex(pattern = "^(task|section|requirement)$"))]
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     task: Option<TaskOut>,
@@ -79,6 +86,11 @@ struct TraceOut {
     /// Tasks linked to the section (for section and requirement traces).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tasks: Vec<TaskOut>,
+}
+
+/// The JSON Schema of the trace document, its definitions added to `generator`.
+pub(super) fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<TraceOut>()
 }
 
 fn commit_out(r: &crate::audit::history::CommitRecord) -> CommitOut {
@@ -231,6 +243,7 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
             }
         };
         TraceOut {
+            version: crate::report::json::SCHEMA_VERSION,
             query: query.to_string(),
             kind: "task",
             task: Some(task),
@@ -290,6 +303,7 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
             .map(|t| task_out(t, index, history))
             .collect();
         TraceOut {
+            version: crate::report::json::SCHEMA_VERSION,
             query: query.to_string(),
             kind: if is_id { "requirement" } else { "section" },
             task: None,
