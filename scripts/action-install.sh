@@ -45,11 +45,14 @@ fail() {
 # The ref the Action was called with: GitHub checks actions out to _actions/<owner>/<repo>/<ref>.
 # (github.action_ref is not reliably set inside composite actions.)
 action_path_part() {
-    case "${GITHUB_ACTION_PATH:-}" in
+    # Windows runners give D:\a\_actions\owner\repo\ref.
+    local path=${GITHUB_ACTION_PATH:-}
+    path=${path//\\//}
+    case "$path" in
         */_actions/*/*/*) ;;
         *) return 0 ;;
     esac
-    local rest=${GITHUB_ACTION_PATH#*/_actions/}
+    local rest=${path#*/_actions/}
     local owner=${rest%%/*}
     rest=${rest#*/}
     local repo=${rest%%/*}

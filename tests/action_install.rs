@@ -407,6 +407,10 @@ fn cache_key_names_the_release_and_target_or_the_sources() {
         key("", Some("/home/runner/work/_actions/acme/flowgate/v0.2.0")),
         format!("flowgate-0.2.0-{LINUX_X64}")
     );
+    assert_eq!(
+        key("", Some(r"D:\a\_actions\acme\flowgate\v0.2.0")),
+        format!("flowgate-0.2.0-{LINUX_X64}")
+    );
     let source = key("main", None);
     assert!(source.starts_with("flowgate-source-Linux-X64-"), "{source}");
     assert_eq!(source.len(), "flowgate-source-Linux-X64-".len() + 16);
@@ -433,4 +437,72 @@ fn cached_binary_is_kept() {
         install.github_output(),
         format!("flowgate-version={VERSION}\n")
     );
+}
+
+/// The release workflow, the install script and `cargo binstall` agree on the asset names:
+/// every target the workflow builds is one the script downloads for some runner, and the
+/// archives are named `flowgate-<target>` with the README and licenses inside.
+#[test]
+fn release_workflow_publishes_what_the_installers_fetch() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(".github/workflows/release.yml")).expect("read");
+    let wf: serde_norway::Value = serde_norway::from_str(&text).expect("release.yml is YAML");
+    let job = &wf["jobs"]["upload-assets"];
+    let built: Vec<&str> = job["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .expect("a target matrix")
+        .iter()
+        .filter_map(|m| m["target"].as_str())
+        .collect();
+    let steps = job["steps"].as_sequence().expect("steps");
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("taiki-e/upload-rust-binary-action@"))
+        })
+        .expect("the upload step");
+    assert_eq!(upload["with"]["bin"].as_str(), Some("flowgate"));
+    assert_eq!(upload["with"]["archive"].as_str(), Some("$bin-$target"));
+    assert_eq!(
+        upload["with"]["include"].as_str(),
+        Some("README.md,LICENSE-MIT,LICENSE-APACHE")
+    );
+    for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(root.join(file).is_file(), "{file} is missing");
+    }
+    assert!(
+        text.contains("> \"$ARCHIVE.sha256\""),
+        "no <archive>.sha256 step"
+    );
+
+    // The targets the script downloads, one per runner that has a release binary.
+    let mut fetched = Vec::new();
+    for (os, arch) in [
+        ("Linux", "X64"),
+        ("Linux", "ARM64"),
+        ("macOS", "X64"),
+        ("macOS", "ARM64"),
+        ("Windows", "X64"),
+    ] {
+        let mut install = Install::new(None, os, arch, "1.2.3");
+        install.cmd.arg("cache-key");
+        let out = install.run();
+        let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let target = key
+            .strip_prefix("flowgate-1.2.3-")
+            .unwrap_or_else(|| panic!("{os}/{arch}: no release key: {key}"))
+            .to_string();
+        fetched.push(target);
+    }
+    let mut built_sorted: Vec<String> = built.iter().map(|s| s.to_string()).collect();
+    built_sorted.sort();
+    fetched.sort();
+    assert_eq!(built_sorted, fetched);
+
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("read");
+    assert!(manifest.contains(
+        "pkg-url = \"{ repo }/releases/download/v{ version }/{ name }-{ target }{ archive-suffix }\""
+    ));
 }
