@@ -76,7 +76,10 @@ install_debian_tools() {
     fi
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         step "installing ${missing[*]} (apt-get)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null \
+        # A fresh machine may have no (or stale) package lists: update once, only if needed.
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null 2>&1 \
+            || { apt-get update -qq </dev/null >/dev/null 2>&1 \
+                && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null; } \
             || echo "apt-get could not install ${missing[*]}"
     fi
 }
