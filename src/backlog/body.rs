@@ -6,6 +6,8 @@
 //! `## Heading`; a section without markers is read from its heading. Markers inside code
 //! fences are text, not markers.
 
+use std::collections::HashMap;
+
 use super::{CheckItem, Spanned};
 use crate::finding::Position;
 
@@ -62,7 +64,8 @@ enum Block {
 struct Open<'a> {
     name: &'a str,
     block: Block,
-    line: u32,
+    /// The marker's own position, kept for the "no matching END" issue.
+    pos: Position,
     content_start: usize,
 }
 
@@ -70,6 +73,9 @@ struct Open<'a> {
 pub fn parse(body: &str, first_line: u32) -> Body {
     let mut out = Body::default();
     let mut open: Vec<Open<'_>> = Vec::new();
+    // The names in `open` and the line each was opened on: a BEGIN looks its name up here,
+    // not by scanning `open` (thousands of unclosed markers stay linear).
+    let mut open_names: HashMap<&str, u32> = HashMap::new();
     let mut fence: Option<(char, usize)> = None;
     let mut marked_ac = false;
     let mut marked_dod = false;
@@ -108,12 +114,11 @@ pub fn parse(body: &str, first_line: u32) -> Body {
                 trimmed.chars().count() as u32,
             );
             if begin {
-                if let Some(o) = open.iter().find(|o| o.name == name) {
+                if let Some(since) = open_names.get(name) {
                     out.marker_issues.push(MarkerIssue {
                         pos,
                         message: format!(
-                            "`<!-- {name}:BEGIN -->` opens a block that is already open (since line {})",
-                            o.line
+                            "`<!-- {name}:BEGIN -->` opens a block that is already open (since line {since})"
                         ),
                         help: format!(
                             "add `<!-- {name}:END -->` before this line, or delete this BEGIN marker"
@@ -121,19 +126,25 @@ pub fn parse(body: &str, first_line: u32) -> Body {
                     });
                 } else {
                     let content_start = start + line.len() + 1;
+                    open_names.insert(name, file_line);
                     open.push(Open {
                         name,
                         block,
-                        line: file_line,
+                        pos,
                         content_start: content_start.min(body.len()),
                     });
                 }
-            } else if let Some(i) = open.iter().rposition(|o| o.name == name) {
+            } else if let Some(i) = open_names
+                .contains_key(name)
+                .then(|| open.iter().rposition(|o| o.name == name))
+                .flatten()
+            {
                 for inner in open.drain(i + 1..) {
-                    out.marker_issues
-                        .push(unclosed(&inner, pos_of_open(body, &inner, first_line)));
+                    open_names.remove(inner.name);
+                    out.marker_issues.push(unclosed(&inner));
                 }
                 if let Some(o) = open.pop() {
+                    open_names.remove(o.name);
                     if let Block::Section(s) = o.block {
                         let text = body.get(o.content_start..start).unwrap_or("");
                         set_text(&mut out, s, text);
@@ -193,8 +204,7 @@ pub fn parse(body: &str, first_line: u32) -> Body {
         legacy_sections[s].get_or_insert((from, body.len()));
     }
     for o in &open {
-        out.marker_issues
-            .push(unclosed(o, pos_of_open(body, o, first_line)));
+        out.marker_issues.push(unclosed(o));
     }
     if !marked_ac {
         out.acceptance = legacy_ac;
@@ -210,30 +220,15 @@ pub fn parse(body: &str, first_line: u32) -> Body {
     out
 }
 
-fn unclosed(o: &Open<'_>, pos: Position) -> MarkerIssue {
+fn unclosed(o: &Open<'_>) -> MarkerIssue {
     MarkerIssue {
-        pos,
+        pos: o.pos,
         message: format!("`<!-- {}:BEGIN -->` has no matching END marker", o.name),
         help: format!(
             "add `<!-- {}:END -->` on its own line where the block ends",
             o.name
         ),
     }
-}
-
-fn pos_of_open(body: &str, o: &Open<'_>, first_line: u32) -> Position {
-    let n = o.line + 1 - first_line;
-    lines(body)
-        .nth(n.saturating_sub(1) as usize)
-        .map(|(_, _, line)| {
-            let indent = line.len() - line.trim_start().len();
-            Position::new(
-                o.line,
-                col(line, indent),
-                line.trim().chars().count() as u32,
-            )
-        })
-        .unwrap_or_else(|| Position::line(o.line, 0))
 }
 
 fn set_text(out: &mut Body, section: usize, text: &str) {
@@ -355,8 +350,14 @@ fn checkbox(line: &str, file_line: u32) -> Option<CheckItem> {
 }
 
 /// Collects `[text](target)` link targets of one line, skipping inline code and images.
+///
+/// Linear in the line's length: the next `]` and the `)` that closes a destination are
+/// looked up in tables built once per line, never by scanning the rest of the line again
+/// for each `[` (a line of `[a](` repeated would otherwise be quadratic).
 fn links(line: &str, file_line: u32, out: &mut Vec<Spanned<String>>) {
     let bytes = line.as_bytes();
+    let mut closers: Option<Closers> = None;
+    let mut next_bracket: Option<Option<usize>> = None;
     let mut i = 0;
     let mut in_code: Option<usize> = None;
     while i < bytes.len() {
@@ -373,22 +374,22 @@ fn links(line: &str, file_line: u32, out: &mut Vec<Spanned<String>>) {
             }
             b'[' if in_code.is_none() => {
                 let image = i > 0 && bytes[i - 1] == b'!';
-                if let Some(close) = line[i + 1..].find(']').map(|c| i + 1 + c) {
+                // The first `]` after `i`: reused until `i` passes it.
+                let close = match next_bracket {
+                    Some(Some(c)) if c > i => Some(c),
+                    Some(None) => None,
+                    _ => {
+                        let found = line[i + 1..].find(']').map(|c| i + 1 + c);
+                        next_bracket = Some(found);
+                        found
+                    }
+                };
+                if let Some(close) = close {
                     if bytes.get(close + 1) == Some(&b'(') {
                         let tstart = close + 2;
-                        let mut depth = 0usize;
-                        let mut end = None;
-                        for (k, b) in bytes[tstart..].iter().enumerate() {
-                            match b {
-                                b'(' => depth += 1,
-                                b')' if depth == 0 => {
-                                    end = Some(tstart + k);
-                                    break;
-                                }
-                                b')' => depth -= 1,
-                                _ => {}
-                            }
-                        }
+                        let end = closers
+                            .get_or_insert_with(|| Closers::new(bytes))
+                            .closing(tstart);
                         if let Some(end) = end {
                             if !image {
                                 push_target(line, tstart, end, file_line, out);
@@ -402,6 +403,44 @@ fn links(line: &str, file_line: u32, out: &mut Vec<Spanned<String>>) {
             _ => {}
         }
         i += 1;
+    }
+}
+
+/// Where a link destination starting at a given byte ends: the first `)` after it at
+/// parenthesis depth 0. With `depth(k)` = `(` minus `)` before byte `k`, that is the first
+/// `)` at or after the start whose depth equals the depth at the start.
+struct Closers {
+    /// Depth before each byte (one more entry, for the end of the line).
+    depth: Vec<i64>,
+    /// Positions of `)`, grouped by the depth before them, ascending.
+    by_depth: HashMap<i64, Vec<usize>>,
+}
+
+impl Closers {
+    fn new(bytes: &[u8]) -> Closers {
+        let mut depth = Vec::with_capacity(bytes.len() + 1);
+        let mut by_depth: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut d = 0i64;
+        for (k, b) in bytes.iter().enumerate() {
+            depth.push(d);
+            match b {
+                b'(' => d += 1,
+                b')' => {
+                    by_depth.entry(d).or_default().push(k);
+                    d -= 1;
+                }
+                _ => {}
+            }
+        }
+        depth.push(d);
+        Closers { depth, by_depth }
+    }
+
+    fn closing(&self, start: usize) -> Option<usize> {
+        let d = self.depth.get(start)?;
+        let positions = self.by_depth.get(d)?;
+        let at = positions.partition_point(|p| *p < start);
+        positions.get(at).copied()
     }
 }
 
@@ -508,6 +547,27 @@ mod tests {
         assert!(b.marker_issues.is_empty());
         let links: Vec<_> = b.links.iter().map(|l| (l.value.as_str(), l.pos)).collect();
         assert_eq!(links, [("specs/a.md#fr-1", Position::new(5, 25, 15))]);
+    }
+
+    #[test]
+    fn link_destinations_with_parentheses() {
+        let b = parse("[a](x_(1).md) [b]((c) [d](y.md) [e](z.md)\n", 1);
+        let links: Vec<_> = b.links.iter().map(|l| l.value.as_str()).collect();
+        // `[b](` never closes at depth 0; the scan goes on with `[d]` and `[e]`.
+        assert_eq!(links, ["x_(1).md", "y.md", "z.md"]);
+    }
+
+    #[test]
+    fn unclosed_link_openers_and_markers_in_bulk() {
+        let b = parse(&"[a](".repeat(20_000), 1);
+        assert!(b.links.is_empty());
+        let mut body = String::new();
+        for i in 0..5_000 {
+            body.push_str(&format!("<!-- N{i}:BEGIN -->\n"));
+        }
+        let b = parse(&body, 3);
+        assert_eq!(b.marker_issues.len(), 5_000);
+        assert_eq!(b.marker_issues[4_999].pos, Position::new(5_002, 1, 20));
     }
 
     #[test]
