@@ -194,6 +194,42 @@ pub struct YamlError {
     pub message: String,
     /// Where, in file lines and columns.
     pub pos: Position,
+    /// How to fix it, when more can be said than "fix the YAML on this line".
+    pub help: Option<&'static str>,
+}
+
+/// How deep `[` / `{` may nest in a frontmatter block. Task fields are scalars or lists
+/// of scalars; the YAML parser's time grows with the square of the nesting depth, so a
+/// deeper block is refused before it reaches the parser.
+pub const MAX_NESTING: usize = 64;
+
+/// The first place where `[` / `{` nest deeper than [`MAX_NESTING`], counted over the
+/// whole block (quotes are not skipped: a refusal then errs on the safe side).
+fn too_deep(yaml: &str, first_line: u32) -> Option<YamlError> {
+    let mut depth = 0usize;
+    for (n, _, line) in lines(yaml) {
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some(YamlError {
+                            message: format!(
+                                "`[` and `{{` nest more than {MAX_NESTING} levels deep here"
+                            ),
+                            pos: Position::new(first_line + n - 1, column as u32 + 1, 1),
+                            help: Some(
+                                "task fields are plain values or lists of plain values: remove the extra `[` / `{`, or quote the text that holds them",
+                            ),
+                        });
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// Quotes unquoted `assignee:` / `reporter:` values, as Backlog.md does before parsing,
@@ -275,6 +311,9 @@ pub fn parse_yaml(yaml: &str, first_line: u32) -> Result<Mapping, YamlError> {
     if let Some(map) = fast_parse(yaml) {
         return Ok(map);
     }
+    if let Some(e) = too_deep(yaml, first_line) {
+        return Err(e);
+    }
     let yaml = preprocess(yaml);
     match serde_norway::from_str::<Value>(&yaml) {
         Ok(Value::Mapping(m)) => Ok(m),
@@ -282,6 +321,7 @@ pub fn parse_yaml(yaml: &str, first_line: u32) -> Result<Mapping, YamlError> {
         Ok(_) => Err(YamlError {
             message: "the frontmatter is not a list of `key: value` lines".into(),
             pos: Position::line(first_line, 0),
+            help: None,
         }),
         Err(e) => {
             let message = super::config::strip_location(&e.to_string());
@@ -293,7 +333,11 @@ pub fn parse_yaml(yaml: &str, first_line: u32) -> Result<Mapping, YamlError> {
                 ),
                 None => Position::line(first_line, 0),
             };
-            Err(YamlError { message, pos })
+            Err(YamlError {
+                message,
+                pos,
+                help: None,
+            })
         }
     }
 }
@@ -595,5 +639,20 @@ mod tests {
         assert!(!err.message.contains(" at line "));
         assert!(parse_yaml("- a\n- b\n", 2).is_err());
         assert_eq!(parse_yaml("", 2).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_parser() {
+        let ok = format!(
+            "x: {}{}\n",
+            "[".repeat(MAX_NESTING),
+            "]".repeat(MAX_NESTING)
+        );
+        assert!(parse_yaml(&ok, 2).is_ok());
+        let deep = format!("id: a\nx: {}\n", "[{".repeat(40_000));
+        let err = parse_yaml(&deep, 2).unwrap_err();
+        assert_eq!(err.pos, Position::new(3, 4 + MAX_NESTING as u32, 1));
+        assert!(err.message.contains("more than 64 levels"), "{err:?}");
+        assert!(err.help.is_some());
     }
 }

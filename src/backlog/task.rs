@@ -170,7 +170,9 @@ fn parse_text(file: &mut TaskFile, text: &str, layout: &BacklogLayout) {
             let line_text = frontmatter::lines(split.yaml)
                 .nth((e.pos.line.saturating_sub(split.yaml_line)) as usize)
                 .map_or("", |(_, _, l)| l);
-            let help = if line_text.contains('@') {
+            let help = if let Some(help) = e.help {
+                help
+            } else if line_text.contains('@') {
                 "quote values that start with `@`, e.g. `- '@alice'` or `reporter: '@bob'`"
             } else {
                 "fix the YAML on this line; quote values that contain `: `, ` #`, `[`, `{` or start with `@`, `*`, `&`, `!`"
