@@ -4,6 +4,7 @@
 //! read them (a UTF-8 BOM is dropped; CRLF is kept so byte offsets stay true) or says
 //! precisely why it cannot. [`LineIndex`] maps byte offsets to 1-based line/column.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::finding::Position;
@@ -94,6 +95,46 @@ impl LineIndex {
     }
 }
 
+/// Text from a repository made safe to print on a terminal: every control character
+/// (C0, DEL, C1) is replaced by one visible character, so a file name cannot start a new
+/// line and an escape sequence cannot reach the terminal. C0 characters become their
+/// Unicode control pictures (`\n` → `␊`, ESC → `␛`), DEL becomes `␡` and C1 characters
+/// `�`. With `keep_lines`, `\n` and `\t` (and the `\r` of a CRLF) stay, for text shown
+/// as lines. The replacement is one character for one, so columns counted in characters
+/// stay true.
+pub fn printable(text: &str, keep_lines: bool) -> Cow<'_, str> {
+    let mut chars = text.char_indices().peekable();
+    let bad = |c: char, next: Option<char>| {
+        c.is_control()
+            && !(keep_lines && (c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'))))
+    };
+    let mut first_bad = None;
+    while let Some((i, c)) = chars.next() {
+        if bad(c, chars.peek().map(|(_, n)| *n)) {
+            first_bad = Some(i);
+            break;
+        }
+    }
+    let Some(first_bad) = first_bad else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push_str(&text[..first_bad]);
+    let mut chars = text[first_bad..].chars().peekable();
+    while let Some(c) = chars.next() {
+        if !bad(c, chars.peek().copied()) {
+            out.push(c);
+            continue;
+        }
+        out.push(match c {
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            _ => '\u{fffd}',
+        });
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +146,20 @@ mod tests {
         assert_eq!(
             decode(b"ok\nab\xFFc"),
             Err(DecodeError::NotUtf8 { line: 2, column: 3 })
+        );
+    }
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(printable("task-1 - a.md", false), "task-1 - a.md");
+        assert_eq!(
+            printable("a\nb\x1b[31mc\u{9b}d\x7f", false),
+            "a␊b␛[31mc\u{fffd}d␡"
+        );
+        assert_eq!(printable("l1\r\nl2\tx\x1b\rz", true), "l1\r\nl2\tx␛␍z");
+        assert_eq!(
+            printable("é\u{1}", false).chars().count(),
+            "é\u{1}".chars().count()
         );
     }
 

@@ -1,34 +1,40 @@
 //! Human output: miette diagnostics with the source line, a label under the offending
 //! span, and the help line.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::ReportContext;
 use crate::finding::{Finding, Severity, Summary};
 use crate::source::{Content, MAX_FILE_SIZE};
-use crate::text::{decode, LineIndex};
+use crate::text::{decode, printable, LineIndex};
 
 /// One finding as a miette diagnostic.
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    /// The message and help, made printable.
+    message: String,
+    help: Option<String>,
     code: String,
-    source: Option<NamedSource<String>>,
+    source: Option<Excerpt>,
     span: Option<SourceSpan>,
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -48,8 +54,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
@@ -87,50 +92,154 @@ fn span_in(text: &str, line: u32, column: u32, len: u32) -> Option<SourceSpan> {
     Some(SourceSpan::new((start + col_off).into(), len))
 }
 
+/// A file's or a commit message's text, decoded and indexed once for all the findings
+/// that point into it.
+struct Text {
+    name: String,
+    text: String,
+    index: LineIndex,
+}
+
+impl Text {
+    fn new(name: String, text: String) -> Text {
+        let index = LineIndex::new(&text);
+        Text { name, text, index }
+    }
+}
+
+/// The lines around a finding, handed to miette instead of the whole text: miette finds
+/// a span's line by scanning from the start of its source, which for thousands of
+/// findings in one large file is quadratic. The lines are numbered as in the file.
+#[derive(Debug)]
+struct Excerpt {
+    name: String,
+    text: String,
+    /// 0-based file line of the excerpt's first line.
+    first_line: usize,
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                *inner.span(),
+                inner.line() + self.first_line,
+                inner.column(),
+                inner.line_count(),
+            )
+            .with_language("markdown"),
+        ))
+    }
+}
+
+/// Lines of context around a finding's line put in its excerpt (miette shows one).
+const EXCERPT_LINES: u32 = 2;
+
+/// The excerpt of `text` around `line` (control characters made visible) and the span of
+/// `column`/`len` on that line within it.
+fn excerpt(text: &Text, line: u32, column: u32, len: u32) -> Option<(Excerpt, SourceSpan)> {
+    let first = line.saturating_sub(EXCERPT_LINES).max(1);
+    let start = text.index.line_start(first)?;
+    text.index.line_start(line)?;
+    let end = text
+        .index
+        .line_start(line.saturating_add(EXCERPT_LINES + 1))
+        .unwrap_or(text.text.len());
+    let lines = printable(text.text.get(start..end)?, true).into_owned();
+    let span = span_in(&lines, line - first + 1, column, len)?;
+    Some((
+        Excerpt {
+            name: printable(&text.name, false).into_owned(),
+            text: lines,
+            first_line: first as usize - 1,
+        },
+        span,
+    ))
+}
+
 /// Loads the text a finding points into: a file of the snapshot or a commit message.
-fn source_for(finding: &Finding, ctx: &ReportContext<'_>) -> Option<(String, String)> {
+fn source_for(finding: &Finding, ctx: &ReportContext<'_>) -> Option<Text> {
     if let Some(file) = &finding.file {
         let source = ctx.source?;
         let Ok(Content::Bytes(bytes)) = source.read(file, MAX_FILE_SIZE) else {
             return None;
         };
         let text = decode(&bytes).ok()?;
-        return Some((file.clone(), text.to_string()));
+        return Some(Text::new(file.clone(), text.to_string()));
     }
     let commit = finding.commit.as_ref()?;
     let (_, message) = ctx.messages.iter().find(|(id, _)| id == commit)?;
-    let name = if commit.len() >= 12 {
-        format!("commit {}", &commit[..12])
-    } else {
-        format!("commit {commit}")
-    };
-    Some((name, message.clone()))
+    let name = format!("commit {}", short(commit));
+    Some(Text::new(name, message.clone()))
 }
 
-/// Renders one finding.
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+/// Texts already loaded, by file (or commit): each is read and indexed once per report.
+#[derive(Default)]
+struct Texts {
+    loaded: HashMap<(Option<String>, Option<String>), Option<Rc<Text>>>,
+}
+
+impl Texts {
+    fn get(&mut self, finding: &Finding, ctx: &ReportContext<'_>) -> Option<Rc<Text>> {
+        let key = (finding.file.clone(), finding.commit.clone());
+        self.loaded
+            .entry(key)
+            .or_insert_with(|| source_for(finding, ctx).map(Rc::new))
+            .clone()
+    }
+}
+
+/// Renders one finding. Repository text in it (file names, messages, source lines) is
+/// shown with its control characters made visible ([`printable`]).
 pub fn render_finding(finding: &Finding, ctx: &ReportContext<'_>) -> String {
+    render_with(finding, ctx, &mut Texts::default())
+}
+
+fn render_with(finding: &Finding, ctx: &ReportContext<'_>, texts: &mut Texts) -> String {
     let mut code = format!("{}({})", finding.code, finding.rule);
-    let (mut source, mut span) = (None, None);
-    if let (Some(line), Some((name, text))) = (finding.line, source_for(finding, ctx)) {
-        span = span_in(&text, line, finding.column.unwrap_or(1), finding.span_len);
-        if span.is_some() {
-            source = Some(NamedSource::new(name, text).with_language("markdown"));
+    let mut snippet = None;
+    if let Some(line) = finding.line {
+        if let Some(text) = texts.get(finding, ctx) {
+            snippet = excerpt(&text, line, finding.column.unwrap_or(1), finding.span_len);
         }
     }
-    if source.is_none() {
+    if snippet.is_none() {
         // No snippet to show: name the place in the heading instead.
         let place = match (&finding.file, finding.line, &finding.commit) {
-            (Some(f), Some(l), _) => Some(format!("{f}:{l}")),
-            (Some(f), None, _) => Some(f.clone()),
-            (None, _, Some(c)) => Some(format!("commit {}", &c[..c.len().min(12)])),
+            (Some(f), Some(l), _) => Some(format!("{}:{l}", printable(f, false))),
+            (Some(f), None, _) => Some(printable(f, false).into_owned()),
+            (None, _, Some(c)) => Some(format!("commit {}", printable(short(c), false))),
             _ => None,
         };
         if let Some(place) = place {
             code = format!("{code} at {place}");
         }
     }
+    let (source, span) = match snippet {
+        Some((source, span)) => (Some(source), Some(span)),
+        None => (None, None),
+    };
+    let message = printable(&finding.message, false).into_owned();
+    let help = finding
+        .help
+        .as_deref()
+        .map(|h| printable(h, false).into_owned());
     let diagnostic = FindingDiagnostic {
         finding,
+        message,
+        help,
         code,
         source,
         span,
@@ -146,7 +255,7 @@ pub fn render_finding(finding: &Finding, ctx: &ReportContext<'_>) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     if handler.render_report(&mut out, &diagnostic).is_err() {
-        out = format!("{}: {}\n", finding.code, finding.message);
+        out = format!("{}: {}\n", finding.code, diagnostic.message);
     }
     out
 }
@@ -154,8 +263,9 @@ pub fn render_finding(finding: &Finding, ctx: &ReportContext<'_>) -> String {
 /// Renders every finding and, unless quiet, the summary line.
 pub fn render(findings: &[Finding], summary: Summary, ctx: &ReportContext<'_>) -> String {
     let mut out = String::new();
+    let mut texts = Texts::default();
     for finding in findings {
-        out.push_str(&render_finding(finding, ctx));
+        out.push_str(&render_with(finding, ctx, &mut texts));
         out.push('\n');
     }
     if !ctx.quiet {
