@@ -86,6 +86,13 @@ impl Context {
             Some(d) => cwd.join(d),
             None => cwd,
         };
+        // A directory that is not there must not read as an empty tree that passes.
+        if let Err(e) = std::fs::read_dir(&dir) {
+            return Err(CommandError::Repository(format!(
+                "cannot work in {}: {e}",
+                dir.display()
+            )));
+        }
         let color = use_color(global.color, &std::io::stdout());
         Ok(Context { global, dir, color })
     }

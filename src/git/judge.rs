@@ -387,18 +387,22 @@ pub fn parse_changed(
     changes: &[Change],
     before: bool,
     memo: Option<&ParseMemo>,
-) -> Vec<TaskFile> {
-    changes
-        .iter()
-        .filter_map(|c| {
-            let blob = if before { c.old } else { c.new }?;
-            let entry = entry_for(&c.path, layout)?;
-            match memo {
-                Some(memo) => memo.parse(repo, blob, &entry, layout),
-                None => parse_blob(repo, blob, entry, layout),
-            }
-        })
-        .collect()
+) -> Result<Vec<TaskFile>, SourceError> {
+    let mut out = Vec::new();
+    for c in changes {
+        let (Some(blob), Some(entry)) = (
+            if before { c.old } else { c.new },
+            entry_for(&c.path, layout),
+        ) else {
+            continue;
+        };
+        let file = match memo {
+            Some(memo) => memo.parse(repo, blob, &entry, layout)?,
+            None => parse_blob(repo, blob, entry, layout)?,
+        };
+        out.extend(file);
+    }
+    Ok(out)
 }
 
 /// The "after" side of a commit, for judging transitions from one of its parents.
@@ -446,10 +450,10 @@ pub fn judge_transitions(
     lookup: &ChangeLookup<'_>,
 ) -> Result<Transitions, JudgeError> {
     let before = match parent_tree {
-        Some(_) => parse_changed(ctx.repo, ctx.layout, changes, true, ctx.parsed),
+        Some(_) => parse_changed(ctx.repo, ctx.layout, changes, true, ctx.parsed)?,
         None => Vec::new(),
     };
-    let after = parse_changed(ctx.repo, ctx.layout, changes, false, ctx.parsed);
+    let after = parse_changed(ctx.repo, ctx.layout, changes, false, ctx.parsed)?;
     // The first commit, or the one that brings a backlog into the repository.
     let root_commit = match (parent_tree, ctx.parent_has_backlog) {
         (None, _) => true,

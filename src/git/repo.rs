@@ -197,10 +197,20 @@ impl Repo {
         Ok(source)
     }
 
-    /// The id of `HEAD`'s commit; `None` on an unborn branch.
+    /// The id of `HEAD`'s commit; `None` on an unborn branch. A `HEAD` that names a
+    /// commit the repository cannot read (a detached HEAD at a missing object) is an
+    /// error, not an unborn branch: everything would pass as new.
     pub fn head_commit(&self) -> Result<Option<Oid>, SourceError> {
         match self.git.head() {
-            Ok(head) => Ok(head.peel_to_commit().ok().map(|c| c.id())),
+            Ok(head) => match head.peel_to_commit() {
+                Ok(commit) => Ok(Some(commit.id())),
+                Err(e) => Err(SourceError(format!(
+                    "HEAD ({}) names a commit that cannot be read: {}",
+                    head.target()
+                        .map_or_else(|| "?".to_string(), |t| t.to_string()),
+                    e.message()
+                ))),
+            },
             Err(e)
                 if matches!(
                     e.code(),

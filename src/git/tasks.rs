@@ -14,7 +14,7 @@ use super::TreeSource;
 use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
 use crate::rules::commits::TaskIndex;
 use crate::rules::transitions::TaskLookup;
-use crate::source::{Content, EntryKind, Source, MAX_FILE_SIZE};
+use crate::source::{Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
 use crate::workflow::Workflow;
 
 /// Task files parsed earlier in a pass over history, by blob and path: a blob a commit
@@ -36,32 +36,39 @@ impl ParseMemo {
         blob: Oid,
         entry: &TaskEntry,
         layout: &BacklogLayout,
-    ) -> Option<TaskFile> {
+    ) -> Result<Option<TaskFile>, SourceError> {
         let key = (super::tree::key(blob), entry.path.clone());
         if let Some(file) = self.parsed.borrow().get(&key) {
-            return Some(file.clone());
+            return Ok(Some(file.clone()));
         }
-        let file = parse_blob(repo, blob, entry.clone(), layout)?;
+        let Some(file) = parse_blob(repo, blob, entry.clone(), layout)? else {
+            return Ok(None);
+        };
         let mut parsed = self.parsed.borrow_mut();
         if parsed.len() >= MEMO_FILES {
             parsed.clear();
         }
         parsed.insert(key, file.clone());
-        Some(file)
+        Ok(Some(file))
     }
 }
 
-/// The task file at `entry` with content blob `blob`, parsed; `None` when the blob is not
-/// text flowgate reads (too large, unreadable).
+/// The task file at `entry` with content blob `blob`, parsed; `None` when the blob is
+/// not text flowgate reads (too large). A blob the repository cannot produce (a missing
+/// object) is an error: judging the file as absent would pass what was never checked.
 pub fn parse_blob(
     repo: &super::Repo,
     blob: Oid,
     entry: TaskEntry,
     layout: &BacklogLayout,
-) -> Option<TaskFile> {
+) -> Result<Option<TaskFile>, SourceError> {
     match repo.blob(blob, MAX_FILE_SIZE) {
-        Ok(Content::Bytes(bytes)) => Some(backlog::parse_task_file(entry, &bytes, layout)),
-        _ => None,
+        Ok(Content::Bytes(bytes)) => Ok(Some(backlog::parse_task_file(entry, &bytes, layout))),
+        Ok(_) => Ok(None),
+        Err(e) => Err(SourceError(format!(
+            "cannot read {} (blob {blob}) from the repository: {e}",
+            entry.path
+        ))),
     }
 }
 
@@ -152,7 +159,10 @@ impl<'a> TaskFinder<'a> {
     pub fn read(&self, entry: &TaskEntry) -> Option<TaskFile> {
         if let Some((tree, memo)) = self.tree {
             if let Some((blob, true)) = tree.blob_id(&entry.path) {
-                return memo.parse(tree.repo(), blob, entry, self.layout);
+                return memo
+                    .parse(tree.repo(), blob, entry, self.layout)
+                    .ok()
+                    .flatten();
             }
         }
         match self.source.read(&entry.path, MAX_FILE_SIZE) {
