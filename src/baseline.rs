@@ -103,15 +103,22 @@ impl Baseline {
         s
     }
 
-    /// Reads `path`; `Ok(None)` when it does not exist.
-    pub fn load(path: &Path) -> Result<Option<Baseline>, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Baseline::parse(&text)
-                .map(Some)
-                .map_err(|e| format!("cannot read the baseline {}: {e}", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read the baseline {}: {e}", path.display())),
-        }
+    /// Reads `name` (a path relative to `root`, the repository's working tree); `Ok(None)`
+    /// when it does not exist. A path that leaves `root`, a symbolic link, anything but a
+    /// regular file and a file over the size limit are errors
+    /// ([`crate::own_files::read_in`]).
+    pub fn load(root: &Path, name: &str) -> Result<Option<Baseline>, String> {
+        let shown = root.join(name);
+        let bytes = crate::own_files::read_in(root, name, crate::own_files::MAX_BASELINE)
+            .map_err(|e| format!("cannot read the baseline: {e}"))?;
+        let Some(bytes) = bytes else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| format!("cannot read the baseline {}: {e}", shown.display()))?;
+        Baseline::parse(text)
+            .map(Some)
+            .map_err(|e| format!("cannot read the baseline {}: {e}", shown.display()))
     }
 }
 

@@ -22,6 +22,7 @@ pub mod commands;
 pub mod config;
 pub mod finding;
 pub mod git;
+pub mod own_files;
 pub mod parallel;
 pub mod report;
 pub mod rules;

@@ -15,6 +15,9 @@ use super::history::CommitRecord;
 use crate::config::Config;
 use crate::git::Repo;
 
+/// Where the cache lives, relative to the repository's `.git`.
+const CACHE_FILE: &str = "flowgate/audit-cache.json";
+
 /// Bumped whenever the record format or what a record means changes.
 pub const FORMAT: u32 = 4;
 
@@ -49,14 +52,18 @@ fn key(config: &Config) -> String {
 }
 
 impl Cache {
-    /// Opens the cache in `git_dir` (the repository's `.git`) for `config`.
+    /// Opens the cache in `git_dir` (the repository's `.git`) for `config`. A cache that
+    /// cannot be read (a link, a FIFO, over the size limit: see [`crate::own_files`]) is
+    /// an empty one.
     pub fn open(git_dir: &Path, config: &Config) -> Cache {
-        let path = git_dir.join("flowgate").join("audit-cache.json");
+        let path = git_dir.join(CACHE_FILE);
         let key = key(config);
-        let Some(file) = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
-            .filter(|f| f.format == FORMAT && f.key == key)
+        let Some(file) =
+            crate::own_files::read_in(git_dir, CACHE_FILE, crate::own_files::MAX_CACHE)
+                .ok()
+                .flatten()
+                .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+                .filter(|f| f.format == FORMAT && f.key == key)
         else {
             return Cache {
                 path,
@@ -137,8 +144,8 @@ impl Cache {
     }
 
     /// Writes `records`, the walk from `head` back to `since`, as the new cache
-    /// (atomically: a temporary file, then a rename). Failing to write is not an error of
-    /// the audit; the reason is returned for `-v`.
+    /// (atomically, never through a link: [`crate::own_files::write_in`]). Failing to
+    /// write is not an error of the audit; the reason is returned for `-v`.
     pub fn save(
         &self,
         head: Oid,
@@ -153,8 +160,11 @@ impl Cache {
             since: Option<String>,
             records: &'a [CommitRecord],
         }
-        let dir = self.path.parent().ok_or("no cache directory")?;
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let git_dir = self
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .ok_or("no cache directory")?;
         let text = serde_json::to_vec(&Out {
             format: FORMAT,
             key: &self.key,
@@ -163,11 +173,9 @@ impl Cache {
             records,
         })
         .map_err(|e| e.to_string())?;
-        let tmp = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| e.to_string())
+        crate::own_files::write_in(git_dir, CACHE_FILE, &text)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Where the cache lives.

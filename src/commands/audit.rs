@@ -183,8 +183,8 @@ pub fn write_output(ctx: &Context, output: Option<&Path>, text: &str) -> Result<
             } else {
                 ctx.dir.join(path)
             };
-            std::fs::write(&full, text)
-                .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", full.display())))
+            crate::own_files::write(&full, text.as_bytes())
+                .map_err(|e| CommandError::Usage(format!("cannot write the report: {e}")))
         }
         None => {
             print!("{text}");

@@ -11,10 +11,9 @@ pub fn run(ctx: &Context, args: &BaselineArgs) -> Result<Outcome, CommandError> 
     let (repo, config, audit) = audit_head(ctx, args.since.as_deref())?;
     let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
     let name = config.baseline.as_deref().unwrap_or(DEFAULT_FILE);
-    let path = root.join(name);
     let baseline = Baseline::record(&audit.findings);
-    std::fs::write(&path, baseline.to_json())
-        .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", path.display())))?;
+    crate::own_files::write_in(&root, name, baseline.to_json().as_bytes())
+        .map_err(|e| CommandError::Usage(format!("cannot write the baseline: {e}")))?;
     if !ctx.global.quiet {
         eprintln!(
             "flowgate: recorded {} finding{} in {name}; commit it, and from now on only new findings fail",

@@ -79,13 +79,17 @@ pub fn load_config(ctx: &Context, source: &dyn Source) -> Result<Config, Command
             } else {
                 ctx.dir.join(path)
             };
-            let text = std::fs::read_to_string(&full).map_err(|e| {
+            let unreadable = |reason: String| {
                 CommandError::Usage(format!(
-                    "cannot read the configuration {}: {e}",
+                    "cannot read the configuration {}: {reason}",
                     full.display()
                 ))
-            })?;
-            Ok(Config::parse(&path.display().to_string(), &text)?)
+            };
+            let bytes = crate::own_files::read(&full, crate::source::MAX_FILE_SIZE)
+                .map_err(|e| unreadable(e.to_string()))?
+                .ok_or_else(|| unreadable("no such file".into()))?;
+            let text = std::str::from_utf8(&bytes).map_err(|e| unreadable(e.to_string()))?;
+            Ok(Config::parse(&path.display().to_string(), text)?)
         }
         None => Ok(Config::load(source, None)?),
     }
@@ -105,7 +109,7 @@ pub fn apply_baseline(
         .baseline
         .as_deref()
         .unwrap_or(crate::baseline::DEFAULT_FILE);
-    let Some(baseline) = crate::baseline::Baseline::load(&root.join(name)).map_err(|e| {
+    let Some(baseline) = crate::baseline::Baseline::load(root, name).map_err(|e| {
         CommandError::Usage(format!("{e} (delete it and run `flowgate baseline` again)"))
     })?
     else {

@@ -194,12 +194,8 @@ fn report(
 ) -> Result<(), CommandError> {
     if let Some(path) = &args.sarif {
         let full = resolve_path(&ctx.dir, path);
-        std::fs::write(&full, sarif::render(findings)).map_err(|e| {
-            CommandError::Usage(format!(
-                "cannot write the SARIF file {}: {e}",
-                full.display()
-            ))
-        })?;
+        crate::own_files::write(&full, sarif::render(findings).as_bytes())
+            .map_err(|e| CommandError::Usage(format!("cannot write the SARIF file: {e}")))?;
     }
     match ctx.global.format {
         Format::Github => {

@@ -39,7 +39,8 @@ pub struct Layout {
 pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, CommandError> {
     let root = repo_root(&ctx.dir);
     let target = root.join(config::FILE_NAME);
-    if target.exists() && !args.force {
+    // `symlink_metadata`: a dangling link is there too (and is refused when writing).
+    if std::fs::symlink_metadata(&target).is_ok() && !args.force {
         return Err(CommandError::Usage(format!(
             "{} already exists; run `flowgate init --force` to overwrite it",
             target.display()
@@ -50,8 +51,8 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, CommandError> {
     let text = render(&layout);
     // The file must be one that flowgate accepts; anything else is a bug here.
     Config::parse(config::FILE_NAME, &text)?;
-    std::fs::write(&target, &text)
-        .map_err(|e| CommandError::Repository(format!("cannot write {}: {e}", target.display())))?;
+    crate::own_files::write_in(&root, config::FILE_NAME, text.as_bytes())
+        .map_err(|e| CommandError::Repository(format!("cannot write the configuration: {e}")))?;
     if !ctx.global.quiet {
         println!("wrote {}", target.display());
         for line in describe(&layout) {

@@ -112,12 +112,17 @@ pub fn from_env() -> Result<Option<Event>, String> {
     let Some(path) = std::env::var_os("GITHUB_EVENT_PATH").filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let path = std::path::Path::new(&path);
+    let unreadable = |reason: String| {
         format!(
-            "cannot read the event payload named by GITHUB_EVENT_PATH ({}): {e}",
-            std::path::Path::new(&path).display()
+            "cannot read the event payload named by GITHUB_EVENT_PATH ({}): {reason}",
+            path.display()
         )
-    })?;
+    };
+    let bytes = crate::own_files::read(path, crate::own_files::MAX_EVENT)
+        .map_err(|e| unreadable(e.to_string()))?
+        .ok_or_else(|| unreadable("no such file".into()))?;
+    let text = String::from_utf8(bytes).map_err(|e| unreadable(e.to_string()))?;
     let name = std::env::var("GITHUB_EVENT_NAME").ok();
     parse(name.as_deref(), &text).map(Some)
 }

@@ -1,0 +1,312 @@
+//! The files flowgate reads and writes for itself, as opposed to the repository's files
+//! it checks (those go through [`crate::source::Source`]).
+//!
+//! It reads the baseline, a `--config` file, the audit cache and the GitHub event
+//! payload; it writes the baseline, `init`'s `.flowgate.yml`, the audit cache and
+//! reports. A repository can plant anything at those paths, so:
+//!
+//! - reads are capped in size and take regular files only: a symbolic link is not
+//!   followed (`.flowgate-baseline.json -> /dev/zero` would never end), and a FIFO or a
+//!   device is refused before it is opened (opening a FIFO blocks);
+//! - writes into the repository ([`write_in`]) take a path relative to a root, refuse
+//!   one that leaves it (`..`, an absolute path), and never go through a symbolic link,
+//!   neither the file's own nor a folder's on the way (a symlinked `.git/flowgate/`);
+//! - every write goes to a new temporary file beside the target, then renames it over
+//!   the target: a link planted at the target is replaced, not written through.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+/// Why one of flowgate's own files cannot be read or written.
+#[derive(Debug)]
+pub enum OwnFileError {
+    /// The path leaves the root it must stay in.
+    Outside(PathBuf),
+    /// The path, or a folder on the way to it, is a symbolic link.
+    Symlink(PathBuf),
+    /// The path is a folder, a FIFO, a device or a socket.
+    NotAFile(PathBuf),
+    /// The file is larger than the limit.
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        max: u64,
+    },
+    /// The operating system refused.
+    Io(PathBuf, std::io::Error),
+}
+
+impl fmt::Display for OwnFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OwnFileError::Outside(p) => write!(
+                f,
+                "{} is outside the repository; flowgate writes its files only inside it (use a relative path without `..`)",
+                p.display()
+            ),
+            OwnFileError::Symlink(p) => write!(
+                f,
+                "{} is a symbolic link, which flowgate does not follow for its own files (replace it with a regular file or folder)",
+                p.display()
+            ),
+            OwnFileError::NotAFile(p) => {
+                write!(f, "{} is not a regular file", p.display())
+            }
+            OwnFileError::TooLarge { path, size, max } => write!(
+                f,
+                "{} is {size} bytes, over the {max}-byte limit",
+                path.display()
+            ),
+            OwnFileError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for OwnFileError {}
+
+/// Size limit of the baseline file.
+pub const MAX_BASELINE: u64 = 64 * 1024 * 1024;
+/// Size limit of the audit cache.
+pub const MAX_CACHE: u64 = 512 * 1024 * 1024;
+/// Size limit of a GitHub event payload (GitHub caps webhook payloads at 25 MB).
+pub const MAX_EVENT: u64 = 32 * 1024 * 1024;
+
+/// Reads the regular file `path`, at most `max` bytes; `Ok(None)` when nothing is there.
+/// Only the last component is checked for a link: use it for paths the user named (on the
+/// command line, in the environment).
+pub fn read(path: &Path, max: u64) -> Result<Option<Vec<u8>>, OwnFileError> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(OwnFileError::Io(path.to_path_buf(), e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(OwnFileError::Symlink(path.to_path_buf()));
+    }
+    if !meta.is_file() {
+        return Err(OwnFileError::NotAFile(path.to_path_buf()));
+    }
+    if meta.len() > max {
+        return Err(OwnFileError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            max,
+        });
+    }
+    let io = |e| OwnFileError::Io(path.to_path_buf(), e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The file could have been swapped since the check: read no more than the limit.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(OwnFileError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// Reads `rel` (a `/`-separated path) below `root` like [`read`], refusing a path that
+/// leaves `root` or passes through a symbolic link on the way.
+pub fn read_in(root: &Path, rel: &str, max: u64) -> Result<Option<Vec<u8>>, OwnFileError> {
+    let path = inside(root, rel)?;
+    if !folders_exist(root, &path)? {
+        return Ok(None);
+    }
+    read(&path, max)
+}
+
+/// Writes `bytes` to `rel` below `root`, creating missing folders, never outside `root`
+/// and never through a symbolic link (see the module documentation).
+pub fn write_in(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFileError> {
+    let path = inside(root, rel)?;
+    if !folders_exist(root, &path)? {
+        let mut dir = root.to_path_buf();
+        for c in path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .parent()
+            .into_iter()
+            .flat_map(Path::components)
+        {
+            dir.push(c);
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(OwnFileError::Io(dir, e)),
+            }
+        }
+        // Created concurrently as a link? Check again.
+        folders_exist(root, &path)?;
+    }
+    write(&path, bytes)?;
+    Ok(path)
+}
+
+/// Writes `bytes` to `path` (a path the user named) through a temporary file renamed over
+/// it: a symbolic link at `path` is refused, a folder or a FIFO too.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(OwnFileError::Symlink(path.to_path_buf()))
+        }
+        Ok(m) if !m.is_file() => return Err(OwnFileError::NotAFile(path.to_path_buf())),
+        _ => {}
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let Some(name) = name else {
+        return Err(OwnFileError::NotAFile(path.to_path_buf()));
+    };
+    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let io = |p: &Path, e| OwnFileError::Io(p.to_path_buf(), e);
+    // `create_new` fails on anything already there, a dangling link included.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| io(&tmp, e))?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(path, e));
+    }
+    Ok(())
+}
+
+/// `root` joined with `rel`, refused when `rel` is absolute or climbs with `..`.
+fn inside(root: &Path, rel: &str) -> Result<PathBuf, OwnFileError> {
+    let given = Path::new(rel);
+    let mut path = root.to_path_buf();
+    for c in given.components() {
+        match c {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                return Err(OwnFileError::Outside(given.to_path_buf()))
+            }
+        }
+    }
+    if path == root {
+        return Err(OwnFileError::NotAFile(given.to_path_buf()));
+    }
+    Ok(path)
+}
+
+/// Whether every folder between `root` and `path` exists, none of them being a link.
+fn folders_exist(root: &Path, path: &Path) -> Result<bool, OwnFileError> {
+    let Some(parent) = path.parent() else {
+        return Ok(true);
+    };
+    let mut dir = root.to_path_buf();
+    for c in parent.strip_prefix(root).unwrap_or(parent).components() {
+        dir.push(c);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) if m.file_type().is_symlink() => return Err(OwnFileError::Symlink(dir)),
+            Ok(m) if !m.is_dir() => return Err(OwnFileError::NotAFile(dir)),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(OwnFileError::Io(dir, e)),
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "flowgate-own-files-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn reads_are_capped_and_take_regular_files_only() {
+        let root = temp();
+        std::fs::write(root.join("a.json"), "12345").unwrap();
+        assert_eq!(
+            read_in(&root, "a.json", 5).unwrap(),
+            Some(b"12345".to_vec())
+        );
+        assert!(matches!(
+            read_in(&root, "a.json", 4),
+            Err(OwnFileError::TooLarge { size: 5, .. })
+        ));
+        assert_eq!(read_in(&root, "none/b.json", 5).unwrap(), None);
+        assert!(matches!(
+            read_in(&root, "", 5),
+            Err(OwnFileError::NotAFile(_))
+        ));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/dev/zero", root.join("zero")).unwrap();
+            assert!(matches!(
+                read_in(&root, "zero", 5),
+                Err(OwnFileError::Symlink(_))
+            ));
+            assert!(matches!(
+                read(Path::new("/dev/zero"), 5),
+                Err(OwnFileError::NotAFile(_))
+            ));
+            std::os::unix::fs::symlink(&root, root.join("linked")).unwrap();
+            assert!(matches!(
+                read_in(&root, "linked/a.json", 5),
+                Err(OwnFileError::Symlink(_))
+            ));
+        }
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn writes_stay_inside_and_replace_no_link_target() {
+        let root = temp();
+        let path = write_in(&root, "x/y/out.json", b"one").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        write_in(&root, "x/y/out.json", b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        for outside in ["../out.json", "/tmp/out.json", "x/../../out.json"] {
+            assert!(
+                matches!(
+                    write_in(&root, outside, b"!"),
+                    Err(OwnFileError::Outside(_))
+                ),
+                "{outside}"
+            );
+        }
+        #[cfg(unix)]
+        {
+            let target = root.join("target.txt");
+            std::os::unix::fs::symlink(&target, root.join("dangling")).unwrap();
+            assert!(matches!(
+                write_in(&root, "dangling", b"!"),
+                Err(OwnFileError::Symlink(_))
+            ));
+            assert!(!target.exists());
+            std::os::unix::fs::symlink(root.join("x"), root.join("via")).unwrap();
+            assert!(matches!(
+                write_in(&root, "via/y/out.json", b"!"),
+                Err(OwnFileError::Symlink(_))
+            ));
+        }
+        let names: Vec<_> = std::fs::read_dir(root.join("x/y"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
