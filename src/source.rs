@@ -23,6 +23,9 @@ pub enum EntryKind {
     Symlink,
     /// A submodule (gitlink); never entered.
     Submodule,
+    /// A file whose name is not UTF-8. The entry's name holds it with the bad bytes
+    /// escaped ([`crate::text::escape_name`]); the file cannot be read by that name.
+    UndecodableName,
 }
 
 /// One entry of a directory listing.

@@ -135,6 +135,18 @@ pub fn printable(text: &str, keep_lines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A file name's bytes as text: UTF-8 as it is, every other byte as `\xNN`.
+pub fn escape_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +173,12 @@ mod tests {
             printable("é\u{1}", false).chars().count(),
             "é\u{1}".chars().count()
         );
+    }
+
+    #[test]
+    fn names_escape_their_bad_bytes() {
+        assert_eq!(escape_name(b"task-1 - Caf\xe9.md"), "task-1 - Caf\\xE9.md");
+        assert_eq!(escape_name("é.md".as_bytes()), "é.md");
     }
 
     #[test]

@@ -59,6 +59,44 @@ impl Repo {
         std::fs::write(full, bytes).expect("write");
     }
 
+    /// Runs `git ARGS` in the repository (fixed identity, no user configuration).
+    fn git(&self, args: &[&str]) -> String {
+        let out = StdCommand::new("git")
+            .args(args)
+            .current_dir(&self.root)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Ann")
+            .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+            .env("GIT_COMMITTER_NAME", "Ann")
+            .env("GIT_COMMITTER_EMAIL", "ann@example.com")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// `flowgate ARGS` in the repository: exit code, stdout, stderr.
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::cargo_bin("flowgate")
+            .expect("binary")
+            .current_dir(&self.root)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("NO_COLOR", "1")
+            .args(args)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("flowgate runs");
+        (
+            out.status
+                .code()
+                .expect("exited, not killed by the hang guard"),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// `flowgate check --format json`: exit code and the parsed report (Null when stdout
     /// is not JSON, e.g. on a configuration error) and stderr.
     fn check(&self) -> (i32, Value, String) {
@@ -429,6 +467,306 @@ fn a_directory_and_a_symlink_named_like_task_files() {
     assert!(findings_on(&report, "backlog/tasks/task-4 - Dir.md").is_empty());
     let text = report.to_string();
     assert!(!text.contains("root:"), "read through the symlink: {text}");
+}
+
+// ---- Inputs that once took time quadratic in their size (bench/slow-inputs.sh times
+// them). These tests assert what is reported; the timeout is only a hang guard.
+
+#[test]
+fn sixty_kib_of_nested_brackets_is_refused_before_the_yaml_parser() {
+    let r = Repo::new();
+    let deep = format!("x: {}\n", "[".repeat(60_000));
+    r.write(TASK, frontmatter(&deep).as_bytes());
+    let found = check_expecting_findings(&r, TASK);
+    assert_finding(
+        &found,
+        "FG101",
+        Some(5),
+        "`[` and `{` nest more than 64 levels deep here",
+    );
+    // The pre-commit hook reads the same file from the index.
+    r.git(&["add", "-A"]);
+    let (code, stdout, stderr) = r.run(&["hook", "pre-commit"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    // Hooks report on stderr (git shows it).
+    assert!(
+        flat(&stderr).contains("removetheextra`[`/`{`,orquotethetextthatholdsthem"),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn a_body_line_of_unclosed_link_openers() {
+    let r = Repo::new();
+    let mut text = frontmatter("spec: specs/001-a/spec.md#fr-001\n");
+    text.push('\n');
+    text.push_str(&"[a](".repeat(60_000));
+    text.push('\n');
+    r.write(TASK, text.as_bytes());
+    // The task is read in full and is valid: nothing to report on it.
+    let found = check_expecting_findings(&r, TASK);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn twenty_thousand_unclosed_section_markers() {
+    let r = Repo::new();
+    let mut text = frontmatter("spec: specs/001-a/spec.md#fr-001\n");
+    text.push('\n');
+    for i in 0..20_000 {
+        text.push_str(&format!("<!-- N{i}:BEGIN -->\n"));
+    }
+    r.write(TASK, text.as_bytes());
+    let found = check_expecting_findings(&r, TASK);
+    let unclosed = found.iter().filter(|(c, _, _)| c == "FG110").count();
+    assert_eq!(unclosed, 20_000);
+    assert_finding(
+        &found,
+        "FG110",
+        Some(20_007),
+        "`<!-- N19999:BEGIN -->` has no matching END marker",
+    );
+    // Human output renders every one of them with its source line.
+    let (code, stdout, stderr) = r.run(&["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout.matches("FG110(unbalanced-section-markers)").count(),
+        20_000
+    );
+    assert!(
+        stdout.contains("20007 │ <!-- N19999:BEGIN -->"),
+        "the last marker's line is shown with its number"
+    );
+}
+
+// ---- Human output shows repository text with its control characters made visible.
+
+#[test]
+#[cfg(unix)]
+fn a_file_name_with_a_newline_and_an_escape_cannot_break_the_output() {
+    let r = Repo::new();
+    let name = "backlog/tasks/task-3 - a\nFG999 forged\u{1b}[2J.md";
+    r.write(name, frontmatter("").replace("To Do", "Nope").as_bytes());
+    let (code, stdout, stderr) = r.run(&["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("task-3 - a␊FG999 forged␛[2J.md"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(
+        !stdout.lines().any(|l| l.trim_start().starts_with("FG999")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_escape_sequence_in_a_commit_message_and_an_author_name_stays_off_the_terminal() {
+    let r = Repo::new();
+    r.write("src/main.rs", b"fn main() {}\n");
+    r.git(&["add", "-A"]);
+    let msg = r.root.join("msg.txt");
+    std::fs::write(&msg, "Fix it \u{1b}]0;owned\u{7}\u{1b}[31m\n").expect("write");
+    let (code, stdout, stderr) = r.run(&["hook", "commit-msg", msg.to_str().expect("utf-8")]);
+    assert!(
+        !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+        "{stdout:?}{stderr:?}"
+    );
+    assert!(!stdout.contains('\u{7}'), "{stdout:?}");
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("1 │ Fix it ␛]0;owned␇␛[31m"), "{stderr}");
+
+    // The audit names each commit's author in its history findings.
+    let out = StdCommand::new("git")
+        .args(["commit", "-q", "--no-verify", "-m", "Fix it \u{1b}[31m"])
+        .current_dir(&r.root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Eve \u{1b}[2J")
+        .env("GIT_AUTHOR_EMAIL", "eve@example.com")
+        .env("GIT_COMMITTER_NAME", "Eve")
+        .env("GIT_COMMITTER_EMAIL", "eve@example.com")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "{out:?}");
+    let (_, stdout, stderr) = r.run(&["audit"]);
+    assert!(stdout.contains("Eve ␛[2J"), "{stdout}{stderr}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+        "{stdout:?}"
+    );
+}
+
+// ---- Fail closed: what the gate cannot read is an error (exit 2), never a pass.
+
+#[test]
+fn a_missing_directory_is_an_error_not_an_empty_tree() {
+    let (code, stdout, stderr) = Repo::new().run(&["-C", "/nonexistent/flowgate", "check"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("cannot work in /nonexistent/flowgate"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_detached_head_at_a_missing_commit_is_an_error() {
+    let r = Repo::new();
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    std::fs::write(
+        r.root.join(".git/HEAD"),
+        "0123456789abcdef0123456789abcdef01234567\n",
+    )
+    .expect("write HEAD");
+    r.write(TASK, frontmatter("").as_bytes());
+    r.git(&["add", TASK]);
+    let (code, stdout, stderr) = r.run(&["hook", "pre-commit"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "HEAD (0123456789abcdef0123456789abcdef01234567) names a commit that cannot be read"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_before_blob_is_an_error_not_a_new_task() {
+    let r = Repo::new();
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    let blob = r.git(&["rev-parse", &format!("HEAD:{SIBLING}")]);
+    std::fs::remove_file(
+        r.root
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..]),
+    )
+    .expect("the blob is a loose object");
+    r.write(
+        SIBLING,
+        b"---\nid: TASK-2\ntitle: Bad\nstatus: Done\nspec: specs/001-a/spec.md#fr-001\n---\n",
+    );
+    r.git(&["add", SIBLING]);
+    let (code, stdout, stderr) = r.run(&["hook", "pre-commit"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot read {SIBLING} (blob {blob}) from the repository"
+        )),
+        "{stderr}"
+    );
+}
+
+// ---- flowgate's own files: size-capped, never read or written through a link, never
+// written outside the repository.
+
+#[test]
+#[cfg(unix)]
+fn a_baseline_linked_to_dev_zero_is_refused() {
+    let r = Repo::new();
+    std::os::unix::fs::symlink("/dev/zero", r.root.join(".flowgate-baseline.json"))
+        .expect("symlink");
+    let (code, stdout, stderr) = r.run(&["check"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+}
+
+#[test]
+fn a_baseline_path_outside_the_repository_is_never_written() {
+    let outside = TempDir::new().expect("temp dir");
+    let target = outside.path().join("victim.json");
+    for path in ["../victim.json".to_string(), target.display().to_string()] {
+        let r = Repo::new();
+        r.write(".flowgate.yml", format!("baseline: '{path}'\n").as_bytes());
+        r.git(&["add", "-A"]);
+        r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+        let (code, stdout, stderr) = r.run(&["baseline"]);
+        assert_eq!(code, 2, "{path}: {stdout}{stderr}");
+        assert!(stderr.contains("is outside the repository"), "{stderr}");
+        assert!(!r
+            .root
+            .parent()
+            .expect("parent")
+            .join("victim.json")
+            .exists());
+        assert!(!target.exists());
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn init_does_not_follow_a_dangling_config_link() {
+    let r = Repo::new();
+    let outside = TempDir::new().expect("temp dir");
+    let target = outside.path().join("created.yml");
+    std::os::unix::fs::symlink(&target, r.root.join(".flowgate.yml")).expect("symlink");
+    let (code, stdout, stderr) = r.run(&["init", "--force"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert!(!target.exists());
+    let (code, _, stderr) = r.run(&["init"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already exists"), "{stderr}");
+}
+
+#[test]
+#[cfg(unix)]
+fn an_audit_cache_linked_to_a_fifo_or_a_linked_cache_folder_is_neither_read_nor_written() {
+    let r = Repo::new();
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    let fifo = r.root.join("fifo");
+    let made = StdCommand::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    std::fs::create_dir_all(r.root.join(".git/flowgate")).expect("mkdir");
+    std::os::unix::fs::symlink(&fifo, r.root.join(".git/flowgate/audit-cache.json"))
+        .expect("symlink");
+    let (code, stdout, stderr) = r.run(&["audit", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("FG105"), "{stdout}");
+
+    // A linked cache folder: the audit runs and writes nothing through the link.
+    std::fs::remove_dir_all(r.root.join(".git/flowgate")).expect("rm");
+    let elsewhere = TempDir::new().expect("temp dir");
+    std::os::unix::fs::symlink(elsewhere.path(), r.root.join(".git/flowgate")).expect("symlink");
+    let (code, _, stderr) = r.run(&["audit", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let written: Vec<_> = std::fs::read_dir(elsewhere.path())
+        .expect("ls")
+        .flatten()
+        .collect();
+    assert!(written.is_empty(), "{written:?}");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_task_file_name_that_is_not_utf8_is_reported_not_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let r = Repo::new();
+    let name = std::ffi::OsStr::from_bytes(b"task-5 - Caf\xe9.md");
+    std::fs::write(r.root.join("backlog/tasks").join(name), frontmatter("")).expect("write");
+    let shown = "backlog/tasks/task-5 - Caf\\xE9.md";
+    let found = check_expecting_findings(&r, shown);
+    assert_finding(&found, "FG100", None, "name is not valid UTF-8");
+    // The same from the index (the pre-commit view) and from a commit (the audit's).
+    r.git(&["add", "-A"]);
+    let (code, stdout, stderr) = r.run(&["check", "--staged", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("json");
+    assert_finding(
+        &findings_on(&report, shown),
+        "FG100",
+        None,
+        "name is not valid UTF-8",
+    );
+    let (_, stdout, _) = r.run(&["check"]);
+    assert!(stdout.contains("task-5 - Caf\\xE9.md"), "{stdout}");
 }
 
 #[test]

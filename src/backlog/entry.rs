@@ -41,6 +41,7 @@ pub fn entry_for(path: &str, layout: &BacklogLayout) -> Option<TaskEntry> {
         path: path.to_string(),
         folder: *folder,
         name_id: name_id(name),
+        undecodable_name: false,
     })
 }
 

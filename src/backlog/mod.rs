@@ -79,6 +79,9 @@ pub struct TaskEntry {
     pub folder: Folder,
     /// The ID before ` - ` in the file name (or the whole stem), when it parses.
     pub name_id: Option<TaskId>,
+    /// The file's name is not UTF-8: `path` holds it escaped and the file is reported,
+    /// not read.
+    pub undecodable_name: bool,
 }
 
 /// A whole backlog, read from one source.

@@ -407,8 +407,10 @@ pub(crate) fn list(
         let listing = source.list_dir(&path)?;
         out.reserve(listing.len());
         for entry in listing {
-            if !matches!(entry.kind, EntryKind::File | EntryKind::Symlink)
-                || !matches_prefix(&entry.name, prefix)
+            if !matches!(
+                entry.kind,
+                EntryKind::File | EntryKind::Symlink | EntryKind::UndecodableName
+            ) || !matches_prefix(&entry.name, prefix)
             {
                 continue;
             }
@@ -416,6 +418,7 @@ pub(crate) fn list(
                 name_id: name_id(&entry.name),
                 path: join(&path, &entry.name),
                 folder,
+                undecodable_name: entry.kind == EntryKind::UndecodableName,
             });
         }
     }
@@ -432,18 +435,33 @@ pub(crate) fn read_all(
     layout: &BacklogLayout,
     entries: Vec<TaskEntry>,
 ) -> Result<Vec<TaskFile>, SourceError> {
+    let (undecodable, entries): (Vec<TaskEntry>, Vec<TaskEntry>) =
+        entries.into_iter().partition(|e| e.undecodable_name);
     let paths = entries.iter().map(|e| e.path.clone()).collect();
     let contents = source.read_many(paths, MAX_FILE_SIZE);
     let mut read = Vec::with_capacity(entries.len());
     for (entry, content) in entries.into_iter().zip(contents) {
         read.push((entry, content?));
     }
-    Ok(
-        crate::parallel::map(read, PARALLEL_MIN, |(e, c)| parse_content(e, c, layout))
-            .into_iter()
-            .flatten()
-            .collect(),
-    )
+    let parsed = crate::parallel::map(read, PARALLEL_MIN, |(e, c)| parse_content(e, c, layout))
+        .into_iter()
+        .flatten();
+    if undecodable.is_empty() {
+        return Ok(parsed.collect());
+    }
+    let mut files: Vec<TaskFile> = undecodable
+        .into_iter()
+        .map(|e| {
+            unreadable(
+                e,
+                "this task file's name is not valid UTF-8 (the bad bytes are shown as \\xNN); tools cannot refer to it by name".into(),
+                "rename the file to a UTF-8 name, e.g. `git mv` it to `task-N - Title.md`",
+            )
+        })
+        .collect();
+    files.extend(parsed);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 fn parse_content(entry: TaskEntry, content: Content, layout: &BacklogLayout) -> Option<TaskFile> {

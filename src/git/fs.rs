@@ -30,6 +30,19 @@ impl FsSource {
     }
 }
 
+/// The escaped form of a file name that is not UTF-8.
+fn undecodable(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        crate::text::escape_name(name.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
 impl Source for FsSource {
     fn label(&self) -> String {
         "working tree".to_string()
@@ -51,10 +64,20 @@ impl Source for FsSource {
         let mut out = Vec::new();
         for entry in rd {
             let entry = entry?;
-            let Ok(name) = entry.file_name().into_string() else {
-                continue; // Not a name any tool here can refer to.
-            };
             let ft = entry.file_type()?;
+            let name = match entry.file_name().into_string() {
+                Ok(name) => name,
+                Err(raw) => {
+                    // Reported (by the backlog when it is a task file), never skipped.
+                    if !ft.is_dir() {
+                        out.push(DirEntry {
+                            name: undecodable(&raw),
+                            kind: EntryKind::UndecodableName,
+                        });
+                    }
+                    continue;
+                }
+            };
             let kind = if ft.is_symlink() {
                 EntryKind::Symlink
             } else if ft.is_dir() {

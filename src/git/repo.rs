@@ -407,11 +407,18 @@ impl IndexSource<'_> {
         let mut out: Vec<DirEntry> = Vec::new();
         while let Some((path, mode, stage)) = view.entry(i) {
             i += 1;
-            let Ok(path) = std::str::from_utf8(&path) else {
-                continue;
+            let (path, decodable) = match std::str::from_utf8(&path) {
+                Ok(p) => (std::borrow::Cow::Borrowed(p), true),
+                Err(_) => (
+                    std::borrow::Cow::Owned(crate::text::escape_name(&path)),
+                    false,
+                ),
             };
             if !path.starts_with(&start) {
-                break;
+                if decodable {
+                    break;
+                }
+                continue;
             }
             let rest = &path[prefix.len()..];
             // Only stage 0 (merged) or, during a conflict, the "ours" stage is a file here.
@@ -424,6 +431,7 @@ impl IndexSource<'_> {
                     i = i.max(view.lower_bound(format!("{prefix}{d}0").as_bytes()));
                     (d, EntryKind::Dir)
                 }
+                None if !decodable => (rest, EntryKind::UndecodableName),
                 None => (rest, kind_of_mode(mode)),
             };
             if out.last().is_none_or(|last| last.name != name) {
@@ -458,7 +466,9 @@ impl Source for IndexSource<'_> {
         match entry {
             Some((mode, id)) => match kind_of_mode(mode) {
                 EntryKind::Symlink => Ok(Content::Symlink),
-                EntryKind::Submodule | EntryKind::Dir => Ok(Content::NotAFile),
+                EntryKind::Submodule | EntryKind::Dir | EntryKind::UndecodableName => {
+                    Ok(Content::NotAFile)
+                }
                 EntryKind::File => self.repo.read_blob(id, max),
             },
             None if self.is_dir(path)? => Ok(Content::NotAFile),
@@ -583,11 +593,16 @@ impl Source for TreeSource<'_> {
             if !entry.name.starts_with(p) {
                 break;
             }
-            if let Ok(name) = std::str::from_utf8(entry.name) {
-                out.push(DirEntry {
+            match std::str::from_utf8(entry.name) {
+                Ok(name) => out.push(DirEntry {
                     name: name.to_string(),
                     kind: kind_of_mode(entry.mode),
-                });
+                }),
+                Err(_) if kind_of_mode(entry.mode) != EntryKind::Dir => out.push(DirEntry {
+                    name: crate::text::escape_name(entry.name),
+                    kind: EntryKind::UndecodableName,
+                }),
+                Err(_) => {}
             }
         }
         Ok(out)
@@ -597,7 +612,9 @@ impl Source for TreeSource<'_> {
         match self.entry(path)? {
             Some((mode, id)) => match kind_of_mode(mode) {
                 EntryKind::Symlink => Ok(Content::Symlink),
-                EntryKind::Dir | EntryKind::Submodule => Ok(Content::NotAFile),
+                EntryKind::Dir | EntryKind::Submodule | EntryKind::UndecodableName => {
+                    Ok(Content::NotAFile)
+                }
                 EntryKind::File => self.repo.read_blob(id, max),
             },
             None => Ok(Content::Missing),

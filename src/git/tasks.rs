@@ -217,6 +217,7 @@ impl<'a> TaskFinder<'a> {
                                 path: file,
                                 folder,
                                 name_id: named,
+                                undecodable_name: false,
                             });
                         }
                     }
