@@ -54,6 +54,7 @@ pub fn task_file(data: &[u8]) {
             path: path.to_string(),
             folder,
             name_id: TaskId::parse("task-1"),
+            undecodable_name: false,
         };
         let file = parse_task_file(entry, data, &layout);
         let _ = (file.id(), file.status(), file.title());

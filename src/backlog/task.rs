@@ -497,6 +497,7 @@ mod tests {
             name_id: name_id(name),
             path,
             folder: Folder::Tasks,
+            undecodable_name: false,
         };
         parse_task_file(entry, text.as_ref(), &layout())
     }
@@ -627,6 +628,7 @@ mod tests {
                 path: "backlog/tasks/task-8.md".into(),
                 folder: Folder::Tasks,
                 name_id: None,
+                undecodable_name: false,
             },
             "too big".into(),
             "x",

@@ -185,10 +185,13 @@ fn short(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
 }
 
+/// A finding's file and commit: where its text comes from.
+type TextKey = (Option<String>, Option<String>);
+
 /// Texts already loaded, by file (or commit): each is read and indexed once per report.
 #[derive(Default)]
 struct Texts {
-    loaded: HashMap<(Option<String>, Option<String>), Option<Rc<Text>>>,
+    loaded: HashMap<TextKey, Option<Rc<Text>>>,
 }
 
 impl Texts {
