@@ -231,7 +231,8 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Build the sample repo in DIR (kept) instead of a temporary directory.
-    #[arg(long, value_name = "DIR")]
+    // Its own id: the global `-C` option's id is `dir` too, and clap would fill both.
+    #[arg(long = "dir", id = "demo_dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
 
