@@ -770,6 +770,31 @@ fn a_task_file_name_that_is_not_utf8_is_reported_not_skipped() {
 }
 
 #[test]
+#[cfg(unix)]
+fn a_report_path_that_is_a_symbolic_link_is_not_written_through() {
+    let r = Repo::new();
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    let outside = TempDir::new().expect("temp dir");
+    let target = outside.path().join("victim.txt");
+    std::fs::write(&target, "keep me\n").expect("write");
+    std::os::unix::fs::symlink(&target, r.root.join("report.json")).expect("symlink");
+    let (code, stdout, stderr) = r.run(&["audit", "--format", "json", "-o", "report.json"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("report.json is a symbolic link"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "keep me\n");
+    // A regular file there is replaced as asked.
+    std::fs::remove_file(r.root.join("report.json")).expect("rm");
+    let (code, _, stderr) = r.run(&["audit", "--format", "json", "-o", "report.json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let written = std::fs::read_to_string(r.root.join("report.json")).expect("read");
+    assert!(written.contains("FG105"), "{written}");
+}
+
+#[test]
 fn backlog_folder_outside_the_repository_in_backlog_config() {
     for dir in ["../shadow", "/tmp/shadow"] {
         let r = Repo::new();
