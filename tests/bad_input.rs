@@ -76,6 +76,24 @@ impl Repo {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Commits everything there is, without hooks.
+    fn commit_all(&self) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    }
+
+    /// Runs `flowgate ARGS` and asserts a repository, usage or configuration error: exit 2,
+    /// nothing on stdout, and `needle` in the message.
+    fn fails_with(&self, args: &[&str], needle: &str) {
+        let (code, stdout, stderr) = self.run(args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: no {needle:?} in {stderr}"
+        );
+    }
+
     /// `flowgate ARGS` in the repository: exit code, stdout, stderr.
     fn run(&self, args: &[&str]) -> (i32, String, String) {
         let out = Command::cargo_bin("flowgate")
@@ -100,26 +118,9 @@ impl Repo {
     /// `flowgate check --format json`: exit code and the parsed report (Null when stdout
     /// is not JSON, e.g. on a configuration error) and stderr.
     fn check(&self) -> (i32, Value, String) {
-        let out = Command::cargo_bin("flowgate")
-            .expect("binary")
-            .current_dir(&self.root)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("NO_COLOR", "1")
-            .args(["check", "--format", "json"])
-            .timeout(Duration::from_secs(20))
-            .output()
-            .expect("flowgate runs");
-        let code = out
-            .status
-            .code()
-            .expect("exited, not killed by the hang guard");
-        let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        (
-            code,
-            report,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let (code, stdout, stderr) = self.run(&["check", "--format", "json"]);
+        let report = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        (code, report, stderr)
     }
 }
 
@@ -601,20 +602,16 @@ fn an_escape_sequence_in_a_commit_message_and_an_author_name_stays_off_the_termi
 
 #[test]
 fn a_missing_directory_is_an_error_not_an_empty_tree() {
-    let (code, stdout, stderr) = Repo::new().run(&["-C", "/nonexistent/flowgate", "check"]);
-    assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stdout.is_empty(), "{stdout}");
-    assert!(
-        stderr.contains("cannot work in /nonexistent/flowgate"),
-        "{stderr}"
+    Repo::new().fails_with(
+        &["-C", "/nonexistent/flowgate", "check"],
+        "cannot work in /nonexistent/flowgate",
     );
 }
 
 #[test]
 fn a_detached_head_at_a_missing_commit_is_an_error() {
     let r = Repo::new();
-    r.git(&["add", "-A"]);
-    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    r.commit_all();
     std::fs::write(
         r.root.join(".git/HEAD"),
         "0123456789abcdef0123456789abcdef01234567\n",
@@ -622,21 +619,16 @@ fn a_detached_head_at_a_missing_commit_is_an_error() {
     .expect("write HEAD");
     r.write(TASK, frontmatter("").as_bytes());
     r.git(&["add", TASK]);
-    let (code, stdout, stderr) = r.run(&["hook", "pre-commit"]);
-    assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(
-        stderr.contains(
-            "HEAD (0123456789abcdef0123456789abcdef01234567) names a commit that cannot be read"
-        ),
-        "{stderr}"
+    r.fails_with(
+        &["hook", "pre-commit"],
+        "HEAD (0123456789abcdef0123456789abcdef01234567) names a commit that cannot be read",
     );
 }
 
 #[test]
 fn a_missing_before_blob_is_an_error_not_a_new_task() {
     let r = Repo::new();
-    r.git(&["add", "-A"]);
-    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    r.commit_all();
     let blob = r.git(&["rev-parse", &format!("HEAD:{SIBLING}")]);
     std::fs::remove_file(
         r.root
@@ -650,13 +642,9 @@ fn a_missing_before_blob_is_an_error_not_a_new_task() {
         b"---\nid: TASK-2\ntitle: Bad\nstatus: Done\nspec: specs/001-a/spec.md#fr-001\n---\n",
     );
     r.git(&["add", SIBLING]);
-    let (code, stdout, stderr) = r.run(&["hook", "pre-commit"]);
-    assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "cannot read {SIBLING} (blob {blob}) from the repository"
-        )),
-        "{stderr}"
+    r.fails_with(
+        &["hook", "pre-commit"],
+        &format!("cannot read {SIBLING} (blob {blob}) from the repository"),
     );
 }
 
@@ -669,9 +657,7 @@ fn a_baseline_linked_to_dev_zero_is_refused() {
     let r = Repo::new();
     std::os::unix::fs::symlink("/dev/zero", r.root.join(".flowgate-baseline.json"))
         .expect("symlink");
-    let (code, stdout, stderr) = r.run(&["check"]);
-    assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    r.fails_with(&["check"], "is a symbolic link");
 }
 
 #[test]
@@ -681,11 +667,8 @@ fn a_baseline_path_outside_the_repository_is_never_written() {
     for path in ["../victim.json".to_string(), target.display().to_string()] {
         let r = Repo::new();
         r.write(".flowgate.yml", format!("baseline: '{path}'\n").as_bytes());
-        r.git(&["add", "-A"]);
-        r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
-        let (code, stdout, stderr) = r.run(&["baseline"]);
-        assert_eq!(code, 2, "{path}: {stdout}{stderr}");
-        assert!(stderr.contains("is outside the repository"), "{stderr}");
+        r.commit_all();
+        r.fails_with(&["baseline"], "is outside the repository");
         assert!(!r
             .root
             .parent()
@@ -703,21 +686,16 @@ fn init_does_not_follow_a_dangling_config_link() {
     let outside = TempDir::new().expect("temp dir");
     let target = outside.path().join("created.yml");
     std::os::unix::fs::symlink(&target, r.root.join(".flowgate.yml")).expect("symlink");
-    let (code, stdout, stderr) = r.run(&["init", "--force"]);
-    assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    r.fails_with(&["init", "--force"], "is a symbolic link");
     assert!(!target.exists());
-    let (code, _, stderr) = r.run(&["init"]);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("already exists"), "{stderr}");
+    r.fails_with(&["init"], "already exists");
 }
 
 #[test]
 #[cfg(unix)]
 fn an_audit_cache_linked_to_a_fifo_or_a_linked_cache_folder_is_neither_read_nor_written() {
     let r = Repo::new();
-    r.git(&["add", "-A"]);
-    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    r.commit_all();
     let fifo = r.root.join("fifo");
     let made = StdCommand::new("mkfifo")
         .arg(&fifo)
@@ -773,17 +751,14 @@ fn a_task_file_name_that_is_not_utf8_is_reported_not_skipped() {
 #[cfg(unix)]
 fn a_report_path_that_is_a_symbolic_link_is_not_written_through() {
     let r = Repo::new();
-    r.git(&["add", "-A"]);
-    r.git(&["commit", "-q", "--no-verify", "-m", "start"]);
+    r.commit_all();
     let outside = TempDir::new().expect("temp dir");
     let target = outside.path().join("victim.txt");
     std::fs::write(&target, "keep me\n").expect("write");
     std::os::unix::fs::symlink(&target, r.root.join("report.json")).expect("symlink");
-    let (code, stdout, stderr) = r.run(&["audit", "--format", "json", "-o", "report.json"]);
-    assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(
-        stderr.contains("report.json is a symbolic link"),
-        "{stderr}"
+    r.fails_with(
+        &["audit", "--format", "json", "-o", "report.json"],
+        "report.json is a symbolic link",
     );
     assert_eq!(std::fs::read_to_string(&target).expect("read"), "keep me\n");
     // A regular file there is replaced as asked.
