@@ -573,3 +573,40 @@ fn hooks_gate_commits_again(dir: &Path, env: &[(&str, &str)]) {
     );
     assert!(!ok && text.contains("Wontdo"), "{text}");
 }
+
+#[test]
+fn conflicted_split_and_sparse_indexes_are_read() {
+    // Conflicts make the hooks use libgit2's diff, which reads neither layout itself.
+    let split = conflicting();
+    split.git(&["config", "core.splitIndex", "true"]).success();
+    split.git(&["update-index", "--split-index"]).success();
+    split.git(&["merge", "side"]).failure();
+    assert!(index_has(&split.root.join(".git/index"), b"link"));
+    conflicted_state_is_checked(&split, "MERGE_HEAD");
+    let sparse = conflicting();
+    sparse.write("specs/001-login/spec.md", "# Login\n");
+    sparse.commit_all("Spec\n\nRefs: TASK-2").success();
+    sparse
+        .git(&["sparse-checkout", "set", "--sparse-index", "backlog", "src"])
+        .success();
+    sparse.git(&["merge", "side"]).failure();
+    assert!(index_has(&sparse.root.join(".git/index"), b"sdir"));
+    conflicted_state_is_checked(&sparse, "MERGE_HEAD");
+}
+
+#[test]
+fn a_split_index_without_its_shared_index_is_a_clear_error() {
+    let r = Repo::seeded();
+    r.git(&["update-index", "--split-index"]).success();
+    for f in std::fs::read_dir(r.root.join(".git")).expect("git dir") {
+        let f = f.expect("entry");
+        if f.file_name().to_string_lossy().starts_with("sharedindex.") {
+            std::fs::remove_file(f.path()).expect("rm");
+        }
+    }
+    let text = expect(&r.root, 2, &["hook", "pre-commit"]);
+    assert!(text.contains("link"), "{text}");
+    assert!(text.contains("&& git reset"), "{text}");
+    let (ok, text) = git_with(&r.root, &[], &["status"]);
+    assert!(!ok, "git reads it: {text}");
+}

@@ -388,7 +388,17 @@ impl IndexSource<'_> {
         let index = match (read, &self.parsed) {
             (Ok(index), _) => index,
             (Err(_), Some(parsed)) => in_memory(parsed)?,
-            (Err(e), None) => return Err(e),
+            (Err(e), None) => {
+                let path = self
+                    .file
+                    .clone()
+                    .unwrap_or_else(|| self.repo.git.path().join("index"));
+                return Err(SourceError(format!(
+                    "{}; if `git status` cannot read it either, rebuild it from HEAD with `rm {} && git reset` (staged changes are lost)",
+                    e.0,
+                    path.display()
+                )));
+            }
         };
         Ok(self.lib.get_or_init(|| index))
     }
