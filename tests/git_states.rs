@@ -221,6 +221,10 @@ fn linked_worktree() {
     let text = expect(&wt, 1, &["check", "--staged"]);
     assert!(text.contains("Wontdo"), "{text}");
     expect(&wt, 0, &["ci", "--base", "main", "--head", "HEAD"]);
+    // Through real commits there (git hands the hooks GIT_DIR=.git/worktrees/linked).
+    let (ok, text) = git_with(&wt, &[], &["checkout", "-q", "HEAD", "--", T2]);
+    assert!(ok, "{text}");
+    hooks_gate_commits(&wt, &[]);
 }
 
 #[test]
@@ -402,4 +406,187 @@ fn a_thousand_branches() {
         &["hook", "commit-msg", bare.path().to_str().expect("utf-8")],
     );
     expect(&r.root, 0, &["ci", "--base", "main", "--head", "HEAD"]);
+}
+
+/// Runs git in `dir` with extra environment (hooks installed, flowgate on PATH).
+fn git_with(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> (bool, String) {
+    let mut cmd = git_cmd(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().expect("git runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("panicked"), "flowgate panicked:\n{text}");
+    (out.status.success(), text)
+}
+
+/// Through real `git commit` in `dir` (a work tree of a seeded repository, git run with
+/// `env`): a good commit lands, an illegal status change and a code change without a task
+/// reference are rejected with their findings. `-a` commits go through git's temporary
+/// index.
+fn hooks_gate_commits(dir: &Path, env: &[(&str, &str)]) {
+    let commit = |args: &[&str]| {
+        let (ok, text) = git_with(dir, env, &["add", "-A"]);
+        assert!(ok, "{text}");
+        git_with(dir, env, args)
+    };
+    std::fs::write(dir.join("src/main.rs"), "fn main() { login(); }\n").expect("write");
+    let (ok, text) = commit(&["commit", "-q", "-m", "Wire login\n\nRefs: TASK-1"]);
+    assert!(ok, "a good commit is rejected:\n{text}");
+    // An illegal status, then a tracked file removed and one changed: `commit -a`.
+    std::fs::write(dir.join(T2), task("TASK-2", "Logout", "Wontdo", &[])).expect("write");
+    let (ok, text) = commit(&["commit", "-q", "-m", "Logout\n\nRefs: TASK-1"]);
+    assert!(!ok && text.contains("Wontdo"), "{text}");
+    let (ok, text) = git_with(dir, env, &["checkout", "-q", "HEAD", "--", T2]);
+    assert!(ok, "{text}");
+    std::fs::write(dir.join("src/lib.rs"), "pub fn login() {}\n").expect("write");
+    let (ok, text) = commit(&["commit", "-q", "-m", "Add lib\n\nRefs: TASK-1"]);
+    assert!(ok, "{text}");
+    let (ok, text) = git_with(dir, env, &["rm", "-q", "src/lib.rs"]);
+    assert!(ok, "{text}");
+    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").expect("write");
+    let (ok, text) = git_with(dir, env, &["commit", "-q", "-a", "-m", "Drop lib"]);
+    assert!(!ok && text.contains("FG301"), "{text}");
+    let (ok, text) = git_with(
+        dir,
+        env,
+        &["commit", "-q", "-a", "-m", "Drop lib\n\nRefs: TASK-1"],
+    );
+    assert!(ok, "{text}");
+}
+
+/// True when the index file at `path` carries extension `sig`.
+fn index_has(path: &Path, sig: &[u8]) -> bool {
+    std::fs::read(path)
+        .expect("index")
+        .windows(sig.len())
+        .any(|w| w == sig)
+}
+
+#[test]
+fn split_index_through_real_commits() {
+    let r = Repo::seeded();
+    r.git(&["config", "core.splitIndex", "true"]).success();
+    r.git(&["update-index", "--split-index"]).success();
+    assert!(index_has(&r.root.join(".git/index"), b"link"));
+    let msg = message("Work\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    hooks_gate_commits(&r.root, &[]);
+    assert!(index_has(&r.root.join(".git/index"), b"link"));
+    // The staged side is read through the split index: an illegal status is found.
+    r.write(T2, &task("TASK-2", "Logout", "Wontdo", &[]));
+    r.git(&["add", T2]).success();
+    let text = expect(&r.root, 1, &["check", "--staged"]);
+    assert!(text.contains("Wontdo"), "{text}");
+}
+
+#[test]
+fn sparse_index_through_real_commits() {
+    let r = Repo::seeded();
+    r.write(
+        "specs/001-login/spec.md",
+        "# Login\n\n- **FR-001**: a form\n",
+    );
+    r.commit_all("Spec\n\nRefs: TASK-1").success();
+    r.git(&["sparse-checkout", "set", "--sparse-index", "backlog", "src"])
+        .success();
+    assert!(index_has(&r.root.join(".git/index"), b"sdir"));
+    assert!(!r.root.join("specs").exists());
+    let msg = message("Work\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    let text = expect(&r.root, 0, &["check"]);
+    assert!(text.contains("1 spec file"), "{text}");
+    hooks_gate_commits(&r.root, &[]);
+    assert!(index_has(&r.root.join(".git/index"), b"sdir"));
+    // The hidden spec is read from its tree, not assumed: a broken link is found.
+    r.write(
+        T1,
+        "---\nid: TASK-1\ntitle: Login\nstatus: In Progress\nspec: specs/001-login/spec.md#fr-009\n---\n",
+    );
+    r.git(&["add", T1]).success();
+    let text = expect(&r.root, 1, &["check", "--staged"]);
+    assert!(text.contains("FG203"), "{text}");
+}
+
+#[test]
+fn separate_git_dir_through_real_commits() {
+    let r = Repo::seeded();
+    let git_dir = r.tmp.path().join("elsewhere.git");
+    // Re-initialising with --separate-git-dir moves .git there and leaves a `.git` file.
+    r.git(&[
+        "init",
+        "-q",
+        "--separate-git-dir",
+        git_dir.to_str().expect("utf-8"),
+    ])
+    .success();
+    assert!(r.root.join(".git").is_file());
+    let msg = message("Work\n\nRefs: TASK-1\n");
+    all_clean(&r.root, msg.path());
+    hooks_gate_commits(&r.root, &[]);
+}
+
+#[test]
+fn git_dir_and_work_tree_variables_through_real_commits() {
+    let r = Repo::seeded();
+    let git_dir = r.tmp.path().join("meta.git");
+    std::fs::rename(r.root.join(".git"), &git_dir).expect("move .git");
+    let gd = git_dir.to_str().expect("utf-8");
+    let wt = r.root.to_str().expect("utf-8");
+    let both = [("GIT_DIR", gd), ("GIT_WORK_TREE", wt)];
+    let (code, text) = fg(&r.root.join("src"), &both, &["check"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("2 tasks"), "{text}");
+    hooks_gate_commits(&r.root, &both);
+    // GIT_DIR alone: git (and flowgate) take the current folder as the work tree.
+    hooks_gate_commits(&r.root, &[("GIT_DIR", gd)]);
+    // A GIT_DIR that is not a repository is a clear error.
+    let (code, text) = fg(
+        &r.root,
+        &[("GIT_DIR", "/nonexistent")],
+        &["hook", "pre-commit"],
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("GIT_DIR names /nonexistent"), "{text}");
+}
+
+#[test]
+fn conflicted_split_and_sparse_indexes_are_read() {
+    // Conflicts make the hooks use libgit2's diff, which reads neither layout itself.
+    let split = conflicting();
+    split.git(&["config", "core.splitIndex", "true"]).success();
+    split.git(&["update-index", "--split-index"]).success();
+    split.git(&["merge", "side"]).failure();
+    assert!(index_has(&split.root.join(".git/index"), b"link"));
+    conflicted_state_is_checked(&split, "MERGE_HEAD");
+    let sparse = conflicting();
+    sparse.write("specs/001-login/spec.md", "# Login\n");
+    sparse.commit_all("Spec\n\nRefs: TASK-2").success();
+    sparse
+        .git(&["sparse-checkout", "set", "--sparse-index", "backlog", "src"])
+        .success();
+    sparse.git(&["merge", "side"]).failure();
+    assert!(index_has(&sparse.root.join(".git/index"), b"sdir"));
+    conflicted_state_is_checked(&sparse, "MERGE_HEAD");
+}
+
+#[test]
+fn a_split_index_without_its_shared_index_is_a_clear_error() {
+    let r = Repo::seeded();
+    r.git(&["update-index", "--split-index"]).success();
+    for f in std::fs::read_dir(r.root.join(".git")).expect("git dir") {
+        let f = f.expect("entry");
+        if f.file_name().to_string_lossy().starts_with("sharedindex.") {
+            std::fs::remove_file(f.path()).expect("rm");
+        }
+    }
+    let text = expect(&r.root, 2, &["hook", "pre-commit"]);
+    assert!(text.contains("link"), "{text}");
+    assert!(text.contains("&& git reset"), "{text}");
+    let (ok, text) = git_with(&r.root, &[], &["status"]);
+    assert!(!ok, "git reads it: {text}");
 }

@@ -189,3 +189,94 @@ fn project_hook_folder_and_pre_commit_framework_manifest() {
     assert!(manifest.contains("stages: [pre-commit]"));
     assert!(manifest.contains("stages: [commit-msg]"));
 }
+
+#[test]
+fn a_user_hook_with_the_marker_comment_is_chained_not_taken_over() {
+    let r = Repo::bare_init();
+    // A user's own hook that happens to carry flowgate's comment line (copied from a shim).
+    let original = "#!/bin/sh\n# flowgate-managed hook: runs `flowgate hook pre-commit`.\necho mine-ran >> \"$(git rev-parse --git-dir)/mine.log\"\n";
+    let hook = r.root.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, original).unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = r.flowgate(&["install"]).success();
+    assert!(
+        out.stdout
+            .contains("pre-commit: installed; the existing hook now runs first"),
+        "{}",
+        out.stdout
+    );
+    let chained = r.root.join(".git/hooks/pre-commit.flowgate-chained");
+    assert_eq!(std::fs::read_to_string(&chained).unwrap(), original);
+    assert!(std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("# flowgate-shim-checksum: "));
+    r.write("README.md", "# x\n");
+    r.git(&["add", "-A"]).success();
+    r.git(&["commit", "-q", "-m", "Docs"]).success();
+    let log = std::fs::read_to_string(r.root.join(".git/mine.log")).unwrap();
+    assert_eq!(log, "mine-ran\n");
+    // A second install recognises its own shim and leaves the chained hook alone.
+    let again = r.flowgate(&["install"]).success();
+    assert!(
+        again.stdout.contains("pre-commit: up to date"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(std::fs::read_to_string(&chained).unwrap(), original);
+    r.flowgate(&["uninstall"]).success();
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), original);
+    assert!(!chained.exists());
+}
+
+#[test]
+fn an_edited_shim_is_no_longer_flowgates() {
+    let r = Repo::bare_init();
+    r.flowgate(&["install", "--hook", "commit-msg"]).success();
+    let hook = r.root.join(".git/hooks/commit-msg");
+    let edited = format!(
+        "{}echo user-line\n",
+        std::fs::read_to_string(&hook).unwrap()
+    );
+    std::fs::write(&hook, &edited).unwrap();
+    // Uninstall does not delete a hook whose text no longer matches its checksum.
+    let out = r.flowgate(&["uninstall"]).success();
+    assert!(out.stdout.contains("no flowgate hooks"), "{}", out.stdout);
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), edited);
+    // Install keeps it, chained.
+    r.flowgate(&["install", "--hook", "commit-msg"]).success();
+    assert_eq!(
+        std::fs::read_to_string(r.root.join(".git/hooks/commit-msg.flowgate-chained")).unwrap(),
+        edited
+    );
+    r.flowgate(&["uninstall"]).success();
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), edited);
+}
+
+#[test]
+fn a_shim_of_another_flowgate_version_is_recognised_by_its_checksum() {
+    let r = Repo::bare_init();
+    let rest = "# flowgate-managed hook (another version)\nexec flowgate hook pre-commit \"$@\"\n";
+    let body = format!("#!/bin/sh\n{rest}");
+    let sum = flowgate::report::sarif::fnv1a(&[&body]);
+    let hook = r.root.join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\n# flowgate-shim-checksum: {sum}\n{rest}"),
+    )
+    .unwrap();
+    let out = r.flowgate(&["install", "--hook", "pre-commit"]).success();
+    assert!(out.stdout.contains("pre-commit: updated"), "{}", out.stdout);
+    assert!(!r
+        .root
+        .join(".git/hooks/pre-commit.flowgate-chained")
+        .exists());
+    // A wrong checksum makes it a user's hook.
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\n# flowgate-shim-checksum: 0000000000000000\n{rest}"),
+    )
+    .unwrap();
+    let out = r.flowgate(&["uninstall"]).success();
+    assert!(out.stdout.contains("no flowgate hooks"), "{}", out.stdout);
+    assert!(hook.exists());
+}

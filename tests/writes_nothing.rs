@@ -74,6 +74,7 @@ fn read_only_commands_write_nothing() {
         vec!["check", "--staged"],
         vec!["check", "backlog"],
         vec!["explain", "FG105"],
+        vec!["trace", "TASK-1"],
         vec!["hook", "commit-msg", msg],
         vec!["hook", "pre-commit"],
         vec!["ci", "--base", "HEAD~1", "--head", "HEAD"],

@@ -8,6 +8,11 @@
 //! slot is taken too, install refuses unless `--force`, which backs the hook up to
 //! `<name>.flowgate-backup` first. Uninstall removes the shims and renames chained hooks
 //! back; backups are left for the user.
+//!
+//! A hook is flowgate's only when it carries a checksum line ([`CHECKSUM`]) that matches
+//! the rest of its text: a comment a user copied into their own hook, or a shim they
+//! edited, does not match, so such a hook is chained or backed up, never overwritten or
+//! deleted.
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +23,14 @@ use crate::git::Repo;
 /// The hooks flowgate installs, in the order git runs them.
 pub const HOOKS: [&str; 3] = ["pre-commit", "prepare-commit-msg", "commit-msg"];
 
-/// The line that marks a hook file as flowgate's.
+/// The first comment line of a shim (what a reader sees; not how flowgate recognises it).
 pub const MARKER: &str = "# flowgate-managed hook";
+
+/// The start of the line holding a shim's checksum: FNV-1a of the shim without that line.
+pub const CHECKSUM: &str = "# flowgate-shim-checksum: ";
+
+/// The largest file [`is_ours`] reads (a shim is well under 1 KiB).
+const MAX_SHIM: u64 = 16 * 1024;
 
 /// Suffix of a hook that was there before and runs first.
 pub const CHAINED: &str = ".flowgate-chained";
@@ -27,8 +38,18 @@ pub const CHAINED: &str = ".flowgate-chained";
 /// Suffix of a hook set aside by `install --force`.
 pub const BACKUP: &str = ".flowgate-backup";
 
-/// The shim for one hook.
+/// The shim for one hook, with its checksum line.
 pub fn shim(name: &str) -> String {
+    let body = shim_body(name);
+    let sum = crate::report::sarif::fnv1a(&[&body]);
+    match body.split_once('\n') {
+        Some((first, rest)) => format!("{first}\n{CHECKSUM}{sum}\n{rest}"),
+        None => body,
+    }
+}
+
+/// The shim's text without its checksum line.
+fn shim_body(name: &str) -> String {
     format!(
         r#"#!/bin/sh
 {MARKER}: runs `flowgate hook {name}`.
@@ -62,10 +83,35 @@ pub fn hooks_dir(repo: &Repo) -> Result<PathBuf, CommandError> {
     })
 }
 
-fn is_ours(path: &Path) -> bool {
-    std::fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).contains(MARKER))
-        .unwrap_or(false)
+/// True when the file at `path` is a shim flowgate wrote: a regular file whose checksum
+/// line matches the rest of its text (any flowgate version's shim, for any hook).
+pub fn is_ours(path: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() > MAX_SHIM {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    checksum_matches(&text)
+}
+
+/// True when `text` has exactly one checksum line and it is the checksum of the rest.
+fn checksum_matches(text: &str) -> bool {
+    let mut sums = text
+        .split_inclusive('\n')
+        .filter(|l| l.starts_with(CHECKSUM));
+    let (Some(line), None) = (sums.next(), sums.next()) else {
+        return false;
+    };
+    let rest: String = text
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with(CHECKSUM))
+        .collect();
+    let claimed = line.trim_end().get(CHECKSUM.len()..).unwrap_or_default();
+    crate::report::sarif::fnv1a(&[&rest]) == claimed
 }
 
 fn exists(path: &Path) -> bool {
@@ -153,7 +199,8 @@ pub fn install(ctx: &Context, args: &InstallArgs) -> Result<Outcome, CommandErro
         let note = if !exists(&path) {
             "installed".to_string()
         } else if is_ours(&path) {
-            "up to date".to_string()
+            let current = std::fs::read_to_string(&path).is_ok_and(|t| t == shim(name));
+            if current { "up to date" } else { "updated" }.to_string()
         } else if !exists(&chained) {
             std::fs::rename(&path, &chained).map_err(|e| io_err("rename", &path, e))?;
             format!(

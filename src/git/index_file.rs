@@ -1,11 +1,23 @@
 //! A read-only parser of git's index file (`DIRC`, versions 2, 3 and 4), for the hooks:
 //! one read of the file, one buffer for all paths, no checksum of the whole file, and the
 //! cache-tree (`TREE`) extension, which says which folders are unchanged since the last
-//! tree was written. Anything it does not fully understand (split index, sparse index,
-//! an unknown mandatory extension, a hash that is not SHA-1) makes [`IndexFile::parse`]
-//! answer `None`, and callers fall back to libgit2.
+//! tree was written.
+//!
+//! [`IndexFile::load`] also reads the two layouts libgit2 cannot: a split index
+//! (`core.splitIndex`: the `link` extension names a shared index file, and two EWAH bitmaps
+//! say which of its entries are replaced or deleted) and a sparse index
+//! (`sparse-checkout --sparse-index`: one entry per folder left out of the checkout, which
+//! is expanded here to that folder's files by reading its tree, as git itself does for a
+//! command that needs every path). Anything it does not fully understand (an unknown
+//! mandatory extension, a hash that is not SHA-1, a corrupt bitmap, a missing shared
+//! index) makes it answer `None`, and callers fall back to libgit2.
+
+use std::path::Path;
+use std::rc::Rc;
 
 use git2::Oid;
+
+use super::tree::RawTree;
 
 /// Length of a SHA-1 object id.
 const OID_LEN: usize = 20;
@@ -15,6 +27,12 @@ const STAGE_MASK: u16 = 0x3000;
 const EXTENDED: u16 = 0x4000;
 /// Extended flag: `git add -N`.
 const INTENT_TO_ADD: u16 = 0x2000;
+/// Extended flag: left out of the working tree by a sparse checkout.
+const SKIP_WORKTREE: u16 = 0x4000;
+/// Mode bits of a folder (a sparse index's directory entry).
+const DIR_MODE: u32 = 0o040000;
+/// How deep folders may nest when a sparse directory entry is expanded.
+const MAX_DEPTH: usize = 4096;
 
 /// One index entry.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +47,8 @@ pub struct Entry {
     pub stage: u8,
     /// Added with `git add -N` (intent to add).
     pub intent_to_add: bool,
+    /// Left out of the working tree by a sparse checkout (`skip-worktree`).
+    pub skip_worktree: bool,
 }
 
 /// One node of the cache tree: a folder whose tree id git knows, when it is still valid.
@@ -110,8 +130,82 @@ impl IndexFile {
         IndexFile::parse(&data)
     }
 
-    /// Parses an index file's bytes; `None` when they are not a supported index.
+    /// Parses an index file's bytes; `None` when they are not a supported index (a split
+    /// or sparse index included: those need [`IndexFile::load`]).
     pub fn parse(data: &[u8]) -> Option<IndexFile> {
+        let (index, link) = IndexFile::parse_file(data)?;
+        (link.is_none() && !index.has_folders()).then_some(index)
+    }
+
+    /// Reads the index at `path` as git sees it: a split index merged with its shared
+    /// index (`sharedindex.<id>` in `git_dir`, else beside `path`), and the folders of a
+    /// sparse index expanded to their files, each folder's tree read with `tree`.
+    /// `None` when the file is missing or not supported.
+    pub fn load(
+        path: &Path,
+        git_dir: &Path,
+        tree: &dyn Fn(Oid) -> Option<Rc<RawTree>>,
+    ) -> Option<IndexFile> {
+        let data = std::fs::read(path).ok()?;
+        let (mut index, link) = IndexFile::parse_file(&data)?;
+        if let Some(link) = link {
+            index = link.merge(index, path, git_dir)?;
+        }
+        if index.has_folders() {
+            index = index.expand(tree)?;
+        }
+        Some(index)
+    }
+
+    /// True when some entry is a folder (a sparse index's directory entry).
+    fn has_folders(&self) -> bool {
+        self.entries.iter().any(|e| e.mode & 0o170000 == DIR_MODE)
+    }
+
+    /// An empty index with the cache tree `tree`, for entries about to be pushed.
+    fn with_tree(tree: Option<CacheTree>, entries: usize, path_bytes: usize) -> IndexFile {
+        IndexFile {
+            paths: Vec::with_capacity(path_bytes),
+            entries: Vec::with_capacity(entries),
+            tree,
+        }
+    }
+
+    /// Appends `entry` at `path` (callers push in index order).
+    fn push(&mut self, path: &[u8], entry: Entry) -> Option<()> {
+        let path_start = self.paths.len();
+        self.paths.extend_from_slice(path);
+        self.entries.push(Entry {
+            path_start: u32::try_from(path_start).ok()?,
+            path_len: u32::try_from(path.len()).ok()?,
+            ..entry
+        });
+        Some(())
+    }
+
+    /// Replaces every folder entry by the files of its tree (all skip-worktree, stage 0).
+    fn expand(self, tree: &dyn Fn(Oid) -> Option<Rc<RawTree>>) -> Option<IndexFile> {
+        let mut out = IndexFile::with_tree(self.tree.clone(), self.len(), self.paths.len());
+        let mut prefix = Vec::new();
+        for e in &self.entries {
+            let path = self.path(e);
+            if e.mode & 0o170000 != DIR_MODE {
+                out.push(path, *e)?;
+                continue;
+            }
+            prefix.clear();
+            prefix.extend_from_slice(path);
+            if !prefix.ends_with(b"/") {
+                prefix.push(b'/');
+            }
+            expand_tree(&mut out, e.id, &mut prefix, tree, 0)?;
+        }
+        Some(out)
+    }
+
+    /// The entries and cache tree of one index file, and its `link` extension (split
+    /// index) when it has one.
+    fn parse_file(data: &[u8]) -> Option<(IndexFile, Option<Link>)> {
         let body_end = data.len().checked_sub(OID_LEN)?;
         let body = data.get(..body_end)?;
         let mut r = Reader { data: body, pos: 0 };
@@ -128,6 +222,7 @@ impl IndexFile {
             entries: Vec::with_capacity(count.min(1 << 20)),
             tree: None,
         };
+        let mut link = None;
         let mut prev: (usize, usize) = (0, 0);
         for _ in 0..count {
             let start = r.pos;
@@ -136,15 +231,12 @@ impl IndexFile {
             r.take(12)?; // uid, gid, size
             let id = Oid::from_bytes(r.take(OID_LEN)?).ok()?;
             let flags = r.u16()?;
-            let mut intent_to_add = false;
+            let mut extended = 0;
             if flags & EXTENDED != 0 {
                 if version < 3 {
                     return None;
                 }
-                intent_to_add = r.u16()? & INTENT_TO_ADD != 0;
-            }
-            if mode & 0o170000 == 0o040000 {
-                return None; // a sparse-index directory entry
+                extended = r.u16()?;
             }
             let path_start = out.paths.len();
             if version == 4 {
@@ -167,7 +259,8 @@ impl IndexFile {
                 mode,
                 id,
                 stage: ((flags & STAGE_MASK) >> 12) as u8,
-                intent_to_add,
+                intent_to_add: extended & INTENT_TO_ADD != 0,
+                skip_worktree: extended & SKIP_WORKTREE != 0,
             });
         }
         // Extensions, up to the trailing checksum.
@@ -177,13 +270,16 @@ impl IndexFile {
             let ext = r.take(size)?;
             match sig {
                 b"TREE" => out.tree = parse_tree(ext),
+                b"link" => link = Some(Link::parse(ext)?),
+                // A sparse index: its folder entries are all this changes.
+                b"sdir" => {}
                 // Optional extensions (first letter upper-case) may be ignored; any other
                 // one (split index `link`, sparse index `sdir`, …) changes the meaning.
                 [first, ..] if first.is_ascii_uppercase() => {}
                 _ => return None,
             }
         }
-        (r.pos == body.len()).then_some(out)
+        (r.pos == body.len()).then_some((out, link))
     }
 
     /// The number of entries.
@@ -244,6 +340,198 @@ impl IndexFile {
     pub fn has_special_entries(&self) -> bool {
         self.entries.iter().any(|e| e.stage != 0 || e.intent_to_add)
     }
+}
+
+/// Pushes the files of tree `id` (folder `prefix`, ending in `/`) onto `out`, in index order
+/// (a tree lists a folder as if its name ended in `/`, which is how the index sorts paths).
+fn expand_tree(
+    out: &mut IndexFile,
+    id: Oid,
+    prefix: &mut Vec<u8>,
+    tree: &dyn Fn(Oid) -> Option<Rc<RawTree>>,
+    depth: usize,
+) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let t = tree(id)?;
+    for i in 0..t.len() {
+        let item = t.get(i)?;
+        let len = prefix.len();
+        prefix.extend_from_slice(item.name);
+        if item.is_tree() {
+            prefix.push(b'/');
+            expand_tree(out, item.id, prefix, tree, depth + 1)?;
+        } else {
+            let entry = Entry {
+                path_start: 0,
+                path_len: 0,
+                mode: item.mode,
+                id: item.id,
+                stage: 0,
+                intent_to_add: false,
+                skip_worktree: true,
+            };
+            out.push(prefix, entry)?;
+        }
+        prefix.truncate(len);
+    }
+    Some(())
+}
+
+/// The `link` extension of a split index: the shared index it builds on, and which of the
+/// shared index's entries this file replaces or deletes.
+#[derive(Debug)]
+struct Link {
+    base: [u8; OID_LEN],
+    /// The delete and replace bitmaps (EWAH), raw; absent when the extension has none.
+    bitmaps: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Link {
+    fn parse(data: &[u8]) -> Option<Link> {
+        let base: [u8; OID_LEN] = data.get(..OID_LEN)?.try_into().ok()?;
+        let rest = data.get(OID_LEN..)?;
+        if rest.is_empty() {
+            return Some(Link {
+                base,
+                bitmaps: None,
+            });
+        }
+        let delete_len = ewah_len(rest)?;
+        let (delete, replace) = rest.split_at_checked(delete_len)?;
+        (ewah_len(replace)? == replace.len()).then(|| Link {
+            base,
+            bitmaps: Some((delete.to_vec(), replace.to_vec())),
+        })
+    }
+
+    /// Merges `split` (this file's own entries) into the shared index, as git does: the
+    /// first entries of `split` (nameless) replace the shared entries the replace bitmap
+    /// names, the delete bitmap's entries go, and the rest of `split` is added in order.
+    fn merge(self, split: IndexFile, path: &Path, git_dir: &Path) -> Option<IndexFile> {
+        if self.base == [0; OID_LEN] {
+            return Some(split); // No shared index: the file stands alone.
+        }
+        let hex: String = self.base.iter().map(|b| format!("{b:02x}")).collect();
+        let name = format!("sharedindex.{hex}");
+        let shared = [
+            Some(git_dir.join(&name)),
+            path.parent().map(|p| p.join(&name)),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())?;
+        let (base, base_link) = IndexFile::parse_file(&std::fs::read(shared).ok()?)?;
+        if base_link.is_some() {
+            return None;
+        }
+        let (replace, delete) = match &self.bitmaps {
+            Some((delete, replace)) => (
+                ewah_bits(replace, base.len())?,
+                ewah_bits(delete, base.len())?,
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        // Per shared entry: its path and the entry now in its place (`None`: deleted).
+        let mut slots: Vec<Option<(&[u8], Entry)>> = base
+            .entries
+            .iter()
+            .map(|e| Some((base.path(e), *e)))
+            .collect();
+        let mut own = split.entries.iter();
+        for pos in replace {
+            let with = own.next()?;
+            if with.path_len != 0 {
+                return None; // A replacing entry takes the name of the one it replaces.
+            }
+            let slot = slots.get_mut(pos)?;
+            let (name, _) = (*slot)?;
+            *slot = Some((name, *with));
+        }
+        for pos in delete {
+            *slots.get_mut(pos)? = None;
+        }
+        let mut added: Vec<(&[u8], Entry)> = own.map(|e| (split.path(e), *e)).collect();
+        if added.iter().any(|(p, _)| p.is_empty()) {
+            return None;
+        }
+        added.sort_by(|a, b| (a.0, a.1.stage).cmp(&(b.0, b.1.stage)));
+        let kept = slots.into_iter().flatten();
+        let mut out = IndexFile::with_tree(split.tree.clone(), base.len() + added.len(), 0);
+        let mut added = added.into_iter().peekable();
+        for (p, e) in kept {
+            while let Some((ap, ae)) = added.next_if(|(ap, ae)| (*ap, ae.stage) <= (p, e.stage)) {
+                out.push(ap, ae)?;
+            }
+            // An added entry of the same path replaces the shared one (a merged one, every
+            // stage of it).
+            let last = out.entries.last().map(|l| (out.path(l), l.stage));
+            if last.is_some_and(|(lp, ls)| lp == p && (ls == e.stage || ls == 0)) {
+                continue;
+            }
+            out.push(p, e)?;
+        }
+        for (ap, ae) in added {
+            out.push(ap, ae)?;
+        }
+        Some(out)
+    }
+}
+
+/// The length of the EWAH bitmap at the start of `data` (bit count, word count, words,
+/// position of the last run-length word).
+fn ewah_len(data: &[u8]) -> Option<usize> {
+    let words = u32::from_be_bytes(data.get(4..8)?.try_into().ok()?) as usize;
+    let len = words.checked_mul(8)?.checked_add(12)?;
+    (len <= data.len()).then_some(len)
+}
+
+/// The positions of the set bits of an EWAH bitmap, in increasing order; `None` when one
+/// is at or past `limit` (a bitmap over the entries of an index that has fewer).
+fn ewah_bits(data: &[u8], limit: usize) -> Option<Vec<usize>> {
+    let len = ewah_len(data)?;
+    let words: Vec<u64> = data
+        .get(8..len - 4)?
+        .chunks_exact(8)
+        .map(|w| w.try_into().map(u64::from_be_bytes))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let mut out = Vec::new();
+    let mut pos: usize = 0;
+    let mut at = 0;
+    while let Some(&marker) = words.get(at) {
+        at += 1;
+        // A marker word: bit 0 the value of a run, 32 bits its length in words, 31 bits
+        // the number of literal words that follow.
+        let run = usize::try_from((marker >> 1) & 0xffff_ffff)
+            .ok()?
+            .checked_mul(64)?;
+        let literals = usize::try_from(marker >> 33).ok()?;
+        let run_end = pos.checked_add(run)?;
+        if marker & 1 == 1 {
+            if run_end > limit {
+                return None;
+            }
+            out.extend(pos..run_end);
+        }
+        pos = run_end;
+        for _ in 0..literals {
+            let word = *words.get(at)?;
+            at += 1;
+            for bit in 0..64 {
+                if word >> bit & 1 == 1 {
+                    let p = pos + bit;
+                    if p >= limit {
+                        return None;
+                    }
+                    out.push(p);
+                }
+            }
+            pos = pos.checked_add(64)?;
+        }
+    }
+    Some(out)
 }
 
 /// Parses the `TREE` extension: preorder nodes of `name NUL entries SP subtrees LF [oid]`.
@@ -406,5 +694,100 @@ mod tests {
         for n in 0..data.len() {
             let _ = IndexFile::parse(&data[..n]);
         }
+    }
+    /// `path mode id stage` lines, as `git ls-files -s` prints them.
+    fn listing(index: &IndexFile) -> String {
+        index
+            .entries()
+            .iter()
+            .map(|e| {
+                let path = String::from_utf8_lossy(index.path(e));
+                format!("{:o} {} {}\t{path}\n", e.mode, e.id, e.stage)
+            })
+            .collect()
+    }
+
+    /// The index as git sees it, every folder expanded.
+    fn git_listing(dir: &Path) -> String {
+        let out = Command::new("git")
+            .args(["ls-files", "-s"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn load(dir: &Path) -> Option<IndexFile> {
+        let repo = crate::git::Repo::discover(dir).unwrap();
+        IndexFile::load(&dir.join(".git/index"), &dir.join(".git"), &|id| {
+            repo.tree(id).ok()
+        })
+    }
+
+    #[test]
+    fn split_index_with_replaced_deleted_and_added_entries() {
+        let dir = repo();
+        git(dir.path(), &["update-index", "--split-index"]);
+        std::fs::write(dir.path().join("a.txt"), "changed").unwrap();
+        std::fs::write(dir.path().join("b/new.md"), "new").unwrap();
+        std::fs::write(dir.path().join("0first.txt"), "first").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["rm", "-q", "b/d/e.md"]);
+        let data = std::fs::read(dir.path().join(".git/index")).unwrap();
+        assert!(data.windows(4).any(|w| w == b"link"), "a split index");
+        assert!(IndexFile::parse(&data).is_none(), "parse alone cannot");
+        let index = load(dir.path()).expect("split index read");
+        assert_eq!(listing(&index), git_listing(dir.path()));
+        // Without its shared index, it is not read.
+        for f in std::fs::read_dir(dir.path().join(".git")).unwrap() {
+            let f = f.unwrap();
+            if f.file_name().to_string_lossy().starts_with("sharedindex.") {
+                std::fs::remove_file(f.path()).unwrap();
+            }
+        }
+        assert!(load(dir.path()).is_none());
+    }
+
+    #[test]
+    fn sparse_index_folders_expanded() {
+        let dir = repo();
+        git(
+            dir.path(),
+            &["sparse-checkout", "set", "--sparse-index", "b"],
+        );
+        let data = std::fs::read(dir.path().join(".git/index")).unwrap();
+        assert!(data.windows(4).any(|w| w == b"sdir"), "a sparse index");
+        assert!(IndexFile::parse(&data).is_none(), "parse alone cannot");
+        let index = load(dir.path()).expect("sparse index read");
+        assert_eq!(listing(&index), git_listing(dir.path()));
+        assert!(
+            index
+                .find(b"z/long/path/name/that/is/deep.txt", 0)
+                .unwrap()
+                .skip_worktree
+        );
+        assert!(!index.find(b"b/c.md", 0).unwrap().skip_worktree);
+    }
+
+    #[test]
+    fn corrupt_bitmaps() {
+        // A bitmap naming an entry past the end, a truncated one, a run past the end.
+        let mut words = Vec::new();
+        words.extend_from_slice(&64u32.to_be_bytes());
+        words.extend_from_slice(&2u32.to_be_bytes());
+        words.extend_from_slice(&(1u64 << 33).to_be_bytes()); // one literal word follows
+        words.extend_from_slice(&0b101u64.to_be_bytes());
+        words.extend_from_slice(&0u32.to_be_bytes());
+        assert_eq!(ewah_bits(&words, 3), Some(vec![0, 2]));
+        assert_eq!(ewah_bits(&words, 2), None);
+        for n in 0..words.len() {
+            assert_eq!(ewah_bits(&words[..n], 3), None);
+        }
+        let mut run = Vec::new();
+        run.extend_from_slice(&64u32.to_be_bytes());
+        run.extend_from_slice(&1u32.to_be_bytes());
+        run.extend_from_slice(&(u64::from(u32::MAX) << 1 | 1).to_be_bytes());
+        run.extend_from_slice(&0u32.to_be_bytes());
+        assert_eq!(ewah_bits(&run, 1000), None);
     }
 }

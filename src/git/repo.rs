@@ -43,25 +43,74 @@ fn kind_of_mode(mode: u32) -> EntryKind {
     }
 }
 
-impl Repo {
-    /// Opens the repository containing `dir` (searching upwards, as git does).
-    pub fn discover(dir: &Path) -> Result<Repo, SourceError> {
-        let git = Repository::discover(dir).map_err(|e| {
-            // libgit2 reads SHA-1 repositories only; say so rather than "not a repository".
-            if e.message().contains("object format") {
-                return SourceError(format!(
-                    "{} is a git repository in an object format flowgate cannot read ({}); \
-                     flowgate's git library (libgit2) supports SHA-1 repositories only",
-                    dir.display(),
-                    e.message()
-                ));
-            }
+/// Why `dir` could not be opened as a repository.
+fn not_a_repo(dir: &Path, e: &git2::Error) -> SourceError {
+    // libgit2 reads SHA-1 repositories only; say so rather than "not a repository".
+    if e.message().contains("object format") {
+        return SourceError(format!(
+            "{} is a git repository in an object format flowgate cannot read ({}); \
+             flowgate's git library (libgit2) supports SHA-1 repositories only",
+            dir.display(),
+            e.message()
+        ));
+    }
+    SourceError(format!(
+        "{} is not inside a git repository ({})",
+        dir.display(),
+        e.message()
+    ))
+}
+
+/// Opens the git dir `git_dir` (from `GIT_DIR`) for a command started in `dir`, with the
+/// working tree `work_tree` (`GIT_WORK_TREE`, relative to `dir`) when given.
+fn open_git_dir(
+    dir: &Path,
+    git_dir: &Path,
+    work_tree: Option<std::ffi::OsString>,
+) -> Result<Repository, SourceError> {
+    let flags = git2::RepositoryOpenFlags::NO_SEARCH | git2::RepositoryOpenFlags::NO_DOTGIT;
+    let git = Repository::open_ext(git_dir, flags, std::iter::empty::<&std::ffi::OsStr>())
+        .map_err(|e| {
             SourceError(format!(
-                "{} is not inside a git repository ({})",
-                dir.display(),
+                "GIT_DIR names {}, which is not a git repository ({}); unset GIT_DIR or point it at the repository's git dir",
+                git_dir.display(),
                 e.message()
             ))
         })?;
+    let configured = git
+        .config()
+        .is_ok_and(|c| c.get_path("core.worktree").is_ok());
+    let work_tree = match work_tree {
+        Some(w) => Some(dir.join(w)),
+        // Neither GIT_WORK_TREE nor core.worktree: git takes the current folder.
+        None if !git.is_bare() && !configured => Some(dir.to_path_buf()),
+        None => None,
+    };
+    if let Some(w) = work_tree {
+        let w = std::path::absolute(&w)?;
+        git.set_workdir(&w, false).map_err(|e| {
+            SourceError(format!(
+                "cannot use {} as the working tree of {}: {}",
+                w.display(),
+                git_dir.display(),
+                e.message()
+            ))
+        })?;
+    }
+    Ok(git)
+}
+
+impl Repo {
+    /// Opens the repository containing `dir` (searching upwards, as git does), or the one
+    /// `GIT_DIR` names, as git does when it is set (git sets it for hooks in linked
+    /// worktrees and separate git dirs): relative to `dir`, with the working tree at
+    /// `GIT_WORK_TREE`, else `core.worktree`, else `dir` itself.
+    pub fn discover(dir: &Path) -> Result<Repo, SourceError> {
+        let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let git = match env("GIT_DIR") {
+            Some(git_dir) => open_git_dir(dir, &dir.join(git_dir), env("GIT_WORK_TREE"))?,
+            None => Repository::discover(dir).map_err(|e| not_a_repo(dir, &e))?,
+        };
         Ok(Repo::from_git(git))
     }
 
@@ -141,11 +190,8 @@ impl Repo {
         let index = self.index()?;
         let mut hidden = BTreeSet::new();
         let mut hidden_dirs = BTreeSet::new();
-        for entry in index.index()?.iter() {
-            if entry.flags_extended & SKIP_WORKTREE == 0 {
-                continue;
-            }
-            let Ok(path) = String::from_utf8(entry.path) else {
+        for path in index.skip_worktree_paths()? {
+            let Ok(path) = String::from_utf8(path) else {
                 continue;
             };
             let mut dir = path.as_str();
@@ -166,7 +212,7 @@ impl Repo {
     /// The index as a source. Honours `GIT_INDEX_FILE` (git sets it for
     /// `git commit PATHS`, `commit -a` and tools such as Backlog.md's auto-commit).
     /// The index file is parsed directly when flowgate understands all of it (see
-    /// [`IndexFile`]); otherwise libgit2 reads it.
+    /// [`IndexFile`], which also reads split and sparse indexes); otherwise libgit2 reads it.
     pub fn index(&self) -> Result<IndexSource<'_>, SourceError> {
         let file = match std::env::var_os("GIT_INDEX_FILE") {
             Some(path) if !path.is_empty() => {
@@ -183,7 +229,11 @@ impl Repo {
         let parsed = if self.git.is_bare() && file.is_none() {
             None
         } else {
-            IndexFile::open(file.as_deref().unwrap_or(&default))
+            IndexFile::load(
+                file.as_deref().unwrap_or(&default),
+                self.git.path(),
+                &|id| self.tree(id).ok(),
+            )
         };
         let source = IndexSource {
             repo: self,
@@ -329,21 +379,56 @@ impl View<'_> {
 
 impl IndexSource<'_> {
     /// libgit2's view of the index (read on first use when flowgate parsed the file itself).
+    /// libgit2 reads neither a split nor a sparse index: for those, it gets an in-memory
+    /// copy of what flowgate parsed.
     pub fn index(&self) -> Result<&git2::Index, SourceError> {
         if let Some(index) = self.lib.get() {
             return Ok(index);
         }
-        let index = match &self.file {
+        let read = match &self.file {
             Some(path) => git2::Index::open(path).map_err(|e| {
                 SourceError(format!(
                     "cannot read the index named by GIT_INDEX_FILE ({}): {}",
                     path.display(),
                     e.message()
                 ))
-            })?,
-            None => self.repo.git.index()?,
+            }),
+            None => self.repo.git.index().map_err(SourceError::from),
+        };
+        let index = match (read, &self.parsed) {
+            (Ok(index), _) => index,
+            (Err(_), Some(parsed)) => in_memory(parsed)?,
+            (Err(e), None) => {
+                let path = self
+                    .file
+                    .clone()
+                    .unwrap_or_else(|| self.repo.git.path().join("index"));
+                return Err(SourceError(format!(
+                    "{}; if `git status` cannot read it either, rebuild it from HEAD with `rm {} && git reset` (staged changes are lost)",
+                    e.0,
+                    path.display()
+                )));
+            }
         };
         Ok(self.lib.get_or_init(|| index))
+    }
+
+    /// The paths of the entries a sparse checkout leaves out of the working tree.
+    fn skip_worktree_paths(&self) -> Result<Vec<Vec<u8>>, SourceError> {
+        if let Some(parsed) = &self.parsed {
+            return Ok(parsed
+                .entries()
+                .iter()
+                .filter(|e| e.skip_worktree)
+                .map(|e| parsed.path(e).to_vec())
+                .collect());
+        }
+        Ok(self
+            .index()?
+            .iter()
+            .filter(|e| e.flags_extended & SKIP_WORKTREE != 0)
+            .map(|e| e.path)
+            .collect())
     }
 
     /// The paths that differ from commit `before` (`None`: the empty tree) to this index,
@@ -479,6 +564,41 @@ impl Source for IndexSource<'_> {
 
 /// The index entry flag git sets on files a sparse checkout leaves out of the working tree.
 const SKIP_WORKTREE: u16 = 1 << 14;
+/// The index entry flag of `git add -N`.
+const INTENT_TO_ADD: u16 = 1 << 13;
+
+/// A libgit2 index in memory holding the entries flowgate parsed (for the diff machinery,
+/// when libgit2 cannot read the file itself).
+fn in_memory(parsed: &IndexFile) -> Result<git2::Index, SourceError> {
+    let mut index = git2::Index::new()?;
+    let zero = git2::IndexTime::new(0, 0);
+    for e in parsed.entries() {
+        let path = parsed.path(e).to_vec();
+        let name_len = u16::try_from(path.len()).unwrap_or(0xfff).min(0xfff);
+        let mut flags_extended = 0;
+        if e.intent_to_add {
+            flags_extended |= INTENT_TO_ADD;
+        }
+        if e.skip_worktree {
+            flags_extended |= SKIP_WORKTREE;
+        }
+        index.add(&git2::IndexEntry {
+            ctime: zero,
+            mtime: zero,
+            dev: 0,
+            ino: 0,
+            mode: e.mode,
+            uid: 0,
+            gid: 0,
+            file_size: 0,
+            id: e.id,
+            flags: (u16::from(e.stage) << 12) | name_len,
+            flags_extended,
+            path,
+        })?;
+    }
+    Ok(index)
+}
 
 /// The working tree of a sparse checkout: what is on disk, plus the files git left out
 /// (skip-worktree in the index), read from the index.

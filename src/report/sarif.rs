@@ -71,7 +71,7 @@ pub fn path_to_uri(path: &str) -> String {
 }
 
 /// FNV-1a, 64 bits: a stable fingerprint that does not depend on the Rust version.
-fn fnv1a(parts: &[&str]) -> String {
+pub fn fnv1a(parts: &[&str]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for b in part.bytes().chain(std::iter::once(0u8)) {
