@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 
 /// flowgate: every code change maps to a task, every task to spec sections, and task
 /// statuses move only along legal transitions.
@@ -15,6 +16,28 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's arguments (exiting with clap's message on a usage error) and
+    /// applies the defaults that depend on where flowgate runs: in GitHub Actions
+    /// (`GITHUB_ACTIONS=true`) `flowgate ci` writes `--format github` unless `--format` was
+    /// given.
+    pub fn parse_args() -> Cli {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let explicit = matches.value_source("format") == Some(ValueSource::CommandLine);
+        if !explicit && matches!(cli.command, Command::Ci(_)) && in_github_actions() {
+            cli.global.format = Format::Github;
+        }
+        cli
+    }
+}
+
+/// Whether flowgate runs in a GitHub Actions job (`GITHUB_ACTIONS=true`, as the runner sets
+/// it).
+pub fn in_github_actions() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
 /// Options every command takes.

@@ -1,8 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = flowgate::cli::Cli::parse();
+    let cli = flowgate::cli::Cli::parse_args();
     flowgate::commands::run(cli)
 }

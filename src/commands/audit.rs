@@ -159,7 +159,8 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         Format::Json => report::audit_json::render(&audit, &findings, summary),
         Format::Markdown => report::markdown::render(&audit, &findings, summary),
         Format::Html => report::html::render(&audit, &findings, summary),
-        Format::Sarif => report::sarif::render(&findings),
+        // History findings stay as they were: anchors are for the change being reviewed.
+        Format::Sarif => report::sarif::render(&findings, &report::sarif::Anchors::default()),
         other => {
             return Err(CommandError::Usage(format!(
             "`flowgate audit` does not offer --format {}; use human, json, sarif, markdown or html",

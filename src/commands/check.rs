@@ -1,5 +1,6 @@
 //! `flowgate check`: validate the tree (working tree, or the index).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{CommandError, Context, Outcome};
@@ -66,8 +67,30 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
         ..Summary::default()
     }
     .count(&findings);
-    emit(ctx, &findings, summary, Some(source.as_ref()), &[])?;
+    if ctx.global.format == Format::Sarif {
+        let anchors = report::sarif::Anchors {
+            tasks: task_files(&snapshot),
+            ..report::sarif::Anchors::default()
+        };
+        print!("{}", report::sarif::render(&findings, &anchors));
+    } else {
+        emit(ctx, &findings, summary, Some(source.as_ref()), &[])?;
+    }
     Ok(outcome(&findings))
+}
+
+/// Each task's file in `snapshot`, by canonical task ID (the first file when two share an
+/// ID): where SARIF shows a finding about a task that has no file of its own.
+pub fn task_files(snapshot: &Snapshot) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for task in snapshot.backlog.iter().flat_map(|b| b.files.iter()) {
+        if let Some(id) = task.id() {
+            files
+                .entry(id.canonical())
+                .or_insert_with(|| task.path.clone());
+        }
+    }
+    files
 }
 
 /// Reads the configuration: `--config FILE` from disk, else `.flowgate.yml` of the source.
@@ -199,7 +222,7 @@ pub fn emit(
         Format::Json => report::json::render(findings, summary),
         other => {
             return Err(CommandError::Usage(format!(
-                "this command does not offer --format {}; use human or json",
+                "this command does not offer --format {}; use human, json or sarif",
                 format!("{other:?}").to_lowercase()
             )))
         }

@@ -29,6 +29,7 @@ use crate::baseline::Baseline;
 use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
 use crate::finding::{Finding, Summary};
+use crate::git::changes::Change;
 use crate::git::judge::{judge_commit, CommitJudge, CommitMeta};
 use crate::git::{Repo, TreeSource};
 use crate::report::github::{self, CommitLabel};
@@ -108,13 +109,21 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     let branch = event.as_ref().and_then(|e| e.head_ref.clone());
     let policy = trusted.map(|t| t as &dyn Source);
     let judge = CommitJudge::new(&repo, &config, branch.as_deref(), policy).pinned(pinned.clone());
+    let mut anchors = sarif::Anchors::default();
     for &id in &range.commits {
         let meta = CommitMeta::read(&repo, id)?;
         labels.push(CommitLabel {
             id: id.to_string(),
             subject: meta.subject().to_string(),
         });
-        let mut per_commit = judge_commit(&judge, &meta)?.findings;
+        let judged = judge_commit(&judge, &meta)?;
+        if let Some(file) = first_file(&judged.changed, &head_tree) {
+            anchors.commits.insert(id.to_string(), file);
+        }
+        anchors.fallback = anchors
+            .fallback
+            .or_else(|| first_file(&judged.changed, &head_tree));
+        let mut per_commit = judged.findings;
         if config.ci.check == PrCheck::Title {
             // Squash-merge repos: the title carries the reference, commits need none.
             per_commit.retain(|f| f.code != rules::MISSING_TASK_REFERENCE.code);
@@ -139,6 +148,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
 
     // The tree at head.
     findings.extend(rules::check_tree(&head_snapshot, &config));
+    anchors.tasks = super::check::task_files(&head_snapshot);
     let findings = rules::configure(findings, &config);
     // Findings recorded by `flowgate baseline` (in the trusted commit) do not fail a pull
     // request. A pull request checks part of the history: no entry is called stale.
@@ -168,7 +178,16 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     .count(&findings);
 
     report(
-        ctx, args, &findings, summary, &labels, &messages, &head_tree,
+        ctx,
+        args,
+        &Reported {
+            findings: &findings,
+            summary,
+            labels: &labels,
+            messages: &messages,
+            anchors: &anchors,
+        },
+        &head_tree,
     )?;
     if args.comment && !args.no_comment {
         post_comment(ctx, event.as_ref(), &findings, summary, &labels);
@@ -181,44 +200,66 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     })
 }
 
-/// Prints the findings in the chosen format, and writes the SARIF file, the job summary and
-/// the step outputs where asked.
+/// What `flowgate ci` found, for [`report`].
+struct Reported<'a> {
+    findings: &'a [Finding],
+    summary: Summary,
+    labels: &'a [CommitLabel],
+    messages: &'a [(String, String)],
+    anchors: &'a sarif::Anchors,
+}
+
+/// Prints the findings in the chosen format and writes the SARIF file where asked. The job
+/// summary and the step outputs are written whatever the format, whenever the runner names
+/// their files (in GitHub Actions).
 fn report(
     ctx: &Context,
     args: &CiArgs,
-    findings: &[Finding],
-    summary: Summary,
-    labels: &[CommitLabel],
-    messages: &[(String, String)],
+    r: &Reported<'_>,
     head_tree: &TreeSource<'_>,
 ) -> Result<(), CommandError> {
     if let Some(path) = &args.sarif {
         let full = resolve_path(&ctx.dir, path);
-        crate::own_files::write(&full, sarif::render(findings).as_bytes())
+        crate::own_files::write(&full, sarif::render(r.findings, r.anchors).as_bytes())
             .map_err(|e| CommandError::Usage(format!("cannot write the SARIF file: {e}")))?;
     }
-    match ctx.global.format {
+    let format = ctx.global.format;
+    match format {
         Format::Github => {
-            print!("{}", github::render_annotations(findings));
+            print!("{}", github::render_annotations(r.findings));
             if !ctx.global.quiet {
-                println!("{}", github::headline(summary));
+                println!("{}", github::headline(r.summary));
             }
-            // The limit is per step: what an earlier run in the same step wrote counts.
-            let used = std::env::var_os("GITHUB_STEP_SUMMARY")
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
-            let room = github::STEP_SUMMARY_LIMIT.saturating_sub(used);
-            let report = github::render_step_summary(findings, summary, labels, room);
-            append_env_file("GITHUB_STEP_SUMMARY", &report)?;
-            append_env_file("GITHUB_OUTPUT", &github::render_outputs(summary))?;
-            Ok(())
         }
-        Format::Sarif => {
-            print!("{}", sarif::render(findings));
-            Ok(())
-        }
-        _ => emit(ctx, findings, summary, Some(head_tree), messages),
+        Format::Sarif => print!("{}", sarif::render(r.findings, r.anchors)),
+        _ => emit(ctx, r.findings, r.summary, Some(head_tree), r.messages)?,
     }
+    let annotations = if format == Format::Github {
+        github::Annotations::Printed
+    } else {
+        github::Annotations::NotPrinted {
+            format: format!("{format:?}").to_lowercase(),
+        }
+    };
+    // The limit is per step: what an earlier run in the same step wrote counts.
+    let used = std::env::var_os("GITHUB_STEP_SUMMARY")
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+    let room = github::STEP_SUMMARY_LIMIT.saturating_sub(used);
+    let summary_text =
+        github::render_step_summary(r.findings, r.summary, r.labels, &annotations, room);
+    append_env_file("GITHUB_STEP_SUMMARY", &summary_text)?;
+    append_env_file("GITHUB_OUTPUT", &github::render_outputs(r.summary))
+}
+
+/// The first of `changed` that exists in `head` (code scanning shows a location only in
+/// the analysed commit), else the first that the commit did not delete.
+fn first_file(changed: &[Change], head: &TreeSource<'_>) -> Option<String> {
+    changed
+        .iter()
+        .find(|c| head.blob_id(&c.path).is_some_and(|(_, file)| file))
+        .or_else(|| changed.iter().find(|c| c.new.is_some()))
+        .map(|c| c.path.clone())
 }
 
 fn resolve_path(dir: &Path, path: &Path) -> PathBuf {

@@ -115,7 +115,9 @@ pub fn use_color<S: anstream::stream::RawStream>(choice: ColorChoice, stream: &S
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    let github = cli.global.format == crate::cli::Format::Github;
+    // In GitHub Actions a fatal error is a workflow command whatever the output format, so
+    // that it shows on the run page and not only in the log.
+    let github = cli.global.format == crate::cli::Format::Github || crate::cli::in_github_actions();
     if github {
         // Even a bug's message (which may quote repository text) is one escaped command.
         std::panic::set_hook(Box::new(|info| {
@@ -162,8 +164,9 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Prints a command error on stderr; configuration errors point into the file. With
-/// `--format github` the error is one workflow command whose text is escaped, so nothing a
-/// repository wrote into it (a status name quoted in a help) can start a command of its own.
+/// `--format github`, or in GitHub Actions, the error is one workflow command whose text is
+/// escaped, so nothing a repository wrote into it (a status name quoted in a help) can
+/// start a command of its own.
 fn report_error(e: &CommandError, github: bool) {
     if github {
         eprintln!("{}", crate::report::github::error_command(e));

@@ -22,6 +22,24 @@ const COMMENT_LIMIT: usize = 65_000;
 /// GitHub refuses a step's job summary larger than this many bytes (1 MiB).
 pub const STEP_SUMMARY_LIMIT: usize = 1024 * 1024;
 
+/// Annotations of each kind (error, warning, notice) that GitHub shows for one step; it
+/// drops the rest without a word.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
+
+/// Whether the findings were printed as annotations, for the job summary's note on those
+/// that GitHub does not show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Annotations {
+    /// Printed as workflow commands (`--format github`): GitHub shows the first
+    /// [`ANNOTATIONS_PER_KIND`] of each kind.
+    Printed,
+    /// Not printed: stdout had another format (named here).
+    NotPrinted {
+        /// The `--format` of stdout.
+        format: String,
+    },
+}
+
 /// A commit that was checked, for grouping findings in the summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitLabel {
@@ -370,18 +388,66 @@ pub fn render_comment(findings: &[Finding], summary: Summary, commits: &[CommitL
     body
 }
 
-/// The job summary ([`render_summary`]) cut to at most `room` bytes, with a note saying
-/// where the rest is.
+/// The note on the findings that have no annotation on the run page: over GitHub's
+/// limit of [`ANNOTATIONS_PER_KIND`] of each kind per step, or all of them when stdout
+/// had another format; `None` when every finding is annotated.
+pub fn unannotated_note(findings: &[Finding], annotations: &Annotations) -> Option<String> {
+    let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
+    let counts = [
+        (count(Severity::Error), "error", "errors"),
+        (count(Severity::Warning), "warning", "warnings"),
+        (count(Severity::Note), "note", "notes"),
+    ];
+    let cap = match annotations {
+        Annotations::Printed => ANNOTATIONS_PER_KIND,
+        Annotations::NotPrinted { .. } => 0,
+    };
+    let missing: Vec<String> = counts
+        .iter()
+        .filter(|(n, _, _)| *n > cap)
+        .map(|&(n, one, many)| plural(n - cap, one, many))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let list = match missing.as_slice() {
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    let why = match annotations {
+        Annotations::Printed => format!(
+            "GitHub shows at most {ANNOTATIONS_PER_KIND} error, {ANNOTATIONS_PER_KIND} warning and {ANNOTATIONS_PER_KIND} notice annotations per step, so {list} have no annotation on the files"
+        ),
+        Annotations::NotPrinted { format } => format!(
+            "This step printed `--format {format}`, not annotations, so {list} have no annotation on the files (the default in GitHub Actions is `--format github`)"
+        ),
+    };
+    Some(format!(
+        "> **Not every finding is annotated.** {why}. Every finding is listed below and in this step's log.\n"
+    ))
+}
+
+/// The job summary ([`render_summary`]) with a note on the findings that have no
+/// annotation ([`unannotated_note`]), cut to at most `room` bytes, with a note saying where
+/// the rest is.
 pub fn render_step_summary(
     findings: &[Finding],
     summary: Summary,
     commits: &[CommitLabel],
+    annotations: &Annotations,
     room: usize,
 ) -> String {
+    let mut report = render_summary(findings, summary, commits);
+    if let Some(note) = unannotated_note(findings, annotations) {
+        // After the counts, before the findings: a cut report keeps it.
+        let at = report.find("\n### Findings").unwrap_or(report.len());
+        report.insert_str(at, &format!("\n{note}"));
+    }
     truncate(
-        &render_summary(findings, summary, commits),
+        &report,
         room,
-        "the annotations and `flowgate ci --format json` list every finding",
+        "this step's log and `flowgate ci --format json` list every finding",
     )
 }
 
@@ -479,16 +545,21 @@ mod tests {
             })
             .collect();
         let summary = Summary::default().count(&findings);
-        let md = render_step_summary(&findings, summary, &[], STEP_SUMMARY_LIMIT);
+        let printed = Annotations::Printed;
+        let md = render_step_summary(&findings, summary, &[], &printed, STEP_SUMMARY_LIMIT);
         assert!(md.len() <= STEP_SUMMARY_LIMIT, "{}", md.len());
         assert!(md.ends_with(
-            "… (truncated: the annotations and `flowgate ci --format json` list every finding)\n"
+            "… (truncated: this step's log and `flowgate ci --format json` list every finding)\n"
         ));
-        assert_eq!(render_step_summary(&findings, summary, &[], 10), "");
+        assert!(md.contains("so 19990 errors have no annotation on the files"));
+        assert_eq!(
+            render_step_summary(&findings, summary, &[], &printed, 10),
+            ""
+        );
         let comment = render_comment(&findings, summary, &[]);
         assert!(comment.len() <= COMMENT_LIMIT);
         assert!(comment.ends_with("see the job summary for the full report)\n"));
-        let short = render_step_summary(&[], Summary::default(), &[], STEP_SUMMARY_LIMIT);
+        let short = render_step_summary(&[], Summary::default(), &[], &printed, STEP_SUMMARY_LIMIT);
         assert!(!short.contains("truncated"));
     }
 

@@ -1,12 +1,16 @@
 //! SARIF 2.1.0 for GitHub code scanning.
 //!
 //! One run; the driver lists every rule with its documentation (`flowgate explain` text)
-//! as help. A finding located in a file is a `result` with a physical location. Code
-//! scanning refuses results without a location, so a finding that has no file (a commit
-//! message without a task reference, the pull request title) is recorded as a tool
-//! execution notification of the run's invocation instead: it stays in the log, tied to
-//! its rule, and the upload is still accepted. Annotations and the job summary show those
-//! findings on GitHub.
+//! as help and a `helpUri` into the README's rule table. A finding located in a file is a
+//! `result` with a physical location. Code scanning drops results without a location, so a
+//! finding about a commit (a message without a task reference, a reference to a task that
+//! is not active) is placed on an [`Anchors`] file: the first file the commit changed, else
+//! the file of the task it names, else the first file the change touched; its location
+//! says so. Only a finding with none of these (no file was changed at all) is recorded as
+//! a tool execution notification of the run's invocation: it stays in the log, tied to its
+//! rule, and the upload is still accepted.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
@@ -18,6 +22,53 @@ pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// Where the tool's documentation lives.
 pub const INFORMATION_URI: &str = "https://crates.io/crates/flowgate";
+
+/// The repository (Cargo.toml's `repository`), whose README documents every rule.
+pub const REPOSITORY_URI: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The README anchor of a rule's row in the rule table (`FG301` → `<repository>#fg301`).
+pub fn help_uri(code: &str) -> String {
+    format!("{REPOSITORY_URI}#{}", code.to_ascii_lowercase())
+}
+
+/// Where code scanning shows the findings that have no file of their own: the findings
+/// about a commit (its message, the tasks it names) and about the pull request's title.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anchors {
+    /// For each commit id, the first file the commit changed.
+    pub commits: BTreeMap<String, String>,
+    /// For each canonical task ID (`TASK-12`), its task file.
+    pub tasks: BTreeMap<String, String>,
+    /// For any other finding without a file: the first file the change touched.
+    pub fallback: Option<String>,
+}
+
+impl Anchors {
+    /// The file a finding without one of its own is shown on, and why that file.
+    fn place(&self, f: &Finding) -> Option<(&str, String)> {
+        if let Some((commit, file)) = f
+            .commit
+            .as_ref()
+            .and_then(|c| self.commits.get(c).map(|file| (c, file)))
+        {
+            let short = commit.get(..7).unwrap_or(commit);
+            return Some((
+                file,
+                format!("the first file commit {short} changed; the finding is about the commit"),
+            ));
+        }
+        if let Some(file) = f.task.as_ref().and_then(|t| self.tasks.get(t)) {
+            return Some((file, "the task's file".to_string()));
+        }
+        self.fallback.as_deref().map(|file| {
+            (
+                file,
+                "the first file this change touched; the finding is about the change as a whole"
+                    .to_string(),
+            )
+        })
+    }
+}
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -47,6 +98,7 @@ fn rule_descriptor(rule: &Rule) -> Value {
         "shortDescription": { "text": rule.summary },
         "fullDescription": { "text": full_description(rule) },
         "defaultConfiguration": { "level": level(rule.default_severity) },
+        "helpUri": help_uri(rule.code),
         "help": {
             "text": text,
             "markdown": format!("**{}** {}\n\n{}", rule.code, rule.summary, rule.doc.trim()),
@@ -89,9 +141,13 @@ fn message_text(f: &Finding) -> String {
     }
 }
 
-fn result(f: &Finding, rule_index: Option<usize>, file: &str) -> Value {
+/// A result located in `file`. `anchor` says why a finding without a file of its own is
+/// shown there; its line (a line of a commit message) is then not a line of `file`.
+fn result(f: &Finding, rule_index: Option<usize>, file: &str, anchor: Option<&str>) -> Value {
     let mut region = Map::new();
-    if let Some(line) = f.line {
+    if anchor.is_some() {
+        region.insert("startLine".into(), json!(1));
+    } else if let Some(line) = f.line {
         region.insert("startLine".into(), json!(line));
         if let Some(col) = f.column {
             region.insert("startColumn".into(), json!(col));
@@ -115,14 +171,22 @@ fn result(f: &Finding, rule_index: Option<usize>, file: &str) -> Value {
     }
     r.insert("level".into(), json!(level(f.severity)));
     r.insert("message".into(), json!({ "text": message_text(f) }));
-    r.insert(
-        "locations".into(),
-        json!([{ "physicalLocation": Value::Object(physical) }]),
-    );
-    // Not the line: a finding keeps its identity when lines above it move.
+    let mut location = Map::new();
+    location.insert("physicalLocation".into(), Value::Object(physical));
+    if let Some(why) = anchor {
+        location.insert("message".into(), json!({ "text": why }));
+    }
+    r.insert("locations".into(), json!([Value::Object(location)]));
+    // Not the line: a finding keeps its identity when lines above it move. A finding placed
+    // on an anchor is the commit's, whichever file the anchor is.
+    let task = f.task.as_deref().unwrap_or("");
+    let fingerprint = match (anchor, &f.commit) {
+        (Some(_), Some(commit)) => fnv1a(&[f.code, commit, task, &f.message]),
+        _ => fnv1a(&[f.code, file, task, &f.message]),
+    };
     r.insert(
         "partialFingerprints".into(),
-        json!({ "flowgateFinding/v1": fnv1a(&[f.code, file, f.task.as_deref().unwrap_or(""), &f.message]) }),
+        json!({ "flowgateFinding/v1": fingerprint }),
     );
     let mut props = Map::new();
     if let Some(task) = &f.task {
@@ -153,15 +217,18 @@ fn notification(f: &Finding, rule_index: Option<usize>) -> Value {
     Value::Object(n)
 }
 
-/// Renders findings as one SARIF 2.1.0 log (with a trailing newline).
-pub fn render(findings: &[Finding]) -> String {
+/// Renders findings as one SARIF 2.1.0 log (with a trailing newline); a finding without a
+/// file is placed on one of `anchors`.
+pub fn render(findings: &[Finding], anchors: &Anchors) -> String {
     let index_of = |code: &str| rules::ALL.iter().position(|r| r.code == code);
     let mut results = Vec::new();
     let mut notifications = Vec::new();
     for f in findings.iter().filter(|f| f.severity != Severity::Off) {
-        match &f.file {
-            Some(file) => results.push(result(f, index_of(f.code), file)),
-            None => notifications.push(notification(f, index_of(f.code))),
+        let index = index_of(f.code);
+        match (&f.file, anchors.place(f)) {
+            (Some(file), _) => results.push(result(f, index, file, None)),
+            (None, Some((file, why))) => results.push(result(f, index, file, Some(&why))),
+            (None, None) => notifications.push(notification(f, index)),
         }
     }
     let log = json!({
@@ -204,12 +271,12 @@ mod tests {
     }
 
     #[test]
-    fn file_findings_are_results_and_message_findings_notifications() {
+    fn file_findings_are_results_and_unplaceable_findings_notifications() {
         let findings = vec![
             Finding::new(&rules::UNKNOWN_STATUS, "bad").at("a b.md", Position::new(3, 9, 4)),
             Finding::new(&rules::MISSING_TASK_REFERENCE, "no task").commit("abc"),
         ];
-        let v: Value = serde_json::from_str(&render(&findings)).unwrap();
+        let v: Value = serde_json::from_str(&render(&findings, &Anchors::default())).unwrap();
         let run = &v["runs"][0];
         assert_eq!(run["results"].as_array().unwrap().len(), 1);
         let r = &run["results"][0];
@@ -224,5 +291,56 @@ mod tests {
         assert_eq!(n["associatedRule"]["id"], "FG301");
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], "FG105");
+    }
+
+    #[test]
+    fn commit_findings_are_placed_on_the_commits_first_file_then_the_task_file() {
+        let anchors = Anchors {
+            commits: [("abc1234def".to_string(), "src/login.rs".to_string())].into(),
+            tasks: [(
+                "TASK-2".to_string(),
+                "backlog/tasks/task-2 - Login.md".to_string(),
+            )]
+            .into(),
+            fallback: None,
+        };
+        let findings = vec![
+            Finding::new(&rules::MISSING_TASK_REFERENCE, "no task")
+                .commit("abc1234def")
+                .message_line(3, 5),
+            Finding::new(&rules::TASK_NOT_ACTIVE, "not active")
+                .commit("fff")
+                .task("TASK-2"),
+            Finding::new(&rules::UNKNOWN_TASK_REFERENCE, "title").task("TASK-9"),
+        ];
+        let v: Value = serde_json::from_str(&render(&findings, &anchors)).unwrap();
+        let run = &v["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        let loc = &results[0]["locations"][0];
+        assert_eq!(
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            "src/login.rs"
+        );
+        // The message line is not a line of the file.
+        assert_eq!(loc["physicalLocation"]["region"]["startLine"], 1);
+        assert!(loc["physicalLocation"]["region"]["startColumn"].is_null());
+        assert_eq!(
+            loc["message"]["text"],
+            "the first file commit abc1234 changed; the finding is about the commit"
+        );
+        assert_eq!(
+            results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "backlog/tasks/task-2%20-%20Login.md"
+        );
+        let notes = run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["associatedRule"]["id"], "FG302");
+        assert_eq!(
+            run["tool"]["driver"]["rules"][0]["helpUri"],
+            format!("{REPOSITORY_URI}#fg100")
+        );
     }
 }
