@@ -253,7 +253,9 @@ fn render_with(finding: &Finding, ctx: &ReportContext<'_>, texts: &mut Texts) ->
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
+        // Lines stay whole (a help's command and a path copy as one line): the width
+        // applies to what miette wraps, should a finding ever be wrapped.
+        .with_width(super::width::stdout())
         .with_wrap_lines(false)
         .with_context_lines(1);
     let mut out = String::new();
@@ -363,8 +365,8 @@ pub fn render_config_error(error: &crate::config::ConfigError) -> String {
         source: NamedSource::new(error.file.clone(), error.source_text.clone()),
         span,
     };
-    let handler =
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(super::width::stderr());
     let mut out = String::new();
     if handler.render_report(&mut out, &diagnostic).is_err() || span.is_none() {
         out = error.to_string();
