@@ -109,8 +109,15 @@ fn pull_request_that_turns_a_rule_off_is_checked_with_the_base_config() {
     assert!(md.contains("| notes | 1 |"), "{md}");
     let log: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
-    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "FG601");
-    assert_eq!(log["runs"][0]["results"][0]["level"], "note");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let note = results.iter().find(|r| r["ruleId"] == "FG601").unwrap();
+    assert_eq!(note["level"], "note");
+    // The title's finding is shown on the first file the pull request changed.
+    let title = results.iter().find(|r| r["ruleId"] == "FG301").unwrap();
+    assert_eq!(
+        title["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        ".flowgate.yml"
+    );
 
     // With `config_from_base: false` on the base, the pull request's own file applies.
     let repo = Repo::new();

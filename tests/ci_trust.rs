@@ -312,7 +312,7 @@ fn the_step_summary_stays_under_one_mebibyte() {
     let ours = &written[earlier.len()..];
     assert!(
         ours.ends_with(
-            "… (truncated: the annotations and `flowgate ci --format json` list every finding)\n"
+            "… (truncated: this step's log and `flowgate ci --format json` list every finding)\n"
         ),
         "{ours}"
     );

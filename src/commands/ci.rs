@@ -303,7 +303,7 @@ fn post_comment(
     labels: &[CommitLabel],
 ) {
     let warn = |msg: &str| {
-        if ctx.global.format == Format::Github {
+        if ctx.global.format == Format::Github || crate::cli::in_github_actions() {
             eprintln!(
                 "::warning title=flowgate comment::{}",
                 github::escape_data(msg)
