@@ -4,7 +4,7 @@
 
 mod ci_support;
 
-use ci_support::{git_in, pull_request_event, seed_backlog, Repo};
+use ci_support::{pull_request_event, seed_backlog, shallow_clone, Repo};
 
 /// A pull request with one commit that references no task (FG301) and `errors` task files
 /// in an unknown status (FG105) and `warnings` in a misspelt one (FG106).
@@ -177,20 +177,7 @@ fn in_actions_a_bad_configuration_is_an_error_command_whatever_the_format() {
 
 #[test]
 fn in_actions_a_shallow_clone_is_an_error_command_naming_fetch_depth() {
-    let origin = Repo::new();
-    seed_backlog(&origin);
-    origin.write("src/lib.rs", "pub fn a() {}\n");
-    let base = origin.commit("Initial commit");
-    origin.write("src/lib.rs", "pub fn a() {}\npub fn b() {}\n");
-    origin.commit("TASK-2: add b");
-    origin.write("src/lib.rs", "pub fn b() {}\n");
-    let head = origin.commit("TASK-2: drop a");
-    let clone = origin.outside("clone");
-    let url = format!("file://{}", origin.dir.display());
-    git_in(
-        origin.tmp.path(),
-        &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
-    );
+    let (origin, clone, base, head) = shallow_clone();
     let payload = pull_request_event(3, "TASK-2: more", "", &base, &head);
     for format in [None, Some("json")] {
         let (mut cmd, _, _) = origin.flowgate_in_actions("pull_request", &payload);

@@ -3,28 +3,11 @@
 
 mod ci_support;
 
-use ci_support::{git_in, pull_request_event, seed_backlog, Repo};
+use ci_support::{pull_request_event, seed_backlog, shallow_clone, Repo};
 
 #[test]
 fn shallow_clone_without_the_base_exits_2_naming_fetch_depth() {
-    let origin = Repo::new();
-    seed_backlog(&origin);
-    origin.write("src/lib.rs", "pub fn a() {}\n");
-    let base = origin.commit("Initial commit");
-    origin.write("src/lib.rs", "pub fn a() {}\npub fn b() {}\n");
-    origin.commit("TASK-2: add b");
-    origin.write(
-        "src/lib.rs",
-        "pub fn a() {}\npub fn b() {}\npub fn c() {}\n",
-    );
-    let head = origin.commit("TASK-2: add c");
-
-    let clone = origin.outside("clone");
-    let url = format!("file://{}", origin.dir.display());
-    git_in(
-        origin.tmp.path(),
-        &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
-    );
+    let (origin, clone, base, head) = shallow_clone();
     let mut cmd = assert_cmd::Command::cargo_bin("flowgate").unwrap();
     for var in ci_support::GITHUB_VARS {
         cmd.env_remove(var);

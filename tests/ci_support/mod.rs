@@ -127,6 +127,37 @@ impl Repo {
     }
 }
 
+/// A repository with a base commit and two commits on top (`TASK-2`'s), and a `--depth 1`
+/// clone of it: the clone holds the head but not the base. Returns the origin, the clone's
+/// folder, the base and the head.
+pub fn shallow_clone() -> (Repo, PathBuf, String, String) {
+    let origin = Repo::new();
+    seed_backlog(&origin);
+    origin.write("src/lib.rs", "pub fn a() {}\n");
+    let base = origin.commit("Initial commit");
+    origin.write("src/lib.rs", "pub fn a() {}\npub fn b() {}\n");
+    origin.commit("TASK-2: add b");
+    origin.write(
+        "src/lib.rs",
+        "pub fn a() {}\npub fn b() {}\npub fn c() {}\n",
+    );
+    let head = origin.commit("TASK-2: add c");
+    let clone = origin.outside("clone");
+    let url = format!("file://{}", origin.dir.display());
+    git_in(
+        origin.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            &clone.display().to_string(),
+        ],
+    );
+    (origin, clone, base, head)
+}
+
 /// A realistic `pull_request` payload (the fields GitHub sends that flowgate reads, and a
 /// few around them).
 pub fn pull_request_event(number: u64, title: &str, body: &str, base: &str, head: &str) -> String {
