@@ -65,11 +65,21 @@ fn sarif_report_lists_history_findings() {
     let run = r.flowgate(&["audit", "--format", "sarif"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
     assert_eq!(doc["version"], "2.1.0");
-    // Findings in files are results; commit-message findings are notifications.
-    let results = doc["runs"][0]["results"].as_array().map(Vec::len);
-    assert_eq!(results, Some(6));
+    // Every finding is a located result: one in a commit's message is shown on the first
+    // file that commit changed, so none is left as a notification.
+    let results = doc["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(results.len(), 7);
+    assert!(results
+        .iter()
+        .all(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string()));
+    assert!(results.iter().any(|r| r["locations"][0]["message"]["text"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("changed; the finding is about the commit"))));
     let notes = &doc["runs"][0]["invocations"][0]["toolExecutionNotifications"];
-    assert_eq!(notes.as_array().map(Vec::len), Some(1), "{doc:#}");
+    assert_eq!(notes.as_array().map(Vec::len), Some(0), "{doc:#}");
 }
 
 #[test]

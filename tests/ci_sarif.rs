@@ -306,3 +306,34 @@ fn check_offers_sarif() {
             "this command does not offer --format github; use human, json or sarif",
         ));
 }
+
+#[test]
+fn audit_sarif_places_a_commits_findings_on_the_first_file_it_changed() {
+    let repo = Repo::new();
+    seed_backlog(&repo);
+    repo.commit("TASK-2: start");
+    repo.write("src/login.rs", "pub fn login() {}\n");
+    let unreferenced = repo.commit("Add login");
+    let out = repo
+        .flowgate()
+        .args(["audit", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let fg301 = results
+        .iter()
+        .find(|r| r["ruleId"] == "FG301")
+        .unwrap_or_else(|| panic!("FG301 is a result: {log}"));
+    assert_eq!(
+        location(fg301),
+        (
+            "src/login.rs".to_string(),
+            format!(
+                "the first file commit {} changed; the finding is about the commit",
+                &unreferenced[..7]
+            )
+        )
+    );
+}

@@ -1,6 +1,7 @@
 //! `flowgate audit`: the tree at HEAD, the history, coverage and suspect links, reported
 //! as human, json, markdown or html.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::check::{apply_baseline, build_snapshot, load_config, outcome};
@@ -9,8 +10,10 @@ use crate::audit::{self, Audit};
 use crate::cli::{AuditArgs, Format};
 use crate::config::Config;
 use crate::finding::{Finding, Summary};
+use crate::git::changes::commit_changes;
 use crate::git::judge::JudgeError;
-use crate::git::Repo;
+use crate::git::{Repo, TreeSource};
+use crate::report::sarif::Anchors;
 use crate::report::{self, ReportContext};
 
 impl From<JudgeError> for CommandError {
@@ -93,6 +96,39 @@ fn with_commit_details(audit: &Audit, findings: Vec<Finding>) -> Vec<Finding> {
         .collect()
 }
 
+/// Where SARIF shows the history findings that have no file (a commit's message): the
+/// first file that commit changed, as `flowgate ci` does.
+fn history_anchors(
+    repo: &Repo,
+    findings: &[Finding],
+    head: &TreeSource<'_>,
+) -> Result<Anchors, CommandError> {
+    let mut anchors = Anchors::default();
+    let mut seen = BTreeSet::new();
+    let commits = findings
+        .iter()
+        .filter(|f| f.file.is_none())
+        .filter_map(|f| f.commit.as_deref());
+    for commit in commits {
+        if !seen.insert(commit) {
+            continue;
+        }
+        let Ok(id) = git2::Oid::from_str(commit) else {
+            continue;
+        };
+        let parent = repo
+            .git
+            .find_commit(id)
+            .ok()
+            .and_then(|c| c.parent_id(0).ok());
+        let changed = commit_changes(repo, parent, id)?;
+        if let Some(file) = super::ci::first_file(&changed, head) {
+            anchors.commits.insert(commit.to_string(), file);
+        }
+    }
+    Ok(anchors)
+}
+
 /// Runs `flowgate audit`.
 pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
     let (repo, config, audit) = audit_head(ctx, args.since.as_deref())?;
@@ -159,8 +195,10 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         Format::Json => report::audit_json::render(&audit, &findings, summary),
         Format::Markdown => report::markdown::render(&audit, &findings, summary),
         Format::Html => report::html::render(&audit, &findings, summary),
-        // History findings stay as they were: anchors are for the change being reviewed.
-        Format::Sarif => report::sarif::render(&findings, &report::sarif::Anchors::default()),
+        Format::Sarif => {
+            let tree = repo.commit_tree(audit.head)?;
+            report::sarif::render(&findings, &history_anchors(&repo, &findings, &tree)?)
+        }
         other => {
             return Err(CommandError::Usage(format!(
             "`flowgate audit` does not offer --format {}; use human, json, sarif, markdown or html",

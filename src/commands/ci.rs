@@ -254,7 +254,7 @@ fn report(
 
 /// The first of `changed` that exists in `head` (code scanning shows a location only in
 /// the analysed commit), else the first that the commit did not delete.
-fn first_file(changed: &[Change], head: &TreeSource<'_>) -> Option<String> {
+pub(super) fn first_file(changed: &[Change], head: &TreeSource<'_>) -> Option<String> {
     changed
         .iter()
         .find(|c| head.blob_id(&c.path).is_some_and(|(_, file)| file))
