@@ -311,16 +311,9 @@ fn missing_link(file: &TaskFile, task: &Task, specs: &SpecIndex) -> Finding {
         .id()
         .map(|i| i.canonical())
         .unwrap_or_else(|| file.path.clone());
-    let number = file.id().map_or_else(
-        || "N".to_string(),
-        |id| {
-            id.parts()
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(".")
-        },
-    );
+    let number = file
+        .id()
+        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
     let pos = task
         .title
         .as_ref()

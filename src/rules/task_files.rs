@@ -8,7 +8,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::backlog::{Backlog, BacklogLayout, Folder, Spanned, TaskEntry, TaskFile, TaskId};
+use crate::backlog::{
+    Backlog, BacklogLayout, CheckItem, Folder, Spanned, TaskEntry, TaskFile, TaskId,
+};
 use crate::finding::{Finding, Position, Severity};
 use crate::rules;
 use crate::snapshot::Snapshot;
@@ -30,6 +32,7 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
         out.extend(file.issues.iter().cloned());
         id_matches_name(file, layout, &counts, &mut free, &mut out);
         status_is_known(file, &snapshot.workflow, layout, &mut out);
+        done_with_open_items(file, &snapshot.workflow, &mut out);
     }
     duplicates(backlog, &counts, &mut free, &mut out);
     let index = Index::new(backlog);
@@ -313,6 +316,107 @@ fn status_is_known(
         finding = finding.task(id);
     }
     out.push(finding);
+}
+
+/// How many open items a message lists before "and N more".
+const LISTED_ITEMS: usize = 3;
+
+/// FG111: a task in the last status with unchecked acceptance criteria or Definition of
+/// Done items. Archived tasks and drafts are left alone: they are out of the board.
+fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Finding>) {
+    let Some(task) = &file.task else { return };
+    let Some(status) = &task.status else { return };
+    if matches!(file.folder, Folder::Archive | Folder::Drafts) || !workflow.is_last(&status.value) {
+        return;
+    }
+    let criteria = open_items(&task.acceptance);
+    let dod = open_items(&task.definition_of_done);
+    let Some((_, first)) = criteria.first().or(dod.first()) else {
+        return;
+    };
+    let mut what = Vec::new();
+    let mut flags = Vec::new();
+    for (items, one, many, flag) in [
+        (
+            &criteria,
+            "acceptance criterion",
+            "acceptance criteria",
+            "--check-ac",
+        ),
+        (
+            &dod,
+            "Definition of Done item",
+            "Definition of Done items",
+            "--check-dod",
+        ),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let mut listed: Vec<String> = items
+            .iter()
+            .take(LISTED_ITEMS)
+            .map(|(k, i)| format!("#{k} \"{}\"", i.text))
+            .collect();
+        if items.len() > LISTED_ITEMS {
+            listed.push(format!("{} more", items.len() - LISTED_ITEMS));
+        }
+        let noun = if items.len() == 1 { one } else { many };
+        what.push(format!("{noun} {}", and_list(&listed)));
+        flags.extend(items.iter().map(|(k, _)| format!("{flag} {k}")));
+    }
+    let name = file
+        .id()
+        .map_or_else(|| file.path.clone(), TaskId::canonical);
+    let number = file
+        .id()
+        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+    let mut help = format!(
+        "check each item that is met (`- [x]`): backlog task edit {number} {}",
+        flags.join(" ")
+    );
+    let previous = workflow
+        .last()
+        .and_then(|l| l.checked_sub(1))
+        .and_then(|p| workflow.statuses.get(p));
+    if let Some(previous) = previous {
+        help.push_str(&format!(
+            "; if the work is not finished, set the status back: backlog task edit {number} -s \"{previous}\""
+        ));
+    }
+    let mut finding = Finding::new(
+        &rules::DONE_WITH_OPEN_ITEMS,
+        format!(
+            "{name} is \"{}\" with unchecked {}",
+            status.value,
+            and_list(&what)
+        ),
+    )
+    .at(&file.path, first.pos)
+    .help(help);
+    if let Some(id) = file.id() {
+        finding = finding.task(id.canonical());
+    }
+    out.push(finding);
+}
+
+/// The unchecked items with their `#N` numbers (the position in the list when unnumbered).
+fn open_items(items: &[CheckItem]) -> Vec<(u32, &CheckItem)> {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| !i.checked)
+        .map(|(k, i)| (i.number.unwrap_or(k as u32 + 1), i))
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 fn folder_rank(folder: Folder) -> u8 {
@@ -1101,6 +1205,35 @@ mod tests {
             Some("backlog/completed/task-1.1 - S.md")
         );
         assert!(dup.help.as_deref().unwrap().contains("`id: TASK-1.2`"));
+    }
+
+    #[test]
+    fn a_done_task_with_open_items_is_a_warning_naming_them() {
+        let body = "\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 a\n- [x] #2 b\n<!-- AC:END -->\n\n## Definition of Done\n<!-- DOD:BEGIN -->\n- [ ] #1 tests\n- [ ] #2 docs\n<!-- DOD:END -->\n";
+        let src = MemorySource::new()
+            .with(
+                "backlog/tasks/task-1 - A.md",
+                format!("{}{body}", task("TASK-1", "A", "Done", "")),
+            )
+            .with(
+                "backlog/tasks/task-2 - B.md",
+                format!("{}{body}", task("TASK-2", "B", "In Progress", "")),
+            )
+            .with(
+                "backlog/archive/tasks/task-3 - C.md",
+                format!("{}{body}", task("TASK-3", "C", "Done", "")),
+            );
+        let got = found(&src);
+        assert_eq!(
+            got,
+            [(
+                "backlog/tasks/task-1 - A.md".to_string(),
+                "FG111",
+                Some(9),
+                "TASK-1 is \"Done\" with unchecked acceptance criterion #1 \"a\" and Definition of Done items #1 \"tests\" and #2 \"docs\"".to_string(),
+                "check each item that is met (`- [x]`): backlog task edit 1 --check-ac 1 --check-dod 1 --check-dod 2; if the work is not finished, set the status back: backlog task edit 1 -s \"In Progress\"".to_string(),
+            )]
+        );
     }
 
     #[test]
