@@ -111,11 +111,14 @@ rules! {
         "Tasks depend on each other in a cycle."
         include_str!("docs/FG109.md");
     UNBALANCED_MARKERS = "FG110" "unbalanced-section-markers" TaskFiles Error
-        "A `<!-- ...:BEGIN -->` marker has no matching END (or the reverse)."
+        "A `<!-- ...:BEGIN -->` marker has no matching END (or the reverse), and Backlog.md shows the task differently for it."
         include_str!("docs/FG110.md");
     DONE_WITH_OPEN_ITEMS = "FG111" "done-with-open-items" TaskFiles Warning
         "A task in the last status has unchecked acceptance criteria or Definition of Done items."
         include_str!("docs/FG111.md");
+    STRAY_END_MARKER = "FG112" "stray-end-marker" TaskFiles Warning
+        "A text section's END marker repeats after its block was closed; Backlog.md ignores it."
+        include_str!("docs/FG112.md");
     MISSING_SPEC_LINK = "FG201" "missing-spec-link" SpecLinks Error
         "A task links to no spec section."
         include_str!("docs/FG201.md");

@@ -45,8 +45,9 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
 /// findings on the `staged` files are the ones a whole-backlog check gives them: files
 /// whose names carry a staged file's ID (duplicates), every file reachable from a staged
 /// file through dependencies (cycles), and the files a dangling reference's help names
-/// (every candidate within two edits, for their titles). Empty when nothing more is needed. Files whose frontmatter `id`
-/// disagrees with their file name are known by the name until read.
+/// (every candidate within two edits, for their titles); everything when a staged file may
+/// be proposed a free ID (FG103, FG104). Empty when nothing more is needed. Files whose
+/// frontmatter `id` disagrees with their file name are known by the name until read.
 pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
     let mut want = BTreeSet::new();
     let want_owner = |owner: Option<&Owner<'_>>, want: &mut BTreeSet<String>| {
@@ -61,6 +62,22 @@ pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
         .collect();
     let staged_ids: HashSet<&TaskId, FastHash> =
         staged_files.iter().filter_map(|f| f.id()).collect();
+    // A staged duplicate, or a staged file whose name disagrees with its `id`, may be
+    // proposed a free ID, and the ID proposed depends on every ID of the backlog and on
+    // every other file proposed one: such a commit reads the whole backlog.
+    let shared = |id: &TaskId| {
+        backlog.files.iter().filter(|f| f.id() == Some(id)).count() > 1
+            || backlog
+                .unread
+                .iter()
+                .any(|e| e.name_id.as_ref() == Some(id))
+    };
+    if staged_files.iter().any(|f| {
+        f.id()
+            .is_some_and(|id| f.name_id.as_ref() != Some(id) || shared(id))
+    }) {
+        return backlog.unread.iter().map(|e| e.path.clone()).collect();
+    }
     for entry in &backlog.unread {
         if entry
             .name_id
