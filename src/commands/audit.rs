@@ -147,12 +147,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             ));
             if !ctx.global.quiet {
                 let c = &audit.coverage;
-                text.push_str(&format!(
-                    "coverage: {} of {} requirements have a task ({:.0}%)\n",
-                    c.covered(),
-                    c.total(),
-                    c.percent()
-                ));
+                text.push_str(&format!("coverage: {}\n", c.headline()));
             }
             text
         }
