@@ -93,3 +93,26 @@ fn explain_prints_the_rule() {
         "{out}"
     );
 }
+
+#[test]
+fn human_output_ends_with_counts_per_rule() {
+    let r = done_with_open_items();
+    r.write(
+        "backlog/tasks/task-3 - Login.md",
+        &task("TASK-1", "Login", "To Do", &[]),
+    );
+    let run = r.flowgate(&["check"]);
+    let tail: Vec<&str> = run.stdout.lines().rev().take(5).collect();
+    assert_eq!(
+        tail,
+        [
+            "✗ 2 errors, 1 warning (3 tasks, 0 spec files checked)",
+            "  FG111 done-with-open-items  1 warning",
+            "  FG104 duplicate-task-id     1 error",
+            "  FG103 id-filename-mismatch  1 error",
+            "findings by rule:",
+        ],
+        "{}",
+        run.stdout
+    );
+}
