@@ -198,7 +198,7 @@ fn init_learns_spec_folders_bots_and_folders_without_code_from_the_repository() 
             "documents linked from tasks outside the spec globs: Docs/superpowers/specs/*.md (3 links from 2 tasks to 2 files) (suggested for specs.globs)",
         )
         .and(predicates::str::contains(
-            "bot authors: dependabot[bot] (2 commits) (suggested for commits.exempt_authors)",
+            "bot authors: *[bot] (2 commits: dependabot[bot] 2) (suggested for commits.exempt_authors)",
         ))
         .and(predicates::str::contains(
             "folders without code: media/** (2 files, none of them code (gif, png)) (suggested for commits.non_code_paths)",
@@ -209,7 +209,7 @@ fn init_learns_spec_folders_bots_and_folders_without_code_from_the_repository() 
     assert_eq!(config.commits.exempt_authors, Vec::<String>::new());
     for block in [
         "  # Suggested: task files link to documents outside these globs; to check those links as spec\n  # links, add their folders to `globs`:\n  # globs:\n  #   - \"Docs/superpowers/specs/*.md\"    # 3 links from 2 tasks to 2 files\n",
-        "  # Suggested: bots committed here; for their commits to need no task:\n  # exempt_authors:\n  #   - \"dependabot[bot]\"                # 2 commits\n",
+        "  # Suggested: bots committed here; for their commits to need no task:\n  # exempt_authors:\n  #   - \"*[bot]\"                         # 2 commits: dependabot[bot] 2\n",
         "  # Suggested: these top-level folders hold no code; for commits that only touch them to need no task:\n  # non_code_paths:\n  #   - \"media/**\"                       # 2 files, none of them code (gif, png)\n",
     ] {
         assert!(text.contains(block), "{block}\nnot in\n{text}");
@@ -242,6 +242,6 @@ fn init_learns_spec_folders_bots_and_folders_without_code_from_the_repository() 
     }
     let config = Config::parse(FILE_NAME, &taken).unwrap_or_else(|e| panic!("{e}\n{taken}"));
     assert_eq!(config.specs.globs, ["Docs/superpowers/specs/*.md"]);
-    assert_eq!(config.commits.exempt_authors, ["dependabot[bot]"]);
+    assert_eq!(config.commits.exempt_authors, ["*[bot]"]);
     assert_eq!(config.commits.non_code_paths, ["media/**"]);
 }

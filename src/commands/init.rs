@@ -235,8 +235,8 @@ fn linked_docs(
     Ok(out.into_iter().map(|(_, s)| s).collect())
 }
 
-/// Authors of the history whose name ends in `[bot]` (GitHub's app accounts), with their
-/// number of commits, most first.
+/// `*[bot]` when authors of the history have names ending in `[bot]` (GitHub's app
+/// accounts), with each one's number of commits, most first.
 fn bot_authors(repo: &Repo) -> Vec<Suggestion> {
     let Ok(mut walk) = repo.git.revwalk() else {
         return Vec::new();
@@ -256,13 +256,21 @@ fn bot_authors(repo: &Repo) -> Vec<Suggestion> {
         }
     }
     let mut bots: Vec<(String, usize)> = counts.into_iter().collect();
+    if bots.is_empty() {
+        return Vec::new();
+    }
     bots.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    bots.into_iter()
-        .map(|(name, n)| Suggestion {
-            value: name,
-            evidence: plural(n, "commit", "commits"),
-        })
-        .collect()
+    // One glob for them all, so that the next bot passes too; the evidence names each.
+    let total = bots.iter().map(|(_, n)| n).sum();
+    let each: Vec<String> = bots.iter().map(|(name, n)| format!("{name} {n}")).collect();
+    vec![Suggestion {
+        value: "*[bot]".into(),
+        evidence: format!(
+            "{}: {}",
+            plural(total, "commit", "commits"),
+            each.join(", ")
+        ),
+    }]
 }
 
 /// Top-level folders whose tracked files are all documents, images or media, and that

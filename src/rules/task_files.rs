@@ -209,6 +209,20 @@ fn file_name(id: &TaskId, title: Option<&str>, layout: &BacklogLayout) -> String
     }
 }
 
+/// True when `name` starts with the ID and a `-` instead of ` - `
+/// (`back-196-add-nixos-packaging.md`): Backlog.md loads such a file by its `id`, but
+/// flowgate's hooks find tasks by the ID before ` - `.
+fn starts_without_separator(name: &str, id: &TaskId, layout: &BacklogLayout) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [written(id, layout).to_ascii_lowercase(), id.file_stem()]
+        .iter()
+        .any(|stem| {
+            lower
+                .strip_prefix(stem.as_str())
+                .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
+        })
+}
+
 /// How many files carry each ID: read files by their frontmatter `id`, files not read
 /// (of a focused backlog) by the ID in their name.
 fn id_counts(backlog: &Backlog) -> HashMap<&TaskId, usize, FastHash> {
@@ -248,6 +262,10 @@ fn id_matches_name<'a>(
     let message = match &file.name_id {
         Some(name_id) => format!(
             "the file name says {name_id} but the frontmatter says `id: {}`",
+            raw.value
+        ),
+        None if starts_without_separator(name, id, layout) => format!(
+            "the file name `{name}` starts with the task's ID ({}) but not with the ` - ` Backlog.md writes after it",
             raw.value
         ),
         None => format!(
@@ -1383,6 +1401,25 @@ mod tests {
         assert_eq!(
             got[0].4,
             "did you mean TASK-4 (\"Login page\"), TASK-41 (\"Clean up CI\"), TASK-39 (\"Bump deps\")? otherwise remove `TASK-40` from parent_task_id"
+        );
+    }
+
+    #[test]
+    fn a_name_without_the_separator_is_told_so() {
+        let src = MemorySource::new()
+            .with("backlog/config.yml", "task_prefix: back\n")
+            .with(
+                "backlog/completed/back-196-add-nixos-packaging.md",
+                task("BACK-196", "Add nixos packaging", "Done", ""),
+            );
+        let got = found(&src);
+        assert_eq!(
+            got.iter().map(|g| (g.1, g.3.as_str(), g.4.as_str())).collect::<Vec<_>>(),
+            [(
+                "FG103",
+                "the file name `back-196-add-nixos-packaging.md` starts with the task's ID (BACK-196) but not with the ` - ` Backlog.md writes after it",
+                "rename the file to `back-196 - Add-nixos-packaging.md`"
+            )]
         );
     }
 
