@@ -260,8 +260,15 @@ mod tests {
                 checked += expected.len();
             }
             let read = focused.backlog.as_ref().unwrap().files.len();
+            // A staged duplicate or misnamed file may be proposed a free ID, which depends
+            // on the whole backlog: reading all of it is right then.
+            let files = &whole.backlog.as_ref().unwrap().files;
+            let proposes_an_id = files.iter().filter(|f| set.contains(&f.path)).any(|f| {
+                f.name_id.as_ref() != f.id()
+                    || files.iter().filter(|o| o.id() == f.id()).count() > 1
+            });
             assert!(
-                read < paths.len() || set.len() > 4,
+                read < paths.len() || set.len() > 4 || proposes_an_id,
                 "{set:?} read {read} files"
             );
         }

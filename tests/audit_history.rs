@@ -28,7 +28,10 @@ fn every_event_is_found_with_its_commit() {
         got,
         // The passkey edit changes FR-001, which TASK-1 links; TASK-2 links FR-002 in the
         // same section, which did not change: not suspect.
+        // TASK-1 entered "Done" with an open criterion (FG403, in history) and still
+        // stands there with it (FG111, at HEAD).
         pairs(&[
+            ("FG111", "TASK-1"),
             ("FG207", "TASK-1"),
             ("FG301", ""),
             ("FG401", "TASK-2"),

@@ -244,3 +244,121 @@ fn flowgate_reads_what_backlog_md_writes() {
     };
     assert_eq!(flowgate::rules::task_files::check(&snapshot), []);
 }
+
+/// Task bodies with unbalanced markers. For each, flowgate's verdict (FG112: changes
+/// nothing Backlog.md shows; FG110: changes it) must agree with the real CLI: the task is
+/// shown the same with the flagged markers deleted exactly when every finding is FG112.
+const MARKER_CASES: &[(&str, &str)] = &[
+    (
+        "FG112",
+        "## Implementation Notes\n\n<!-- SECTION:NOTES:BEGIN -->\nNotes.\n<!-- SECTION:NOTES:END -->\nmore text\n<!-- SECTION:NOTES:END -->\n",
+    ),
+    (
+        "FG112",
+        "## Description\n\n<!-- SECTION:DESCRIPTION:BEGIN -->\nDesc.\n<!-- SECTION:DESCRIPTION:END -->\n\n## Implementation Notes\n\n<!-- SECTION:NOTES:BEGIN -->\nNotes.\n<!-- SECTION:NOTES:END -->\n<!-- SECTION:DESCRIPTION:END -->\n",
+    ),
+    (
+        "FG112",
+        "## Implementation Plan\n\n<!-- SECTION:PLAN:BEGIN -->\nPlan.\n<!-- SECTION:PLAN:END -->\n<!-- SECTION:PLAN:END -->\n",
+    ),
+    // A stray AC:END after a complete block: Backlog.md then shows no criteria.
+    (
+        "FG110",
+        "## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 one\n- [x] #2 two\n<!-- AC:END -->\n<!-- AC:END -->\n",
+    ),
+    (
+        "FG110",
+        "## Definition of Done\n<!-- DOD:BEGIN -->\n- [ ] #1 dod\n<!-- DOD:END -->\n<!-- DOD:END -->\n",
+    ),
+    // Stray AC:END markers before any block (as flowspec's task-172 has them).
+    (
+        "FG110",
+        "<!-- AC:END -->\n\n<!-- AC:END -->\n\n## Acceptance Criteria\n- [ ] AC1: first\n- [ ] AC2: second\n",
+    ),
+    // A stray END inside text Backlog.md shows.
+    (
+        "FG110",
+        "## Implementation Notes\n\n<!-- SECTION:NOTES:BEGIN -->\nNotes.\n<!-- SECTION:NOTES:END -->\n\n## Final Summary\n\nSum legacy.\n<!-- SECTION:NOTES:END -->\n",
+    ),
+    (
+        "FG110",
+        "## Implementation Notes\n\nNotes legacy.\n<!-- SECTION:NOTES:END -->\n\n## Final Summary\n\nSum.\n",
+    ),
+    // Unclosed and crossed blocks.
+    (
+        "FG110",
+        "## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 one\n\n## Implementation Notes\n\n<!-- SECTION:NOTES:BEGIN -->\nNotes.\n<!-- SECTION:NOTES:END -->\n",
+    ),
+    (
+        "FG110",
+        "## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 one\n## Definition of Done\n<!-- DOD:BEGIN -->\n- [ ] #1 dod\n<!-- AC:END -->\n<!-- DOD:END -->\n",
+    ),
+];
+
+/// `backlog task view N --plain` without the lines that name the file or the task.
+fn view(dir: &Path, n: usize) -> String {
+    backlog_cli(dir, &["task", "view", &n.to_string(), "--plain"])
+        .lines()
+        .filter(|l| !l.starts_with("File:") && !l.starts_with("Task TASK-"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn marker_severity_follows_what_backlog_md_shows() {
+    let temp = assert_fs::TempDir::new().expect("temp dir");
+    let dir = temp.path();
+    std::fs::create_dir_all(dir.join("backlog/tasks")).expect("mkdir");
+    std::fs::write(
+        dir.join("backlog/config.yml"),
+        "project_name: \"Demo\"\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\ntask_prefix: \"task\"\n",
+    )
+    .expect("write config");
+    std::fs::write(dir.join(".flowgate.yml"), "links:\n  require: none\n").expect("write");
+    let head = |n: usize| format!("---\nid: TASK-{n}\ntitle: T\nstatus: To Do\n---\n\n");
+    let path = |n: usize| dir.join(format!("backlog/tasks/task-{n} - T.md"));
+    for (i, (_, body)) in MARKER_CASES.iter().enumerate() {
+        std::fs::write(path(i + 1), format!("{}{body}", head(i + 1))).expect("write task");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_flowgate"))
+        .args(["check", "--format", "json"])
+        .current_dir(dir)
+        .output()
+        .expect("flowgate runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = json["findings"].as_array().cloned().unwrap_or_default();
+    for (i, (expected, _)) in MARKER_CASES.iter().enumerate() {
+        let n = i + 1;
+        let file = format!("backlog/tasks/task-{n} - T.md");
+        let mine: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["file"] == file.as_str())
+            .collect();
+        let codes: Vec<&str> = mine.iter().filter_map(|f| f["code"].as_str()).collect();
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| c == expected),
+            "case {n}: expected only {expected}, got {codes:?}"
+        );
+        // The same task with every flagged marker line deleted, as task 100 + n.
+        let flagged: Vec<u64> = mine.iter().filter_map(|f| f["line"].as_u64()).collect();
+        let text = std::fs::read_to_string(path(n)).expect("read");
+        let fixed: String = text
+            .replace(
+                &format!("id: TASK-{n}\n"),
+                &format!("id: TASK-{}\n", 100 + n),
+            )
+            .lines()
+            .enumerate()
+            .filter(|(k, _)| !flagged.contains(&(*k as u64 + 1)))
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        std::fs::write(path(100 + n), fixed).expect("write fixed");
+        let same = view(dir, n) == view(dir, 100 + n);
+        assert_eq!(
+            same,
+            *expected == "FG112",
+            "case {n}: Backlog.md shows the task {} without the flagged markers, but flowgate says {expected}",
+            if same { "the same" } else { "differently" }
+        );
+    }
+}

@@ -5,6 +5,7 @@ use assert_cmd::Command;
 use assert_fs::prelude::*;
 use assert_fs::TempDir;
 use flowgate::config::{Config, FILE_NAME};
+use predicates::prelude::PredicateBooleanExt;
 
 fn flowgate(dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("flowgate").unwrap();
@@ -131,4 +132,116 @@ fn repo_without_backlog_or_specs_still_gets_a_valid_file() {
         },
         Config::default()
     );
+}
+
+/// Runs git in `dir` as `author`; panics on failure.
+fn git_as(dir: &std::path::Path, author: &str, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", author)
+        .env("GIT_AUTHOR_EMAIL", "bot@example.com")
+        .env("GIT_COMMITTER_NAME", author)
+        .env("GIT_COMMITTER_EMAIL", "bot@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn init_learns_spec_folders_bots_and_folders_without_code_from_the_repository() {
+    let tmp = repo();
+    tmp.child("backlog/config.yml")
+        .write_str("project_name: \"Demo\"\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\ntask_prefix: \"task\"\n")
+        .unwrap();
+    tmp.child("Docs/superpowers/specs/login.md")
+        .write_str("# Login\n\n## Sessions\n")
+        .unwrap();
+    tmp.child("Docs/superpowers/specs/search.md")
+        .write_str("# Search\n")
+        .unwrap();
+    // Two tasks link into Docs/superpowers/specs/: a reference and a body link.
+    tmp.child("backlog/tasks/task-1 - Login.md")
+        .write_str("---\nid: TASK-1\ntitle: Login\nstatus: To Do\nreferences:\n  - Docs/superpowers/specs/login.md#sessions\n---\n")
+        .unwrap();
+    tmp.child("backlog/tasks/task-2 - Search.md")
+        .write_str("---\nid: TASK-2\ntitle: Search\nstatus: To Do\n---\n\nSee [the spec](../../Docs/superpowers/specs/search.md) and [login](../../Docs/superpowers/specs/login.md).\n")
+        .unwrap();
+    tmp.child("media/logo.png")
+        .write_binary(b"\x89PNG")
+        .unwrap();
+    tmp.child("media/demo.gif").write_binary(b"GIF8").unwrap();
+    tmp.child("src/main.rs")
+        .write_str("fn main() {}\n")
+        .unwrap();
+    git_as(tmp.path(), "Alice", &["add", "-A"]);
+    git_as(tmp.path(), "Alice", &["commit", "-q", "-m", "Start"]);
+    for n in 0..2 {
+        tmp.child("Cargo.lock")
+            .write_str(&format!("# {n}\n"))
+            .unwrap();
+        git_as(tmp.path(), "dependabot[bot]", &["add", "-A"]);
+        git_as(
+            tmp.path(),
+            "dependabot[bot]",
+            &["commit", "-q", "-m", "Bump"],
+        );
+    }
+    flowgate(tmp.path()).arg("init").assert().success().stdout(
+        predicates::str::contains(
+            "documents linked from tasks outside the spec globs: Docs/superpowers/specs/*.md (3 links from 2 tasks to 2 files) (suggested for specs.globs)",
+        )
+        .and(predicates::str::contains(
+            "bot authors: *[bot] (2 commits: dependabot[bot] 2) (suggested for commits.exempt_authors)",
+        ))
+        .and(predicates::str::contains(
+            "folders without code: media/** (2 files, none of them code (gif, png)) (suggested for commits.non_code_paths)",
+        )),
+    );
+    let (text, config) = written(&tmp);
+    // Suggestions are comments: the file as written keeps the defaults.
+    assert_eq!(config.commits.exempt_authors, Vec::<String>::new());
+    for block in [
+        "  # Suggested: task files link to documents outside these globs; to check those links as spec\n  # links, add their folders to `globs`:\n  # globs:\n  #   - \"Docs/superpowers/specs/*.md\"    # 3 links from 2 tasks to 2 files\n",
+        "  # Suggested: bots committed here; for their commits to need no task:\n  # exempt_authors:\n  #   - \"*[bot]\"                         # 2 commits: dependabot[bot] 2\n",
+        "  # Suggested: these top-level folders hold no code; for commits that only touch them to need no task:\n  # non_code_paths:\n  #   - \"media/**\"                       # 2 files, none of them code (gif, png)\n",
+    ] {
+        assert!(text.contains(block), "{block}\nnot in\n{text}");
+    }
+    // Taken up (the blocks and their section headers uncommented), they are valid and
+    // mean what they say.
+    let mut taken = String::new();
+    let (mut pending, mut in_block) = (false, false);
+    for l in text.lines() {
+        let line = if l.starts_with("  # Suggested") {
+            pending = true;
+            continue;
+        } else if pending && l.starts_with("  # links, add") {
+            continue;
+        } else if pending {
+            pending = false;
+            in_block = true;
+            l.replacen("# ", "", 1)
+        } else if in_block && l.starts_with("  #   - ") {
+            l.replacen("# ", "", 1)
+        } else if l == "# specs:" || l == "# commits:" {
+            in_block = false;
+            l.replacen("# ", "", 1)
+        } else {
+            in_block = false;
+            l.to_string()
+        };
+        taken.push_str(&line);
+        taken.push('\n');
+    }
+    let config = Config::parse(FILE_NAME, &taken).unwrap_or_else(|e| panic!("{e}\n{taken}"));
+    assert_eq!(config.specs.globs, ["Docs/superpowers/specs/*.md"]);
+    assert_eq!(config.commits.exempt_authors, ["*[bot]"]);
+    assert_eq!(config.commits.non_code_paths, ["media/**"]);
 }

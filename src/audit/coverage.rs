@@ -14,7 +14,7 @@ use crate::rules;
 use crate::snapshot::Snapshot;
 use crate::source::{Content, Source, MAX_FILE_SIZE};
 use crate::spec::link::{task_links, Resolution, SpecRef};
-use crate::spec::{SpecIndex, SpecKind};
+use crate::spec::{SpecFile, SpecIndex, SpecKind};
 
 /// A task linked to a requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -115,6 +115,19 @@ impl Coverage {
         percent(self.covered(), self.total())
     }
 
+    /// "3 of 4 requirements have a task (75%)"; without a percentage when no spec defines
+    /// a requirement.
+    pub fn headline(&self) -> String {
+        match self.total() {
+            0 => "no spec file defines a requirement, so there is no coverage to measure".into(),
+            total => format!(
+                "{} of {total} requirements have a task ({:.0}%)",
+                self.covered(),
+                self.percent()
+            ),
+        }
+    }
+
     /// Requirements whose tasks are all done.
     pub fn all_done(&self) -> impl Iterator<Item = &Requirement> {
         self.features
@@ -180,6 +193,38 @@ pub fn covered_ids(index: &SpecIndex, reference: &SpecRef) -> Vec<(usize, String
         .filter(|s| s.range.start >= target.range.start && s.range.end <= target.range.end)
         .flat_map(|s| s.ids.iter().map(move |id| (file, id.clone())))
         .collect()
+}
+
+/// Whether a spec file is where requirements are defined: a feature's `spec.md`, or a
+/// document outside the folder of any `spec.md` (a PRD). A feature's plan, task list,
+/// checklists and notes only mention the requirements its `spec.md` defines.
+pub(crate) fn defines_requirements(spec: &SpecFile, index: &SpecIndex) -> bool {
+    match spec.kind {
+        SpecKind::Spec => true,
+        SpecKind::Tasks => false,
+        SpecKind::Plan | SpecKind::Document => !index.files.iter().any(|f| {
+            f.kind == SpecKind::Spec
+                && f.path
+                    .rsplit_once('/')
+                    .is_some_and(|(dir, _)| spec.path.starts_with(&format!("{dir}/")))
+        }),
+    }
+}
+
+/// True when `id` is defined in section `s` only by a checklist line (`- [ ] FR-001: ...`):
+/// a checklist ticks requirements off, it does not define them.
+fn is_checklist_item(text: &str, s: &crate::spec::Section, id: &str) -> bool {
+    s.item(id).is_some_and(|item| {
+        let line = text
+            .get(item.range.clone())
+            .unwrap_or_default()
+            .trim_start();
+        let rest = line
+            .strip_prefix(['-', '*', '+'])
+            .map(str::trim_start)
+            .unwrap_or_default();
+        ["[ ]", "[x]", "[X]"].iter().any(|b| rest.starts_with(b))
+    })
 }
 
 /// A finished task: in `completed/`, or in the last configured status.
@@ -250,7 +295,7 @@ pub fn compute(snapshot: &Snapshot, source: &dyn Source) -> Coverage {
     }
     let mut features: Vec<FeatureCoverage> = Vec::new();
     for (fi, spec) in index.files.iter().enumerate() {
-        if spec.kind == SpecKind::Tasks {
+        if !defines_requirements(spec, index) {
             continue;
         }
         let text = match source.read(&spec.path, MAX_FILE_SIZE) {
@@ -259,7 +304,7 @@ pub fn compute(snapshot: &Snapshot, source: &dyn Source) -> Coverage {
         };
         let mut reqs = Vec::new();
         for s in &spec.sections {
-            for id in &s.ids {
+            for id in s.ids.iter().filter(|id| !is_checklist_item(&text, s, id)) {
                 // An ID defined twice in one file is one requirement.
                 if reqs
                     .iter()

@@ -6,7 +6,7 @@
 //! `## Heading`; a section without markers is read from its heading. Markers inside code
 //! fences are text, not markers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{CheckItem, Spanned};
 use crate::finding::Position;
@@ -43,6 +43,12 @@ pub struct MarkerIssue {
     pub message: String,
     /// How to fix it.
     pub help: String,
+    /// True when the marker changes nothing Backlog.md shows: a text section's `END`
+    /// repeated after its block was closed, outside any block and outside text Backlog.md
+    /// displays. Every other unbalanced marker changes what it shows: a stray `AC:END` or
+    /// `DOD:END` anywhere hides the whole list, an unclosed or crossed block hides its
+    /// content, and a stray marker inside shown text is shown as text.
+    pub harmless: bool,
 }
 
 /// The named text sections, with their marker name and legacy heading.
@@ -85,6 +91,13 @@ pub fn parse(body: &str, first_line: u32) -> Body {
     let mut legacy_sections: [Option<(usize, usize)>; 4] = [None; 4];
     // The legacy heading we are under: a checklist kind or a text section (start offset).
     let mut heading: Option<(Block, usize)> = None;
+    // Blocks closed so far, and the stray END markers that may be harmless: the issue's
+    // index and the legacy text section they stand under (shown unless it has markers).
+    let mut closed: HashSet<&str> = HashSet::new();
+    // Names opened twice: Backlog.md pairs their BEGINs and ENDs its own way, so a later
+    // END of the name is no harmless repeat.
+    let mut reopened: HashSet<&str> = HashSet::new();
+    let mut maybe_harmless: Vec<(usize, Option<usize>)> = Vec::new();
 
     for (n, start, line) in lines(body) {
         let file_line = first_line + n - 1;
@@ -115,6 +128,7 @@ pub fn parse(body: &str, first_line: u32) -> Body {
             );
             if begin {
                 if let Some(since) = open_names.get(name) {
+                    reopened.insert(name);
                     out.marker_issues.push(MarkerIssue {
                         pos,
                         message: format!(
@@ -123,6 +137,7 @@ pub fn parse(body: &str, first_line: u32) -> Body {
                         help: format!(
                             "add `<!-- {name}:END -->` before this line, or delete this BEGIN marker"
                         ),
+                        harmless: false,
                     });
                 } else {
                     let content_start = start + line.len() + 1;
@@ -149,14 +164,41 @@ pub fn parse(body: &str, first_line: u32) -> Body {
                         let text = body.get(o.content_start..start).unwrap_or("");
                         set_text(&mut out, s, text);
                     }
+                    closed.insert(o.name);
                 }
-            } else {
+            } else if closed.contains(name)
+                && !reopened.contains(name)
+                && open.is_empty()
+                && !matches!(block, Block::Ac | Block::Dod)
+            {
+                let under = match heading {
+                    Some((Block::Section(s), _)) => Some(s),
+                    _ => None,
+                };
+                maybe_harmless.push((out.marker_issues.len(), under));
                 out.marker_issues.push(MarkerIssue {
                     pos,
-                    message: format!("`<!-- {name}:END -->` has no matching BEGIN marker"),
+                    message: format!(
+                        "`<!-- {name}:END -->` repeats the END of a block that is already closed"
+                    ),
+                    help: "delete this END marker".to_string(),
+                    harmless: true,
+                });
+            } else {
+                let hides = match block {
+                    Block::Ac => "; Backlog.md shows no acceptance criteria while it is there",
+                    Block::Dod => {
+                        "; Backlog.md shows no Definition of Done items while it is there"
+                    }
+                    _ => "",
+                };
+                out.marker_issues.push(MarkerIssue {
+                    pos,
+                    message: format!("`<!-- {name}:END -->` has no matching BEGIN marker{hides}"),
                     help: format!(
                         "add `<!-- {name}:BEGIN -->` where the block starts, or delete this END marker"
                     ),
+                    harmless: false,
                 });
             }
             continue;
@@ -206,6 +248,18 @@ pub fn parse(body: &str, first_line: u32) -> Body {
     for o in &open {
         out.marker_issues.push(unclosed(o));
     }
+    // A stray END under a section heading without markers is part of the text Backlog.md
+    // shows for that section.
+    for (i, under) in maybe_harmless {
+        if let (Some(s), Some(issue)) = (under, out.marker_issues.get_mut(i)) {
+            if !marked_sections.get(s).copied().unwrap_or(true) {
+                issue.harmless = false;
+                issue
+                    .message
+                    .push_str("; Backlog.md shows it as text of the section above");
+            }
+        }
+    }
     if !marked_ac {
         out.acceptance = legacy_ac;
     }
@@ -228,6 +282,7 @@ fn unclosed(o: &Open<'_>) -> MarkerIssue {
             "add `<!-- {}:END -->` on its own line where the block ends",
             o.name
         ),
+        harmless: false,
     }
 }
 
@@ -532,13 +587,45 @@ mod tests {
         assert_eq!(
             issues,
             [
-                (10, "`<!-- DOD:END -->` has no matching BEGIN marker"),
+                (10, "`<!-- DOD:END -->` has no matching BEGIN marker; Backlog.md shows no Definition of Done items while it is there"),
                 (7, "`<!-- AC:BEGIN -->` has no matching END marker"),
             ]
         );
         let nested = parse("<!-- AC:BEGIN -->\n<!-- AC:BEGIN -->\n<!-- AC:END -->\n", 1);
         assert_eq!(nested.marker_issues.len(), 1);
         assert_eq!(nested.marker_issues[0].pos.line, 2);
+    }
+
+    #[test]
+    fn a_repeated_section_end_is_harmless_unless_backlog_md_would_show_or_miss_something() {
+        let verdicts = |body: &str| -> Vec<(u32, bool, String)> {
+            parse(body, 1)
+                .marker_issues
+                .into_iter()
+                .map(|i| (i.pos.line, i.harmless, i.message))
+                .collect()
+        };
+        assert_eq!(
+            verdicts("<!-- SECTION:NOTES:BEGIN -->\nN.\n<!-- SECTION:NOTES:END -->\n<!-- SECTION:NOTES:END -->\n"),
+            [(4, true, "`<!-- SECTION:NOTES:END -->` repeats the END of a block that is already closed".to_string())]
+        );
+        assert_eq!(
+            verdicts("<!-- AC:BEGIN -->\n- [ ] #1 a\n<!-- AC:END -->\n<!-- AC:END -->\n"),
+            [(4, false, "`<!-- AC:END -->` has no matching BEGIN marker; Backlog.md shows no acceptance criteria while it is there".to_string())]
+        );
+        assert_eq!(
+            verdicts("<!-- SECTION:NOTES:BEGIN -->\nN.\n<!-- SECTION:NOTES:END -->\n## Final Summary\nS.\n<!-- SECTION:NOTES:END -->\n"),
+            [(6, false, "`<!-- SECTION:NOTES:END -->` repeats the END of a block that is already closed; Backlog.md shows it as text of the section above".to_string())]
+        );
+        // After a BEGIN opened twice, Backlog.md pairs the second END with the first BEGIN.
+        let nested = verdicts("<!-- SECTION:NOTES:BEGIN -->\n<!-- SECTION:NOTES:BEGIN -->\n<!-- SECTION:NOTES:END -->\n<!-- SECTION:NOTES:END -->\n");
+        assert_eq!(nested.len(), 2);
+        assert!(
+            nested.iter().all(|(_, harmless, _)| !harmless),
+            "{nested:?}"
+        );
+        // Inside another open block: part of that block's text.
+        assert!(!verdicts("<!-- SECTION:NOTES:BEGIN -->\nN.\n<!-- SECTION:NOTES:END -->\n<!-- SECTION:FINAL_SUMMARY:BEGIN -->\n<!-- SECTION:NOTES:END -->\n<!-- SECTION:FINAL_SUMMARY:END -->\n")[0].1);
     }
 
     #[test]

@@ -368,9 +368,16 @@ fn spanned_list(map: &Mapping, keys: &KeyIndex, key: &str) -> Vec<Spanned<String
 fn apply_body(file: &mut TaskFile, task: &mut Task, body: Body) {
     for issue in body.marker_issues {
         file.issues.push(
-            Finding::new(&rules::UNBALANCED_MARKERS, issue.message)
-                .at(&file.path, issue.pos)
-                .help(issue.help),
+            Finding::new(
+                if issue.harmless {
+                    &rules::STRAY_END_MARKER
+                } else {
+                    &rules::UNBALANCED_MARKERS
+                },
+                issue.message,
+            )
+            .at(&file.path, issue.pos)
+            .help(issue.help),
         );
     }
     task.acceptance = body.acceptance;

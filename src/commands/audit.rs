@@ -178,17 +178,16 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
                     source: Some(&tree),
                     messages: &[],
                     color: ctx.color,
-                    quiet: ctx.global.quiet,
+                    quiet: true,
                 },
             ));
             if !ctx.global.quiet {
+                // The counts and the summary cover history and tree findings alike.
+                text.push_str(&report::human::rule_counts(&findings));
+                text.push_str(&report::human::summary_line(summary));
+                text.push('\n');
                 let c = &audit.coverage;
-                text.push_str(&format!(
-                    "coverage: {} of {} requirements have a task ({:.0}%)\n",
-                    c.covered(),
-                    c.total(),
-                    c.percent()
-                ));
+                text.push_str(&format!("coverage: {}\n", c.headline()));
             }
             text
         }

@@ -13,6 +13,7 @@ use crate::cli::InitArgs;
 use crate::config::{self, Config, DEFAULT_SPEC_GLOBS};
 use crate::git::{FsSource, Repo};
 use crate::source::Source;
+use crate::spec::link::{link_entries, link_target};
 
 /// Where flowspec's workflow file is looked for (SPEC §1.2).
 const FLOWSPEC_FILES: &[&str] = &[
@@ -33,7 +34,52 @@ pub struct Layout {
     pub spec_globs: Vec<String>,
     /// The flowspec workflow file, when there is one.
     pub flowspec: Option<String>,
+    /// Folders of documents task files link to that no spec glob matches: `specs.globs`
+    /// suggestions.
+    pub linked_docs: Vec<Suggestion>,
+    /// Bot authors found in history: `commits.exempt_authors` suggestions.
+    pub bots: Vec<Suggestion>,
+    /// Top-level folders without code: `commits.non_code_paths` suggestions.
+    pub non_code: Vec<Suggestion>,
 }
+
+/// A value `init` proposes (as a comment), with the evidence for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// The value to add (a glob or an author).
+    pub value: String,
+    /// Why: what was counted.
+    pub evidence: String,
+}
+
+/// How many commits `init` reads looking for bot authors.
+const HISTORY_LIMIT: usize = 20_000;
+
+/// File extensions that are never code: documents, images, media.
+const NON_CODE_EXTENSIONS: &[&str] = &[
+    "md",
+    "markdown",
+    "mdx",
+    "txt",
+    "rst",
+    "adoc",
+    "pdf",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "webp",
+    "ico",
+    "bmp",
+    "mp4",
+    "mov",
+    "webm",
+    "mp3",
+    "wav",
+    "drawio",
+    "excalidraw",
+];
 
 /// Writes `.flowgate.yml` at the repository root.
 pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, CommandError> {
@@ -47,7 +93,13 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, CommandError> {
         )));
     }
     let source = FsSource::new(&root);
-    let layout = detect(&source)?;
+    let mut layout = detect(&source)?;
+    if let Ok(repo) = Repo::discover(&root) {
+        layout.bots = bot_authors(&repo);
+        if let Ok(index) = repo.index() {
+            layout.non_code = non_code_folders(&index, &layout)?;
+        }
+    }
     let text = render(&layout);
     // The file must be one that flowgate accepts; anything else is a bug here.
     Config::parse(config::FILE_NAME, &text)?;
@@ -96,11 +148,182 @@ pub fn detect(source: &dyn Source) -> Result<Layout, CommandError> {
             break;
         }
     }
+    let linked_docs = linked_docs(source, backlog.as_ref(), &spec_globs)?;
     Ok(Layout {
         backlog,
         spec_globs,
         flowspec,
+        linked_docs,
+        ..Layout::default()
     })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Folders of markdown documents that task files link to (frontmatter `spec`,
+/// `documentation`, `references`, body links) and that the detected spec globs do not
+/// match: where this repository keeps its specs, if not in the default places.
+fn linked_docs(
+    source: &dyn Source,
+    layout: Option<&BacklogLayout>,
+    spec_globs: &[String],
+) -> Result<Vec<Suggestion>, CommandError> {
+    let Some(layout) = layout else {
+        return Ok(Vec::new());
+    };
+    let entries = backlog::list_task_files(source, layout)?;
+    let files = backlog::read_task_files(source, layout, entries)?;
+    let matched = crate::spec::compile_globs(spec_globs);
+    let backlog_root = format!("{}/", layout.root.trim_end_matches('/'));
+    // folder -> (links, tasks, files)
+    let mut folders: std::collections::BTreeMap<
+        String,
+        (
+            usize,
+            std::collections::BTreeSet<String>,
+            std::collections::BTreeSet<String>,
+        ),
+    > = std::collections::BTreeMap::new();
+    for file in &files {
+        let Some(task) = &file.task else { continue };
+        let task_dir = crate::source::split_parent(&file.path).0;
+        for (entries, origin) in link_entries(task) {
+            for entry in entries {
+                let Some(path) = link_target(&entry.value, origin, task_dir) else {
+                    continue;
+                };
+                let is_md = path
+                    .rsplit_once('.')
+                    .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("md"));
+                let Some((dir, _)) = path.rsplit_once('/') else {
+                    continue;
+                };
+                if !is_md
+                    || path.starts_with(&backlog_root)
+                    || matched.is_match(&path)
+                    || !source.is_file(&path).unwrap_or(false)
+                {
+                    continue;
+                }
+                let row = folders.entry(dir.to_string()).or_default();
+                row.0 += 1;
+                row.1.insert(file.path.clone());
+                row.2.insert(path.clone());
+            }
+        }
+    }
+    let mut out: Vec<(usize, Suggestion)> = folders
+        .into_iter()
+        .map(|(dir, (links, tasks, files))| {
+            (
+                links,
+                Suggestion {
+                    value: format!("{dir}/*.md"),
+                    evidence: format!(
+                        "{} from {} to {}",
+                        plural(links, "link", "links"),
+                        plural(tasks.len(), "task", "tasks"),
+                        plural(files.len(), "file", "files")
+                    ),
+                },
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.value.cmp(&b.1.value)));
+    Ok(out.into_iter().map(|(_, s)| s).collect())
+}
+
+/// `*[bot]` when authors of the history have names ending in `[bot]` (GitHub's app
+/// accounts), with each one's number of commits, most first.
+fn bot_authors(repo: &Repo) -> Vec<Suggestion> {
+    let Ok(mut walk) = repo.git.revwalk() else {
+        return Vec::new();
+    };
+    if walk.push_head().is_err() {
+        return Vec::new();
+    }
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for id in walk.take(HISTORY_LIMIT).flatten() {
+        let Ok(commit) = repo.git.find_commit(id) else {
+            continue;
+        };
+        let author = commit.author();
+        let Ok(name) = author.name() else { continue };
+        if name.to_ascii_lowercase().ends_with("[bot]") {
+            *counts.entry(name.to_string()).or_default() += 1;
+        }
+    }
+    let mut bots: Vec<(String, usize)> = counts.into_iter().collect();
+    if bots.is_empty() {
+        return Vec::new();
+    }
+    bots.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    // One glob for them all, so that the next bot passes too; the evidence names each.
+    let total = bots.iter().map(|(_, n)| n).sum();
+    let each: Vec<String> = bots.iter().map(|(name, n)| format!("{name} {n}")).collect();
+    vec![Suggestion {
+        value: "*[bot]".into(),
+        evidence: format!(
+            "{}: {}",
+            plural(total, "commit", "commits"),
+            each.join(", ")
+        ),
+    }]
+}
+
+/// Top-level folders whose tracked files are all documents, images or media, and that
+/// the built-in non-code paths (docs/, specs/, the backlog, hidden folders) do not cover.
+fn non_code_folders(source: &dyn Source, layout: &Layout) -> Result<Vec<Suggestion>, CommandError> {
+    let backlog_top = layout
+        .backlog
+        .as_ref()
+        .and_then(|b| b.root.split('/').next().map(str::to_string))
+        .unwrap_or_default();
+    // folder -> (files, extensions, any code)
+    let mut folders: std::collections::BTreeMap<
+        String,
+        (usize, std::collections::BTreeSet<String>, bool),
+    > = Default::default();
+    for path in source.walk("")? {
+        let Some((top, _)) = path.split_once('/') else {
+            continue;
+        };
+        if top.starts_with('.')
+            || top == backlog_top
+            || ["docs", "specs"]
+                .iter()
+                .any(|b| top.eq_ignore_ascii_case(b))
+        {
+            continue;
+        }
+        let ext = path
+            .rsplit('/')
+            .next()
+            .and_then(|name| name.rsplit_once('.'))
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let row = folders.entry(top.to_string()).or_default();
+        row.0 += 1;
+        if NON_CODE_EXTENSIONS.contains(&ext.as_str()) {
+            row.1.insert(ext);
+        } else {
+            row.2 = true;
+        }
+    }
+    Ok(folders
+        .into_iter()
+        .filter(|(_, (_, _, code))| !code)
+        .map(|(top, (files, exts, _))| Suggestion {
+            value: format!("{top}/**"),
+            evidence: format!(
+                "{}, none of them code ({})",
+                plural(files, "file", "files"),
+                exts.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        })
+        .collect())
 }
 
 /// One line per detected fact, for the terminal.
@@ -122,6 +345,31 @@ fn describe(layout: &Layout) -> Vec<String> {
     }
     if let Some(f) = &layout.flowspec {
         lines.push(format!("flowspec workflow: {f}"));
+    }
+    let listed = |items: &[Suggestion]| {
+        items
+            .iter()
+            .map(|s| format!("{} ({})", s.value, s.evidence))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !layout.linked_docs.is_empty() {
+        lines.push(format!(
+            "documents linked from tasks outside the spec globs: {} (suggested for specs.globs)",
+            listed(&layout.linked_docs)
+        ));
+    }
+    if !layout.bots.is_empty() {
+        lines.push(format!(
+            "bot authors: {} (suggested for commits.exempt_authors)",
+            listed(&layout.bots)
+        ));
+    }
+    if !layout.non_code.is_empty() {
+        lines.push(format!(
+            "folders without code: {} (suggested for commits.non_code_paths)",
+            listed(&layout.non_code)
+        ));
     }
     lines
 }
@@ -172,6 +420,21 @@ fn section(out: &mut String, name: &str, comment: &str, keys: &[Key], all: bool)
                 out.push_str(&format!("{line}\n"));
             }
         }
+    }
+}
+
+/// Suggestions learned from the repository, as a commented block of the section written
+/// just before: `key:` and one list item per value, each with its evidence. Uncommented
+/// (with the section's header), the block is valid configuration.
+fn suggest(out: &mut String, key: &str, why: &str, values: &[Suggestion]) {
+    if values.is_empty() {
+        return;
+    }
+    out.push_str(&format!("  # Suggested: {why}:\n"));
+    out.push_str(&format!("  # {key}:\n"));
+    for s in values {
+        let line = format!("  #   - {}", quote(&s.value));
+        out.push_str(&format!("{line:<40} # {}\n", s.evidence));
     }
 }
 
@@ -260,6 +523,13 @@ fn render_with(layout: &Layout, all: bool) -> String {
         all,
     );
 
+    suggest(
+        &mut out,
+        "globs",
+        "task files link to documents outside these globs; to check those links as spec\n  # links, add their folders to `globs`",
+        &layout.linked_docs,
+    );
+
     section(
         &mut out,
         "links",
@@ -339,6 +609,19 @@ fn render_with(layout: &Layout, all: bool) -> String {
             ),
         ],
         all,
+    );
+
+    suggest(
+        &mut out,
+        "exempt_authors",
+        "bots committed here; for their commits to need no task",
+        &layout.bots,
+    );
+    suggest(
+        &mut out,
+        "non_code_paths",
+        "these top-level folders hold no code; for commits that only touch them to need no task",
+        &layout.non_code,
     );
 
     // The default workflow, spelled out for the detected statuses.
@@ -428,7 +711,7 @@ mod tests {
                 config_problem: None,
             }),
             spec_globs: globs.iter().map(|s| s.to_string()).collect(),
-            flowspec: None,
+            ..Layout::default()
         }
     }
 
@@ -455,6 +738,32 @@ mod tests {
         assert_eq!(config.specs.globs, vec!["specs/*/spec.md", "docs/prd/*.md"]);
         assert_eq!(config.commits.active_statuses, vec!["Specced", "Building"]);
         assert_eq!(config.workflow, Default::default());
+    }
+
+    #[test]
+    fn suggestions_are_comments_and_the_file_still_parses() {
+        let mut l = layout(&["To Do", "In Progress", "Done"], &["specs/*/spec.md"]);
+        let s = |value: &str, evidence: &str| Suggestion {
+            value: value.into(),
+            evidence: evidence.into(),
+        };
+        l.linked_docs = vec![s("spec/rfcs/*.md", "4 links from 3 tasks to 2 files")];
+        l.bots = vec![s("renovate[bot]", "12 commits")];
+        l.non_code = vec![s("media/**", "3 files, none of them code (png)")];
+        let text = render(&l);
+        let config =
+            Config::parse(config::FILE_NAME, &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(config.specs.globs, vec!["specs/*/spec.md"]);
+        assert!(config.commits.exempt_authors.is_empty());
+        assert!(
+            text.contains(
+                "  # exempt_authors:\n  #   - \"renovate[bot]\"                  # 12 commits\n"
+            ),
+            "{text}"
+        );
+        // Every key written out, suggestions included, still parses.
+        let all = render_with(&l, true);
+        Config::parse(config::FILE_NAME, &all).unwrap_or_else(|e| panic!("{e}\n{all}"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::audit::{audit_head, write_output};
 use super::{CommandError, Context, Outcome};
-use crate::audit::coverage::covered_ids;
+use crate::audit::coverage::{covered_ids, defines_requirements};
 use crate::audit::history::History;
 use crate::audit::suspect::hash_text;
 use crate::backlog::{Folder, TaskFile, TaskId};
@@ -210,11 +210,25 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
         .backlog
         .as_ref()
         .map_or("task".to_string(), |b| b.layout.config.task_prefix.clone());
-    let task_id = TaskId::parse(query).filter(|id| {
-        id.prefix().eq_ignore_ascii_case(&prefix) || id.prefix().eq_ignore_ascii_case("draft")
-    });
+    // `TASK-12`, `task-12`, or a bare `12` as Backlog.md's CLI accepts it.
+    let task_id = TaskId::parse_with_prefix(query, &prefix)
+        .or_else(|| TaskId::parse(query).filter(|id| id.prefix().eq_ignore_ascii_case("draft")));
     let out = if let Some(id) = task_id {
         let files = task_files(&snapshot, &id);
+        // Backlog.md reuses the IDs of archived tasks: an archived copy is not a rival.
+        let live: Vec<&&TaskFile> = files
+            .iter()
+            .filter(|f| f.folder != Folder::Archive)
+            .collect();
+        if live.len() > 1 {
+            let candidates: Vec<String> = live.iter().map(|f| format!("  {}", f.path)).collect();
+            return Err(CommandError::Usage(format!(
+                "{} is ambiguous: {} task files carry it:\n{}\ngive each its own ID (flowgate check reports them as FG104), then trace it again",
+                id.canonical(),
+                live.len(),
+                candidates.join("\n")
+            )));
+        }
         let task = match files.first() {
             Some(f) => task_out(f, index, history),
             None if !history.timeline(&id.canonical()).is_empty() => {
@@ -251,10 +265,47 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
             tasks: Vec::new(),
         }
     } else {
-        let reference = parse_reference(query, LinkOrigin::Frontmatter, "", index)
+        let mut reference = parse_reference(query, LinkOrigin::Frontmatter, "", index)
             .map(|r| widen_fragment(r, index));
-        let resolved = reference.as_ref().map(|r| (r, index.resolve(r)));
-        let Some((reference, Resolution::Section { file, section })) = resolved else {
+        let mut resolution = reference.as_ref().map(|r| index.resolve(r));
+        if let Some(Resolution::Ambiguous(forms)) = &resolution {
+            // Of several specs naming the ID, the ones that define it (a feature's spec.md,
+            // a PRD) are the candidates; a plan or a checklist only mentions it.
+            let mut defining: Vec<(SpecRef, &String)> = forms
+                .iter()
+                .filter_map(|f| {
+                    let r = parse_reference(f, LinkOrigin::Frontmatter, "", index)?;
+                    let Resolution::Section { file, .. } = index.resolve(&r) else {
+                        return None;
+                    };
+                    defines_requirements(index.files.get(file)?, index).then_some((r, f))
+                })
+                .collect();
+            if defining.len() == 1 {
+                if let Some((only, _)) = defining.pop() {
+                    resolution = Some(index.resolve(&only));
+                    reference = Some(only);
+                }
+            } else {
+                let candidates: Vec<&String> = if defining.is_empty() {
+                    forms.iter().collect()
+                } else {
+                    defining.iter().map(|(_, f)| *f).collect()
+                };
+                return Err(CommandError::Usage(format!(
+                    "`{query}` is ambiguous: it is defined in {} specs; trace one of them:\n{}",
+                    candidates.len(),
+                    candidates
+                        .iter()
+                        .map(|f| format!("  flowgate trace {f}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )));
+            }
+        }
+        let (Some(reference), Some(Resolution::Section { file, section })) =
+            (reference.as_ref(), resolution)
+        else {
             return Err(CommandError::Usage(format!(
                 "`{query}` is neither a task ID nor a spec section or requirement (try TASK-12, 001-user-auth/FR-003 or specs/001-user-auth/spec.md#user-story-1)"
             )));

@@ -80,10 +80,14 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     let _ = writeln!(o, "<section id=\"summary\"><div class=\"cards\">");
     let _ = writeln!(
         o,
-        "<div class=\"card err\"><b>{}</b>errors</div><div class=\"card warn\"><b>{}</b>warnings</div><div class=\"card ok\"><b>{:.0}%</b>requirements covered ({} of {})</div><div class=\"card\"><b>{}</b>requirements all done</div><div class=\"card\"><b>{}</b>tasks with no requirement</div>",
+        "<div class=\"card err\"><b>{}</b>errors</div><div class=\"card warn\"><b>{}</b>warnings</div><div class=\"card ok\"><b>{}</b>requirements covered ({} of {})</div><div class=\"card\"><b>{}</b>requirements all done</div><div class=\"card\"><b>{}</b>tasks with no requirement</div>",
         summary.errors,
         summary.warnings,
-        c.percent(),
+        if c.total() == 0 {
+            "–".to_string()
+        } else {
+            format!("{:.0}%", c.percent())
+        },
         c.covered(),
         c.total(),
         c.all_done().count(),

@@ -274,8 +274,75 @@ pub fn render(findings: &[Finding], summary: Summary, ctx: &ReportContext<'_>) -
         out.push('\n');
     }
     if !ctx.quiet {
+        out.push_str(&rule_counts(findings));
         out.push_str(&summary_line(summary));
         out.push('\n');
+    }
+    out
+}
+
+/// One line per rule with its number of findings, in code order, when there are two
+/// findings or more: at scale, the shape of the problem before its details.
+///
+/// ```text
+/// findings by rule:
+///   FG104 duplicate-task-id   47 (1 error, 46 warnings)
+///   FG201 missing-spec-link  126 errors
+/// ```
+pub fn rule_counts(findings: &[Finding]) -> String {
+    if findings.len() < 2 {
+        return String::new();
+    }
+    // (code, name, errors, warnings, notes)
+    let mut rows: Vec<(&str, &str, usize, usize, usize)> = Vec::new();
+    for f in findings {
+        let at = match rows.iter().position(|r| r.0 == f.code) {
+            Some(i) => i,
+            None => {
+                rows.push((f.code, f.rule, 0, 0, 0));
+                rows.len() - 1
+            }
+        };
+        if let Some(row) = rows.get_mut(at) {
+            match f.severity {
+                Severity::Error => row.2 += 1,
+                Severity::Note => row.4 += 1,
+                _ => row.3 += 1,
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    let width = rows
+        .iter()
+        .map(|r| r.0.len() + 1 + r.1.len())
+        .max()
+        .unwrap_or(0);
+    let digits = rows
+        .iter()
+        .map(|r| (r.2 + r.3 + r.4).to_string().len())
+        .max()
+        .unwrap_or(1);
+    let mut out = String::from("findings by rule:\n");
+    for (code, name, errors, warnings, notes) in rows {
+        let kinds: Vec<String> = [
+            (errors, "error", "errors"),
+            (warnings, "warning", "warnings"),
+            (notes, "note", "notes"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| plural(n, one, many))
+        .collect();
+        let total = errors + warnings + notes;
+        let kinds = match kinds.as_slice() {
+            // "126 errors": the number is the total.
+            [only] => only
+                .split_once(' ')
+                .map_or(String::new(), |(_, noun)| noun.to_string()),
+            _ => format!("({})", kinds.join(", ")),
+        };
+        let label = format!("{code} {name}");
+        out.push_str(&format!("  {label:<width$}  {total:>digits$} {kinds}\n"));
     }
     out
 }
@@ -377,6 +444,27 @@ pub fn render_config_error(error: &crate::config::ConfigError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_per_rule_in_code_order() {
+        let f = |rule: &'static crate::rules::Rule, severity: Severity| {
+            let mut f = Finding::new(rule, "m");
+            f.severity = severity;
+            f
+        };
+        let findings = [
+            f(&crate::rules::MISSING_SPEC_LINK, Severity::Error),
+            f(&crate::rules::DUPLICATE_TASK_ID, Severity::Warning),
+            f(&crate::rules::DUPLICATE_TASK_ID, Severity::Error),
+            f(&crate::rules::MISSING_SPEC_LINK, Severity::Error),
+            f(&crate::rules::DONE_WITH_OPEN_ITEMS, Severity::Warning),
+        ];
+        assert_eq!(
+            rule_counts(&findings),
+            "findings by rule:\n  FG104 duplicate-task-id     2 (1 error, 1 warning)\n  FG111 done-with-open-items  1 warning\n  FG201 missing-spec-link     2 errors\n"
+        );
+        assert_eq!(rule_counts(&findings[..1]), "");
+    }
 
     #[test]
     fn span_covers_the_columns() {

@@ -58,13 +58,13 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
 
     let c = &audit.coverage;
     let _ = writeln!(o, "## Coverage\n");
-    let _ = writeln!(
-        o,
-        "{} of {} requirements have a task ({:.0}%).\n",
-        c.covered(),
-        c.total(),
-        c.percent()
-    );
+    let headline = c.headline();
+    let mut first = headline.chars();
+    let headline: String = first
+        .next()
+        .map(|h| h.to_uppercase().chain(first).collect())
+        .unwrap_or_default();
+    let _ = writeln!(o, "{headline}.\n");
     if !c.features.is_empty() {
         let _ = writeln!(o, "| feature | requirements | covered | coverage |");
         let _ = writeln!(o, "|---|---:|---:|---:|");

@@ -111,8 +111,14 @@ rules! {
         "Tasks depend on each other in a cycle."
         include_str!("docs/FG109.md");
     UNBALANCED_MARKERS = "FG110" "unbalanced-section-markers" TaskFiles Error
-        "A `<!-- ...:BEGIN -->` marker has no matching END (or the reverse)."
+        "A `<!-- ...:BEGIN -->` marker has no matching END (or the reverse), and Backlog.md shows the task differently for it."
         include_str!("docs/FG110.md");
+    DONE_WITH_OPEN_ITEMS = "FG111" "done-with-open-items" TaskFiles Warning
+        "A task in the last status has unchecked acceptance criteria or Definition of Done items."
+        include_str!("docs/FG111.md");
+    STRAY_END_MARKER = "FG112" "stray-end-marker" TaskFiles Warning
+        "A text section's END marker repeats after its block was closed; Backlog.md ignores it."
+        include_str!("docs/FG112.md");
     MISSING_SPEC_LINK = "FG201" "missing-spec-link" SpecLinks Error
         "A task links to no spec section."
         include_str!("docs/FG201.md");
@@ -189,10 +195,21 @@ pub fn check_tree(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
     configure(findings, config)
 }
 
-/// Applies the configured severities (dropping `off` findings) and sorts.
+/// Applies the configured severities (dropping `off` findings) and sorts. A task that
+/// fails a guard on entering its status (FG403) is not told again that it stands there
+/// with open items (FG111): the guard finding says it, and more precisely.
 pub fn configure(findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
+    let guarded: Vec<(Option<String>, Option<String>)> = findings
+        .iter()
+        .filter(|f| f.code == GUARD_NOT_MET.code)
+        .map(|f| (f.file.clone(), f.task.clone()))
+        .collect();
     let mut out: Vec<Finding> = findings
         .into_iter()
+        .filter(|f| {
+            f.code != DONE_WITH_OPEN_ITEMS.code
+                || !guarded.contains(&(f.file.clone(), f.task.clone()))
+        })
         .filter_map(|mut f| {
             let configured = config
                 .rules

@@ -229,50 +229,118 @@ fn available(spec: &crate::spec::SpecFile) -> String {
     }
 }
 
-/// FG201 for one task.
+/// Words too common in task titles and spec headings to relate one to the other.
+const COMMON_WORDS: &[&str] = &[
+    "add",
+    "all",
+    "and",
+    "create",
+    "fix",
+    "for",
+    "from",
+    "implement",
+    "into",
+    "make",
+    "new",
+    "not",
+    "spec",
+    "specs",
+    "support",
+    "task",
+    "the",
+    "update",
+    "use",
+    "with",
+];
+
+/// The significant words of a title or heading: lowercase runs of letters and digits,
+/// three characters or more, not only digits, common words left out.
+fn words(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| {
+            w.chars().count() >= 3
+                && !w.chars().all(|c| c.is_ascii_digit())
+                && !COMMON_WORDS.contains(&w.as_str())
+        })
+        .collect()
+}
+
+/// The spec section most plausibly related to a task: the one that defines a requirement
+/// ID the title names (`SPEC-011: Slim CLAUDE.md`), else the one whose heading shares the
+/// most significant words with the title, two at least. `None` when none does: then
+/// proposing one would be a guess.
+fn related_section(title: &str, specs: &SpecIndex) -> Option<String> {
+    let named = title
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| w.contains('-'))
+        .find_map(|w| {
+            specs.files.iter().find_map(|f| {
+                let id = f
+                    .sections
+                    .get(f.find_id(w)?)?
+                    .ids
+                    .iter()
+                    .find(|i| i.eq_ignore_ascii_case(w))?;
+                Some(format!("{}#{id}", f.path))
+            })
+        });
+    if named.is_some() {
+        return named;
+    }
+    let wanted = words(title);
+    let mut best: Option<(usize, String)> = None;
+    for file in &specs.files {
+        for section in &file.sections {
+            let shared = words(&section.heading).intersection(&wanted).count();
+            if shared < 2 || best.as_ref().is_some_and(|(n, _)| *n >= shared) {
+                continue;
+            }
+            let fragment = section.ids.first().unwrap_or(&section.slug);
+            best = Some((shared, format!("{}#{fragment}", file.path)));
+        }
+    }
+    best.map(|(_, link)| link)
+}
+
+/// FG201 for one task. The help puts the form the Backlog.md CLI keeps first (it drops
+/// frontmatter keys it does not know, such as `spec:`), and proposes a section only when
+/// one is plausibly related to the task; otherwise it names the choices.
 fn missing_link(file: &TaskFile, task: &Task, specs: &SpecIndex) -> Finding {
     let name = file
         .id()
         .map(|i| i.canonical())
         .unwrap_or_else(|| file.path.clone());
-    let example = specs
-        .files
-        .iter()
-        .find_map(|f| {
-            let s = f.sections.iter().find(|s| !s.ids.is_empty())?;
-            Some(format!("{}#{}", f.path, s.ids.first()?))
-        })
-        .or_else(|| {
-            specs.files.iter().find_map(|f| {
-                let s = f.sections.first()?;
-                Some(format!("{}#{}", f.path, s.slug))
-            })
-        })
-        .unwrap_or_else(|| "specs/001-feature/spec.md#fr-001".into());
-    let number = file.id().map_or_else(
-        || "N".to_string(),
-        |id| {
-            id.parts()
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(".")
-        },
-    );
+    let number = file
+        .id()
+        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
     let pos = task
         .title
         .as_ref()
         .or(task.raw_id.as_ref())
         .map_or(Position::line(1, 3), |s| s.pos);
+    let title = task.title.as_ref().map_or("", |t| t.value.as_str());
+    let help = match related_section(title, specs) {
+        Some(link) => format!(
+             "if it implements `{link}`, add it to the task's references: \
+             backlog task edit {number} --add-ref \"{link}\" (or `spec: {link}` in its frontmatter, \
+             which the Backlog.md CLI drops when it edits the task); otherwise link the section it \
+             implements the same way, or, if it implements no spec, give it a label listed in \
+             `links.exempt_labels` in .flowgate.yml"
+        ),
+        None => format!(
+             "if it implements a spec section, add the section to the task's references: \
+             backlog task edit {number} --add-ref \"<spec file>#<heading slug or requirement ID>\" \
+             (or a `spec:` key in its frontmatter, which the Backlog.md CLI drops when it edits \
+             the task); if tasks like it implement no spec, give them a label listed in \
+             `links.exempt_labels`, or set `links.require: none`, in .flowgate.yml"
+        ),
+    };
     let finding = Finding::new(
         &rules::MISSING_SPEC_LINK,
         format!("task {name} links to no spec section"),
     )
-    .help(format!(
-        "add `spec: {example}` (a heading slug or requirement ID) to its frontmatter; \
-         if you edit tasks with the Backlog.md CLI, which drops frontmatter keys it does not \
-         know, keep the link in its references instead: backlog task edit {number} --add-ref \"{example}\""
-    ));
+    .help(help);
     locate(finding, file, pos)
 }
 

@@ -8,7 +8,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::backlog::{Backlog, BacklogLayout, Folder, Spanned, TaskEntry, TaskFile, TaskId};
+use crate::backlog::{
+    Backlog, BacklogLayout, CheckItem, Folder, Spanned, TaskEntry, TaskFile, TaskId,
+};
 use crate::finding::{Finding, Position, Severity};
 use crate::rules;
 use crate::snapshot::Snapshot;
@@ -24,12 +26,15 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
     if let Some(problem) = &layout.config_problem {
         out.push(config_finding(layout, problem));
     }
+    let counts = id_counts(backlog);
+    let mut free = FreeIds::new(backlog);
     for file in &backlog.files {
         out.extend(file.issues.iter().cloned());
-        id_matches_name(file, layout, &mut out);
+        id_matches_name(file, layout, &counts, &mut free, &mut out);
         status_is_known(file, &snapshot.workflow, layout, &mut out);
+        done_with_open_items(file, &snapshot.workflow, &mut out);
     }
-    duplicates(backlog, &mut out);
+    duplicates(backlog, &counts, &mut free, &mut out);
     let index = Index::new(backlog);
     dangling(backlog, &index, &mut out);
     cycles(&index, &mut out);
@@ -40,8 +45,9 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
 /// findings on the `staged` files are the ones a whole-backlog check gives them: files
 /// whose names carry a staged file's ID (duplicates), every file reachable from a staged
 /// file through dependencies (cycles), and the files a dangling reference's help names
-/// (for their titles). Empty when nothing more is needed. Files whose frontmatter `id`
-/// disagrees with their file name are known by the name until read.
+/// (every candidate within two edits, for their titles); everything when a staged file may
+/// be proposed a free ID (FG103, FG104). Empty when nothing more is needed. Files whose
+/// frontmatter `id` disagrees with their file name are known by the name until read.
 pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
     let mut want = BTreeSet::new();
     let want_owner = |owner: Option<&Owner<'_>>, want: &mut BTreeSet<String>| {
@@ -56,6 +62,22 @@ pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
         .collect();
     let staged_ids: HashSet<&TaskId, FastHash> =
         staged_files.iter().filter_map(|f| f.id()).collect();
+    // A staged duplicate, or a staged file whose name disagrees with its `id`, may be
+    // proposed a free ID, and the ID proposed depends on every ID of the backlog and on
+    // every other file proposed one: such a commit reads the whole backlog.
+    let shared = |id: &TaskId| {
+        backlog.files.iter().filter(|f| f.id() == Some(id)).count() > 1
+            || backlog
+                .unread
+                .iter()
+                .any(|e| e.name_id.as_ref() == Some(id))
+    };
+    if staged_files.iter().any(|f| {
+        f.id()
+            .is_some_and(|id| f.name_id.as_ref() != Some(id) || shared(id))
+    }) {
+        return backlog.unread.iter().map(|e| e.path.clone()).collect();
+    }
     for entry in &backlog.unread {
         if entry
             .name_id
@@ -80,7 +102,7 @@ pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
         let Some(task) = &file.task else { continue };
         for reference in task.dependencies.iter().chain(&task.parent) {
             if !exists(&index, &reference.value) {
-                for (_, owner) in index.nearest_owners(&reference.value) {
+                for (_, _, owner) in index.candidates(&reference.value) {
                     want_owner(Some(&owner), &mut want);
                 }
             }
@@ -187,8 +209,48 @@ fn file_name(id: &TaskId, title: Option<&str>, layout: &BacklogLayout) -> String
     }
 }
 
-/// FG103: the ID in the file name differs from the frontmatter `id`.
-fn id_matches_name(file: &TaskFile, layout: &BacklogLayout, out: &mut Vec<Finding>) {
+/// True when `name` starts with the ID and a `-` instead of ` - `
+/// (`back-196-add-nixos-packaging.md`): Backlog.md loads such a file by its `id`, but
+/// flowgate's hooks find tasks by the ID before ` - `.
+fn starts_without_separator(name: &str, id: &TaskId, layout: &BacklogLayout) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [written(id, layout).to_ascii_lowercase(), id.file_stem()]
+        .iter()
+        .any(|stem| {
+            lower
+                .strip_prefix(stem.as_str())
+                .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
+        })
+}
+
+/// How many files carry each ID: read files by their frontmatter `id`, files not read
+/// (of a focused backlog) by the ID in their name.
+fn id_counts(backlog: &Backlog) -> HashMap<&TaskId, usize, FastHash> {
+    let mut counts: HashMap<&TaskId, usize, FastHash> = HashMap::default();
+    let read = backlog.files.iter().filter_map(TaskFile::id);
+    let unread = backlog.unread.iter().filter_map(|e| e.name_id.as_ref());
+    for id in read.chain(unread) {
+        *counts.entry(id).or_default() += 1;
+    }
+    counts
+}
+
+/// An ID written the way Backlog.md writes it in this backlog.
+fn written(id: &TaskId, layout: &BacklogLayout) -> String {
+    format_id(id.prefix(), id.parts(), layout.config.zero_padded_ids)
+}
+
+/// FG103: the ID in the file name differs from the frontmatter `id`. The help never
+/// proposes an ID that another file already carries: when the frontmatter `id` belongs to
+/// another file too, it proposes the file name's ID, and when that is taken as well, a
+/// free one.
+fn id_matches_name<'a>(
+    file: &'a TaskFile,
+    layout: &BacklogLayout,
+    counts: &HashMap<&TaskId, usize, FastHash>,
+    free: &mut FreeIds<'a>,
+    out: &mut Vec<Finding>,
+) {
     let Some(task) = &file.task else { return };
     let (Some(id), Some(raw)) = (&task.id, &task.raw_id) else {
         return;
@@ -202,22 +264,42 @@ fn id_matches_name(file: &TaskFile, layout: &BacklogLayout, out: &mut Vec<Findin
             "the file name says {name_id} but the frontmatter says `id: {}`",
             raw.value
         ),
+        None if starts_without_separator(name, id, layout) => format!(
+            "the file name `{name}` starts with the task's ID ({}) but not with the ` - ` Backlog.md writes after it",
+            raw.value
+        ),
         None => format!(
             "the file name `{name}` does not start with the task's ID ({})",
             raw.value
         ),
     };
-    let rename = file_name(id, file.title(), layout);
-    let help = match &file.name_id {
-        Some(name_id) => format!(
-            "rename the file to `{rename}`, or set `id: {}` if the file name is right",
-            format_id(
-                name_id.prefix(),
-                name_id.parts(),
-                layout.config.zero_padded_ids
-            )
+    // This file counts once under its own `id`; any other count is another file.
+    let id_shared = counts.get(id).copied().unwrap_or(0) > 1;
+    let name_free = file
+        .name_id
+        .as_ref()
+        .filter(|n| counts.get(n).copied().unwrap_or(0) == 0);
+    let help = match (id_shared, name_free) {
+        (false, Some(name_id)) => format!(
+            "rename the file to `{}`, or set `id: {}` if the file name is right",
+            file_name(id, file.title(), layout),
+            written(name_id, layout)
         ),
-        None => format!("rename the file to `{rename}`"),
+        (false, None) => format!("rename the file to `{}`", file_name(id, file.title(), layout)),
+        (true, Some(name_id)) => format!(
+            "set `id: {}` (the file name's ID; {} is also the ID of another file)",
+            written(name_id, layout),
+            written(id, layout)
+        ),
+        (true, None) => match free.for_file(file, id) {
+            Some(new_id) => format!(
+                "give this task a free ID: set `id: {}` and rename the file to `{}` ({} is also the ID of another file)",
+                written(&new_id, layout),
+                file_name(&new_id, file.title(), layout),
+                written(id, layout)
+            ),
+            None => "give this task an ID no other file carries, and name the file after it".to_string(),
+        },
     };
     out.push(
         Finding::new(&rules::ID_FILENAME_MISMATCH, message)
@@ -271,6 +353,107 @@ fn status_is_known(
     out.push(finding);
 }
 
+/// How many open items a message lists before "and N more".
+const LISTED_ITEMS: usize = 3;
+
+/// FG111: a task in the last status with unchecked acceptance criteria or Definition of
+/// Done items. Archived tasks and drafts are left alone: they are out of the board.
+fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Finding>) {
+    let Some(task) = &file.task else { return };
+    let Some(status) = &task.status else { return };
+    if matches!(file.folder, Folder::Archive | Folder::Drafts) || !workflow.is_last(&status.value) {
+        return;
+    }
+    let criteria = open_items(&task.acceptance);
+    let dod = open_items(&task.definition_of_done);
+    let Some((_, first)) = criteria.first().or(dod.first()) else {
+        return;
+    };
+    let mut what = Vec::new();
+    let mut flags = Vec::new();
+    for (items, one, many, flag) in [
+        (
+            &criteria,
+            "acceptance criterion",
+            "acceptance criteria",
+            "--check-ac",
+        ),
+        (
+            &dod,
+            "Definition of Done item",
+            "Definition of Done items",
+            "--check-dod",
+        ),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let mut listed: Vec<String> = items
+            .iter()
+            .take(LISTED_ITEMS)
+            .map(|(k, i)| format!("#{k} \"{}\"", i.text))
+            .collect();
+        if items.len() > LISTED_ITEMS {
+            listed.push(format!("{} more", items.len() - LISTED_ITEMS));
+        }
+        let noun = if items.len() == 1 { one } else { many };
+        what.push(format!("{noun} {}", and_list(&listed)));
+        flags.extend(items.iter().map(|(k, _)| format!("{flag} {k}")));
+    }
+    let name = file
+        .id()
+        .map_or_else(|| file.path.clone(), TaskId::canonical);
+    let number = file
+        .id()
+        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+    let mut help = format!(
+        "check each item that is met (`- [x]`): backlog task edit {number} {}",
+        flags.join(" ")
+    );
+    let previous = workflow
+        .last()
+        .and_then(|l| l.checked_sub(1))
+        .and_then(|p| workflow.statuses.get(p));
+    if let Some(previous) = previous {
+        help.push_str(&format!(
+            "; if the work is not finished, set the status back: backlog task edit {number} -s \"{previous}\""
+        ));
+    }
+    let mut finding = Finding::new(
+        &rules::DONE_WITH_OPEN_ITEMS,
+        format!(
+            "{name} is \"{}\" with unchecked {}",
+            status.value,
+            and_list(&what)
+        ),
+    )
+    .at(&file.path, first.pos)
+    .help(help);
+    if let Some(id) = file.id() {
+        finding = finding.task(id.canonical());
+    }
+    out.push(finding);
+}
+
+/// The unchecked items with their `#N` numbers (the position in the list when unnumbered).
+fn open_items(items: &[CheckItem]) -> Vec<(u32, &CheckItem)> {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| !i.checked)
+        .map(|(k, i)| (i.number.unwrap_or(k as u32 + 1), i))
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn folder_rank(folder: Folder) -> u8 {
     match folder {
         Folder::Tasks => 0,
@@ -280,31 +463,69 @@ fn folder_rank(folder: Folder) -> u8 {
     }
 }
 
-/// The next free ID next to `id`: `TASK-<max+1>`, or `TASK-12.<max+1>` for a subtask.
-/// Files not read count with the ID in their file name.
-fn next_free(id: &TaskId, backlog: &Backlog) -> String {
-    let parts = id.parts();
-    let depth = parts.len();
-    let parent = &parts[..depth.saturating_sub(1)];
-    let max = backlog
-        .files
-        .iter()
-        .filter_map(TaskFile::id)
-        .chain(backlog.unread.iter().filter_map(|e| e.name_id.as_ref()))
-        .filter(|other| other.prefix() == id.prefix() && other.parts().len() >= depth)
-        .filter(|other| other.parts().get(..parent.len()) == Some(parent))
-        .filter_map(|other| other.parts().get(depth.saturating_sub(1)).copied())
-        .max()
-        .unwrap_or(0);
-    let mut next = parent.to_vec();
-    next.push(max.saturating_add(1));
-    format_id(id.prefix(), &next, backlog.layout.config.zero_padded_ids)
+/// Hands out free IDs for help texts: the next one after every ID of the backlog, in
+/// frontmatter or in a file name, and after every ID already proposed in
+/// this run, so that two findings never propose the same ID.
+/// One file is always proposed the same ID (FG103 and FG104 may both speak of it).
+struct FreeIds<'a> {
+    backlog: &'a Backlog,
+    proposed: Vec<TaskId>,
+    by_file: HashMap<&'a str, TaskId>,
 }
 
-/// FG104: several files with one ID. The first (active folders before the archive, then
-/// path order) keeps it; every other file is reported. A copy in `archive/tasks/` is a
-/// warning only: Backlog.md itself reuses the IDs of archived tasks.
-fn duplicates(backlog: &Backlog, out: &mut Vec<Finding>) {
+impl<'a> FreeIds<'a> {
+    fn new(backlog: &'a Backlog) -> Self {
+        FreeIds {
+            backlog,
+            proposed: Vec::new(),
+            by_file: HashMap::new(),
+        }
+    }
+
+    /// The free ID proposed for `file`, next to its `id`.
+    fn for_file(&mut self, file: &'a TaskFile, id: &TaskId) -> Option<TaskId> {
+        if let Some(known) = self.by_file.get(file.path.as_str()) {
+            return Some(known.clone());
+        }
+        let free = self.next(id)?;
+        self.by_file.insert(&file.path, free.clone());
+        Some(free)
+    }
+
+    /// The next free ID next to `id`: `TASK-<max+1>`, or `TASK-12.<max+1>` for a subtask.
+    fn next(&mut self, id: &TaskId) -> Option<TaskId> {
+        let parts = id.parts();
+        let depth = parts.len();
+        let parent = parts.get(..depth.saturating_sub(1)).unwrap_or_default();
+        let backlog = self.backlog;
+        let max = backlog
+            .files
+            .iter()
+            .flat_map(|f| f.id().into_iter().chain(&f.name_id))
+            .chain(backlog.unread.iter().filter_map(|e| e.name_id.as_ref()))
+            .chain(&self.proposed)
+            .filter(|other| other.prefix() == id.prefix() && other.parts().len() >= depth)
+            .filter(|other| other.parts().get(..parent.len()) == Some(parent))
+            .filter_map(|other| other.parts().get(depth.saturating_sub(1)).copied())
+            .max()
+            .unwrap_or(0);
+        let mut next = parent.to_vec();
+        next.push(max.saturating_add(1));
+        let free = TaskId::parse(&format_id(id.prefix(), &next, None))?;
+        self.proposed.push(free.clone());
+        Some(free)
+    }
+}
+
+/// FG104: several files with one ID. The first (active folders before the archive, a
+/// name that agrees with the `id` before one that does not, then path order) keeps it; every other file is reported, each with its own free ID. A copy
+/// in `archive/tasks/` is a warning only: Backlog.md itself reuses the IDs of archived tasks.
+fn duplicates<'a>(
+    backlog: &'a Backlog,
+    counts: &HashMap<&TaskId, usize, FastHash>,
+    free: &mut FreeIds<'a>,
+    out: &mut Vec<Finding>,
+) {
     let mut groups: HashMap<&TaskId, Vec<&TaskFile>> = HashMap::new();
     for file in &backlog.files {
         if let Some(id) = file.id() {
@@ -314,19 +535,36 @@ fn duplicates(backlog: &Backlog, out: &mut Vec<Finding>) {
     let mut groups: Vec<_> = groups.into_iter().filter(|(_, v)| v.len() > 1).collect();
     groups.sort_by(|a, b| a.0.cmp(b.0));
     for (id, mut files) in groups {
-        files.sort_by(|a, b| {
-            (folder_rank(a.folder), &a.path).cmp(&(folder_rank(b.folder), &b.path))
+        // The keeper: active folders before the archive, a file whose name agrees with
+        // its `id` before one that does not, then path order.
+        files.sort_by_key(|f| {
+            (
+                folder_rank(f.folder),
+                f.name_id.as_ref() != Some(id),
+                &f.path,
+            )
         });
         let Some((keeper, rest)) = files.split_first() else {
             continue;
         };
-        let free = next_free(id, backlog);
         for file in rest {
-            let free_id = TaskId::parse(&free);
-            let rename = free_id
+            // A file whose name carries a free ID keeps its name: FG103 says the same.
+            let own_name = file
+                .name_id
                 .as_ref()
-                .map(|f| file_name(f, file.title(), &backlog.layout))
-                .unwrap_or_default();
+                .filter(|n| *n != id && counts.get(n).copied().unwrap_or(0) == 0);
+            let Some(new_id) = own_name.cloned().or_else(|| free.for_file(file, id)) else {
+                continue;
+            };
+            let new = written(&new_id, &backlog.layout);
+            let fix = if own_name.is_some() {
+                format!("set `id: {new}`, the ID its file name already carries")
+            } else {
+                format!(
+                    "set `id: {new}` and rename the file to `{}`",
+                    file_name(&new_id, file.title(), &backlog.layout)
+                )
+            };
             let mut finding = if file.folder == Folder::Archive {
                 let mut f = Finding::new(
                     &rules::DUPLICATE_TASK_ID,
@@ -336,7 +574,7 @@ fn duplicates(backlog: &Backlog, out: &mut Vec<Finding>) {
                     ),
                 )
                 .help(format!(
-                    "references to {id} now mean {}; if the archived task must stay addressable, give it `id: {free}` and rename it to `{rename}`",
+                    "references to {id} now mean {}; if the archived task must stay addressable, {fix}",
                     keeper.path
                 ));
                 f.severity = Severity::Warning;
@@ -346,9 +584,11 @@ fn duplicates(backlog: &Backlog, out: &mut Vec<Finding>) {
                     &rules::DUPLICATE_TASK_ID,
                     format!("{id} is also the ID of {}", keeper.path),
                 )
-                .help(format!(
-                    "give this task the next free ID: set `id: {free}` and rename the file to `{rename}`"
-                ))
+                .help(if own_name.is_some() {
+                    format!("give this task an ID of its own: {fix}")
+                } else {
+                    format!("give this task the next free ID: {fix}")
+                })
             };
             finding = finding.at(&file.path, id_pos(file)).task(id.canonical());
             out.push(finding);
@@ -464,50 +704,61 @@ impl<'a> Index<'a> {
         TaskId::parse_with_prefix(text, self.prefix).or_else(|| TaskId::parse(text))
     }
 
-    /// Up to three existing IDs closest to `wanted`, with their owners, best first.
-    fn nearest_owners(&self, wanted: &str) -> Vec<(String, Owner<'a>)> {
+    /// Every existing ID within two edits of `wanted` (the same number under another
+    /// prefix counts as no edit: a prefix migration), with its edit distance and owner.
+    fn candidates(&self, wanted: &str) -> Vec<(usize, String, Owner<'a>)> {
         let wanted_id = self.parse(wanted);
         let wanted_text = wanted_id
             .as_ref()
             .map_or_else(|| wanted.to_ascii_uppercase(), TaskId::canonical);
-        let wanted_num = wanted_id.as_ref().and_then(|i| i.parts().first().copied());
-        let mut scored: Vec<(usize, u64, String, Owner<'a>)> = self
-            .by_id
+        let wanted_parts = wanted_id.as_ref().map(TaskId::parts);
+        self.by_id
             .iter()
             .filter_map(|(id, owner)| {
                 let text = id.canonical();
-                let distance = strsim::levenshtein(&wanted_text, &text);
-                (distance <= 2).then(|| {
-                    let num = id.parts().first().copied().unwrap_or(0);
-                    let gap = wanted_num.map_or(0, |w| w.abs_diff(num));
-                    (distance, gap, text, *owner)
-                })
+                let distance = if wanted_parts == Some(id.parts()) {
+                    0
+                } else {
+                    strsim::damerau_levenshtein(&wanted_text, &text)
+                };
+                (distance <= 2).then_some((distance, text, *owner))
             })
-            .collect();
-        scored.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-        scored
-            .into_iter()
-            .take(3)
-            .map(|(_, _, text, owner)| (text, owner))
             .collect()
     }
 
-    /// Up to three existing IDs closest to `wanted`, with their titles, for help texts.
-    fn nearest(&self, wanted: &str) -> Vec<String> {
-        self.nearest_owners(wanted)
+    /// Up to three existing IDs most like `wanted`, with their titles, for help texts: the
+    /// fewest edits first, then the title most like that of `from`, the task that wrote the
+    /// reference (a subtask's title shares words with its parent's); never the nearest
+    /// number, never `from` itself.
+    fn nearest(&self, wanted: &str, from: &TaskFile) -> Vec<String> {
+        let context = from.title().unwrap_or_default().to_lowercase();
+        let mut scored: Vec<(usize, std::cmp::Reverse<u32>, String, Option<&str>)> = self
+            .candidates(wanted)
             .into_iter()
-            .map(
-                |(text, owner)| match owner.file().and_then(TaskFile::title) {
-                    Some(title) => format!("{text} (\"{title}\")"),
-                    None => text,
-                },
-            )
+            .filter(|(_, _, owner)| !owner.file().is_some_and(|f| std::ptr::eq(f, from)))
+            .map(|(distance, text, owner)| {
+                let title = owner.file().and_then(TaskFile::title);
+                let likeness =
+                    title.map_or(0.0, |t| strsim::sorensen_dice(&context, &t.to_lowercase()));
+                // Ranked in thousandths: f64 has no total order.
+                let likeness = (likeness * 1000.0) as u32;
+                (distance, std::cmp::Reverse(likeness), text, title)
+            })
+            .collect();
+        scored.sort();
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, _, text, title)| match title {
+                Some(title) => format!("{text} (\"{title}\")"),
+                None => text,
+            })
             .collect()
     }
 }
 
-fn suggestion(index: &Index<'_>, wanted: &str, what: &str) -> String {
-    let near = index.nearest(wanted);
+fn suggestion(index: &Index<'_>, wanted: &str, from: &TaskFile, what: &str) -> String {
+    let near = index.nearest(wanted, from);
     if near.is_empty() {
         format!("remove `{wanted}` from {what}, or create that task")
     } else {
@@ -538,14 +789,14 @@ fn dangling(backlog: &Backlog, index: &Index<'_>, out: &mut Vec<Finding>) {
                     format!("dependency {} is not a task in this backlog", dep.value),
                 )
                 .at(&file.path, dep.pos)
-                .help(suggestion(index, &dep.value, "dependencies")),
+                .help(suggestion(index, &dep.value, file, "dependencies")),
             ));
         }
         if let Some(parent) = &task.parent {
             if exists(index, &parent.value) {
                 continue;
             }
-            let mut help = suggestion(index, &parent.value, "parent_task_id");
+            let mut help = suggestion(index, &parent.value, file, "parent_task_id");
             let drafts = backlog.files.iter().map(|f| f.folder);
             let unread = backlog.unread.iter().map(|e| e.folder);
             if drafts.chain(unread).any(|f| f == Folder::Drafts) {
@@ -918,7 +1169,7 @@ mod tests {
         );
         assert_eq!(
             text("FG107").1,
-            "did you mean TASK-7 (\"Markers\"), TASK-6 (\"Wont\"), TASK-5? otherwise remove `TASK-8` from dependencies"
+            "did you mean TASK-1 (\"A\"), TASK-2 (\"B\"), TASK-3 (\"C\")? otherwise remove `TASK-8` from dependencies"
         );
         assert_eq!(
             text("FG108").0,
@@ -989,6 +1240,187 @@ mod tests {
             Some("backlog/completed/task-1.1 - S.md")
         );
         assert!(dup.help.as_deref().unwrap().contains("`id: TASK-1.2`"));
+    }
+
+    #[test]
+    fn a_done_task_with_open_items_is_a_warning_naming_them() {
+        let body = "\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 a\n- [x] #2 b\n<!-- AC:END -->\n\n## Definition of Done\n<!-- DOD:BEGIN -->\n- [ ] #1 tests\n- [ ] #2 docs\n<!-- DOD:END -->\n";
+        let src = MemorySource::new()
+            .with(
+                "backlog/tasks/task-1 - A.md",
+                format!("{}{body}", task("TASK-1", "A", "Done", "")),
+            )
+            .with(
+                "backlog/tasks/task-2 - B.md",
+                format!("{}{body}", task("TASK-2", "B", "In Progress", "")),
+            )
+            .with(
+                "backlog/archive/tasks/task-3 - C.md",
+                format!("{}{body}", task("TASK-3", "C", "Done", "")),
+            );
+        let got = found(&src);
+        assert_eq!(
+            got,
+            [(
+                "backlog/tasks/task-1 - A.md".to_string(),
+                "FG111",
+                Some(9),
+                "TASK-1 is \"Done\" with unchecked acceptance criterion #1 \"a\" and Definition of Done items #1 \"tests\" and #2 \"docs\"".to_string(),
+                "check each item that is met (`- [x]`): backlog task edit 1 --check-ac 1 --check-dod 1 --check-dod 2; if the work is not finished, set the status back: backlog task edit 1 -s \"In Progress\"".to_string(),
+            )]
+        );
+    }
+
+    #[test]
+    fn every_duplicate_gets_its_own_free_id() {
+        let src = MemorySource::new()
+            .with(
+                "backlog/tasks/task-1 - A.md",
+                task("TASK-1", "A", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-1 - B.md",
+                task("TASK-1", "B", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-1 - C.md",
+                task("TASK-1", "C", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-2 - D.md",
+                task("TASK-2", "D", "To Do", ""),
+            )
+            .with(
+                "backlog/archive/tasks/task-2 - E.md",
+                task("TASK-2", "E", "Done", ""),
+            );
+        let got: Vec<_> = found(&src)
+            .into_iter()
+            .map(|(file, code, _, _, help)| (file, code, help))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "backlog/archive/tasks/task-2 - E.md".to_string(),
+                    "FG104",
+                    "references to TASK-2 now mean backlog/tasks/task-2 - D.md; if the archived task must stay addressable, set `id: TASK-5` and rename the file to `task-5 - E.md`".to_string()
+                ),
+                (
+                    "backlog/tasks/task-1 - B.md".to_string(),
+                    "FG104",
+                    "give this task the next free ID: set `id: TASK-3` and rename the file to `task-3 - B.md`".to_string()
+                ),
+                (
+                    "backlog/tasks/task-1 - C.md".to_string(),
+                    "FG104",
+                    "give this task the next free ID: set `id: TASK-4` and rename the file to `task-4 - C.md`".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_mismatched_id_is_never_fixed_by_making_another_duplicate() {
+        let src = MemorySource::new()
+            .with(
+                "backlog/config.yml",
+                "task_prefix: task\nzero_padded_ids: 3\n",
+            )
+            .with(
+                "backlog/tasks/task-089 - Original.md",
+                task("task-089", "Original", "To Do", ""),
+            )
+            // Named 118, says 89 (taken), 118 is free: keep the name, fix the `id`.
+            .with(
+                "backlog/tasks/task-118 - Copy.md",
+                task("task-089", "Copy", "To Do", ""),
+            )
+            // Named 7 (taken by the next file), says 89 (taken): a free ID for both.
+            .with(
+                "backlog/tasks/task-007 - Stray.md",
+                task("task-089", "Stray", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-120 - Seven.md",
+                task("task-007", "Seven", "To Do", ""),
+            );
+        let got: Vec<_> = found(&src)
+            .into_iter()
+            .map(|(file, code, _, _, help)| (file, code, help))
+            .collect();
+        let helps = |name: &str| -> Vec<(&str, &str)> {
+            got.iter()
+                .filter(|g| g.0.ends_with(name))
+                .map(|g| (g.1, g.2.as_str()))
+                .collect()
+        };
+        assert_eq!(
+            helps("task-118 - Copy.md"),
+            [
+                ("FG103", "set `id: TASK-118` (the file name's ID; TASK-089 is also the ID of another file)"),
+                ("FG104", "give this task an ID of its own: set `id: TASK-118`, the ID its file name already carries"),
+            ]
+        );
+        assert_eq!(
+            helps("task-007 - Stray.md"),
+            [
+                ("FG103", "give this task a free ID: set `id: TASK-121` and rename the file to `task-121 - Stray.md` (TASK-089 is also the ID of another file)"),
+                ("FG104", "give this task the next free ID: set `id: TASK-121` and rename the file to `task-121 - Stray.md`"),
+            ]
+        );
+    }
+
+    #[test]
+    fn did_you_mean_ranks_by_likeness_not_by_the_nearest_number() {
+        let src = MemorySource::new()
+            .with(
+                "backlog/tasks/task-41 - Clean up CI.md",
+                task("TASK-41", "Clean up CI", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-39 - Bump deps.md",
+                task("TASK-39", "Bump deps", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-4 - Login page.md",
+                task("TASK-4", "Login page", "To Do", ""),
+            )
+            .with(
+                "backlog/tasks/task-4.1 - Login page validation.md",
+                task(
+                    "TASK-4.1",
+                    "Login page validation",
+                    "To Do",
+                    "parent_task_id: TASK-40\n",
+                ),
+            );
+        let got = found(&src);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1, "FG108");
+        assert_eq!(
+            got[0].4,
+            "did you mean TASK-4 (\"Login page\"), TASK-41 (\"Clean up CI\"), TASK-39 (\"Bump deps\")? otherwise remove `TASK-40` from parent_task_id"
+        );
+    }
+
+    #[test]
+    fn a_name_without_the_separator_is_told_so() {
+        let src = MemorySource::new()
+            .with("backlog/config.yml", "task_prefix: back\n")
+            .with(
+                "backlog/completed/back-196-add-nixos-packaging.md",
+                task("BACK-196", "Add nixos packaging", "Done", ""),
+            );
+        let got = found(&src);
+        assert_eq!(
+            got.iter().map(|g| (g.1, g.3.as_str(), g.4.as_str())).collect::<Vec<_>>(),
+            [(
+                "FG103",
+                "the file name `back-196-add-nixos-packaging.md` starts with the task's ID (BACK-196) but not with the ` - ` Backlog.md writes after it",
+                "rename the file to `back-196 - Add-nixos-packaging.md`"
+            )]
+        );
     }
 
     #[test]

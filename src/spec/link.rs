@@ -192,6 +192,19 @@ pub fn parse_reference(
     }
 }
 
+/// The repository path a task's link entry points to (its fragment dropped): frontmatter
+/// entries from the repository root, body links from the task's folder. `None` for a URL,
+/// an in-page anchor, or a path outside the repository.
+pub fn link_target(raw: &str, origin: LinkOrigin, task_dir: &str) -> Option<String> {
+    let (_, path_text, _) = split_reference(raw)?;
+    let base = if origin == LinkOrigin::Body {
+        task_dir
+    } else {
+        ""
+    };
+    normalise(base, &path_text)
+}
+
 /// The path as written, the path decoded, and the fragment of a reference; `None` for
 /// what is never a spec link (nothing, a URL, an in-page `#anchor`).
 fn split_reference(raw: &str) -> Option<(&str, String, Option<String>)> {

@@ -123,7 +123,7 @@ fn good_links_pass() {
 }
 
 #[test]
-fn missing_link_is_reported_on_the_title_with_an_example() {
+fn missing_link_without_a_related_section_names_the_choices() {
     let got = run(
         vec![task("backlog/tasks/task-1 - A.md", Folder::Tasks, &[])],
         &Config::default(),
@@ -134,10 +134,61 @@ fn missing_link_is_reported_on_the_title_with_an_example() {
             "FG201".into(),
             Some(3),
             "task TASK-1 links to no spec section".into(),
-            "add `spec: specs/001-user-auth/spec.md#US1` (a heading slug or requirement ID) to its frontmatter; \
-             if you edit tasks with the Backlog.md CLI, which drops frontmatter keys it does not know, \
-             keep the link in its references instead: backlog task edit 1 --add-ref \"specs/001-user-auth/spec.md#US1\"".into()
+            "if it implements a spec section, add the section to the task's references: \
+             backlog task edit 1 --add-ref \"<spec file>#<heading slug or requirement ID>\" \
+             (or a `spec:` key in its frontmatter, which the Backlog.md CLI drops when it edits \
+             the task); if tasks like it implement no spec, give them a label listed in \
+             `links.exempt_labels`, or set `links.require: none`, in .flowgate.yml"
+                .into()
         )]
+    );
+}
+
+fn titled(path: &str, title: &str) -> TaskFile {
+    let mut file = task(path, Folder::Tasks, &[]);
+    if let Some(t) = file.task.as_mut() {
+        t.title = Some(Spanned::new(title.into(), Position::new(3, 8, 6)));
+    }
+    file
+}
+
+#[test]
+fn missing_link_proposes_a_section_only_when_the_title_relates_to_it() {
+    let got = run(
+        vec![
+            titled("backlog/tasks/task-1 - A.md", "User sign-in flow"),
+            titled("backlog/tasks/task-2 - B.md", "Send invoices by mail"),
+            titled("backlog/tasks/task-3 - C.md", "FR-002: lockout"),
+            titled("backlog/tasks/task-4 - D.md", "Cart requirements review"),
+        ],
+        &Config::default(),
+    );
+    let helps: Vec<&str> = got.iter().map(|g| g.3.as_str()).collect();
+    assert_eq!(
+        helps[0],
+        "if it implements `specs/001-user-auth/spec.md#US1`, add it to the task's references: \
+         backlog task edit 1 --add-ref \"specs/001-user-auth/spec.md#US1\" (or `spec: specs/001-user-auth/spec.md#US1` \
+         in its frontmatter, which the Backlog.md CLI drops when it edits the task); otherwise link \
+         the section it implements the same way, or, if it implements no spec, give it a label \
+         listed in `links.exempt_labels` in .flowgate.yml"
+    );
+    // One shared word ("invoices") is not enough to guess.
+    assert!(
+        helps[1].starts_with("if it implements a spec section,"),
+        "{}",
+        helps[1]
+    );
+    // A requirement ID in the title names its section.
+    assert!(
+        helps[2].starts_with("if it implements `specs/001-user-auth/spec.md#FR-002`,"),
+        "{}",
+        helps[2]
+    );
+    // Words shared with two different headings do not add up.
+    assert!(
+        helps[3].starts_with("if it implements a spec section,"),
+        "{}",
+        helps[3]
     );
 }
 
