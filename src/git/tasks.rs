@@ -198,15 +198,17 @@ impl<'a> TaskFinder<'a> {
             cases.dedup();
             for case in cases {
                 for number in [first.to_string(), "0".to_string()] {
-                    let listed = self
-                        .source
-                        .list_prefix(&path, &format!("{case}-{number}"))
-                        .unwrap_or_default();
+                    let start = format!("{case}-{number}");
+                    let listed = self.source.list_prefix(&path, &start).unwrap_or_default();
                     for e in listed {
                         let file = crate::source::join(&path, &e.name);
                         let named = backlog::entry::name_id(&e.name);
+                        // A name without the ` - ` separator (`task-196-add-x.md`) says no
+                        // ID; Backlog.md loads it by its frontmatter `id`, which `by_id`
+                        // reads.
+                        let unnamed = named.is_none() && unseparated(&e.name, &start);
                         if !matches!(e.kind, EntryKind::File | EntryKind::Symlink)
-                            || named.as_ref() != Some(id)
+                            || (named.as_ref() != Some(id) && !unnamed)
                         {
                             continue;
                         }
@@ -253,6 +255,7 @@ impl<'a> TaskFinder<'a> {
             match file.task.as_ref().and_then(|t| t.id.as_ref()) {
                 Some(fid) if fid == id => return Some(file),
                 Some(_) => {}
+                None if file.name_id.as_ref() != Some(id) => {}
                 None => {
                     name_only.get_or_insert(file);
                 }
@@ -270,6 +273,18 @@ impl<'a> TaskFinder<'a> {
         found.sort_by_key(|f| f.folder);
         found.first().map(|f| (*f).clone())
     }
+}
+
+/// True when file name `name` starts with `start` (`task-196`) and goes on with a
+/// separator other than ` - ` (`task-196-add-x.md`, `task-196_x.md`): a name that does not
+/// say its ID by itself.
+fn unseparated(name: &str, start: &str) -> bool {
+    name.get(..start.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(start))
+        && name
+            .get(start.len()..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| c == '-' || c == '_')
 }
 
 fn distance(a: &TaskId, b: &TaskId) -> (u64, u64) {
