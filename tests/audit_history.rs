@@ -751,3 +751,41 @@ fn a_deleted_task_whose_status_cannot_be_read_says_why() {
     );
     assert!(!msg.contains("\"\""), "{msg}");
 }
+
+#[test]
+fn ci_takes_the_branch_task_for_commits_a_merge_in_the_range_brought_in() {
+    let r = Repo::with_spec();
+    put(
+        &r,
+        "tasks/task-1 - Login.md",
+        "TASK-1",
+        "Login",
+        "In Progress",
+    );
+    r.commit("Set up");
+    let base = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.git(&["checkout", "-q", "-b", "task-1-login"]);
+    r.write("src/login.rs", "fn login() {}\n");
+    r.commit("Login form");
+    r.git(&["checkout", "-q", "feature"]);
+    r.write("src/other.rs", "fn other() {}\n");
+    let direct = r.commit("Other work without a reference");
+    r.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "task-1-login",
+        "-m",
+        "Merge branch 'task-1-login' into feature",
+    ]);
+    let doc = r.json(&["ci", "--base", &base]);
+    let missing: Vec<String> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] == "FG301")
+        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(missing, [direct], "{doc:#}");
+}

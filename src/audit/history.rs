@@ -797,6 +797,27 @@ mod tests {
     }
 
     #[test]
+    fn merge_subjects_name_their_branch() {
+        let cases = [
+            (
+                "Merge pull request #12 from alice/task-216-login",
+                Some("alice/task-216-login"),
+            ),
+            ("Merge branch 'task-12-x'", Some("task-12-x")),
+            ("Merge branch 'task-12-x' into main", Some("task-12-x")),
+            (
+                "Merge remote-tracking branch 'origin/task-3'",
+                Some("origin/task-3"),
+            ),
+            ("Merge dev into main", None),
+            ("Merge branch ''", None),
+        ];
+        for (subject, branch) in cases {
+            assert_eq!(merge_subject_branch(subject), branch, "{subject}");
+        }
+    }
+
+    #[test]
     fn natural_order() {
         let mut v = vec!["TASK-10", "TASK-2", "TASK-1.1"];
         v.sort_by_cached_key(|a| natural(a));

@@ -29,7 +29,7 @@ use crate::baseline::Baseline;
 use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
 use crate::finding::{Finding, Summary};
-use crate::git::judge::{judge_commit, CommitJudge, CommitMeta};
+use crate::git::judge::{judge_commit_from, CommitJudge, CommitMeta};
 use crate::git::{Repo, TreeSource};
 use crate::report::github::{self, CommitLabel};
 use crate::report::sarif;
@@ -108,13 +108,16 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     let branch = event.as_ref().and_then(|e| e.head_ref.clone());
     let policy = trusted.map(|t| t as &dyn Source);
     let judge = CommitJudge::new(&repo, &config, branch.as_deref(), policy).pinned(pinned.clone());
+    // A commit a merge inside the range brought in takes that merge's branch name.
+    let merged = crate::audit::history::merged_branches(&repo, &range.commits)?;
     for &id in &range.commits {
         let meta = CommitMeta::read(&repo, id)?;
         labels.push(CommitLabel {
             id: id.to_string(),
             subject: meta.subject().to_string(),
         });
-        let mut per_commit = judge_commit(&judge, &meta)?.findings;
+        let mut per_commit =
+            judge_commit_from(&judge, &meta, merged.get(&id).map(String::as_str))?.findings;
         if config.ci.check == PrCheck::Title {
             // Squash-merge repos: the title carries the reference, commits need none.
             per_commit.retain(|f| f.code != rules::MISSING_TASK_REFERENCE.code);

@@ -652,3 +652,18 @@ impl Side<'_> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::squash_subject;
+
+    #[test]
+    fn github_squash_subjects() {
+        assert!(squash_subject("Login (#12)"));
+        assert!(squash_subject("feat: x (scope) (#1063)"));
+        assert!(!squash_subject("Login(#12)"));
+        assert!(!squash_subject("Login (#)"));
+        assert!(!squash_subject("Login (#12a)"));
+        assert!(!squash_subject("Fixes #12"));
+    }
+}

@@ -188,7 +188,9 @@ pub fn pair<'f>(before: &'f [TaskFile], after: &'f [TaskFile]) -> Pairing<'f> {
         if used_a[ai] {
             continue;
         }
-        let open = |bi: &usize| !used_b[*bi] && !(drafts(&before[*bi]) && drafts(a));
+        // Two drafts are never a task's identity.
+        let both_drafts = |bi: usize| drafts(&before[bi]) && drafts(a);
+        let open = |bi: &usize| !used_b[*bi] && !both_drafts(*bi);
         let found = (0..before.len())
             .filter(open)
             .find(|&bi| same_title(&before[bi], a) && same_number(&before[bi], a))
@@ -773,6 +775,73 @@ mod tests {
         );
         let ok = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(true, "a")])];
         assert!(run(&before, &ok).is_empty());
+    }
+
+    #[test]
+    fn a_long_list_of_open_criteria_names_three_and_counts_the_rest() {
+        let before = [file(P, "TASK-1", "Login", "In Progress")];
+        let items: Vec<(bool, String)> = (1..=6).map(|k| (false, format!("c{k}"))).collect();
+        let items: Vec<(bool, &str)> = items.iter().map(|(c, t)| (*c, t.as_str())).collect();
+        let after = [with_ac(file(P, "TASK-1", "Login", "Done"), &items)];
+        let f = run(&before, &after);
+        assert_eq!(
+            f[0].message,
+            "TASK-1 cannot enter \"Done\": acceptance criteria #1 \"c1\", #2 \"c2\", #3 \"c3\" and 3 more are not checked"
+        );
+        assert!(f[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.ends_with("--check-ac 5 --check-ac 6")));
+    }
+
+    #[test]
+    fn a_span_allows_any_path_of_the_workflow_but_keeps_the_guards() {
+        let span = |before: &[TaskFile], after: &[TaskFile]| {
+            check(&TransitionInput {
+                before,
+                after,
+                workflow: &wf(),
+                flowspec: None,
+                root_commit: false,
+                span: true,
+                lookup: &NoLookup,
+            })
+        };
+        let before = [file(P, "TASK-1", "Login", "To Do")];
+        let done = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(true, "a")])];
+        assert!(span(&before, &done).is_empty());
+        assert!(span(&[], &done).is_empty());
+        let open = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(false, "a")])];
+        let codes: Vec<&str> = span(&before, &open).iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["FG403"]);
+    }
+
+    #[test]
+    fn renumbering_prefix_migration_and_id_fixes_pair_up() {
+        let before = [file(P, "TASK-1", "Login", "In Progress")];
+        let migrated = [file(
+            "backlog/tasks/back-1 - Login.md",
+            "BACK-1",
+            "Login",
+            "Done",
+        )];
+        let p = pair(&before, &migrated);
+        assert_eq!(p.pairs.len(), 1);
+        assert_eq!(p.pairs[0].2, Continuation::Renumbered);
+        assert!(p.added.is_empty() && p.removed.is_empty());
+        let renumbered = [file(
+            "backlog/tasks/task-9 - Login.md",
+            "TASK-9",
+            "Login",
+            "In Progress",
+        )];
+        assert!(run(&before, &renumbered).is_empty());
+        // `id: TASK-3` in `task-5 - Fix.md` edited to agree with the name: a fix.
+        let mut wrong = file("backlog/tasks/task-5 - Fix.md", "TASK-3", "Fix", "To Do");
+        wrong.name_id = TaskId::parse("TASK-5");
+        let mut fixed = file("backlog/tasks/task-5 - Fix.md", "TASK-5", "Fix", "To Do");
+        fixed.name_id = TaskId::parse("TASK-5");
+        assert!(run(&[wrong], &[fixed]).is_empty());
     }
 
     #[test]
