@@ -789,3 +789,18 @@ fn ci_takes_the_branch_task_for_commits_a_merge_in_the_range_brought_in() {
         .collect();
     assert_eq!(missing, [direct], "{doc:#}");
 }
+
+#[test]
+fn a_revert_removes_the_tasks_of_the_reverted_commit_without_findings() {
+    let r = Repo::with_spec();
+    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "To Do");
+    r.commit("Set up");
+    put(&r, "tasks/task-2 - Search.md", "TASK-2", "Search", "To Do");
+    let added = r.commit("Plan TASK-2");
+    r.git(&["revert", "--no-edit", &added]);
+    // The near miss: the same deletion by hand.
+    rm(&r, "tasks/task-1 - Login.md");
+    r.commit("Drop TASK-1");
+    let doc = r.json(&["audit"]);
+    assert_eq!(transitions(&doc), pairs(&[("FG404", "TASK-1")]), "{doc:#}");
+}

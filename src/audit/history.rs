@@ -348,9 +348,8 @@ pub fn merged_branches(repo: &Repo, ids: &[Oid]) -> Result<HashMap<Oid, String>,
             .next()
             .unwrap_or_default()
             .to_string();
-        let Some(branch) = merge_subject_branch(&subject) else {
-            continue;
-        };
+        // A merge that names no branch may name the task itself (`TASK-279 - Add x (#374)`).
+        let branch = merge_subject_branch(&subject).unwrap_or(subject.as_str());
         let mut walk = repo.git.revwalk()?;
         for parent in commit.parent_ids().skip(1) {
             walk.push(parent)?;

@@ -409,8 +409,16 @@ pub fn judge_commit_from(
             continue;
         }
         let (alt, _, _) = side.transitions(Some(other), &alt_changes)?;
-        let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
-        judged.retain(|f| flagged.contains(&f.task));
+        // The same finding on the same file: a task that came from the other parent
+        // as it was there is not flagged again because this side had another file.
+        let flagged: BTreeSet<(&str, Option<String>, Option<String>)> =
+            alt.into_iter().map(|f| (f.code, f.task, f.file)).collect();
+        judged.retain(|f| flagged.contains(&(f.code, f.task.clone(), f.file.clone())));
+    }
+    // git's `Revert "…"` puts back an earlier state: the tasks it removes are the ones
+    // the reverted commit added.
+    if meta.subject().starts_with("Revert \"") {
+        judged.retain(|f| f.code != crate::rules::UNFINISHED_TASK_DELETED.code);
     }
     findings.extend(judged);
     let kept = kept_ids(&before, &after, &judge.finder(&tree, layout, parsed));

@@ -597,6 +597,10 @@ fn judge_flowspec(
     let (Some(from), Some(to)) = (label_state(&old_labels), label_state(&new_labels)) else {
         return;
     };
+    // The label did not move (a task moved to the archive, say): nothing to judge.
+    if from.trim().eq_ignore_ascii_case(to.trim()) {
+        return;
+    }
     // Point at the label that moved (the status line when the label has no position).
     let pos = new
         .task
