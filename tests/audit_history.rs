@@ -406,6 +406,13 @@ fn put(r: &Repo, path: &str, id: &str, title: &str, status: &str) {
     );
 }
 
+/// Writes several task files: `(path, id, title, status)`.
+fn put_all(r: &Repo, tasks: &[(&str, &str, &str, &str)]) {
+    for (path, id, title, status) in tasks {
+        put(r, path, id, title, status);
+    }
+}
+
 fn rm(r: &Repo, path: &str) {
     r.git(&["rm", "-q", &format!("backlog/{path}")]);
 }
@@ -430,16 +437,20 @@ fn trace(r: &Repo, id: &str) -> Vec<serde_json::Value> {
 #[test]
 fn a_task_keeps_its_identity_through_renames_moves_and_drafts() {
     let r = Repo::with_spec();
-    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "To Do");
-    put(
+    put_all(
         &r,
-        "tasks/task-2 - Search.md",
-        "TASK-2",
-        "Search",
-        "In Progress",
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            (
+                "tasks/task-2 - Search.md",
+                "TASK-2",
+                "Search",
+                "In Progress",
+            ),
+            ("tasks/task-3 - Export.md", "TASK-3", "Export", "To Do"),
+            ("tasks/task-4 - Import.md", "TASK-4", "Import", "To Do"),
+        ],
     );
-    put(&r, "tasks/task-3 - Export.md", "TASK-3", "Export", "To Do");
-    put(&r, "tasks/task-4 - Import.md", "TASK-4", "Import", "To Do");
     r.commit("Set up");
     // A title rename, then a move to completed/ and to the archive.
     rm(&r, "tasks/task-1 - Login.md");
@@ -516,8 +527,13 @@ fn a_task_keeps_its_identity_through_renames_moves_and_drafts() {
 #[test]
 fn a_prefix_migration_and_a_renumbering_keep_their_tasks() {
     let r = Repo::with_spec();
-    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "Done");
-    put(&r, "tasks/task-2 - Search.md", "TASK-2", "Search", "To Do");
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "Done"),
+            ("tasks/task-2 - Search.md", "TASK-2", "Search", "To Do"),
+        ],
+    );
     r.commit("Set up");
     // `task_prefix` changes and every file follows: the same tasks, not new ones in "Done".
     r.write(
@@ -567,24 +583,22 @@ fn a_prefix_migration_and_a_renumbering_keep_their_tasks() {
 #[test]
 fn a_removed_copy_a_fixed_id_and_a_name_without_separator_are_no_findings() {
     let r = Repo::with_spec();
-    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "To Do");
-    put(
+    put_all(
         &r,
-        "tasks/task-1 - Login copy.md",
-        "TASK-1",
-        "Login",
-        "To Do",
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-1 - Login copy.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-5 - Fix.md", "TASK-3", "Fix", "To Do"),
+            ("tasks/task-6 - Keep.md", "TASK-6", "Keep", "To Do"),
+            (
+                "tasks/task-7-add-nixos-packaging.md",
+                "TASK-7",
+                "Nix",
+                "To Do",
+            ),
+            ("tasks/task-7 - Nix.md", "TASK-7", "Nix", "To Do"),
+        ],
     );
-    put(&r, "tasks/task-5 - Fix.md", "TASK-3", "Fix", "To Do");
-    put(&r, "tasks/task-6 - Keep.md", "TASK-6", "Keep", "To Do");
-    put(
-        &r,
-        "tasks/task-7-add-nixos-packaging.md",
-        "TASK-7",
-        "Nix",
-        "To Do",
-    );
-    put(&r, "tasks/task-7 - Nix.md", "TASK-7", "Nix", "To Do");
     r.commit("Set up");
     // One copy of a duplicate goes; the ID is still in the tree.
     rm(&r, "tasks/task-1 - Login copy.md");
@@ -609,8 +623,13 @@ fn a_removed_copy_a_fixed_id_and_a_name_without_separator_are_no_findings() {
 #[test]
 fn a_merge_is_judged_only_for_what_the_branch_did_not_carry() {
     let r = Repo::with_spec();
-    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "To Do");
-    put(&r, "tasks/task-2 - Search.md", "TASK-2", "Search", "To Do");
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-2 - Search.md", "TASK-2", "Search", "To Do"),
+        ],
+    );
     r.commit("Set up");
     r.git(&["checkout", "-q", "-b", "dev"]);
     rm(&r, "tasks/task-1 - Login.md");
@@ -695,9 +714,14 @@ fn a_commit_merged_from_a_task_branch_takes_the_branch_task_as_its_reference() {
 #[test]
 fn a_squashed_pull_request_is_judged_as_the_span_it_stands_for() {
     let r = Repo::with_spec();
-    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "To Do");
-    put(&r, "tasks/task-2 - Search.md", "TASK-2", "Search", "To Do");
-    put(&r, "tasks/task-3 - Export.md", "TASK-3", "Export", "To Do");
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-2 - Search.md", "TASK-2", "Search", "To Do"),
+            ("tasks/task-3 - Export.md", "TASK-3", "Export", "To Do"),
+        ],
+    );
     r.commit("Set up");
     // GitHub's squash merge: To Do -> Done is the path To Do -> In Progress -> Done.
     put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "Done");

@@ -719,13 +719,24 @@ mod tests {
         flowspec: Option<&FlowspecWorkflow>,
         lookup: &dyn TaskLookup,
     ) -> Vec<Finding> {
+        run_span(before, after, workflow, flowspec, lookup, false)
+    }
+
+    fn run_span(
+        before: &[TaskFile],
+        after: &[TaskFile],
+        workflow: &Workflow,
+        flowspec: Option<&FlowspecWorkflow>,
+        lookup: &dyn TaskLookup,
+        span: bool,
+    ) -> Vec<Finding> {
         check(&TransitionInput {
             before,
             after,
             workflow,
             flowspec,
             root_commit: false,
-            span: false,
+            span,
             lookup,
         })
     }
@@ -801,15 +812,7 @@ mod tests {
     #[test]
     fn a_span_allows_any_path_of_the_workflow_but_keeps_the_guards() {
         let span = |before: &[TaskFile], after: &[TaskFile]| {
-            check(&TransitionInput {
-                before,
-                after,
-                workflow: &wf(),
-                flowspec: None,
-                root_commit: false,
-                span: true,
-                lookup: &NoLookup,
-            })
+            run_span(before, after, &wf(), None, &NoLookup, true)
         };
         let before = [file(P, "TASK-1", "Login", "To Do")];
         let done = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(true, "a")])];
