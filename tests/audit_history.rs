@@ -828,3 +828,40 @@ fn a_revert_removes_the_tasks_of_the_reverted_commit_without_findings() {
     let doc = r.json(&["audit"]);
     assert_eq!(transitions(&doc), pairs(&[("FG404", "TASK-1")]), "{doc:#}");
 }
+
+#[test]
+fn a_reference_resolves_by_frontmatter_id_or_by_file_name_in_history() {
+    let r = Repo::with_spec();
+    put_all(
+        &r,
+        &[
+            // Named 125, says 99 (FG103's business): "TASK-99" and "TASK-125" both mean it.
+            (
+                "tasks/task-125 - Validate.md",
+                "TASK-99",
+                "Validate",
+                "In Progress",
+            ),
+            (
+                "tasks/task-196-add-nixos-packaging.md",
+                "TASK-196",
+                "Nix",
+                "In Progress",
+            ),
+        ],
+    );
+    r.commit("Set up");
+    for (n, refs) in [(1, "TASK-99"), (2, "TASK-125"), (3, "TASK-196")] {
+        r.write("src/lib.rs", &format!("// {n}\n"));
+        r.commit(&format!("Work {n}\n\nRefs: {refs}"));
+    }
+    // The near miss: a task that is nowhere.
+    r.write("src/lib.rs", "// 4\n");
+    r.commit("Work 4\n\nRefs: TASK-50");
+    let doc = r.json(&["audit"]);
+    let unknown: Vec<(String, String)> = codes(&doc)
+        .into_iter()
+        .filter(|(c, _)| c == "FG302")
+        .collect();
+    assert_eq!(unknown, pairs(&[("FG302", "TASK-50")]), "{doc:#}");
+}

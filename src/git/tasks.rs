@@ -293,9 +293,40 @@ fn distance(a: &TaskId, b: &TaskId) -> (u64, u64) {
     (head(a).abs_diff(head(b)), tail(a).abs_diff(tail(b)))
 }
 
+impl TaskFinder<'_> {
+    /// The file whose name carries `id` when none carries it as its `id` (the name and the
+    /// frontmatter disagree, which FG103 reports; a message that uses the name's number
+    /// means that file).
+    fn by_name(&self, id: &TaskId) -> Option<TaskFile> {
+        let (named, _) = self.named_by_prefix(id);
+        named
+            .iter()
+            .filter(|e| e.name_id.as_ref() == Some(id))
+            .find_map(|e| self.read(e))
+    }
+
+    /// The file whose frontmatter says `id` although its name does not, found by reading
+    /// every listed file (through the memo in a pass over history): the last resort of a
+    /// name-only finder, taken only for an ID nothing else resolves.
+    fn by_frontmatter(&self, id: &TaskId) -> Option<TaskFile> {
+        let mut entries: Vec<&TaskEntry> = self
+            .entries()
+            .iter()
+            .filter(|e| e.name_id.as_ref() != Some(id))
+            .collect();
+        entries.sort_by_key(|e| e.folder);
+        entries
+            .into_iter()
+            .filter_map(|e| self.read(e))
+            .find(|f| f.task.as_ref().and_then(|t| t.id.as_ref()) == Some(id))
+    }
+}
+
 impl TaskIndex for TaskFinder<'_> {
     fn find(&self, id: &TaskId) -> Option<TaskFile> {
         self.by_id(id)
+            .or_else(|| self.by_name(id))
+            .or_else(|| self.name_only.then(|| self.by_frontmatter(id)).flatten())
     }
 
     fn nearest(&self, id: &TaskId, n: usize) -> Vec<TaskFile> {
