@@ -597,8 +597,9 @@ fn judge_flowspec(
     let (Some(from), Some(to)) = (label_state(&old_labels), label_state(&new_labels)) else {
         return;
     };
-    // The label did not move (a task moved to the archive, say): nothing to judge.
-    if from.trim().eq_ignore_ascii_case(to.trim()) {
+    // Neither the label nor the status moved (a task moved to the archive, say): nothing
+    // to judge.
+    if from.trim().eq_ignore_ascii_case(to.trim()) && old.status() == new.status() {
         return;
     }
     // Point at the label that moved (the status line when the label has no position).
@@ -1059,5 +1060,31 @@ mod tests {
             &NoLookup
         )
         .is_empty());
+        // A label that names no state: reported when the task moves, not when its file
+        // only moves to the archive.
+        let mut archived = labelled("Nowhere");
+        archived.path = "backlog/archive/tasks/task-1 - Login.md".into();
+        archived.folder = Folder::Archive;
+        assert!(run_with(
+            &[labelled("Nowhere")],
+            &[archived],
+            &wf(),
+            Some(&fw),
+            &NoLookup
+        )
+        .is_empty());
+        let mut moved = labelled("Nowhere");
+        if let Some(t) = moved.task.as_mut() {
+            t.status = Some(Spanned::new("In Progress".into(), Position::default()));
+        }
+        let f = run_with(
+            &[labelled("Nowhere")],
+            &[moved],
+            &wf(),
+            Some(&fw),
+            &NoLookup,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "FG407");
     }
 }
