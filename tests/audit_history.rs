@@ -732,26 +732,42 @@ fn a_squashed_pull_request_is_judged_as_the_span_it_stands_for() {
         "Done on the branch",
         "Done",
     );
+    r.write("src/login.rs", "fn login() {}\n");
     r.commit("Login (#12)");
     // The guards of the final status still apply.
     r.write(
         "backlog/tasks/task-2 - Search.md",
         &audit_support::task("TASK-2", "Search", "Done", "001-user-auth/FR-001", false),
     );
+    r.write("src/search.rs", "fn search() {}\n");
     r.commit("Search (#13)");
-    // The near miss: an ordinary commit that skips a status.
+    // The near misses: an ordinary commit that skips a status, and a pull request that
+    // only flips a status (bookkeeping: no work on a branch to span).
     put(&r, "tasks/task-3 - Export.md", "TASK-3", "Export", "Done");
+    r.write("src/export.rs", "fn export() {}\n");
     r.commit("Export, skipping In Progress");
+    put(&r, "tasks/task-5 - Close.md", "TASK-5", "Close", "To Do");
+    r.commit("Plan TASK-5");
+    put(&r, "tasks/task-5 - Close.md", "TASK-5", "Close", "Done");
+    r.commit("Mark TASK-5 done (#14)");
     let doc = r.json(&["audit"]);
     assert_eq!(
         transitions(&doc),
-        pairs(&[("FG401", "TASK-3"), ("FG403", "TASK-2")]),
+        pairs(&[
+            ("FG401", "TASK-3"),
+            ("FG401", "TASK-5"),
+            ("FG403", "TASK-2")
+        ]),
         "{doc:#}"
     );
     // With `ci.check: title` every commit of the mainline is a squashed pull request.
     r.write(".flowgate.yml", "ci:\n  check: title\n");
     let doc = r.json(&["audit"]);
-    assert_eq!(transitions(&doc), pairs(&[("FG403", "TASK-2")]), "{doc:#}");
+    assert_eq!(
+        transitions(&doc),
+        pairs(&[("FG401", "TASK-5"), ("FG403", "TASK-2")]),
+        "{doc:#}"
+    );
 }
 
 #[test]

@@ -398,11 +398,11 @@ fn human_task(t: &TaskOut, indent: &str, out: &mut String) {
                 (Some(from), Some(to)) => format!("\"{from}\" -> \"{to}\""),
                 (None, None) => "changed".to_string(),
             };
-            let what = match (&m.renamed_from, &m.renamed_to) {
-                (Some(old), _) => format!("renumbered from {old}, {what}"),
-                (_, Some(new)) => format!("renumbered to {new}, {what}"),
-                _ => what,
-            };
+            let what = crate::report::audit_model::with_rename(
+                what,
+                m.renamed_from.as_deref(),
+                m.renamed_to.as_deref(),
+            );
             let place = m
                 .path
                 .as_deref()
