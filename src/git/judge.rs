@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use git2::Oid;
 
-use super::changes::{changed_paths, commit_changes, After, Change};
+use super::changes::{commit_changes, Change};
 use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
 use super::{Repo, TreeSource};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
@@ -374,7 +374,10 @@ pub fn judge_commit_from(
         prefix: &prefix,
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
     };
-    let finder = judge.finder(&tree, layout, parsed).with_workflow(workflow);
+    let finder = judge
+        .finder(&tree, layout, parsed)
+        .with_workflow(workflow)
+        .resolving_by_frontmatter();
     let mut findings = commits::check(&input, &config.commits, workflow, pattern, code, &finder);
     if judge.quick {
         // The finder offered no candidates; a past commit is fixed by what comes next.
@@ -473,9 +476,8 @@ fn task_changes_between(
     id: Oid,
     layout: &BacklogLayout,
 ) -> Result<Vec<Change>, SourceError> {
-    let root = layout.root.trim_end_matches('/');
-    let specs: Vec<&str> = if root.is_empty() { vec![] } else { vec![root] };
-    Ok(changed_paths(repo, before, After::Commit(id), &specs)?
+    // The tree walk enters only folders that differ: cheaper than a pathspec diff.
+    Ok(commit_changes(repo, before, id)?
         .into_iter()
         .filter(|c| change_entry(&c.path, layout).is_some())
         .collect())

@@ -86,6 +86,9 @@ pub struct TaskFinder<'a> {
     workflow: Option<&'a Workflow>,
     /// Only name lookups: no whole-backlog parse, no suggestions (for long histories).
     name_only: bool,
+    /// A name-only finder still reads every file for an ID nothing else resolves (see
+    /// [`TaskFinder::resolving_by_frontmatter`]).
+    frontmatter_fallback: bool,
 }
 
 impl<'a> TaskFinder<'a> {
@@ -100,6 +103,7 @@ impl<'a> TaskFinder<'a> {
             exclude: BTreeSet::new(),
             workflow: None,
             name_only: false,
+            frontmatter_fallback: false,
         }
     }
 
@@ -120,6 +124,14 @@ impl<'a> TaskFinder<'a> {
     /// tasks). What a pass over a long history can afford per commit.
     pub fn by_name_only(mut self) -> Self {
         self.name_only = true;
+        self
+    }
+
+    /// In a name-only finder, resolves an ID that no file name carries by reading every
+    /// task file (through the memo) for its frontmatter `id`: for the references of a
+    /// commit's message, where an unresolved ID is a finding.
+    pub fn resolving_by_frontmatter(mut self) -> Self {
+        self.frontmatter_fallback = true;
         self
     }
 
@@ -324,9 +336,11 @@ impl TaskFinder<'_> {
 
 impl TaskIndex for TaskFinder<'_> {
     fn find(&self, id: &TaskId) -> Option<TaskFile> {
-        self.by_id(id)
-            .or_else(|| self.by_name(id))
-            .or_else(|| self.name_only.then(|| self.by_frontmatter(id)).flatten())
+        self.by_id(id).or_else(|| self.by_name(id)).or_else(|| {
+            (self.name_only && self.frontmatter_fallback)
+                .then(|| self.by_frontmatter(id))
+                .flatten()
+        })
     }
 
     fn nearest(&self, id: &TaskId, n: usize) -> Vec<TaskFile> {
