@@ -711,9 +711,9 @@ impl History {
     }
 
     /// The commit (index) in which `task` entered its current status: the last creation or
-    /// status change.
+    /// status change, under this ID or one it had before.
     pub fn reached_status(&self, task: &str) -> Option<usize> {
-        self.timeline(task)
+        self.timeline_following(task)
             .into_iter()
             .rev()
             .find(|e| e.change.from.is_none() || e.change.from != e.change.to)
@@ -814,6 +814,64 @@ mod tests {
         for (subject, branch) in cases {
             assert_eq!(merge_subject_branch(subject), branch, "{subject}");
         }
+    }
+
+    fn record(id: &str, moves: Vec<TaskMove>) -> CommitRecord {
+        CommitRecord {
+            id: id.into(),
+            author: String::new(),
+            time: 0,
+            subject: String::new(),
+            findings: Vec::new(),
+            references: Vec::new(),
+            moves,
+            sections: Vec::new(),
+            links: Vec::new(),
+            branch: None,
+        }
+    }
+
+    fn step(
+        task: &str,
+        from: Option<&str>,
+        to: &str,
+        renamed: (Option<&str>, Option<&str>),
+    ) -> TaskMove {
+        TaskMove {
+            task: task.into(),
+            path: Some(format!("backlog/tasks/{task}.md")),
+            from: from.map(str::to_string),
+            to: Some(to.into()),
+            renamed_from: renamed.0.map(str::to_string),
+            renamed_to: renamed.1.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_renamed_task_keeps_its_timeline_and_the_commit_it_reached_its_status() {
+        let history = History::new(vec![
+            record("a", vec![step("TASK-1", None, "To Do", (None, None))]),
+            record(
+                "b",
+                vec![step("TASK-1", Some("To Do"), "Done", (None, None))],
+            ),
+            record(
+                "c",
+                vec![
+                    step("TASK-1", Some("Done"), "Done", (None, Some("BACK-1"))),
+                    step("BACK-1", Some("Done"), "Done", (Some("TASK-1"), None)),
+                ],
+            ),
+        ]);
+        let commits: Vec<&str> = history
+            .timeline_following("BACK-1")
+            .iter()
+            .map(|e| e.commit.id.as_str())
+            .collect();
+        assert_eq!(commits, ["a", "b", "c"]);
+        assert_eq!(history.reached_status("BACK-1"), Some(1));
+        // The old ID's own timeline ends with the rename.
+        assert_eq!(history.timeline_following("TASK-1").len(), 3);
     }
 
     #[test]
