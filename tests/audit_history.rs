@@ -400,3 +400,487 @@ fn the_tree_walk_finds_what_libgit2_diff_finds() {
         parent = Some(id);
     }
 }
+
+/// Writes a task file at `path` (under `backlog/`) with checked criteria.
+fn put(r: &Repo, path: &str, id: &str, title: &str, status: &str) {
+    r.write(
+        &format!("backlog/{path}"),
+        &audit_support::task(id, title, status, "001-user-auth/FR-001", true),
+    );
+}
+
+/// Writes several task files: `(path, id, title, status)`.
+fn put_all(r: &Repo, tasks: &[(&str, &str, &str, &str)]) {
+    for (path, id, title, status) in tasks {
+        put(r, path, id, title, status);
+    }
+}
+
+fn rm(r: &Repo, path: &str) {
+    r.git(&["rm", "-q", &format!("backlog/{path}")]);
+}
+
+/// The `(code, task)` pairs of the history rules (FG4xx).
+fn transitions(doc: &serde_json::Value) -> Vec<(String, String)> {
+    let mut v: Vec<_> = codes(doc)
+        .into_iter()
+        .filter(|(c, _)| c.starts_with("FG4"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn trace(r: &Repo, id: &str) -> Vec<serde_json::Value> {
+    r.json(&["trace", id])["task"]["history"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_task_keeps_its_identity_through_renames_moves_and_drafts() {
+    let r = Repo::with_spec();
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            (
+                "tasks/task-2 - Search.md",
+                "TASK-2",
+                "Search",
+                "In Progress",
+            ),
+            ("tasks/task-3 - Export.md", "TASK-3", "Export", "To Do"),
+            ("tasks/task-4 - Import.md", "TASK-4", "Import", "To Do"),
+        ],
+    );
+    r.commit("Set up");
+    // A title rename, then a move to completed/ and to the archive.
+    rm(&r, "tasks/task-1 - Login.md");
+    put(
+        &r,
+        "tasks/task-1 - Sign-in.md",
+        "TASK-1",
+        "Sign in",
+        "In Progress",
+    );
+    r.commit("Rename TASK-1");
+    rm(&r, "tasks/task-1 - Sign-in.md");
+    put(
+        &r,
+        "completed/task-1 - Sign-in.md",
+        "TASK-1",
+        "Sign in",
+        "Done",
+    );
+    r.commit("Complete TASK-1");
+    // Backlog.md's demotion: a new DRAFT-n file with the same title.
+    rm(&r, "tasks/task-2 - Search.md");
+    put(
+        &r,
+        "drafts/draft-1 - Search.md",
+        "DRAFT-1",
+        "Search",
+        "In Progress",
+    );
+    r.commit("Demote TASK-2");
+    // Its promotion: a new task ID, still the same task.
+    rm(&r, "drafts/draft-1 - Search.md");
+    put(
+        &r,
+        "tasks/task-5 - Search.md",
+        "TASK-5",
+        "Search",
+        "In Progress",
+    );
+    r.commit("Promote the draft");
+    // Backlog.md's early demotion kept the task's file name in drafts/.
+    rm(&r, "tasks/task-4 - Import.md");
+    put(&r, "drafts/task-4 - Import.md", "TASK-4", "Import", "To Do");
+    r.commit("Demote TASK-4 the old way");
+    // The near miss: a task that really disappears.
+    rm(&r, "tasks/task-3 - Export.md");
+    r.commit("Drop TASK-3");
+    let doc = r.json(&["audit"]);
+    assert_eq!(transitions(&doc), pairs(&[("FG404", "TASK-3")]), "{doc:#}");
+    // trace follows TASK-5 back through the draft to TASK-2.
+    let steps: Vec<(String, String)> = trace(&r, "TASK-5")
+        .iter()
+        .map(|m| {
+            (
+                m["to"].as_str().unwrap_or_default().to_string(),
+                m["renamed_from"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        pairs(&[
+            ("In Progress", ""),
+            ("In Progress", "TASK-2"),
+            ("In Progress", "DRAFT-1"),
+        ])
+    );
+    let text = r.flowgate(&["trace", "TASK-5"]).stdout;
+    assert!(text.contains("renumbered from DRAFT-1"), "{text}");
+    let sign_in = trace(&r, "TASK-1");
+    assert_eq!(sign_in.len(), 3, "{sign_in:#?}");
+}
+
+#[test]
+fn a_prefix_migration_and_a_renumbering_keep_their_tasks() {
+    let r = Repo::with_spec();
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "Done"),
+            ("tasks/task-2 - Search.md", "TASK-2", "Search", "To Do"),
+        ],
+    );
+    r.commit("Set up");
+    // `task_prefix` changes and every file follows: the same tasks, not new ones in "Done".
+    r.write(
+        "backlog/config.yml",
+        "project_name: demo\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\ntask_prefix: back\n",
+    );
+    rm(&r, "tasks/task-1 - Login.md");
+    rm(&r, "tasks/task-2 - Search.md");
+    put(&r, "tasks/back-1 - Login.md", "BACK-1", "Login", "Done");
+    put(&r, "tasks/back-2 - Search.md", "BACK-2", "Search", "To Do");
+    r.commit("Migrate the prefix to back");
+    // Two branches picked the same ID; one task moves to a free ID.
+    put(&r, "tasks/back-3 - Export.md", "BACK-3", "Export", "To Do");
+    r.commit("Add BACK-3");
+    put(
+        &r,
+        "tasks/back-3 - Audit.md",
+        "BACK-3",
+        "Audit",
+        "In Progress",
+    );
+    r.commit("Add another BACK-3");
+    rm(&r, "tasks/back-3 - Audit.md");
+    put(
+        &r,
+        "tasks/back-4 - Audit.md",
+        "BACK-4",
+        "Audit",
+        "In Progress",
+    );
+    r.commit("Renumber the colliding BACK-3 to BACK-4");
+    // The near miss: a new task that starts in "Done".
+    put(&r, "tasks/back-5 - Late.md", "BACK-5", "Late", "Done");
+    r.commit("Add BACK-5 as done");
+    let doc = r.json(&["audit"]);
+    assert_eq!(
+        transitions(&doc),
+        pairs(&[("FG402", "BACK-5"), ("FG406", "BACK-3")]),
+        "{doc:#}"
+    );
+    let steps = trace(&r, "BACK-1");
+    assert_eq!(steps.len(), 2, "{steps:#?}");
+    assert_eq!(steps[1]["renamed_from"], "TASK-1");
+    assert_eq!(steps[0]["path"], "backlog/tasks/task-1 - Login.md");
+}
+
+#[test]
+fn a_removed_copy_a_fixed_id_and_a_name_without_separator_are_no_findings() {
+    let r = Repo::with_spec();
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-1 - Login copy.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-5 - Fix.md", "TASK-3", "Fix", "To Do"),
+            ("tasks/task-6 - Keep.md", "TASK-6", "Keep", "To Do"),
+            (
+                "tasks/task-7-add-nixos-packaging.md",
+                "TASK-7",
+                "Nix",
+                "To Do",
+            ),
+            ("tasks/task-7 - Nix.md", "TASK-7", "Nix", "To Do"),
+        ],
+    );
+    r.commit("Set up");
+    // One copy of a duplicate goes; the ID is still in the tree.
+    rm(&r, "tasks/task-1 - Login copy.md");
+    // The `id` edited to agree with the file's name.
+    put(&r, "tasks/task-5 - Fix.md", "TASK-5", "Fix", "To Do");
+    // The copy whose name says its ID goes; the one named without ` - ` stays.
+    rm(&r, "tasks/task-7 - Nix.md");
+    r.commit("Clean up duplicates and a wrong id");
+    // The near misses: an `id` edited away from its name, and a new task that takes the
+    // ID of the task named without a separator.
+    put(&r, "tasks/task-6 - Keep.md", "TASK-9", "Keep", "To Do");
+    put(&r, "tasks/task-7 - Other.md", "TASK-7", "Other", "To Do");
+    r.commit("Break things");
+    let doc = r.json(&["audit"]);
+    assert_eq!(
+        transitions(&doc),
+        pairs(&[("FG405", "TASK-9"), ("FG406", "TASK-7")]),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn a_merge_is_judged_only_for_what_the_branch_did_not_carry() {
+    let r = Repo::with_spec();
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-2 - Search.md", "TASK-2", "Search", "To Do"),
+        ],
+    );
+    r.commit("Set up");
+    r.git(&["checkout", "-q", "-b", "dev"]);
+    rm(&r, "tasks/task-1 - Login.md");
+    r.commit("Drop TASK-1 on dev");
+    put(&r, "tasks/task-1 - Other.md", "TASK-1", "Other", "Done");
+    r.commit("Reuse TASK-1 on dev");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("notes.md", "main moves on\n");
+    r.commit("Docs on main");
+    r.git(&["merge", "-q", "--no-ff", "dev", "-m", "Merge dev into main"]);
+    let doc = r.json(&["audit"]);
+    let merge = r.git(&["rev-parse", "HEAD"]);
+    let on_merge: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["commit"] == merge.trim())
+        .collect();
+    assert!(on_merge.is_empty(), "{on_merge:#?}");
+    // Each event is reported once, on the branch commit that made it.
+    assert_eq!(
+        transitions(&doc),
+        pairs(&[
+            ("FG402", "TASK-1"),
+            ("FG404", "TASK-1"),
+            ("FG406", "TASK-1")
+        ]),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn a_commit_merged_from_a_task_branch_takes_the_branch_task_as_its_reference() {
+    let r = Repo::with_spec();
+    put(
+        &r,
+        "tasks/task-1 - Login.md",
+        "TASK-1",
+        "Login",
+        "In Progress",
+    );
+    r.commit("Set up");
+    for (branch, subject) in [
+        (
+            "alice/task-1-login",
+            "Merge pull request #12 from alice/task-1-login",
+        ),
+        ("task-1-more", "Merge branch 'task-1-more'"),
+    ] {
+        r.git(&["checkout", "-q", "-b", branch]);
+        r.write("src/login.rs", &format!("// {branch}\n"));
+        r.commit("Work without a reference");
+        r.git(&["checkout", "-q", "main"]);
+        r.write("notes.md", &format!("{branch}\n"));
+        r.commit("Docs");
+        r.git(&["merge", "-q", "--no-ff", branch, "-m", subject]);
+    }
+    // The near miss: the same kind of commit straight on main.
+    r.write("src/main.rs", "fn main() {}\n");
+    let direct = r.commit("Work on main without a reference");
+    let doc = r.json(&["audit"]);
+    let missing: Vec<String> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] == "FG301")
+        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(missing, [direct], "{doc:#}");
+    assert_eq!(trace(&r, "TASK-1").len(), 1);
+    // The branch commits count as working on TASK-1 (so do the merges, which name it).
+    let commits = r.json(&["trace", "TASK-1"])["task"]["commits"].clone();
+    let work = commits
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["subject"] == "Work without a reference")
+        .count();
+    assert_eq!(work, 2, "{commits:#}");
+}
+
+#[test]
+fn a_squashed_pull_request_is_judged_as_the_span_it_stands_for() {
+    let r = Repo::with_spec();
+    put_all(
+        &r,
+        &[
+            ("tasks/task-1 - Login.md", "TASK-1", "Login", "To Do"),
+            ("tasks/task-2 - Search.md", "TASK-2", "Search", "To Do"),
+            ("tasks/task-3 - Export.md", "TASK-3", "Export", "To Do"),
+        ],
+    );
+    r.commit("Set up");
+    // GitHub's squash merge: To Do -> Done is the path To Do -> In Progress -> Done.
+    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "Done");
+    put(
+        &r,
+        "tasks/task-4 - Done on the branch.md",
+        "TASK-4",
+        "Done on the branch",
+        "Done",
+    );
+    r.write("src/login.rs", "fn login() {}\n");
+    r.commit("Login (#12)");
+    // The guards of the final status still apply.
+    r.write(
+        "backlog/tasks/task-2 - Search.md",
+        &audit_support::task("TASK-2", "Search", "Done", "001-user-auth/FR-001", false),
+    );
+    r.write("src/search.rs", "fn search() {}\n");
+    r.commit("Search (#13)");
+    // The near misses: an ordinary commit that skips a status, and a pull request that
+    // only flips a status (bookkeeping: no work on a branch to span).
+    put(&r, "tasks/task-3 - Export.md", "TASK-3", "Export", "Done");
+    r.write("src/export.rs", "fn export() {}\n");
+    r.commit("Export, skipping In Progress");
+    put(&r, "tasks/task-5 - Close.md", "TASK-5", "Close", "To Do");
+    r.commit("Plan TASK-5");
+    put(&r, "tasks/task-5 - Close.md", "TASK-5", "Close", "Done");
+    r.commit("Mark TASK-5 done (#14)");
+    let doc = r.json(&["audit"]);
+    assert_eq!(
+        transitions(&doc),
+        pairs(&[
+            ("FG401", "TASK-3"),
+            ("FG401", "TASK-5"),
+            ("FG403", "TASK-2")
+        ]),
+        "{doc:#}"
+    );
+    // With `ci.check: title` every commit of the mainline is a squashed pull request.
+    r.write(".flowgate.yml", "ci:\n  check: title\n");
+    let doc = r.json(&["audit"]);
+    assert_eq!(
+        transitions(&doc),
+        pairs(&[("FG401", "TASK-5"), ("FG403", "TASK-2")]),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn a_deleted_task_whose_status_cannot_be_read_says_why() {
+    let r = Repo::with_spec();
+    r.write(
+        "backlog/tasks/task-1 - Login.md",
+        "---\nid: TASK-1\ntitle: Login\n---\n",
+    );
+    r.commit("Set up");
+    rm(&r, "tasks/task-1 - Login.md");
+    r.commit("Drop TASK-1");
+    let doc = r.json(&["audit"]);
+    let f = finding(&doc, "FG404");
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with(
+            "TASK-1 was deleted, and its status could not be read (it has no `status:` field)"
+        ),
+        "{msg}"
+    );
+    assert!(!msg.contains("\"\""), "{msg}");
+}
+
+#[test]
+fn ci_takes_the_branch_task_for_commits_a_merge_in_the_range_brought_in() {
+    let r = Repo::with_spec();
+    put(
+        &r,
+        "tasks/task-1 - Login.md",
+        "TASK-1",
+        "Login",
+        "In Progress",
+    );
+    r.commit("Set up");
+    let base = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.git(&["checkout", "-q", "-b", "task-1-login"]);
+    r.write("src/login.rs", "fn login() {}\n");
+    r.commit("Login form");
+    r.git(&["checkout", "-q", "feature"]);
+    r.write("src/other.rs", "fn other() {}\n");
+    let direct = r.commit("Other work without a reference");
+    r.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "task-1-login",
+        "-m",
+        "Merge branch 'task-1-login' into feature",
+    ]);
+    let doc = r.json(&["ci", "--base", &base]);
+    let missing: Vec<String> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] == "FG301")
+        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(missing, [direct], "{doc:#}");
+}
+
+#[test]
+fn a_revert_removes_the_tasks_of_the_reverted_commit_without_findings() {
+    let r = Repo::with_spec();
+    put(&r, "tasks/task-1 - Login.md", "TASK-1", "Login", "To Do");
+    r.commit("Set up");
+    put(&r, "tasks/task-2 - Search.md", "TASK-2", "Search", "To Do");
+    let added = r.commit("Plan TASK-2");
+    r.git(&["revert", "--no-edit", &added]);
+    // The near miss: the same deletion by hand.
+    rm(&r, "tasks/task-1 - Login.md");
+    r.commit("Drop TASK-1");
+    let doc = r.json(&["audit"]);
+    assert_eq!(transitions(&doc), pairs(&[("FG404", "TASK-1")]), "{doc:#}");
+}
+
+#[test]
+fn a_reference_resolves_by_frontmatter_id_or_by_file_name_in_history() {
+    let r = Repo::with_spec();
+    put_all(
+        &r,
+        &[
+            // Named 125, says 99 (FG103's business): "TASK-99" and "TASK-125" both mean it.
+            (
+                "tasks/task-125 - Validate.md",
+                "TASK-99",
+                "Validate",
+                "In Progress",
+            ),
+            (
+                "tasks/task-196-add-nixos-packaging.md",
+                "TASK-196",
+                "Nix",
+                "In Progress",
+            ),
+        ],
+    );
+    r.commit("Set up");
+    for (n, refs) in [(1, "TASK-99"), (2, "TASK-125"), (3, "TASK-196")] {
+        r.write("src/lib.rs", &format!("// {n}\n"));
+        r.commit(&format!("Work {n}\n\nRefs: {refs}"));
+    }
+    // The near miss: a task that is nowhere.
+    r.write("src/lib.rs", "// 4\n");
+    r.commit("Work 4\n\nRefs: TASK-50");
+    let doc = r.json(&["audit"]);
+    let unknown: Vec<(String, String)> = codes(&doc)
+        .into_iter()
+        .filter(|(c, _)| c == "FG302")
+        .collect();
+    assert_eq!(unknown, pairs(&[("FG302", "TASK-50")]), "{doc:#}");
+}

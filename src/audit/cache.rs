@@ -19,7 +19,7 @@ use crate::git::Repo;
 const CACHE_FILE: &str = "flowgate/audit-cache.json";
 
 /// Bumped whenever the record format or what a record means changes.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 #[derive(Serialize, Deserialize)]
 struct CacheFile {

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use git2::{Oid, Sort};
 use serde::{Deserialize, Serialize};
 
-use crate::backlog::{Folder, TaskFile};
+use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::git::changes::Change;
-use crate::git::judge::{judge_commit, CommitJudge, CommitMeta, JudgeError};
+use crate::git::judge::{judge_commit_from, CommitJudge, CommitMeta, JudgeError};
 use crate::git::Repo;
 use crate::rules;
 use crate::source::{Content, SourceError, MAX_FILE_SIZE};
@@ -83,6 +83,13 @@ pub struct TaskMove {
     pub from: Option<String>,
     /// Status after; `None` for a deleted task.
     pub to: Option<String>,
+    /// The ID the task had before this commit gave it this one (a renumbering, a prefix
+    /// migration, a demotion to drafts or a promotion from them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// The ID this commit gave the task instead of this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_to: Option<String>,
 }
 
 /// A spec section whose text a commit changed (added, edited or removed); or the list
@@ -121,6 +128,10 @@ pub struct CommitRecord {
     /// Spec links the commit added to tasks.
     #[serde(default)]
     pub links: Vec<LinkAdded>,
+    /// The branch the commit reached the mainline through, as a merge subject names it
+    /// (its task ID stands in for a reference the message does not make).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
 }
 
 /// A link that a commit added to a task (its `spec`, `documentation`, `references` or a
@@ -193,18 +204,21 @@ impl<'a> Recorder<'a> {
     /// A recorder for the commits of `repo`.
     pub fn new(repo: &'a Repo, config: &'a Config) -> Self {
         Recorder {
-            judge: CommitJudge::new(repo, config, None, None).quick(),
+            judge: CommitJudge::new(repo, config, None, None)
+                .quick()
+                .squashed(),
             spec_matcher: spec_matcher(config),
             patterns: IdPatterns::new(&config.specs.id_patterns),
         }
     }
 
-    /// Judges commit `id` and records what it did.
-    pub fn record(&self, id: Oid) -> Result<CommitRecord, JudgeError> {
+    /// Judges commit `id` and records what it did; `branch` is the branch it reached the
+    /// mainline through, when a merge subject names it.
+    pub fn record(&self, id: Oid, branch: Option<&str>) -> Result<CommitRecord, JudgeError> {
         let repo = self.judge.repo;
         let meta = CommitMeta::read(repo, id)?;
-        let judged = judge_commit(&self.judge, &meta)?;
-        let moves = task_moves(&judged.before, &judged.after);
+        let judged = judge_commit_from(&self.judge, &meta, branch)?;
+        let moves = task_moves(&judged.before, &judged.after, &judged.kept);
         let links = links_added(&judged.before, &judged.after);
         let sections = section_changes(repo, &self.spec_matcher, &self.patterns, &judged.changed);
         Ok(CommitRecord {
@@ -221,14 +235,15 @@ impl<'a> Recorder<'a> {
             moves,
             sections,
             links,
+            branch: branch.map(str::to_string),
         })
     }
 
     /// Like [`Recorder::record`], but a commit whose configuration cannot be applied (a
     /// workflow naming a status that commit's backlog did not have) is recorded with its
     /// metadata only.
-    fn record_lenient(&self, id: Oid) -> Result<CommitRecord, SourceError> {
-        match self.record(id) {
+    fn record_lenient(&self, id: Oid, branch: Option<&str>) -> Result<CommitRecord, SourceError> {
+        match self.record(id, branch) {
             Ok(r) => Ok(r),
             Err(JudgeError::Source(e)) => Err(e),
             Err(_) => {
@@ -243,6 +258,7 @@ impl<'a> Recorder<'a> {
                     moves: Vec::new(),
                     sections: Vec::new(),
                     links: Vec::new(),
+                    branch: branch.map(str::to_string),
                 })
             }
         }
@@ -265,13 +281,18 @@ pub fn record_all(
     repo: &Repo,
     config: &Config,
     ids: &[Oid],
+    branches: &HashMap<Oid, String>,
     threads: usize,
 ) -> Result<Vec<CommitRecord>, SourceError> {
+    let branch = |id: &Oid| branches.get(id).map(String::as_str);
     let path = repo.git.path().to_path_buf();
     let threads = threads.clamp(1, ids.len().div_ceil(64).max(1));
     if threads == 1 {
         let recorder = Recorder::new(repo, config);
-        return ids.iter().map(|&id| recorder.record_lenient(id)).collect();
+        return ids
+            .iter()
+            .map(|id| recorder.record_lenient(*id, branch(id)))
+            .collect();
     }
     // Threads take blocks of consecutive commits as they go (a block's commits share most
     // trees, which the per-thread tree memo keeps): history is not uniform, the backlog
@@ -281,7 +302,7 @@ pub fn record_all(
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (path, blocks, next) = (path.clone(), &blocks, &next);
+                let (path, blocks, next, branch) = (path.clone(), &blocks, &next, &branch);
                 scope.spawn(
                     move || -> Result<Vec<(usize, Vec<CommitRecord>)>, SourceError> {
                         let git = git2::Repository::open(&path)?;
@@ -293,7 +314,7 @@ pub fn record_all(
                             let Some(block) = blocks.get(i) else { break };
                             let records = block
                                 .iter()
-                                .map(|&id| recorder.record_lenient(id))
+                                .map(|id| recorder.record_lenient(*id, branch(id)))
                                 .collect::<Result<Vec<_>, _>>()?;
                             done.push((i, records));
                         }
@@ -311,48 +332,129 @@ pub fn record_all(
     })
 }
 
+/// The branch each of `ids` (oldest first) reached the mainline through, for the commits
+/// a merge brought in whose subject names the merged branch (`Merge pull request #12 from
+/// alice/task-216-login`, `Merge branch 'task-12-x'`): the innermost such merge wins.
+pub fn merged_branches(repo: &Repo, ids: &[Oid]) -> Result<HashMap<Oid, String>, SourceError> {
+    let wanted: std::collections::HashSet<Oid> = ids.iter().copied().collect();
+    let mut out: HashMap<Oid, String> = HashMap::new();
+    for &id in ids {
+        let commit = repo.git.find_commit(id)?;
+        if commit.parent_count() < 2 {
+            continue;
+        }
+        let subject = String::from_utf8_lossy(commit.message_bytes())
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        // A merge that names no branch may name the task itself (`TASK-279 - Add x (#374)`).
+        let branch = merge_subject_branch(&subject).unwrap_or(subject.as_str());
+        let mut walk = repo.git.revwalk()?;
+        for parent in commit.parent_ids().skip(1) {
+            walk.push(parent)?;
+        }
+        if let Some(first) = commit.parent_ids().next() {
+            walk.hide(first)?;
+        }
+        for merged in walk {
+            let merged = merged?;
+            if wanted.contains(&merged) {
+                out.entry(merged).or_insert_with(|| branch.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The branch a merge commit's subject names: `Merge pull request #12 from
+/// alice/task-216-login`, `Merge branch 'task-12-x' [into main]`, `Merge remote-tracking
+/// branch 'origin/task-12'`.
+pub fn merge_subject_branch(subject: &str) -> Option<&str> {
+    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
+        let (_, from) = rest.split_once(" from ")?;
+        return from.split_whitespace().next();
+    }
+    let rest = subject
+        .strip_prefix("Merge branch '")
+        .or_else(|| subject.strip_prefix("Merge remote-tracking branch '"))?;
+    let (name, _) = rest.split_once('\'')?;
+    (!name.is_empty()).then_some(name)
+}
+
 /// Commits per unit of work in [`record_all`].
 const BLOCK: usize = 256;
 
-/// Pairs the changed task files by ID and lists what changed for each task.
-pub fn task_moves(before: &[TaskFile], after: &[TaskFile]) -> Vec<TaskMove> {
-    let real = |f: &&TaskFile| f.folder != Folder::Drafts;
-    let before: Vec<&TaskFile> = before.iter().filter(real).collect();
-    let after: Vec<&TaskFile> = after.iter().filter(real).collect();
-    let mut used = vec![false; before.len()];
+/// Pairs the changed task files as the transition rules do (by path, ID, then title or
+/// number) and lists what changed for each task. A removed file whose ID is in `kept` (a
+/// copy of a task that another file still carries) is no change.
+pub fn task_moves(before: &[TaskFile], after: &[TaskFile], kept: &[String]) -> Vec<TaskMove> {
+    let pairing = rules::transitions::pair(before, after);
+    let status = |f: &TaskFile| f.status().map(str::to_string);
     let mut out = Vec::new();
-    for a in &after {
-        let Some(id) = a.id() else { continue };
-        let pick = (0..before.len())
-            .filter(|&i| !used[i] && before[i].id() == Some(id))
-            .min_by_key(|&i| before[i].path != a.path);
-        let from = pick.map(|i| {
-            used[i] = true;
-            before[i]
-        });
-        let changed = match from {
-            None => true,
-            Some(b) => b.status() != a.status() || b.path != a.path,
+    for &(b, a, _) in &pairing.pairs {
+        let (Some(old), Some(new)) = (b.id(), a.id()) else {
+            continue;
         };
-        if changed {
+        let drafts = (b.folder == Folder::Drafts, a.folder == Folder::Drafts);
+        if drafts == (true, true) {
+            continue;
+        }
+        let (old, new) = (old.canonical(), new.canonical());
+        if old == new {
+            if status(b) != status(a) || b.path != a.path {
+                out.push(TaskMove {
+                    task: new,
+                    path: Some(a.path.clone()),
+                    from: status(b),
+                    to: status(a),
+                    renamed_from: None,
+                    renamed_to: None,
+                });
+            }
+            continue;
+        }
+        out.push(TaskMove {
+            task: old.clone(),
+            path: Some(a.path.clone()),
+            from: status(b),
+            to: status(a),
+            renamed_from: None,
+            renamed_to: Some(new.clone()),
+        });
+        out.push(TaskMove {
+            task: new,
+            path: Some(a.path.clone()),
+            from: status(b),
+            to: status(a),
+            renamed_from: Some(old),
+            renamed_to: None,
+        });
+    }
+    for a in &pairing.added {
+        if let Some(id) = a.id() {
             out.push(TaskMove {
                 task: id.canonical(),
                 path: Some(a.path.clone()),
-                from: from.and_then(|b| b.status().map(str::to_string)),
-                to: a.status().map(str::to_string),
+                from: None,
+                to: status(a),
+                renamed_from: None,
+                renamed_to: None,
             });
         }
     }
-    for (i, b) in before.iter().enumerate() {
-        if used[i] {
+    for b in &pairing.removed {
+        let Some(id) = b.id().map(TaskId::canonical) else {
             continue;
-        }
-        if let Some(id) = b.id() {
+        };
+        if !kept.contains(&id) {
             out.push(TaskMove {
-                task: id.canonical(),
+                task: id,
                 path: None,
-                from: b.status().map(str::to_string),
+                from: status(b),
                 to: None,
+                renamed_from: None,
+                renamed_to: None,
             });
         }
     }
@@ -372,15 +474,17 @@ fn raw_links(file: &TaskFile) -> Vec<&str> {
 }
 
 /// The links the changed task files carry after the change and did not carry before
-/// (paired by task ID; a new task adds all of its links).
+/// (paired as the transition rules pair them; a new task adds all of its links).
 pub fn links_added(before: &[TaskFile], after: &[TaskFile]) -> Vec<LinkAdded> {
+    let pairing = rules::transitions::pair(before, after);
     let mut out = Vec::new();
     for a in after.iter().filter(|f| f.folder != Folder::Drafts) {
         let Some(id) = a.id() else { continue };
-        let old: Vec<&str> = before
+        let old: Vec<&str> = pairing
+            .pairs
             .iter()
-            .filter(|b| b.id() == Some(id))
-            .flat_map(raw_links)
+            .filter(|(_, x, _)| std::ptr::eq(*x, a))
+            .flat_map(|(b, _, _)| raw_links(b))
             .collect();
         let mut seen: Vec<&str> = Vec::new();
         for link in raw_links(a) {
@@ -530,6 +634,11 @@ impl History {
         }
     }
 
+    /// The position of commit `id` (full) in the history.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
     /// The commit (index) that last added `link` (as written) to `task`.
     pub fn link_added(&self, task: &str, link: &str) -> Option<usize> {
         self.links
@@ -554,6 +663,46 @@ impl History {
             .collect()
     }
 
+    /// The status history of `task` with that of the IDs it had before (a renumbering, a
+    /// prefix migration, a trip to drafts), oldest first.
+    pub fn timeline_following(&self, task: &str) -> Vec<TimelineEntry<'_>> {
+        let mut out = Vec::new();
+        let mut seen = vec![task.to_string()];
+        let mut current = task.to_string();
+        let mut before = usize::MAX;
+        loop {
+            let own: Vec<TimelineEntry<'_>> = self
+                .timeline(&current)
+                .into_iter()
+                .filter(|e| e.index <= before)
+                .collect();
+            let renamed = own
+                .iter()
+                .rev()
+                .find_map(|e| Some((e.index, e.change.renamed_from.clone()?)));
+            // The own entries from the rename on; the earlier ID's entries come before.
+            let from = renamed.as_ref().map_or(0, |(i, _)| *i);
+            let mut part: Vec<TimelineEntry<'_>> = own
+                .into_iter()
+                .filter(|e| e.index >= from && (e.change.renamed_to.is_none() || current == task))
+                .collect();
+            part.append(&mut out);
+            out = part;
+            match renamed {
+                Some((i, old)) if !seen.contains(&old) => {
+                    seen.push(old.clone());
+                    current = old;
+                    before = i.saturating_sub(1);
+                    if i == 0 {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        out
+    }
+
     /// Every task with a recorded history, in ID order.
     pub fn tasks(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.moves.keys().map(String::as_str).collect();
@@ -562,9 +711,9 @@ impl History {
     }
 
     /// The commit (index) in which `task` entered its current status: the last creation or
-    /// status change.
+    /// status change, under this ID or one it had before.
     pub fn reached_status(&self, task: &str) -> Option<usize> {
-        self.timeline(task)
+        self.timeline_following(task)
             .into_iter()
             .rev()
             .find(|e| e.change.from.is_none() || e.change.from != e.change.to)
@@ -644,6 +793,85 @@ mod tests {
         assert_eq!(date(0), "1970-01-01");
         assert_eq!(date(1_700_000_000), "2023-11-14");
         assert_eq!(date(951_782_400), "2000-02-29");
+    }
+
+    #[test]
+    fn merge_subjects_name_their_branch() {
+        let cases = [
+            (
+                "Merge pull request #12 from alice/task-216-login",
+                Some("alice/task-216-login"),
+            ),
+            ("Merge branch 'task-12-x'", Some("task-12-x")),
+            ("Merge branch 'task-12-x' into main", Some("task-12-x")),
+            (
+                "Merge remote-tracking branch 'origin/task-3'",
+                Some("origin/task-3"),
+            ),
+            ("Merge dev into main", None),
+            ("Merge branch ''", None),
+        ];
+        for (subject, branch) in cases {
+            assert_eq!(merge_subject_branch(subject), branch, "{subject}");
+        }
+    }
+
+    fn record(id: &str, moves: Vec<TaskMove>) -> CommitRecord {
+        CommitRecord {
+            id: id.into(),
+            author: String::new(),
+            time: 0,
+            subject: String::new(),
+            findings: Vec::new(),
+            references: Vec::new(),
+            moves,
+            sections: Vec::new(),
+            links: Vec::new(),
+            branch: None,
+        }
+    }
+
+    fn step(
+        task: &str,
+        from: Option<&str>,
+        to: &str,
+        renamed: (Option<&str>, Option<&str>),
+    ) -> TaskMove {
+        TaskMove {
+            task: task.into(),
+            path: Some(format!("backlog/tasks/{task}.md")),
+            from: from.map(str::to_string),
+            to: Some(to.into()),
+            renamed_from: renamed.0.map(str::to_string),
+            renamed_to: renamed.1.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_renamed_task_keeps_its_timeline_and_the_commit_it_reached_its_status() {
+        let history = History::new(vec![
+            record("a", vec![step("TASK-1", None, "To Do", (None, None))]),
+            record(
+                "b",
+                vec![step("TASK-1", Some("To Do"), "Done", (None, None))],
+            ),
+            record(
+                "c",
+                vec![
+                    step("TASK-1", Some("Done"), "Done", (None, Some("BACK-1"))),
+                    step("BACK-1", Some("Done"), "Done", (Some("TASK-1"), None)),
+                ],
+            ),
+        ]);
+        let commits: Vec<&str> = history
+            .timeline_following("BACK-1")
+            .iter()
+            .map(|e| e.commit.id.as_str())
+            .collect();
+        assert_eq!(commits, ["a", "b", "c"]);
+        assert_eq!(history.reached_status("BACK-1"), Some(1));
+        // The old ID's own timeline ends with the rename.
+        assert_eq!(history.timeline_following("TASK-1").len(), 3);
     }
 
     #[test]

@@ -73,8 +73,16 @@ pub fn history(
         Some(ids) => ids,
         None => history::commits(repo, head, since)?,
     };
-    let mut slots: Vec<Option<history::CommitRecord>> =
-        ids.iter().map(|id| cache.take(&id.to_string())).collect();
+    let branches = history::merged_branches(repo, &ids)?;
+    // A commit judged before the merge that brought it in was judged without its branch.
+    let mut slots: Vec<Option<history::CommitRecord>> = ids
+        .iter()
+        .map(|id| {
+            cache
+                .take(&id.to_string())
+                .filter(|r| r.branch.as_ref() == branches.get(id))
+        })
+        .collect();
     let missing: Vec<Oid> = ids
         .iter()
         .zip(&slots)
@@ -90,7 +98,7 @@ pub fn history(
         cache_error: None,
         phases: Vec::new(),
     };
-    let mut fresh = history::record_all(repo, config, &missing, threads)?.into_iter();
+    let mut fresh = history::record_all(repo, config, &missing, &branches, threads)?.into_iter();
     for slot in &mut slots {
         if slot.is_none() {
             *slot = fresh.next();

@@ -30,7 +30,7 @@ use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
 use crate::finding::{Finding, Summary};
 use crate::git::changes::Change;
-use crate::git::judge::{judge_commit, CommitJudge, CommitMeta};
+use crate::git::judge::{judge_commit_from, CommitJudge, CommitMeta};
 use crate::git::{Repo, TreeSource};
 use crate::report::github::{self, CommitLabel};
 use crate::report::sarif;
@@ -110,13 +110,15 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     let policy = trusted.map(|t| t as &dyn Source);
     let judge = CommitJudge::new(&repo, &config, branch.as_deref(), policy).pinned(pinned.clone());
     let mut anchors = sarif::Anchors::default();
+    // A commit a merge inside the range brought in takes that merge's branch name.
+    let merged = crate::audit::history::merged_branches(&repo, &range.commits)?;
     for &id in &range.commits {
         let meta = CommitMeta::read(&repo, id)?;
         labels.push(CommitLabel {
             id: id.to_string(),
             subject: meta.subject().to_string(),
         });
-        let judged = judge_commit(&judge, &meta)?;
+        let judged = judge_commit_from(&judge, &meta, merged.get(&id).map(String::as_str))?;
         if let Some(file) = first_file(&judged.changed, &head_tree) {
             anchors.commits.insert(id.to_string(), file);
         }

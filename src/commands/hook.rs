@@ -242,6 +242,7 @@ fn transitions_from(
         policy: &staged.index,
         parent_has_backlog: None,
         parsed: None,
+        span: false,
     };
     let (findings, _, _) =
         judge::judge_transitions(&context, base_tree.as_ref(), changes, &lookup)?;

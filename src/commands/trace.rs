@@ -46,6 +46,12 @@ struct MoveOut {
     from: Option<String>,
     to: Option<String>,
     path: Option<String>,
+    /// The ID the task had before this commit gave it another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renamed_from: Option<String>,
+    /// The ID this commit gave the task instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renamed_to: Option<String>,
 }
 
 /// A task in a trace.
@@ -127,6 +133,7 @@ fn section_out(
 
 fn task_out(file: &TaskFile, index: &SpecIndex, history: &History) -> TaskOut {
     let id = file.id().map(TaskId::canonical).unwrap_or_default();
+    let timeline = history.timeline_following(&id);
     TaskOut {
         id: id.clone(),
         title: file.title().unwrap_or_default().to_string(),
@@ -144,14 +151,21 @@ fn task_out(file: &TaskFile, index: &SpecIndex, history: &History) -> TaskOut {
                 link: l.raw,
             })
             .collect(),
-        commits: history
-            .referencing(&id)
-            .into_iter()
-            .map(commit_out)
-            .collect(),
-        history: history
-            .timeline(&id)
-            .into_iter()
+        commits: {
+            // Commits that named the task by any ID it had, oldest first.
+            let mut ids = vec![id.clone()];
+            ids.extend(
+                timeline
+                    .iter()
+                    .filter_map(|e| e.change.renamed_from.clone()),
+            );
+            let mut commits: Vec<_> = ids.iter().flat_map(|i| history.referencing(i)).collect();
+            commits.sort_by_key(|c| history.position(&c.id));
+            commits.dedup_by(|a, b| a.id == b.id);
+            commits.into_iter().map(commit_out).collect()
+        },
+        history: timeline
+            .iter()
             .map(|e| MoveOut {
                 commit: e.commit.id.clone(),
                 date: e.commit.date(),
@@ -159,6 +173,8 @@ fn task_out(file: &TaskFile, index: &SpecIndex, history: &History) -> TaskOut {
                 from: e.change.from.clone(),
                 to: e.change.to.clone(),
                 path: e.change.path.clone(),
+                renamed_from: e.change.renamed_from.clone(),
+                renamed_to: e.change.renamed_to.clone(),
             })
             .collect(),
     }
@@ -231,7 +247,7 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
         }
         let task = match files.first() {
             Some(f) => task_out(f, index, history),
-            None if !history.timeline(&id.canonical()).is_empty() => {
+            None if !history.timeline_following(&id.canonical()).is_empty() => {
                 // Deleted since: its history is all there is.
                 let canonical = id.canonical();
                 let mut t = task_out(
@@ -433,6 +449,11 @@ fn human_task(t: &TaskOut, indent: &str, out: &mut String) {
                 (Some(from), Some(to)) => format!("\"{from}\" -> \"{to}\""),
                 (None, None) => "changed".to_string(),
             };
+            let what = crate::report::audit_model::with_rename(
+                what,
+                m.renamed_from.as_deref(),
+                m.renamed_to.as_deref(),
+            );
             let place = m
                 .path
                 .as_deref()

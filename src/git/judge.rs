@@ -14,10 +14,10 @@ use std::rc::Rc;
 
 use git2::Oid;
 
-use super::changes::{changed_paths, commit_changes, After, Change};
+use super::changes::{commit_changes, Change};
 use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
 use super::{Repo, TreeSource};
-use crate::backlog::{self, entry::entry_for, BacklogLayout, TaskFile};
+use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
 use crate::rules::{commits, transitions};
@@ -69,6 +69,9 @@ pub struct CommitJudge<'a> {
     quick: bool,
     /// The backlog layout every commit is judged with (see [`CommitJudge::pinned`]).
     pinned: Option<BacklogLayout>,
+    /// Judge squash-merged pull requests as the span they stand for (see
+    /// [`CommitJudge::squashed`]).
+    squashed: bool,
 }
 
 impl<'a> CommitJudge<'a> {
@@ -87,6 +90,7 @@ impl<'a> CommitJudge<'a> {
             memo: RefCell::new(HashMap::new()),
             quick: false,
             pinned: None,
+            squashed: false,
         }
     }
 
@@ -97,6 +101,25 @@ impl<'a> CommitJudge<'a> {
     pub fn pinned(mut self, layout: Option<BacklogLayout>) -> Self {
         self.pinned = layout;
         self
+    }
+
+    /// Judges a commit that stands for a squash-merged pull request as the span of the
+    /// commits it replaced: every commit with one parent when the configuration says the
+    /// repository squash-merges (`ci.check: title`), else a commit whose subject ends the
+    /// way GitHub's squash merge writes it (`Subject (#123)`); in both cases only when it
+    /// changes something outside the backlog (a pull request that only edits task files
+    /// is bookkeeping, judged as written). For the history pass only: a pull request's own
+    /// commits are real steps.
+    pub fn squashed(mut self) -> Self {
+        self.squashed = true;
+        self
+    }
+
+    fn is_squash(&self, meta: &CommitMeta) -> bool {
+        self.squashed
+            && meta.parents.len() == 1
+            && (self.config.ci.check == crate::config::PrCheck::Title
+                || squash_subject(meta.subject()))
     }
 
     /// Judges as a long history needs: tasks are found by file name only, a reference to
@@ -199,6 +222,26 @@ struct Prepared {
     parsed: ParseMemo,
 }
 
+/// True when `path` is inside the backlog folder of `layout`.
+fn in_backlog(path: &str, layout: &BacklogLayout) -> bool {
+    let root = layout.root.trim_end_matches('/');
+    !root.is_empty()
+        && path
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// True for a subject that ends the way GitHub's squash merge writes it: ` (#123)`.
+pub fn squash_subject(subject: &str) -> bool {
+    let Some(rest) = subject.trim_end().strip_suffix(')') else {
+        return false;
+    };
+    let Some((head, number)) = rest.rsplit_once("(#") else {
+        return false;
+    };
+    head.ends_with(' ') && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// One commit's metadata, as git stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitMeta {
@@ -252,12 +295,27 @@ pub struct Judged {
     pub after: Vec<TaskFile>,
     /// The commit's backlog layout; `None` when it has no backlog (nothing was judged).
     pub layout: Option<BacklogLayout>,
-    /// The task references its message makes (canonical IDs).
+    /// The task references its message makes (canonical IDs), or the one its branch
+    /// name carries when the message makes none.
     pub references: Vec<String>,
+    /// IDs (canonical) of task files the commit removed that another file in the commit
+    /// still carries: a copy was removed, the task stays.
+    pub kept: Vec<String>,
 }
 
 /// Judges commit `meta` against its first parent.
 pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged, JudgeError> {
+    judge_commit_from(judge, meta, None)
+}
+
+/// Judges commit `meta` against its first parent; `branch` is the branch it reached the
+/// mainline through (from the subject of the merge that brought it), when known: it
+/// stands in for the judge's own branch name.
+pub fn judge_commit_from(
+    judge: &CommitJudge<'_>,
+    meta: &CommitMeta,
+    branch: Option<&str>,
+) -> Result<Judged, JudgeError> {
     let repo = judge.repo;
     let config = judge.config;
     let first = meta.parents.first().copied();
@@ -281,10 +339,18 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
 
     // A stored message has no comment lines left: a `#` line is content.
     let message = commits::Message::parse(&meta.message, '\0');
-    let references = commits::find_references(&message, pattern, &prefix)
+    let branch = branch.or(judge.branch);
+    let mut references: Vec<String> = commits::find_references(&message, pattern, &prefix)
         .into_iter()
         .map(|r| r.id.canonical())
         .collect();
+    if references.is_empty() && config.commits.branch_fallback {
+        references.extend(
+            branch
+                .and_then(|b| commits::branch_reference(b, &prefix))
+                .map(|id| id.canonical()),
+        );
+    }
     let author = format!("{} <{}>", meta.author_name, meta.author_email);
     let id = meta.id.to_string();
     let label = format!("commit {}", id.get(..8).unwrap_or(&id));
@@ -304,11 +370,14 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         author: Some(&author),
         merge: meta.parents.len() > 1,
         changed: &paths,
-        branch: judge.branch,
+        branch,
         prefix: &prefix,
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
     };
-    let finder = judge.finder(&tree, layout, parsed).with_workflow(workflow);
+    let finder = judge
+        .finder(&tree, layout, parsed)
+        .with_workflow(workflow)
+        .resolving_by_frontmatter();
     let mut findings = commits::check(&input, &config.commits, workflow, pattern, code, &finder);
     if judge.quick {
         // The finder offered no candidates; a past commit is fixed by what comes next.
@@ -324,7 +393,7 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
 
     let task_changes: Vec<Change> = changed
         .iter()
-        .filter(|c| entry_for(&c.path, layout).is_some())
+        .filter(|c| change_entry(&c.path, layout).is_some())
         .cloned()
         .collect();
     let side = Side {
@@ -337,18 +406,38 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         spec_globs,
         parsed,
         policy: judge.policy,
+        // A squashed pull request that changes only the backlog did no work on a branch:
+        // its status changes are bookkeeping, judged as written.
+        span: judge.is_squash(meta) && changed.iter().any(|c| !in_backlog(&c.path, layout)),
     };
-    let (mut judged, before, after) = side.transitions(first, &task_changes)?;
+    let (mut judged, mut before, mut after) = side.transitions(first, &task_changes)?;
+    // A merge introduces only what the merged branches did not already carry: a task file
+    // that equals its copy on another parent was judged (and recorded) on that branch.
     for &other in meta.parents.iter().skip(1) {
-        if judged.is_empty() {
+        if task_changes.is_empty() {
             break;
         }
         let alt_changes = task_changes_between(repo, Some(other), meta.id, layout)?;
+        let differs: BTreeSet<&str> = alt_changes.iter().map(|c| c.path.as_str()).collect();
+        before.retain(|f| differs.contains(f.path.as_str()));
+        after.retain(|f| differs.contains(f.path.as_str()));
+        if judged.is_empty() {
+            continue;
+        }
         let (alt, _, _) = side.transitions(Some(other), &alt_changes)?;
-        let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
-        judged.retain(|f| flagged.contains(&f.task));
+        // The same finding on the same file: a task that came from the other parent
+        // as it was there is not flagged again because this side had another file.
+        let flagged: BTreeSet<(&str, Option<String>, Option<String>)> =
+            alt.into_iter().map(|f| (f.code, f.task, f.file)).collect();
+        judged.retain(|f| flagged.contains(&(f.code, f.task.clone(), f.file.clone())));
+    }
+    // git's `Revert "…"` puts back an earlier state: the tasks it removes are the ones
+    // the reverted commit added.
+    if meta.subject().starts_with("Revert \"") {
+        judged.retain(|f| f.code != crate::rules::UNFINISHED_TASK_DELETED.code);
     }
     findings.extend(judged);
+    let kept = kept_ids(&before, &after, &judge.finder(&tree, layout, parsed));
     for f in &mut findings {
         if f.commit.is_none() {
             f.commit = Some(id.clone());
@@ -361,7 +450,23 @@ pub fn judge_commit(judge: &CommitJudge<'_>, meta: &CommitMeta) -> Result<Judged
         after,
         layout: Some(layout.clone()),
         references,
+        kept,
     })
+}
+
+/// The IDs of removed task files that nothing in the change continues but another file of
+/// the "after" tree still carries.
+fn kept_ids(before: &[TaskFile], after: &[TaskFile], tree: &TaskFinder<'_>) -> Vec<String> {
+    transitions::pair(before, after)
+        .removed
+        .iter()
+        .filter_map(|b| b.id())
+        .filter(|id| {
+            tree.by_id(id)
+                .is_some_and(|f| f.folder != backlog::Folder::Drafts)
+        })
+        .map(|id| id.canonical())
+        .collect()
 }
 
 /// The task and draft files that differ from `before` to commit `id`.
@@ -371,12 +476,51 @@ fn task_changes_between(
     id: Oid,
     layout: &BacklogLayout,
 ) -> Result<Vec<Change>, SourceError> {
-    let root = layout.root.trim_end_matches('/');
-    let specs: Vec<&str> = if root.is_empty() { vec![] } else { vec![root] };
-    Ok(changed_paths(repo, before, After::Commit(id), &specs)?
+    // The tree walk enters only folders that differ: cheaper than a pathspec diff.
+    Ok(commit_changes(repo, before, id)?
         .into_iter()
-        .filter(|c| entry_for(&c.path, layout).is_some())
+        .filter(|c| change_entry(&c.path, layout).is_some())
         .collect())
+}
+
+/// The task or draft entry for a changed path: what Backlog.md loads; also a task file
+/// named with another prefix (the one before a `task_prefix` migration, so that the
+/// migration pairs each file with the one it was) and a file named with the task prefix in
+/// `drafts/`, where Backlog.md's early versions put a demoted task.
+fn change_entry(path: &str, layout: &BacklogLayout) -> Option<TaskEntry> {
+    if let Some(entry) = backlog::entry::entry_for(path, layout) {
+        return Some(entry);
+    }
+    let (dir, name) = path.rsplit_once('/')?;
+    let folder = backlog::Folder::ALL
+        .iter()
+        .find(|(_, d)| crate::source::join(&layout.root, d) == dir)
+        .map(|(f, _)| *f)?;
+    if folder != backlog::Folder::Drafts {
+        // A task file under the prefix the parent commit used (`task-3` before a
+        // migration to `back`): `<letters>-<number>…`.
+        let (head, rest) = name.split_once('-')?;
+        let old_prefix = !head.is_empty()
+            && head.bytes().all(|b| b.is_ascii_lowercase())
+            && rest.starts_with(|c: char| c.is_ascii_digit())
+            && name.ends_with(".md");
+        return old_prefix.then(|| TaskEntry {
+            path: path.to_string(),
+            folder,
+            name_id: backlog::entry::name_id(name),
+            undecodable_name: false,
+        });
+    }
+    let prefix = layout.config.task_prefix.to_ascii_lowercase();
+    let legacy = !name.contains('/')
+        && name.ends_with(".md")
+        && name.strip_prefix(prefix.as_str())?.starts_with('-');
+    legacy.then(|| TaskEntry {
+        path: path.to_string(),
+        folder: backlog::Folder::Drafts,
+        name_id: backlog::entry::name_id(name),
+        undecodable_name: false,
+    })
 }
 
 /// Parses the files of `changes` on one side, reading blobs by id (through `memo` when
@@ -392,7 +536,7 @@ pub fn parse_changed(
     for c in changes {
         let (Some(blob), Some(entry)) = (
             if before { c.old } else { c.new },
-            entry_for(&c.path, layout),
+            change_entry(&c.path, layout),
         ) else {
             continue;
         };
@@ -416,6 +560,7 @@ struct Side<'a> {
     spec_globs: &'a globset::GlobSet,
     parsed: &'a ParseMemo,
     policy: Option<&'a dyn Source>,
+    span: bool,
 }
 
 /// The transition findings of one change, with the changed task files on both sides.
@@ -438,6 +583,9 @@ pub struct TransitionContext<'a> {
     pub parent_has_backlog: Option<bool>,
     /// Where changed files are parsed through, if anywhere (a pass over history).
     pub parsed: Option<&'a ParseMemo>,
+    /// The change stands for a squashed series of commits (see
+    /// [`transitions::TransitionInput::span`]).
+    pub span: bool,
 }
 
 /// The transition rules (FG4xx) for `changes` (task files only) from `parent_tree` (`None`:
@@ -473,6 +621,7 @@ pub fn judge_transitions(
         workflow: ctx.workflow,
         flowspec: flowspec.as_ref(),
         root_commit,
+        span: ctx.span,
         lookup,
     });
     Ok((findings, before, after))
@@ -518,10 +667,26 @@ impl Side<'_> {
                 policy: self.policy.unwrap_or(self.tree),
                 parent_has_backlog,
                 parsed: Some(self.parsed),
+                span: self.span,
             },
             parent_tree.as_ref(),
             changes,
             &lookup,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::squash_subject;
+
+    #[test]
+    fn github_squash_subjects() {
+        assert!(squash_subject("Login (#12)"));
+        assert!(squash_subject("feat: x (scope) (#1063)"));
+        assert!(!squash_subject("Login(#12)"));
+        assert!(!squash_subject("Login (#)"));
+        assert!(!squash_subject("Login (#12a)"));
+        assert!(!squash_subject("Fixes #12"));
     }
 }

@@ -86,6 +86,9 @@ pub struct TaskFinder<'a> {
     workflow: Option<&'a Workflow>,
     /// Only name lookups: no whole-backlog parse, no suggestions (for long histories).
     name_only: bool,
+    /// A name-only finder still reads every file for an ID nothing else resolves (see
+    /// [`TaskFinder::resolving_by_frontmatter`]).
+    frontmatter_fallback: bool,
 }
 
 impl<'a> TaskFinder<'a> {
@@ -100,6 +103,7 @@ impl<'a> TaskFinder<'a> {
             exclude: BTreeSet::new(),
             workflow: None,
             name_only: false,
+            frontmatter_fallback: false,
         }
     }
 
@@ -120,6 +124,14 @@ impl<'a> TaskFinder<'a> {
     /// tasks). What a pass over a long history can afford per commit.
     pub fn by_name_only(mut self) -> Self {
         self.name_only = true;
+        self
+    }
+
+    /// In a name-only finder, resolves an ID that no file name carries by reading every
+    /// task file (through the memo) for its frontmatter `id`: for the references of a
+    /// commit's message, where an unresolved ID is a finding.
+    pub fn resolving_by_frontmatter(mut self) -> Self {
+        self.frontmatter_fallback = true;
         self
     }
 
@@ -198,15 +210,17 @@ impl<'a> TaskFinder<'a> {
             cases.dedup();
             for case in cases {
                 for number in [first.to_string(), "0".to_string()] {
-                    let listed = self
-                        .source
-                        .list_prefix(&path, &format!("{case}-{number}"))
-                        .unwrap_or_default();
+                    let start = format!("{case}-{number}");
+                    let listed = self.source.list_prefix(&path, &start).unwrap_or_default();
                     for e in listed {
                         let file = crate::source::join(&path, &e.name);
                         let named = backlog::entry::name_id(&e.name);
+                        // A name without the ` - ` separator (`task-196-add-x.md`) says no
+                        // ID; Backlog.md loads it by its frontmatter `id`, which `by_id`
+                        // reads.
+                        let unnamed = named.is_none() && unseparated(&e.name, &start);
                         if !matches!(e.kind, EntryKind::File | EntryKind::Symlink)
-                            || named.as_ref() != Some(id)
+                            || (named.as_ref() != Some(id) && !unnamed)
                         {
                             continue;
                         }
@@ -253,6 +267,7 @@ impl<'a> TaskFinder<'a> {
             match file.task.as_ref().and_then(|t| t.id.as_ref()) {
                 Some(fid) if fid == id => return Some(file),
                 Some(_) => {}
+                None if file.name_id.as_ref() != Some(id) => {}
                 None => {
                     name_only.get_or_insert(file);
                 }
@@ -272,15 +287,60 @@ impl<'a> TaskFinder<'a> {
     }
 }
 
+/// True when file name `name` starts with `start` (`task-196`) and goes on with a
+/// separator other than ` - ` (`task-196-add-x.md`, `task-196_x.md`): a name that does not
+/// say its ID by itself.
+fn unseparated(name: &str, start: &str) -> bool {
+    name.get(..start.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(start))
+        && name
+            .get(start.len()..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| c == '-' || c == '_')
+}
+
 fn distance(a: &TaskId, b: &TaskId) -> (u64, u64) {
     let head = |id: &TaskId| id.parts().first().copied().unwrap_or(0);
     let tail = |id: &TaskId| id.parts().get(1).copied().unwrap_or(0);
     (head(a).abs_diff(head(b)), tail(a).abs_diff(tail(b)))
 }
 
+impl TaskFinder<'_> {
+    /// The file whose name carries `id` when none carries it as its `id` (the name and the
+    /// frontmatter disagree, which FG103 reports; a message that uses the name's number
+    /// means that file).
+    fn by_name(&self, id: &TaskId) -> Option<TaskFile> {
+        let (named, _) = self.named_by_prefix(id);
+        named
+            .iter()
+            .filter(|e| e.name_id.as_ref() == Some(id))
+            .find_map(|e| self.read(e))
+    }
+
+    /// The file whose frontmatter says `id` although its name does not, found by reading
+    /// every listed file (through the memo in a pass over history): the last resort of a
+    /// name-only finder, taken only for an ID nothing else resolves.
+    fn by_frontmatter(&self, id: &TaskId) -> Option<TaskFile> {
+        let mut entries: Vec<&TaskEntry> = self
+            .entries()
+            .iter()
+            .filter(|e| e.name_id.as_ref() != Some(id))
+            .collect();
+        entries.sort_by_key(|e| e.folder);
+        entries
+            .into_iter()
+            .filter_map(|e| self.read(e))
+            .find(|f| f.task.as_ref().and_then(|t| t.id.as_ref()) == Some(id))
+    }
+}
+
 impl TaskIndex for TaskFinder<'_> {
     fn find(&self, id: &TaskId) -> Option<TaskFile> {
-        self.by_id(id)
+        self.by_id(id).or_else(|| self.by_name(id)).or_else(|| {
+            (self.name_only && self.frontmatter_fallback)
+                .then(|| self.by_frontmatter(id))
+                .flatten()
+        })
     }
 
     fn nearest(&self, id: &TaskId, n: usize) -> Vec<TaskFile> {

@@ -54,6 +54,16 @@ pub struct Model<'a> {
     pub more_timelines: usize,
 }
 
+/// `what` happened to a task, prefixed with the ID it had before (`renamed_from`) or was
+/// given (`renamed_to`) in the same commit.
+pub fn with_rename(what: String, renamed_from: Option<&str>, renamed_to: Option<&str>) -> String {
+    match (renamed_from, renamed_to) {
+        (Some(old), _) => format!("renumbered from {old}, {what}"),
+        (_, Some(new)) => format!("renumbered to {new}, {what}"),
+        _ => what,
+    }
+}
+
 /// Describes one task move.
 pub fn describe_move(from: Option<&str>, to: Option<&str>, path: Option<&str>) -> String {
     let what = match (from, to) {
@@ -139,11 +149,18 @@ impl<'a> Model<'a> {
                     .map(|e| TimelineRow {
                         date: e.commit.date(),
                         commit: e.commit,
-                        change: describe_move(
-                            e.change.from.as_deref(),
-                            e.change.to.as_deref(),
-                            e.change.path.as_deref(),
-                        ),
+                        change: {
+                            let what = describe_move(
+                                e.change.from.as_deref(),
+                                e.change.to.as_deref(),
+                                e.change.path.as_deref(),
+                            );
+                            with_rename(
+                                what,
+                                e.change.renamed_from.as_deref(),
+                                e.change.renamed_to.as_deref(),
+                            )
+                        },
                     })
                     .collect();
                 (t.to_string(), rows)

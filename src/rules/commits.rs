@@ -186,15 +186,26 @@ pub fn find_references(message: &Message<'_>, pattern: &Regex, prefix: &str) -> 
 
 /// The task ID a branch name carries (`user/task-605/slug`, `task-12-login`), if any.
 pub fn branch_reference(branch: &str, prefix: &str) -> Option<TaskId> {
-    let pattern = RegexBuilder::new(&format!(
-        r"(?:^|[^a-z0-9]){}-([0-9]+(?:\.[0-9]+)*)",
-        regex::escape(prefix)
-    ))
-    .case_insensitive(true)
-    .build()
-    .ok()?;
-    let caps = pattern.captures(branch)?;
-    TaskId::parse_with_prefix(caps.get(1)?.as_str(), prefix)
+    thread_local! {
+        // Compiled once per prefix: the history pass asks for every merged commit.
+        static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, Option<Regex>>> =
+            std::cell::RefCell::default();
+    }
+    let number = PATTERNS.with(|patterns| {
+        let mut patterns = patterns.borrow_mut();
+        let pattern = patterns.entry(prefix.to_string()).or_insert_with(|| {
+            RegexBuilder::new(&format!(
+                r"(?:^|[^a-z0-9]){}-([0-9]+(?:\.[0-9]+)*)",
+                regex::escape(prefix)
+            ))
+            .case_insensitive(true)
+            .build()
+            .ok()
+        });
+        let caps = pattern.as_ref()?.captures(branch)?;
+        Some(caps.get(1)?.as_str().to_string())
+    })?;
+    TaskId::parse_with_prefix(&number, prefix)
 }
 
 /// Why a commit needs no task.

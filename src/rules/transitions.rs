@@ -51,6 +51,10 @@ pub struct TransitionInput<'a> {
     pub flowspec: Option<&'a FlowspecWorkflow>,
     /// The first commit, or the one that adopts a backlog: nothing to compare with.
     pub root_commit: bool,
+    /// The change stands for a squashed series of commits (a squash-merged pull request):
+    /// a status change is legal when some series of allowed moves leads there, and a new
+    /// task may be in any status reachable from a starting one.
+    pub span: bool,
     /// The rest of the trees.
     pub lookup: &'a dyn TaskLookup,
 }
@@ -102,73 +106,162 @@ fn frontmatter_id(file: &TaskFile) -> Option<&TaskId> {
     file.task.as_ref().and_then(|t| t.id.as_ref())
 }
 
+/// How a changed file after a change continues one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continuation {
+    /// The same ID: edited, moved between folders, or renamed with its title.
+    SameId,
+    /// The same file, its `id` edited to agree with the file's name: a fix.
+    IdFixed,
+    /// The same file, its `id` edited to another ID.
+    IdEdited,
+    /// Another ID for the same task: the same title, or the same number under another
+    /// prefix (a renumbering of a colliding ID, a `task_prefix` migration, a demotion to
+    /// `drafts/` or a promotion from it, which give the file a new ID).
+    Renumbered,
+}
+
+/// The changed files of one change, paired by identity.
+#[derive(Debug, Default)]
+pub struct Pairing<'f> {
+    /// Before, after, and how the one continues the other (either side may be a draft).
+    pub pairs: Vec<(&'f TaskFile, &'f TaskFile, Continuation)>,
+    /// Task files (not drafts) after the change that continue none before it.
+    pub added: Vec<&'f TaskFile>,
+    /// Task files (not drafts) before the change that none after it continues.
+    pub removed: Vec<&'f TaskFile>,
+}
+
+/// Pairs the changed files of one change: by path, then by ID, then by title (or by
+/// number under another prefix), so that a task keeps its identity through moves, title
+/// renames, renumbering, prefix migrations and trips to `drafts/`.
+pub fn pair<'f>(before: &'f [TaskFile], after: &'f [TaskFile]) -> Pairing<'f> {
+    let mut used_b = vec![false; before.len()];
+    let mut used_a = vec![false; after.len()];
+    let mut pairs = Vec::new();
+    let drafts = |f: &TaskFile| f.folder == Folder::Drafts;
+    for (ai, a) in after.iter().enumerate() {
+        let Some(bi) = before.iter().position(|b| b.path == a.path) else {
+            continue;
+        };
+        let b = &before[bi];
+        let kind = match (frontmatter_id(b), frontmatter_id(a)) {
+            (Some(old), Some(new)) if old != new => {
+                if a.name_id.as_ref() == Some(new) && b.name_id.as_ref() != Some(old) {
+                    Continuation::IdFixed
+                } else {
+                    Continuation::IdEdited
+                }
+            }
+            _ => Continuation::SameId,
+        };
+        used_b[bi] = true;
+        used_a[ai] = true;
+        pairs.push((b, a, kind));
+    }
+    for (ai, a) in after.iter().enumerate() {
+        if used_a[ai] || drafts(a) {
+            continue;
+        }
+        let Some(id) = a.id() else { continue };
+        let found = (0..before.len())
+            .find(|&bi| !used_b[bi] && !drafts(&before[bi]) && before[bi].id() == Some(id));
+        if let Some(bi) = found {
+            used_b[bi] = true;
+            used_a[ai] = true;
+            pairs.push((&before[bi], a, Continuation::SameId));
+        }
+    }
+    let same_title = |b: &TaskFile, a: &TaskFile| {
+        b.title()
+            .zip(a.title())
+            .is_some_and(|(x, y)| !x.trim().is_empty() && x.trim() == y.trim())
+    };
+    let same_number = |b: &TaskFile, a: &TaskFile| {
+        !drafts(b)
+            && !drafts(a)
+            && b.id()
+                .zip(a.id())
+                .is_some_and(|(x, y)| x.parts() == y.parts() && x.prefix() != y.prefix())
+    };
+    for (ai, a) in after.iter().enumerate() {
+        if used_a[ai] {
+            continue;
+        }
+        // Two drafts are never a task's identity.
+        let both_drafts = |bi: usize| drafts(&before[bi]) && drafts(a);
+        let open = |bi: &usize| !used_b[*bi] && !both_drafts(*bi);
+        let found = (0..before.len())
+            .filter(open)
+            .find(|&bi| same_title(&before[bi], a) && same_number(&before[bi], a))
+            .or_else(|| {
+                (0..before.len())
+                    .filter(open)
+                    .find(|&bi| same_title(&before[bi], a))
+            })
+            .or_else(|| {
+                (0..before.len())
+                    .filter(open)
+                    .find(|&bi| same_number(&before[bi], a))
+            });
+        if let Some(bi) = found {
+            used_b[bi] = true;
+            used_a[ai] = true;
+            pairs.push((&before[bi], a, Continuation::Renumbered));
+        }
+    }
+    Pairing {
+        pairs,
+        added: after
+            .iter()
+            .zip(&used_a)
+            .filter(|(a, used)| !**used && !drafts(a))
+            .map(|(a, _)| a)
+            .collect(),
+        removed: before
+            .iter()
+            .zip(&used_b)
+            .filter(|(b, used)| !**used && !drafts(b))
+            .map(|(b, _)| b)
+            .collect(),
+    }
+}
+
 /// Every transition finding of one change.
 pub fn check(input: &TransitionInput<'_>) -> Vec<Finding> {
     if input.root_commit {
         return Vec::new();
     }
-    let before: Vec<&TaskFile> = input
-        .before
-        .iter()
-        .filter(|f| f.folder != Folder::Drafts)
-        .collect();
-    let after: Vec<&TaskFile> = input
-        .after
-        .iter()
-        .filter(|f| f.folder != Folder::Drafts)
-        .collect();
-    let mut used = vec![false; before.len()];
+    let pairing = pair(input.before, input.after);
     let mut findings = Vec::new();
-    let mut paired_after = vec![false; after.len()];
-
-    // An `id` edited in place: same path, another ID. Judged only as that.
-    for (ai, a) in after.iter().enumerate() {
-        let same_path = before.iter().position(|b| b.path == a.path);
-        if let (Some(bi), Some(new_id)) = (same_path, frontmatter_id(a)) {
-            if let Some(old_id) = frontmatter_id(before[bi]) {
-                if old_id != new_id {
-                    used[bi] = true;
-                    paired_after[ai] = true;
-                    findings.push(
-                        Finding::new(
-                            &rules::ID_CHANGED,
-                            format!("the id of {} was changed from {old_id} to {new_id}", a.path),
-                        )
-                        .at(&a.path, id_pos(a))
-                        .task(new_id.canonical())
-                        .help(format!(
-                            "a task keeps its ID for life (commits and links refer to it): put back `id: {old_id}`; for a new task, create a new file with `backlog task create`"
-                        )),
-                    );
-                }
-            }
-        }
-    }
-
-    for (ai, a) in after.iter().enumerate() {
-        if paired_after[ai] {
+    for &(b, a, kind) in &pairing.pairs {
+        // A demotion to drafts, or a draft edited: no task status moved.
+        if a.folder == Folder::Drafts {
             continue;
         }
         let Some(id) = a.id() else { continue };
-        let candidates = || {
-            (0..before.len()).filter(|&bi| !used[bi] && before[bi].id().is_some_and(|b| b == id))
-        };
-        let pick = candidates()
-            .find(|&bi| before[bi].path == a.path)
-            .or_else(|| candidates().next());
-        match pick {
-            Some(bi) => {
-                used[bi] = true;
-                judge_pair(input, before[bi], a, id, &mut findings);
-            }
-            None => judge_new(input, a, id, &mut findings),
+        match (kind, frontmatter_id(b)) {
+            (Continuation::IdEdited, Some(old_id)) => findings.push(
+                Finding::new(
+                    &rules::ID_CHANGED,
+                    format!("the id of {} was changed from {old_id} to {id}", a.path),
+                )
+                .at(&a.path, id_pos(a))
+                .task(id.canonical())
+                .help(format!(
+                    "a task keeps its ID for life (commits and links refer to it): put back `id: {old_id}`; for a new task, create a new file with `backlog task create`"
+                )),
+            ),
+            _ => judge_pair(input, b, a, id, &mut findings),
         }
     }
-
-    for (bi, b) in before.iter().enumerate() {
-        if !used[bi] {
-            judge_removed(input, b, &mut findings);
+    for a in &pairing.added {
+        if let Some(id) = a.id() {
+            judge_new(input, a, id, &mut findings);
         }
+    }
+    for b in &pairing.removed {
+        judge_removed(input, b, &mut findings);
     }
     findings
 }
@@ -184,7 +277,12 @@ fn judge_pair(
     if let (Some(from), Some(to)) = (old.status(), new.status()) {
         if let (Some(f), Some(t)) = (wf.resolve(from).index(), wf.resolve(to).index()) {
             if f != t {
-                if !wf.allows(f, t) {
+                let legal = if input.span {
+                    wf.reaches(f, t)
+                } else {
+                    wf.allows(f, t)
+                };
+                if !legal {
                     let next = wf.next(f);
                     let help = if next.is_empty() {
                         format!("the workflow allows no move from \"{}\"", wf.statuses[f])
@@ -219,7 +317,13 @@ fn judge_new(input: &TransitionInput<'_>, new: &TaskFile, id: &TaskId, out: &mut
     let wf = input.workflow;
     if let Some(untouched) = input.lookup.before_untouched(id) {
         let (old_title, new_title) = (untouched.title(), new.title());
-        if old_title.is_some() && new_title.is_some() && old_title != new_title {
+        if old_title.is_none() || new_title.is_none() || old_title == new_title {
+            // A copy of a task that stays where it was (an archived copy, a second file):
+            // the same task, not a new one.
+            judge_pair(input, &untouched, new, id, out);
+            return;
+        }
+        {
             out.push(
                 Finding::new(
                     &rules::ID_REUSED,
@@ -242,7 +346,9 @@ fn judge_new(input: &TransitionInput<'_>, new: &TaskFile, id: &TaskId, out: &mut
     let Some(t) = wf.resolve(status).index() else {
         return;
     };
-    if !wf.allows_initial(t) {
+    let reachable =
+        input.span && (0..wf.statuses.len()).any(|i| wf.allows_initial(i) && wf.reaches(i, t));
+    if !wf.allows_initial(t) && !reachable {
         out.push(
             Finding::new(
                 &rules::ILLEGAL_INITIAL_STATUS,
@@ -267,29 +373,30 @@ fn judge_removed(input: &TransitionInput<'_>, old: &TaskFile, out: &mut Vec<Find
     if old.folder == Folder::Archive || old.folder == Folder::Completed {
         return;
     }
-    // Backlog.md's demotion gives the draft a new DRAFT-n ID and keeps the title.
-    let demoted = input
-        .after
-        .iter()
-        .any(|a| a.folder == Folder::Drafts && a.title().is_some() && a.title() == old.title());
-    if demoted {
+    let Some(id) = old.id() else { return };
+    // Another file still carries the ID (one copy of a duplicate was removed): the task
+    // is still there.
+    if input
+        .lookup
+        .after(id)
+        .is_some_and(|f| f.folder != Folder::Drafts)
+    {
         return;
     }
     let wf = input.workflow;
-    let status = old.status().unwrap_or_default();
-    let done = wf.is_last(status);
-    if done {
-        return;
-    }
-    let Some(id) = old.id() else { return };
+    let message = match old.status() {
+        Some(status) if wf.is_last(status) => return,
+        Some(status) => format!(
+            "{id} was deleted while in \"{status}\"; an unfinished task must not disappear"
+        ),
+        None => format!(
+            "{id} was deleted, and its status could not be read ({}), so it may have been unfinished; an unfinished task must not disappear",
+            unreadable_status(old)
+        ),
+    };
     let n = cli_number(id);
     out.push(
-        Finding::new(
-            &rules::UNFINISHED_TASK_DELETED,
-            format!(
-                "{id} was deleted while in \"{status}\"; an unfinished task must not disappear"
-            ),
-        )
+        Finding::new(&rules::UNFINISHED_TASK_DELETED, message)
         .file(&old.path)
         .task(id.canonical())
         .help(format!(
@@ -297,6 +404,16 @@ fn judge_removed(input: &TransitionInput<'_>, old: &TaskFile, out: &mut Vec<Find
             old.path
         )),
     );
+}
+
+/// Why a task file has no status flowgate can read.
+fn unreadable_status(file: &TaskFile) -> String {
+    let first_issue = file.issues.first().map(|f| f.message.trim_end_matches('.'));
+    match (&file.task, first_issue) {
+        (Some(t), _) if t.status.is_none() => "it has no `status:` field".to_string(),
+        (_, Some(issue)) => format!("its frontmatter could not be read: {issue}"),
+        _ => "its frontmatter could not be read".to_string(),
+    }
 }
 
 fn judge_guards(
@@ -400,7 +517,11 @@ fn judge_guards(
     }
 }
 
-/// The unchecked items, as `#2 "text" and #3 "text"`, with their numbers.
+/// How many unchecked items a message names before it says "and N more".
+const SHOWN_ITEMS: usize = 3;
+
+/// The unchecked items, as `#2 "text" and #3 "text"` (at most [`SHOWN_ITEMS`], then
+/// "and N more"), with all their numbers.
 fn unchecked(items: &[crate::backlog::CheckItem]) -> Option<(String, Vec<u32>)> {
     let open: Vec<(u32, &str)> = items
         .iter()
@@ -411,7 +532,14 @@ fn unchecked(items: &[crate::backlog::CheckItem]) -> Option<(String, Vec<u32>)> 
     if open.is_empty() {
         return None;
     }
-    let described: Vec<String> = open.iter().map(|(k, t)| format!("#{k} \"{t}\"")).collect();
+    let mut described: Vec<String> = open
+        .iter()
+        .take(SHOWN_ITEMS)
+        .map(|(k, t)| format!("#{k} \"{t}\""))
+        .collect();
+    if open.len() > SHOWN_ITEMS {
+        described.push(format!("{} more", open.len() - SHOWN_ITEMS));
+    }
     Some((and_list(&described), open.iter().map(|(k, _)| *k).collect()))
 }
 
@@ -469,6 +597,11 @@ fn judge_flowspec(
     let (Some(from), Some(to)) = (label_state(&old_labels), label_state(&new_labels)) else {
         return;
     };
+    // Neither the label nor the status moved (a task moved to the archive, say): nothing
+    // to judge.
+    if from.trim().eq_ignore_ascii_case(to.trim()) && old.status() == new.status() {
+        return;
+    }
     // Point at the label that moved (the status line when the label has no position).
     let pos = new
         .task
@@ -587,12 +720,24 @@ mod tests {
         flowspec: Option<&FlowspecWorkflow>,
         lookup: &dyn TaskLookup,
     ) -> Vec<Finding> {
+        run_span(before, after, workflow, flowspec, lookup, false)
+    }
+
+    fn run_span(
+        before: &[TaskFile],
+        after: &[TaskFile],
+        workflow: &Workflow,
+        flowspec: Option<&FlowspecWorkflow>,
+        lookup: &dyn TaskLookup,
+        span: bool,
+    ) -> Vec<Finding> {
         check(&TransitionInput {
             before,
             after,
             workflow,
             flowspec,
             root_commit: false,
+            span,
             lookup,
         })
     }
@@ -646,6 +791,65 @@ mod tests {
         );
         let ok = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(true, "a")])];
         assert!(run(&before, &ok).is_empty());
+    }
+
+    #[test]
+    fn a_long_list_of_open_criteria_names_three_and_counts_the_rest() {
+        let before = [file(P, "TASK-1", "Login", "In Progress")];
+        let items: Vec<(bool, String)> = (1..=6).map(|k| (false, format!("c{k}"))).collect();
+        let items: Vec<(bool, &str)> = items.iter().map(|(c, t)| (*c, t.as_str())).collect();
+        let after = [with_ac(file(P, "TASK-1", "Login", "Done"), &items)];
+        let f = run(&before, &after);
+        assert_eq!(
+            f[0].message,
+            "TASK-1 cannot enter \"Done\": acceptance criteria #1 \"c1\", #2 \"c2\", #3 \"c3\" and 3 more are not checked"
+        );
+        assert!(f[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.ends_with("--check-ac 5 --check-ac 6")));
+    }
+
+    #[test]
+    fn a_span_allows_any_path_of_the_workflow_but_keeps_the_guards() {
+        let span = |before: &[TaskFile], after: &[TaskFile]| {
+            run_span(before, after, &wf(), None, &NoLookup, true)
+        };
+        let before = [file(P, "TASK-1", "Login", "To Do")];
+        let done = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(true, "a")])];
+        assert!(span(&before, &done).is_empty());
+        assert!(span(&[], &done).is_empty());
+        let open = [with_ac(file(P, "TASK-1", "Login", "Done"), &[(false, "a")])];
+        let codes: Vec<&str> = span(&before, &open).iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["FG403"]);
+    }
+
+    #[test]
+    fn renumbering_prefix_migration_and_id_fixes_pair_up() {
+        let before = [file(P, "TASK-1", "Login", "In Progress")];
+        let migrated = [file(
+            "backlog/tasks/back-1 - Login.md",
+            "BACK-1",
+            "Login",
+            "Done",
+        )];
+        let p = pair(&before, &migrated);
+        assert_eq!(p.pairs.len(), 1);
+        assert_eq!(p.pairs[0].2, Continuation::Renumbered);
+        assert!(p.added.is_empty() && p.removed.is_empty());
+        let renumbered = [file(
+            "backlog/tasks/task-9 - Login.md",
+            "TASK-9",
+            "Login",
+            "In Progress",
+        )];
+        assert!(run(&before, &renumbered).is_empty());
+        // `id: TASK-3` in `task-5 - Fix.md` edited to agree with the name: a fix.
+        let mut wrong = file("backlog/tasks/task-5 - Fix.md", "TASK-3", "Fix", "To Do");
+        wrong.name_id = TaskId::parse("TASK-5");
+        let mut fixed = file("backlog/tasks/task-5 - Fix.md", "TASK-5", "Fix", "To Do");
+        fixed.name_id = TaskId::parse("TASK-5");
+        assert!(run(&[wrong], &[fixed]).is_empty());
     }
 
     #[test]
@@ -709,6 +913,7 @@ mod tests {
             workflow: &wf(),
             flowspec: None,
             root_commit: true,
+            span: false,
             lookup: &NoLookup,
         });
         assert!(root.is_empty());
@@ -855,5 +1060,31 @@ mod tests {
             &NoLookup
         )
         .is_empty());
+        // A label that names no state: reported when the task moves, not when its file
+        // only moves to the archive.
+        let mut archived = labelled("Nowhere");
+        archived.path = "backlog/archive/tasks/task-1 - Login.md".into();
+        archived.folder = Folder::Archive;
+        assert!(run_with(
+            &[labelled("Nowhere")],
+            &[archived],
+            &wf(),
+            Some(&fw),
+            &NoLookup
+        )
+        .is_empty());
+        let mut moved = labelled("Nowhere");
+        if let Some(t) = moved.task.as_mut() {
+            t.status = Some(Spanned::new("In Progress".into(), Position::default()));
+        }
+        let f = run_with(
+            &[labelled("Nowhere")],
+            &[moved],
+            &wf(),
+            Some(&fw),
+            &NoLookup,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "FG407");
     }
 }

@@ -249,6 +249,23 @@ impl Workflow {
         }
     }
 
+    /// True when some series of allowed moves leads from `from` to `to` (what a squashed
+    /// series of commits may have done in one step).
+    pub fn reaches(&self, from: usize, to: usize) -> bool {
+        let mut seen = vec![false; self.statuses.len()];
+        let mut todo = vec![from];
+        while let Some(at) = todo.pop() {
+            if at == to {
+                return true;
+            }
+            if std::mem::replace(seen.get_mut(at).unwrap_or(&mut true), true) {
+                continue;
+            }
+            todo.extend((0..self.statuses.len()).filter(|&n| !seen[n] && self.allows(at, n)));
+        }
+        false
+    }
+
     /// The statuses reachable in one move from `from`, in configured order.
     pub fn next(&self, from: usize) -> Vec<&str> {
         (0..self.statuses.len())
