@@ -93,6 +93,9 @@ pub struct Finding {
     /// Span length in characters, for rendering only.
     #[serde(skip)]
     pub span_len: u32,
+    /// The flowspec rigor-catalogue ID the rule enforces (`EXEC-006`), when it enforces one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rigor_id: Option<&'static str>,
 }
 
 impl Finding {
@@ -110,6 +113,7 @@ impl Finding {
             commit: None,
             task: None,
             span_len: 0,
+            rigor_id: crate::rules::rigor::catalogue_id(rule.code),
         }
     }
 

@@ -21,6 +21,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod finding;
+pub mod flowspec;
 pub mod git;
 pub mod own_files;
 pub mod parallel;

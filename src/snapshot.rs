@@ -18,6 +18,9 @@ pub struct Snapshot {
     pub specs: SpecIndex,
     /// The status workflow (from the backlog's statuses and the config).
     pub workflow: Workflow,
+    /// flowspec's files (rigor configuration, task memory, decision logs), in a flowspec
+    /// repository.
+    pub flowspec: Option<crate::flowspec::Flowspec>,
 }
 
 /// Why a snapshot could not be built.
@@ -63,10 +66,12 @@ impl Snapshot {
             .unwrap_or_default();
         let workflow =
             Workflow::new(&backlog_config, &config.workflow).map_err(SnapshotError::Workflow)?;
+        let flowspec = load_flowspec(source, backlog.as_ref().map(|b| &b.layout))?;
         Ok(Snapshot {
             backlog,
             specs,
             workflow,
+            flowspec,
         })
     }
 
@@ -124,12 +129,26 @@ impl Snapshot {
         )?;
         let workflow = Workflow::new(&backlog.layout.config, &config.workflow)
             .map_err(SnapshotError::Workflow)?;
+        let flowspec = load_flowspec(source, Some(&backlog.layout))?;
         Ok(Snapshot {
             backlog: Some(backlog),
             specs,
             workflow,
+            flowspec,
         })
     }
+}
+
+/// flowspec's files, in a flowspec repository.
+fn load_flowspec(
+    source: &dyn Source,
+    layout: Option<&BacklogLayout>,
+) -> Result<Option<crate::flowspec::Flowspec>, SourceError> {
+    crate::flowspec::load(
+        source,
+        layout.map(|l| l.root.as_str()),
+        &crate::rules::rigor::is_catalogue_id,
+    )
 }
 
 /// Moves the entries whose paths are in `wanted` out of `entries`, keeping the order of

@@ -241,6 +241,7 @@ fn flowgate_reads_what_backlog_md_writes() {
         backlog: Some(loaded),
         specs: flowgate::spec::SpecIndex::default(),
         workflow,
+        flowspec: None,
     };
     assert_eq!(flowgate::rules::task_files::check(&snapshot), []);
 }

@@ -103,8 +103,17 @@ fn rule_descriptor(rule: &Rule) -> Value {
             "text": text,
             "markdown": format!("**{}** {}\n\n{}", rule.code, rule.summary, rule.doc.trim()),
         },
-        "properties": { "tags": [rule.family.name()] },
+        "properties": rule_properties(rule),
     })
+}
+
+/// The rule's tags; a rule enforcing a flowspec rigor rule also carries its catalogue ID
+/// as a tag (GitHub shows tags next to the alert) and as `rigorId`.
+fn rule_properties(rule: &Rule) -> Value {
+    match rules::rigor::catalogue_id(rule.code) {
+        Some(id) => json!({ "tags": [rule.family.name(), id], "rigorId": id }),
+        None => json!({ "tags": [rule.family.name()] }),
+    }
 }
 
 /// Percent-encodes a repo-relative path as a URI reference (unreserved characters and `/`
@@ -194,6 +203,9 @@ fn result(f: &Finding, rule_index: Option<usize>, file: &str, anchor: Option<&st
     }
     if let Some(commit) = &f.commit {
         props.insert("commit".into(), json!(commit));
+    }
+    if let Some(id) = f.rigor_id {
+        props.insert("rigorId".into(), json!(id));
     }
     if !props.is_empty() {
         r.insert("properties".into(), Value::Object(props));
@@ -342,5 +354,20 @@ mod tests {
             run["tool"]["driver"]["rules"][0]["helpUri"],
             format!("{REPOSITORY_URI}#fg100")
         );
+    }
+
+    #[test]
+    fn rigor_findings_carry_their_catalogue_id() {
+        let findings = vec![Finding::new(&rules::RIGOR_NO_WORKFLOW_LABEL, "no label")
+            .at("backlog/tasks/task-1 - A.md", Position::new(4, 9, 11))];
+        let v: Value = serde_json::from_str(&render(&findings, &Anchors::default())).unwrap();
+        let run = &v["runs"][0];
+        let r = &run["results"][0];
+        assert_eq!(r["ruleId"], "FG705");
+        assert_eq!(r["properties"]["rigorId"], "EXEC-006");
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        let rule = &run["tool"]["driver"]["rules"][idx];
+        assert_eq!(rule["properties"]["rigorId"], "EXEC-006");
+        assert_eq!(rule["properties"]["tags"][1], "EXEC-006");
     }
 }

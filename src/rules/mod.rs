@@ -9,6 +9,7 @@ use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 
 pub mod commits;
+pub mod rigor;
 pub mod spec_links;
 pub mod task_files;
 pub mod transitions;
@@ -28,6 +29,8 @@ pub enum Family {
     Coverage,
     /// Pull-request checks (`flowgate ci`).
     PullRequests,
+    /// flowspec's rigor rules, task memory and decision logs.
+    Flowspec,
 }
 
 impl Family {
@@ -40,6 +43,7 @@ impl Family {
             Family::Transitions => "transitions",
             Family::Coverage => "coverage",
             Family::PullRequests => "pull requests",
+            Family::Flowspec => "flowspec",
         }
     }
 }
@@ -185,6 +189,57 @@ rules! {
     CONFIG_FROM_BASE = "FG601" "config-from-base" PullRequests Note
         "A pull request changes the gate's configuration, baseline or backlog settings; it was checked with the base branch's."
         include_str!("docs/FG601.md");
+    FLOWSPEC_FILE_INVALID = "FG701" "flowspec-file-invalid" Flowspec Error
+        "`.flowspec/rigor-config.yml` or `flowspec_workflow.yml` cannot be read as written."
+        include_str!("docs/FG701.md");
+    RIGOR_NO_PLAN = "FG702" "rigor-no-plan" Flowspec Error
+        "SETUP-001: an active task has no implementation plan."
+        include_str!("docs/FG702.md");
+    RIGOR_DEPENDENCY_MISSING = "FG703" "rigor-dependency-missing" Flowspec Error
+        "SETUP-002: a `depends-on:`/`blocked-by:` label names a task that does not exist."
+        include_str!("docs/FG703.md");
+    RIGOR_NO_ACCEPTANCE = "FG704" "rigor-no-acceptance-criteria" Flowspec Error
+        "SETUP-003: an active task has no acceptance criterion."
+        include_str!("docs/FG704.md");
+    RIGOR_NO_WORKFLOW_LABEL = "FG705" "rigor-no-workflow-label" Flowspec Error
+        "EXEC-006: an active task has no `workflow:` label, or one naming no state of `flowspec_workflow.yml`."
+        include_str!("docs/FG705.md");
+    RIGOR_WORKFLOW_NEXT = "FG706" "rigor-workflow-next" Flowspec Error
+        "EXEC-007: an active task's `workflow-next:` label is missing or not a next state of its `workflow:` label."
+        include_str!("docs/FG706.md");
+    RIGOR_NO_MEMORY = "FG707" "rigor-no-task-memory" Flowspec Warning
+        "EXEC-005: an active task has no task memory file."
+        include_str!("docs/FG707.md");
+    RIGOR_MEMORY_NO_STATE = "FG708" "rigor-memory-no-current-state" Flowspec Error
+        "FREEZE-001: an active task's memory has no `## Current State` section."
+        include_str!("docs/FG708.md");
+    RIGOR_UNCHECKED_ACCEPTANCE = "FG709" "rigor-unchecked-acceptance" Flowspec Error
+        "VALID-005: a finished task has unchecked acceptance criteria."
+        include_str!("docs/FG709.md");
+    RIGOR_STATUS_MISMATCH = "FG710" "rigor-status-mismatch" Flowspec Error
+        "VALID-006: a task's status and its `workflow:` label disagree."
+        include_str!("docs/FG710.md");
+    MEMORY_WRONG_PLACE = "FG711" "memory-wrong-place" Flowspec Error
+        "A task's memory file is where its status says it must not be (active, archived or present)."
+        include_str!("docs/FG711.md");
+    MEMORY_ORPHAN = "FG712" "memory-orphan" Flowspec Error
+        "A task memory file belongs to no task."
+        include_str!("docs/FG712.md");
+    MEMORY_DANGLING_IMPORT = "FG713" "memory-dangling-import" Flowspec Error
+        "`CLAUDE.md` imports a memory file that does not exist."
+        include_str!("docs/FG713.md");
+    MEMORY_TOO_LARGE = "FG714" "memory-too-large" Flowspec Warning
+        "A task memory file is over 25 KB (warning) or 100 KB (error)."
+        include_str!("docs/FG714.md");
+    MEMORY_SECRET = "FG715" "memory-secret" Flowspec Error
+        "A task memory file holds something that looks like a credential."
+        include_str!("docs/FG715.md");
+    DECISION_LOG_INVALID = "FG716" "decision-log-invalid" Flowspec Error
+        "VALID-001: a decision log line is not JSON or lacks the fields of a decision."
+        include_str!("docs/FG716.md");
+    DECISION_LOG_UNKNOWN_TASK = "FG717" "decision-log-unknown-task" Flowspec Error
+        "A decision log belongs to, or a line names, a task that does not exist."
+        include_str!("docs/FG717.md");
 }
 
 /// Runs the tree rules (task files and spec links) on one snapshot, applies the
@@ -192,6 +247,7 @@ rules! {
 pub fn check_tree(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
     let mut findings = task_files::check(snapshot);
     findings.extend(spec_links::check(snapshot, config));
+    findings.extend(rigor::check(snapshot, config));
     configure(findings, config)
 }
 
@@ -227,11 +283,13 @@ pub fn configure(findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
     out
 }
 
-/// Looks a rule up by code (`FG104`, case-insensitive) or name (`duplicate-task-id`).
+/// Looks a rule up by code (`FG104`, case-insensitive), name (`duplicate-task-id`) or
+/// the flowspec rigor-catalogue ID it enforces (`EXEC-006`).
 pub fn lookup(key: &str) -> Option<&'static Rule> {
     ALL.iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+        .or_else(|| rigor::by_catalogue_id(key))
 }
 
 /// The codes and names of all rules, for "did you mean" suggestions.

@@ -1009,6 +1009,7 @@ mod tests {
             backlog,
             specs: SpecIndex::default(),
             workflow: Workflow::new(&config, &WorkflowSection::default()).unwrap(),
+            flowspec: None,
         }
     }
 

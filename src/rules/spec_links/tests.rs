@@ -80,6 +80,7 @@ fn snapshot(specs: SpecIndex, files: Vec<TaskFile>) -> Snapshot {
         }),
         specs,
         workflow: Workflow::new(&config, &Default::default()).unwrap(),
+        flowspec: None,
     }
 }
 
