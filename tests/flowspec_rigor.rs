@@ -315,3 +315,57 @@ fn explain_accepts_catalogue_ids() {
     let out = r.flowgate(&["explain", "valid-001"]).success().stdout;
     assert!(out.starts_with("# FG716 decision-log-invalid"), "{out}");
 }
+
+#[test]
+fn dependency_labels_must_name_tasks_and_done_tasks_have_checked_criteria() {
+    let r = fixture();
+    r.write(
+        T2,
+        &task(
+            "TASK-2",
+            "Logout",
+            "To Do",
+            &["workflow:To Do", "depends-on:task-1", "blocked-by:task-404"],
+            false,
+            &[false],
+        ),
+    );
+    r.commit_all("Plan logout\n\nRefs: TASK-2")
+        .failure()
+        .stderr_has(&[
+            "FG703(rigor-dependency-missing)",
+            "[SETUP-002] TASK-2 documents the dependency \"blocked-by:task-404\", but task-404 is not a task",
+            "backlog task edit task-2 --remove-label \"blocked-by:task-404\"",
+        ]);
+    r.write(
+        T2,
+        &task(
+            "TASK-2",
+            "Logout",
+            "To Do",
+            &["workflow:To Do"],
+            false,
+            &[false],
+        ),
+    );
+    r.write(
+        T1,
+        &task(
+            "TASK-1",
+            "Login",
+            "Done",
+            &["workflow:Done"],
+            true,
+            &[true, false, false],
+        ),
+    );
+    r.git_mv(MEM1, "backlog/memory/archive/task-1.md").success();
+    r.write("backlog/CLAUDE.md", "# Backlog\n");
+    r.commit_all("Finish login\n\nRefs: TASK-1")
+        .failure()
+        .stderr_has(&[
+            "FG709(rigor-unchecked-acceptance)",
+            "[VALID-005] TASK-1 is \"Done\" with 2 unchecked acceptance criteria",
+            "help: backlog task edit task-1 --check-ac 2 --check-ac 3, or move TASK-1 back to an active status if they are not met",
+        ]);
+}

@@ -9,7 +9,7 @@ pub mod decisions;
 pub mod memory;
 pub mod rigor_config;
 
-use crate::source::{Content, Source, SourceError, MAX_FILE_SIZE};
+use crate::source::{Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
 use crate::workflow::flowspec::{self as flow, FlowspecError, FlowspecWorkflow};
 
 pub use rigor_config::{Mode, RigorConfig};
@@ -29,15 +29,27 @@ pub struct Flowspec {
     pub decisions: Vec<decisions::DecisionLog>,
 }
 
-/// True when the source looks like a flowspec repository.
+/// True when the source looks like a flowspec repository. Lists the root (and
+/// `memory/` only when the root has it), so other repositories pay one listing.
 pub fn detect(source: &dyn Source) -> Result<bool, SourceError> {
-    if source.is_dir(".flowspec")? {
+    let root = source.list_dir("")?;
+    let has = |entries: &[crate::source::DirEntry], name: &str, kind: EntryKind| {
+        entries.iter().any(|e| e.name == name && e.kind == kind)
+    };
+    if has(&root, ".flowspec", EntryKind::Dir) {
         return Ok(true);
     }
-    for path in flow::LOCATIONS {
-        if source.is_file(path)? {
-            return Ok(true);
-        }
+    let in_dir = |dir: &str, entries: &[crate::source::DirEntry]| {
+        flow::LOCATIONS.iter().any(|path| {
+            let (parent, name) = crate::source::split_parent(path);
+            parent == dir && has(entries, name, EntryKind::File)
+        })
+    };
+    if in_dir("", &root) {
+        return Ok(true);
+    }
+    if has(&root, "memory", EntryKind::Dir) {
+        return Ok(in_dir("memory", &source.list_dir("memory")?));
     }
     Ok(false)
 }
@@ -103,4 +115,27 @@ pub fn load(
         memory,
         decisions: decisions::load(source)?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemorySource;
+
+    #[test]
+    fn detects_flowspec_by_its_folder_or_workflow_file() {
+        let yes = [
+            MemorySource::new().with(".flowspec/rigor-config.yml", ""),
+            MemorySource::new().with("flowspec_workflow.yml", ""),
+            MemorySource::new().with("memory/flowspec_workflow.yaml", ""),
+        ];
+        for src in &yes {
+            assert!(detect(src).unwrap());
+        }
+        let no = MemorySource::new()
+            .with("memory/notes.md", "")
+            .with("backlog/memory/task-1.md", "");
+        assert!(!detect(&no).unwrap());
+        assert!(load(&no, Some("backlog"), &|_| true).unwrap().is_none());
+    }
 }
