@@ -369,3 +369,72 @@ fn dependency_labels_must_name_tasks_and_done_tasks_have_checked_criteria() {
             "help: backlog task edit task-1 --check-ac 2 --check-ac 3, or move TASK-1 back to an active status if they are not met",
         ]);
 }
+
+#[test]
+fn ci_and_audit_judge_each_commit_for_memory_that_did_not_move_with_its_task() {
+    let r = fixture();
+    let base = r
+        .git(&["rev-parse", "HEAD"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    r.write(
+        T1,
+        &task("TASK-1", "Login", "Done", &["workflow:Done"], true, &[true]),
+    );
+    r.git(&["add", "-A"]).success();
+    r.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "Finish login\n\nRefs: TASK-1",
+    ])
+    .success();
+    let finished = r
+        .git(&["rev-parse", "HEAD"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    // The memory follows one commit later: the tree is right again, the history is not.
+    r.git_mv(MEM1, "backlog/memory/archive/task-1.md").success();
+    r.write("backlog/CLAUDE.md", "# Backlog\n");
+    r.commit_all("Archive login memory\n\nRefs: TASK-1")
+        .success();
+    r.flowgate(&["check"]).success();
+
+    let ci = r
+        .flowgate(&["ci", "--format", "json", "--base", &base, "--head", "HEAD"])
+        .failure();
+    let doc: serde_json::Value = serde_json::from_str(&ci.stdout).expect("ci prints JSON");
+    let moved: Vec<_> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "FG711")
+        .collect();
+    assert_eq!(moved.len(), 1, "{}", ci.stdout);
+    assert_eq!(
+        moved[0]["commit"]
+            .as_str()
+            .map(|c| finished.starts_with(c) || c.starts_with(&finished)),
+        Some(true),
+        "{}",
+        ci.stdout
+    );
+    assert_eq!(
+        moved[0]["help"],
+        "archive it in the same commit: git mv backlog/memory/task-1.md backlog/memory/archive/task-1.md"
+    );
+
+    let audit = r.flowgate(&["audit", "--format", "json"]).failure();
+    assert!(
+        audit.stdout.contains(
+            "TASK-1 is \\\"Done\\\" but its memory is still active at backlog/memory/task-1.md"
+        ),
+        "{}",
+        audit.stdout
+    );
+}

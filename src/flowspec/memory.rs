@@ -57,6 +57,16 @@ pub struct Memory {
 
 /// Reads the memory folder of the backlog at `backlog_root`.
 pub fn load(source: &dyn Source, backlog_root: &str) -> Result<Memory, SourceError> {
+    read(source, backlog_root, true)
+}
+
+/// Lists the memory files of the backlog at `backlog_root` without reading them (no
+/// size, no text, no `CLAUDE.md`): where they are is all a transition needs.
+pub fn list(source: &dyn Source, backlog_root: &str) -> Result<Memory, SourceError> {
+    read(source, backlog_root, false)
+}
+
+fn read(source: &dyn Source, backlog_root: &str, contents: bool) -> Result<Memory, SourceError> {
     let root = backlog_root.trim_end_matches('/');
     let dir = join(root, "memory");
     let mut memory = Memory {
@@ -77,6 +87,16 @@ pub fn load(source: &dyn Source, backlog_root: &str) -> Result<Memory, SourceErr
             if stem.ends_with(".truncated") || stem.eq_ignore_ascii_case("readme") {
                 continue;
             }
+            if !contents {
+                memory.files.push(MemoryFile {
+                    path,
+                    archived,
+                    id: TaskId::parse(stem),
+                    size: 0,
+                    text: None,
+                });
+                continue;
+            }
             let (size, text) = match source.read(&path, MAX_FILE_SIZE)? {
                 Content::Bytes(b) => (
                     b.len() as u64,
@@ -93,6 +113,9 @@ pub fn load(source: &dyn Source, backlog_root: &str) -> Result<Memory, SourceErr
                 text,
             });
         }
+    }
+    if !contents {
+        return Ok(memory);
     }
     let claude = join(root, "CLAUDE.md");
     if let Content::Bytes(b) = source.read(&claude, MAX_FILE_SIZE)? {

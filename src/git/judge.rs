@@ -615,7 +615,7 @@ pub fn judge_transitions(
             return Err(JudgeError::Config(e.into_config_error()))
         }
     };
-    let findings = transitions::check(&transitions::TransitionInput {
+    let mut findings = transitions::check(&transitions::TransitionInput {
         before: &before,
         after: &after,
         workflow: ctx.workflow,
@@ -624,6 +624,18 @@ pub fn judge_transitions(
         span: ctx.span,
         lookup,
     });
+    // A pass over history (`ci`, `audit`): a task's memory moves in the commit that moves
+    // the task. The hooks report it from the tree rules on the staged task files.
+    if ctx.parsed.is_some() && !root_commit {
+        findings.extend(crate::rules::rigor::memory_moves(
+            &before,
+            &after,
+            lookup.after.source(),
+            ctx.layout,
+            ctx.workflow,
+            ctx.config,
+        )?);
+    }
     Ok((findings, before, after))
 }
 

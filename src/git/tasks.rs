@@ -107,6 +107,11 @@ impl<'a> TaskFinder<'a> {
         }
     }
 
+    /// The source this finder reads.
+    pub fn source(&self) -> &'a dyn Source {
+        self.source
+    }
+
     /// A finder over a commit's tree (its `list_prefix` finds files by name with a binary
     /// search in each task folder instead of listing it).
     pub fn for_tree(tree: &'a TreeSource<'a>, layout: &'a BacklogLayout) -> Self {

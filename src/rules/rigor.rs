@@ -415,7 +415,7 @@ fn task_rules(ctx: &Ctx<'_>, file: &TaskFile, out: &mut Vec<Finding>) {
         }
     }
 
-    memory_placement(ctx, file, id, &status.value, active, done, out);
+    memory_placement(ctx, file, id, &status.value, out);
 }
 
 /// EXEC-006 and EXEC-007 on an active task.
@@ -527,13 +527,37 @@ fn memory_placement(
     file: &TaskFile,
     id: &TaskId,
     status: &str,
-    active: bool,
-    done: bool,
     out: &mut Vec<Finding>,
 ) {
     let Some(files) = ctx.memory.get(id) else {
         return;
     };
+    let (active, done) = (ctx.active(status), ctx.done(status));
+    out.extend(placement(
+        &ctx.fs.memory.dir,
+        files,
+        file,
+        id,
+        status,
+        active,
+        done,
+    ));
+}
+
+/// The finding for a task whose memory `files` (in the folder `dir`) are not where its
+/// status says.
+fn placement(
+    dir: &str,
+    files: &[&MemoryFile],
+    file: &TaskFile,
+    id: &TaskId,
+    status: &str,
+    active: bool,
+    done: bool,
+) -> Option<Finding> {
+    if files.is_empty() {
+        return None;
+    }
     let pos = file
         .task
         .as_ref()
@@ -541,8 +565,9 @@ fn memory_placement(
         .map_or_else(Position::default, |s| s.pos);
     let live = files.iter().find(|m| !m.archived);
     let archived = files.iter().find(|m| m.archived);
-    let active_path = ctx.memory_path(id, false);
-    let archive_path = ctx.memory_path(id, true);
+    let name = format!("{}.md", id.file_stem());
+    let active_path = format!("{dir}/{name}");
+    let archive_path = format!("{dir}/archive/{name}");
     let (message, help) = if active {
         match (live, archived) {
             (None, Some(a)) => (
@@ -555,7 +580,7 @@ fn memory_placement(
                     a.path
                 ),
             ),
-            _ => return,
+            _ => return None,
         }
     } else if done {
         match (live, archived) {
@@ -567,7 +592,7 @@ fn memory_placement(
                 format!("{id} is \"{status}\" and has both an active and an archived memory"),
                 format!("keep the archived one: git rm {} (or merge its notes into {archive_path} first)", l.path),
             ),
-            _ => return,
+            _ => return None,
         }
     } else {
         let paths: Vec<&str> = files.iter().map(|m| m.path.as_str()).collect();
@@ -576,12 +601,60 @@ fn memory_placement(
             format!("flowspec removes the memory of a task that is reset; in the same commit: git rm {}", paths.join(" ")),
         )
     };
-    out.push(
+    Some(
         Finding::new(&super::MEMORY_WRONG_PLACE, message)
             .at(file.path.clone(), pos)
-            .task(id.canonical())
-            .help(help),
-    );
+            .task(id.canonical()),
+    )
+    .map(|f| f.help(help))
+}
+
+/// FG711 at a transition: each task whose status changed from `before` to `after` must
+/// have its memory where the new status says, in the same tree (`source`). Nothing
+/// outside flowspec repositories. The hooks get the same finding from the tree rules on
+/// the staged task files; this is for the commits `ci` and `audit` judge one by one.
+pub fn memory_moves(
+    before: &[TaskFile],
+    after: &[TaskFile],
+    source: &dyn crate::source::Source,
+    layout: &crate::backlog::BacklogLayout,
+    workflow: &crate::workflow::Workflow,
+    config: &Config,
+) -> Result<Vec<Finding>, crate::source::SourceError> {
+    let moved: Vec<(&TaskFile, &TaskId, &str)> = after
+        .iter()
+        .filter(|f| f.folder != Folder::Drafts && f.folder != Folder::Archive)
+        .filter_map(|a| {
+            let id = a.id()?;
+            let status = a.status()?;
+            let old = before.iter().find(|b| b.id() == Some(id))?.status()?;
+            (old.trim() != status.trim()).then_some((a, id, status))
+        })
+        .collect();
+    if moved.is_empty() || !crate::flowspec::detect(source)? {
+        return Ok(Vec::new());
+    }
+    let memory = crate::flowspec::memory::list(source, &layout.root)?;
+    let mut out = Vec::new();
+    for (file, id, status) in moved {
+        let files: Vec<&MemoryFile> = memory
+            .files
+            .iter()
+            .filter(|m| m.id.as_ref() == Some(id))
+            .collect();
+        let active = workflow.is_one_of(status, &config.commits.active_statuses);
+        let done = workflow.is_last(status);
+        out.extend(placement(
+            &memory.dir,
+            &files,
+            file,
+            id,
+            status,
+            active,
+            done,
+        ));
+    }
+    Ok(out)
 }
 
 /// Secrets that must never sit in a memory file (it is imported into an agent's context
