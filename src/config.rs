@@ -37,6 +37,8 @@ pub struct Config {
     pub ci: CiSection,
     /// `flowgate audit` settings.
     pub audit: AuditSection,
+    /// flowspec rigor-rule settings that flowspec's own files do not carry.
+    pub flowspec: FlowspecSection,
     /// The file this configuration was read from and its text (for pointed errors).
     #[serde(skip)]
     pub origin: Option<(String, String)>,
@@ -212,6 +214,15 @@ pub struct AuditSection {
     pub suspect_open: Vec<String>,
 }
 
+/// `flowspec:` section.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowspecSection {
+    /// The branch-name pattern of rigor rule EXEC-002 (a regular expression; an iteration
+    /// suffix `-vN` is allowed on top). Default: `host/task-N/slug` in lowercase.
+    pub branch_pattern: Option<String>,
+}
+
 /// A configuration error: where, what, and a suggestion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -343,7 +354,8 @@ impl Config {
             .commits
             .reference_pattern
             .iter()
-            .chain(self.specs.id_patterns.iter());
+            .chain(self.specs.id_patterns.iter())
+            .chain(self.flowspec.branch_pattern.iter());
         for pattern in patterns {
             if let Err(e) = regex::RegexBuilder::new(pattern)
                 .size_limit(1 << 20)

@@ -438,3 +438,145 @@ fn ci_and_audit_judge_each_commit_for_memory_that_did_not_move_with_its_task() {
         audit.stdout
     );
 }
+
+/// `flowgate ci --format json` for a pull request from `branch` (head HEAD, base `base`);
+/// the codes of the flowspec branch and pull-request findings with their messages.
+fn ci_branch(r: &Repo, base: &str, branch: &str) -> Vec<(String, String)> {
+    let head = r
+        .git(&["rev-parse", "HEAD"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    let payload = serde_json::json!({
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "title": "TASK-1: Login",
+            "body": "",
+            "head": { "ref": branch, "sha": head },
+            "base": { "ref": "main", "sha": base }
+        },
+        "repository": { "full_name": "acme/widgets", "default_branch": "main" }
+    });
+    let event = r.tmp.path().join("event.json");
+    std::fs::write(&event, payload.to_string()).expect("event");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("flowgate"))
+        .current_dir(&r.root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .args(["ci", "--format", "json"])
+        .output()
+        .expect("flowgate runs");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ci prints JSON");
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            ["FG718", "FG719", "FG720", "FG721"].contains(&f["code"].as_str().unwrap_or_default())
+        })
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_string(),
+                format!(
+                    "{} | {}",
+                    f["message"].as_str().unwrap_or_default(),
+                    f["help"].as_str().unwrap_or_default()
+                ),
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn ci_judges_the_branch_name_its_task_and_dco_sign_off() {
+    let r = fixture();
+    let base = r
+        .git(&["rev-parse", "HEAD"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    r.write("src/login.rs", "pub fn login() {}\n");
+    r.commit_all("Add login\n\nRefs: TASK-1").success();
+
+    let got = ci_branch(&r, &base, "feature/login");
+    let codes: Vec<&str> = got.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(codes, ["FG718", "FG719", "FG720"], "{got:#?}");
+    assert!(
+        got[0]
+            .1
+            .starts_with("[EXEC-002] branch \"feature/login\" does not match the pattern"),
+        "{got:#?}"
+    );
+    assert!(
+        got[0].1.contains("git branch -m \"<host>/task-<N>/login\""),
+        "{got:#?}"
+    );
+    assert!(
+        got[1]
+            .1
+            .starts_with("[EXEC-004] branch \"feature/login\" names no task"),
+        "{got:#?}"
+    );
+    assert_eq!(
+        got[2].1,
+        "[PR-001] commit has no DCO sign-off (Signed-off-by:) | add the trailer as the author (Alice <alice@example.com>): git rebase --signoff <base branch>, then push with --force-with-lease"
+    );
+
+    // Signed off by its author, on a well-named iteration branch of an active task: clean.
+    r.git(&["commit", "-q", "--amend", "--no-edit", "-s", "--no-verify"])
+        .success();
+    assert_eq!(ci_branch(&r, &base, "laptop/task-1/login-v2"), []);
+    // The default branch and release branches are exempt from naming.
+    assert_eq!(ci_branch(&r, &base, "main"), []);
+    assert_eq!(ci_branch(&r, &base, "release/1.0"), []);
+
+    let got = ci_branch(&r, &base, "laptop/task-2/logout-v1");
+    let codes: Vec<&str> = got.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(codes, ["FG719", "FG721"], "{got:#?}");
+    assert!(got[1].1.starts_with("[PR-003] branch \"laptop/task-2/logout-v1\" is iteration 1; iterations are numbered from -v2"), "{got:#?}");
+    assert!(got[0].1.starts_with("[EXEC-004] branch \"laptop/task-2/logout-v1\" names TASK-2, which is \"To Do\", not active"), "{got:#?}");
+
+    // A configured pattern replaces flowspec's (read from the base, as all configuration).
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\nflowspec:\n  branch_pattern: '^feature/task-[0-9]+-[a-z-]+$'\n",
+    );
+    r.git(&["add", "-A"]).success();
+    r.git(&[
+        "commit",
+        "-q",
+        "-s",
+        "--no-verify",
+        "-m",
+        "Branch convention\n\nRefs: TASK-1",
+    ])
+    .success();
+    let base = r
+        .git(&["rev-parse", "HEAD"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    r.write("src/login.rs", "pub fn login() { form() }\nfn form() {}\n");
+    r.git(&["add", "-A"]).success();
+    r.git(&["commit", "-q", "-s", "-m", "Login form\n\nRefs: TASK-1"])
+        .success();
+    assert_eq!(ci_branch(&r, &base, "feature/task-1-login"), []);
+    let got = ci_branch(&r, &base, "laptop/task-1/login");
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(
+        got[0]
+            .1
+            .contains("does not match the pattern ^feature/task-[0-9]+-[a-z-]+$"),
+        "{got:#?}"
+    );
+}

@@ -151,6 +151,14 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     // The tree at head.
     findings.extend(rules::check_tree(&head_snapshot, &config));
     anchors.tasks = super::check::task_files(&head_snapshot);
+    findings.extend(rules::rigor_branch::for_pull_request(
+        &repo,
+        &range.commits,
+        branch.as_deref(),
+        event.as_ref().and_then(|e| e.default_branch.as_deref()),
+        &head_snapshot,
+        &config,
+    )?);
     let findings = rules::configure(findings, &config);
     // Findings recorded by `flowgate baseline` (in the trusted commit) do not fail a pull
     // request. A pull request checks part of the history: no entry is called stale.

@@ -10,6 +10,7 @@ use crate::snapshot::Snapshot;
 
 pub mod commits;
 pub mod rigor;
+pub mod rigor_branch;
 pub mod spec_links;
 pub mod task_files;
 pub mod transitions;
@@ -240,6 +241,18 @@ rules! {
     DECISION_LOG_UNKNOWN_TASK = "FG717" "decision-log-unknown-task" Flowspec Error
         "A decision log belongs to, or a line names, a task that does not exist."
         include_str!("docs/FG717.md");
+    RIGOR_BRANCH_NAME = "FG718" "rigor-branch-name" Flowspec Error
+        "EXEC-002: a pull request's branch does not follow the branch-name pattern."
+        include_str!("docs/FG718.md");
+    RIGOR_BRANCH_TASK = "FG719" "rigor-branch-task" Flowspec Error
+        "EXEC-004: a pull request's branch names no task, or one that does not exist or is not active."
+        include_str!("docs/FG719.md");
+    RIGOR_DCO = "FG720" "rigor-dco-signoff" Flowspec Error
+        "PR-001: a pull-request commit has no `Signed-off-by:` trailer of its author."
+        include_str!("docs/FG720.md");
+    RIGOR_ITERATION_BRANCH = "FG721" "rigor-iteration-branch" Flowspec Error
+        "PR-003: an iteration branch's `-vN` suffix starts below -v2."
+        include_str!("docs/FG721.md");
 }
 
 /// Runs the tree rules (task files and spec links) on one snapshot, applies the

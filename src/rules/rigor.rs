@@ -55,6 +55,10 @@ catalogue! {
     "VALID-001" "validation" true DECISION_LOG_INVALID;
     "VALID-005" "validation" true RIGOR_UNCHECKED_ACCEPTANCE;
     "VALID-006" "validation" true RIGOR_STATUS_MISMATCH;
+    "EXEC-002" "execution" true RIGOR_BRANCH_NAME;
+    "EXEC-004" "execution" true RIGOR_BRANCH_TASK;
+    "PR-001" "pr" true RIGOR_DCO;
+    "PR-003" "pr" true RIGOR_ITERATION_BRANCH;
 }
 
 /// Every ID of flowspec's catalogue, checked by flowgate or not (a `rigor-config.yml` may
@@ -124,7 +128,10 @@ pub fn check(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
 }
 
 /// Sets the severity of catalogue findings from the rigor configuration.
-fn apply_modes(findings: Vec<Finding>, config: &crate::flowspec::RigorConfig) -> Vec<Finding> {
+pub(crate) fn apply_modes(
+    findings: Vec<Finding>,
+    config: &crate::flowspec::RigorConfig,
+) -> Vec<Finding> {
     findings
         .into_iter()
         .map(|mut f| {
