@@ -45,6 +45,35 @@ fn task(id: &str, title: &str, status: &str, labels: &[&str], plan: bool, ac: &[
     s
 }
 
+/// The commit id of HEAD.
+fn head(r: &Repo) -> String {
+    r.git(&["rev-parse", "HEAD"])
+        .success()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+/// Commits everything without running the hooks (`-s`: signed off).
+fn commit_unchecked(r: &Repo, signed_off: bool, message: &str) {
+    r.git(&["add", "-A"]).success();
+    let mut args = vec!["commit", "-q", "--no-verify", "-m", message];
+    if signed_off {
+        args.push("-s");
+    }
+    r.git(&args).success();
+}
+
+/// TASK-1 "Login", with a plan.
+fn login(status: &str, labels: &[&str], ac: &[bool]) -> String {
+    task("TASK-1", "Login", status, labels, true, ac)
+}
+
+/// TASK-2 "Logout".
+fn logout(status: &str, labels: &[&str], plan: bool, ac: &[bool]) -> String {
+    task("TASK-2", "Logout", status, labels, plan, ac)
+}
+
 /// A flowspec repository whose every rule passes: TASK-1 in progress with its memory,
 /// TASK-2 not started.
 fn fixture() -> Repo {
@@ -56,26 +85,13 @@ fn fixture() -> Repo {
     );
     r.write(
         T1,
-        &task(
-            "TASK-1",
-            "Login",
+        &login(
             "In Progress",
             &["workflow:In Implementation", "workflow-next:Done"],
-            true,
             &[false],
         ),
     );
-    r.write(
-        T2,
-        &task(
-            "TASK-2",
-            "Logout",
-            "To Do",
-            &["workflow:To Do"],
-            false,
-            &[false],
-        ),
-    );
+    r.write(T2, &logout("To Do", &["workflow:To Do"], false, &[false]));
     r.write(
         MEM1,
         "# task-1\n\n## Current State\n\nForm done; handler next.\n",
@@ -101,10 +117,7 @@ fn the_fixture_is_clean_in_the_hooks_and_in_check() {
 #[test]
 fn finishing_a_task_must_archive_its_memory_in_the_same_commit() {
     let r = fixture();
-    r.write(
-        T1,
-        &task("TASK-1", "Login", "Done", &["workflow:Done"], true, &[true]),
-    );
+    r.write(T1, &login("Done", &["workflow:Done"], &[true]));
     r.commit_all("Finish login\n\nRefs: TASK-1")
         .failure()
         .stderr_has(&[
@@ -125,10 +138,7 @@ fn finishing_a_task_must_archive_its_memory_in_the_same_commit() {
 #[test]
 fn starting_a_task_bare_breaks_the_setup_and_execution_rules() {
     let r = fixture();
-    r.write(
-        T2,
-        &task("TASK-2", "Logout", "In Progress", &[], false, &[]),
-    );
+    r.write(T2, &logout("In Progress", &[], false, &[]));
     r.commit_all("Start logout\n\nRefs: TASK-2")
         .failure()
         .stderr_has(&[
@@ -150,9 +160,7 @@ fn workflow_next_must_follow_the_workflow_file_and_status_must_match_the_label()
     let r = fixture();
     r.write(
         T2,
-        &task(
-            "TASK-2",
-            "Logout",
+        &logout(
             "In Progress",
             &["workflow:Planned", "workflow-next:Done"],
             true,
@@ -172,9 +180,7 @@ fn workflow_next_must_follow_the_workflow_file_and_status_must_match_the_label()
         ]);
     r.write(
         T2,
-        &task(
-            "TASK-2",
-            "Logout",
+        &logout(
             "In Progress",
             &["workflow:To Do", "workflow-next:Planned"],
             true,
@@ -196,10 +202,7 @@ fn rigor_config_modes_turn_rules_to_warnings_or_off() {
         ".flowspec/rigor-config.yml",
         "enforcement:\n  phases:\n    setup: off\n  rules:\n    EXEC-006: warn\n",
     );
-    r.write(
-        T2,
-        &task("TASK-2", "Logout", "In Progress", &[], false, &[]),
-    );
+    r.write(T2, &logout("In Progress", &[], false, &[]));
     r.write("backlog/memory/task-2.md", "## Current State\n\nstarted\n");
     let run = r.commit_all("Start logout\n\nRefs: TASK-2").success();
     assert!(run.stderr.contains("[EXEC-006]"), "{}", run.stderr);
@@ -213,10 +216,7 @@ fn a_malformed_rigor_config_is_pointed_and_never_turns_rules_off() {
         ".flowspec/rigor-config.yml",
         "enforcement:\n  global: lenient\n  phases: {setup: [off\n",
     );
-    r.write(
-        T2,
-        &task("TASK-2", "Logout", "In Progress", &[], false, &[]),
-    );
+    r.write(T2, &logout("In Progress", &[], false, &[]));
     r.write("backlog/memory/task-2.md", "## Current State\n");
     check(&r).failure().stderr_has(&[
         "FG701(flowspec-file-invalid)",
@@ -321,9 +321,7 @@ fn dependency_labels_must_name_tasks_and_done_tasks_have_checked_criteria() {
     let r = fixture();
     r.write(
         T2,
-        &task(
-            "TASK-2",
-            "Logout",
+        &logout(
             "To Do",
             &["workflow:To Do", "depends-on:task-1", "blocked-by:task-404"],
             false,
@@ -337,27 +335,10 @@ fn dependency_labels_must_name_tasks_and_done_tasks_have_checked_criteria() {
             "[SETUP-002] TASK-2 documents the dependency \"blocked-by:task-404\", but task-404 is not a task",
             "backlog task edit task-2 --remove-label \"blocked-by:task-404\"",
         ]);
-    r.write(
-        T2,
-        &task(
-            "TASK-2",
-            "Logout",
-            "To Do",
-            &["workflow:To Do"],
-            false,
-            &[false],
-        ),
-    );
+    r.write(T2, &logout("To Do", &["workflow:To Do"], false, &[false]));
     r.write(
         T1,
-        &task(
-            "TASK-1",
-            "Login",
-            "Done",
-            &["workflow:Done"],
-            true,
-            &[true, false, false],
-        ),
+        &login("Done", &["workflow:Done"], &[true, false, false]),
     );
     r.git_mv(MEM1, "backlog/memory/archive/task-1.md").success();
     r.write("backlog/CLAUDE.md", "# Backlog\n");
@@ -373,31 +354,11 @@ fn dependency_labels_must_name_tasks_and_done_tasks_have_checked_criteria() {
 #[test]
 fn ci_and_audit_judge_each_commit_for_memory_that_did_not_move_with_its_task() {
     let r = fixture();
-    let base = r
-        .git(&["rev-parse", "HEAD"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
-    r.write(
-        T1,
-        &task("TASK-1", "Login", "Done", &["workflow:Done"], true, &[true]),
-    );
+    let base = head(&r);
+    r.write(T1, &login("Done", &["workflow:Done"], &[true]));
     r.git(&["add", "-A"]).success();
-    r.git(&[
-        "commit",
-        "-q",
-        "--no-verify",
-        "-m",
-        "Finish login\n\nRefs: TASK-1",
-    ])
-    .success();
-    let finished = r
-        .git(&["rev-parse", "HEAD"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    commit_unchecked(&r, false, "Finish login\n\nRefs: TASK-1");
+    let finished = head(&r);
     // The memory follows one commit later: the tree is right again, the history is not.
     r.git_mv(MEM1, "backlog/memory/archive/task-1.md").success();
     r.write("backlog/CLAUDE.md", "# Backlog\n");
@@ -442,19 +403,14 @@ fn ci_and_audit_judge_each_commit_for_memory_that_did_not_move_with_its_task() {
 /// `flowgate ci --format json` for a pull request from `branch` (head HEAD, base `base`);
 /// the codes of the flowspec branch and pull-request findings with their messages.
 fn ci_branch(r: &Repo, base: &str, branch: &str) -> Vec<(String, String)> {
-    let head = r
-        .git(&["rev-parse", "HEAD"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    let head_id = head(&r);
     let payload = serde_json::json!({
         "number": 7,
         "pull_request": {
             "number": 7,
             "title": "TASK-1: Login",
             "body": "",
-            "head": { "ref": branch, "sha": head },
+            "head": { "ref": branch, "sha": head_id },
             "base": { "ref": "main", "sha": base }
         },
         "repository": { "full_name": "acme/widgets", "default_branch": "main" }
@@ -498,12 +454,7 @@ fn ci_branch(r: &Repo, base: &str, branch: &str) -> Vec<(String, String)> {
 #[test]
 fn ci_judges_the_branch_name_its_task_and_dco_sign_off() {
     let r = fixture();
-    let base = r
-        .git(&["rev-parse", "HEAD"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    let base = head(&r);
     r.write("src/login.rs", "pub fn login() {}\n");
     r.commit_all("Add login\n\nRefs: TASK-1").success();
 
@@ -551,21 +502,8 @@ fn ci_judges_the_branch_name_its_task_and_dco_sign_off() {
         "links:\n  require: none\nflowspec:\n  branch_pattern: '^feature/task-[0-9]+-[a-z-]+$'\n",
     );
     r.git(&["add", "-A"]).success();
-    r.git(&[
-        "commit",
-        "-q",
-        "-s",
-        "--no-verify",
-        "-m",
-        "Branch convention\n\nRefs: TASK-1",
-    ])
-    .success();
-    let base = r
-        .git(&["rev-parse", "HEAD"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    commit_unchecked(&r, true, "Branch convention\n\nRefs: TASK-1");
+    let base = head(&r);
     r.write("src/login.rs", "pub fn login() { form() }\nfn form() {}\n");
     r.git(&["add", "-A"]).success();
     r.git(&["commit", "-q", "-s", "-m", "Login form\n\nRefs: TASK-1"])

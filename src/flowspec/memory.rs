@@ -174,19 +174,10 @@ fn imports(root: &str, text: &str) -> Vec<Import> {
     out
 }
 
-/// `target` relative to the folder `root`, as a repo-relative path.
+/// `target` relative to the folder `root`, as a repo-relative path (`None`: it leaves
+/// the repository).
 fn resolve(root: &str, target: &str) -> Option<String> {
-    let mut parts: Vec<&str> = root.split('/').filter(|p| !p.is_empty()).collect();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
+    crate::spec::link::normalise(root, target)
 }
 
 #[cfg(test)]
