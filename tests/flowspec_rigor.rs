@@ -403,7 +403,7 @@ fn ci_and_audit_judge_each_commit_for_memory_that_did_not_move_with_its_task() {
 /// `flowgate ci --format json` for a pull request from `branch` (head HEAD, base `base`);
 /// the codes of the flowspec branch and pull-request findings with their messages.
 fn ci_branch(r: &Repo, base: &str, branch: &str) -> Vec<(String, String)> {
-    let head_id = head(&r);
+    let head_id = head(r);
     let payload = serde_json::json!({
         "number": 7,
         "pull_request": {
