@@ -403,6 +403,11 @@ fn ci_and_audit_judge_each_commit_for_memory_that_did_not_move_with_its_task() {
 /// `flowgate ci --format json` for a pull request from `branch` (head HEAD, base `base`);
 /// the codes of the flowspec branch and pull-request findings with their messages.
 fn ci_branch(r: &Repo, base: &str, branch: &str) -> Vec<(String, String)> {
+    ci_findings(r, base, branch, &["FG718", "FG719", "FG720", "FG721"])
+}
+
+/// Like [`ci_branch`], for the findings of the rules `codes`.
+fn ci_findings(r: &Repo, base: &str, branch: &str, codes: &[&str]) -> Vec<(String, String)> {
     let head_id = head(r);
     let payload = serde_json::json!({
         "number": 7,
@@ -433,9 +438,7 @@ fn ci_branch(r: &Repo, base: &str, branch: &str) -> Vec<(String, String)> {
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| {
-            ["FG718", "FG719", "FG720", "FG721"].contains(&f["code"].as_str().unwrap_or_default())
-        })
+        .filter(|f| codes.contains(&f["code"].as_str().unwrap_or_default()))
         .map(|f| {
             (
                 f["code"].as_str().unwrap_or_default().to_string(),
@@ -517,4 +520,30 @@ fn ci_judges_the_branch_name_its_task_and_dco_sign_off() {
             .contains("does not match the pattern ^feature/task-[0-9]+-[a-z-]+$"),
         "{got:#?}"
     );
+}
+
+#[test]
+fn a_pull_request_cannot_switch_the_rigor_rules_off() {
+    let r = fixture();
+    let base = head(&r);
+    r.write(
+        ".flowspec/rigor-config.yml",
+        "enforcement:\n  global: off\n",
+    );
+    r.write(T2, &logout("In Progress", &[], false, &[]));
+    commit_unchecked(&r, true, "Start logout\n\nRefs: TASK-2");
+    let got = ci_findings(
+        &r,
+        &base,
+        "laptop/task-2/logout",
+        &["FG702", "FG718", "FG719"],
+    );
+    let codes: Vec<&str> = got.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(codes, ["FG702"], "{got:#?}");
+    // Removing flowspec's files does not either.
+    r.git(&["rm", "-q", "-r", ".flowspec", "flowspec_workflow.yml"])
+        .success();
+    commit_unchecked(&r, true, "Drop flowspec\n\nRefs: TASK-2");
+    let got = ci_findings(&r, &base, "laptop/task-2/logout", &["FG702"]);
+    assert_eq!(got.len(), 1, "{got:#?}");
 }

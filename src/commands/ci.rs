@@ -141,7 +141,8 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     }
 
     // The pull request's title and body.
-    let head_snapshot = build_snapshot_pinned(&head_tree, &config, pinned.as_ref())?;
+    let mut head_snapshot = build_snapshot_pinned(&head_tree, &config, pinned.as_ref())?;
+    rules::rigor::trust(&mut head_snapshot, &head_tree, policy)?;
     if let Some(ev) = event.as_ref().filter(|e| e.is_pull_request()) {
         if matches!(config.ci.check, PrCheck::Title | PrCheck::Both) {
             findings.extend(check_title(ev, &head_snapshot, &config));

@@ -1,9 +1,9 @@
 //! flowspec's files beside the backlog: the rigor configuration, the flowspec workflow,
 //! task memory and decision logs.
 //!
-//! A repository is a flowspec repository when it has a `.flowspec/` folder or a
-//! `flowspec_workflow.yml` (in one of the places flowspec looks). Only those get the
-//! rigor rules; [`load`] returns `None` for every other repository and reads nothing more.
+//! A repository is a flowspec repository when it has the `.flowspec/` folder that
+//! `flowspec init` creates. Only those get the rigor rules; [`load`] returns `None` for
+//! every other repository and reads nothing more.
 
 pub mod decisions;
 pub mod memory;
@@ -29,29 +29,15 @@ pub struct Flowspec {
     pub decisions: Vec<decisions::DecisionLog>,
 }
 
-/// True when the source looks like a flowspec repository. Lists the root (and
-/// `memory/` only when the root has it), so other repositories pay one listing.
+/// True when the source is a flowspec repository: it has the `.flowspec/` folder that
+/// `flowspec init` creates. A `flowspec_workflow.yml` alone is not enough: its `workflow:`
+/// labels are judged by the transition rules, and repositories may use it without taking
+/// on flowspec's rigor rules.
 pub fn detect(source: &dyn Source) -> Result<bool, SourceError> {
-    let root = source.list_dir("")?;
-    let has = |entries: &[crate::source::DirEntry], name: &str, kind: EntryKind| {
-        entries.iter().any(|e| e.name == name && e.kind == kind)
-    };
-    if has(&root, ".flowspec", EntryKind::Dir) {
-        return Ok(true);
-    }
-    let in_dir = |dir: &str, entries: &[crate::source::DirEntry]| {
-        flow::LOCATIONS.iter().any(|path| {
-            let (parent, name) = crate::source::split_parent(path);
-            parent == dir && has(entries, name, EntryKind::File)
-        })
-    };
-    if in_dir("", &root) {
-        return Ok(true);
-    }
-    if has(&root, "memory", EntryKind::Dir) {
-        return Ok(in_dir("memory", &source.list_dir("memory")?));
-    }
-    Ok(false)
+    Ok(source
+        .list_dir("")?
+        .iter()
+        .any(|e| e.name == ".flowspec" && e.kind == EntryKind::Dir))
 }
 
 /// Reads flowspec's files, or `None` when the source is not a flowspec repository.
@@ -62,10 +48,23 @@ pub fn load(
     backlog_root: Option<&str>,
     known_rule: &dyn Fn(&str) -> bool,
 ) -> Result<Option<Flowspec>, SourceError> {
-    if !detect(source)? {
+    load_trusted(source, source, backlog_root, known_rule)
+}
+
+/// Like [`load`], with the policy from `trusted`: whether the repository is a flowspec
+/// repository, the rigor configuration and the workflow come from `trusted` (what `ci`
+/// trusts: the base commit), the memory and the decision logs from `source` (the head).
+/// A pull request can then neither switch the rules off nor change their modes.
+pub fn load_trusted(
+    source: &dyn Source,
+    trusted: &dyn Source,
+    backlog_root: Option<&str>,
+    known_rule: &dyn Fn(&str) -> bool,
+) -> Result<Option<Flowspec>, SourceError> {
+    if !detect(trusted)? {
         return Ok(None);
     }
-    let config = match source.read(rigor_config::PATH, MAX_FILE_SIZE)? {
+    let config = match trusted.read(rigor_config::PATH, MAX_FILE_SIZE)? {
         Content::Bytes(b) => match crate::text::decode(&b) {
             Ok(text) => RigorConfig::parse(rigor_config::PATH, text, known_rule),
             Err(e) => RigorConfig {
@@ -99,7 +98,7 @@ pub fn load(
             ..RigorConfig::default()
         },
     };
-    let (workflow, workflow_error) = match flow::load(source) {
+    let (workflow, workflow_error) = match flow::load(trusted) {
         Ok(w) => (w, None),
         Err(flow::LoadError::Invalid(e)) => (None, Some(e)),
         Err(flow::LoadError::Source(e)) => return Err(e),
@@ -123,16 +122,11 @@ mod tests {
     use crate::source::MemorySource;
 
     #[test]
-    fn detects_flowspec_by_its_folder_or_workflow_file() {
-        let yes = [
-            MemorySource::new().with(".flowspec/rigor-config.yml", ""),
-            MemorySource::new().with("flowspec_workflow.yml", ""),
-            MemorySource::new().with("memory/flowspec_workflow.yaml", ""),
-        ];
-        for src in &yes {
-            assert!(detect(src).unwrap());
-        }
+    fn detects_flowspec_by_its_folder() {
+        let yes = MemorySource::new().with(".flowspec/.version", "0.4.8\n");
+        assert!(detect(&yes).unwrap());
         let no = MemorySource::new()
+            .with("flowspec_workflow.yml", "states: []\n")
             .with("memory/notes.md", "")
             .with("backlog/memory/task-1.md", "");
         assert!(!detect(&no).unwrap());

@@ -6,7 +6,7 @@
 //! its catalogue ID on its findings ([`Finding::rigor_id`]); its severity comes from the
 //! rigor configuration (strict → error, warn → warning, off → dropped). The task-memory
 //! and decision-log rules are flowgate's own (no catalogue ID) and use their default
-//! severities. Only repositories with flowspec's files ([`crate::flowspec::detect`]) get
+//! severities. Only flowspec repositories ([`crate::flowspec::detect`]) get
 //! any of them.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -125,6 +125,22 @@ pub fn check(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
     memory_rules(&ctx, &mut out);
     decision_rules(&ctx, &mut out);
     apply_modes(out, &fs.config)
+}
+
+/// Re-reads the flowspec part of `snapshot` (built from `head`) with the policy of the
+/// `trusted` tree (see [`crate::flowspec::load_trusted`]); nothing changes without one.
+pub fn trust(
+    snapshot: &mut Snapshot,
+    head: &dyn crate::source::Source,
+    trusted: Option<&dyn crate::source::Source>,
+) -> Result<(), crate::source::SourceError> {
+    let Some(trusted) = trusted else {
+        return Ok(());
+    };
+    let root = snapshot.backlog.as_ref().map(|b| b.layout.root.clone());
+    snapshot.flowspec =
+        crate::flowspec::load_trusted(head, trusted, root.as_deref(), &is_catalogue_id)?;
+    Ok(())
 }
 
 /// Sets the severity of catalogue findings from the rigor configuration.
