@@ -7,11 +7,8 @@
 
 use flowgate::backlog::frontmatter::{fast_parse, parse_yaml, preprocess, split, KeyIndex};
 use flowgate::backlog::{parse_task_file, BacklogLayout, Folder, TaskEntry, TaskId};
-use flowgate::rules::commits::{
-    add_trailer, branch_reference, find_references, reference_pattern, Message,
-};
+use flowgate::message::{add_trailer, branch_reference, Message, ReferenceFinder};
 use flowgate::spec::{parse_spec_file, parse_spec_file_with, IdPatterns};
-use regex::Regex;
 use serde_norway::Value;
 use std::sync::OnceLock;
 
@@ -115,17 +112,17 @@ pub fn spec_markdown(data: &[u8]) {
 /// The commit-message reader: comments, scissors, task references, branch names, and the
 /// `Refs:` trailer that prepare-commit-msg adds (it must be read back as a reference).
 pub fn commit_message(text: &str) {
-    static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
-    let Some(pattern) = PATTERN.get_or_init(|| reference_pattern(None, "task").ok()) else {
+    static FINDER: OnceLock<Option<ReferenceFinder>> = OnceLock::new();
+    let Some(finder) = FINDER.get_or_init(|| ReferenceFinder::new(None, "task").ok()) else {
         return;
     };
     for comment in ['#', ';'] {
         let message = Message::parse(text, comment);
         let _ = (message.subject(), message.is_empty());
-        let _ = find_references(&message, pattern, "task");
+        let _ = finder.find(&message);
         let added = add_trailer(text, comment, "Refs: TASK-1");
         let again = Message::parse(&added, comment);
-        let refs = find_references(&again, pattern, "task");
+        let refs = finder.find(&again);
         assert!(
             refs.iter().any(|r| r.id.canonical() == "TASK-1"),
             "the added trailer is not read back from {added:?}"

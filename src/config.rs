@@ -147,13 +147,16 @@ impl Default for CommitsSection {
     }
 }
 
-/// The built-in non-code paths (the backlog folder is added at run time).
+/// The built-in non-code paths (the backlog folder is added at run time), matched
+/// case-insensitively: `Docs/` and `DOCS/` are `docs/`.
 pub const BUILTIN_NON_CODE: &[&str] = &[
     "specs/**",
     "docs/**",
     "**/*.md",
     ".specify/**",
     ".flowspec/**",
+    // Images and other binary assets of documentation, wherever its folder is.
+    "**/{doc,docs,documentation}/**/*.{png,jpg,jpeg,gif,svg,webp,avif,bmp,ico,tif,tiff,pdf,mp4,webm,mov,drawio,excalidraw}",
 ];
 
 /// `workflow:` section.
@@ -350,17 +353,23 @@ impl Config {
                 return Err(at(key, format!("unknown rule `{key}`"), help));
             }
         }
-        let patterns = self
+        // A reference pattern is checked exactly as it is compiled when used.
+        let reference = self
             .commits
             .reference_pattern
             .iter()
-            .chain(self.specs.id_patterns.iter())
-            .chain(self.flowspec.branch_pattern.iter());
-        for pattern in patterns {
-            if let Err(e) = regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
-                .build()
-            {
+            .map(|p| (p, crate::message::compile_pattern(p).err()));
+        let ids = self
+            .specs
+            .id_patterns
+            .iter()
+            .chain(self.flowspec.branch_pattern.iter())
+            .map(|p| {
+                let compiled = regex::RegexBuilder::new(p).size_limit(1 << 20).build();
+                (p, compiled.err())
+            });
+        for (pattern, error) in reference.chain(ids) {
+            if let Some(e) = error {
                 let first = e.to_string().lines().last().unwrap_or_default().to_string();
                 return Err(at(
                     pattern,

@@ -4,7 +4,8 @@
 //!
 //! - [`source`]: the files of one snapshot (working tree, index, a commit's tree), behind
 //!   one small trait. [`git`] holds the git-backed implementations and history walking.
-//! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models.
+//! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models;
+//!   [`message`]: commit messages and the task-reference grammar.
 //! - [`snapshot`]: one source parsed into the models the rules need.
 //! - [`rules`]: pure functions from snapshots (and commit metadata) to [`finding::Finding`]s.
 //! - [`audit`] and [`baseline`]: the history pass, coverage and suspect links; recorded
@@ -23,6 +24,7 @@ pub mod config;
 pub mod finding;
 pub mod flowspec;
 pub mod git;
+pub mod message;
 pub mod own_files;
 pub mod parallel;
 pub mod report;

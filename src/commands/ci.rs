@@ -24,14 +24,15 @@ use git2::Oid;
 
 use super::check::{build_snapshot_pinned, emit};
 use super::{CommandError, Context, Outcome};
-use crate::backlog::{self, BacklogLayout};
+use crate::backlog::{self, BacklogLayout, TaskId};
 use crate::baseline::Baseline;
 use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
-use crate::finding::{Finding, Summary};
+use crate::finding::{Finding, Severity, Summary};
 use crate::git::changes::Change;
 use crate::git::judge::{judge_commit_from, CommitJudge, CommitMeta};
 use crate::git::{Repo, TreeSource};
+use crate::message::ReferenceFinder;
 use crate::report::github::{self, CommitLabel};
 use crate::report::sarif;
 use crate::rules;
@@ -374,27 +375,24 @@ fn post_comment(
     }
 }
 
-/// The task references in `text`: the configured pattern, else the backlog's task prefix
-/// as a whole word followed by `-` and the number.
-fn references(text: &str, snapshot: &Snapshot, config: &Config) -> Vec<String> {
+/// The task references in a pull request's title and body, read as a commit message is
+/// (the same pattern, the same mentions).
+fn references(text: &str, snapshot: &Snapshot, config: &Config) -> Vec<TaskId> {
     let prefix = snapshot
         .backlog
         .as_ref()
         .map(|b| b.layout.config.task_prefix.clone())
         .unwrap_or_else(|| "task".to_string());
-    let pattern = config
-        .commits
-        .reference_pattern
-        .clone()
-        .unwrap_or_else(|| format!(r"\b{}-\d+(?:\.\d+)*\b", regex::escape(&prefix)));
-    let Ok(re) = regex::RegexBuilder::new(&pattern)
-        .case_insensitive(true)
-        .size_limit(1 << 20)
-        .build()
-    else {
-        return Vec::new();
-    };
-    re.find_iter(text).map(|m| m.as_str().to_string()).collect()
+    // The configuration was validated when it was read: the pattern compiles.
+    ReferenceFinder::new(config.commits.reference_pattern.as_deref(), &prefix)
+        .map(|finder| {
+            finder
+                .find_in_text(text)
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The pull request title and body must reference a task that exists at head.
@@ -424,10 +422,9 @@ fn check_title(event: &Event, head: &Snapshot, config: &Config) -> Vec<Finding> 
         return Vec::new();
     };
     let mut out = Vec::new();
-    for r in refs {
-        let Some(id) = crate::backlog::id::TaskId::parse(&r) else {
-            continue;
-        };
+    // Next to a task that exists, an unknown ID is a mention: a note.
+    let any_found = refs.iter().any(|id| backlog.find(id).next().is_some());
+    for id in refs {
         if backlog.find(&id).next().is_none() {
             out.push(
                 Finding::new(
@@ -440,6 +437,9 @@ fn check_title(event: &Event, head: &Snapshot, config: &Config) -> Vec<Finding> 
                 .task(id.canonical())
                 .help("fix the task ID in the title or description, or add the task file to the pull request"),
             );
+            if let Some(f) = out.last_mut().filter(|_| any_found) {
+                f.severity = Severity::Note;
+            }
         }
     }
     out

@@ -5,7 +5,12 @@
 //!   is read beyond one diff.
 //! - `commit-msg`: the message must reference an existing, active task of the index.
 //!   The referenced task is found by file name; only that file is parsed.
-//! - `prepare-commit-msg`: adds `Refs: TASK-N` from the branch name when missing.
+//! - `prepare-commit-msg`: adds `Refs: TASK-N` from the branch name when missing, and
+//!   records for `commit-msg` whether the message comes from HEAD (an amend).
+//!
+//! Whether the commit amends HEAD (so its parent is HEAD's parent) is read from git's own
+//! state, see [`crate::git::amend`]; a commit that stages only non-code paths is a new
+//! commit that needs no task, whatever HEAD changed.
 //!
 //! Every hook reads the index git names in `GIT_INDEX_FILE` (`git commit PATH…`,
 //! `commit -a`, Backlog.md's auto-commit), never blindly `.git/index`. Reports go to stderr.
@@ -21,11 +26,13 @@ use super::{CommandError, Context, Outcome};
 use crate::backlog::{self, entry::entry_for, BacklogLayout};
 use crate::cli::{Format, HookCommand};
 use crate::config::Config;
-use crate::finding::{Finding, Summary};
+use crate::finding::{Finding, Severity, Summary};
+use crate::git::amend;
 use crate::git::changes::{Change, Scope};
 use crate::git::judge::{self, TransitionContext};
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
+use crate::message::{self, Message, ReferenceFinder};
 use crate::report::{self, ReportContext};
 use crate::rules::{self, commits};
 use crate::snapshot::{Snapshot, SnapshotError};
@@ -52,8 +59,15 @@ pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
     match cmd {
         HookCommand::PreCommit => pre_commit(ctx),
         HookCommand::CommitMsg { file } => commit_msg(ctx, file),
-        HookCommand::PrepareCommitMsg { file, source, .. } => {
+        HookCommand::PrepareCommitMsg { file, source, sha } => {
             // This hook only helps; it must never block a commit.
+            if let Ok(repo) = open_repo(ctx) {
+                if let Err(e) =
+                    amend::record_message_source(&repo, source.as_deref(), sha.as_deref())
+                {
+                    eprintln!("flowgate: cannot record the message source for commit-msg: {e}");
+                }
+            }
             if let Err(e) = prepare_commit_msg(ctx, file, source.as_deref()) {
                 eprintln!("flowgate: prepare-commit-msg skipped: {e}");
             }
@@ -115,13 +129,8 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     let Some(layout) = staged.layout.as_ref() else {
         return Ok(Outcome::Clean);
     };
-    let head = repo.head_commit()?;
     // The parent of the commit being made: HEAD, or HEAD's parent for an `--amend`.
-    let base = if amending() {
-        head.and_then(|h| first_parent(&repo, h))
-    } else {
-        head
-    };
+    let base = parent_of_commit(&repo, false, || Ok(false))?;
     let changes = task_changes(&staged.index, base, layout)?;
     if changes.is_empty() {
         return Ok(Outcome::Clean);
@@ -132,13 +141,11 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     findings.extend(judged);
     let findings = rules::configure(findings, &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
-    let summary = Summary {
-        tasks: changes.len(),
-        commits: 1,
-        ..Summary::default()
-    }
-    .count(&findings);
-    report(ctx, &findings, summary, &staged.index, &[]);
+    let scope = format!(
+        "in the staged changes to {}",
+        touched_tasks(&changes, layout)
+    );
+    report(ctx, &findings, &scope, &staged.index, &[]);
     Ok(outcome(&findings))
 }
 
@@ -249,20 +256,23 @@ fn transitions_from(
     Ok(findings)
 }
 
-/// True when the git process that runs this hook is a `git commit --amend`. git does not
-/// tell hooks; on Linux its command line says so. Elsewhere the hook judges against HEAD
-/// (strict), and `ci` judges the amended commit against its real parent anyway.
-#[cfg(target_os = "linux")]
-fn amending() -> bool {
-    let parent = std::os::unix::process::parent_id();
-    std::fs::read(format!("/proc/{parent}/cmdline"))
-        .map(|b| b.split(|c| *c == 0).any(|arg| arg == b"--amend"))
-        .unwrap_or(false)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn amending() -> bool {
-    false
+/// The parent of the commit being made: HEAD, or HEAD's parent when it amends HEAD
+/// (`recorded`, `nothing_staged`: see [`amend::amends_head`]); `None` on an unborn branch.
+fn parent_of_commit(
+    repo: &Repo,
+    recorded: bool,
+    nothing_staged: impl FnOnce() -> Result<bool, crate::source::SourceError>,
+) -> Result<Option<Oid>, CommandError> {
+    let Some(head) = repo.head_commit()? else {
+        return Ok(None);
+    };
+    Ok(
+        if amend::amends_head(repo, head, recorded, nothing_staged)? {
+            first_parent(repo, head)
+        } else {
+            Some(head)
+        },
+    )
 }
 
 fn first_parent(repo: &Repo, id: Oid) -> Option<Oid> {
@@ -334,33 +344,26 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     let Some(layout) = staged.layout.as_ref() else {
         return Ok(Outcome::Clean);
     };
+    let head = repo.head_commit()?;
+    // Taken before anything can fail, so that a record never outlives its commit.
+    let recorded = head.is_some_and(|h| amend::take_record(&repo, h));
     let text = read_message(file)?;
-    let message = commits::Message::parse(&text, comment_char(&repo));
+    let message = Message::parse(&text, comment_char(&repo));
     if message.is_empty() {
         // git aborts an empty message itself.
         return Ok(Outcome::Clean);
     }
     let workflow = staged.workflow(layout)?;
     let prefix = layout.config.task_prefix.clone();
-    let pattern =
-        commits::reference_pattern(staged.config.commits.reference_pattern.as_deref(), &prefix)
+    let references =
+        ReferenceFinder::new(staged.config.commits.reference_pattern.as_deref(), &prefix)
             .map_err(|e| CommandError::Usage(format!("invalid commits.reference_pattern: {e}")))?;
     let code = commits::CodePaths::new(&staged.config.commits, Some(&layout.root))
         .map_err(|e| CommandError::Usage(format!("invalid commits path glob: {e}")))?;
-    let head = repo.head_commit()?;
-    let base = if amending() {
-        head.and_then(|h| first_parent(&repo, h))
-    } else {
-        head
-    };
-    let mut changed = code_side_changes(&staged, layout, base)?;
-    // Nothing staged against HEAD: most likely a message-only `--amend` (or a reword in
-    // `rebase -i`), whose real change is against HEAD's parent, as `ci` will judge it.
-    if changed.is_empty() && base == head {
-        if let Some(parent) = head.and_then(|h| first_parent(&repo, h)) {
-            changed = code_side_changes(&staged, layout, Some(parent))?;
-        }
-    }
+    let base = parent_of_commit(&repo, recorded, || {
+        Ok(staged.index.changes(head, Scope::All)?.is_empty())
+    })?;
+    let changed = code_side_changes(&staged, layout, base)?;
     let author = author(&repo);
     let branch = branch(&repo);
     let merge = !merge_heads(&repo).is_empty();
@@ -386,21 +389,29 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         &input,
         &staged.config.commits,
         &workflow,
-        &pattern,
+        &references,
         &code,
         &finder,
     );
     let findings = rules::configure(findings, &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
-    let summary = Summary {
-        commits: 1,
-        ..Summary::default()
-    }
-    .count(&findings);
+    let referenced: Vec<String> = references
+        .find(&message)
+        .iter()
+        .map(|r| r.id.canonical())
+        .collect();
+    let scope = format!(
+        "in commit {} ({})",
+        commits::quoted_subject(&message),
+        match referenced.as_slice() {
+            [] => "references no task".to_string(),
+            ids => format!("references {}", ids.join(", ")),
+        }
+    );
     report(
         ctx,
         &findings,
-        summary,
+        &scope,
         &staged.index,
         &[(STAGED.to_string(), message.text.to_string())],
     );
@@ -446,21 +457,19 @@ fn prepare_commit_msg(
     let prefix = &layout.config.task_prefix;
     let Some(id) = repo
         .branch_name()
-        .and_then(|b| commits::branch_reference(&b, prefix))
+        .and_then(|b| message::branch_reference(&b, prefix))
     else {
         return Ok(());
     };
     let text = read_message(file)?;
     let comment = comment_char(&repo);
-    let pattern =
-        commits::reference_pattern(staged.config.commits.reference_pattern.as_deref(), prefix)
+    let references =
+        ReferenceFinder::new(staged.config.commits.reference_pattern.as_deref(), prefix)
             .map_err(|e| CommandError::Usage(e.to_string()))?;
-    if !commits::find_references(&commits::Message::parse(&text, comment), &pattern, prefix)
-        .is_empty()
-    {
+    if !references.find(&Message::parse(&text, comment)).is_empty() {
         return Ok(());
     }
-    let updated = commits::add_trailer(&text, comment, &format!("Refs: {id}"));
+    let updated = message::add_trailer(&text, comment, &format!("Refs: {id}"));
     std::fs::write(file, updated).map_err(|e| {
         CommandError::Repository(format!(
             "cannot write the commit message {}: {e}",
@@ -469,11 +478,49 @@ fn prepare_commit_msg(
     })
 }
 
+/// The tasks a staged change touches, for the summary line: `TASK-1, TASK-2`.
+fn touched_tasks(changes: &[Change], layout: &BacklogLayout) -> String {
+    let mut ids: Vec<String> = changes
+        .iter()
+        .filter_map(|c| entry_for(&c.path, layout)?.name_id.map(|id| id.canonical()))
+        .collect();
+    ids.dedup();
+    match ids.len() {
+        0 => format!("{} task files", changes.len()),
+        1..=5 => ids.join(", "),
+        n => format!("{} and {} more tasks", ids[..5].join(", "), n - 5),
+    }
+}
+
+/// `✗ 1 error, 1 note in commit "Add login" (references no task)`: what was found, in the
+/// commit or change a person is making.
+fn summary_line(findings: &[Finding], scope: &str) -> String {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let (errors, warnings, notes) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+    );
+    let mut counts = Vec::new();
+    if errors > 0 {
+        counts.push(plural(errors, "error"));
+    }
+    if warnings > 0 {
+        counts.push(plural(warnings, "warning"));
+    }
+    if notes > 0 {
+        counts.push(plural(notes, "note"));
+    }
+    let mark = if errors > 0 { "✗" } else { "✓" };
+    format!("{mark} {} {scope}\n", counts.join(", "))
+}
+
 /// Prints findings on stderr (git shows hook output there). Silent when all is well.
 fn report(
     ctx: &Context,
     findings: &[Finding],
-    summary: Summary,
+    scope: &str,
     source: &dyn Source,
     messages: &[(String, String)],
 ) {
@@ -482,22 +529,22 @@ fn report(
     }
     let color = super::use_color(ctx.global.color, &std::io::stderr());
     let text = match ctx.global.format {
-        Format::Json => report::json::render(findings, summary),
+        Format::Json => report::json::render(findings, Summary::default().count(findings)),
         _ => {
             let mut text = report::human::render(
                 findings,
-                summary,
+                Summary::default(),
                 &ReportContext {
                     source: Some(source),
                     messages,
                     color,
-                    quiet: ctx.global.quiet,
+                    quiet: true,
                 },
             );
-            if findings
-                .iter()
-                .any(|f| f.severity == crate::finding::Severity::Error)
-            {
+            if !ctx.global.quiet {
+                text.push_str(&summary_line(findings, scope));
+            }
+            if findings.iter().any(|f| f.severity == Severity::Error) {
                 text.push_str("flowgate rejected this commit (`flowgate explain CODE` tells more; `git commit --no-verify` bypasses the gate, CI still checks).\n");
             }
             text

@@ -20,6 +20,7 @@ use super::{Repo, TreeSource};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
+use crate::message::{Message, ReferenceFinder};
 use crate::rules::{commits, transitions};
 use crate::source::{Source, SourceError};
 use crate::workflow::flowspec;
@@ -165,17 +166,14 @@ impl<'a> CommitJudge<'a> {
                 JudgeError::Config(config.error_at(&w.needle, w.message, w.help))
             })?;
         let prefix = layout.config.task_prefix.clone();
-        let pattern =
-            commits::reference_pattern(config.commits.reference_pattern.as_deref(), &prefix)
-                .map_err(|e| {
-                    JudgeError::Invalid(format!("invalid commits.reference_pattern: {e}"))
-                })?;
+        let references = ReferenceFinder::new(config.commits.reference_pattern.as_deref(), &prefix)
+            .map_err(|e| JudgeError::Invalid(format!("invalid commits.reference_pattern: {e}")))?;
         let code = commits::CodePaths::new(&config.commits, Some(&layout.root))
             .map_err(|e| JudgeError::Invalid(format!("invalid commits path glob: {e}")))?;
         let prepared = Rc::new(Prepared {
             layout,
             workflow,
-            pattern,
+            references,
             code,
             spec_globs: crate::spec::compile_globs(&config.specs.globs),
             parsed: ParseMemo::default(),
@@ -214,7 +212,7 @@ impl<'a> CommitJudge<'a> {
 struct Prepared {
     layout: BacklogLayout,
     workflow: Workflow,
-    pattern: regex::Regex,
+    references: ReferenceFinder,
     code: commits::CodePaths,
     /// Globs of spec files (for `documentation` / `references` entries as spec links).
     spec_globs: globset::GlobSet,
@@ -330,7 +328,7 @@ pub fn judge_commit_from(
     let Prepared {
         layout,
         workflow,
-        pattern,
+        references: finder,
         code,
         spec_globs,
         parsed,
@@ -338,16 +336,17 @@ pub fn judge_commit_from(
     let prefix = layout.config.task_prefix.clone();
 
     // A stored message has no comment lines left: a `#` line is content.
-    let message = commits::Message::parse(&meta.message, '\0');
+    let message = Message::parse(&meta.message, '\0');
     let branch = branch.or(judge.branch);
-    let mut references: Vec<String> = commits::find_references(&message, pattern, &prefix)
+    let mut references: Vec<String> = finder
+        .find(&message)
         .into_iter()
         .map(|r| r.id.canonical())
         .collect();
     if references.is_empty() && config.commits.branch_fallback {
         references.extend(
             branch
-                .and_then(|b| commits::branch_reference(b, &prefix))
+                .and_then(|b| crate::message::branch_reference(b, &prefix))
                 .map(|id| id.canonical()),
         );
     }
@@ -374,11 +373,11 @@ pub fn judge_commit_from(
         prefix: &prefix,
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
     };
-    let finder = judge
+    let tasks = judge
         .finder(&tree, layout, parsed)
         .with_workflow(workflow)
         .resolving_by_frontmatter();
-    let mut findings = commits::check(&input, &config.commits, workflow, pattern, code, &finder);
+    let mut findings = commits::check(&input, &config.commits, workflow, finder, code, &tasks);
     if judge.quick {
         // The finder offered no candidates; a past commit is fixed by what comes next.
         for f in &mut findings {

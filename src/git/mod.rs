@@ -1,6 +1,7 @@
 //! Git access: opening a repository and the snapshots it yields (working tree, index,
 //! a commit's tree). Everything above this module reads files through [`crate::source`].
 
+pub mod amend;
 pub mod changes;
 pub mod fs;
 pub mod index_file;

@@ -1,212 +1,22 @@
 //! Commit rules: every code change references an existing, active task.
 //!
-//! A message is read as git stores it: `#` comment lines (or `core.commentChar`) and
-//! everything below the scissors line of `git commit -v` are not part of it. Task
-//! references are whole words matching the task prefix, case-insensitively, anywhere in
-//! the message (subject, body, trailers). Referenced tasks are looked up through
-//! [`TaskIndex`], which a hook answers by file name so that only the referenced file is read.
+//! A message is read as git stores it (see [`crate::message`]): comment lines and the
+//! scissors section are not part of it, and task IDs in code, URLs and quotes are mentions,
+//! not references. Referenced tasks are looked up through [`TaskIndex`], which a hook
+//! answers by file name so that only the referenced file is read.
+//!
+//! Once the message references one existing, active task, the other IDs it names are
+//! mentions: one that is unknown, finished or a draft is a note, not an error.
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::{Regex, RegexBuilder};
 
 use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::config::{CommitsSection, BUILTIN_NON_CODE};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
+use crate::message::{branch_reference, Message, Reference, ReferenceFinder};
 use crate::rules;
 use crate::rules::transitions::cli_number;
 use crate::workflow::{quoted_list, Workflow};
-
-/// The line git's `commit -v` puts above the diff; it and everything below are dropped.
-pub const SCISSORS: &str = "------------------------ >8 ------------------------";
-
-/// A commit message with its comment lines and scissors section set aside.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message<'a> {
-    /// The text up to (not including) the scissors line, comments included: what line
-    /// numbers refer to.
-    pub text: &'a str,
-    /// The lines that are part of the message, with their 1-based line numbers.
-    pub lines: Vec<(u32, &'a str)>,
-}
-
-impl<'a> Message<'a> {
-    /// Reads a message file's text. `comment` is git's comment character (`#` unless
-    /// `core.commentChar` says otherwise).
-    pub fn parse(text: &'a str, comment: char) -> Message<'a> {
-        let mut lines = Vec::new();
-        let mut end = text.len();
-        let mut offset = 0;
-        for (i, raw) in text.split_inclusive('\n').enumerate() {
-            let line = raw.trim_end_matches(['\n', '\r']);
-            if let Some(rest) = line.strip_prefix(comment) {
-                if rest.trim_start() == SCISSORS {
-                    end = offset;
-                    break;
-                }
-            } else {
-                lines.push((i as u32 + 1, line));
-            }
-            offset += raw.len();
-        }
-        Message {
-            text: &text[..end],
-            lines,
-        }
-    }
-
-    /// The subject: the first non-blank line, with its number.
-    pub fn subject(&self) -> Option<(u32, &'a str)> {
-        self.lines
-            .iter()
-            .find(|(_, l)| !l.trim().is_empty())
-            .copied()
-    }
-
-    /// True when the message has no content (only blank and comment lines).
-    pub fn is_empty(&self) -> bool {
-        self.subject().is_none()
-    }
-}
-
-fn is_trailer(line: &str) -> bool {
-    line.split_once(": ").is_some_and(|(token, _)| {
-        !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    })
-}
-
-/// Adds `trailer` (`Refs: TASK-12`) to a message file's text: after the last line of the
-/// message, joining a trailer block when the message ends with one, and before git's
-/// comment lines and scissors section. An empty message gets the trailer below an empty
-/// first line, where the subject goes.
-pub fn add_trailer(text: &str, comment: char, trailer: &str) -> String {
-    let message = Message::parse(text, comment);
-    let Some(&(last, _)) = message
-        .lines
-        .iter()
-        .rev()
-        .find(|(_, l)| !l.trim().is_empty())
-    else {
-        return format!("\n\n{trailer}\n{text}");
-    };
-    let mut head = String::new();
-    let mut tail = String::new();
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        if i < last as usize {
-            head.push_str(raw);
-        } else {
-            tail.push_str(raw);
-        }
-    }
-    if !head.ends_with('\n') {
-        head.push('\n');
-    }
-    let content: Vec<&str> = message
-        .lines
-        .iter()
-        .filter(|(n, _)| *n <= last)
-        .map(|(_, l)| *l)
-        .collect();
-    let paragraph_start = content.iter().rposition(|l| l.trim().is_empty());
-    let joins_trailers = paragraph_start.is_some_and(|start| {
-        content
-            .get(start + 1..)
-            .is_some_and(|p| p.iter().all(|l| is_trailer(l)))
-    });
-    if !joins_trailers {
-        head.push('\n');
-    }
-    head.push_str(trailer);
-    head.push('\n');
-    head + &tail
-}
-
-/// A task reference found in a message or branch name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
-    /// The ID referred to.
-    pub id: TaskId,
-    /// 1-based message line (0 when it comes from the branch name).
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
-    /// Length in characters.
-    pub len: u32,
-}
-
-/// The reference pattern: the configured one, or the task prefix (and `draft`) as a whole
-/// word, `-`, and the number.
-pub fn reference_pattern(
-    configured: Option<&str>,
-    prefix: &str,
-) -> Result<Regex, Box<regex::Error>> {
-    let pattern = match configured {
-        Some(p) => p.to_string(),
-        // ASCII `\b` and digits: Unicode ones cost milliseconds to compile on every commit.
-        None => format!(
-            r"(?-u:\b)(?:{}|draft)-[0-9]+(?:\.[0-9]+)*(?-u:\b)",
-            regex::escape(prefix)
-        ),
-    };
-    RegexBuilder::new(&pattern)
-        .case_insensitive(true)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(Box::new)
-}
-
-fn parse_reference(text: &str, prefix: &str) -> Option<TaskId> {
-    TaskId::parse_with_prefix(text, prefix)
-        .or_else(|| TaskId::parse(text).filter(|id| id.prefix().eq_ignore_ascii_case("draft")))
-}
-
-/// Every task reference in the message, first occurrence of each ID, in order.
-pub fn find_references(message: &Message<'_>, pattern: &Regex, prefix: &str) -> Vec<Reference> {
-    let mut out: Vec<Reference> = Vec::new();
-    for (line, text) in &message.lines {
-        for caps in pattern.captures_iter(text) {
-            let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
-                continue;
-            };
-            let Some(id) = parse_reference(m.as_str(), prefix) else {
-                continue;
-            };
-            if out.iter().any(|r| r.id == id) {
-                continue;
-            }
-            out.push(Reference {
-                id,
-                line: *line,
-                column: text[..m.start()].chars().count() as u32 + 1,
-                len: m.as_str().chars().count() as u32,
-            });
-        }
-    }
-    out
-}
-
-/// The task ID a branch name carries (`user/task-605/slug`, `task-12-login`), if any.
-pub fn branch_reference(branch: &str, prefix: &str) -> Option<TaskId> {
-    thread_local! {
-        // Compiled once per prefix: the history pass asks for every merged commit.
-        static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, Option<Regex>>> =
-            std::cell::RefCell::default();
-    }
-    let number = PATTERNS.with(|patterns| {
-        let mut patterns = patterns.borrow_mut();
-        let pattern = patterns.entry(prefix.to_string()).or_insert_with(|| {
-            RegexBuilder::new(&format!(
-                r"(?:^|[^a-z0-9]){}-([0-9]+(?:\.[0-9]+)*)",
-                regex::escape(prefix)
-            ))
-            .case_insensitive(true)
-            .build()
-            .ok()
-        });
-        let caps = pattern.as_ref()?.captures(branch)?;
-        Some(caps.get(1)?.as_str().to_string())
-    })?;
-    TaskId::parse_with_prefix(&number, prefix)
-}
 
 /// Why a commit needs no task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,27 +33,44 @@ pub enum Exemption {
     NonCode,
 }
 
-/// Configuration files of the gate and the tools it reads: changing them is not code work.
+/// Files of the gate, of the tools it reads and of the hook managers that run it:
+/// changing them is not code work, so the commit that adopts flowgate passes its own gate.
 pub const TOOL_CONFIG_FILES: &[&str] = &[
-    ".flowgate.yml",
-    ".flowgate-baseline.json",
+    ".flowgate*",
     "backlog.config.yml",
     "**/flowspec_workflow.yml",
     "**/flowspec_workflow.yaml",
+    ".pre-commit-config.yaml",
+    "lefthook.yml",
+    "lefthook.yaml",
+    ".lefthook.yml",
+    ".lefthook.yaml",
+    "lefthook-local.yml",
+    "lefthook-local.yaml",
+    ".husky/**",
 ];
 
 /// Which paths are code: `code_paths` minus the built-in and configured non-code paths
-/// and the backlog folder.
+/// and the backlog folder. Non-code paths match case-insensitively (`Docs/`, `README.MD`):
+/// a folder's spelling does not make its content code.
 #[derive(Debug, Clone)]
 pub struct CodePaths {
     code: GlobSet,
     non_code: GlobSet,
 }
 
-fn glob_set<'a>(globs: impl IntoIterator<Item = &'a str>) -> Result<GlobSet, globset::Error> {
+fn glob_set<'a>(
+    globs: impl IntoIterator<Item = &'a str>,
+    case_insensitive: bool,
+) -> Result<GlobSet, globset::Error> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        b.add(GlobBuilder::new(g).literal_separator(true).build()?);
+        b.add(
+            GlobBuilder::new(g)
+                .literal_separator(true)
+                .case_insensitive(case_insensitive)
+                .build()?,
+        );
     }
     b.build()
 }
@@ -265,8 +92,8 @@ impl CodePaths {
             .chain(backlog.as_deref())
             .collect();
         Ok(CodePaths {
-            code: glob_set(commits.code_paths.iter().map(String::as_str))?,
-            non_code: glob_set(non_code)?,
+            code: glob_set(commits.code_paths.iter().map(String::as_str), false)?,
+            non_code: glob_set(non_code, true)?,
         })
     }
 
@@ -382,19 +209,32 @@ fn describe(f: &TaskFile) -> String {
     }
 }
 
+/// The subject of the commit as findings quote it (`"Add login"`), shortened to 72
+/// characters.
+pub fn quoted_subject(message: &Message<'_>) -> String {
+    let subject = message.subject().map_or("", |(_, s)| s.trim());
+    let mut chars = subject.chars();
+    let short: String = chars.by_ref().take(72).collect();
+    if chars.next().is_some() {
+        format!("\"{short}…\"")
+    } else {
+        format!("\"{short}\"")
+    }
+}
+
 /// Every commit finding of one commit.
 pub fn check(
     input: &CommitInput<'_>,
     config: &CommitsSection,
     workflow: &Workflow,
-    pattern: &Regex,
+    references: &ReferenceFinder,
     code: &CodePaths,
     tasks: &dyn TaskIndex,
 ) -> Vec<Finding> {
     if exemption(input, config, code).is_some() {
         return Vec::new();
     }
-    let mut refs = find_references(input.message, pattern, input.prefix);
+    let mut refs = references.find(input.message);
     let branch_id = input.branch.and_then(|b| branch_reference(b, input.prefix));
     if refs.is_empty() && config.branch_fallback {
         if let Some(id) = branch_id.clone() {
@@ -454,69 +294,78 @@ pub fn check(
         return vec![locate(
             Finding::new(
                 &rules::MISSING_TASK_REFERENCE,
-                "this commit changes code but references no task",
+                format!(
+                    "commit {} changes code but references no task",
+                    quoted_subject(input.message)
+                ),
             ),
             None,
         )
         .help(help)];
     }
 
-    let mut findings = Vec::new();
-    let mut inactive = Vec::new();
-    let mut any_active = false;
+    /// What one reference resolves to.
+    enum Resolved {
+        Missing,
+        Draft,
+        Inactive(TaskFile),
+    }
+    let mut unresolved: Vec<(&Reference, Resolved)> = Vec::new();
+    let mut worked_on: Option<&TaskId> = None;
     for r in &refs {
+        let resolved = match tasks.find(&r.id) {
+            None => Resolved::Missing,
+            Some(file) if file.folder == Folder::Drafts => Resolved::Draft,
+            Some(file) => {
+                let is_active = workflow.is_one_of(file.status().unwrap_or_default(), &active);
+                if is_active || finishes(input, &r.id, &active, workflow) {
+                    worked_on = worked_on.or(Some(&r.id));
+                    continue;
+                }
+                Resolved::Inactive(file)
+            }
+        };
+        unresolved.push((r, resolved));
+    }
+    // Once the commit names the task it works on, its other IDs are mentions: notes.
+    let mention_help = |id: &TaskId, main: &TaskId| {
+        format!(
+            "this commit works on {main}, so {id} is taken as a mention; write it as `{id}` (in backticks) to say so, or fix the ID if you meant another task"
+        )
+    };
+    let mut findings = Vec::new();
+    for (r, resolved) in unresolved {
         let from_branch = if r.line == 0 {
             " (from the branch name)"
         } else {
             ""
         };
-        let Some(file) = tasks.find(&r.id) else {
-            let near: Vec<String> = tasks.nearest(&r.id, 3).iter().map(describe).collect();
-            let help = if near.is_empty() {
-                "no task has this ID; check the number, or create the task: backlog task create \"Title\"".to_string()
-            } else {
-                format!("nearest tasks: {}", near.join(", "))
-            };
-            findings.push(
-                locate(
-                    Finding::new(
-                        &rules::UNKNOWN_TASK_REFERENCE,
-                        format!(
-                            "{}{from_branch} does not exist in {}",
-                            r.id, input.tree_label
-                        ),
-                    ),
-                    Some(r),
-                )
-                .task(r.id.canonical())
-                .help(help),
-            );
-            continue;
-        };
-        if file.folder == Folder::Drafts {
-            inactive.push((r, file, true));
-            continue;
-        }
-        let is_active = workflow.is_one_of(file.status().unwrap_or_default(), &active);
-        if is_active || finishes(input, &r.id, &active, workflow) {
-            any_active = true;
-        } else {
-            inactive.push((r, file, false));
-        }
-    }
-    // A commit may mention finished or drafted tasks besides the one it works on.
-    if !any_active {
-        for (r, file, draft) in inactive {
-            let n = cli_number(&r.id);
-            let finding = if draft {
+        let n = cli_number(&r.id);
+        let mut finding = match &resolved {
+            Resolved::Missing => {
+                let near: Vec<String> = tasks.nearest(&r.id, 3).iter().map(describe).collect();
+                let help = if near.is_empty() {
+                    "no task has this ID; check the number, or create the task: backlog task create \"Title\"".to_string()
+                } else {
+                    format!("nearest tasks: {}", near.join(", "))
+                };
                 Finding::new(
-                    &rules::DRAFT_REFERENCE,
-                    format!("{} is a draft, not a task", r.id),
+                    &rules::UNKNOWN_TASK_REFERENCE,
+                    format!(
+                        "{}{from_branch} does not exist in {}",
+                        r.id, input.tree_label
+                    ),
                 )
-                .help(format!(
-                    "promote it first (backlog draft promote {n}) and reference the task ID it gets"
-                ))
-            } else {
+                .help(help)
+            }
+            Resolved::Draft => Finding::new(
+                &rules::DRAFT_REFERENCE,
+                format!("{} is a draft, not a task", r.id),
+            )
+            .help(format!(
+                "promote it first (backlog draft promote {n}) and reference the task ID it gets"
+            )),
+            Resolved::Inactive(file) => {
                 let status = file.status().unwrap_or_default();
                 Finding::new(
                     &rules::TASK_NOT_ACTIVE,
@@ -531,9 +380,20 @@ pub fn check(
                     active.first().map_or("In Progress", String::as_str),
                     file.path
                 ))
-            };
-            findings.push(locate(finding, Some(r)).task(r.id.canonical()));
+            }
+        };
+        if let Some(main) = worked_on {
+            finding.severity = Severity::Note;
+            finding.help = Some(mention_help(&r.id, main));
+            if let Resolved::Inactive(file) = &resolved {
+                finding.message = format!(
+                    "{} is in \"{}\"; it is mentioned, not worked on",
+                    r.id,
+                    file.status().unwrap_or_default()
+                );
+            }
         }
+        findings.push(locate(finding, Some(r)).task(r.id.canonical()));
     }
     findings
 }
@@ -557,78 +417,6 @@ mod tests {
     use crate::finding::Position;
 
     #[test]
-    fn comments_and_scissors_are_not_the_message() {
-        let text = "Fix login\n# Please enter the message\n\nRefs: TASK-3\n# ------------------------ >8 ------------------------\n+TASK-9 in the diff\n";
-        let m = Message::parse(text, '#');
-        assert_eq!(m.lines, [(1, "Fix login"), (3, ""), (4, "Refs: TASK-3")]);
-        assert!(!m.text.contains("TASK-9"));
-        let m = Message::parse(";comment TASK-1\nsubject\n", ';');
-        assert_eq!(m.subject(), Some((2, "subject")));
-        assert!(Message::parse("# only\n\n", '#').is_empty());
-    }
-
-    #[test]
-    fn trailer_goes_after_the_message_and_before_comments() {
-        assert_eq!(
-            add_trailer("Fix login\n", '#', "Refs: TASK-1"),
-            "Fix login\n\nRefs: TASK-1\n"
-        );
-        assert_eq!(
-            add_trailer("Fix login", '#', "Refs: TASK-1"),
-            "Fix login\n\nRefs: TASK-1\n"
-        );
-        assert_eq!(
-            add_trailer(
-                "Fix\n\nbody\n\nSigned-off-by: A <a@x>\n# comment\n",
-                '#',
-                "Refs: TASK-1"
-            ),
-            "Fix\n\nbody\n\nSigned-off-by: A <a@x>\nRefs: TASK-1\n# comment\n"
-        );
-        assert_eq!(
-            add_trailer("\n# Please enter\n# ------------------------ >8 ------------------------\ndiff\n", '#', "Refs: TASK-1"),
-            "\n\nRefs: TASK-1\n\n# Please enter\n# ------------------------ >8 ------------------------\ndiff\n"
-        );
-        assert_eq!(
-            add_trailer("Subject: with colon\n", '#', "Refs: TASK-1"),
-            "Subject: with colon\n\nRefs: TASK-1\n"
-        );
-    }
-
-    #[test]
-    fn references_are_whole_words_case_insensitive() {
-        let re = reference_pattern(None, "task").unwrap();
-        let m = Message::parse(
-            "Fix task-3 and TASK-012.1\n\nsee mytask-9, TASK-3, draft-2\n",
-            '#',
-        );
-        let refs = find_references(&m, &re, "task");
-        let ids: Vec<String> = refs.iter().map(|r| r.id.canonical()).collect();
-        assert_eq!(ids, ["TASK-3", "TASK-12.1", "DRAFT-2"]);
-        assert_eq!((refs[1].line, refs[1].column, refs[1].len), (1, 16, 10));
-        let custom = reference_pattern(Some(r"#(\d+)"), "task").unwrap();
-        let m = Message::parse("Fix login (#42)\n", '#');
-        assert_eq!(
-            find_references(&m, &custom, "task")[0].id.canonical(),
-            "TASK-42"
-        );
-    }
-
-    #[test]
-    fn branch_names_carry_ids() {
-        assert_eq!(
-            branch_reference("user/task-605/slug", "task").map(|i| i.canonical()),
-            Some("TASK-605".into())
-        );
-        assert_eq!(
-            branch_reference("TASK-12-login", "task").map(|i| i.canonical()),
-            Some("TASK-12".into())
-        );
-        assert_eq!(branch_reference("main", "task"), None);
-        assert_eq!(branch_reference("multitask-3", "task"), None);
-    }
-
-    #[test]
     fn code_paths_and_authors() {
         let config = CommitsSection {
             non_code_paths: vec!["assets/**".into()],
@@ -644,8 +432,27 @@ mod tests {
             ".backlog/tasks/t.md",
             "assets/logo.png",
             "a/b/c.md",
+            "Docs/superpowers/plan.txt",
+            "DOCS/x.txt",
+            "README.MD",
+            "website/docs/img/flow.PNG",
+            "packages/app/Documentation/diagram.svg",
+            ".flowgate.yml",
+            ".flowgate-baseline.json",
+            ".pre-commit-config.yaml",
+            "lefthook.yml",
+            "lefthook.yaml",
+            ".husky/pre-commit",
         ] {
             assert!(!code.is_code(p), "{p}");
+        }
+        // Code stays code, under a docs folder too; configured code paths keep their case.
+        for p in [
+            "website/docs/plugin.js",
+            "src/docs.rs",
+            ".github/workflows/ci.yml",
+        ] {
+            assert!(code.is_code(p), "{p}");
         }
         let bots = vec![
             "dependabot[bot]".to_string(),
@@ -736,7 +543,7 @@ mod tests {
             &input,
             &config,
             &wf,
-            &reference_pattern(None, "task").unwrap(),
+            &ReferenceFinder::new(None, "task").unwrap(),
             &code,
             &tasks,
         )
@@ -754,7 +561,7 @@ mod tests {
         assert_eq!(f[0].code, "FG301");
         assert_eq!(
             f[0].message,
-            "this commit changes code but references no task"
+            "commit \"Add login\" changes code but references no task"
         );
         assert_eq!(
             f[0].help.as_deref(),
@@ -776,7 +583,33 @@ mod tests {
             f[0].help.as_deref(),
             Some("start it and stage the change: backlog task edit 2 -s \"In Progress\" && git add \"backlog/tasks/task-2 - Logout.md\"")
         );
-        assert!(run("Add logout TASK-2, part of TASK-1\n", &["src/a.rs"], None).is_empty());
+        // Next to the task it works on (TASK-1), a finished, unknown or draft ID is a note.
+        let f = run(
+            "Add logout TASK-2, part of TASK-1 (not TASK-9, DRAFT-1)\n",
+            &["src/a.rs"],
+            None,
+        );
+        let notes: Vec<(&str, Severity)> = f.iter().map(|f| (f.code, f.severity)).collect();
+        assert_eq!(
+            notes,
+            [
+                ("FG303", Severity::Note),
+                ("FG302", Severity::Note),
+                ("FG304", Severity::Note)
+            ]
+        );
+        assert_eq!(
+            f[0].message,
+            "TASK-2 is in \"To Do\"; it is mentioned, not worked on"
+        );
+        assert_eq!(
+            f[1].help.as_deref(),
+            Some("this commit works on TASK-1, so TASK-9 is taken as a mention; write it as `TASK-9` (in backticks) to say so, or fix the ID if you meant another task")
+        );
+        assert!(run("Add logout `TASK-2`, part of TASK-1\n", &["src/a.rs"], None).is_empty());
+        // Without an active reference, an unknown ID stays an error.
+        let f = run("Add logout TASK-2 (TASK-9)\n", &["src/a.rs"], None);
+        assert!(f.iter().all(|f| f.severity == Severity::Error), "{f:?}");
 
         let f = run("Try DRAFT-1\n", &["src/a.rs"], None);
         assert_eq!(f[0].code, "FG304");

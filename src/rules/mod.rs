@@ -286,7 +286,10 @@ pub fn configure(findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
                 .find(|(k, _)| k.eq_ignore_ascii_case(f.code) || k.eq_ignore_ascii_case(f.rule))
                 .map(|(_, s)| *s);
             if let Some(s) = configured {
-                f.severity = s;
+                // A finding its rule reported below the rule's default (a mention next to
+                // a real reference is a note) stays there: configuration only lowers it.
+                let demoted = lookup(f.code).is_some_and(|r| f.severity < r.default_severity);
+                f.severity = if demoted { s.min(f.severity) } else { s };
             }
             (f.severity != Severity::Off).then_some(f)
         })

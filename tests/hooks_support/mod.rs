@@ -22,7 +22,13 @@ pub fn path_env() -> std::ffi::OsString {
 
 /// A git command with an isolated environment.
 pub fn git_cmd(dir: &Path) -> Command {
-    let mut c = Command::new("git");
+    tool_cmd("git", dir)
+}
+
+/// A command that runs git (git itself, the Backlog.md CLI) with git's isolated
+/// environment: the flowgate under test first on PATH, no global config, a fixed author.
+pub fn tool_cmd(program: &str, dir: &Path) -> Command {
+    let mut c = Command::new(program);
     c.current_dir(dir)
         .env("PATH", path_env())
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -177,6 +183,31 @@ impl Repo {
             c.env(k, v);
         }
         Run::from(c.args(args).output().expect("git runs"))
+    }
+
+    /// Runs the Backlog.md CLI (`backlog`, which commits through git when its
+    /// `autoCommit` is on) in the working tree.
+    pub fn backlog(&self, args: &[&str]) -> Run {
+        Run::from(
+            tool_cmd("backlog", &self.root)
+                .args(args)
+                .output()
+                .expect("the Backlog.md CLI `backlog` runs (npm install -g backlog.md@1.52.0)"),
+        )
+    }
+
+    /// `git add -A` then `git commit -m MESSAGE`, dated an hour ago (the author date of a
+    /// commit made earlier in the day, which an amend keeps).
+    pub fn commit_all_earlier(&self, message: &str) -> Run {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let date = format!("@{} +0000", now.saturating_sub(3600));
+        self.git(&["add", "-A"]).success();
+        self.git_env(
+            &[("GIT_AUTHOR_DATE", &date), ("GIT_COMMITTER_DATE", &date)],
+            &["commit", "-q", "-m", message],
+        )
     }
 
     /// Runs the flowgate under test in the working tree.
