@@ -125,7 +125,8 @@ pub struct CommitsSection {
     pub non_code_paths: Vec<String>,
     /// Statuses a referenced task must be in (default `In Progress`).
     pub active_statuses: Vec<String>,
-    /// Authors (name or email, globs allowed) whose commits need no task.
+    /// Authors (name or email, globs allowed) whose commits need no task; default
+    /// `*[bot]` (GitHub App bots such as `dependabot[bot]`, `github-actions[bot]`).
     pub exempt_authors: Vec<String>,
     /// Take the task reference from the branch name when the message has none.
     pub branch_fallback: bool,
@@ -140,7 +141,7 @@ impl Default for CommitsSection {
             code_paths: vec!["**".into()],
             non_code_paths: Vec::new(),
             active_statuses: vec!["In Progress".into()],
-            exempt_authors: Vec::new(),
+            exempt_authors: vec!["*[bot]".into()],
             branch_fallback: true,
             add_refs_trailer: true,
         }
@@ -155,6 +156,18 @@ pub const BUILTIN_NON_CODE: &[&str] = &[
     "**/*.md",
     ".specify/**",
     ".flowspec/**",
+    // Prose at the root: licence, notices, authors, change logs.
+    "LICENSE*",
+    "LICENCE*",
+    "COPYING*",
+    "NOTICE*",
+    "AUTHORS*",
+    "CONTRIBUTORS*",
+    "CHANGELOG*",
+    "CHANGES*",
+    "HISTORY*",
+    "*.rst",
+    "*.adoc",
     // Images and other binary assets of documentation, wherever its folder is.
     "**/{doc,docs,documentation}/**/*.{png,jpg,jpeg,gif,svg,webp,avif,bmp,ico,tif,tiff,pdf,mp4,webm,mov,drawio,excalidraw}",
 ];

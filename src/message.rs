@@ -3,9 +3,10 @@
 //!
 //! # References and mentions
 //!
-//! A reference is a match of the reference pattern (by default the task prefix or `draft`
-//! as a whole word, `-`, and the number: `TASK-12`, `task-12.1`, `DRAFT-3`;
-//! case-insensitive) anywhere in the message: subject, body or trailers (`Refs: TASK-12`).
+//! A reference is a match of the reference pattern (by default the task prefix as a whole
+//! word, case-insensitively, or `DRAFT` in capitals, then `-` and the number: `TASK-12`,
+//! `task-12.1`, `DRAFT-3`, but not "JSON Schema draft-07") anywhere in the message:
+//! subject, body or trailers (`Refs: TASK-12`).
 //! An ID written in one of these places is only a mention, never a reference:
 //!
 //! - an inline code span: `` `TASK-12` ``;
@@ -183,8 +184,9 @@ impl ReferenceFinder {
         let pattern = match configured {
             Some(p) => p.to_string(),
             // ASCII `\b` and digits: Unicode ones cost milliseconds to compile on every commit.
+            // `DRAFT` only as Backlog.md writes it: "JSON Schema draft-07" is prose.
             None => format!(
-                r"(?-u:\b)(?:{}|draft)-[0-9]+(?:\.[0-9]+)*(?-u:\b)",
+                r"(?-u:\b)(?:{}|(?-i:DRAFT))-[0-9]+(?:\.[0-9]+)*(?-u:\b)",
                 regex::escape(prefix)
             ),
         };
@@ -491,7 +493,7 @@ mod tests {
     fn references_are_whole_words_case_insensitive() {
         let finder = ReferenceFinder::new(None, "task").unwrap();
         let m = Message::parse(
-            "Fix task-3 and TASK-012.1\n\nsee mytask-9, TASK-3, draft-2\n",
+            "Fix task-3 and TASK-012.1\n\nsee mytask-9, TASK-3, DRAFT-2, JSON Schema draft-07\n",
             '#',
         );
         let refs = finder.find(&m);

@@ -30,11 +30,13 @@ fn detached_head() {
 fn amend_is_not_falsely_rejected() {
     let r = Repo::seeded();
     // HEAD reopens TASK-1 (legal); amending it to "Done" is legal from HEAD's parent.
+    // HEAD was made earlier (an amend keeps HEAD's author date: that is how the hook
+    // knows `--amend -m` amends; a commit of the same second looks like a new one).
     r.write(
         T1,
         &task("TASK-1", "Login", "To Do", &[(true, "Form works")]),
     );
-    r.commit_all("Reopen login").success();
+    r.commit_all_earlier("Reopen login").success();
     r.write(
         T1,
         &task("TASK-1", "Login", "Done", &[(true, "Form works")]),

@@ -101,7 +101,7 @@ fn message_only_amend_of_a_code_commit_is_judged() {
         .failure()
         .stderr_has(&[
             "FG301",
-            "commit \"Wire login\" changes code but references no task",
+            "\"Wire login\" changes code but references no task",
         ]);
     // The editor path (prepare-commit-msg is told the message is HEAD's).
     r.git_env(
@@ -266,4 +266,92 @@ fn a_reference_pattern_check_accepts_is_one_the_hooks_can_use() {
     r.flowgate(&["check"]).success();
     r.write("src/main.rs", "fn main() { login(); }\n");
     r.commit_all("Wire login (#1)").success();
+}
+
+// --- Classes found in the precision corpus of real histories.
+
+#[test]
+fn bot_authors_need_no_task_by_default() {
+    let r = Repo::seeded();
+    r.write("pyproject.toml", "version = \"0.0.2\"\n");
+    r.git(&["add", "-A"]).success();
+    r.git_env(
+        &[
+            ("GIT_AUTHOR_NAME", "github-actions[bot]"),
+            (
+                "GIT_AUTHOR_EMAIL",
+                "41898282+github-actions[bot]@users.noreply.github.com",
+            ),
+        ],
+        &["commit", "-q", "-m", "chore: bump version to v0.0.2"],
+    )
+    .success();
+    // `[bot]` is literal: a name ending in "b", "o" or "t" is no bot.
+    r.write("pyproject.toml", "version = \"0.0.3\"\n");
+    r.git(&["add", "-A"]).success();
+    r.git_env(
+        &[("GIT_AUTHOR_NAME", "Bob")],
+        &["commit", "-q", "-m", "Bump version"],
+    )
+    .failure()
+    .stderr_has(&["FG301"]);
+}
+
+#[test]
+fn licence_and_root_prose_are_not_code() {
+    let r = after_a_code_commit();
+    r.write("LICENSE", "MIT License\n");
+    r.write("NOTICE", "Notice.\n");
+    r.write("AUTHORS", "Alice\n");
+    r.write("CHANGELOG", "0.1: first\n");
+    r.commit_all("Add the licence").success();
+}
+
+#[test]
+fn the_commit_that_completes_its_task_works_on_it() {
+    let r = Repo::seeded();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\nworkflow:\n  transitions:\n    To Do: [In Progress, Done]\n    In Progress: [To Do, Done]\n    Done: [In Progress]\n",
+    );
+    r.commit_all("Allow finishing from To Do").success();
+    // TASK-2 goes To Do -> Done in the commit that does its work (a squashed pull request).
+    r.write(
+        T2,
+        &task("TASK-2", "Logout", "Done", &[(true, "Button works")]),
+    );
+    r.write("src/logout.rs", "pub fn logout() {}\n");
+    r.commit_all("TASK-2 - Add logout (#12)").success();
+}
+
+#[test]
+fn tasks_a_commit_creates_are_notes() {
+    let r = Repo::seeded();
+    r.write_task("TASK-3", "Signup", "To Do", &[]);
+    r.write_task("TASK-4", "Reset", "To Do", &[]);
+    r.write("src/main.rs", "fn main() { login(); }\n");
+    r.commit_all("Plan signup: task-3, task-4")
+        .success()
+        .stderr_has(&[
+            "FG303",
+            "TASK-3 is created by this commit in \"To Do\"; it is mentioned, not worked on",
+            "✓ 2 notes",
+        ]);
+}
+
+#[test]
+fn a_lowercase_draft_version_is_prose() {
+    let r = Repo::seeded();
+    r.write("src/schema.rs", "pub const DRAFT: u8 = 7;\n");
+    r.commit_all("Validate against JSON Schema draft-07")
+        .failure()
+        .stderr_has(&["FG301", "(references no task)"]);
+    let out = r
+        .commit_all("Validate against JSON Schema draft-07\n\nRefs: TASK-1")
+        .success();
+    assert!(
+        !out.stderr.contains("FG304"),
+        "draft-07 read as a draft: {}",
+        out.stderr
+    );
 }

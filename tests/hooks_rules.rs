@@ -15,9 +15,10 @@ fn fg301_code_without_a_reference_is_rejected_with_the_active_tasks_as_help() {
         .failure()
         .stderr_has(&[
             "FG301(missing-task-reference)",
-            "this commit changes code but references no task",
+            "\"Wire login\" changes code but references no task",
             "help: add a line \"Refs: TASK-1\" naming the task this commit works on; in \"In Progress\": TASK-1 \"Login\" (In Progress)",
             "git commit --no-verify",
+            "✗ 1 error in commit \"Wire login\" (references no task)",
         ]);
 }
 

@@ -585,7 +585,7 @@ fn render_with(layout: &Layout, all: bool) -> String {
             Key::new(
                 "non_code_paths: []",
                 false,
-                "added to the built-in non-code paths (backlog, specs/, docs/, **/*.md, .specify/, .flowspec/)",
+                "added to the built-in non-code paths (backlog, specs/, docs/, **/*.md, .specify/, .flowspec/, LICENSE and other root prose, doc images, .flowgate*, hook-manager files)",
             ),
             Key::new(
                 format!("active_statuses: {}", quoted_list(&active)),
@@ -593,7 +593,7 @@ fn render_with(layout: &Layout, all: bool) -> String {
                 "a referenced task must be in one of these statuses",
             ),
             Key::new(
-                "exempt_authors: []",
+                "exempt_authors: [\"*[bot]\"]",
                 false,
                 "name or email globs (bots) whose commits need no task",
             ),

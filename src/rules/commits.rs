@@ -104,7 +104,9 @@ impl CodePaths {
 }
 
 /// True when `author` (`Name <email>`) matches one of the exempt-author globs (matched
-/// against the whole ident, the name and the email, case-insensitively).
+/// against the whole ident, the name and the email, case-insensitively). `*` and `?` are
+/// wildcards; brackets are literal, since bots are named `name[bot]` (`*[bot]` matches
+/// every GitHub App bot, not every name ending in `b`, `o` or `t`).
 pub fn author_exempt(author: &str, globs: &[String]) -> bool {
     let (name, email) = match author.split_once('<') {
         Some((n, e)) => (n.trim(), e.trim_end_matches('>').trim()),
@@ -112,7 +114,9 @@ pub fn author_exempt(author: &str, globs: &[String]) -> bool {
     };
     globs.iter().any(|g| {
         let candidates = [author.trim(), name, email];
-        let glob = GlobBuilder::new(g)
+        let literal_brackets = g.replace('[', "\\[").replace(']', "\\]");
+        let glob = GlobBuilder::new(&literal_brackets)
+            .backslash_escape(true)
             .case_insensitive(true)
             .build()
             .map(|g| g.compile_matcher());
@@ -295,7 +299,7 @@ pub fn check(
             Finding::new(
                 &rules::MISSING_TASK_REFERENCE,
                 format!(
-                    "commit {} changes code but references no task",
+                    "{} changes code but references no task",
                     quoted_subject(input.message)
                 ),
             ),
@@ -309,6 +313,9 @@ pub fn check(
         Missing,
         Draft,
         Inactive(TaskFile),
+        /// A task this commit creates, in a status it is not worked on in (a planning
+        /// commit lists the tasks it adds): a note.
+        Created(TaskFile),
     }
     let mut unresolved: Vec<(&Reference, Resolved)> = Vec::new();
     let mut worked_on: Option<&TaskId> = None;
@@ -317,12 +324,20 @@ pub fn check(
             None => Resolved::Missing,
             Some(file) if file.folder == Folder::Drafts => Resolved::Draft,
             Some(file) => {
-                let is_active = workflow.is_one_of(file.status().unwrap_or_default(), &active);
-                if is_active || finishes(input, &r.id, &active, workflow) {
+                let status = file.status().unwrap_or_default();
+                let is_active = workflow.is_one_of(status, &active);
+                if is_active || finishes(input, &r.id, status, &active, workflow) {
                     worked_on = worked_on.or(Some(&r.id));
                     continue;
                 }
-                Resolved::Inactive(file)
+                if input
+                    .before
+                    .is_some_and(|before| before.find(&r.id).is_none())
+                {
+                    Resolved::Created(file)
+                } else {
+                    Resolved::Inactive(file)
+                }
             }
         };
         unresolved.push((r, resolved));
@@ -365,6 +380,20 @@ pub fn check(
             .help(format!(
                 "promote it first (backlog draft promote {n}) and reference the task ID it gets"
             )),
+            Resolved::Created(file) => Finding::new(
+                &rules::TASK_NOT_ACTIVE,
+                format!(
+                    "{} is created by this commit in \"{}\"; it is mentioned, not worked on",
+                    r.id,
+                    file.status().unwrap_or_default()
+                ),
+            )
+            .help(format!(
+                "nothing to do if this commit plans {}; if it works on it, create it in {} (backlog task edit {n} -s \"{}\")",
+                r.id,
+                or_quoted(&active),
+                active.first().map_or("In Progress", String::as_str),
+            )),
             Resolved::Inactive(file) => {
                 let status = file.status().unwrap_or_default();
                 Finding::new(
@@ -382,7 +411,9 @@ pub fn check(
                 ))
             }
         };
-        if let Some(main) = worked_on {
+        if matches!(resolved, Resolved::Created(_)) {
+            finding.severity = Severity::Note;
+        } else if let Some(main) = worked_on {
             finding.severity = Severity::Note;
             finding.help = Some(mention_help(&r.id, main));
             if let Resolved::Inactive(file) = &resolved {
@@ -398,15 +429,27 @@ pub fn check(
     findings
 }
 
-/// True when the referenced task was active in the parent: the commit (which moved it out
-/// of the active status, since it is not active now) finishes or pauses the task it worked on.
-fn finishes(input: &CommitInput<'_>, id: &TaskId, active: &[String], workflow: &Workflow) -> bool {
+/// True when the commit works on the referenced task although it is not active now: the
+/// task was active in the parent (the commit finishes or pauses the task it worked on), or
+/// the commit moves it into the last status from any other (it completes the task with
+/// its work, as a squash-merged pull request does), or creates it there.
+fn finishes(
+    input: &CommitInput<'_>,
+    id: &TaskId,
+    status: &str,
+    active: &[String],
+    workflow: &Workflow,
+) -> bool {
     let Some(before) = input.before else {
         return false;
     };
-    before
-        .find(id)
-        .is_some_and(|old| workflow.is_one_of(old.status().unwrap_or_default(), active))
+    match before.find(id) {
+        Some(old) => {
+            let old = old.status().unwrap_or_default();
+            workflow.is_one_of(old, active) || (workflow.is_last(status) && !workflow.is_last(old))
+        }
+        None => workflow.is_last(status),
+    }
 }
 
 #[cfg(test)]
@@ -443,6 +486,11 @@ mod tests {
             "lefthook.yml",
             "lefthook.yaml",
             ".husky/pre-commit",
+            "LICENSE",
+            "COPYING.txt",
+            "NOTICE",
+            "AUTHORS",
+            "CHANGELOG",
         ] {
             assert!(!code.is_code(p), "{p}");
         }
@@ -463,6 +511,12 @@ mod tests {
             &bots
         ));
         assert!(author_exempt("CI <ci@bots.example.com>", &bots));
+        let default = CommitsSection::default().exempt_authors;
+        assert!(author_exempt(
+            "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+            &default
+        ));
+        assert!(!author_exempt("Bob <bob@example.com>", &default));
         assert!(!author_exempt("Alice <alice@example.com>", &bots));
     }
 
@@ -561,7 +615,7 @@ mod tests {
         assert_eq!(f[0].code, "FG301");
         assert_eq!(
             f[0].message,
-            "commit \"Add login\" changes code but references no task"
+            "\"Add login\" changes code but references no task"
         );
         assert_eq!(
             f[0].help.as_deref(),
