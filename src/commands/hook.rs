@@ -61,14 +61,17 @@ pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
         HookCommand::CommitMsg { file } => commit_msg(ctx, file),
         HookCommand::PrepareCommitMsg { file, source, sha } => {
             // This hook only helps; it must never block a commit.
-            if let Ok(repo) = open_repo(ctx) {
-                if let Err(e) =
-                    amend::record_message_source(&repo, source.as_deref(), sha.as_deref())
-                {
-                    eprintln!("flowgate: cannot record the message source for commit-msg: {e}");
+            let repo = match open_repo(ctx) {
+                Ok(repo) => repo,
+                Err(e) => {
+                    eprintln!("flowgate: prepare-commit-msg skipped: {e}");
+                    return Ok(Outcome::Clean);
                 }
+            };
+            if let Err(e) = amend::record_message_source(&repo, source.as_deref(), sha.as_deref()) {
+                eprintln!("flowgate: cannot record the message source for commit-msg: {e}");
             }
-            if let Err(e) = prepare_commit_msg(ctx, file, source.as_deref()) {
+            if let Err(e) = prepare_commit_msg(ctx, &repo, file, source.as_deref()) {
                 eprintln!("flowgate: prepare-commit-msg skipped: {e}");
             }
             Ok(Outcome::Clean)
@@ -141,11 +144,13 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     findings.extend(judged);
     let findings = rules::configure(findings, &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
-    let scope = format!(
-        "in the staged changes to {}",
-        touched_tasks(&changes, layout)
-    );
-    report(ctx, &findings, &scope, &staged.index, &[]);
+    let scope = || {
+        format!(
+            "in the staged changes to {}",
+            touched_tasks(&changes, layout)
+        )
+    };
+    report(ctx, &findings, scope, &staged.index, &[]);
     Ok(outcome(&findings))
 }
 
@@ -395,23 +400,25 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     );
     let findings = rules::configure(findings, &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
-    let referenced: Vec<String> = references
-        .find(&message)
-        .iter()
-        .map(|r| r.id.canonical())
-        .collect();
-    let scope = format!(
-        "in commit {} ({})",
-        commits::quoted_subject(&message),
-        match referenced.as_slice() {
-            [] => "references no task".to_string(),
-            ids => format!("references {}", ids.join(", ")),
-        }
-    );
+    let scope = || {
+        let referenced: Vec<String> = references
+            .find(&message)
+            .iter()
+            .map(|r| r.id.canonical())
+            .collect();
+        format!(
+            "in commit {} ({})",
+            commits::quoted_subject(&message),
+            match referenced.as_slice() {
+                [] => "references no task".to_string(),
+                ids => format!("references {}", ids.join(", ")),
+            }
+        )
+    };
     report(
         ctx,
         &findings,
-        &scope,
+        scope,
         &staged.index,
         &[(STAGED.to_string(), message.text.to_string())],
     );
@@ -436,18 +443,18 @@ fn code_side_changes(
 
 fn prepare_commit_msg(
     ctx: &Context,
+    repo: &Repo,
     file: &Path,
     source: Option<&str>,
 ) -> Result<(), CommandError> {
     if matches!(source, Some("merge" | "squash")) {
         return Ok(());
     }
-    let repo = open_repo(ctx)?;
     // A rebase, cherry-pick or revert replays messages; they are not ours to edit.
     if repo.git.state() != git2::RepositoryState::Clean {
         return Ok(());
     }
-    let staged = Staged::open(ctx, &repo)?;
+    let staged = Staged::open(ctx, repo)?;
     if !staged.config.commits.add_refs_trailer {
         return Ok(());
     }
@@ -462,7 +469,7 @@ fn prepare_commit_msg(
         return Ok(());
     };
     let text = read_message(file)?;
-    let comment = comment_char(&repo);
+    let comment = comment_char(repo);
     let references =
         ReferenceFinder::new(staged.config.commits.reference_pattern.as_deref(), prefix)
             .map_err(|e| CommandError::Usage(e.to_string()))?;
@@ -520,7 +527,7 @@ fn summary_line(findings: &[Finding], scope: &str) -> String {
 fn report(
     ctx: &Context,
     findings: &[Finding],
-    scope: &str,
+    scope: impl FnOnce() -> String,
     source: &dyn Source,
     messages: &[(String, String)],
 ) {
@@ -542,7 +549,7 @@ fn report(
                 },
             );
             if !ctx.global.quiet {
-                text.push_str(&summary_line(findings, scope));
+                text.push_str(&summary_line(findings, &scope()));
             }
             if findings.iter().any(|f| f.severity == Severity::Error) {
                 text.push_str("flowgate rejected this commit (`flowgate explain CODE` tells more; `git commit --no-verify` bypasses the gate, CI still checks).\n");
