@@ -67,7 +67,7 @@ fn a_baseline_the_pull_request_commits_hides_nothing() {
     let short = &sneaky[..7];
     assert!(
         stdout.contains(&format!(
-            "::error title=FG301 missing-task-reference ({short})::this commit changes code but references no task"
+            "::error title=FG301 missing-task-reference ({short})::\"Sneak in b\" changes code but references no task"
         )),
         "{stdout}"
     );
