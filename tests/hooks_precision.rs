@@ -199,6 +199,8 @@ fn the_commit_that_adopts_flowgate_passes_its_own_gate() {
     r.write("src/main.rs", "fn main() {}\n");
     r.git(&["add", "-A"]).success();
     r.git(&["commit", "-q", "-m", "Initial code"]).success();
+    // Installed first: `install` defers to lefthook and husky once their files exist.
+    r.flowgate(&["install"]).success();
     r.write(
         "backlog/config.yml",
         "project_name: \"Demo\"\ndefault_status: \"To Do\"\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\ntask_prefix: \"task\"\n",
@@ -218,7 +220,6 @@ fn the_commit_that_adopts_flowgate_passes_its_own_gate() {
         "commit-msg:\n  commands:\n    flowgate:\n      run: flowgate hook commit-msg {1}\n",
     );
     r.write(".husky/commit-msg", "flowgate hook commit-msg \"$1\"\n");
-    r.flowgate(&["install"]).success();
     r.commit_all("Adopt flowgate").success();
 }
 
