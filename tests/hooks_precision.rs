@@ -326,6 +326,17 @@ fn the_commit_that_completes_its_task_works_on_it() {
 }
 
 #[test]
+fn the_root_commit_creates_the_tasks_it_references() {
+    let r = Repo::new();
+    r.write_task("TASK-0", "Bootstrap", "Done", &[(true, "Backlog exists")]);
+    r.write_task("TASK-1", "Login", "To Do", &[]);
+    r.write("src/main.rs", "fn main() {}\n");
+    r.commit_all("Bootstrap the backlog\n\nRefs: TASK-0, TASK-1")
+        .success()
+        .stderr_has(&["TASK-1 is created by this commit in \"To Do\""]);
+}
+
+#[test]
 fn tasks_a_commit_creates_are_notes() {
     let r = Repo::seeded();
     r.write_task("TASK-3", "Signup", "To Do", &[]);

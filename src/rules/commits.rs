@@ -155,9 +155,10 @@ pub struct CommitInput<'a> {
     pub branch: Option<&'a str>,
     /// The backlog's task prefix.
     pub prefix: &'a str,
-    /// The tasks of the commit's parent (HEAD in hooks), when there is one: a commit that
-    /// finishes a task (moves it from an active status to Done in the same commit that
-    /// completes the work) references a task that was active when the work was done.
+    /// The tasks of the commit's parent (HEAD in hooks); `None` for a root commit, which
+    /// creates every task it carries. A commit that finishes a task (moves it from an
+    /// active status to Done in the same commit that completes the work) references a task
+    /// that was active when the work was done.
     pub before: Option<&'a dyn TaskIndex>,
 }
 
@@ -330,9 +331,10 @@ pub fn check(
                     worked_on = worked_on.or(Some(&r.id));
                     continue;
                 }
+                // Without a parent (a root commit), every task is created by the commit.
                 if input
                     .before
-                    .is_some_and(|before| before.find(&r.id).is_none())
+                    .is_none_or(|before| before.find(&r.id).is_none())
                 {
                     Resolved::Created(file)
                 } else {
@@ -440,8 +442,9 @@ fn finishes(
     active: &[String],
     workflow: &Workflow,
 ) -> bool {
+    // A root commit creates every task it carries.
     let Some(before) = input.before else {
-        return false;
+        return workflow.is_last(status);
     };
     match before.find(id) {
         Some(old) => {
@@ -591,7 +594,7 @@ mod tests {
             changed: &changed,
             branch,
             prefix: "task",
-            before: None,
+            before: Some(&tasks),
         };
         check(
             &input,
