@@ -206,7 +206,7 @@ fn init_learns_spec_folders_bots_and_folders_without_code_from_the_repository() 
     );
     let (text, config) = written(&tmp);
     // Suggestions are comments: the file as written keeps the defaults.
-    assert_eq!(config.commits.exempt_authors, Vec::<String>::new());
+    assert_eq!(config.commits.exempt_authors, vec!["*[bot]".to_string()]);
     for block in [
         "  # Suggested: task files link to documents outside these globs; to check those links as spec\n  # links, add their folders to `globs`:\n  # globs:\n  #   - \"Docs/superpowers/specs/*.md\"    # 3 links from 2 tasks to 2 files\n",
         "  # Suggested: bots committed here; for their commits to need no task:\n  # exempt_authors:\n  #   - \"*[bot]\"                         # 2 commits: dependabot[bot] 2\n",

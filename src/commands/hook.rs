@@ -520,6 +520,9 @@ fn summary_line(findings: &[Finding], scope: &str) -> String {
         counts.push(plural(notes, "note"));
     }
     let mark = if errors > 0 { "✗" } else { "✓" };
+    // The scope quotes the commit's subject: repository text, kept off the terminal's
+    // control sequences like every other line of human output.
+    let scope = crate::text::printable(scope, false);
     format!("{mark} {} {scope}\n", counts.join(", "))
 }
 

@@ -754,7 +754,10 @@ mod tests {
         let config =
             Config::parse(config::FILE_NAME, &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(config.specs.globs, vec!["specs/*/spec.md"]);
-        assert!(config.commits.exempt_authors.is_empty());
+        assert_eq!(
+            config.commits.exempt_authors,
+            config::CommitsSection::default().exempt_authors
+        );
         assert!(
             text.contains(
                 "  # exempt_authors:\n  #   - \"renovate[bot]\"                  # 12 commits\n"
