@@ -181,7 +181,7 @@ pub struct WorkflowSection {
     /// Statuses a new task may start in (default: any but the last).
     pub initial: Option<Vec<String>>,
     /// Guards per target status (default: the last status needs
-    /// `acceptance-criteria-checked`).
+    /// `acceptance-criteria-checked` and `definition-of-done-checked`).
     pub guards: Option<BTreeMap<String, Vec<String>>>,
 }
 

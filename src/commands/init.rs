@@ -652,11 +652,11 @@ fn render_with(layout: &Layout, all: bool) -> String {
             ),
             Key::new(
                 format!(
-                    "guards:\n  {}: [acceptance-criteria-checked]",
+                    "guards:\n  {}: [acceptance-criteria-checked, definition-of-done-checked]",
                     quote(&last)
                 ),
                 false,
-                "conditions to enter a status; default: the last status needs all AC checked",
+                "conditions to enter a status; default: the last status needs all AC and DoD items checked",
             ),
         ],
         all,

@@ -65,6 +65,13 @@ impl Guard {
         (Guard::HasImplementationNotes, "has-implementation-notes"),
     ];
 
+    /// The guards on entering the last status when the configuration names none: every
+    /// acceptance criterion and every Definition of Done item checked.
+    pub const LAST_STATUS_DEFAULT: [Guard; 2] = [
+        Guard::AcceptanceCriteriaChecked,
+        Guard::DefinitionOfDoneChecked,
+    ];
+
     /// Parses a guard's configuration name.
     pub fn parse(name: &str) -> Option<Guard> {
         Guard::ALL
@@ -128,8 +135,7 @@ impl Workflow {
             guards: BTreeMap::new(),
         };
         if let Some(last) = wf.statuses.len().checked_sub(1) {
-            wf.guards
-                .insert(last, vec![Guard::AcceptanceCriteriaChecked]);
+            wf.guards.insert(last, Guard::LAST_STATUS_DEFAULT.to_vec());
         }
         let index = |wf: &Workflow, name: &str, key: &str| -> Result<usize, WorkflowError> {
             match wf.resolve(name) {
@@ -327,7 +333,13 @@ mod tests {
         assert!(wf.allows(2, 0), "reopen is legal");
         assert_eq!(wf.next(0), ["In Progress"]);
         assert_eq!(wf.initial_statuses(), ["To Do", "In Progress"]);
-        assert_eq!(wf.guards_for(2), [Guard::AcceptanceCriteriaChecked]);
+        assert_eq!(
+            wf.guards_for(2),
+            [
+                Guard::AcceptanceCriteriaChecked,
+                Guard::DefinitionOfDoneChecked
+            ]
+        );
     }
 
     #[test]
