@@ -91,10 +91,12 @@ impl Snapshot {
         let mut unread = backlog::list_task_files(source, &layout)?;
         let read = take_listed(&mut unread, staged);
         let files = backlog::read_task_files(source, &layout, read)?;
+        let milestones = backlog::milestone::load(source, &layout)?;
         let mut backlog = Backlog {
             layout,
             files,
             unread,
+            milestones,
         };
         let staged_paths: BTreeSet<&str> = staged.iter().map(String::as_str).collect();
         for round in 0.. {
@@ -221,11 +223,12 @@ mod tests {
             .with(&format!("{t}/task-1 - One.md"), task("TASK-1", "Done", "spec: specs/001-login/spec.md#fr-001\n"))
             .with(&format!("{t}/task-2 - Two.md"), task("TASK-2", "In Progress", "dependencies: [TASK-1, TASK-99]\nspec: 001-login/FR-002\n"))
             .with(&format!("{t}/task-3 - Three.md"), task("TASK-3", "To Do", "dependencies: [TASK-4]\nspec: 001-login/FR-404\n"))
-            .with(&format!("{t}/task-4 - Four.md"), task("TASK-4", "To Do", "dependencies: [TASK-5]\nspec: specs/002-search/spec.md#user-story-1---log-in\n"))
+            .with(&format!("{t}/task-4 - Four.md"), task("TASK-4", "To Do", "dependencies: [TASK-5]\nmilestone: m-0\ntype: Bug\npriority: high\nspec: specs/002-search/spec.md#user-story-1---log-in\n"))
             .with(&format!("{t}/task-5 - Five.md"), task("TASK-5", "To Do", "dependencies: [TASK-3]\nspec: specs/002-search/spec.md\n"))
             .with(&format!("{t}/task-6 - Six.md"), task("TASK-2", "To Do", "spec: specs/009-gone/spec.md#fr-001\n"))
             .with(&format!("{t}/task-7 - Seven.md"), task("TASK-7", "Won't Do", "parent_task_id: TASK-70\nspec: FR-009\n"))
-            .with(&format!("{t}/task-8 - Eight.md"), task("TASK-8", "To Do", "spec: FR-001\n"))
+            .with(&format!("{t}/task-8 - Eight.md"), task("TASK-8", "To Do", "spec: FR-001\nmilestone: Relase 1\ntype: feture\npriority: urgent\n"))
+            .with("backlog/milestones/m-0 - release-1.md", "---\nid: m-0\ntitle: Release 1\n---\n")
             .with(&format!("{t}/task-9 - Nine.md"), task("TASK-9", "To Do", "documentation:\n  - docs/prd/billing.md#fr-1\n  - https://example.com/x\n"))
             .with(&format!("{t}/task-10 - Ten.md"), task("TASK-10", "To Do", ""))
             .with(&format!("{t}/task-10.1 - Sub.md"), task("TASK-10.1", "To Do", "parent_task_id: TASK-10\ndependencies: [task-10, 11]\nspec: 002-search#requirements\n"))
@@ -294,7 +297,8 @@ mod tests {
         // The fixture is messy enough to mean something.
         assert!(checked > 20, "only {checked} findings compared");
         for code in [
-            "FG104", "FG107", "FG108", "FG109", "FG105", "FG201", "FG202", "FG203",
+            "FG104", "FG107", "FG108", "FG109", "FG105", "FG113", "FG114", "FG115", "FG201",
+            "FG202", "FG203",
         ] {
             assert!(
                 all.iter().any(|f| f.code == code),

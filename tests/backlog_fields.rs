@@ -47,8 +47,16 @@ fn an_unchecked_definition_of_done_item_blocks_done_by_default() {
     backlog(
         &r,
         &[
-            "task", "create", "Ship it", "--ac", "Works", "--dod", "Docs updated", "--dod",
-            "Tests pass", "--plain",
+            "task",
+            "create",
+            "Ship it",
+            "--ac",
+            "Works",
+            "--dod",
+            "Docs updated",
+            "--dod",
+            "Tests pass",
+            "--plain",
         ],
     );
     r.commit_all("Add TASK-1").success();
@@ -58,7 +66,16 @@ fn an_unchecked_definition_of_done_item_blocks_done_by_default() {
     backlog(
         &r,
         &[
-            "task", "edit", "1", "-s", "Done", "--check-ac", "1", "--check-dod", "2", "--plain",
+            "task",
+            "edit",
+            "1",
+            "-s",
+            "Done",
+            "--check-ac",
+            "1",
+            "--check-dod",
+            "2",
+            "--plain",
         ],
     );
     let run = r.commit_all("Finish TASK-1").failure().stderr_has(&[
@@ -76,4 +93,148 @@ fn an_unchecked_definition_of_done_item_blocks_done_by_default() {
 
     backlog(&r, &["task", "edit", "1", "--check-dod", "1", "--plain"]);
     r.commit_all("Finish TASK-1").success();
+}
+
+/// The task file of `TASK-n` in `backlog/tasks/` (Backlog.md names it after the title).
+fn task_file(r: &Repo, n: u32) -> String {
+    let prefix = format!("task-{n} - ");
+    let dir = r.root.join("backlog/tasks");
+    let name = std::fs::read_dir(&dir)
+        .expect("backlog/tasks")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix}*.md in {}", dir.display()));
+    format!("backlog/tasks/{name}")
+}
+
+/// Replaces one frontmatter line of a task file, as a hand edit would.
+fn hand_edit(r: &Repo, path: &str, from: &str, to: &str) {
+    let text = r.read(path);
+    assert!(text.contains(from), "{path} lacks {from:?}:\n{text}");
+    r.write(path, &text.replacen(from, to, 1));
+}
+
+#[test]
+fn a_milestone_must_name_a_milestone_file() {
+    let r = Repo::new();
+    backlog(&r, &["milestone", "add", "Release 1"]);
+    backlog(
+        &r,
+        &["task", "create", "Export", "-m", "Release 1", "--plain"],
+    );
+    // The CLI resolves a title to the milestone's ID; a name it cannot resolve is written
+    // as given.
+    assert!(r.read(&task_file(&r, 1)).contains("milestone: m-0\n"));
+    backlog(
+        &r,
+        &["task", "create", "Import", "-m", "Relase 1", "--plain"],
+    );
+    let t2 = task_file(&r, 2);
+    assert!(r.read(&t2).contains("milestone: Relase 1\n"));
+
+    r.commit_all("Plan release 1").failure().stderr_has(&[
+        "FG113(unknown-milestone)",
+        &format!("{t2}:"),
+        "milestone \"Relase 1\" is not a milestone of this backlog",
+        "help: did you mean \"Release 1\" (m-0)? set it: backlog task edit 2 -m m-0",
+    ]);
+    // The help's command is the fix.
+    backlog(&r, &["task", "edit", "2", "-m", "m-0", "--plain"]);
+    r.commit_all("Plan release 1").success();
+
+    // An archived milestone still resolves, by ID and by title.
+    backlog(&r, &["milestone", "archive", "Release 1"]);
+    assert!(r.root.join("backlog/archive/milestones").is_dir());
+    hand_edit(&r, &t2, "milestone: m-0\n", "milestone: release 1\n");
+    r.commit_all("Archive release 1").success();
+
+    // Without any milestone of that name, the help creates it or clears the field.
+    hand_edit(&r, &t2, "milestone: release 1\n", "milestone: Someday\n");
+    r.commit_all("Move import").failure().stderr_has(&[
+        "milestone \"Someday\" is not a milestone of this backlog",
+        "help: create it: backlog milestone add \"Someday\", or clear it: backlog task edit 2 --clear-milestone (milestones: m-0 \"Release 1\")",
+    ]);
+    let check = r.flowgate(&["check"]).failure();
+    assert!(check.stdout.contains("FG113"), "{}", check.stdout);
+    backlog(&r, &["milestone", "add", "Someday"]);
+    r.commit_all("Move import").success();
+    r.flowgate(&["check"]).success();
+}
+
+#[test]
+fn type_and_priority_must_be_configured_values() {
+    let r = Repo::new();
+    backlog(
+        &r,
+        &[
+            "task",
+            "create",
+            "Export",
+            "--type",
+            "Bug",
+            "--priority",
+            "High",
+            "--plain",
+        ],
+    );
+    let t1 = task_file(&r, 1);
+    r.commit_all("Add export").success();
+
+    hand_edit(&r, &t1, "priority: high\n", "priority: urgent\n");
+    hand_edit(&r, &t1, "type: bug\n", "type: feture\n");
+    r.commit_all("Retriage export").failure().stderr_has(&[
+        "FG114(unknown-task-type)",
+        "type \"feture\" is not one of the configured task types",
+        "help: did you mean \"feature\"? set it: backlog task edit 1 --type \"feature\", or add \"feture\" to types in backlog/config.yml",
+        "FG115(unknown-priority)",
+        "priority \"urgent\" is not one of the configured priorities",
+        "help: use one of \"high\", \"medium\", \"low\", or add \"urgent\" to priorities in backlog/config.yml",
+    ]);
+    // The help's commands are the fix.
+    backlog(
+        &r,
+        &[
+            "task",
+            "edit",
+            "1",
+            "--type",
+            "feature",
+            "--priority",
+            "high",
+            "--plain",
+        ],
+    );
+    r.commit_all("Retriage export").success();
+
+    // Configured lists replace Backlog.md's defaults; case and spacing do not matter.
+    let config = r.read("backlog/config.yml");
+    r.write(
+        "backlog/config.yml",
+        &format!("{config}priorities: [\"P0\", \"P1\"]\ntypes: [\"bug\", \"Research\"]\n"),
+    );
+    backlog(
+        &r,
+        &[
+            "task",
+            "create",
+            "Study",
+            "--type",
+            "research",
+            "--priority",
+            "P1",
+            "--plain",
+        ],
+    );
+    let run = r.flowgate(&["check"]).failure();
+    let out = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        out.contains("type \"feature\" is not one of the configured task types")
+            && out.contains("priority \"high\" is not one of the configured priorities")
+            && out.contains("use one of \"P0\", \"P1\"")
+            && !out.contains("\"research\"")
+            && !out.contains("\"p1\""),
+        "{}",
+        run.stdout
+    );
 }

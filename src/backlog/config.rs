@@ -16,6 +16,51 @@ pub struct BacklogConfig {
     pub zero_padded_ids: Option<u32>,
     /// Project-wide Definition of Done items.
     pub definition_of_done: Vec<String>,
+    /// Configured task types (`types`); empty means Backlog.md's defaults
+    /// ([`DEFAULT_TYPES`]).
+    pub types: Vec<String>,
+    /// Configured priorities (`priorities`); empty means Backlog.md's defaults
+    /// ([`DEFAULT_PRIORITIES`]).
+    pub priorities: Vec<String>,
+}
+
+/// The task types Backlog.md allows when `types` is not configured.
+pub const DEFAULT_TYPES: [&str; 7] = [
+    "bug",
+    "feature",
+    "enhancement",
+    "task",
+    "chore",
+    "docs",
+    "spike",
+];
+
+/// The priorities Backlog.md allows when `priorities` is not configured.
+pub const DEFAULT_PRIORITIES: [&str; 3] = ["high", "medium", "low"];
+
+impl BacklogConfig {
+    /// The task types a task's `type` may take.
+    pub fn allowed_types(&self) -> Vec<&str> {
+        configured_or(&self.types, &DEFAULT_TYPES)
+    }
+
+    /// The priorities a task's `priority` may take.
+    pub fn allowed_priorities(&self) -> Vec<&str> {
+        configured_or(&self.priorities, &DEFAULT_PRIORITIES)
+    }
+}
+
+fn configured_or<'a>(configured: &'a [String], default: &[&'static str]) -> Vec<&'a str> {
+    let list: Vec<&str> = configured
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if list.is_empty() {
+        default.to_vec()
+    } else {
+        list
+    }
 }
 
 impl Default for BacklogConfig {
@@ -26,6 +71,8 @@ impl Default for BacklogConfig {
             task_prefix: "task".into(),
             zero_padded_ids: None,
             definition_of_done: Vec::new(),
+            types: Vec::new(),
+            priorities: Vec::new(),
         }
     }
 }
@@ -75,6 +122,8 @@ pub fn parse(text: &str) -> (BacklogConfig, Option<String>) {
     if let Some(v) = get("definition_of_done") {
         config.definition_of_done = string_list(v);
     }
+    config.types = get("types").map(string_list).unwrap_or_default();
+    config.priorities = get("priorities").map(string_list).unwrap_or_default();
     (config, None)
 }
 

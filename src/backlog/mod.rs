@@ -10,11 +10,13 @@ pub mod discover;
 pub mod entry;
 pub mod frontmatter;
 pub mod id;
+pub mod milestone;
 pub mod task;
 
 pub use config::BacklogConfig;
 pub use discover::{discover, BacklogLayout};
 pub use id::TaskId;
+pub use milestone::Milestone;
 pub use task::{parse_task_file, CheckItem, Task, TaskFile};
 
 use crate::finding::Position;
@@ -96,6 +98,8 @@ pub struct Backlog {
     /// only the files its rules need and keeps the rest here, known by the ID in their
     /// file names.
     pub unread: Vec<TaskEntry>,
+    /// The milestone files (`milestones/`, `archive/milestones/`), always all of them.
+    pub milestones: Vec<Milestone>,
 }
 
 impl Backlog {
@@ -105,6 +109,7 @@ impl Backlog {
             layout,
             files,
             unread: Vec::new(),
+            milestones: Vec::new(),
         }
     }
 
@@ -158,9 +163,11 @@ pub fn load(
 pub fn load_at(source: &dyn Source, layout: BacklogLayout) -> Result<Backlog, SourceError> {
     let entries = list_task_files(source, &layout)?;
     let files = task::read_all(source, &layout, entries)?;
+    let milestones = milestone::load(source, &layout)?;
     Ok(Backlog {
         layout,
         files,
         unread: Vec::new(),
+        milestones,
     })
 }

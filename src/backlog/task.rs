@@ -45,6 +45,14 @@ pub struct Task {
     pub dependencies: Vec<Spanned<String>>,
     /// `parent_task_id`.
     pub parent: Option<Spanned<String>>,
+    /// `subtasks`: the IDs of the task's subtasks, as a parent lists them.
+    pub subtasks: Vec<Spanned<String>>,
+    /// `milestone`: a milestone's ID or title.
+    pub milestone: Option<Spanned<String>>,
+    /// `type`: the task type.
+    pub task_type: Option<Spanned<String>>,
+    /// `priority`.
+    pub priority: Option<Spanned<String>>,
     /// `references`.
     pub references: Vec<Spanned<String>>,
     /// `documentation`.
@@ -292,17 +300,25 @@ fn read_frontmatter(
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
     }
-    task.parent = map
-        .get("parent_task_id")
+    task.parent = spanned_scalar(map, keys, "parent_task_id");
+    task.subtasks = spanned_list(map, keys, "subtasks");
+    task.milestone = spanned_scalar(map, keys, "milestone");
+    task.task_type = spanned_scalar(map, keys, "type");
+    task.priority = spanned_scalar(map, keys, "priority");
+}
+
+/// An optional scalar key, trimmed; `None` when absent, empty or not a scalar.
+fn spanned_scalar(map: &Mapping, keys: &KeyIndex, key: &str) -> Option<Spanned<String>> {
+    map.get(key)
         .and_then(scalar_string)
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .map(|s| {
             let pos = keys
-                .get("parent_task_id")
+                .get(key)
                 .map_or(Position::line(1, 0), |l| l.item(0, &s));
             Spanned::new(s, pos)
-        });
+        })
 }
 
 /// A required scalar key: reports FG102 when it is missing, empty or not a scalar.

@@ -12,6 +12,7 @@ pub mod commits;
 pub mod rigor;
 pub mod rigor_branch;
 pub mod spec_links;
+pub mod task_fields;
 pub mod task_files;
 pub mod transitions;
 
@@ -124,6 +125,15 @@ rules! {
     STRAY_END_MARKER = "FG112" "stray-end-marker" TaskFiles Warning
         "A text section's END marker repeats after its block was closed; Backlog.md ignores it."
         include_str!("docs/FG112.md");
+    UNKNOWN_MILESTONE = "FG113" "unknown-milestone" TaskFiles Error
+        "A task's `milestone` names no milestone file (by ID, number or title)."
+        include_str!("docs/FG113.md");
+    UNKNOWN_TASK_TYPE = "FG114" "unknown-task-type" TaskFiles Error
+        "A task's `type` is not one of the configured task types."
+        include_str!("docs/FG114.md");
+    UNKNOWN_PRIORITY = "FG115" "unknown-priority" TaskFiles Error
+        "A task's `priority` is not one of the configured priorities."
+        include_str!("docs/FG115.md");
     MISSING_SPEC_LINK = "FG201" "missing-spec-link" SpecLinks Error
         "A task links to no spec section."
         include_str!("docs/FG201.md");

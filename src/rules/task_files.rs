@@ -33,6 +33,7 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
         id_matches_name(file, layout, &counts, &mut free, &mut out);
         status_is_known(file, &snapshot.workflow, layout, &mut out);
         done_with_open_items(file, &snapshot.workflow, &mut out);
+        rules::task_fields::check_file(file, backlog, &mut out);
     }
     duplicates(backlog, &counts, &mut free, &mut out);
     let index = Index::new(backlog);

@@ -77,6 +77,7 @@ fn snapshot(specs: SpecIndex, files: Vec<TaskFile>) -> Snapshot {
             },
             files,
             unread: Vec::new(),
+            milestones: Vec::new(),
         }),
         specs,
         workflow: Workflow::new(&config, &Default::default()).unwrap(),

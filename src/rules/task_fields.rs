@@ -1,0 +1,176 @@
+//! Task-file rules on the fields Backlog.md validates when its CLI writes them, and a hand
+//! edit can still get wrong: a `milestone` that names no milestone file (FG113), a `type`
+//! or `priority` outside the configured lists (FG114, FG115).
+//!
+//! Each is a function of one task file and the backlog's config and milestone files, which
+//! a focused snapshot holds in full: the pre-commit hook finds what a whole check finds.
+
+use crate::backlog::{Backlog, BacklogLayout, Folder, Milestone, Spanned, TaskFile};
+use crate::finding::Finding;
+use crate::rules;
+use crate::workflow::quoted_list;
+
+/// The findings of this module on one file.
+pub fn check_file(file: &TaskFile, backlog: &Backlog, out: &mut Vec<Finding>) {
+    let Some(task) = &file.task else { return };
+    // Archived tasks are out of the board: Backlog.md keeps them as they were.
+    if file.folder == Folder::Archive {
+        return;
+    }
+    let number = file
+        .id()
+        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+    let mut push = |finding: Finding| {
+        out.push(match file.id() {
+            Some(id) => finding.task(id.canonical()),
+            None => finding,
+        });
+    };
+    if let Some(milestone) = &task.milestone {
+        if let Some(f) = unknown_milestone(file, milestone, &backlog.milestones, &number) {
+            push(f);
+        }
+    }
+    let layout = &backlog.layout;
+    if let Some(value) = &task.task_type {
+        let allowed = layout.config.allowed_types();
+        if let Some(f) = unconfigured(file, value, &allowed, layout, &number, &TYPE) {
+            push(f);
+        }
+    }
+    if let Some(value) = &task.priority {
+        let allowed = layout.config.allowed_priorities();
+        if let Some(f) = unconfigured(file, value, &allowed, layout, &number, &PRIORITY) {
+            push(f);
+        }
+    }
+}
+
+/// FG113: a `milestone` that names no milestone file, by ID, number or title.
+fn unknown_milestone(
+    file: &TaskFile,
+    value: &Spanned<String>,
+    milestones: &[Milestone],
+    number: &str,
+) -> Option<Finding> {
+    if milestones.iter().any(|m| m.is_named_by(&value.value)) {
+        return None;
+    }
+    let names = milestones
+        .iter()
+        .flat_map(|m| [m.id.as_str(), m.title.as_str()])
+        .filter(|n| !n.is_empty());
+    let near = crate::config::nearest(&value.value, names)
+        .and_then(|n| milestones.iter().find(|m| m.is_named_by(n)));
+    let help = match near {
+        Some(m) => format!(
+            "did you mean \"{}\" ({})? set it: backlog task edit {number} -m {}",
+            m.title, m.id, m.id
+        ),
+        None => {
+            let known = if milestones.is_empty() {
+                "the backlog has no milestone files".to_string()
+            } else {
+                format!(
+                    "milestones: {}",
+                    milestones
+                        .iter()
+                        .map(|m| format!("{} \"{}\"", m.id, m.title))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            format!(
+                "create it: backlog milestone add \"{}\", or clear it: backlog task edit {number} --clear-milestone ({known})",
+                value.value
+            )
+        }
+    };
+    Some(
+        Finding::new(
+            &rules::UNKNOWN_MILESTONE,
+            format!(
+                "milestone \"{}\" is not a milestone of this backlog",
+                value.value
+            ),
+        )
+        .at(&file.path, value.pos)
+        .help(help),
+    )
+}
+
+/// A frontmatter field checked against a configured list.
+struct Listed {
+    rule: &'static rules::Rule,
+    /// The field as a message names it.
+    noun: &'static str,
+    /// The configured list as a message names it.
+    list: &'static str,
+    /// The `backlog.config.yml` key.
+    key: &'static str,
+    /// The `backlog task edit` flag.
+    flag: &'static str,
+}
+
+const TYPE: Listed = Listed {
+    rule: &rules::UNKNOWN_TASK_TYPE,
+    noun: "type",
+    list: "task types",
+    key: "types",
+    flag: "--type",
+};
+
+const PRIORITY: Listed = Listed {
+    rule: &rules::UNKNOWN_PRIORITY,
+    noun: "priority",
+    list: "priorities",
+    key: "priorities",
+    flag: "--priority",
+};
+
+/// Backlog.md compares types and priorities ignoring case and runs of spaces.
+fn normalise(value: &str) -> String {
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// FG114 / FG115: a value outside its configured list.
+fn unconfigured(
+    file: &TaskFile,
+    value: &Spanned<String>,
+    allowed: &[&str],
+    layout: &BacklogLayout,
+    number: &str,
+    field: &Listed,
+) -> Option<Finding> {
+    let wanted = normalise(&value.value);
+    if allowed.iter().any(|a| normalise(a) == wanted) {
+        return None;
+    }
+    let fix = match crate::config::nearest(&value.value, allowed.iter().copied()) {
+        Some(near) => format!(
+            "did you mean \"{near}\"? set it: backlog task edit {number} {} \"{near}\"",
+            field.flag
+        ),
+        None => format!("use one of {}", quoted_list(allowed.iter().copied())),
+    };
+    Some(
+        Finding::new(
+            field.rule,
+            format!(
+                "{} \"{}\" is not one of the configured {}",
+                field.noun, value.value, field.list
+            ),
+        )
+        .at(&file.path, value.pos)
+        .help(format!(
+            "{fix}, or add \"{}\" to {} in {}",
+            value.value,
+            field.key,
+            layout.config_path()
+        )),
+    )
+}
