@@ -230,7 +230,8 @@ mod tests {
             .with(&format!("{t}/task-8 - Eight.md"), task("TASK-8", "To Do", "spec: FR-001\nmilestone: Relase 1\ntype: feture\npriority: urgent\n"))
             .with("backlog/milestones/m-0 - release-1.md", "---\nid: m-0\ntitle: Release 1\n---\n")
             .with(&format!("{t}/task-9 - Nine.md"), task("TASK-9", "To Do", "documentation:\n  - docs/prd/billing.md#fr-1\n  - https://example.com/x\n"))
-            .with(&format!("{t}/task-10 - Ten.md"), task("TASK-10", "To Do", ""))
+            .with(&format!("{t}/task-10 - Ten.md"), task("TASK-10", "To Do", "subtasks: [TASK-10.1, task-11]\n"))
+            .with(&format!("{t}/task-14 - Fourteen.md"), task("TASK-14", "To Do", "parent_task_id: TASK-10\n"))
             .with(&format!("{t}/task-10.1 - Sub.md"), task("TASK-10.1", "To Do", "parent_task_id: TASK-10\ndependencies: [task-10, 11]\nspec: 002-search#requirements\n"))
             .with(&format!("{t}/task-11 - Eleven.md"), task("TASK-11", "To Do", "dependencies: [TASK-10.1]\nspec: 004-nothing/FR-001\n"))
             .with(&format!("{t}/task-12 - Twelve.md"), "no frontmatter at all\n")
@@ -297,8 +298,8 @@ mod tests {
         // The fixture is messy enough to mean something.
         assert!(checked > 20, "only {checked} findings compared");
         for code in [
-            "FG104", "FG107", "FG108", "FG109", "FG105", "FG113", "FG114", "FG115", "FG201",
-            "FG202", "FG203",
+            "FG104", "FG107", "FG108", "FG109", "FG105", "FG113", "FG114", "FG115", "FG116",
+            "FG201", "FG202", "FG203",
         ] {
             assert!(
                 all.iter().any(|f| f.code == code),

@@ -1,6 +1,6 @@
 //! Backlog.md 1.52.0's task fields, written by the real CLI and judged by flowgate through
 //! real `git commit`s with the hooks installed: Definition of Done items, milestones,
-//! `type` and `priority`.
+//! `type` and `priority`, parent and subtasks.
 //!
 //! Needs `backlog` (npm `backlog.md@1.52.0`) on PATH; without it the tests fail.
 
@@ -237,4 +237,56 @@ fn type_and_priority_must_be_configured_values() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn a_parents_subtasks_and_its_subtasks_parent_agree() {
+    let r = Repo::new();
+    backlog(&r, &["task", "create", "Parser", "--plain"]);
+    backlog(&r, &["task", "create", "Lexer", "-p", "TASK-1", "--plain"]);
+    backlog(&r, &["task", "create", "Docs", "--plain"]);
+    let parent = task_file(&r, 1);
+    // Backlog.md 1.52 records the link on the subtask only; that agrees.
+    assert!(!r.read(&parent).contains("subtasks"));
+    r.commit_all("Plan the parser").success();
+
+    // A `subtasks` list (older Backlog.md versions wrote one) naming a task whose
+    // parent is another.
+    hand_edit(
+        &r,
+        &parent,
+        "dependencies: []\n",
+        "dependencies: []\nsubtasks:\n  - TASK-1.1\n  - TASK-2\n",
+    );
+    r.commit_all("List the parser's subtasks").failure().stderr_has(&[
+        "FG116(subtask-parent-mismatch)",
+        "TASK-1 lists TASK-2 as a subtask, but it has no `parent_task_id`",
+        "help: if TASK-2 belongs to TASK-1, write `parent_task_id: TASK-1` in backlog/tasks/task-2 - Docs.md; otherwise remove TASK-2 from `subtasks`",
+    ]);
+    hand_edit(&r, &parent, "  - TASK-2\n", "");
+    r.commit_all("List the parser's subtasks").success();
+
+    // The reverse: a new subtask its parent's list does not name.
+    backlog(
+        &r,
+        &["task", "create", "Grammar", "-p", "TASK-1", "--plain"],
+    );
+    let run = r.commit_all("Add grammar").failure().stderr_has(&[
+        "FG116(subtask-parent-mismatch)",
+        "TASK-1.2's parent TASK-1 does not list it in its `subtasks` (TASK-1.1)",
+        &format!("help: add TASK-1.2 to `subtasks` in {parent}, or delete that list there (Backlog.md finds subtasks by their `parent_task_id`)"),
+    ]);
+    assert!(
+        run.stderr.contains("task-1.2 - Grammar.md"),
+        "{}",
+        run.stderr
+    );
+    hand_edit(
+        &r,
+        &parent,
+        "  - TASK-1.1\n",
+        "  - TASK-1.1\n  - TASK-1.2\n",
+    );
+    r.commit_all("Add grammar").success();
+    r.flowgate(&["check"]).success();
 }

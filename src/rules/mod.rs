@@ -134,6 +134,9 @@ rules! {
     UNKNOWN_PRIORITY = "FG115" "unknown-priority" TaskFiles Error
         "A task's `priority` is not one of the configured priorities."
         include_str!("docs/FG115.md");
+    SUBTASK_PARENT_MISMATCH = "FG116" "subtask-parent-mismatch" TaskFiles Error
+        "A parent's `subtasks` list and a subtask's `parent_task_id` disagree."
+        include_str!("docs/FG116.md");
     MISSING_SPEC_LINK = "FG201" "missing-spec-link" SpecLinks Error
         "A task links to no spec section."
         include_str!("docs/FG201.md");

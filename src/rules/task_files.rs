@@ -38,6 +38,7 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
     duplicates(backlog, &counts, &mut free, &mut out);
     let index = Index::new(backlog);
     dangling(backlog, &index, &mut out);
+    subtask_links(backlog, &index, &mut out);
     cycles(&index, &mut out);
     out
 }
@@ -91,9 +92,9 @@ pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
     // The index (every task of the backlog) is only consulted for the staged files'
     // dependencies and parents; most commits stage tasks with neither.
     let refers = staged_files.iter().any(|f| {
-        f.task
-            .as_ref()
-            .is_some_and(|t| !t.dependencies.is_empty() || t.parent.is_some())
+        f.task.as_ref().is_some_and(|t| {
+            !t.dependencies.is_empty() || t.parent.is_some() || !t.subtasks.is_empty()
+        })
     });
     if !refers {
         return want;
@@ -106,6 +107,12 @@ pub fn focus(backlog: &Backlog, staged: &BTreeSet<&str>) -> BTreeSet<String> {
                 for (_, _, owner) in index.candidates(&reference.value) {
                     want_owner(Some(&owner), &mut want);
                 }
+            }
+        }
+        // FG116 compares a parent's `subtasks` with its subtasks' `parent_task_id`.
+        for reference in task.parent.iter().chain(&task.subtasks) {
+            if let Some(id) = index.parse(&reference.value) {
+                want_owner(index.by_id.get(&id), &mut want);
             }
         }
     }
@@ -815,6 +822,97 @@ fn dangling(backlog: &Backlog, index: &Index<'_>, out: &mut Vec<Finding>) {
                 .help(help),
             ));
         }
+    }
+}
+
+/// FG116: a parent's `subtasks` list and its subtasks' `parent_task_id` disagree, either
+/// way. Backlog.md finds a task's subtasks by their `parent_task_id` and no longer writes
+/// `subtasks`, so a parent without the list agrees with every subtask; a listed ID that is
+/// no task at all is left to the reader (it names nothing to disagree with).
+fn subtask_links(backlog: &Backlog, index: &Index<'_>, out: &mut Vec<Finding>) {
+    let read = |reference: &str| {
+        index
+            .parse(reference)
+            .and_then(|id| index.by_id.get(&id).copied())
+            .and_then(Owner::file)
+    };
+    for file in backlog.files.iter().filter(|f| f.folder != Folder::Archive) {
+        let (Some(task), Some(me)) = (&file.task, file.id()) else {
+            continue;
+        };
+        let name = me.canonical();
+        for listed in &task.subtasks {
+            let Some(child) = read(&listed.value) else {
+                continue;
+            };
+            let Some(child_task) = &child.task else {
+                continue;
+            };
+            let child_parent = child_task.parent.as_ref();
+            if child_parent
+                .and_then(|p| index.parse(&p.value))
+                .is_some_and(|p| p == *me)
+            {
+                continue;
+            }
+            let child_name = child
+                .id()
+                .map_or_else(|| listed.value.clone(), TaskId::canonical);
+            let says = match child_parent {
+                Some(p) => format!("its `parent_task_id` is {}", p.value),
+                None => "it has no `parent_task_id`".to_string(),
+            };
+            out.push(
+                Finding::new(
+                    &rules::SUBTASK_PARENT_MISMATCH,
+                    format!("{name} lists {child_name} as a subtask, but {says}"),
+                )
+                .at(&file.path, listed.pos)
+                .task(name.clone())
+                .help(format!(
+                    "if {child_name} belongs to {name}, write `parent_task_id: {name}` in {}; otherwise remove {} from `subtasks`",
+                    child.path, listed.value
+                )),
+            );
+        }
+        let Some(parent) = &task.parent else { continue };
+        let Some(parent_file) = read(&parent.value) else {
+            continue;
+        };
+        let Some(parent_task) = &parent_file.task else {
+            continue;
+        };
+        if parent_task.subtasks.is_empty()
+            || parent_task
+                .subtasks
+                .iter()
+                .any(|s| index.parse(&s.value).is_some_and(|s| s == *me))
+        {
+            continue;
+        }
+        let parent_name = parent_file
+            .id()
+            .map_or_else(|| parent.value.clone(), TaskId::canonical);
+        out.push(
+            Finding::new(
+                &rules::SUBTASK_PARENT_MISMATCH,
+                format!(
+                    "{name}'s parent {parent_name} does not list it in its `subtasks` ({})",
+                    parent_task
+                        .subtasks
+                        .iter()
+                        .map(|s| s.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .at(&file.path, parent.pos)
+            .task(name.clone())
+            .help(format!(
+                "add {name} to `subtasks` in {}, or delete that list there (Backlog.md finds subtasks by their `parent_task_id`)",
+                parent_file.path
+            )),
+        );
     }
 }
 
