@@ -290,3 +290,28 @@ fn a_parents_subtasks_and_its_subtasks_parent_agree() {
     r.commit_all("Add grammar").success();
     r.flowgate(&["check"]).success();
 }
+
+#[test]
+fn the_final_summary_guard_blocks_done_until_the_cli_writes_one() {
+    let r = Repo::new();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\nworkflow:\n  guards:\n    Done: [acceptance-criteria-checked, definition-of-done-checked, has-final-summary]\n",
+    );
+    backlog(&r, &["task", "create", "Ship it", "--plain"]);
+    backlog(&r, &["task", "edit", "1", "-s", "In Progress", "--plain"]);
+    r.commit_all("Start TASK-1").success();
+
+    backlog(&r, &["task", "edit", "1", "-s", "Done", "--plain"]);
+    r.commit_all("Finish TASK-1").failure().stderr_has(&[
+        "FG403(guard-not-met)",
+        "TASK-1 cannot enter \"Done\": it has no Final Summary",
+        "help: write one: backlog task edit 1 --final-summary \"what was done\"",
+    ]);
+    assert!(edit_help(&r).contains("--final-summary <text> set final summary"));
+    backlog(
+        &r,
+        &["task", "edit", "1", "--final-summary", "Shipped", "--plain"],
+    );
+    r.commit_all("Finish TASK-1").success();
+}

@@ -98,6 +98,20 @@ fn custom_statuses_and_flowspec_layout_are_filled_in() {
     );
     assert!(text.contains("flowspec_workflow.yml"), "{text}");
     assert!(text.contains("feat"), "{text}");
+    // flowspec repositories get the Final Summary guard on the last status.
+    let guards = config.workflow.guards.expect("workflow.guards is written");
+    assert_eq!(
+        guards.get("Shipped").map(Vec::as_slice),
+        Some(
+            [
+                "acceptance-criteria-checked".to_string(),
+                "definition-of-done-checked".to_string(),
+                "has-final-summary".to_string()
+            ]
+            .as_slice()
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -650,14 +650,27 @@ fn render_with(layout: &Layout, all: bool) -> String {
                 false,
                 "statuses a new task may start in; default: any but the last",
             ),
-            Key::new(
-                format!(
-                    "guards:\n  {}: [acceptance-criteria-checked, definition-of-done-checked]",
-                    quote(&last)
-                ),
-                false,
-                "conditions to enter a status; default: the last status needs all AC and DoD items checked",
-            ),
+            // flowspec's Definition of Done asks for a summary fit for the pull request:
+            // its repositories get the Final Summary guard written out, active.
+            if layout.flowspec.is_some() {
+                Key::new(
+                    format!(
+                        "guards:\n  {}: [acceptance-criteria-checked, definition-of-done-checked, has-final-summary]",
+                        quote(&last)
+                    ),
+                    true,
+                    "conditions to enter a status; flowspec: the last status also needs a Final Summary",
+                )
+            } else {
+                Key::new(
+                    format!(
+                        "guards:\n  {}: [acceptance-criteria-checked, definition-of-done-checked]",
+                        quote(&last)
+                    ),
+                    false,
+                    "conditions to enter a status; default: the last status needs all AC and DoD items checked",
+                )
+            },
         ],
         all,
     );
