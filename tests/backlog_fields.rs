@@ -6,31 +6,11 @@
 
 mod hooks_support;
 
-use std::process::{Command, Stdio};
+use hooks_support::{backlog_cli, Repo};
 
-use hooks_support::Repo;
-
-/// Runs the Backlog.md CLI in the repository; panics with its output when it fails.
+/// Runs the Backlog.md CLI in the repository.
 fn backlog(r: &Repo, args: &[&str]) -> String {
-    let out = Command::new("backlog")
-        .args(args)
-        .current_dir(&r.root)
-        .stdin(Stdio::null())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run the Backlog.md CLI `backlog` ({e}); install it with `npm install -g backlog.md@1.52.0`"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "backlog {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    backlog_cli(&r.root, args)
 }
 
 /// The help of `backlog task edit`, flattened to single spaces.

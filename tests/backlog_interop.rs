@@ -3,35 +3,15 @@
 //!
 //! Needs `backlog` (npm `backlog.md@1.52.0`) on PATH; without it the test fails.
 
+mod hooks_support;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use hooks_support::backlog_cli;
 
 use flowgate::backlog::{self, Folder, TaskId};
 use flowgate::git::FsSource;
-
-fn backlog_cli(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("backlog")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run the Backlog.md CLI `backlog` ({e}); install it with `npm install -g backlog.md@1.52.0`"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "backlog {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// ID, folder, status, AC checked states, DoD checked states.
 type Row = (String, Folder, Option<String>, Vec<bool>, Vec<bool>);

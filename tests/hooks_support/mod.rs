@@ -45,6 +45,34 @@ pub fn tool_cmd(program: &str, dir: &Path) -> Command {
     c
 }
 
+/// Runs the Backlog.md CLI (`backlog`, npm `backlog.md@1.52.0`) in `dir` and returns its
+/// stdout; panics with its output when it fails or is not installed.
+pub fn backlog_cli(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("backlog")
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run the Backlog.md CLI `backlog` ({e}); install it with `npm install -g backlog.md@1.52.0`"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "backlog {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The outcome of a command, with its text.
 pub struct Run {
     /// Exit status was success.
