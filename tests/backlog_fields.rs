@@ -130,10 +130,11 @@ fn a_milestone_must_name_a_milestone_file() {
     r.commit_all("Archive release 1").success();
 
     // Without any milestone of that name, the help creates it or clears the field.
+    backlog(&r, &["milestone", "add", "Beta"]);
     hand_edit(&r, &t2, "milestone: release 1\n", "milestone: Someday\n");
     r.commit_all("Move import").failure().stderr_has(&[
         "milestone \"Someday\" is not a milestone of this backlog",
-        "help: create it: backlog milestone add \"Someday\", or clear it: backlog task edit 2 --clear-milestone (milestones: m-0 \"Release 1\")",
+        "help: create it: backlog milestone add \"Someday\", or clear it: backlog task edit 2 --clear-milestone (active milestones: m-1 \"Beta\")",
     ]);
     let check = r.flowgate(&["check"]).failure();
     assert!(check.stdout.contains("FG113"), "{}", check.stdout);

@@ -13,8 +13,9 @@ use crate::workflow::quoted_list;
 /// The findings of this module on one file.
 pub fn check_file(file: &TaskFile, backlog: &Backlog, out: &mut Vec<Finding>) {
     let Some(task) = &file.task else { return };
-    // Archived tasks are out of the board: Backlog.md keeps them as they were.
-    if file.folder == Folder::Archive {
+    // Archived tasks and drafts are out of the board (and `backlog task edit` does not
+    // edit drafts): Backlog.md keeps them as they were.
+    if matches!(file.folder, Folder::Archive | Folder::Drafts) {
         return;
     }
     let number = file
@@ -46,6 +47,9 @@ pub fn check_file(file: &TaskFile, backlog: &Backlog, out: &mut Vec<Finding>) {
     }
 }
 
+/// How many active milestones a help lists before "N more".
+const LISTED_MILESTONES: usize = 5;
+
 /// FG113: a `milestone` that names no milestone file, by ID, number or title.
 fn unknown_milestone(
     file: &TaskFile,
@@ -68,17 +72,19 @@ fn unknown_milestone(
             m.title, m.id, m.id
         ),
         None => {
-            let known = if milestones.is_empty() {
-                "the backlog has no milestone files".to_string()
+            let active: Vec<&Milestone> = milestones.iter().filter(|m| !m.archived).collect();
+            let known = if active.is_empty() {
+                "the backlog has no active milestone".to_string()
             } else {
-                format!(
-                    "milestones: {}",
-                    milestones
-                        .iter()
-                        .map(|m| format!("{} \"{}\"", m.id, m.title))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                let mut listed: Vec<String> = active
+                    .iter()
+                    .take(LISTED_MILESTONES)
+                    .map(|m| format!("{} \"{}\"", m.id, m.title))
+                    .collect();
+                if active.len() > LISTED_MILESTONES {
+                    listed.push(format!("{} more", active.len() - LISTED_MILESTONES));
+                }
+                format!("active milestones: {}", listed.join(", "))
             };
             format!(
                 "create it: backlog milestone add \"{}\", or clear it: backlog task edit {number} --clear-milestone ({known})",
