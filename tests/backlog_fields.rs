@@ -296,3 +296,31 @@ fn the_final_summary_guard_blocks_done_until_the_cli_writes_one() {
     );
     r.commit_all("Finish TASK-1").success();
 }
+
+#[test]
+fn a_guards_entry_replaces_the_default_definition_of_done_guard() {
+    let r = Repo::new();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\nworkflow:\n  guards:\n    Done: [acceptance-criteria-checked]\n",
+    );
+    backlog(
+        &r,
+        &[
+            "task",
+            "create",
+            "Ship it",
+            "--dod",
+            "Docs updated",
+            "--plain",
+        ],
+    );
+    backlog(&r, &["task", "edit", "1", "-s", "In Progress", "--plain"]);
+    r.commit_all("Start TASK-1").success();
+    backlog(&r, &["task", "edit", "1", "-s", "Done", "--plain"]);
+    // Not a guard any more; the tree rule still warns about the open item.
+    r.commit_all("Finish TASK-1").success().stderr_has(&[
+        "FG111(done-with-open-items)",
+        "TASK-1 is \"Done\" with unchecked Definition of Done item #1 \"Docs updated\"",
+    ]);
+}
