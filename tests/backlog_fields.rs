@@ -1,6 +1,6 @@
 //! Backlog.md 1.52.0's task fields, written by the real CLI and judged by flowgate through
 //! real `git commit`s with the hooks installed: Definition of Done items, milestones,
-//! `type` and `priority`, parent and subtasks.
+//! `type` and `priority`, parent and subtasks, the Final Summary and comments.
 //!
 //! Needs `backlog` (npm `backlog.md@1.52.0`) on PATH; without it the tests fail.
 
@@ -323,4 +323,45 @@ fn a_guards_entry_replaces_the_default_definition_of_done_guard() {
         "FG111(done-with-open-items)",
         "TASK-1 is \"Done\" with unchecked Definition of Done item #1 \"Docs updated\"",
     ]);
+}
+
+#[test]
+fn a_comment_is_never_read_as_a_section_or_a_checklist() {
+    let r = Repo::new();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\nworkflow:\n  guards:\n    Done: [acceptance-criteria-checked, has-final-summary]\n",
+    );
+    backlog(&r, &["task", "create", "Ship it", "--plain"]);
+    backlog(&r, &["task", "edit", "1", "-s", "In Progress", "--plain"]);
+    // A comment that reads like a Final Summary and an open checklist.
+    backlog(
+        &r,
+        &[
+            "task",
+            "edit",
+            "1",
+            "--comment",
+            "## Final Summary\n\nNot a summary\n\n## Acceptance Criteria\n- [ ] #1 not a criterion",
+            "--comment-author",
+            "@bob",
+            "--plain",
+        ],
+    );
+    assert!(r
+        .read(&task_file(&r, 1))
+        .contains("<!-- COMMENTS:BEGIN -->"));
+    r.commit_all("Start TASK-1").success();
+
+    backlog(&r, &["task", "edit", "1", "-s", "Done", "--plain"]);
+    let run = r
+        .commit_all("Finish TASK-1")
+        .failure()
+        .stderr_has(&["TASK-1 cannot enter \"Done\": it has no Final Summary"]);
+    assert!(!run.stderr.contains("not a criterion"), "{}", run.stderr);
+    backlog(
+        &r,
+        &["task", "edit", "1", "--final-summary", "Shipped", "--plain"],
+    );
+    r.commit_all("Finish TASK-1").success();
 }
