@@ -96,9 +96,15 @@ impl Repo {
 
     /// `flowgate ARGS` in the repository: exit code, stdout, stderr.
     fn run(&self, args: &[&str]) -> (i32, String, String) {
+        self.run_env(&[], args)
+    }
+
+    /// `flowgate ARGS` in the repository with extra environment variables.
+    fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
         let out = Command::cargo_bin("flowgate")
             .expect("binary")
             .current_dir(&self.root)
+            .envs(env.iter().copied())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
@@ -646,6 +652,95 @@ fn a_missing_before_blob_is_an_error_not_a_new_task() {
         &["hook", "pre-commit"],
         &format!("cannot read {SIBLING} (blob {blob}) from the repository"),
     );
+}
+
+/// Removes the loose object `blob` from the repository.
+fn remove_object(r: &Repo, blob: &str) {
+    std::fs::remove_file(
+        r.root
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..]),
+    )
+    .expect("the blob is a loose object");
+}
+
+#[test]
+fn a_plain_folder_is_checked_and_said_to_be_outside_git() {
+    let r = Repo::new();
+    std::fs::remove_dir_all(r.root.join(".git")).expect("rm .git");
+    let (code, stdout, stderr) = r.run(&["check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("FG105"), "{stdout}");
+    assert!(
+        flat(&stderr).contains(&flat(&format!(
+            "flowgate: {} is not in a git repository; checked the files of that folder as they are on disk",
+            r.root.display()
+        ))),
+        "{stderr}"
+    );
+    // What needs git has nothing to read there.
+    r.fails_with(&["check", "--staged"], "is not inside a git repository");
+    r.fails_with(&["hook", "pre-commit"], "is not inside a git repository");
+}
+
+#[test]
+fn a_git_dir_that_is_not_a_repository_is_an_error_not_a_plain_folder() {
+    let r = Repo::new();
+    let bogus = r.root.join("not-a-repo");
+    std::fs::create_dir_all(&bogus).expect("mkdir");
+    let bogus = bogus.display().to_string();
+    for args in [&["check"][..], &["check", "--staged"], &["init", "--force"]] {
+        let (code, stdout, stderr) = r.run_env(&[("GIT_DIR", &bogus)], args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "GIT_DIR names {bogus}, which is not a git repository"
+            )),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!r.root.join(".flowgate.yml").exists());
+}
+
+#[test]
+fn a_broken_dot_git_is_an_error_not_a_plain_folder() {
+    let r = Repo::new();
+    std::fs::remove_dir_all(r.root.join(".git")).expect("rm .git");
+    // A linked worktree whose repository is gone.
+    r.write(".git", b"gitdir: /nonexistent/repo/.git/worktrees/x\n");
+    r.fails_with(
+        &["check"],
+        "has a .git entry that is not a readable git repository",
+    );
+    // Also from a folder below it.
+    let (code, _, stderr) = r.run(&["-C", "backlog", "check"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is not a readable git repository"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_referenced_task_whose_blob_is_missing_is_an_error_not_a_missing_task() {
+    let r = Repo::new();
+    r.commit_all();
+    r.write(
+        SIBLING,
+        b"---\nid: TASK-2\ntitle: Bad\nstatus: To Do\nspec: specs/001-a/spec.md#fr-001\n---\n",
+    );
+    r.write("src/main.rs", b"fn main() {}\n");
+    r.git(&["add", SIBLING, "src/main.rs"]);
+    let blob = r.git(&["rev-parse", &format!(":{SIBLING}")]);
+    remove_object(&r, &blob);
+    let error = format!("cannot read {SIBLING} from the index");
+    r.write(".git/MSG", b"Fix it\n\nRefs: TASK-2\n");
+    // Found by its name: the read fails.
+    r.fails_with(&["hook", "commit-msg", ".git/MSG"], &error);
+    // An ID no file name carries: every task file is read, and one cannot be.
+    r.write(".git/MSG", b"Fix it\n\nRefs: TASK-7\n");
+    r.fails_with(&["hook", "commit-msg", ".git/MSG"], "cannot read");
 }
 
 // ---- flowgate's own files: size-capped, never read or written through a link, never

@@ -390,6 +390,8 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         &code,
         &finder,
     );
+    finder.failure()?;
+    before.as_ref().map_or(Ok(()), TaskFinder::failure)?;
     let findings = rules::configure(findings, &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
     let summary = Summary {

@@ -94,7 +94,8 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, CommandError> {
     }
     let source = FsSource::new(&root);
     let mut layout = detect(&source)?;
-    if let Ok(repo) = Repo::discover(&root) {
+    // Outside git the folder is still set up; a repository that cannot be opened is an error.
+    if let Some(repo) = Repo::find(&root)? {
         layout.bots = bot_authors(&repo);
         if let Ok(index) = repo.index() {
             layout.non_code = non_code_folders(&index, &layout)?;

@@ -114,6 +114,32 @@ impl Repo {
         Ok(Repo::from_git(git))
     }
 
+    /// Like [`Repo::discover`], but `Ok(None)` when `dir` is plainly outside git: no
+    /// `GIT_DIR`, and neither `dir` nor a folder above it has a `.git` entry. Anything
+    /// else that cannot be opened (a `GIT_DIR` that is not a repository, a broken `.git`,
+    /// an object format libgit2 cannot read) is an error, never "no repository".
+    pub fn find(dir: &Path) -> Result<Option<Repo>, SourceError> {
+        let git_dir_set = std::env::var_os("GIT_DIR").is_some_and(|v| !v.is_empty());
+        if git_dir_set {
+            return Repo::discover(dir).map(Some);
+        }
+        match Repository::discover(dir) {
+            Ok(git) => Ok(Some(Repo::from_git(git))),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                let absolute = std::path::absolute(dir)?;
+                match absolute.ancestors().find(|a| a.join(".git").symlink_metadata().is_ok()) {
+                    Some(at) => Err(SourceError(format!(
+                        "{} has a .git entry that is not a readable git repository ({}); repair it, or remove it to check the folder as plain files",
+                        at.display(),
+                        e.message()
+                    ))),
+                    None => Ok(None),
+                }
+            }
+            Err(e) => Err(not_a_repo(dir, &e)),
+        }
+    }
+
     /// Wraps an open libgit2 handle.
     pub fn from_git(git: Repository) -> Repo {
         Repo {
