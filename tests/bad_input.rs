@@ -743,6 +743,41 @@ fn a_referenced_task_whose_blob_is_missing_is_an_error_not_a_missing_task() {
     r.fails_with(&["hook", "commit-msg", ".git/MSG"], "cannot read");
 }
 
+#[test]
+#[cfg(unix)]
+fn a_commit_message_file_that_never_ends_or_is_too_large_is_refused() {
+    let r = Repo::new();
+    r.commit_all();
+    r.write("src/main.rs", b"fn main() {}\n");
+    r.git(&["add", "src/main.rs"]);
+    r.fails_with(
+        &["hook", "commit-msg", "/dev/zero"],
+        "/dev/zero is not a regular file",
+    );
+    // prepare-commit-msg only helps: it says why it did nothing, and lets the commit go.
+    r.git(&["checkout", "-q", "-b", "task-1-fix"]);
+    let (code, _, stderr) = r.run(&["hook", "prepare-commit-msg", "/dev/zero"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("prepare-commit-msg skipped") && stderr.contains("is not a regular file"),
+        "{stderr}"
+    );
+    let fifo = r.root.join(".git/FIFO_MSG");
+    let made = StdCommand::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    r.fails_with(
+        &["hook", "commit-msg", ".git/FIFO_MSG"],
+        "is not a regular file",
+    );
+    let mut big = b"Fix it\n\nRefs: TASK-1\n".to_vec();
+    big.resize(5 * 1024 * 1024, b'x');
+    r.write(".git/BIG_MSG", &big);
+    r.fails_with(&["hook", "commit-msg", ".git/BIG_MSG"], "-byte limit");
+}
+
 // ---- flowgate's own files: size-capped, never read or written through a link, never
 // written outside the repository.
 
