@@ -674,7 +674,7 @@ fn a_plain_folder_is_checked_and_said_to_be_outside_git() {
     assert!(stdout.contains("FG105"), "{stdout}");
     assert!(
         flat(&stderr).contains(&flat(&format!(
-            "flowgate: {} is not in a git repository; checked the files of that folder as they are on disk",
+            "flowgate: {} is not in a git repository; reading the files of that folder as they are on disk",
             r.root.display()
         ))),
         "{stderr}"

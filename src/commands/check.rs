@@ -7,7 +7,7 @@ use super::{CommandError, Context, Outcome};
 use crate::cli::{CheckArgs, Format};
 use crate::config::Config;
 use crate::finding::{Finding, Severity, Summary};
-use crate::git::{FsSource, Repo};
+use crate::git::{Found, FsSource, Repo};
 use crate::report::{self, ReportContext};
 use crate::rules;
 use crate::snapshot::{Snapshot, SnapshotError};
@@ -17,25 +17,26 @@ use crate::source::Source;
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
     let repo = if args.staged {
         // The index is git's: without a repository there is nothing to check.
-        Some(Repo::discover(&ctx.dir)?)
+        Found::Repo(Repo::discover(&ctx.dir)?)
     } else {
         Repo::find(&ctx.dir)?
     };
     let (source, root): (Box<dyn Source + '_>, std::path::PathBuf) = match (&repo, args.staged) {
-        (Some(repo), true) => (
+        (Found::Repo(repo), true) => (
             Box::new(repo.index()?),
             repo.workdir().unwrap_or(&ctx.dir).to_path_buf(),
         ),
-        (Some(repo), false) => {
+        (Found::Repo(repo), false) => {
             let root = repo.worktree()?.root().to_path_buf();
             (repo.worktree_source()?, root)
         }
-        // Plainly outside git (a backlog kept without git): the folder is still worth
-        // checking, and the user is told that no git data was read.
-        (None, _) => {
+        // Outside git (a backlog kept without git) or in a repository libgit2 cannot
+        // read: the folder is still worth checking, and the user is told that no git data
+        // was read.
+        (Found::Outside(why), _) => {
             eprintln!(
-                "flowgate: {} is not in a git repository; checked the files of that folder as they are on disk",
-                crate::text::printable(&ctx.dir.display().to_string(), false)
+                "flowgate: {}; reading the files of that folder as they are on disk",
+                crate::text::printable(why, false)
             );
             (Box::new(FsSource::new(&ctx.dir)), ctx.dir.clone())
         }

@@ -10,4 +10,4 @@ pub mod tasks;
 pub mod tree;
 
 pub use fs::FsSource;
-pub use repo::{IndexSource, Repo, TreeSource};
+pub use repo::{Found, IndexSource, Repo, TreeSource};
