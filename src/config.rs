@@ -350,27 +350,50 @@ impl Config {
                 return Err(at(key, format!("unknown rule `{key}`"), help));
             }
         }
-        let patterns = self
-            .commits
-            .reference_pattern
+        let invalid = |pattern: &str, e: &regex::Error| {
+            let first = e.to_string().lines().last().unwrap_or_default().to_string();
+            at(
+                pattern,
+                format!("invalid regular expression `{pattern}`: {first}"),
+                Some(
+                    "fix the pattern; it is a Rust `regex` (no look-around, no backreferences)"
+                        .into(),
+                ),
+            )
+        };
+        // Each pattern is tried exactly as it is compiled where it is used: the reference
+        // pattern case-insensitively (which can make it larger), the ID patterns also
+        // together, as one alternation; the flowspec branch pattern as it is.
+        if let Some(pattern) = &self.commits.reference_pattern {
+            if let Err(e) = crate::rules::commits::reference_pattern(Some(pattern), "task") {
+                return Err(invalid(pattern, &e));
+            }
+        }
+        for pattern in self
+            .specs
+            .id_patterns
             .iter()
-            .chain(self.specs.id_patterns.iter())
-            .chain(self.flowspec.branch_pattern.iter());
-        for pattern in patterns {
+            .chain(self.flowspec.branch_pattern.iter())
+        {
             if let Err(e) = regex::RegexBuilder::new(pattern)
                 .size_limit(1 << 20)
                 .build()
             {
-                let first = e.to_string().lines().last().unwrap_or_default().to_string();
-                return Err(at(
-                    pattern,
-                    format!("invalid regular expression `{pattern}`: {first}"),
-                    Some(
-                        "fix the pattern; it is a Rust `regex` (no look-around, no backreferences)"
-                            .into(),
-                    ),
-                ));
+                return Err(invalid(pattern, &e));
             }
+        }
+        if let Err(e) = crate::spec::markdown::IdPatterns::check(&self.specs.id_patterns) {
+            let first = e.to_string().lines().last().unwrap_or_default().to_string();
+            let needle = self
+                .specs
+                .id_patterns
+                .first()
+                .map_or("id_patterns", String::as_str);
+            return Err(at(
+                needle,
+                format!("the `specs.id_patterns` do not compile together: {first}"),
+                Some("each pattern is tried as one alternative of a single regex: name no capture group `id`, and keep the patterns short".into()),
+            ));
         }
         let globs = self
             .specs

@@ -403,6 +403,47 @@ fn huge_regex_in_the_config_is_refused_not_compiled() {
 }
 
 #[test]
+fn a_reference_pattern_too_large_only_case_insensitively_is_refused_by_check() {
+    // Under the size limit as written, over it case-insensitively (as the hooks compile
+    // it): `check` must refuse what would make every commit-msg hook exit 2.
+    let r = Repo::new();
+    r.write(
+        ".flowgate.yml",
+        b"commits:\n  reference_pattern: '[a-z]{3449}'\n",
+    );
+    let (code, _, stderr) = r.check();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        flat(&stderr).contains(&flat("invalid regular expression `[a-z]{3449}`")),
+        "{stderr}"
+    );
+    assert!(flat(&stderr).contains("exceedssizelimit"), "{stderr}");
+    assert!(stderr.contains(".flowgate.yml:2:"), "{stderr}");
+}
+
+#[test]
+fn id_patterns_that_compile_alone_but_not_together_are_refused() {
+    // A group named `id` clashes with the one the patterns are wrapped in: today every
+    // custom pattern would be dropped without a word.
+    let r = Repo::new();
+    r.write(
+        ".flowgate.yml",
+        b"specs:\n  id_patterns: ['(?P<id>REQ-[0-9]+)']\n",
+    );
+    let (code, _, stderr) = r.check();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        flat(&stderr).contains(&flat("the `specs.id_patterns` do not compile together")),
+        "{stderr}"
+    );
+    assert!(
+        flat(&stderr).contains(&flat("name no capture group `id`")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(".flowgate.yml:2:"), "{stderr}");
+}
+
+#[test]
 fn huge_and_deep_spec_markdown() {
     let r = Repo::new();
     let mut spec = String::new();
