@@ -819,6 +819,52 @@ fn a_commit_message_file_that_never_ends_or_is_too_large_is_refused() {
     r.fails_with(&["hook", "commit-msg", ".git/BIG_MSG"], "-byte limit");
 }
 
+/// Commits, on top of HEAD, a file `depth` folders deep (through `git fast-import`: no
+/// file system holds such a path), and returns the commit's id.
+fn commit_nested(r: &Repo, depth: usize) -> String {
+    let path = format!("{}f.rs", "a/".repeat(depth));
+    let head = r.git(&["rev-parse", "HEAD"]);
+    let message = "Nest\n\nRefs: TASK-1\n";
+    let stream = format!(
+        "commit refs/heads/deep-{depth}\ncommitter Ann <ann@example.com> 1700000000 +0000\ndata {}\n{message}from {head}\nM 100644 inline {path}\ndata 3\nx;\n\n",
+        message.len()
+    );
+    let mut import = StdCommand::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(&r.root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    std::io::Write::write_all(import.stdin.as_mut().expect("stdin"), stream.as_bytes())
+        .expect("feed");
+    assert!(import.wait().expect("wait").success());
+    r.git(&["rev-parse", &format!("deep-{depth}")])
+}
+
+#[test]
+fn folders_nested_too_deep_are_an_error_not_a_crash() {
+    // Each level is one step of a recursive walk: thousands would overflow the stack
+    // (an abort, not even exit 2). Up to the limit the walks run, past it they refuse.
+    let r = Repo::new();
+    r.commit_all();
+    let base = r.git(&["rev-parse", "HEAD"]);
+    let fine = commit_nested(&r, 500);
+    // HEAD moves without a checkout: git itself refuses to check out the deeper one.
+    r.git(&["update-ref", "refs/heads/main", &fine]);
+    for args in [vec!["ci", "--base", &base, "--head", &fine], vec!["audit"]] {
+        let (code, stdout, stderr) = r.run(&args);
+        assert_eq!(code, 1, "{args:?}: {stdout}{stderr}");
+    }
+    let deep = commit_nested(&r, 5000);
+    r.git(&["update-ref", "refs/heads/main", &deep]);
+    let needle = "the tree nests folders more than 512 deep (a/a/a/";
+    r.fails_with(&["ci", "--base", &base, "--head", &deep], needle);
+    r.fails_with(&["audit"], needle);
+    r.fails_with(&["trace", "TASK-1"], needle);
+}
+
 // ---- flowgate's own files: size-capped, never read or written through a link, never
 // written outside the repository.
 

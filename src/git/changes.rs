@@ -157,6 +157,22 @@ fn join_path(prefix: &str, name: &[u8]) -> String {
     }
 }
 
+/// How deep folders may nest. The walks below recurse once per level, and a crafted tree
+/// nested thousands deep (git's own limit, `core.maxTreeDepth`, is 4096) would exhaust the
+/// stack of a worker thread; no real project nests folders anywhere near this deep.
+pub const MAX_TREE_DEPTH: usize = 512;
+
+/// An error when folder `prefix` lies deeper than [`MAX_TREE_DEPTH`].
+fn check_depth(prefix: &[u8]) -> Result<(), SourceError> {
+    if prefix.iter().filter(|b| **b == b'/').count() < MAX_TREE_DEPTH {
+        return Ok(());
+    }
+    let shown = String::from_utf8_lossy(prefix.get(..80).unwrap_or(prefix));
+    Err(SourceError(format!(
+        "the tree nests folders more than {MAX_TREE_DEPTH} deep ({shown}…); flowgate does not walk such trees: remove the nesting"
+    )))
+}
+
 fn diff_trees(
     repo: &Repo,
     old: Option<&RawTree>,
@@ -164,6 +180,7 @@ fn diff_trees(
     prefix: &str,
     out: &mut Vec<Change>,
 ) -> Result<(), SourceError> {
+    check_depth(prefix.as_bytes())?;
     let (old_range, new_range) = match (old, new) {
         (Some(o), Some(n)) => RawTree::differing(o, n),
         (o, n) => (0..o.map_or(0, RawTree::len), 0..n.map_or(0, RawTree::len)),
@@ -346,6 +363,7 @@ impl Walk<'_> {
         prefix: &[u8],
         cache: Option<&CacheTree>,
     ) -> Result<(), SourceError> {
+        check_depth(prefix)?;
         if let (Some(t), Some(c)) = (tree, cache.and_then(|c| c.id)) {
             if t.id() == c {
                 return Ok(());
