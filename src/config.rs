@@ -394,6 +394,19 @@ impl Config {
                 ));
             }
         }
+        if let Err(e) = crate::spec::markdown::IdPatterns::check(&self.specs.id_patterns) {
+            let first = e.to_string().lines().last().unwrap_or_default().to_string();
+            let needle = self
+                .specs
+                .id_patterns
+                .first()
+                .map_or("id_patterns", String::as_str);
+            return Err(at(
+                needle,
+                format!("the `specs.id_patterns` do not compile together: {first}"),
+                Some("each pattern is tried as one alternative of a single regex: name no capture group `id`, and keep the patterns short".into()),
+            ));
+        }
         let globs = self
             .specs
             .globs

@@ -96,9 +96,15 @@ impl Repo {
 
     /// `flowgate ARGS` in the repository: exit code, stdout, stderr.
     fn run(&self, args: &[&str]) -> (i32, String, String) {
+        self.run_env(&[], args)
+    }
+
+    /// `flowgate ARGS` in the repository with extra environment variables.
+    fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
         let out = Command::cargo_bin("flowgate")
             .expect("binary")
             .current_dir(&self.root)
+            .envs(env.iter().copied())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
@@ -367,33 +373,59 @@ fn symlinked_spec_pointing_outside_the_repository() {
     assert!(!text.contains("secret"), "read through the symlink: {text}");
 }
 
-#[test]
-fn invalid_regex_in_the_config_is_a_located_config_error() {
+/// Asserts that `check` refuses `.flowgate.yml` with text `config`: exit 2, every needle
+/// in the message (whitespace ignored: the renderer wraps), located on line 2.
+fn config_refused(config: &[u8], needles: &[&str]) {
     let r = Repo::new();
-    r.write(
-        ".flowgate.yml",
-        b"commits:\n  reference_pattern: '(unclosed'\n",
-    );
+    r.write(".flowgate.yml", config);
     let (code, _, stderr) = r.check();
     assert_eq!(code, 2, "{stderr}");
-    assert!(
-        stderr.contains("invalid regular expression `(unclosed`"),
-        "{stderr}"
-    );
+    for needle in needles {
+        assert!(flat(&stderr).contains(&flat(needle)), "{needle}: {stderr}");
+    }
     assert!(stderr.contains(".flowgate.yml:2:"), "{stderr}");
 }
 
 #[test]
-fn huge_regex_in_the_config_is_refused_not_compiled() {
-    let r = Repo::new();
-    r.write(
-        ".flowgate.yml",
-        b"specs:\n  id_patterns: ['(a{1000}){1000}']\n",
+fn invalid_regex_in_the_config_is_a_located_config_error() {
+    config_refused(
+        b"commits:\n  reference_pattern: '(unclosed'\n",
+        &["invalid regular expression `(unclosed`"],
     );
-    let (code, _, stderr) = r.check();
-    assert_eq!(code, 2, "{stderr}");
-    assert!(flat(&stderr).contains("exceedssizelimit"), "{stderr}");
-    assert!(stderr.contains(".flowgate.yml:2:"), "{stderr}");
+}
+
+#[test]
+fn huge_regex_in_the_config_is_refused_not_compiled() {
+    config_refused(
+        b"specs:\n  id_patterns: ['(a{1000}){1000}']\n",
+        &["exceeds size limit"],
+    );
+}
+
+#[test]
+fn a_reference_pattern_too_large_only_case_insensitively_is_refused_by_check() {
+    // Under the size limit as written, over it case-insensitively (as the hooks compile
+    // it): `check` must refuse what would make every commit-msg hook exit 2.
+    config_refused(
+        b"commits:\n  reference_pattern: '[a-z]{3449}'\n",
+        &[
+            "invalid regular expression `[a-z]{3449}`",
+            "exceeds size limit",
+        ],
+    );
+}
+
+#[test]
+fn id_patterns_that_compile_alone_but_not_together_are_refused() {
+    // A group named `id` clashes with the one the patterns are wrapped in: every custom
+    // pattern was dropped without a word.
+    config_refused(
+        b"specs:\n  id_patterns: ['(?P<id>REQ-[0-9]+)']\n",
+        &[
+            "the `specs.id_patterns` do not compile together",
+            "name no capture group `id`",
+        ],
+    );
 }
 
 #[test]
@@ -625,11 +657,8 @@ fn a_detached_head_at_a_missing_commit_is_an_error() {
     );
 }
 
-#[test]
-fn a_missing_before_blob_is_an_error_not_a_new_task() {
-    let r = Repo::new();
-    r.commit_all();
-    let blob = r.git(&["rev-parse", &format!("HEAD:{SIBLING}")]);
+/// Removes the loose object `blob` from the repository.
+fn remove_object(r: &Repo, blob: &str) {
     std::fs::remove_file(
         r.root
             .join(".git/objects")
@@ -637,6 +666,14 @@ fn a_missing_before_blob_is_an_error_not_a_new_task() {
             .join(&blob[2..]),
     )
     .expect("the blob is a loose object");
+}
+
+#[test]
+fn a_missing_before_blob_is_an_error_not_a_new_task() {
+    let r = Repo::new();
+    r.commit_all();
+    let blob = r.git(&["rev-parse", &format!("HEAD:{SIBLING}")]);
+    remove_object(&r, &blob);
     r.write(
         SIBLING,
         b"---\nid: TASK-2\ntitle: Bad\nstatus: Done\nspec: specs/001-a/spec.md#fr-001\n---\n",
@@ -646,6 +683,165 @@ fn a_missing_before_blob_is_an_error_not_a_new_task() {
         &["hook", "pre-commit"],
         &format!("cannot read {SIBLING} (blob {blob}) from the repository"),
     );
+}
+
+#[test]
+fn a_plain_folder_is_checked_and_said_to_be_outside_git() {
+    let r = Repo::new();
+    std::fs::remove_dir_all(r.root.join(".git")).expect("rm .git");
+    let (code, stdout, stderr) = r.run(&["check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("FG105"), "{stdout}");
+    assert!(
+        flat(&stderr).contains(&flat(&format!(
+            "flowgate: {} is not in a git repository; reading the files of that folder as they are on disk",
+            r.root.display()
+        ))),
+        "{stderr}"
+    );
+    // What needs git has nothing to read there.
+    r.fails_with(&["check", "--staged"], "is not inside a git repository");
+    r.fails_with(&["hook", "pre-commit"], "is not inside a git repository");
+}
+
+#[test]
+fn a_git_dir_that_is_not_a_repository_is_an_error_not_a_plain_folder() {
+    let r = Repo::new();
+    let bogus = r.root.join("not-a-repo");
+    std::fs::create_dir_all(&bogus).expect("mkdir");
+    let bogus = bogus.display().to_string();
+    for args in [&["check"][..], &["check", "--staged"], &["init", "--force"]] {
+        let (code, stdout, stderr) = r.run_env(&[("GIT_DIR", &bogus)], args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "GIT_DIR names {bogus}, which is not a git repository"
+            )),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!r.root.join(".flowgate.yml").exists());
+}
+
+#[test]
+fn a_broken_dot_git_is_an_error_not_a_plain_folder() {
+    let r = Repo::new();
+    std::fs::remove_dir_all(r.root.join(".git")).expect("rm .git");
+    // A linked worktree whose repository is gone.
+    r.write(".git", b"gitdir: /nonexistent/repo/.git/worktrees/x\n");
+    r.fails_with(
+        &["check"],
+        "has a .git entry that is not a readable git repository",
+    );
+    // Also from a folder below it.
+    let (code, _, stderr) = r.run(&["-C", "backlog", "check"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is not a readable git repository"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_referenced_task_whose_blob_is_missing_is_an_error_not_a_missing_task() {
+    let r = Repo::new();
+    r.commit_all();
+    r.write(
+        SIBLING,
+        b"---\nid: TASK-2\ntitle: Bad\nstatus: To Do\nspec: specs/001-a/spec.md#fr-001\n---\n",
+    );
+    r.write("src/main.rs", b"fn main() {}\n");
+    r.git(&["add", SIBLING, "src/main.rs"]);
+    let blob = r.git(&["rev-parse", &format!(":{SIBLING}")]);
+    remove_object(&r, &blob);
+    let error = format!("cannot read {SIBLING} from the index");
+    r.write(".git/MSG", b"Fix it\n\nRefs: TASK-2\n");
+    // Found by its name: the read fails.
+    r.fails_with(&["hook", "commit-msg", ".git/MSG"], &error);
+    // An ID no file name carries: every task file is read, and one cannot be.
+    r.write(".git/MSG", b"Fix it\n\nRefs: TASK-7\n");
+    r.fails_with(&["hook", "commit-msg", ".git/MSG"], "cannot read");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_commit_message_file_that_never_ends_or_is_too_large_is_refused() {
+    let r = Repo::new();
+    r.commit_all();
+    r.write("src/main.rs", b"fn main() {}\n");
+    r.git(&["add", "src/main.rs"]);
+    r.fails_with(
+        &["hook", "commit-msg", "/dev/zero"],
+        "/dev/zero is not a regular file",
+    );
+    // prepare-commit-msg only helps: it says why it did nothing, and lets the commit go.
+    r.git(&["checkout", "-q", "-b", "task-1-fix"]);
+    let (code, _, stderr) = r.run(&["hook", "prepare-commit-msg", "/dev/zero"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("prepare-commit-msg skipped") && stderr.contains("is not a regular file"),
+        "{stderr}"
+    );
+    let fifo = r.root.join(".git/FIFO_MSG");
+    let made = StdCommand::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    r.fails_with(
+        &["hook", "commit-msg", ".git/FIFO_MSG"],
+        "is not a regular file",
+    );
+    let mut big = b"Fix it\n\nRefs: TASK-1\n".to_vec();
+    big.resize(5 * 1024 * 1024, b'x');
+    r.write(".git/BIG_MSG", &big);
+    r.fails_with(&["hook", "commit-msg", ".git/BIG_MSG"], "-byte limit");
+}
+
+/// Commits, on top of HEAD, a file `depth` folders deep (through `git fast-import`: no
+/// file system holds such a path), and returns the commit's id.
+fn commit_nested(r: &Repo, depth: usize) -> String {
+    let path = format!("{}f.rs", "a/".repeat(depth));
+    let head = r.git(&["rev-parse", "HEAD"]);
+    let message = "Nest\n\nRefs: TASK-1\n";
+    let stream = format!(
+        "commit refs/heads/deep-{depth}\ncommitter Ann <ann@example.com> 1700000000 +0000\ndata {}\n{message}from {head}\nM 100644 inline {path}\ndata 3\nx;\n\n",
+        message.len()
+    );
+    let mut import = StdCommand::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(&r.root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    std::io::Write::write_all(import.stdin.as_mut().expect("stdin"), stream.as_bytes())
+        .expect("feed");
+    assert!(import.wait().expect("wait").success());
+    r.git(&["rev-parse", &format!("deep-{depth}")])
+}
+
+#[test]
+fn folders_nested_too_deep_are_an_error_not_a_crash() {
+    // Each level is one step of a recursive walk: thousands would overflow the stack
+    // (an abort, not even exit 2). Up to the limit the walks run, past it they refuse.
+    let r = Repo::new();
+    r.commit_all();
+    let base = r.git(&["rev-parse", "HEAD"]);
+    let fine = commit_nested(&r, 500);
+    // HEAD moves without a checkout: git itself refuses to check out the deeper one.
+    r.git(&["update-ref", "refs/heads/main", &fine]);
+    for args in [vec!["ci", "--base", &base, "--head", &fine], vec!["audit"]] {
+        let (code, stdout, stderr) = r.run(&args);
+        assert_eq!(code, 1, "{args:?}: {stdout}{stderr}");
+    }
+    let deep = commit_nested(&r, 5000);
+    r.git(&["update-ref", "refs/heads/main", &deep]);
+    let needle = "the tree nests folders more than 512 deep (a/a/a/";
+    r.fails_with(&["ci", "--base", &base, "--head", &deep], needle);
+    r.fails_with(&["audit"], needle);
+    r.fails_with(&["trace", "TASK-1"], needle);
 }
 
 // ---- flowgate's own files: size-capped, never read or written through a link, never

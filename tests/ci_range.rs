@@ -256,3 +256,54 @@ fn commit_without_task_and_illegal_transition_are_annotated_per_commit() {
     let md = std::fs::read_to_string(summary).unwrap();
     assert!(md.contains(&format!("#### Commit `{short}` add a")), "{md}");
 }
+
+#[test]
+#[cfg(unix)]
+fn a_task_file_whose_name_is_not_utf8_in_a_pull_request_is_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new();
+    seed_backlog(&repo);
+    repo.write(".flowgate.yml", "links:\n  require: none\n");
+    let base = repo.commit("Initial commit\n\nRefs: TASK-2");
+    repo.git(&["checkout", "-q", "-b", "task-2-login"]);
+    let name = std::ffi::OsStr::from_bytes(b"task-5 - Caf\xe9.md");
+    std::fs::write(
+        repo.dir.join("backlog/tasks").join(name),
+        "---\nid: TASK-5\ntitle: Cafe\nstatus: To Do\n---\n",
+    )
+    .expect("write");
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xe9.rs");
+    std::fs::create_dir_all(repo.dir.join("src")).expect("mkdir");
+    std::fs::write(repo.dir.join("src").join(odd), "fn cafe() {}\n").expect("write");
+    repo.commit("Add a cafe");
+    let out = repo
+        .flowgate()
+        .args(["ci", "--format", "json", "--base", &base])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let findings = report["findings"].as_array().expect("findings");
+    let on = |code: &str, file: Option<&str>| {
+        findings
+            .iter()
+            .find(|f| f["code"] == code && file.is_none_or(|p| f["file"] == p))
+            .unwrap_or_else(|| panic!("no {code} on {file:?}: {stdout}"))
+    };
+    let fg100 = on("FG100", Some("backlog/tasks/task-5 - Caf\\xE9.md"));
+    assert!(
+        fg100["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("name is not valid UTF-8")),
+        "{fg100}"
+    );
+    assert!(
+        fg100["help"]
+            .as_str()
+            .is_some_and(|m| m.contains("rename the file to a UTF-8 name")),
+        "{fg100}"
+    );
+    // The commit changes only the odd-named code file (and a task): still code.
+    on("FG301", None);
+}

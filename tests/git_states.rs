@@ -369,8 +369,15 @@ fn sha256_object_format_gets_a_clear_message() {
         );
         assert!(text.contains("SHA-1 repositories only"), "{args:?}: {text}");
     }
-    // The working tree needs no git: it is still checked.
-    expect(&dir, 0, &["check"]);
+    // The working tree needs no git: it is still checked, and the user is told why git
+    // was not read.
+    let text = expect(&dir, 0, &["check"]);
+    assert!(
+        text.contains(
+            "SHA-1 repositories only; reading the files of that folder as they are on disk"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

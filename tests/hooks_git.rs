@@ -325,3 +325,53 @@ fn backlog_md_auto_commits_pass_when_legal_and_fail_when_not() {
     let log = r.git(&["log", "--format=%s"]).success().stdout;
     assert!(log.contains("Update task TASK-1"), "{log}");
 }
+
+/// Writes `content` at `dir/name`, `name` given as raw bytes (not UTF-8).
+#[cfg(unix)]
+fn write_raw_name(r: &Repo, dir: &str, name: &[u8], content: &str) {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = r.root.join(dir);
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join(std::ffi::OsStr::from_bytes(name)), content).expect("write");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_staged_task_file_whose_name_is_not_utf8_is_reported_by_the_pre_commit_hook() {
+    let r = Repo::seeded();
+    write_raw_name(
+        &r,
+        "backlog/tasks",
+        b"task-5 - Caf\xe9.md",
+        &task("TASK-5", "Cafe", "To Do", &[]),
+    );
+    r.commit_all("Add a task\n\nRefs: TASK-1")
+        .failure()
+        .stderr_has(&[
+            "FG100",
+            "backlog/tasks/task-5 - Caf\\xE9.md",
+            "name is not valid UTF-8",
+            "rename the file to a UTF-8 name",
+        ]);
+    // Renamed, it commits.
+    r.git(&["rm", "-q", "--cached", "-r", "backlog/tasks"])
+        .success();
+    std::fs::remove_file(r.root.join("backlog/tasks").join({
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(b"task-5 - Caf\xe9.md")
+    }))
+    .expect("rm");
+    r.write_task("TASK-5", "Cafe", "To Do", &[]);
+    r.commit_all("Add a task\n\nRefs: TASK-1").success();
+}
+
+#[test]
+#[cfg(unix)]
+fn a_code_file_whose_name_is_not_utf8_is_still_a_change_to_code() {
+    let r = Repo::seeded();
+    write_raw_name(&r, "src", b"caf\xe9.rs", "fn cafe() {}\n");
+    r.commit_all("Add a module")
+        .failure()
+        .stderr_has(&["FG301(missing-task-reference)"]);
+    r.commit_all("Add a module\n\nRefs: TASK-1").success();
+}

@@ -7,7 +7,7 @@ use super::{CommandError, Context, Outcome};
 use crate::cli::{CheckArgs, Format};
 use crate::config::Config;
 use crate::finding::{Finding, Severity, Summary};
-use crate::git::{FsSource, Repo};
+use crate::git::{Found, FsSource, Repo};
 use crate::report::{self, ReportContext};
 use crate::rules;
 use crate::snapshot::{Snapshot, SnapshotError};
@@ -15,19 +15,31 @@ use crate::source::Source;
 
 /// Runs the tree rules on the working tree or the index and reports.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
-    let repo = Repo::discover(&ctx.dir);
+    let repo = if args.staged {
+        // The index is git's: without a repository there is nothing to check.
+        Found::Repo(Repo::discover(&ctx.dir)?)
+    } else {
+        Repo::find(&ctx.dir)?
+    };
     let (source, root): (Box<dyn Source + '_>, std::path::PathBuf) = match (&repo, args.staged) {
-        (Ok(repo), true) => (
+        (Found::Repo(repo), true) => (
             Box::new(repo.index()?),
             repo.workdir().unwrap_or(&ctx.dir).to_path_buf(),
         ),
-        (Ok(repo), false) => {
+        (Found::Repo(repo), false) => {
             let root = repo.worktree()?.root().to_path_buf();
             (repo.worktree_source()?, root)
         }
-        // Outside git, the working tree is still a tree worth checking.
-        (Err(_), false) => (Box::new(FsSource::new(&ctx.dir)), ctx.dir.clone()),
-        (Err(e), true) => return Err(CommandError::Repository(e.0.clone())),
+        // Outside git (a backlog kept without git) or in a repository libgit2 cannot
+        // read: the folder is still worth checking, and the user is told that no git data
+        // was read.
+        (Found::Outside(why), _) => {
+            eprintln!(
+                "flowgate: {}; reading the files of that folder as they are on disk",
+                crate::text::printable(why, false)
+            );
+            (Box::new(FsSource::new(&ctx.dir)), ctx.dir.clone())
+        }
     };
     let started = std::time::Instant::now();
     let config = load_config(ctx, source.as_ref())?;

@@ -331,13 +331,19 @@ fn branch(repo: &Repo) -> Option<String> {
     })
 }
 
+/// Reads the message file git names: a regular file, of at most
+/// [`crate::source::MAX_FILE_SIZE`] bytes
+/// (a device or a FIFO named here would never end).
 fn read_message(path: &Path) -> Result<String, CommandError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let unreadable = |why: String| {
         CommandError::Usage(format!(
-            "cannot read the commit message {}: {e}",
+            "cannot read the commit message {}: {why}",
             path.display()
         ))
-    })?;
+    };
+    let bytes = crate::own_files::read(path, crate::source::MAX_FILE_SIZE)
+        .map_err(|e| unreadable(e.to_string()))?
+        .ok_or_else(|| unreadable("no such file".into()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -398,6 +404,8 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         &code,
         &finder,
     );
+    finder.failure()?;
+    before.as_ref().map_or(Ok(()), TaskFinder::failure)?;
     let findings = rules::configure(findings, &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
     let scope = || {

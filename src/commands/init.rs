@@ -11,7 +11,7 @@ use super::{CommandError, Context, Outcome};
 use crate::backlog::{self, BacklogLayout};
 use crate::cli::InitArgs;
 use crate::config::{self, Config, DEFAULT_SPEC_GLOBS};
-use crate::git::{FsSource, Repo};
+use crate::git::{Found, FsSource, Repo};
 use crate::source::Source;
 use crate::spec::link::{link_entries, link_target};
 
@@ -94,7 +94,8 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, CommandError> {
     }
     let source = FsSource::new(&root);
     let mut layout = detect(&source)?;
-    if let Ok(repo) = Repo::discover(&root) {
+    // Outside git the folder is still set up; a repository that cannot be opened is an error.
+    if let Found::Repo(repo) = Repo::find(&root)? {
         layout.bots = bot_authors(&repo);
         if let Ok(index) = repo.index() {
             layout.non_code = non_code_folders(&index, &layout)?;

@@ -108,13 +108,11 @@ fn diff(
         };
         let path = delta
             .new_file()
-            .path()
-            .or_else(|| delta.old_file().path())
-            .and_then(|p| p.to_str());
-        // A path that is not UTF-8 cannot be a task file or match a glob users write.
+            .path_bytes()
+            .or_else(|| delta.old_file().path_bytes());
         if let Some(path) = path {
             out.push(Change {
-                path: path.replace('\\', "/"),
+                path: path_text(path),
                 old,
                 new,
             });
@@ -149,13 +147,30 @@ fn order(a: &TreeItem<'_>, b: &TreeItem<'_>) -> std::cmp::Ordering {
     order_names(a.name, a.is_tree(), b.name, b.is_tree())
 }
 
-fn join_path(prefix: &str, name: &[u8]) -> Option<String> {
-    let name = std::str::from_utf8(name).ok()?;
-    Some(if prefix.is_empty() {
-        name.to_string()
+/// `prefix/name`, the name as text (see [`path_text`]).
+fn join_path(prefix: &str, name: &[u8]) -> String {
+    let name = path_text(name);
+    if prefix.is_empty() {
+        name
     } else {
         format!("{prefix}/{name}")
-    })
+    }
+}
+
+/// How deep folders may nest. The walks below recurse once per level, and a crafted tree
+/// nested thousands deep (git's own limit, `core.maxTreeDepth`, is 4096) would exhaust the
+/// stack of a worker thread; no real project nests folders anywhere near this deep.
+pub const MAX_TREE_DEPTH: usize = 512;
+
+/// An error when folder `prefix` lies deeper than [`MAX_TREE_DEPTH`].
+fn check_depth(prefix: &[u8]) -> Result<(), SourceError> {
+    if prefix.iter().filter(|b| **b == b'/').count() < MAX_TREE_DEPTH {
+        return Ok(());
+    }
+    let shown = String::from_utf8_lossy(prefix.get(..80).unwrap_or(prefix));
+    Err(SourceError(format!(
+        "the tree nests folders more than {MAX_TREE_DEPTH} deep ({shown}…); flowgate does not walk such trees: remove the nesting"
+    )))
 }
 
 fn diff_trees(
@@ -165,6 +180,7 @@ fn diff_trees(
     prefix: &str,
     out: &mut Vec<Change>,
 ) -> Result<(), SourceError> {
+    check_depth(prefix.as_bytes())?;
     let (old_range, new_range) = match (old, new) {
         (Some(o), Some(n)) => RawTree::differing(o, n),
         (o, n) => (0..o.map_or(0, RawTree::len), 0..n.map_or(0, RawTree::len)),
@@ -190,19 +206,18 @@ fn diff_trees(
             }
             (_, Some(x), Some(y)) => {
                 if x.id != y.id || x.mode != y.mode {
-                    if let Some(path) = join_path(prefix, x.name) {
-                        // Equal in git's order: both are folders, or neither is.
-                        if x.is_tree() {
-                            let ot = repo.tree(x.id)?;
-                            let nt = repo.tree(y.id)?;
-                            diff_trees(repo, Some(&ot), Some(&nt), &path, out)?;
-                        } else {
-                            out.push(Change {
-                                path,
-                                old: Some(x.id),
-                                new: Some(y.id),
-                            });
-                        }
+                    let path = join_path(prefix, x.name);
+                    // Equal in git's order: both are folders, or neither is.
+                    if x.is_tree() {
+                        let ot = repo.tree(x.id)?;
+                        let nt = repo.tree(y.id)?;
+                        diff_trees(repo, Some(&ot), Some(&nt), &path, out)?;
+                    } else {
+                        out.push(Change {
+                            path,
+                            old: Some(x.id),
+                            new: Some(y.id),
+                        });
                     }
                 }
                 i += 1;
@@ -222,9 +237,7 @@ fn side(
     prefix: &str,
     out: &mut Vec<Change>,
 ) -> Result<(), SourceError> {
-    let Some(path) = join_path(prefix, item.name) else {
-        return Ok(());
-    };
+    let path = join_path(prefix, item.name);
     if item.is_tree() {
         let t = repo.tree(item.id)?;
         return if deleted {
@@ -328,8 +341,15 @@ fn order_names(an: &[u8], at: bool, bn: &[u8], bt: bool) -> std::cmp::Ordering {
     }
 }
 
-fn utf8_path(path: &[u8]) -> Option<String> {
-    std::str::from_utf8(path).ok().map(|p| p.replace('\\', "/"))
+/// A repository path as text. A path that is not UTF-8 is kept, its bad bytes escaped
+/// as `\xNN` ([`crate::text::escape_name`]), exactly as the tree listings name it: a task
+/// file so named is reported by the rules of its folder, and a code file so named is
+/// still a change to code.
+fn path_text(path: &[u8]) -> String {
+    match std::str::from_utf8(path) {
+        Ok(p) => p.replace('\\', "/"),
+        Err(_) => crate::text::escape_name(path),
+    }
 }
 
 impl Walk<'_> {
@@ -343,6 +363,7 @@ impl Walk<'_> {
         prefix: &[u8],
         cache: Option<&CacheTree>,
     ) -> Result<(), SourceError> {
+        check_depth(prefix)?;
         if let (Some(t), Some(c)) = (tree, cache.and_then(|c| c.id)) {
             if t.id() == c {
                 return Ok(());
@@ -416,13 +437,11 @@ impl Walk<'_> {
                                 self.dir(Some(&t), i, end, &inner, sub)?;
                             }
                         } else if o.id != e.id || o.mode != e.mode {
-                            if let Some(p) = utf8_path(&path) {
-                                self.out.push(Change {
-                                    path: p,
-                                    old: Some(o.id),
-                                    new: Some(e.id),
-                                });
-                            }
+                            self.out.push(Change {
+                                path: path_text(&path),
+                                old: Some(o.id),
+                                new: Some(e.id),
+                            });
                         }
                     }
                     k += 1;
@@ -442,25 +461,21 @@ impl Walk<'_> {
             if !self.scope.takes(path, false) {
                 continue;
             }
-            if let Some(p) = utf8_path(path) {
-                self.out.push(Change {
-                    path: p,
-                    old: None,
-                    new: Some(e.id),
-                });
-            }
+            self.out.push(Change {
+                path: path_text(path),
+                old: None,
+                new: Some(e.id),
+            });
         }
     }
 
     /// Tree entry `path` is gone: one file, or every file of a folder.
     fn deleted(&mut self, path: &[u8], id: Oid, is_tree: bool) -> Result<(), SourceError> {
         if is_tree {
-            let Ok(prefix) = std::str::from_utf8(path) else {
-                return Ok(());
-            };
+            let prefix = path_text(path);
             let t = self.repo.tree(id)?;
             let mut found = Vec::new();
-            diff_trees(self.repo, Some(&t), None, prefix, &mut found)?;
+            diff_trees(self.repo, Some(&t), None, &prefix, &mut found)?;
             for mut c in found {
                 if !self.scope.takes(c.path.as_bytes(), false) {
                     continue;
@@ -470,13 +485,11 @@ impl Walk<'_> {
             }
             return Ok(());
         }
-        if let Some(p) = utf8_path(path) {
-            self.out.push(Change {
-                path: p,
-                old: Some(id),
-                new: None,
-            });
-        }
+        self.out.push(Change {
+            path: path_text(path),
+            old: Some(id),
+            new: None,
+        });
         Ok(())
     }
 }
@@ -601,6 +614,21 @@ mod tests {
         std::os::unix::fs::symlink("b0", dir.join("link")).unwrap();
         git(dir, &["add", "link"]);
         compare(dir, "symlink");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let odd = std::ffi::OsStr::from_bytes(b"caf\xe9");
+            std::fs::create_dir_all(dir.join("b").join(odd)).unwrap();
+            std::fs::write(dir.join("b").join(odd).join("x.md"), "x").unwrap();
+            std::fs::write(dir.join("b/d").join(odd), "x").unwrap();
+            git(dir, &["add", "."]);
+            compare(dir, "names that are not UTF-8");
+            let repo = Repo::discover(dir).unwrap();
+            let got = repo.index().unwrap().changes(None, Scope::All).unwrap();
+            for want in ["b/caf\\xE9/x.md", "b/d/caf\\xE9"] {
+                assert!(got.iter().any(|c| c.path == want), "{want}: {got:?}");
+            }
+        }
         write(dir, "intent.md", "i");
         git(dir, &["add", "-N", "intent.md"]);
         compare(dir, "intent to add");

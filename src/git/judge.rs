@@ -378,6 +378,8 @@ pub fn judge_commit_from(
         .with_workflow(workflow)
         .resolving_by_frontmatter();
     let mut findings = commits::check(&input, &config.commits, workflow, finder, code, &tasks);
+    tasks.failure()?;
+    before.as_ref().map_or(Ok(()), TaskFinder::failure)?;
     if judge.quick {
         // The finder offered no candidates; a past commit is fixed by what comes next.
         for f in &mut findings {
@@ -635,6 +637,7 @@ pub fn judge_transitions(
             ctx.config,
         )?);
     }
+    lookup.failure()?;
     Ok((findings, before, after))
 }
 

@@ -11,4 +11,4 @@ pub mod tasks;
 pub mod tree;
 
 pub use fs::FsSource;
-pub use repo::{IndexSource, Repo, TreeSource};
+pub use repo::{Found, IndexSource, Repo, TreeSource};

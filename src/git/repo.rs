@@ -100,6 +100,16 @@ fn open_git_dir(
     Ok(git)
 }
 
+/// What [`Repo::find`] found.
+#[derive(Debug)]
+pub enum Found {
+    /// A repository flowgate reads.
+    Repo(Repo),
+    /// Files flowgate can read only from disk, and why (no repository, or one it cannot
+    /// read): for a command that can still work on plain files, to say so.
+    Outside(String),
+}
+
 impl Repo {
     /// Opens the repository containing `dir` (searching upwards, as git does), or the one
     /// `GIT_DIR` names, as git does when it is set (git sets it for hooks in linked
@@ -112,6 +122,42 @@ impl Repo {
             None => Repository::discover(dir).map_err(|e| not_a_repo(dir, &e))?,
         };
         Ok(Repo::from_git(git))
+    }
+
+    /// Like [`Repo::discover`], but [`Found::Outside`] when the folder can only be read as
+    /// plain files: plainly outside git (no `GIT_DIR`, and neither `dir` nor a folder above
+    /// it has a `.git` entry), or in a repository whose object format libgit2 cannot read.
+    /// Anything else that cannot be opened (a `GIT_DIR` that is not a repository, a broken
+    /// `.git`) is an error, never "no repository".
+    pub fn find(dir: &Path) -> Result<Found, SourceError> {
+        let git_dir_set = std::env::var_os("GIT_DIR").is_some_and(|v| !v.is_empty());
+        if git_dir_set {
+            return Repo::discover(dir).map(Found::Repo);
+        }
+        match Repository::discover(dir) {
+            Ok(git) => Ok(Found::Repo(Repo::from_git(git))),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                let absolute = std::path::absolute(dir)?;
+                match absolute
+                    .ancestors()
+                    .find(|a| a.join(".git").symlink_metadata().is_ok())
+                {
+                    Some(at) => Err(SourceError(format!(
+                        "{} has a .git entry that is not a readable git repository ({}); repair it, or remove it to check the folder as plain files",
+                        at.display(),
+                        e.message()
+                    ))),
+                    None => Ok(Found::Outside(format!(
+                        "{} is not in a git repository",
+                        dir.display()
+                    ))),
+                }
+            }
+            Err(e) if e.message().contains("object format") => {
+                Ok(Found::Outside(not_a_repo(dir, &e).0))
+            }
+            Err(e) => Err(not_a_repo(dir, &e)),
+        }
     }
 
     /// Wraps an open libgit2 handle.

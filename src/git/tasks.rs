@@ -89,6 +89,10 @@ pub struct TaskFinder<'a> {
     /// A name-only finder still reads every file for an ID nothing else resolves (see
     /// [`TaskFinder::resolving_by_frontmatter`]).
     frontmatter_fallback: bool,
+    /// The first listing or read that failed. Lookups answer through traits that cannot
+    /// fail, so the error is kept here and [`TaskFinder::failure`] hands it to the caller:
+    /// a file that should exist but cannot be read is an error, never "no such task".
+    failed: RefCell<Option<SourceError>>,
 }
 
 impl<'a> TaskFinder<'a> {
@@ -104,6 +108,28 @@ impl<'a> TaskFinder<'a> {
             workflow: None,
             name_only: false,
             frontmatter_fallback: false,
+            failed: RefCell::new(None),
+        }
+    }
+
+    /// The first listing or read error met by a lookup so far, if any. Callers check it
+    /// once they are done with the finder: an answer given while a read failed (a task
+    /// "not found" because its blob is missing) must not stand.
+    pub fn failure(&self) -> Result<(), SourceError> {
+        match self.failed.borrow().as_ref() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Keeps the first error; answers `None` in its place.
+    fn record<T>(&self, result: Result<T, SourceError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.failed.borrow_mut().get_or_insert(e);
+                None
+            }
         }
     }
 
@@ -154,7 +180,7 @@ impl<'a> TaskFinder<'a> {
 
     fn entries(&self) -> &[TaskEntry] {
         self.entries.get_or_init(|| {
-            backlog::list_task_files(self.source, self.layout)
+            self.record(backlog::list_task_files(self.source, self.layout))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|e| !self.exclude.contains(&e.path))
@@ -165,8 +191,7 @@ impl<'a> TaskFinder<'a> {
     fn full(&self) -> Option<&Backlog> {
         self.full
             .get_or_init(|| {
-                backlog::load(self.source, Some(&self.layout.root))
-                    .ok()
+                self.record(backlog::load(self.source, Some(&self.layout.root)))
                     .flatten()
             })
             .as_ref()
@@ -176,14 +201,21 @@ impl<'a> TaskFinder<'a> {
     pub fn read(&self, entry: &TaskEntry) -> Option<TaskFile> {
         if let Some((tree, memo)) = self.tree {
             if let Some((blob, true)) = tree.blob_id(&entry.path) {
-                return memo
-                    .parse(tree.repo(), blob, entry, self.layout)
-                    .ok()
+                return self
+                    .record(memo.parse(tree.repo(), blob, entry, self.layout))
                     .flatten();
             }
         }
-        match self.source.read(&entry.path, MAX_FILE_SIZE) {
-            Ok(Content::Bytes(bytes)) => {
+        let read = self.source.read(&entry.path, MAX_FILE_SIZE).map_err(|e| {
+            SourceError(format!(
+                "cannot read {} from the {}: {}",
+                entry.path,
+                self.source.label(),
+                e.0
+            ))
+        });
+        match self.record(read)? {
+            Content::Bytes(bytes) => {
                 Some(backlog::parse_task_file(entry.clone(), &bytes, self.layout))
             }
             _ => None,
@@ -216,7 +248,9 @@ impl<'a> TaskFinder<'a> {
             for case in cases {
                 for number in [first.to_string(), "0".to_string()] {
                     let start = format!("{case}-{number}");
-                    let listed = self.source.list_prefix(&path, &start).unwrap_or_default();
+                    let listed = self
+                        .record(self.source.list_prefix(&path, &start))
+                        .unwrap_or_default();
                     for e in listed {
                         let file = crate::source::join(&path, &e.name);
                         let named = backlog::entry::name_id(&e.name);
@@ -405,6 +439,14 @@ pub struct ChangeLookup<'a> {
     pub after: TaskFinder<'a>,
     /// Globs of spec files, to count `documentation` / `references` entries as spec links.
     pub spec_globs: &'a globset::GlobSet,
+}
+
+impl ChangeLookup<'_> {
+    /// The first read error either finder met (see [`TaskFinder::failure`]).
+    pub fn failure(&self) -> Result<(), SourceError> {
+        self.before.as_ref().map_or(Ok(()), TaskFinder::failure)?;
+        self.after.failure()
+    }
 }
 
 impl TaskLookup for ChangeLookup<'_> {

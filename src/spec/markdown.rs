@@ -55,31 +55,39 @@ impl IdPatterns {
             alt.push_str(p);
             alt.push(')');
         }
-        Self::compile(&alt).unwrap_or_else(|| Self::builtin().clone())
+        Self::compile(&alt).unwrap_or_else(|_| Self::builtin().clone())
+    }
+
+    /// Whether `extra` compiles together with the built-in forms, as [`IdPatterns::new`]
+    /// combines them: patterns that each compile can still fail as one (a capture group
+    /// named `id` twice, or the whole over the size limit), and would then be dropped.
+    pub fn check(extra: &[String]) -> Result<(), regex::Error> {
+        let mut alt = BUILTIN_IDS.to_string();
+        for p in extra {
+            alt.push_str("|(?:");
+            alt.push_str(p);
+            alt.push(')');
+        }
+        Self::compile(&alt).map(|_| ())
     }
 
     /// The built-in forms only.
     pub fn builtin() -> &'static IdPatterns {
         static BUILTIN: OnceLock<IdPatterns> = OnceLock::new();
         BUILTIN.get_or_init(|| match Self::compile(BUILTIN_IDS) {
-            Some(p) => p,
+            Ok(p) => p,
             // The built-in patterns are constant; they always compile.
-            None => unreachable!("built-in ID patterns compile"),
+            Err(_) => unreachable!("built-in ID patterns compile"),
         })
     }
 
-    fn compile(alt: &str) -> Option<IdPatterns> {
+    fn compile(alt: &str) -> Result<IdPatterns, regex::Error> {
         // ASCII classes (`[0-9]`, `(?-u:\b)`) on purpose: Unicode `\d` and `\b` make each
         // of these regexes cost milliseconds to compile, paid on every hook run, and an ID
         // or a list number is never written in other scripts' digits.
         let item = r"^[ \t]*(?:(?:[-*+]|[0-9]{1,9}[.)])[ \t]+)?(?:\[[ xX]\][ \t]+)?";
-        let re = |s: String| {
-            regex::RegexBuilder::new(&s)
-                .size_limit(1 << 22)
-                .build()
-                .ok()
-        };
-        Some(IdPatterns {
+        let re = |s: String| regex::RegexBuilder::new(&s).size_limit(1 << 22).build();
+        Ok(IdPatterns {
             bold: re(format!(r"{item}\*\*(?P<id>{alt}):?\*\*"))?,
             plain: re(format!(
                 r"^[ \t]*(?:[-*+]|[0-9]{{1,9}}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(?P<id>{alt})[ \t]*:"
