@@ -112,7 +112,11 @@ stats = collections.defaultdict(collections.Counter)
 lost = []
 for n, row in enumerate(corpus):
     code = row["code"]
-    if n in matched:
+    if n in matched and raised[matched[n]][1].get("severity") == "note":
+        # A note blocks nothing: it is counted apart from the precision of what fails a check.
+        stats[code]["notes"] += 1
+        stats[code]["notes " + row["label"]] += 1
+    elif n in matched:
         stats[code]["samples"] += 1
         stats[code][row["label"]] += 1
     elif row["label"] == "true":
@@ -130,19 +134,19 @@ for i, (key, f) in enumerate(raised):
 def pct(n, d):
     return f"{100 * n / d:.1f} %" if d else "-"
 
-print("| rule | samples | true | false | precision | lost | fixed | unlabeled | raised |")
-print("|------|--------:|-----:|------:|----------:|-----:|------:|----------:|-------:|")
+print("| rule | samples | true | false | precision | notes (true/false) | lost | fixed | unlabeled | raised |")
+print("|------|--------:|-----:|------:|----------:|------:|-----:|------:|----------:|-------:|")
 total = collections.Counter()
 failing = []
 for code in sorted(stats):
     s = stats[code]
     total.update(s)
     print(f"| {code} | {s['samples']} | {s['true']} | {s['false']} | {pct(s['true'], s['samples'])} "
-          f"| {s['lost']} | {s['fixed']} | {s['unlabeled']} | {s['raised']} |")
+          f"| {s['notes']} ({s['notes true']}/{s['notes false']}) | {s['lost']} | {s['fixed']} | {s['unlabeled']} | {s['raised']} |")
     if s["samples"] >= 10 and s["true"] < 0.95 * s["samples"]:
         failing.append(code)
 print(f"| all | {total['samples']} | {total['true']} | {total['false']} | {pct(total['true'], total['samples'])} "
-      f"| {total['lost']} | {total['fixed']} | {total['unlabeled']} | {total['raised']} |")
+      f"| {total['notes']} ({total['notes true']}/{total['notes false']}) | {total['lost']} | {total['fixed']} | {total['unlabeled']} | {total['raised']} |")
 
 for row in lost:
     print(f"lost\t{row['repo']}\t{row['commit']}\t{row['code']}\t{row['file']}\t{row['item']}\t{row['reason']}")
