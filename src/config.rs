@@ -132,6 +132,12 @@ pub struct CommitsSection {
     pub branch_fallback: bool,
     /// Let `prepare-commit-msg` add `Refs: TASK-N` from the branch name.
     pub add_refs_trailer: bool,
+    /// Require a task for a release's version bump too. By default (false) a commit whose
+    /// every code-side change only reassigns the version in a package manifest or lock file
+    /// (`package.json`, `package-lock.json`, `Cargo.toml`, `Cargo.lock`, `pyproject.toml`,
+    /// `uv.lock`) or `__version__` in `__init__.py`, `_version.py` or `version.py` needs no
+    /// task.
+    pub version_bumps_need_task: bool,
 }
 
 impl Default for CommitsSection {
@@ -144,6 +150,7 @@ impl Default for CommitsSection {
             exempt_authors: vec!["*[bot]".into()],
             branch_fallback: true,
             add_refs_trailer: true,
+            version_bumps_need_task: false,
         }
     }
 }

@@ -287,8 +287,12 @@ fn bot_authors_need_no_task_by_default() {
         &["commit", "-q", "-m", "chore: bump version to v0.0.2"],
     )
     .success();
-    // `[bot]` is literal: a name ending in "b", "o" or "t" is no bot.
-    r.write("pyproject.toml", "version = \"0.0.3\"\n");
+    // `[bot]` is literal: a name ending in "b", "o" or "t" is no bot. (A change beyond
+    // the version line, since a version-only bump needs no task from anyone.)
+    r.write(
+        "pyproject.toml",
+        "version = \"0.0.3\"\ndependencies = [\"click\"]\n",
+    );
     r.git(&["add", "-A"]).success();
     r.git_env(
         &[("GIT_AUTHOR_NAME", "Bob")],
@@ -366,4 +370,142 @@ fn a_lowercase_draft_version_is_prose() {
         "draft-07 read as a draft: {}",
         out.stderr
     );
+}
+
+// --- A release's version bump needs no task.
+
+const PACKAGE: &str = "{\n  \"name\": \"demo\",\n  \"version\": \"1.6.9\",\n  \"dependencies\": {\n    \"left-pad\": \"^1.0.0\"\n  }\n}\n";
+
+/// `Repo::seeded` plus a `package.json` at 1.6.9, added with a reference.
+fn with_a_package() -> Repo {
+    let r = Repo::seeded();
+    r.write("package.json", PACKAGE);
+    r.commit_all("Add the package\n\nRefs: TASK-1").success();
+    r
+}
+
+fn bumped(version: &str) -> String {
+    PACKAGE.replace("1.6.9", version)
+}
+
+#[test]
+fn a_version_only_bump_needs_no_task() {
+    let r = with_a_package();
+    r.write("package.json", &bumped("1.6.10"));
+    r.write("README.md", "Board status, version 1.6.10.\n");
+    r.commit_all("docs: update README with latest board status and version [skip ci]")
+        .success();
+    // Python's `__version__` next to `pyproject.toml`, and a lock file.
+    r.write(
+        "pyproject.toml",
+        "[project]\nname = \"demo\"\nversion = \"0.2.1\"\n",
+    );
+    r.write(
+        "demo/__init__.py",
+        "\"\"\"Demo.\"\"\"\n__version__ = \"0.2.1\"\n",
+    );
+    r.write(
+        "Cargo.lock",
+        "[[package]]\nname = \"demo\"\nversion = \"0.2.1\"\n",
+    );
+    r.commit_all("Add the Python package\n\nRefs: TASK-1")
+        .success();
+    r.write(
+        "pyproject.toml",
+        "[project]\nname = \"demo\"\nversion = \"0.2.2\"\n",
+    );
+    r.write(
+        "demo/__init__.py",
+        "\"\"\"Demo.\"\"\"\n__version__ = '0.2.2'\n",
+    );
+    r.write(
+        "Cargo.lock",
+        "[[package]]\nname = \"demo\"\nversion = \"0.2.2\"\n",
+    );
+    r.commit_all("chore: bump version to v0.2.2").success();
+    // A reference the bump carries is still checked.
+    r.write("package.json", &bumped("1.6.11"));
+    r.commit_all("chore: release 1.6.11\n\nRefs: TASK-99")
+        .failure()
+        .stderr_has(&["FG302", "TASK-99"]);
+    r.commit_all("chore: release 1.6.11\n\nRefs: TASK-1")
+        .success();
+}
+
+#[test]
+fn a_bump_with_another_manifest_change_needs_a_task() {
+    let r = with_a_package();
+    r.write(
+        "package.json",
+        &bumped("1.6.10").replace("\"^1.0.0\"", "\"^1.0.0\",\n    \"chalk\": \"^5.0.0\""),
+    );
+    r.commit_all("chore: release 1.6.10")
+        .failure()
+        .stderr_has(&["FG301"]);
+    // The name is no version, even next to one.
+    r.write(
+        "package.json",
+        &bumped("1.6.10").replace("\"demo\"", "\"demo2\""),
+    );
+    r.commit_all("chore: release 1.6.10")
+        .failure()
+        .stderr_has(&["FG301"]);
+    // `version` is a version only in a file that bumps one.
+    r.write("src/version.rs", "version = \"1\"\n");
+    r.commit_all("Add the version\n\nRefs: TASK-1").success();
+    r.write("src/version.rs", "version = \"2\"\n");
+    r.commit_all("Bump the version")
+        .failure()
+        .stderr_has(&["FG301"]);
+}
+
+#[test]
+fn a_bump_with_a_source_change_needs_a_task() {
+    let r = with_a_package();
+    r.write("package.json", &bumped("1.6.10"));
+    r.write("src/main.rs", "fn main() { login(); }\n");
+    r.commit_all("chore: release 1.6.10")
+        .failure()
+        .stderr_has(&["FG301"]);
+}
+
+#[test]
+fn version_bumps_need_a_task_when_configured() {
+    let r = with_a_package();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\ncommits:\n  version_bumps_need_task: true\n",
+    );
+    r.commit_all("Configure flowgate").success();
+    r.write("package.json", &bumped("1.6.10"));
+    r.commit_all("chore: sync package.json version to v1.6.10 [skip ci]")
+        .failure()
+        .stderr_has(&["FG301"]);
+}
+
+#[test]
+fn audit_finds_no_missing_task_on_a_version_bump() {
+    let r = with_a_package();
+    r.write("package.json", &bumped("1.6.10"));
+    r.commit_all("chore: sync package.json version to v1.6.10 [skip ci]")
+        .success();
+    let bump = r.git(&["rev-parse", "HEAD"]).success().stdout;
+    // A commit the hook would have stopped, so that the audit has one FG301 to report.
+    r.write("src/main.rs", "fn main() { logout(); }\n");
+    r.git(&["add", "-A"]).success();
+    r.git(&["commit", "-q", "--no-verify", "-m", "Wire logout"])
+        .success();
+    let other = r.git(&["rev-parse", "HEAD"]).success().stdout;
+    let out = r.flowgate(&["audit", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("audit JSON: {e}\n{}\n{}", out.stdout, out.stderr));
+    let missing: Vec<String> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] == "FG301")
+        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(missing, vec![other.trim().to_string()], "{}", out.stdout);
+    assert!(!missing.contains(&bump.trim().to_string()));
 }

@@ -28,7 +28,7 @@ use crate::cli::{Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Severity, Summary};
 use crate::git::amend;
-use crate::git::changes::{Change, Scope};
+use crate::git::changes::{only_version_bumps, Change, Scope};
 use crate::git::judge::{self, TransitionContext};
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
@@ -374,7 +374,10 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     let base = parent_of_commit(&repo, recorded, || {
         Ok(staged.index.changes(head, Scope::All)?.is_empty())
     })?;
-    let changed = code_side_changes(&staged, layout, base)?;
+    let changes = code_side_changes(&staged, layout, base)?;
+    let changed: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
+    let version_bump = !staged.config.commits.version_bumps_need_task
+        && only_version_bumps(&repo, &changes, &code);
     let author = author(&repo);
     let branch = branch(&repo);
     let merge = !merge_heads(&repo).is_empty();
@@ -394,6 +397,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         branch: branch.as_deref(),
         prefix: &prefix,
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
+        version_bump,
     };
     let finder = TaskFinder::new(&staged.index, layout).with_workflow(&workflow);
     let findings = commits::check(
@@ -439,14 +443,14 @@ fn code_side_changes(
     staged: &Staged<'_>,
     layout: &BacklogLayout,
     base: Option<Oid>,
-) -> Result<Vec<String>, CommandError> {
+) -> Result<Vec<Change>, CommandError> {
     let root = layout.root.trim_end_matches('/');
     let changes = if root.is_empty() || root.contains('/') {
         staged.index.changes(base, Scope::All)?
     } else {
         staged.index.changes(base, Scope::AllBut(root))?
     };
-    Ok(changes.into_iter().map(|c| c.path).collect())
+    Ok(changes)
 }
 
 fn prepare_commit_msg(

@@ -8,6 +8,8 @@
 //! Once the message references one existing, active task, the other IDs it names are
 //! mentions: one that is unknown, finished or a draft is a note, not an error.
 
+use std::collections::BTreeSet;
+
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::backlog::{Folder, TaskFile, TaskId};
@@ -31,6 +33,115 @@ pub enum Exemption {
     Author,
     /// Only non-code paths change.
     NonCode,
+    /// Every code-side change only reassigns a version (a release bump).
+    VersionBump,
+}
+
+/// How a version file spells its version line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VersionSyntax {
+    /// `"version": "1.2.3",`
+    Json,
+    /// `version = "1.2.3"`
+    Toml,
+    /// `__version__ = "1.2.3"`
+    Python,
+}
+
+/// The files a release bumps, by file name: package manifests, their lock files, and the
+/// Python modules that carry `__version__`. A change to one of them is a version bump when
+/// every line it removes or adds is a version assignment.
+pub const VERSION_FILES: &[&str] = &[
+    "package.json",
+    "package-lock.json",
+    "Cargo.toml",
+    "Cargo.lock",
+    "pyproject.toml",
+    "uv.lock",
+    "__init__.py",
+    "_version.py",
+    "version.py",
+];
+
+fn version_syntax(path: &str) -> Option<VersionSyntax> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if !VERSION_FILES.contains(&name) {
+        return None;
+    }
+    Some(if name.ends_with(".json") {
+        VersionSyntax::Json
+    } else if name.ends_with(".py") {
+        VersionSyntax::Python
+    } else {
+        VersionSyntax::Toml
+    })
+}
+
+/// True when `path` is one of the [`VERSION_FILES`] (in any folder).
+pub fn is_version_file(path: &str) -> bool {
+    version_syntax(path).is_some()
+}
+
+/// `rest` is `"…"` (or `'…'` where `single` is allowed): one non-empty quoted string.
+fn quoted_value(rest: &str, single: bool) -> bool {
+    let rest = rest.trim();
+    let quotes: &[char] = if single { &['"', '\''] } else { &['"'] };
+    quotes.iter().any(|&q| {
+        rest.strip_prefix(q)
+            .and_then(|r| r.strip_suffix(q))
+            .is_some_and(|v| !v.is_empty() && !v.contains(['"', '\'', '\\']))
+    })
+}
+
+/// `key` `sep` value, with any spacing around the separator.
+fn assignment(line: &str, key: &str, sep: char, single: bool) -> bool {
+    line.strip_prefix(key)
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix(sep))
+        .is_some_and(|r| quoted_value(r, single))
+}
+
+fn is_version_line(line: &str, syntax: VersionSyntax) -> bool {
+    let line = line.trim();
+    match syntax {
+        VersionSyntax::Json => {
+            let line = line.strip_suffix(',').unwrap_or(line);
+            assignment(line, "\"version\"", ':', false)
+        }
+        VersionSyntax::Toml => assignment(line, "version", '=', true),
+        VersionSyntax::Python => {
+            assignment(line, "__version__", '=', true)
+                || assignment(line, "__version__: str", '=', true)
+        }
+    }
+}
+
+/// True when the change of the version file `path` from `old` to `new` only reassigns its
+/// version: every line that one side has and the other lacks is a version assignment
+/// (`"version": "…"` in JSON, `version = "…"` in TOML and lock files, `__version__ = "…"`
+/// in Python), and the version line is both removed and added. Anything else (a new
+/// dependency, a reordered line, a file that is not text) is not a bump.
+pub fn only_version_changed(path: &str, old: &[u8], new: &[u8]) -> bool {
+    let Some(syntax) = version_syntax(path) else {
+        return false;
+    };
+    let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else {
+        return false;
+    };
+    let set = |s: &'_ str| -> BTreeSet<String> {
+        s.lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect()
+    };
+    let (old_lines, new_lines) = (set(old), set(new));
+    let removed: Vec<&String> = old_lines.difference(&new_lines).collect();
+    let added: Vec<&String> = new_lines.difference(&old_lines).collect();
+    !removed.is_empty()
+        && !added.is_empty()
+        && removed
+            .iter()
+            .chain(added.iter())
+            .all(|l| is_version_line(l, syntax))
 }
 
 /// Files of the gate, of the tools it reads and of the hook managers that run it:
@@ -160,6 +271,9 @@ pub struct CommitInput<'a> {
     /// active status to Done in the same commit that completes the work) references a task
     /// that was active when the work was done.
     pub before: Option<&'a dyn TaskIndex>,
+    /// Every code-side change only reassigns a version (see [`only_version_changed`]);
+    /// callers read the blobs only when every code-side path is a version file.
+    pub version_bump: bool,
 }
 
 /// Why the commit needs no task reference, if it needs none.
@@ -189,6 +303,9 @@ pub fn exemption(
     }
     if !input.changed.iter().any(|p| code.is_code(p)) {
         return Some(Exemption::NonCode);
+    }
+    if input.version_bump && !config.version_bumps_need_task {
+        return Some(Exemption::VersionBump);
     }
     None
 }
@@ -236,12 +353,17 @@ pub fn check(
     code: &CodePaths,
     tasks: &dyn TaskIndex,
 ) -> Vec<Finding> {
-    if exemption(input, config, code).is_some() {
+    // A version bump needs no task, but a reference it carries is still checked.
+    let exempt = exemption(input, config, code);
+    if exempt
+        .as_ref()
+        .is_some_and(|e| *e != Exemption::VersionBump)
+    {
         return Vec::new();
     }
     let mut refs = references.find(input.message);
     let branch_id = input.branch.and_then(|b| branch_reference(b, input.prefix));
-    if refs.is_empty() && config.branch_fallback {
+    if refs.is_empty() && config.branch_fallback && exempt.is_none() {
         if let Some(id) = branch_id.clone() {
             refs.push(Reference {
                 id,
@@ -269,6 +391,9 @@ pub fn check(
     let active: Vec<String> = config.active_statuses.clone();
 
     if refs.is_empty() {
+        if exempt.is_some() {
+            return Vec::new();
+        }
         let example = branch_id
             .as_ref()
             .map(TaskId::canonical)
@@ -463,6 +588,75 @@ mod tests {
     use crate::finding::Position;
 
     #[test]
+    fn version_only_changes() {
+        let bump = |path: &str, old: &str, new: &str| {
+            only_version_changed(path, old.as_bytes(), new.as_bytes())
+        };
+        let json = "{\n  \"name\": \"x\",\n  \"version\": \"1.6.9\",\n  \"dependencies\": {}\n}\n";
+        let json2 = json.replace("1.6.9", "1.6.10");
+        assert!(bump("package.json", json, &json2));
+        assert!(bump("web/package-lock.json", json, &json2));
+        // CRLF line endings, and `version` as the last member (no comma).
+        assert!(bump(
+            "package.json",
+            "{\r\n  \"version\": \"1.0.0\"\r\n}\r\n",
+            "{\r\n  \"version\": \"1.0.1\"\r\n}\r\n"
+        ));
+        assert!(bump(
+            "Cargo.toml",
+            "[package]\nversion = \"0.1.0\"\n",
+            "[package]\nversion = \"0.2.0\"\n"
+        ));
+        assert!(bump(
+            "pkg/__init__.py",
+            "__version__ = \"0.1\"\n",
+            "__version__ = '0.2'\n"
+        ));
+        assert!(bump(
+            "pkg/_version.py",
+            "__version__: str = \"0.1\"\n",
+            "__version__: str = \"0.2\"\n"
+        ));
+        // Not a bump: another line, a file that bumps nothing, no change, not text, the
+        // wrong syntax for the file, an empty version.
+        assert!(!bump(
+            "package.json",
+            json,
+            &json2.replace("{}", "{ \"a\": \"1\" }")
+        ));
+        assert!(!bump(
+            "src/version.rs",
+            "version = \"1\"\n",
+            "version = \"2\"\n"
+        ));
+        assert!(!bump("package.json", json, json));
+        assert!(!bump("package.json", "a\nb\n", "b\na\n"));
+        assert!(!only_version_changed(
+            "package.json",
+            &[0xff, 0xfe],
+            json2.as_bytes()
+        ));
+        assert!(!bump(
+            "package.json",
+            "version = \"1\"\n",
+            "version = \"2\"\n"
+        ));
+        assert!(!bump(
+            "pkg/__init__.py",
+            "version = \"1\"\n",
+            "version = \"2\"\n"
+        ));
+        assert!(!bump("Cargo.toml", "version = \"1\"\n", "version = \"\"\n"));
+        assert!(!bump(
+            "Cargo.toml",
+            "version = \"1\"\n",
+            "version = \"1\" # x\n"
+        ));
+        assert!(!bump("Cargo.toml", "", "version = \"1\"\n"));
+        assert!(is_version_file("a/b/Cargo.lock") && !is_version_file("Cargo.lock.bak"));
+    }
+
+    #[test]
     fn code_paths_and_authors() {
         let config = CommitsSection {
             non_code_paths: vec!["assets/**".into()],
@@ -595,6 +789,7 @@ mod tests {
             branch,
             prefix: "task",
             before: Some(&tasks),
+            version_bump: false,
         };
         check(
             &input,
