@@ -3,7 +3,7 @@
 
 mod audit_support;
 
-use audit_support::{codes, events_repo, Repo};
+use audit_support::{codes, commits_with, events_repo, Repo};
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
     v.iter()
@@ -694,13 +694,7 @@ fn a_commit_merged_from_a_task_branch_takes_the_branch_task_as_its_reference() {
     r.write("src/main.rs", "fn main() {}\n");
     let direct = r.commit("Work on main without a reference");
     let doc = r.json(&["audit"]);
-    let missing: Vec<String> = doc["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["code"] == "FG301")
-        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let missing = commits_with(&doc, "FG301");
     assert_eq!(missing, [direct], "{doc:#}");
     assert_eq!(trace(&r, "TASK-1").len(), 1);
     // The branch commits count as working on TASK-1 (so do the merges, which name it).
@@ -833,13 +827,7 @@ fn ci_takes_the_branch_task_for_commits_a_merge_in_the_range_brought_in() {
         "Merge branch 'task-1-login' into feature",
     ]);
     let doc = r.json(&["ci", "--base", &base]);
-    let missing: Vec<String> = doc["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["code"] == "FG301")
-        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let missing = commits_with(&doc, "FG301");
     assert_eq!(missing, [direct], "{doc:#}");
 }
 
@@ -893,4 +881,27 @@ fn a_reference_resolves_by_frontmatter_id_or_by_file_name_in_history() {
         .filter(|(c, _)| c == "FG302")
         .collect();
     assert_eq!(unknown, pairs(&[("FG302", "TASK-50")]), "{doc:#}");
+}
+
+#[test]
+fn a_version_only_bump_has_no_missing_task_in_history() {
+    let r = Repo::with_spec();
+    r.task(1, "Login", "In Progress", "", false);
+    r.write(
+        "package.json",
+        "{\n  \"name\": \"demo\",\n  \"version\": \"1.6.9\"\n}\n",
+    );
+    r.commit("Start login\n\nRefs: TASK-1");
+    r.write(
+        "package.json",
+        "{\n  \"name\": \"demo\",\n  \"version\": \"1.6.10\"\n}\n",
+    );
+    r.write("README.md", "Version 1.6.10.\n");
+    let bump = r.commit("docs: update README with latest board status and version [skip ci]");
+    r.write("src/main.rs", "fn main() {}\n");
+    let direct = r.commit("Work on main without a reference");
+    let doc = r.json(&["audit"]);
+    let missing = commits_with(&doc, "FG301");
+    assert!(!missing.contains(&bump), "{doc:#}");
+    assert_eq!(missing, [direct], "{doc:#}");
 }

@@ -430,6 +430,10 @@ fn a_version_only_bump_needs_no_task() {
         .stderr_has(&["FG302", "TASK-99"]);
     r.commit_all("chore: release 1.6.11\n\nRefs: TASK-1")
         .success();
+    // The release tool re-indents the manifest as it bumps it (Backlog.md's v1.44.0 sync).
+    r.write("package.json", &bumped("1.6.12").replace("  ", "\t"));
+    r.commit_all("chore: sync package.json version to v1.6.12 [skip ci]")
+        .success();
 }
 
 #[test]
@@ -481,31 +485,4 @@ fn version_bumps_need_a_task_when_configured() {
     r.commit_all("chore: sync package.json version to v1.6.10 [skip ci]")
         .failure()
         .stderr_has(&["FG301"]);
-}
-
-#[test]
-fn audit_finds_no_missing_task_on_a_version_bump() {
-    let r = with_a_package();
-    r.write("package.json", &bumped("1.6.10"));
-    r.commit_all("chore: sync package.json version to v1.6.10 [skip ci]")
-        .success();
-    let bump = r.git(&["rev-parse", "HEAD"]).success().stdout;
-    // A commit the hook would have stopped, so that the audit has one FG301 to report.
-    r.write("src/main.rs", "fn main() { logout(); }\n");
-    r.git(&["add", "-A"]).success();
-    r.git(&["commit", "-q", "--no-verify", "-m", "Wire logout"])
-        .success();
-    let other = r.git(&["rev-parse", "HEAD"]).success().stdout;
-    let out = r.flowgate(&["audit", "--format", "json"]);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("audit JSON: {e}\n{}\n{}", out.stdout, out.stderr));
-    let missing: Vec<String> = doc["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["code"] == "FG301")
-        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert_eq!(missing, vec![other.trim().to_string()], "{}", out.stdout);
-    assert!(!missing.contains(&bump.trim().to_string()));
 }

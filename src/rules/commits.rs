@@ -119,7 +119,8 @@ fn is_version_line(line: &str, syntax: VersionSyntax) -> bool {
 /// True when the change of the version file `path` from `old` to `new` only reassigns its
 /// version: every line that one side has and the other lacks is a version assignment
 /// (`"version": "…"` in JSON, `version = "…"` in TOML and lock files, `__version__ = "…"`
-/// in Python), and the version line is both removed and added. Anything else (a new
+/// in Python), and the version line is both removed and added; a change of indentation
+/// alone counts as no change in JSON and TOML. Anything else (a new
 /// dependency, a reordered line, a file that is not text) is not a bump.
 pub fn only_version_changed(path: &str, old: &[u8], new: &[u8]) -> bool {
     let Some(syntax) = version_syntax(path) else {
@@ -128,9 +129,15 @@ pub fn only_version_changed(path: &str, old: &[u8], new: &[u8]) -> bool {
     let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else {
         return false;
     };
+    // Indentation means nothing in JSON and TOML (a manifest re-indented by the release
+    // tool is still only bumped); in Python it does.
     let set = |s: &'_ str| -> BTreeSet<String> {
         s.lines()
-            .map(|l| l.trim_end_matches('\r').to_string())
+            .map(|l| match syntax {
+                VersionSyntax::Python => l.trim_end(),
+                VersionSyntax::Json | VersionSyntax::Toml => l.trim(),
+            })
+            .map(str::to_string)
             .collect()
     };
     let (old_lines, new_lines) = (set(old), set(new));
@@ -653,6 +660,17 @@ mod tests {
             "version = \"1\" # x\n"
         ));
         assert!(!bump("Cargo.toml", "", "version = \"1\"\n"));
+        // Re-indented as well (tabs to spaces): still only the version in JSON, not in Python.
+        assert!(bump(
+            "package.json",
+            "{\n\t\"name\": \"x\",\n\t\"version\": \"1.0.0\"\n}\n",
+            "{\n  \"name\": \"x\",\n  \"version\": \"1.1.0\"\n}\n"
+        ));
+        assert!(!bump(
+            "pkg/__init__.py",
+            "if x:\n    y = 1\n__version__ = \"1\"\n",
+            "if x:\ny = 1\n__version__ = \"2\"\n"
+        ));
         assert!(is_version_file("a/b/Cargo.lock") && !is_version_file("Cargo.lock.bak"));
     }
 

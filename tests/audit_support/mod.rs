@@ -166,6 +166,17 @@ pub fn codes(doc: &serde_json::Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The commit ids of every finding with rule `code`, in report order.
+pub fn commits_with(doc: &serde_json::Value, code: &str) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] == code)
+        .map(|f| f["commit"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Builds the repository every history test starts from: each kind of event once.
 ///
 /// 1. set up (TASK-1, TASK-2 in To Do)        6. add TASK-3
