@@ -108,8 +108,8 @@ impl<'a> CommitJudge<'a> {
     /// commits it replaced: every commit with one parent when the configuration says the
     /// repository squash-merges (`ci.check: title`), else a commit whose subject ends the
     /// way GitHub's squash merge writes it (`Subject (#123)`); in both cases only when it
-    /// changes code (a pull request that only edits task files, docs or specs is
-    /// bookkeeping, judged as written). For the history pass only: a pull request's own
+    /// changes something outside the backlog (a pull request that only edits task files
+    /// is bookkeeping, judged as written). For the history pass only: a pull request's own
     /// commits are real steps.
     pub fn squashed(mut self) -> Self {
         self.squashed = true;
@@ -218,6 +218,15 @@ struct Prepared {
     spec_globs: globset::GlobSet,
     /// Task files parsed under this layout.
     parsed: ParseMemo,
+}
+
+/// True when `path` is inside the backlog folder of `layout`.
+fn in_backlog(path: &str, layout: &BacklogLayout) -> bool {
+    let root = layout.root.trim_end_matches('/');
+    !root.is_empty()
+        && path
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// True for a subject that ends the way GitHub's squash merge writes it: ` (#123)`.
@@ -400,9 +409,9 @@ pub fn judge_commit_from(
         spec_globs,
         parsed,
         policy: judge.policy,
-        // A squashed pull request that changes no code (only the backlog, docs, specs) did
-        // no work on a branch: its status changes are bookkeeping, judged as written.
-        span: judge.is_squash(meta) && changed.iter().any(|c| code.is_code(&c.path)),
+        // A squashed pull request that changes only the backlog did no work on a branch:
+        // its status changes are bookkeeping, judged as written.
+        span: judge.is_squash(meta) && changed.iter().any(|c| !in_backlog(&c.path, layout)),
     };
     let (mut judged, mut before, mut after) = side.transitions(first, &task_changes)?;
     // A merge introduces only what the merged branches did not already carry: a task file
