@@ -1,4 +1,4 @@
-//! The bad-input matrix (SPEC §7): every hostile or broken file, through the real binary
+//! The bad-input matrix: every hostile or broken file, through the real binary
 //! (`flowgate check`) on a real repository. Each case asserts a clear, located finding,
 //! the documented exit code (1 for error findings, 2 for configuration errors), that the
 //! other files are still checked (the sibling task's known FG105 still appears), and that

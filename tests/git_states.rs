@@ -1,4 +1,4 @@
-//! The git-state matrix (SPEC §7), through the real binary: `check`, `check --staged`,
+//! The git-state matrix, through the real binary: `check`, `check --staged`,
 //! the hooks and `ci` in every repository state a user can be in. Where a state is not
 //! supported, the test asserts the clear message; none is skipped. (Hook behaviour through
 //! real `git commit` in some of these states is in hooks_git.rs.)

@@ -1,4 +1,4 @@
-//! SPEC §7: the read-only commands write nothing. Every one of them runs on a repository
+//! The read-only commands write nothing. Every one of them runs on a repository
 //! with findings, and a full listing of the work tree and `.git/` (paths, kinds, sizes,
 //! content hashes) is compared before and after. Only `.git/index` (git itself may refresh
 //! its stat cache) and audit's cache `.git/flowgate/` may change.
