@@ -364,8 +364,8 @@ impl Config {
             }
         }
         for key in self.rules.keys() {
-            if crate::rules::lookup(key).is_none() {
-                let help = nearest(key, crate::rules::all_keys())
+            if crate::codes::lookup(key).is_none() {
+                let help = nearest(key, crate::codes::all_keys())
                     .map(|k| {
                         format!("did you mean `{k}`? (`flowgate explain --list` lists every rule)")
                     })

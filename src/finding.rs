@@ -1,37 +1,10 @@
 //! Findings: what a rule reports. Findings are plain data; reporters render them.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::rules::Rule;
-
-/// How serious a finding is. `Off` findings are dropped before reporting.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The rule is disabled.
-    Off,
-    /// Information only (e.g. "the base configuration was used"); never fails the gate.
-    Note,
-    /// Reported, but does not fail the gate.
-    Warning,
-    /// Fails the gate (exit code 1).
-    Error,
-}
-
-impl Severity {
-    /// The lowercase name used in config files and output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Off => "off",
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+use crate::codes::Rule;
+pub use crate::codes::Severity;
 
 /// A place in a file: 1-based line and column (in characters), and the length of the
 /// offending span in characters (0 when only the position is known).
@@ -113,7 +86,7 @@ impl Finding {
             commit: None,
             task: None,
             span_len: 0,
-            rigor_id: crate::rules::rigor::catalogue_id(rule.code),
+            rigor_id: crate::codes::catalogue_id(rule.code),
         }
     }
 

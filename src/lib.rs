@@ -19,6 +19,7 @@ pub mod audit;
 pub mod backlog;
 pub mod baseline;
 pub mod cli;
+pub mod codes;
 pub mod commands;
 pub mod config;
 pub mod finding;

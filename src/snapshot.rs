@@ -149,7 +149,7 @@ fn load_flowspec(
     crate::flowspec::load(
         source,
         layout.map(|l| l.root.as_str()),
-        &crate::rules::rigor::is_catalogue_id,
+        &crate::codes::is_catalogue_id,
     )
 }
 

@@ -7,8 +7,8 @@ use super::config::{scalar_string, string_list, untag};
 use super::entry::name_id;
 use super::frontmatter::{self, KeyIndex, SplitError};
 use super::{BacklogLayout, Folder, Spanned, TaskEntry, TaskId};
+use crate::codes;
 use crate::finding::{Finding, Position};
-use crate::rules;
 use crate::source::{join, Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
 
 /// One checklist item (acceptance criterion or Definition of Done item).
@@ -132,7 +132,7 @@ pub fn parse_task_file(entry: TaskEntry, bytes: &[u8], layout: &BacklogLayout) -
         Ok(text) => parse_text(&mut file, text, layout),
         Err(e) => {
             let finding = Finding::new(
-                &rules::UNREADABLE_TASK_FILE,
+                &codes::UNREADABLE_TASK_FILE,
                 format!("this task file cannot be read: {e}"),
             );
             let finding = match e {
@@ -151,7 +151,7 @@ pub fn parse_task_file(entry: TaskEntry, bytes: &[u8], layout: &BacklogLayout) -
 
 /// A task file that could not be read at all (too large, a symlink).
 fn unreadable(entry: TaskEntry, why: String, help: &str) -> TaskFile {
-    let issue = Finding::new(&rules::UNREADABLE_TASK_FILE, why)
+    let issue = Finding::new(&codes::UNREADABLE_TASK_FILE, why)
         .file(&entry.path)
         .help(help);
     TaskFile {
@@ -187,7 +187,7 @@ fn parse_text(file: &mut TaskFile, text: &str, layout: &BacklogLayout) {
             };
             file.issues.push(
                 Finding::new(
-                    &rules::UNPARSABLE_FRONTMATTER,
+                    &codes::UNPARSABLE_FRONTMATTER,
                     format!("the frontmatter is not valid YAML: {}", e.message),
                 )
                 .at(&file.path, e.pos)
@@ -204,7 +204,7 @@ fn parse_text(file: &mut TaskFile, text: &str, layout: &BacklogLayout) {
 }
 
 fn split_finding(file: &TaskFile, e: SplitError, layout: &BacklogLayout) -> Finding {
-    let f = |msg: &str| Finding::new(&rules::UNPARSABLE_FRONTMATTER, msg);
+    let f = |msg: &str| Finding::new(&codes::UNPARSABLE_FRONTMATTER, msg);
     match e {
         SplitError::Missing => {
             let id = file
@@ -264,7 +264,7 @@ fn read_frontmatter(
         if task.id.is_none() {
             file.issues.push(
                 Finding::new(
-                    &rules::MISSING_FIELD,
+                    &codes::MISSING_FIELD,
                     format!("`id` \"{}\" is not a task ID like TASK-12", raw.value),
                 )
                 .at(&file.path, raw.pos)
@@ -355,7 +355,7 @@ fn required(
         format!("add `{example}` to the frontmatter")
     };
     file.issues.push(
-        Finding::new(&rules::MISSING_FIELD, problem)
+        Finding::new(&codes::MISSING_FIELD, problem)
             .at(&file.path, pos)
             .help(help),
     );
@@ -386,9 +386,9 @@ fn apply_body(file: &mut TaskFile, task: &mut Task, body: Body) {
         file.issues.push(
             Finding::new(
                 if issue.harmless {
-                    &rules::STRAY_END_MARKER
+                    &codes::STRAY_END_MARKER
                 } else {
-                    &rules::UNBALANCED_MARKERS
+                    &codes::UNBALANCED_MARKERS
                 },
                 issue.message,
             )

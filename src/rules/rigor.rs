@@ -15,101 +15,15 @@ use regex::Regex;
 
 use super::Rule;
 use crate::backlog::{Folder, TaskFile, TaskId};
+pub use crate::codes::{
+    by_catalogue_id, catalogue_id, is_catalogue_id, CatalogueRule, ALL_IDS, CATALOGUE,
+};
 use crate::config::Config;
 use crate::finding::{Finding, Position, Severity};
 use crate::flowspec::memory::{MemoryFile, FAIL_BYTES, WARN_BYTES};
 use crate::flowspec::{Flowspec, Mode};
 use crate::snapshot::Snapshot;
 use crate::workflow::flowspec::label_state;
-
-/// A catalogue rule flowgate enforces.
-#[derive(Debug)]
-pub struct CatalogueRule {
-    /// The catalogue ID, e.g. `SETUP-001`.
-    pub id: &'static str,
-    /// Its phase, as written in `rigor-config.yml` (`setup`, `execution`, ...).
-    pub phase: &'static str,
-    /// Blocking (default strict) or advisory (default warn).
-    pub blocking: bool,
-    /// The flowgate rule that enforces it.
-    pub rule: &'static Rule,
-}
-
-macro_rules! catalogue {
-    ($( $id:literal $phase:literal $blocking:literal $rule:ident; )*) => {
-        /// The catalogue rules flowgate enforces, with their flowgate rules.
-        pub static CATALOGUE: &[CatalogueRule] = &[
-            $( CatalogueRule { id: $id, phase: $phase, blocking: $blocking, rule: &super::$rule }, )*
-        ];
-    };
-}
-
-catalogue! {
-    "SETUP-001" "setup" true RIGOR_NO_PLAN;
-    "SETUP-002" "setup" true RIGOR_DEPENDENCY_MISSING;
-    "SETUP-003" "setup" true RIGOR_NO_ACCEPTANCE;
-    "EXEC-005" "execution" false RIGOR_NO_MEMORY;
-    "EXEC-006" "execution" true RIGOR_NO_WORKFLOW_LABEL;
-    "EXEC-007" "execution" true RIGOR_WORKFLOW_NEXT;
-    "FREEZE-001" "freeze" true RIGOR_MEMORY_NO_STATE;
-    "VALID-001" "validation" true DECISION_LOG_INVALID;
-    "VALID-005" "validation" true RIGOR_UNCHECKED_ACCEPTANCE;
-    "VALID-006" "validation" true RIGOR_STATUS_MISMATCH;
-    "EXEC-002" "execution" true RIGOR_BRANCH_NAME;
-    "EXEC-004" "execution" true RIGOR_BRANCH_TASK;
-    "PR-001" "pr" true RIGOR_DCO;
-    "PR-003" "pr" true RIGOR_ITERATION_BRANCH;
-}
-
-/// Every ID of flowspec's catalogue, checked by flowgate or not (a `rigor-config.yml` may
-/// set a mode for any of them).
-pub const ALL_IDS: &[&str] = &[
-    "SETUP-001",
-    "SETUP-002",
-    "SETUP-003",
-    "SETUP-004",
-    "EXEC-001",
-    "EXEC-002",
-    "EXEC-003",
-    "EXEC-004",
-    "EXEC-005",
-    "EXEC-006",
-    "EXEC-007",
-    "EXEC-008",
-    "EXEC-009",
-    "EXEC-010",
-    "FREEZE-001",
-    "FREEZE-002",
-    "FREEZE-003",
-    "VALID-001",
-    "VALID-002",
-    "VALID-003",
-    "VALID-004",
-    "VALID-005",
-    "VALID-006",
-    "VALID-007",
-    "PR-001",
-    "PR-002",
-    "PR-003",
-];
-
-/// True when `id` is a catalogue ID (case-insensitive).
-pub fn is_catalogue_id(id: &str) -> bool {
-    ALL_IDS.iter().any(|k| k.eq_ignore_ascii_case(id.trim()))
-}
-
-/// The catalogue ID a flowgate code enforces (`FG705` → `EXEC-006`).
-pub fn catalogue_id(code: &str) -> Option<&'static str> {
-    CATALOGUE.iter().find(|c| c.rule.code == code).map(|c| c.id)
-}
-
-/// The flowgate rule that enforces a catalogue ID (`exec-006` → FG705).
-pub fn by_catalogue_id(id: &str) -> Option<&'static Rule> {
-    CATALOGUE
-        .iter()
-        .find(|c| c.id.eq_ignore_ascii_case(id.trim()))
-        .map(|c| c.rule)
-}
 
 /// The findings of the flowspec rules on one snapshot; nothing for other repositories.
 pub fn check(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {

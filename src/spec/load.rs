@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::{markdown::IdPatterns, parse_spec_file_with, SpecFile, SpecIndex};
+use crate::codes;
 use crate::finding::Finding;
-use crate::rules;
 use crate::source::{join, Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
 
 /// Below this many files, parsing on one thread is cheaper than spawning.
@@ -138,7 +138,7 @@ fn read_and_parse(
 fn unreadable(path: &str, message: String, help: &str) -> SpecFile {
     let mut file = SpecFile::empty(path);
     file.issues.push(
-        Finding::new(&rules::UNREADABLE_SPEC_FILE, message)
+        Finding::new(&codes::UNREADABLE_SPEC_FILE, message)
             .file(path)
             .help(help),
     );

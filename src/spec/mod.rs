@@ -13,8 +13,8 @@ pub use link::{task_links, LinkOrigin, Resolution, SpecLink, SpecRef};
 pub use load::{load, load_focused, load_with, Needed};
 pub use markdown::IdPatterns;
 
+use crate::codes;
 use crate::finding::Finding;
-use crate::rules;
 use crate::text;
 
 /// Which kind of spec document a file is.
@@ -310,7 +310,7 @@ pub fn parse_spec_file_with(path: &str, bytes: &[u8], patterns: &IdPatterns) -> 
             };
             file.issues.push(
                 Finding::new(
-                    &rules::UNREADABLE_SPEC_FILE,
+                    &codes::UNREADABLE_SPEC_FILE,
                     format!("spec file `{path}` cannot be read: {e}"),
                 )
                 .at(path, pos)
