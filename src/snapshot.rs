@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 
 use crate::backlog::{self, Backlog, BacklogLayout, TaskEntry};
 use crate::config::Config;
-use crate::rules::task_files;
 use crate::source::{Source, SourceError};
 use crate::spec::{self, Needed, SpecIndex};
 use crate::workflow::{Workflow, WorkflowError};
@@ -77,7 +76,7 @@ impl Snapshot {
 
     /// A *focused* snapshot, for checking only the task files in `staged` (paths of the
     /// backlog at `layout`): the rules give those files the findings a whole snapshot
-    /// would (see [`task_files::focus`]), but only they, the files they depend on
+    /// would (see [`backlog::id_index::focus`]), but only they, the files they depend on
     /// (transitively), the files their findings' help quotes, and the spec files their
     /// links name are read. Every other task file stays listed in [`Backlog::unread`]
     /// and every other spec file is an unread [`spec::SpecFile::empty`] record. Findings
@@ -101,7 +100,7 @@ impl Snapshot {
         let staged_paths: BTreeSet<&str> = staged.iter().map(String::as_str).collect();
         for round in 0.. {
             let want = if round < MAX_FOCUS_ROUNDS {
-                task_files::focus(&backlog, &staged_paths)
+                backlog::id_index::focus(&backlog, &staged_paths)
             } else {
                 // A very deep dependency chain: read the rest at once.
                 backlog.unread.iter().map(|e| e.path.clone()).collect()

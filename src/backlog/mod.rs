@@ -10,6 +10,7 @@ pub mod discover;
 pub mod entry;
 pub mod frontmatter;
 pub mod id;
+pub mod id_index;
 pub mod milestone;
 pub mod task;
 
