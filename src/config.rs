@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 use crate::source::{Content, Source};
+use crate::text::nearest;
 
 /// The file name looked for at the repository root.
 pub const FILE_NAME: &str = ".flowgate.yml";
@@ -444,21 +445,6 @@ fn locate(text: &str, needle: &str) -> (Option<u32>, Option<u32>) {
             + 1;
         (Some(line), Some(column))
     })
-}
-
-/// The candidate closest to `key` (Jaro-Winkler ≥ 0.8), for "did you mean".
-pub fn nearest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| {
-            (
-                strsim::jaro_winkler(&key.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`": the nearest of the expected.

@@ -28,6 +28,7 @@ pub mod git;
 pub mod message;
 pub mod own_files;
 pub mod parallel;
+pub mod paths;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

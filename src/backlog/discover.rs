@@ -164,7 +164,7 @@ fn read_config(
 /// Why a backlog folder (repo-relative, as configured) lies outside the repository, or
 /// `None` when it is inside.
 pub fn leaves_repository(dir: &str) -> Option<&'static str> {
-    let normalised = crate::spec::link::normalise("", &dir.replace('\\', "/"));
+    let normalised = crate::paths::normalise("", &dir.replace('\\', "/"));
     match normalised {
         Some(_) => None,
         None if dir.starts_with(['/', '\\']) || dir.get(1..2) == Some(":") => {

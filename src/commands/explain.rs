@@ -17,7 +17,7 @@ pub fn run(_ctx: &Context, args: &ExplainArgs) -> Result<Outcome, CommandError> 
             Ok(Outcome::Clean)
         }
         None => {
-            let hint = crate::config::nearest(key, rules::all_keys())
+            let hint = crate::text::nearest(key, rules::all_keys())
                 .map(|k| format!(" Did you mean `{k}`?"))
                 .unwrap_or_default();
             Err(CommandError::Usage(format!(

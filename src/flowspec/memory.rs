@@ -177,7 +177,7 @@ fn imports(root: &str, text: &str) -> Vec<Import> {
 /// `target` relative to the folder `root`, as a repo-relative path (`None`: it leaves
 /// the repository).
 fn resolve(root: &str, target: &str) -> Option<String> {
-    crate::spec::link::normalise(root, target)
+    crate::paths::normalise(root, target)
 }
 
 #[cfg(test)]

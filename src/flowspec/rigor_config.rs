@@ -150,7 +150,7 @@ impl RigorConfig {
                         }
                     }
                     None => {
-                        let hint = crate::config::nearest(other, ["global", "phases", "rules"])
+                        let hint = crate::text::nearest(other, ["global", "phases", "rules"])
                             .map(|k| format!("did you mean `{k}`? "))
                             .unwrap_or_default();
                         config.problem(
@@ -182,7 +182,7 @@ impl RigorConfig {
             let Some(phase) = k.as_str() else { continue };
             let lower = phase.trim().to_ascii_lowercase();
             if !PHASES.contains(&lower.as_str()) {
-                let hint = crate::config::nearest(&lower, PHASES.iter().copied())
+                let hint = crate::text::nearest(&lower, PHASES.iter().copied())
                     .map(|k| format!("did you mean `{k}`? "))
                     .unwrap_or_default();
                 self.problem(

@@ -64,7 +64,7 @@ fn unknown_milestone(
         .iter()
         .flat_map(|m| [m.id.as_str(), m.title.as_str()])
         .filter(|n| !n.is_empty());
-    let near = crate::config::nearest(&value.value, names)
+    let near = crate::text::nearest(&value.value, names)
         .and_then(|n| milestones.iter().find(|m| m.is_named_by(n)));
     let help = match near {
         Some(m) => format!(
@@ -156,7 +156,7 @@ fn unconfigured(
     if allowed.iter().any(|a| normalise(a) == wanted) {
         return None;
     }
-    let fix = match crate::config::nearest(&value.value, allowed.iter().copied()) {
+    let fix = match crate::text::nearest(&value.value, allowed.iter().copied()) {
         Some(near) => format!(
             "did you mean \"{near}\"? set it: backlog task edit {number} {} \"{near}\"",
             field.flag

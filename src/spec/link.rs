@@ -7,8 +7,9 @@
 
 use super::{is_feature_name, SpecIndex};
 use crate::backlog::{Spanned, Task, TaskFile};
-use crate::config::nearest;
 use crate::finding::Position;
+use crate::paths::normalise;
+use crate::text::nearest;
 
 /// Where a link was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,27 +292,6 @@ fn is_bare_id(text: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && text.chars().any(|c| c.is_ascii_digit())
-}
-
-/// Joins `path` to `base` and removes `.` and `..`; `None` when the result leaves the
-/// repository (an absolute path, a drive letter, or `..` above the root).
-pub fn normalise(base: &str, path: &str) -> Option<String> {
-    let bytes = path.as_bytes();
-    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
-    if path.starts_with('/') || drive {
-        return None;
-    }
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Decodes `%XX` escapes (as in markdown link targets); invalid escapes stay as written.

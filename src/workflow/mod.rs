@@ -143,7 +143,7 @@ impl Workflow {
                 _ => Err(WorkflowError {
                     message: format!("unknown status `{name}` in workflow.{key}"),
                     help: Some(
-                        match crate::config::nearest(name, wf.statuses.iter().map(String::as_str)) {
+                        match crate::text::nearest(name, wf.statuses.iter().map(String::as_str)) {
                             Some(s) => {
                                 format!("did you mean `{s}`? configured statuses: {}", wf.list())
                             }
@@ -182,7 +182,7 @@ impl Workflow {
                     let g = Guard::parse(name).ok_or_else(|| WorkflowError {
                         message: format!("unknown guard `{name}` in workflow.guards"),
                         help: Some(
-                            match crate::config::nearest(name, Guard::ALL.iter().map(|(_, n)| *n)) {
+                            match crate::text::nearest(name, Guard::ALL.iter().map(|(_, n)| *n)) {
                                 Some(n) => format!("did you mean `{n}`?"),
                                 None => format!(
                                     "known guards: {}",
