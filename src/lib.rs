@@ -1,13 +1,17 @@
 //! flowgate: a deterministic gate for spec-driven repositories.
 //!
-//! The crate is layered so that each layer can be read and tested alone:
+//! The crate is layered so that each layer can be read and tested alone (lowest first;
+//! `tests/architecture.rs` keeps the order):
 //!
+//! - [`codes`], [`finding`], [`text`], [`paths`]: the vocabulary every layer speaks (rule
+//!   codes and their registry, findings, positions); they import nothing above them.
 //! - [`source`]: the files of one snapshot (working tree, index, a commit's tree), behind
 //!   one small trait. [`git`] holds the git-backed implementations and history walking.
 //! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models;
 //!   [`message`]: commit messages and the task-reference grammar.
 //! - [`snapshot`]: one source parsed into the models the rules need.
-//! - [`rules`]: pure functions from snapshots (and commit metadata) to [`finding::Finding`]s.
+//! - [`rules`]: the checks, pure functions from snapshots (and commit metadata) to
+//!   [`finding::Finding`]s.
 //! - [`audit`] and [`baseline`]: the history pass, coverage and suspect links; recorded
 //!   findings that no longer fail.
 //! - [`report`]: renders findings (human, json, ...). Rules never print.
