@@ -20,3 +20,10 @@ pub fn normalise(base: &str, path: &str) -> Option<String> {
     }
     Some(parts.join("/"))
 }
+
+/// A configured glob as the repository-relative paths it is matched against are written:
+/// without a leading `./` or `/` (`./specs/**` matches what `specs/**` matches). Every
+/// place that compiles or walks configured globs goes through this one function.
+pub fn normalise_glob(glob: &str) -> &str {
+    glob.trim_start_matches("./").trim_start_matches('/')
+}

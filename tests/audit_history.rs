@@ -150,6 +150,27 @@ fn a_requirement_link_follows_its_own_item_and_a_section_link_the_whole_section(
 }
 
 #[test]
+fn spec_globs_written_with_a_leading_dot_slash_track_sections_as_without_it() {
+    // The audit matches changed paths against the spec globs as the spec loader does:
+    // `./specs/**` is `specs/**`, so a changed section still makes its link suspect.
+    let r = audit_support::Repo::with_spec();
+    r.write(".flowgate.yml", "specs:\n  globs: [\"./specs/**/*.md\"]\n");
+    r.task(2, "Lockout", "Done", "001-user-auth/FR-002", true);
+    r.commit("Backlog, all done");
+    r.write(
+        "specs/001-user-auth/spec.md",
+        &audit_support::SPEC.replace("after 5 failures.", "after 3 failures."),
+    );
+    r.commit("Spec: stricter lockout");
+    let doc = r.json(&["audit"]);
+    let suspects: Vec<_> = codes(&doc)
+        .into_iter()
+        .filter(|(c, _)| c == "FG207")
+        .collect();
+    assert_eq!(suspects, pairs(&[("FG207", "TASK-2")]), "{doc:#}");
+}
+
+#[test]
 fn open_tasks_are_checked_against_the_commit_that_added_the_link_when_asked() {
     let r = audit_support::Repo::with_spec();
     let fr1 = "specs/001-user-auth/spec.md#fr-001";

@@ -558,15 +558,9 @@ pub fn item_key(id: &str) -> String {
     format!("id:{}", id.to_uppercase())
 }
 
-/// Which paths are spec files.
+/// Which paths are spec files (the globs compiled as the spec loader compiles them).
 pub fn spec_matcher(config: &Config) -> globset::GlobSet {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in &config.specs.globs {
-        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-            b.add(glob);
-        }
-    }
-    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+    crate::spec::compile_globs(&config.specs.globs)
 }
 
 /// The audited history: records in topological order, with indices by task and section.

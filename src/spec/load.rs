@@ -157,7 +157,7 @@ fn parse_all(inputs: Vec<(String, Vec<u8>)>, patterns: &IdPatterns) -> Vec<SpecF
 pub(crate) fn compile_globs(globs: &[String]) -> GlobSet {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
-        if let Ok(glob) = GlobBuilder::new(normalise_glob(g))
+        if let Ok(glob) = GlobBuilder::new(crate::paths::normalise_glob(g))
             .literal_separator(true)
             .build()
         {
@@ -167,16 +167,12 @@ pub(crate) fn compile_globs(globs: &[String]) -> GlobSet {
     builder.build().unwrap_or_default()
 }
 
-fn normalise_glob(glob: &str) -> &str {
-    glob.trim_start_matches("./").trim_start_matches('/')
-}
-
 /// The folders to list for `globs`: each glob's literal leading directories, and whether
 /// anything below them must be listed recursively. Nested roots are merged.
 fn roots(globs: &[String]) -> Vec<(String, bool)> {
     let mut roots: Vec<(String, bool)> = Vec::new();
     for g in globs {
-        let parts: Vec<&str> = normalise_glob(g).split('/').collect();
+        let parts: Vec<&str> = crate::paths::normalise_glob(g).split('/').collect();
         let first_meta = parts
             .iter()
             .position(|p| p.contains(['*', '?', '[', '{', '\\']));
