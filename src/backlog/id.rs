@@ -9,13 +9,11 @@ use std::hash::{Hash, Hasher};
 
 /// A parsed task (or draft) ID.
 ///
-/// Built for being made by the ten thousand (a hook lists every task file name): one
-/// allocation per ID in the common case, for the text as written; the usual prefixes and
-/// up to two numeric parts are stored inline.
+/// Built for being made by the ten thousand (a hook lists every task file name): no
+/// allocation per ID in the common case; the usual prefixes and up to two numeric parts
+/// are stored inline.
 #[derive(Debug, Clone)]
 pub struct TaskId {
-    /// The text as written.
-    raw: Box<str>,
     /// Lowercased prefix, e.g. `task`.
     prefix: Cow<'static, str>,
     /// Numeric parts, e.g. `[12, 1]` for `TASK-12.1`.
@@ -105,7 +103,6 @@ impl TaskId {
             Parts::Heap(heap.into())
         };
         Some(TaskId {
-            raw: text.into(),
             prefix: lowercase_prefix(prefix),
             parts,
         })
@@ -121,11 +118,6 @@ impl TaskId {
         TaskId::parse(text).filter(|id| id.prefix.eq_ignore_ascii_case(prefix))
     }
 
-    /// The text as written.
-    pub fn as_written(&self) -> &str {
-        &self.raw
-    }
-
     /// The lowercased prefix.
     pub fn prefix(&self) -> &str {
         &self.prefix
@@ -139,14 +131,9 @@ impl TaskId {
     /// The parent ID of a subtask (`TASK-12.1` → `TASK-12`), if any.
     pub fn parent(&self) -> Option<TaskId> {
         let parts = self.parts();
-        (parts.len() > 1).then(|| {
-            let mut id = TaskId {
-                raw: Box::from(""),
-                prefix: self.prefix.clone(),
-                parts: Parts::from_slice(&parts[..parts.len() - 1]),
-            };
-            id.raw = id.canonical().into();
-            id
+        (parts.len() > 1).then(|| TaskId {
+            prefix: self.prefix.clone(),
+            parts: Parts::from_slice(&parts[..parts.len() - 1]),
         })
     }
 

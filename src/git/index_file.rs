@@ -310,11 +310,6 @@ impl IndexFile {
             .unwrap_or_default()
     }
 
-    /// The path of entry `i` (empty past the end).
-    pub fn path_at(&self, i: usize) -> &[u8] {
-        self.get(i).map(|e| self.path(e)).unwrap_or_default()
-    }
-
     /// The position of the first entry whose path is not below `key` (entries are sorted
     /// by path bytes, then stage).
     pub fn lower_bound(&self, key: &[u8]) -> usize {
