@@ -115,18 +115,7 @@ fn a_requirement_link_follows_its_own_item_and_a_section_link_the_whole_section(
         "specs/001-user-auth/spec.md#functional-requirements",
         true,
     );
-    r.commit("Backlog, all done");
-    r.write(
-        "specs/001-user-auth/spec.md",
-        &audit_support::SPEC.replace("after 5 failures.", "after 3 failures."),
-    );
-    r.commit("Spec: stricter lockout");
-    let doc = r.json(&["audit"]);
-    let mut suspects: Vec<_> = codes(&doc)
-        .into_iter()
-        .filter(|(c, _)| c == "FG207")
-        .collect();
-    suspects.sort();
+    let (doc, suspects) = suspects_after_stricter_lockout(&r);
     assert_eq!(suspects, pairs(&[("FG207", "TASK-2"), ("FG207", "TASK-3")]));
     let lockout = doc["findings"]
         .as_array()
@@ -156,6 +145,13 @@ fn spec_globs_written_with_a_leading_dot_slash_track_sections_as_without_it() {
     let r = audit_support::Repo::with_spec();
     r.write(".flowgate.yml", "specs:\n  globs: [\"./specs/**/*.md\"]\n");
     r.task(2, "Lockout", "Done", "001-user-auth/FR-002", true);
+    let (doc, suspects) = suspects_after_stricter_lockout(&r);
+    assert_eq!(suspects, pairs(&[("FG207", "TASK-2")]), "{doc:#}");
+}
+
+/// Commits the backlog as written, then a spec edit that changes FR-002 (in the functional
+/// requirements section); the audit's document and its FG207 findings, sorted.
+fn suspects_after_stricter_lockout(r: &Repo) -> (serde_json::Value, Vec<(String, String)>) {
     r.commit("Backlog, all done");
     r.write(
         "specs/001-user-auth/spec.md",
@@ -163,11 +159,12 @@ fn spec_globs_written_with_a_leading_dot_slash_track_sections_as_without_it() {
     );
     r.commit("Spec: stricter lockout");
     let doc = r.json(&["audit"]);
-    let suspects: Vec<_> = codes(&doc)
+    let mut suspects: Vec<_> = codes(&doc)
         .into_iter()
         .filter(|(c, _)| c == "FG207")
         .collect();
-    assert_eq!(suspects, pairs(&[("FG207", "TASK-2")]), "{doc:#}");
+    suspects.sort();
+    (doc, suspects)
 }
 
 #[test]
