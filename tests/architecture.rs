@@ -77,11 +77,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "rules",
         "it implements the rules' task-lookup traits; it moves with the engine",
     ),
-    (
-        "src/report/github.rs",
-        "commands",
-        "renders a CommandError as a workflow command; the error type belongs below report",
-    ),
 ];
 
 fn layer_of(module: &str) -> Option<(usize, &'static str)> {

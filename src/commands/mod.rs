@@ -169,7 +169,13 @@ pub fn run(cli: Cli) -> ExitCode {
 /// start a command of its own.
 fn report_error(e: &CommandError, github: bool) {
     if github {
-        eprintln!("{}", crate::report::github::error_command(e));
+        use crate::report::github;
+        let command = match e {
+            CommandError::Config(c) => github::config_error_command(c),
+            CommandError::Usage(m) => github::error_command("flowgate usage error", m),
+            CommandError::Repository(m) => github::error_command("flowgate repository error", m),
+        };
+        eprintln!("{command}");
         return;
     }
     match e {

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::config::ConfigError;
 use crate::finding::{Finding, Severity, Summary};
 
 /// The hidden marker that identifies flowgate's sticky pull-request comment.
@@ -106,34 +107,35 @@ pub fn annotation(f: &Finding) -> String {
     )
 }
 
-/// A command error (usage, configuration, repository) as one `::error` workflow command;
-/// a configuration error names its file, line and column.
-pub fn error_command(e: &crate::commands::CommandError) -> String {
-    use crate::commands::CommandError;
-    let mut props = Vec::new();
-    let data = match e {
-        CommandError::Config(c) => {
-            props.push(format!("file={}", escape_property(&c.file)));
-            if let Some(line) = c.line {
-                props.push(format!("line={line}"));
-                if let Some(col) = c.column {
-                    props.push(format!("col={col}"));
-                }
-            }
-            match &c.help {
-                Some(help) => format!("{}\nhelp: {help}", c.message),
-                None => c.message.clone(),
-            }
+/// A configuration error as one `::error` workflow command that names its file, line and
+/// column.
+pub fn config_error_command(c: &ConfigError) -> String {
+    let mut props = vec![format!("file={}", escape_property(&c.file))];
+    if let Some(line) = c.line {
+        props.push(format!("line={line}"));
+        if let Some(col) = c.column {
+            props.push(format!("col={col}"));
         }
-        CommandError::Usage(m) | CommandError::Repository(m) => m.clone(),
+    }
+    let data = match &c.help {
+        Some(help) => format!("{}\nhelp: {help}", c.message),
+        None => c.message.clone(),
     };
-    let title = match e {
-        CommandError::Config(_) => "flowgate configuration error",
-        CommandError::Usage(_) => "flowgate usage error",
-        CommandError::Repository(_) => "flowgate repository error",
-    };
-    props.push(format!("title={}", escape_property(title)));
+    props.push(format!(
+        "title={}",
+        escape_property("flowgate configuration error")
+    ));
     format!("::error {}::{}", props.join(","), escape_data(&data))
+}
+
+/// An error without a place (usage, repository) as one `::error` workflow command titled
+/// `title`.
+pub fn error_command(title: &str, message: &str) -> String {
+    format!(
+        "::error title={}::{}",
+        escape_property(title),
+        escape_data(message)
+    )
 }
 
 /// A bug (a panic) as one `::error` workflow command, its message escaped.
@@ -485,10 +487,8 @@ mod tests {
 
     #[test]
     fn errors_are_single_escaped_commands() {
-        use crate::commands::CommandError;
-        let e = CommandError::Repository("bad\n::add-mask::x".into());
         assert_eq!(
-            error_command(&e),
+            error_command("flowgate repository error", "bad\n::add-mask::x"),
             "::error title=flowgate repository error::bad%0A::add-mask::x"
         );
         assert_eq!(
