@@ -28,7 +28,7 @@ use crate::cli::{Format, HookCommand};
 use crate::config::Config;
 use crate::finding::{Finding, Severity, Summary};
 use crate::git::amend;
-use crate::git::changes::{only_version_bumps, Change, Scope};
+use crate::git::changes::{Change, Scope};
 use crate::git::judge::{self, TransitionContext};
 use crate::git::tasks::{ChangeLookup, TaskFinder};
 use crate::git::{IndexSource, Repo};
@@ -377,7 +377,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     let changes = code_side_changes(&staged, layout, base)?;
     let changed: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
     let version_bump = !staged.config.commits.version_bumps_need_task
-        && only_version_bumps(&repo, &changes, &code);
+        && crate::rules::commits::only_version_bumps(&repo, &changes, &code);
     let author = author(&repo);
     let branch = branch(&repo);
     let merge = !merge_heads(&repo).is_empty();

@@ -9,8 +9,7 @@ use git2::{Delta, DiffOptions, Oid};
 use super::index_file::{CacheTree, Entry, IndexFile};
 use super::tree::{RawTree, TreeItem};
 use super::Repo;
-use crate::rules::commits;
-use crate::source::{Content, SourceError, MAX_FILE_SIZE};
+use crate::source::SourceError;
 
 /// One changed path. `old` is `None` for an added file, `new` is `None` for a deleted one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,29 +143,6 @@ pub fn commit_changes(
 }
 
 /// git's order: names byte-wise, a tree's name read as if it ended in `/`.
-/// True when every code-side change in `changes` only reassigns a version (a release's
-/// bump of `package.json`, `Cargo.toml`, `__version__`, …; see
-/// [`commits::only_version_changed`]). Blobs are read only when every code-side path is
-/// a version file, so an ordinary commit costs nothing more; a blob that cannot be read,
-/// or is over [`MAX_FILE_SIZE`], is not a bump.
-pub fn only_version_bumps(repo: &Repo, changes: &[Change], code: &commits::CodePaths) -> bool {
-    let code_side: Vec<&Change> = changes.iter().filter(|c| code.is_code(&c.path)).collect();
-    if code_side.is_empty() || !code_side.iter().all(|c| commits::is_version_file(&c.path)) {
-        return false;
-    }
-    let bytes = |id: Oid| match repo.blob(id, MAX_FILE_SIZE) {
-        Ok(Content::Bytes(b)) => Some(b),
-        _ => None,
-    };
-    code_side.iter().all(|c| match (c.old, c.new) {
-        (Some(old), Some(new)) => match (bytes(old), bytes(new)) {
-            (Some(old), Some(new)) => commits::only_version_changed(&c.path, &old, &new),
-            _ => false,
-        },
-        _ => false,
-    })
-}
-
 fn order(a: &TreeItem<'_>, b: &TreeItem<'_>) -> std::cmp::Ordering {
     order_names(a.name, a.is_tree(), b.name, b.is_tree())
 }

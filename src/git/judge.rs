@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use git2::Oid;
 
-use super::changes::{commit_changes, only_version_bumps, Change};
+use super::changes::{commit_changes, Change};
 use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
 use super::{Repo, TreeSource};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
@@ -373,7 +373,7 @@ pub fn judge_commit_from(
         prefix: &prefix,
         before: before.as_ref().map(|b| b as &dyn commits::TaskIndex),
         version_bump: !config.commits.version_bumps_need_task
-            && only_version_bumps(repo, &changed, code),
+            && commits::only_version_bumps(repo, &changed, code),
     };
     let tasks = judge
         .finder(&tree, layout, parsed)

@@ -10,14 +10,18 @@
 
 use std::collections::BTreeSet;
 
+use git2::Oid;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::config::{CommitsSection, BUILTIN_NON_CODE};
 use crate::finding::{Finding, Severity};
+use crate::git::changes::Change;
+use crate::git::Repo;
 use crate::message::{branch_reference, Message, Reference, ReferenceFinder};
 use crate::rules;
 use crate::rules::transitions::cli_number;
+use crate::source::{Content, MAX_FILE_SIZE};
 use crate::workflow::{quoted_list, Workflow};
 
 /// Why a commit needs no task.
@@ -585,6 +589,29 @@ fn finishes(
         }
         None => workflow.is_last(status),
     }
+}
+
+/// True when every code-side change in `changes` only reassigns a version (a release's
+/// bump of `package.json`, `Cargo.toml`, `__version__`, …; see
+/// [`only_version_changed`]). Blobs are read only when every code-side path is
+/// a version file, so an ordinary commit costs nothing more; a blob that cannot be read,
+/// or is over [`MAX_FILE_SIZE`], is not a bump.
+pub fn only_version_bumps(repo: &Repo, changes: &[Change], code: &CodePaths) -> bool {
+    let code_side: Vec<&Change> = changes.iter().filter(|c| code.is_code(&c.path)).collect();
+    if code_side.is_empty() || !code_side.iter().all(|c| is_version_file(&c.path)) {
+        return false;
+    }
+    let bytes = |id: Oid| match repo.blob(id, MAX_FILE_SIZE) {
+        Ok(Content::Bytes(b)) => Some(b),
+        _ => None,
+    };
+    code_side.iter().all(|c| match (c.old, c.new) {
+        (Some(old), Some(new)) => match (bytes(old), bytes(new)) {
+            (Some(old), Some(new)) => only_version_changed(&c.path, &old, &new),
+            _ => false,
+        },
+        _ => false,
+    })
 }
 
 #[cfg(test)]
