@@ -15,7 +15,7 @@ use crate::git::{Found, FsSource, Repo};
 use crate::source::Source;
 use crate::spec::link::{link_entries, link_target};
 
-/// Where flowspec's workflow file is looked for (SPEC §1.2).
+/// Where flowspec's workflow file is looked for.
 const FLOWSPEC_FILES: &[&str] = &[
     "flowspec_workflow.yml",
     "flowspec_workflow.yaml",
