@@ -116,11 +116,7 @@ fn history_anchors(
         let Ok(id) = git2::Oid::from_str(commit) else {
             continue;
         };
-        let parent = repo
-            .git
-            .find_commit(id)
-            .ok()
-            .and_then(|c| c.parent_id(0).ok());
+        let parent = repo.first_parent(id);
         let changed = commit_changes(repo, parent, id)?;
         if let Some(file) = super::ci::first_file(&changed, head) {
             anchors.commits.insert(commit.to_string(), file);

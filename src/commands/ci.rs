@@ -719,9 +719,9 @@ pub fn resolve_range(
         None => match default_branch_tip(repo, event) {
             Some(tip) => match repo.git.merge_base(tip, head) {
                 Ok(mb) if mb != head => Some(mb),
-                _ => first_parent(repo, head),
+                _ => repo.first_parent(head),
             },
-            None => first_parent(repo, head),
+            None => repo.first_parent(head),
         },
     };
 
@@ -746,13 +746,6 @@ pub fn resolve_range(
         head,
         commits,
     })
-}
-
-fn first_parent(repo: &Repo, id: Oid) -> Option<Oid> {
-    repo.git
-        .find_commit(id)
-        .ok()
-        .and_then(|c| c.parent_id(0).ok())
 }
 
 #[cfg(test)]

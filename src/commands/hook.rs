@@ -273,15 +273,11 @@ fn parent_of_commit(
     };
     Ok(
         if amend::amends_head(repo, head, recorded, nothing_staged)? {
-            first_parent(repo, head)
+            repo.first_parent(head)
         } else {
             Some(head)
         },
     )
-}
-
-fn first_parent(repo: &Repo, id: Oid) -> Option<Oid> {
-    repo.git.find_commit(id).ok()?.parent_ids().next()
 }
 
 /// The other heads of a merge in progress (`MERGE_HEAD`).

@@ -169,6 +169,12 @@ impl Repo {
         }
     }
 
+    /// The first parent of commit `id`: `None` for a root commit or a commit that cannot be
+    /// read (the caller then compares against the empty tree).
+    pub fn first_parent(&self, id: Oid) -> Option<Oid> {
+        self.git.find_commit(id).ok()?.parent_ids().next()
+    }
+
     /// The tree id of commit `id`.
     pub fn commit_tree_id(&self, id: Oid) -> Result<Oid, SourceError> {
         let known = self
