@@ -6,7 +6,6 @@
 use regex::Regex;
 
 use super::rigor::apply_modes;
-use crate::backlog::TaskId;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::snapshot::Snapshot;
@@ -96,18 +95,6 @@ fn split_iteration(branch: &str) -> (&str, Option<u64>) {
     (branch, None)
 }
 
-/// The task a branch names (`.../task-12/...`, `feature/task-12-login` → TASK-12): the
-/// first `<prefix>-N` not preceded by a letter or digit.
-fn branch_task(branch: &str, prefix: &str) -> Option<TaskId> {
-    let re = Regex::new(&format!(
-        r"(?i)(?:^|[^a-z0-9]){}-([0-9]+(?:\.[0-9]+)*)",
-        regex::escape(prefix)
-    ))
-    .ok()?;
-    let caps = re.captures(branch)?;
-    TaskId::parse_with_prefix(&format!("{prefix}-{}", caps.get(1)?.as_str()), prefix)
-}
-
 /// The branch and pull-request findings; nothing outside flowspec repositories.
 pub fn check(
     pr: &PullRequest<'_>,
@@ -153,7 +140,7 @@ fn branch_rules(branch: &str, snapshot: &Snapshot, config: &Config, out: &mut Ve
     }
     if !re.is_match(base) && !re.is_match(branch) {
         let host = "<host>";
-        let suggestion = match branch_task(branch, &task_prefix(snapshot)) {
+        let suggestion = match crate::message::branch_reference(branch, &task_prefix(snapshot)) {
             Some(id) => format!("{host}/{}/{}", id.file_stem(), slug(base)),
             None => format!("{host}/task-<N>/{}", slug(base)),
         };
@@ -168,7 +155,7 @@ fn branch_rules(branch: &str, snapshot: &Snapshot, config: &Config, out: &mut Ve
         );
     }
     let prefix = task_prefix(snapshot);
-    match branch_task(branch, &prefix) {
+    match crate::message::branch_reference(branch, &prefix) {
         None => out.push(
             Finding::new(
                 &super::RIGOR_BRANCH_TASK,
@@ -301,7 +288,7 @@ mod tests {
 
     #[test]
     fn the_branch_names_its_task() {
-        let id = |b: &str| branch_task(b, "task").map(|t| t.canonical());
+        let id = |b: &str| crate::message::branch_reference(b, "task").map(|t| t.canonical());
         assert_eq!(id("laptop/task-12/login").as_deref(), Some("TASK-12"));
         assert_eq!(id("feature/task-12.3-login").as_deref(), Some("TASK-12.3"));
         assert_eq!(id("feature/subtask-12"), None);
