@@ -209,6 +209,8 @@ fn check_on_a_terminal(r: &Repo, term: &str) -> String {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
+        // On a CI machine (`CI` set) a terminal gets colors whatever `TERM` says.
+        .env_remove("CI")
         .env("TERM", term)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")

@@ -101,7 +101,7 @@ impl Context {
 /// Whether to color what goes to `stream`: `--color always|never` as given; `auto` follows
 /// the usual conventions (anstream's): `NO_COLOR` set and non-empty turns colors off,
 /// `CLICOLOR_FORCE` set and non-empty turns them on, `CLICOLOR=0` off; otherwise colors when
-/// `stream` is a terminal whose `TERM` is not `dumb`.
+/// `stream` is a terminal whose `TERM` is not `dumb`, or any terminal when `CI` is set.
 pub fn use_color<S: anstream::stream::RawStream>(choice: ColorChoice, stream: &S) -> bool {
     match choice {
         ColorChoice::Always => true,
