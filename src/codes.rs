@@ -276,10 +276,10 @@ rules! {
         "A decision log belongs to, or a line names, a task that does not exist."
         include_str!("rules/docs/FG717.md");
     RIGOR_BRANCH_NAME = "FG718" "rigor-branch-name" Flowspec Error
-        "EXEC-002: a pull request's branch does not follow the branch-name pattern."
+        "EXEC-002: a task branch (the current one, or a pull request's) does not follow the branch-name pattern."
         include_str!("rules/docs/FG718.md");
     RIGOR_BRANCH_TASK = "FG719" "rigor-branch-task" Flowspec Error
-        "EXEC-004: a pull request's branch names no task, or one that does not exist or is not active."
+        "EXEC-004: a branch (the current one, or a pull request's) names no task, or one that does not exist or is not active."
         include_str!("rules/docs/FG719.md");
     RIGOR_DCO = "FG720" "rigor-dco-signoff" Flowspec Error
         "PR-001: a pull-request commit has no `Signed-off-by:` trailer of its author."
@@ -287,6 +287,12 @@ rules! {
     RIGOR_ITERATION_BRANCH = "FG721" "rigor-iteration-branch" Flowspec Error
         "PR-003: an iteration branch's `-vN` suffix starts below -v2."
         include_str!("rules/docs/FG721.md");
+    RIGOR_NO_DECISION_LOG = "FG722" "rigor-no-decision-log" Flowspec Error
+        "EXEC-003: a commit of code on a task branch, whose task has no decision log or an empty one."
+        include_str!("rules/docs/FG722.md");
+    RIGOR_UNTRACED_DECISIONS = "FG723" "rigor-untraced-decisions" Flowspec Error
+        "VALID-001: a pull request's task has no decision log, or an empty one."
+        include_str!("rules/docs/FG723.md");
 }
 
 /// A catalogue rule flowgate enforces.
@@ -322,6 +328,8 @@ catalogue! {
     "VALID-001" "validation" true DECISION_LOG_INVALID;
     "VALID-005" "validation" true RIGOR_UNCHECKED_ACCEPTANCE;
     "VALID-006" "validation" true RIGOR_STATUS_MISMATCH;
+    "VALID-001" "validation" true RIGOR_UNTRACED_DECISIONS;
+    "EXEC-003" "execution" true RIGOR_NO_DECISION_LOG;
     "EXEC-002" "execution" true RIGOR_BRANCH_NAME;
     "EXEC-004" "execution" true RIGOR_BRANCH_TASK;
     "PR-001" "pr" true RIGOR_DCO;

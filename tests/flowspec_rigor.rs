@@ -314,6 +314,12 @@ fn explain_accepts_catalogue_ids() {
     assert!(out.starts_with("# FG705 rigor-no-workflow-label"), "{out}");
     let out = r.flowgate(&["explain", "valid-001"]).success().stdout;
     assert!(out.starts_with("# FG716 decision-log-invalid"), "{out}");
+    assert!(
+        out.contains("\n# FG723 rigor-untraced-decisions\n"),
+        "{out}"
+    );
+    let out = r.flowgate(&["explain", "EXEC-003"]).success().stdout;
+    assert!(out.starts_with("# FG722 rigor-no-decision-log"), "{out}");
 }
 
 #[test]
@@ -546,4 +552,133 @@ fn a_pull_request_cannot_switch_the_rigor_rules_off() {
     commit_unchecked(&r, true, "Drop flowspec\n\nRefs: TASK-2");
     let got = ci_findings(&r, &base, "laptop/task-2/logout", &["FG702"]);
     assert_eq!(got.len(), 1, "{got:#?}");
+}
+
+#[test]
+fn the_hooks_judge_the_branch_its_task_and_its_decision_log() {
+    let r = fixture();
+    // A branch that names no task: EXEC-002 and EXEC-004 reject the commit.
+    r.git(&["checkout", "-q", "-b", "feature/login"]).success();
+    r.write("src/login.rs", "pub fn login() {}\n");
+    r.commit_all("Add login\n\nRefs: TASK-1")
+        .failure()
+        .stderr_has(&[
+            "FG718(rigor-branch-name)",
+            "[EXEC-002] branch \"feature/login\" does not match the pattern",
+            "help: rename it, e.g. git branch -m \"<host>/task-<N>/login\"",
+            "FG719(rigor-branch-task)",
+            "[EXEC-004] branch \"feature/login\" names no task",
+            "help: work on a branch named after its task, e.g. <host>/task-<N>/<slug>",
+        ]);
+    // Renamed after its active task, whose decision log exists: accepted.
+    r.git(&["branch", "-q", "-m", "laptop/task-1/login"])
+        .success();
+    r.commit_all("Add login\n\nRefs: TASK-1").success();
+
+    // An iteration numbered -v1, for a task not started: PR-003 and EXEC-004.
+    r.git(&["checkout", "-q", "-b", "laptop/task-2/logout-v1"])
+        .success();
+    r.write("src/logout.rs", "pub fn logout() {}\n");
+    r.commit_all("Add logout\n\nRefs: TASK-1")
+        .failure()
+        .stderr_has(&[
+            "FG721(rigor-iteration-branch)",
+            "[PR-003] branch \"laptop/task-2/logout-v1\" is iteration 1; iterations are numbered from -v2",
+            "help: the first branch has no suffix, the next is \"laptop/task-2/logout-v2\"",
+            "FG719(rigor-branch-task)",
+            "[EXEC-004] branch \"laptop/task-2/logout-v1\" names TASK-2, which is \"To Do\", not active",
+            "help: create the task or move it to \"In Progress\": backlog task edit task-2 -s \"In Progress\"",
+        ]);
+
+    // TASK-2 started as the rules ask, with code and no decision log: EXEC-003.
+    r.git(&["branch", "-q", "-m", "laptop/task-2/logout"])
+        .success();
+    r.write(
+        T2,
+        &logout(
+            "In Progress",
+            &["workflow:Planned", "workflow-next:In Implementation"],
+            true,
+            &[false],
+        ),
+    );
+    r.write(
+        "backlog/memory/task-2.md",
+        "# task-2\n\n## Current State\n\nStarted.\n",
+    );
+    r.commit_all("Add logout\n\nRefs: TASK-2")
+        .failure()
+        .stderr_has(&[
+            "FG722(rigor-no-decision-log)",
+            "[EXEC-003] TASK-2, the task of branch \"laptop/task-2/logout\", has no decision log: memory/decisions/task-2.jsonl is missing or empty",
+            "help: record each significant decision as one JSON line, e.g. echo '{\"timestamp\":",
+            ">> memory/decisions/task-2.jsonl",
+        ]);
+    // A line of flowspec's daily decision log that names the task counts.
+    r.write(
+        ".flowspec/logs/decisions/2026-01-05.jsonl",
+        "{\"timestamp\":\"2026-01-05T11:00:00Z\",\"task_id\":\"task-2\",\"decision\":\"Clear the cookie\",\"rationale\":\"stateless\",\"actor\":\"@dev\"}\n",
+    );
+    r.commit_all("Add logout\n\nRefs: TASK-2").success();
+
+    // A detached HEAD is exempt from the branch rules.
+    r.git(&["checkout", "-q", "--detach"]).success();
+    r.write("src/detached.rs", "pub fn x() {}\n");
+    r.commit_all("Detached work\n\nRefs: TASK-2").success();
+
+    // The modes come from rigor-config.yml: EXEC-002 as a warning lets the commit through.
+    r.git(&["checkout", "-q", "-b", "feature/more-logout"])
+        .success();
+    r.write(
+        ".flowspec/rigor-config.yml",
+        "enforcement:\n  global: strict\n  rules:\n    EXEC-005: warn\n    EXEC-002: warn\n    EXEC-004: off\n",
+    );
+    r.write(
+        "src/logout.rs",
+        "pub fn logout() { clear() }\nfn clear() {}\n",
+    );
+    let run = r.commit_all("More logout\n\nRefs: TASK-2").success();
+    assert!(
+        run.stderr.contains("FG718(rigor-branch-name)") && !run.stderr.contains("FG719"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn ci_asks_for_the_decision_log_of_the_pull_requests_task_once_as_valid_001() {
+    let r = fixture();
+    let base = head(&r);
+    r.write(
+        T2,
+        &logout(
+            "In Progress",
+            &["workflow:Planned", "workflow-next:In Implementation"],
+            true,
+            &[false],
+        ),
+    );
+    r.write(
+        "backlog/memory/task-2.md",
+        "# task-2\n\n## Current State\n\nStarted.\n",
+    );
+    r.write("src/logout.rs", "pub fn logout() {}\n");
+    commit_unchecked(&r, true, "Add logout\n\nRefs: TASK-2");
+    let got = ci_findings(&r, &base, "laptop/task-2/logout", &["FG722", "FG723"]);
+    assert_eq!(
+        got,
+        [(
+            "FG723".to_string(),
+            "[VALID-001] TASK-2, the task of branch \"laptop/task-2/logout\", has no decision log: memory/decisions/task-2.jsonl is missing or empty | record each significant decision as one JSON line, e.g. echo '{\"timestamp\":\"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'\",\"task_id\":\"task-2\",\"phase\":\"execution\",\"decision\":\"<what>\",\"rationale\":\"<why>\",\"actor\":\"@<you>\"}' >> memory/decisions/task-2.jsonl".to_string()
+        )]
+    );
+    // A pull request that finishes its task (moves it to Done) is still the task's work.
+    let r = fixture();
+    let base = head(&r);
+    r.write(T1, &login("Done", &["workflow:Done"], &[true]));
+    r.git_mv(MEM1, "backlog/memory/archive/task-1.md").success();
+    r.write("backlog/CLAUDE.md", "# Backlog\n");
+    commit_unchecked(&r, true, "Finish login\n\nRefs: TASK-1");
+    let got = ci_findings(&r, &base, "laptop/task-1/login", &["FG719", "FG723"]);
+    assert_eq!(got, [], "{got:#?}");
 }

@@ -153,11 +153,15 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     // The tree at head.
     findings.extend(rules::check_tree(&head_snapshot, &config));
     anchors.tasks = super::check::task_files(&head_snapshot);
+    let pr = rules::rigor_branch::PullRequest {
+        branch: branch.as_deref(),
+        default_branch: event.as_ref().and_then(|e| e.default_branch.as_deref()),
+    };
     findings.extend(rules::rigor_branch::for_pull_request(
         &repo,
         &range.commits,
-        branch.as_deref(),
-        event.as_ref().and_then(|e| e.default_branch.as_deref()),
+        &pr,
+        before.map(|t| t as &dyn Source),
         &head_snapshot,
         &config,
     )?);

@@ -13,7 +13,13 @@ pub fn run(_ctx: &Context, args: &ExplainArgs) -> Result<Outcome, CommandError> 
     let key = args.code.as_deref().unwrap_or_default();
     match rules::lookup(key) {
         Some(rule) => {
-            print!("{}", render(rule));
+            // A catalogue ID can be enforced by several rules (VALID-001: the log's lines,
+            // and its presence at a pull request): each is printed.
+            let more = rules::CATALOGUE
+                .iter()
+                .filter(|c| c.id.eq_ignore_ascii_case(key.trim()) && c.rule.code != rule.code)
+                .map(|c| format!("\n{}", render(c.rule)));
+            print!("{}{}", render(rule), more.collect::<String>());
             Ok(Outcome::Clean)
         }
         None => {

@@ -396,7 +396,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         version_bump,
     };
     let finder = TaskFinder::new(&staged.index, layout).with_workflow(&workflow);
-    let findings = commits::check(
+    let mut findings = commits::check(
         &input,
         &staged.config.commits,
         &workflow,
@@ -404,6 +404,25 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         &code,
         &finder,
     );
+    // flowspec's branch rules: the current branch (a detached HEAD has none).
+    let (branch_name, default_branch) = (repo.branch_name(), repo.default_branch());
+    let lookup = |id: &crate::backlog::TaskId| {
+        let before = before.as_ref().and_then(|b| b.by_id(id));
+        (finder.by_id(id), before)
+    };
+    let on_branch = rules::rigor_branch::Commit {
+        index: &staged.index,
+        branch: branch_name.as_deref(),
+        default_branch: default_branch.as_deref(),
+        prefix: &prefix,
+        lookup: &lookup,
+        changes_code: changed.iter().any(|p| code.is_code(p)),
+    };
+    findings.extend(rules::rigor_branch::for_commit(
+        &on_branch,
+        &workflow,
+        &staged.config,
+    )?);
     finder.failure()?;
     before.as_ref().map_or(Ok(()), TaskFinder::failure)?;
     let findings = rules::configure(findings, &staged.config);

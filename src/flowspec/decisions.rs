@@ -3,7 +3,8 @@
 //! flowspec's rigor rules write one log per task, `memory/decisions/task-N.jsonl`, with
 //! the fields `timestamp`, `task_id`, `phase`, `decision`, `rationale` and `actor`
 //! (optional `alternatives` and `context`). Its session loggers write
-//! `.logs/decisions/*.jsonl` with fields of their own. Every line of every log must be one
+//! `.logs/decisions/*.jsonl` with fields of their own, its daily logs
+//! `.flowspec/logs/decisions/` or `logs/decisions/` (a `task_id` on each line). Every line of every log must be one
 //! JSON object; a task log's lines must carry the task fields; a `task_id`, wherever it is
 //! written, must name an existing task (checked by the rules, which know the backlog).
 
@@ -12,8 +13,15 @@ use serde_json::Value;
 use crate::backlog::TaskId;
 use crate::source::{join, Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
 
-/// The folders flowspec writes decision logs to.
-pub const DIRS: &[&str] = &["memory/decisions", ".logs/decisions"];
+/// The folders flowspec writes decision logs to: the per-task logs of the rigor rules,
+/// its session loggers' folder, and the daily aggregate logs (`.flowspec/logs/` in
+/// flowspec's own repository, `logs/` in the projects it sets up).
+pub const DIRS: &[&str] = &[
+    "memory/decisions",
+    ".logs/decisions",
+    ".flowspec/logs/decisions",
+    "logs/decisions",
+];
 
 /// The folder of the per-task logs.
 pub const TASK_LOG_DIR: &str = "memory/decisions";
@@ -66,39 +74,66 @@ pub fn load(source: &dyn Source) -> Result<Vec<DecisionLog>, SourceError> {
             if entry.kind != EntryKind::File || !entry.name.ends_with(".jsonl") {
                 continue;
             }
-            let path = join(dir, &entry.name);
-            let task_log = *dir == TASK_LOG_DIR;
-            let name_id = if task_log {
-                entry.name.strip_suffix(".jsonl").and_then(TaskId::parse)
-            } else {
-                None
-            };
-            let text = match source.read(&path, MAX_FILE_SIZE)? {
-                Content::Bytes(b) => match crate::text::decode(&b) {
-                    Ok(t) => t.to_string(),
-                    Err(e) => {
-                        logs.push(whole_file(
-                            path,
-                            name_id,
-                            format!("the log cannot be read as text: {e}"),
-                        ));
-                        continue;
-                    }
-                },
-                Content::TooLarge(n) => {
-                    logs.push(whole_file(
-                        path,
-                        name_id,
-                        format!("the log is too large to check ({n} bytes)"),
-                    ));
-                    continue;
-                }
-                _ => continue,
-            };
-            logs.push(check(path, name_id, task_log, &text));
+            logs.extend(read(source, dir, &entry.name)?);
         }
     }
     Ok(logs)
+}
+
+/// Reads the logs that can hold the decisions of `id`: its own log
+/// (`memory/decisions/task-N.jsonl`) and, only when that records none, every other log
+/// (where a line names its task with `task_id`). For the hooks, which judge one task and
+/// should read one file.
+pub fn load_for_task(source: &dyn Source, id: &TaskId) -> Result<Vec<DecisionLog>, SourceError> {
+    let own = read(source, TASK_LOG_DIR, &format!("{}.jsonl", id.file_stem()))?;
+    if own.as_ref().is_some_and(|l| l.entries > 0) {
+        return Ok(own.into_iter().collect());
+    }
+    load(source)
+}
+
+/// The decisions recorded for `id` in `logs`: the lines of its own log, and the lines of
+/// other logs whose `task_id` names it.
+pub fn entries_for(logs: &[DecisionLog], id: &TaskId) -> usize {
+    logs.iter()
+        .map(|log| {
+            if log.name_id.as_ref() == Some(id) {
+                log.entries
+            } else {
+                log.task_refs
+                    .iter()
+                    .filter(|r| r.id.as_ref() == Some(id))
+                    .count()
+            }
+        })
+        .sum()
+}
+
+/// One log file, `dir/name`, read and checked; `None` when it is not a regular file.
+fn read(source: &dyn Source, dir: &str, name: &str) -> Result<Option<DecisionLog>, SourceError> {
+    let path = join(dir, name);
+    let task_log = dir == TASK_LOG_DIR;
+    let name_id = if task_log {
+        name.strip_suffix(".jsonl").and_then(TaskId::parse)
+    } else {
+        None
+    };
+    Ok(match source.read(&path, MAX_FILE_SIZE)? {
+        Content::Bytes(b) => Some(match crate::text::decode(&b) {
+            Ok(t) => check(path, name_id, task_log, t),
+            Err(e) => whole_file(
+                path,
+                name_id,
+                format!("the log cannot be read as text: {e}"),
+            ),
+        }),
+        Content::TooLarge(n) => Some(whole_file(
+            path,
+            name_id,
+            format!("the log is too large to check ({n} bytes)"),
+        )),
+        _ => None,
+    })
 }
 
 fn whole_file(path: String, name_id: Option<TaskId>, message: String) -> DecisionLog {

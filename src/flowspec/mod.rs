@@ -64,7 +64,33 @@ pub fn load_trusted(
     if !detect(trusted)? {
         return Ok(None);
     }
-    let config = match trusted.read(rigor_config::PATH, MAX_FILE_SIZE)? {
+    let config = read_rigor_config(trusted, known_rule)?;
+    let (workflow, workflow_error) = match flow::load(trusted) {
+        Ok(w) => (w, None),
+        Err(flow::LoadError::Invalid(e)) => (None, Some(e)),
+        Err(flow::LoadError::Source(e)) => return Err(e),
+    };
+    let memory = match backlog_root {
+        Some(root) => memory::load(source, root)?,
+        None => memory::Memory::default(),
+    };
+    Ok(Some(Flowspec {
+        config,
+        workflow,
+        workflow_error,
+        memory,
+        decisions: decisions::load(source)?,
+    }))
+}
+
+/// The rigor configuration of `source` (`.flowspec/rigor-config.yml`): the defaults when
+/// there is none; a file that cannot be read is a problem on the configuration, and the
+/// rules keep their default modes.
+pub fn read_rigor_config(
+    source: &dyn Source,
+    known_rule: &dyn Fn(&str) -> bool,
+) -> Result<RigorConfig, SourceError> {
+    Ok(match source.read(rigor_config::PATH, MAX_FILE_SIZE)? {
         Content::Bytes(b) => match crate::text::decode(&b) {
             Ok(text) => RigorConfig::parse(rigor_config::PATH, text, known_rule),
             Err(e) => RigorConfig {
@@ -97,23 +123,7 @@ pub fn load_trusted(
             }],
             ..RigorConfig::default()
         },
-    };
-    let (workflow, workflow_error) = match flow::load(trusted) {
-        Ok(w) => (w, None),
-        Err(flow::LoadError::Invalid(e)) => (None, Some(e)),
-        Err(flow::LoadError::Source(e)) => return Err(e),
-    };
-    let memory = match backlog_root {
-        Some(root) => memory::load(source, root)?,
-        None => memory::Memory::default(),
-    };
-    Ok(Some(Flowspec {
-        config,
-        workflow,
-        workflow_error,
-        memory,
-        decisions: decisions::load(source)?,
-    }))
+    })
 }
 
 #[cfg(test)]

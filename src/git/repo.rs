@@ -350,6 +350,16 @@ impl Repo {
         target.strip_prefix("refs/heads/").map(str::to_string)
     }
 
+    /// The default branch of the `origin` remote, as the last fetch recorded it
+    /// (`refs/remotes/origin/HEAD`); `None` when it is not recorded.
+    pub fn default_branch(&self) -> Option<String> {
+        let head = self.git.find_reference("refs/remotes/origin/HEAD").ok()?;
+        let target = head.symbolic_target().ok()??;
+        target
+            .strip_prefix("refs/remotes/origin/")
+            .map(str::to_string)
+    }
+
     /// Reads blob `id` (at most `max` bytes; larger blobs are reported, not read).
     pub fn blob(&self, id: Oid, max: u64) -> Result<Content, SourceError> {
         self.read_blob(id, max)

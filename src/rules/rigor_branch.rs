@@ -1,14 +1,22 @@
-//! flowspec's branch and pull-request rigor rules, judged by `flowgate ci` on the pull
-//! request's head branch and commits: EXEC-002 (branch naming), PR-003 (iteration
-//! suffix), EXEC-004 (the branch's task exists and is active) and PR-001 (DCO sign-off).
-//! Only flowspec repositories (the head snapshot has flowspec's files) get them.
+//! flowspec's branch and pull-request rigor rules: EXEC-002 (branch naming), PR-003
+//! (iteration suffix), EXEC-004 (the branch's task exists and is active), the decision
+//! log of the branch's task (EXEC-003 in the hooks, VALID-001 in `ci`) and PR-001 (DCO
+//! sign-off, `ci` only). `flowgate ci` judges the pull request's head branch against its
+//! head tree; the `commit-msg` hook judges the current branch against the index. Only
+//! flowspec repositories get them; a detached HEAD, the default branch and `release/*`
+//! are exempt from the branch rules.
 
 use regex::Regex;
 
 use super::rigor::apply_modes;
+use super::Rule;
+use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::flowspec::decisions;
 use crate::snapshot::Snapshot;
+use crate::source::{Content, Source, SourceError, MAX_FILE_SIZE};
+use crate::workflow::Workflow;
 
 /// The branch pattern flowspec's catalogue asks for (`host/task-N/slug`); subtask IDs
 /// (`task-12.3`) are accepted too.
@@ -38,19 +46,67 @@ pub struct PrCommit<'a> {
     pub message: &'a str,
 }
 
-/// The rules for a pull request from `branch` (its commits `commits`, read from `repo`),
-/// judged against the head snapshot. Nothing outside flowspec repositories.
+/// The branch's task, as the tree judged has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskState {
+    /// No task carries the ID.
+    Missing,
+    /// In an active status.
+    Active,
+    /// In the last status, moved there by the change judged: the branch's work finishes
+    /// it.
+    Finished,
+    /// In another status (as written, or `no status`).
+    Inactive(String),
+}
+
+impl TaskState {
+    /// The state of a task whose file is `now` (and was `before`, in the tree the change
+    /// starts from).
+    pub fn of(
+        now: Option<&TaskFile>,
+        before: Option<&TaskFile>,
+        workflow: &Workflow,
+        config: &Config,
+    ) -> TaskState {
+        let Some(now) = now else {
+            return TaskState::Missing;
+        };
+        let status = now.status();
+        match status {
+            Some(s) if workflow.is_one_of(s, &config.commits.active_statuses) => TaskState::Active,
+            Some(s)
+                if workflow.is_last(s)
+                    && before
+                        .and_then(TaskFile::status)
+                        .is_some_and(|b| !workflow.is_last(b)) =>
+            {
+                TaskState::Finished
+            }
+            _ => TaskState::Inactive(status.unwrap_or("no status").to_string()),
+        }
+    }
+
+    fn is_worked_on(&self) -> bool {
+        matches!(self, TaskState::Active | TaskState::Finished)
+    }
+}
+
+/// The rules for a pull request from `pr.branch` (its commits `commits`, read from
+/// `repo`), judged against the head snapshot; `before` is the tree the pull request
+/// starts from (a task it moves to the last status is the work it finishes). Nothing
+/// outside flowspec repositories.
 pub fn for_pull_request(
     repo: &crate::git::Repo,
     commits: &[git2::Oid],
-    branch: Option<&str>,
-    default_branch: Option<&str>,
+    pr: &PullRequest<'_>,
+    before: Option<&dyn Source>,
     snapshot: &Snapshot,
     config: &Config,
-) -> Result<Vec<Finding>, crate::source::SourceError> {
-    if snapshot.flowspec.is_none() {
+) -> Result<Vec<Finding>, SourceError> {
+    let Some(fs) = snapshot.flowspec.as_ref() else {
         return Ok(Vec::new());
-    }
+    };
     let metas = commits
         .iter()
         .map(|&id| crate::git::judge::CommitMeta::read(repo, id))
@@ -65,11 +121,140 @@ pub fn for_pull_request(
             message: &m.message,
         })
         .collect();
-    let pr = PullRequest {
-        branch,
-        default_branch,
+    let prefix = task_prefix(snapshot);
+    let branch = pr
+        .branch
+        .filter(|b| !exempt(b, pr.default_branch))
+        .map(|name| -> Result<BranchCase<'_>, SourceError> {
+            let Some(id) = crate::message::branch_reference(name, &prefix) else {
+                return Ok(BranchCase::new(name, &prefix, config, None));
+            };
+            let backlog = snapshot.backlog.as_ref();
+            let now = backlog.and_then(|b| b.find(&id).find(|f| f.folder != Folder::Drafts));
+            let was = match (now, before, backlog) {
+                (Some(f), Some(before), Some(b)) => earlier(before, f, &b.layout)?,
+                _ => None,
+            };
+            let state = TaskState::of(now, was.as_ref(), &snapshot.workflow, config);
+            let entries = decisions::entries_for(&fs.decisions, &id);
+            let mut case = BranchCase::new(name, &prefix, config, Some((id, state)));
+            case.decisions = Some((&super::RIGOR_UNTRACED_DECISIONS, entries));
+            Ok(case)
+        })
+        .transpose()?;
+    Ok(check(branch.as_ref(), &pr_commits, &fs.config))
+}
+
+/// The same task file in the tree `before`, when it was there.
+fn earlier(
+    before: &dyn Source,
+    file: &TaskFile,
+    layout: &crate::backlog::BacklogLayout,
+) -> Result<Option<TaskFile>, SourceError> {
+    let Some(entry) = crate::backlog::entry::entry_for(&file.path, layout) else {
+        return Ok(None);
     };
-    Ok(check(&pr, &pr_commits, snapshot, config))
+    Ok(match before.read(&file.path, MAX_FILE_SIZE)? {
+        Content::Bytes(b) => Some(crate::backlog::parse_task_file(entry, &b, layout)),
+        _ => None,
+    })
+}
+
+/// A task's file in the index and in the commit's parent, by ID.
+pub type TaskLookup<'a> = dyn Fn(&TaskId) -> (Option<TaskFile>, Option<TaskFile>) + 'a;
+
+/// What the `commit-msg` hook knows of the commit being made.
+pub struct Commit<'a> {
+    /// The index, as the commit will record it.
+    pub index: &'a dyn Source,
+    /// The current branch; `None` on a detached HEAD.
+    pub branch: Option<&'a str>,
+    /// The repository's default branch, when known.
+    pub default_branch: Option<&'a str>,
+    /// The backlog's task prefix.
+    pub prefix: &'a str,
+    /// A task's file in the index and in the commit's parent, by ID.
+    pub lookup: &'a TaskLookup<'a>,
+    /// The commit changes code (it is implementation work, whose decisions are logged).
+    pub changes_code: bool,
+}
+
+/// The branch rules of a commit on the current branch: EXEC-002, PR-003, EXEC-004, and
+/// EXEC-003 when the commit changes code. Nothing outside flowspec repositories, on a
+/// detached HEAD or on an exempt branch.
+pub fn for_commit(
+    commit: &Commit<'_>,
+    workflow: &Workflow,
+    config: &Config,
+) -> Result<Vec<Finding>, SourceError> {
+    let Some(name) = commit.branch.filter(|b| !exempt(b, commit.default_branch)) else {
+        return Ok(Vec::new());
+    };
+    if !crate::flowspec::detect(commit.index)? {
+        return Ok(Vec::new());
+    }
+    let rigor = crate::flowspec::read_rigor_config(commit.index, &super::rigor::is_catalogue_id)?;
+    let prefix = commit.prefix.to_ascii_lowercase();
+    let task = match crate::message::branch_reference(name, &prefix) {
+        Some(id) => {
+            let (now, before) = (commit.lookup)(&id);
+            let state = TaskState::of(now.as_ref(), before.as_ref(), workflow, config);
+            Some((id, state))
+        }
+        None => None,
+    };
+    let decisions = match &task {
+        Some((id, state)) if commit.changes_code && state.is_worked_on() => {
+            let logs = decisions::load_for_task(commit.index, id)?;
+            Some((
+                &super::RIGOR_NO_DECISION_LOG,
+                decisions::entries_for(&logs, id),
+            ))
+        }
+        _ => None,
+    };
+    let mut case = BranchCase::new(name, &prefix, config, task);
+    case.decisions = decisions;
+    Ok(check(Some(&case), &[], &rigor))
+}
+
+/// One branch to judge.
+pub struct BranchCase<'a> {
+    /// The branch name.
+    pub name: &'a str,
+    /// The backlog's task prefix, lowercase.
+    pub prefix: &'a str,
+    /// The branch-name pattern.
+    pub pattern: &'a str,
+    /// The task the branch names, and its state; `None`: the branch names no task.
+    pub task: Option<(TaskId, TaskState)>,
+    /// The rule that judges the task's decision log (EXEC-003 or VALID-001) and the number
+    /// of decisions it records; `None`: not judged here.
+    pub decisions: Option<(&'static Rule, usize)>,
+    active_statuses: &'a [String],
+}
+
+impl<'a> BranchCase<'a> {
+    /// A branch with the configured pattern and no decision-log check.
+    pub fn new(
+        name: &'a str,
+        prefix: &'a str,
+        config: &'a Config,
+        task: Option<(TaskId, TaskState)>,
+    ) -> BranchCase<'a> {
+        BranchCase {
+            name,
+            prefix,
+            pattern: config
+                .flowspec
+                .branch_pattern
+                .as_deref()
+                .unwrap_or(DEFAULT_PATTERN),
+            task,
+            decisions: None,
+            active_statuses: &config.commits.active_statuses,
+        }
+    }
 }
 
 /// True when the branch is exempt from the naming rules: the default branch (`main` or
@@ -95,34 +280,26 @@ fn split_iteration(branch: &str) -> (&str, Option<u64>) {
     (branch, None)
 }
 
-/// The branch and pull-request findings; nothing outside flowspec repositories.
+/// The branch and pull-request findings, in the modes of `rigor`.
 pub fn check(
-    pr: &PullRequest<'_>,
+    branch: Option<&BranchCase<'_>>,
     commits: &[PrCommit<'_>],
-    snapshot: &Snapshot,
-    config: &Config,
+    rigor: &crate::flowspec::RigorConfig,
 ) -> Vec<Finding> {
-    let Some(fs) = snapshot.flowspec.as_ref() else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    if let Some(branch) = pr.branch.filter(|b| !exempt(b, pr.default_branch)) {
-        branch_rules(branch, snapshot, config, &mut out);
+    if let Some(branch) = branch {
+        branch_rules(branch, &mut out);
     }
     for c in commits.iter().filter(|c| c.parents < 2) {
         if let Some(f) = dco(c) {
             out.push(f);
         }
     }
-    apply_modes(out, &fs.config)
+    apply_modes(out, rigor)
 }
 
-fn branch_rules(branch: &str, snapshot: &Snapshot, config: &Config, out: &mut Vec<Finding>) {
-    let pattern = config
-        .flowspec
-        .branch_pattern
-        .as_deref()
-        .unwrap_or(DEFAULT_PATTERN);
+fn branch_rules(case: &BranchCase<'_>, out: &mut Vec<Finding>) {
+    let (branch, pattern, prefix) = (case.name, case.pattern, case.prefix);
     let (base, iteration) = split_iteration(branch);
     let Ok(re) = Regex::new(pattern) else {
         // `.flowgate.yml` is validated when read; a pattern that does not compile never
@@ -140,8 +317,8 @@ fn branch_rules(branch: &str, snapshot: &Snapshot, config: &Config, out: &mut Ve
     }
     if !re.is_match(base) && !re.is_match(branch) {
         let host = "<host>";
-        let suggestion = match crate::message::branch_reference(branch, &task_prefix(snapshot)) {
-            Some(id) => format!("{host}/{}/{}", id.file_stem(), slug(base)),
+        let suggestion = match &case.task {
+            Some((id, _)) => format!("{host}/{}/{}", id.file_stem(), slug(base)),
             None => format!("{host}/task-<N>/{}", slug(base)),
         };
         out.push(
@@ -154,9 +331,8 @@ fn branch_rules(branch: &str, snapshot: &Snapshot, config: &Config, out: &mut Ve
             )),
         );
     }
-    let prefix = task_prefix(snapshot);
-    match crate::message::branch_reference(branch, &prefix) {
-        None => out.push(
+    let Some((id, state)) = &case.task else {
+        out.push(
             Finding::new(
                 &super::RIGOR_BRANCH_TASK,
                 format!("[EXEC-004] branch \"{branch}\" names no task"),
@@ -164,52 +340,45 @@ fn branch_rules(branch: &str, snapshot: &Snapshot, config: &Config, out: &mut Ve
             .help(format!(
                 "work on a branch named after its task, e.g. <host>/{prefix}-<N>/<slug>"
             )),
-        ),
-        Some(id) => {
-            let found: Vec<_> = snapshot
-                .backlog
-                .as_ref()
-                .map(|b| {
-                    b.find(&id)
-                        .filter(|f| f.folder != crate::backlog::Folder::Drafts)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let active = found.iter().any(|f| {
-                f.status().is_some_and(|s| {
-                    snapshot
-                        .workflow
-                        .is_one_of(s, &config.commits.active_statuses)
-                })
-            });
-            let message = if found.is_empty() {
-                Some(format!(
-                    "[EXEC-004] branch \"{branch}\" names {id}, which is not a task"
-                ))
-            } else if !active {
-                let status = found
-                    .first()
-                    .and_then(|f| f.status())
-                    .unwrap_or("no status");
-                Some(format!(
-                    "[EXEC-004] branch \"{branch}\" names {id}, which is \"{status}\", not active"
-                ))
-            } else {
-                None
-            };
-            if let Some(message) = message {
-                out.push(
-                    Finding::new(&super::RIGOR_BRANCH_TASK, message)
-                        .task(id.canonical())
-                        .help(format!(
-                            "create the task or move it to {} in this pull request: backlog task edit {} -s \"{}\"",
-                            crate::workflow::quoted_list(config.commits.active_statuses.iter().map(String::as_str)),
-                            id.file_stem(),
-                            config.commits.active_statuses.first().map_or("In Progress", String::as_str)
-                        )),
-                );
-            }
-        }
+        );
+        return;
+    };
+    let message = match state {
+        TaskState::Missing => Some(format!(
+            "[EXEC-004] branch \"{branch}\" names {id}, which is not a task"
+        )),
+        TaskState::Inactive(status) => Some(format!(
+            "[EXEC-004] branch \"{branch}\" names {id}, which is \"{status}\", not active"
+        )),
+        TaskState::Active | TaskState::Finished => None,
+    };
+    if let Some(message) = message {
+        out.push(
+            Finding::new(&super::RIGOR_BRANCH_TASK, message)
+                .task(id.canonical())
+                .help(format!(
+                    "create the task or move it to {}: backlog task edit {} -s \"{}\"",
+                    crate::workflow::quoted_list(case.active_statuses.iter().map(String::as_str)),
+                    id.file_stem(),
+                    case.active_statuses
+                        .first()
+                        .map_or("In Progress", String::as_str)
+                )),
+        );
+    }
+    if let Some((rule, 0)) = case.decisions.filter(|_| state.is_worked_on()) {
+        let tag = super::rigor::catalogue_id(rule.code).unwrap_or_default();
+        let log = format!("{}/{}.jsonl", decisions::TASK_LOG_DIR, id.file_stem());
+        out.push(
+            Finding::new(rule, format!(
+                "[{tag}] {id}, the task of branch \"{branch}\", has no decision log: {log} is missing or empty"
+            ))
+            .task(id.canonical())
+            .help(format!(
+                "record each significant decision as one JSON line, e.g. echo '{{\"timestamp\":\"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'\",\"task_id\":\"{stem}\",\"phase\":\"execution\",\"decision\":\"<what>\",\"rationale\":\"<why>\",\"actor\":\"@<you>\"}}' >> {log}",
+                stem = id.file_stem()
+            )),
+        );
     }
 }
 
