@@ -682,3 +682,84 @@ fn ci_asks_for_the_decision_log_of_the_pull_requests_task_once_as_valid_001() {
     let got = ci_findings(&r, &base, "laptop/task-1/login", &["FG719", "FG723"]);
     assert_eq!(got, [], "{got:#?}");
 }
+
+/// `specs/001-logout/`: a spec whose requirements hold an open question (and a fenced
+/// `TODO`, which is quoted code), whose assumptions keep a template placeholder, and a
+/// checklist with an unchecked item.
+fn open_spec(r: &Repo) {
+    r.write(
+        "specs/001-logout/spec.md",
+        "# Feature Specification: Logout\n\n## Requirements\n\n### Functional Requirements\n\n- **FR-001**: Users MUST be able to log out from every page.\n- **FR-002**: Sessions MUST end after [NEEDS CLARIFICATION: how long?]\n\n```text\nTODO: a fenced TODO is quoted, not a marker\n```\n\n## Assumptions\n\n- [Assumption about target users, e.g., \"Users have stable internet connectivity\"]\n",
+    );
+    r.write(
+        "specs/001-logout/checklists/requirements.md",
+        "# Requirements Checklist\n\n- [x] CHK001 Requirements are testable\n- [ ] CHK002 No open questions remain\n",
+    );
+}
+
+#[test]
+fn spec_ready_keeps_a_task_out_of_in_progress_while_its_spec_is_open() {
+    let r = fixture();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\nworkflow:\n  guards:\n    In Progress: [spec-ready]\n    Done: [acceptance-criteria-checked, definition-of-done-checked]\n",
+    );
+    open_spec(&r);
+    let linked = |status: &str, labels: &[&str]| {
+        logout(status, labels, true, &[false]).replace(
+            "dependencies: []\n",
+            "dependencies: []\nspec:\n  - specs/001-logout/spec.md#requirements\n  - specs/001-logout/spec.md#assumptions\n",
+        )
+    };
+    r.write(T2, &linked("To Do", &["workflow:To Do"]));
+    r.commit_all("Specify logout\n\nRefs: TASK-1").success();
+
+    // Starting TASK-2 (with everything the rigor rules ask) is refused at each open item.
+    r.write(
+        T2,
+        &linked(
+            "In Progress",
+            &["workflow:Planned", "workflow-next:In Implementation"],
+        ),
+    );
+    r.write(
+        "backlog/memory/task-2.md",
+        "# task-2\n\n## Current State\n\nStarting.\n",
+    );
+    let run = r
+        .commit_all("Start logout\n\nRefs: TASK-2")
+        .failure()
+        .stderr_has(&[
+            "FG403(guard-not-met)",
+            "TASK-2 cannot enter \"In Progress\": the spec it links to (specs/001-logout/spec.md#requirements) has the open marker \"[NEEDS CLARIFICATION\"",
+            "specs/001-logout/spec.md:8:",
+            "help: answer the question or finish the text at specs/001-logout/spec.md:8 (spec-kit: /speckit.clarify), then move the task",
+            "TASK-2 cannot enter \"In Progress\": the spec it links to (specs/001-logout/spec.md#assumptions) still has spec-kit's template placeholder \"[Assumption about target users, e.g., \"Users have stable internet connectivity\"]\"",
+            "help: replace the placeholder with this feature's own text at specs/001-logout/spec.md:16, or delete the line",
+            "TASK-2 cannot enter \"In Progress\": checklist specs/001-logout/checklists/requirements.md has the unchecked item \"CHK002 No open questions remain\"",
+            "help: review the item and check it (`- [x]`) at specs/001-logout/checklists/requirements.md:4 once it holds, or remove it if it does not apply",
+        ]);
+    assert!(!run.stderr.contains("a fenced TODO"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("FG403(guard-not-met)").count(),
+        3,
+        "{}",
+        run.stderr
+    );
+
+    // Clarified, filled in and reviewed: the task may start.
+    r.write(
+        "specs/001-logout/spec.md",
+        &r.read("specs/001-logout/spec.md")
+            .replace("[NEEDS CLARIFICATION: how long?]", "30 minutes of inactivity")
+            .replace(
+                "[Assumption about target users, e.g., \"Users have stable internet connectivity\"]",
+                "Users log in with a password",
+            ),
+    );
+    r.write(
+        "specs/001-logout/checklists/requirements.md",
+        "# Requirements Checklist\n\n- [x] CHK001 Requirements are testable\n- [x] CHK002 No open questions remain\n",
+    );
+    r.commit_all("Start logout\n\nRefs: TASK-2").success();
+}

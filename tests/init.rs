@@ -98,7 +98,7 @@ fn custom_statuses_and_flowspec_layout_are_filled_in() {
     );
     assert!(text.contains("flowspec_workflow.yml"), "{text}");
     assert!(text.contains("feat"), "{text}");
-    // flowspec repositories get the Final Summary guard on the last status.
+    // flowspec repositories get the Final Summary guard on the last status...
     let guards = config.workflow.guards.expect("workflow.guards is written");
     assert_eq!(
         guards.get("Shipped").map(Vec::as_slice),
@@ -110,6 +110,12 @@ fn custom_statuses_and_flowspec_layout_are_filled_in() {
             ]
             .as_slice()
         ),
+        "{text}"
+    );
+    // And Definition of Ready on the first active status.
+    assert_eq!(
+        guards.get("Specified").map(Vec::as_slice),
+        Some(["spec-ready".to_string()].as_slice()),
         "{text}"
     );
 }

@@ -245,6 +245,7 @@ fn transitions_from(
             .map(|t| TaskFinder::new(t, layout).excluding(touched)),
         after: TaskFinder::new(&staged.index, layout),
         spec_globs: &spec_globs,
+        spec_places: rules::transitions::SpecPlaces::of(&staged.config),
     };
     let context = TransitionContext {
         repo,

@@ -652,15 +652,21 @@ fn render_with(layout: &Layout, all: bool) -> String {
                 "statuses a new task may start in; default: any but the last",
             ),
             // flowspec's Definition of Done asks for a summary fit for the pull request:
-            // its repositories get the Final Summary guard written out, active.
+            // its repositories get the Final Summary guard written out, active. Its
+            // Definition of Ready asks that the spec be settled before work starts:
+            // the first active status gets `spec-ready`.
             if layout.flowspec.is_some() {
+                let ready = active
+                    .first()
+                    .filter(|s| **s != last)
+                    .map_or(String::new(), |s| format!("\n  {}: [spec-ready]", quote(s)));
                 Key::new(
                     format!(
-                        "guards:\n  {}: [acceptance-criteria-checked, definition-of-done-checked, has-final-summary]",
+                        "guards:{ready}\n  {}: [acceptance-criteria-checked, definition-of-done-checked, has-final-summary]",
                         quote(&last)
                     ),
                     true,
-                    "conditions to enter a status; flowspec: the last status also needs a Final Summary",
+                    "conditions to enter a status; flowspec: starting needs a settled spec (spec-ready), the last status also a Final Summary",
                 )
             } else {
                 Key::new(

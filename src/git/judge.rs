@@ -673,6 +673,7 @@ impl Side<'_> {
             }),
             after: self.judge.finder(self.tree, self.layout, self.parsed),
             spec_globs: self.spec_globs,
+            spec_places: crate::rules::transitions::SpecPlaces::of(self.config),
         };
         judge_transitions(
             &TransitionContext {

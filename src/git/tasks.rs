@@ -439,6 +439,8 @@ pub struct ChangeLookup<'a> {
     pub after: TaskFinder<'a>,
     /// Globs of spec files, to count `documentation` / `references` entries as spec links.
     pub spec_globs: &'a globset::GlobSet,
+    /// Where the specs are, for the guards that read them.
+    pub spec_places: crate::rules::transitions::SpecPlaces<'a>,
 }
 
 impl ChangeLookup<'_> {
@@ -470,5 +472,9 @@ impl TaskLookup for ChangeLookup<'_> {
                     let path = path.trim_start_matches("./");
                     !path.contains("://") && self.spec_globs.is_match(path)
                 })
+    }
+
+    fn specs(&self) -> Option<(&dyn Source, crate::rules::transitions::SpecPlaces<'_>)> {
+        Some((self.after.source(), self.spec_places))
     }
 }

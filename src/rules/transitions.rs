@@ -25,6 +25,30 @@ pub trait TaskLookup {
     fn has_spec_link(&self, task: &Task) -> bool {
         !task.spec.is_empty()
     }
+    /// The "after" tree and where its specs are, for the guards that read specs
+    /// (`spec-ready`); `None`: the lookup has no tree, and those guards are not judged.
+    fn specs(&self) -> Option<(&dyn crate::source::Source, SpecPlaces<'_>)> {
+        None
+    }
+}
+
+/// Where the specs are: `specs.globs` and `specs.id_patterns` of the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SpecPlaces<'a> {
+    /// Globs of spec files.
+    pub globs: &'a [String],
+    /// Extra requirement-ID patterns.
+    pub id_patterns: &'a [String],
+}
+
+impl<'a> SpecPlaces<'a> {
+    /// The places `config` names.
+    pub fn of(config: &'a crate::config::Config) -> SpecPlaces<'a> {
+        SpecPlaces {
+            globs: &config.specs.globs,
+            id_patterns: &config.specs.id_patterns,
+        }
+    }
 }
 
 /// A lookup that knows nothing beyond the changed files.
@@ -502,6 +526,10 @@ fn judge_guards(
                     format!("write them: backlog task edit {n} --notes \"how it was done\""),
                 )
             }),
+            Guard::SpecReady => {
+                spec_ready(input, new, id, target, out);
+                None
+            }
         };
         if let Some((what, help)) = unmet {
             out.push(
@@ -514,6 +542,81 @@ fn judge_guards(
                 .help(help),
             );
         }
+    }
+}
+
+/// `spec-ready`: a finding at each open item of the task's linked spec sections and of
+/// their features' checklists (at most [`SHOWN_ITEMS`], the last one counting the rest).
+/// A task that links to no spec passes (`has-spec-link` asks for a link).
+fn spec_ready(
+    input: &TransitionInput<'_>,
+    new: &TaskFile,
+    id: &TaskId,
+    target: &str,
+    out: &mut Vec<Finding>,
+) {
+    use crate::spec::ready::{open_items, OpenKind};
+    let Some((source, places)) = input.lookup.specs() else {
+        return;
+    };
+    let items = match open_items(source, new, places.globs, places.id_patterns) {
+        Ok(items) => items,
+        Err(e) => {
+            out.push(
+                Finding::new(
+                    &rules::GUARD_NOT_MET,
+                    format!("{id} cannot enter \"{target}\": its specs cannot be read ({e})"),
+                )
+                .at(&new.path, status_pos(new))
+                .task(id.canonical())
+                .help("spec-ready reads the spec sections the task links to; make them readable files"),
+            );
+            return;
+        }
+    };
+    let total = items.len();
+    for (k, item) in items.iter().take(SHOWN_ITEMS).enumerate() {
+        let line = item.pos.line;
+        let (what, help) = match item.kind {
+            OpenKind::Marker => (
+                format!("the spec it links to ({}) has the open marker \"{}\"", item.via, item.text),
+                format!(
+                    "answer the question or finish the text at {}:{line} (spec-kit: /speckit.clarify), then move the task; a marker inside code (`TODO`) does not count",
+                    item.path
+                ),
+            ),
+            OpenKind::Placeholder => (
+                format!(
+                    "the spec it links to ({}) still has spec-kit's template placeholder \"{}\"",
+                    item.via, item.text
+                ),
+                format!(
+                    "replace the placeholder with this feature's own text at {}:{line}, or delete the line",
+                    item.path
+                ),
+            ),
+            OpenKind::Unchecked => (
+                format!("checklist {} has the unchecked item \"{}\"", item.path, item.text),
+                format!(
+                    "review the item and check it (`- [x]`) at {}:{line} once it holds, or remove it if it does not apply",
+                    item.path
+                ),
+            ),
+        };
+        let more = if k + 1 == SHOWN_ITEMS && total > SHOWN_ITEMS {
+            format!(" (and {} more open items)", total - SHOWN_ITEMS)
+        } else {
+            String::new()
+        };
+        out.push(
+            Finding::new(
+                &rules::GUARD_NOT_MET,
+                format!("{id} cannot enter \"{target}\": {what}{more}"),
+            )
+            .at(&item.path, item.pos)
+            .task(id.canonical())
+            .help(help),
+        );
     }
 }
 

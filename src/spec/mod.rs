@@ -6,6 +6,7 @@ mod load;
 
 pub(crate) use load::compile_globs;
 pub mod markdown;
+pub mod ready;
 
 use std::collections::{BTreeMap, HashMap};
 

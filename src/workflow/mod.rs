@@ -48,11 +48,14 @@ pub enum Guard {
     HasFinalSummary,
     /// The task has Implementation Notes.
     HasImplementationNotes,
+    /// Definition of Ready: the spec sections the task links to hold no open marker or
+    /// template placeholder, and their spec-kit features' checklists no unchecked item.
+    SpecReady,
 }
 
 impl Guard {
     /// Every guard with its configuration name.
-    pub const ALL: [(Guard, &'static str); 7] = [
+    pub const ALL: [(Guard, &'static str); 8] = [
         (
             Guard::AcceptanceCriteriaChecked,
             "acceptance-criteria-checked",
@@ -63,6 +66,7 @@ impl Guard {
         (Guard::DependenciesDone, "dependencies-done"),
         (Guard::HasFinalSummary, "has-final-summary"),
         (Guard::HasImplementationNotes, "has-implementation-notes"),
+        (Guard::SpecReady, "spec-ready"),
     ];
 
     /// The guards on entering the last status when the configuration names none: every
