@@ -158,6 +158,9 @@ rules! {
     SUBTASK_PARENT_MISMATCH = "FG116" "subtask-parent-mismatch" TaskFiles Error
         "A parent's `subtasks` list and a subtask's `parent_task_id` disagree."
         include_str!("rules/docs/FG116.md");
+    MODIFIED_FILE_MISSING = "FG117" "modified-file-missing" TaskFiles Warning
+        "An unfinished task's `modified_files` lists a path that is not in the tree."
+        include_str!("rules/docs/FG117.md");
     MISSING_SPEC_LINK = "FG201" "missing-spec-link" SpecLinks Error
         "A task links to no spec section."
         include_str!("rules/docs/FG201.md");

@@ -20,6 +20,57 @@ pub struct Snapshot {
     /// flowspec's files (rigor configuration, task memory, decision logs), in a flowspec
     /// repository.
     pub flowspec: Option<crate::flowspec::Flowspec>,
+    /// The paths the tasks in play (see [`modified_files_in_play`]) list in
+    /// `modified_files` that exist in the source, as a file or a folder; normalised.
+    pub present_modified_files: BTreeSet<String>,
+}
+
+/// True when `file`'s `modified_files` describe work in play, whose paths must be in the
+/// tree: not archived, completed or a draft, and not in the last status (a finished task's
+/// list is history, which later renames and deletions do not make wrong).
+pub fn modified_files_in_play(file: &backlog::TaskFile, workflow: &Workflow) -> bool {
+    !matches!(
+        file.folder,
+        backlog::Folder::Archive | backlog::Folder::Completed | backlog::Folder::Drafts
+    ) && file.status().is_some_and(|s| !workflow.is_last(s))
+}
+
+/// A `modified_files` entry as a repository path: `./` and `.` segments removed; `None`
+/// for an entry that is not a path in the repository (absolute, a URL, above the root).
+pub fn modified_file_path(entry: &str) -> Option<String> {
+    if entry.contains("://") {
+        return None;
+    }
+    crate::paths::normalise("", entry.trim()).filter(|p| !p.is_empty())
+}
+
+/// The [`Snapshot::present_modified_files`] of `backlog`'s files in `source`.
+fn present_modified_files(
+    source: &dyn Source,
+    backlog: Option<&Backlog>,
+    workflow: &Workflow,
+) -> Result<BTreeSet<String>, SourceError> {
+    let mut present = BTreeSet::new();
+    let Some(backlog) = backlog else {
+        return Ok(present);
+    };
+    let mut seen = BTreeSet::new();
+    for file in backlog
+        .files
+        .iter()
+        .filter(|f| modified_files_in_play(f, workflow))
+    {
+        let Some(task) = &file.task else { continue };
+        for entry in &task.modified_files {
+            let Some(path) = modified_file_path(&entry.value) else {
+                continue;
+            };
+            if seen.insert(path.clone()) && (source.is_file(&path)? || source.is_dir(&path)?) {
+                present.insert(path);
+            }
+        }
+    }
+    Ok(present)
 }
 
 /// Why a snapshot could not be built.
@@ -66,11 +117,13 @@ impl Snapshot {
         let workflow =
             Workflow::new(&backlog_config, &config.workflow).map_err(SnapshotError::Workflow)?;
         let flowspec = load_flowspec(source, backlog.as_ref().map(|b| &b.layout))?;
+        let present_modified_files = present_modified_files(source, backlog.as_ref(), &workflow)?;
         Ok(Snapshot {
             backlog,
             specs,
             workflow,
             flowspec,
+            present_modified_files,
         })
     }
 
@@ -131,11 +184,13 @@ impl Snapshot {
         let workflow = Workflow::new(&backlog.layout.config, &config.workflow)
             .map_err(SnapshotError::Workflow)?;
         let flowspec = load_flowspec(source, Some(&backlog.layout))?;
+        let present_modified_files = present_modified_files(source, Some(&backlog), &workflow)?;
         Ok(Snapshot {
             backlog: Some(backlog),
             specs,
             workflow,
             flowspec,
+            present_modified_files,
         })
     }
 }

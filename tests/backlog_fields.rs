@@ -1,6 +1,7 @@
 //! Backlog.md 1.52.0's task fields, written by the real CLI and judged by flowgate through
 //! real `git commit`s with the hooks installed: Definition of Done items, milestones,
-//! `type` and `priority`, parent and subtasks, the Final Summary and comments.
+//! `type` and `priority`, parent and subtasks, `modified_files`, the Final Summary and
+//! comments.
 //!
 //! Needs `backlog` (npm `backlog.md@1.52.0`) on PATH; without it the tests fail.
 
@@ -364,4 +365,85 @@ fn a_comment_is_never_read_as_a_section_or_a_checklist() {
         &["task", "edit", "1", "--final-summary", "Shipped", "--plain"],
     );
     r.commit_all("Finish TASK-1").success();
+}
+
+#[test]
+fn modified_files_of_a_task_in_play_name_paths_of_the_tree() {
+    let r = Repo::new();
+    r.write("src/login.rs", "pub fn login() {}\n");
+    // The CLI writes the paths as given (a leading `./` kept, commas split the value).
+    backlog(
+        &r,
+        &[
+            "task",
+            "create",
+            "Login",
+            "--ac",
+            "Logs in",
+            "--modified-file",
+            "./src/login.rs",
+            "--modified-file",
+            "src/logn.rs,/etc/hosts",
+            "--plain",
+        ],
+    );
+    let t1 = task_file(&r, 1);
+    assert!(
+        r.read(&t1)
+            .contains("modified_files:\n  - ./src/login.rs\n  - src/logn.rs\n  - /etc/hosts\n"),
+        "{}",
+        r.read(&t1)
+    );
+    // A warning: the commit goes through, told what to fix.
+    let run = r.commit_all("Add TASK-1\n\nRefs: TASK-1").success();
+    assert!(
+        run.stderr.contains("FG117(modified-file-missing)"),
+        "{}",
+        run.stderr
+    );
+    run.stderr_has(&[
+        "`modified_files` lists src/logn.rs, which is not in the tree",
+        &format!("{t1}:11:5"),
+        "help: correct the path (from the repository root, as it is now), or leave it out if the task deleted it; the CLI replaces the whole list: backlog task edit 1 --modified-file src/login.rs --modified-file <path>",
+        "`modified_files` lists \"/etc/hosts\", which is not a path in the repository",
+        "help: write it from the repository root (`src/login.rs`), not as an absolute path, a URL or above the root",
+    ]);
+    // The help's command is the fix.
+    backlog(
+        &r,
+        &[
+            "task",
+            "edit",
+            "1",
+            "--modified-file",
+            "src/login.rs",
+            "--plain",
+        ],
+    );
+    let run = r.commit_all("Fix TASK-1's files\n\nRefs: TASK-1").success();
+    assert!(!run.stderr.contains("FG117"), "{}", run.stderr);
+    r.flowgate(&["check"]).success();
+
+    // A finished task's list is history: a later rename does not make it wrong.
+    backlog(&r, &["task", "edit", "1", "-s", "In Progress", "--plain"]);
+    r.commit_all("Start TASK-1\n\nRefs: TASK-1").success();
+    backlog(
+        &r,
+        &[
+            "task",
+            "edit",
+            "1",
+            "-s",
+            "Done",
+            "--check-ac",
+            "1",
+            "--plain",
+        ],
+    );
+    r.commit_all("Finish TASK-1\n\nRefs: TASK-1").success();
+    r.git(&["mv", "src/login.rs", "src/auth.rs"]).success();
+    r.git(&["commit", "-q", "--no-verify", "-m", "Rename login"])
+        .success();
+    let check = r.flowgate(&["check"]).success();
+    assert!(!check.stdout.contains("FG117"), "{}", check.stdout);
 }

@@ -222,6 +222,7 @@ fn flowgate_reads_what_backlog_md_writes() {
         specs: flowgate::spec::SpecIndex::default(),
         workflow,
         flowspec: None,
+        present_modified_files: Default::default(),
     };
     assert_eq!(flowgate::rules::task_files::check(&snapshot), []);
 }

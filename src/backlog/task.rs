@@ -55,6 +55,9 @@ pub struct Task {
     pub priority: Option<Spanned<String>>,
     /// `references`.
     pub references: Vec<Spanned<String>>,
+    /// `modified_files`: the paths the task's work changed, from the repository root, as
+    /// `backlog task edit N --modified-file PATH` writes them.
+    pub modified_files: Vec<Spanned<String>>,
     /// `documentation`.
     pub documentation: Vec<Spanned<String>>,
     /// flowgate's `spec` / `specs`.
@@ -291,6 +294,7 @@ fn read_frontmatter(
     task.dependencies = spanned_list(map, keys, "dependencies");
     task.references = spanned_list(map, keys, "references");
     task.documentation = spanned_list(map, keys, "documentation");
+    task.modified_files = spanned_list(map, keys, "modified_files");
     task.spec = spanned_list(map, keys, "spec");
     task.spec.extend(spanned_list(map, keys, "specs"));
     if let Some(Value::Mapping(reviewed)) = map.get("spec_reviewed").map(untag) {

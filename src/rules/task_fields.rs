@@ -1,6 +1,7 @@
 //! Task-file rules on the fields Backlog.md validates when its CLI writes them, and a hand
 //! edit can still get wrong: a `milestone` that names no milestone file (FG113), a `type`
-//! or `priority` outside the configured lists (FG114, FG115).
+//! or `priority` outside the configured lists (FG114, FG115), a `modified_files` entry
+//! that is not in the tree (FG117).
 //!
 //! Each is a function of one task file and the backlog's config and milestone files, which
 //! a focused snapshot holds in full: the pre-commit hook finds what a whole check finds.
@@ -8,6 +9,7 @@
 use crate::backlog::{Backlog, BacklogLayout, Folder, Milestone, Spanned, TaskFile};
 use crate::finding::Finding;
 use crate::rules;
+use crate::snapshot::Snapshot;
 use crate::workflow::quoted_list;
 
 /// The findings of this module on one file.
@@ -44,6 +46,59 @@ pub fn check_file(file: &TaskFile, backlog: &Backlog, out: &mut Vec<Finding>) {
         if let Some(f) = unconfigured(file, value, &allowed, layout, &number, &PRIORITY) {
             push(f);
         }
+    }
+}
+
+/// FG117: each `modified_files` entry of a task in play names a path of the tree. A
+/// finished task's list is history and is not judged (see
+/// [`crate::snapshot::modified_files_in_play`]).
+pub fn modified_files(file: &TaskFile, snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let Some(task) = &file.task else { return };
+    if task.modified_files.is_empty()
+        || !crate::snapshot::modified_files_in_play(file, &snapshot.workflow)
+    {
+        return;
+    }
+    let number = file
+        .id()
+        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+    for entry in &task.modified_files {
+        let (message, fix) = match crate::snapshot::modified_file_path(&entry.value) {
+            None => (
+                format!(
+                    "`modified_files` lists \"{}\", which is not a path in the repository",
+                    entry.value
+                ),
+                "write it from the repository root (`src/login.rs`), not as an absolute path, a URL or above the root".to_string(),
+            ),
+            Some(p) if snapshot.present_modified_files.contains(&p) => continue,
+            Some(p) => (
+                format!("`modified_files` lists {p}, which is not in the tree"),
+                "correct the path (from the repository root, as it is now), or leave it out if the task deleted it".to_string(),
+            ),
+        };
+        let others: Vec<String> = task
+            .modified_files
+            .iter()
+            .filter_map(|e| crate::snapshot::modified_file_path(&e.value))
+            .filter(|p| snapshot.present_modified_files.contains(p))
+            .map(|p| format!("--modified-file {p}"))
+            .collect();
+        let command = if others.is_empty() {
+            format!("backlog task edit {number} --modified-file <path>")
+        } else {
+            format!(
+                "backlog task edit {number} {} --modified-file <path>",
+                others.join(" ")
+            )
+        };
+        let finding = Finding::new(&rules::MODIFIED_FILE_MISSING, message)
+            .at(&file.path, entry.pos)
+            .help(format!("{fix}; the CLI replaces the whole list: {command}"));
+        out.push(match file.id() {
+            Some(id) => finding.task(id.canonical()),
+            None => finding,
+        });
     }
 }
 

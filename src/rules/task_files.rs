@@ -32,6 +32,7 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
         status_is_known(file, &snapshot.workflow, layout, &mut out);
         done_with_open_items(file, &snapshot.workflow, &mut out);
         rules::task_fields::check_file(file, backlog, &mut out);
+        rules::task_fields::modified_files(file, snapshot, &mut out);
     }
     duplicates(backlog, &counts, &mut free, &mut out);
     let index = Index::new(backlog);
@@ -837,6 +838,7 @@ mod tests {
             specs: SpecIndex::default(),
             workflow: Workflow::new(&config, &WorkflowSection::default()).unwrap(),
             flowspec: None,
+            present_modified_files: Default::default(),
         }
     }
 

@@ -82,6 +82,7 @@ fn snapshot(specs: SpecIndex, files: Vec<TaskFile>) -> Snapshot {
         specs,
         workflow: Workflow::new(&config, &Default::default()).unwrap(),
         flowspec: None,
+        present_modified_files: Default::default(),
     }
 }
 
