@@ -554,6 +554,24 @@ fn a_pull_request_cannot_switch_the_rigor_rules_off() {
     assert_eq!(got.len(), 1, "{got:#?}");
 }
 
+/// TASK-2 moved to In Progress with what the rigor rules ask (plan, criterion, workflow
+/// labels, memory), uncommitted.
+fn start_logout(r: &Repo) {
+    r.write(
+        T2,
+        &logout(
+            "In Progress",
+            &["workflow:Planned", "workflow-next:In Implementation"],
+            true,
+            &[false],
+        ),
+    );
+    r.write(
+        "backlog/memory/task-2.md",
+        "# task-2\n\n## Current State\n\nStarted.\n",
+    );
+}
+
 #[test]
 fn the_hooks_judge_the_branch_its_task_and_its_decision_log() {
     let r = fixture();
@@ -593,19 +611,7 @@ fn the_hooks_judge_the_branch_its_task_and_its_decision_log() {
     // TASK-2 started as the rules ask, with code and no decision log: EXEC-003.
     r.git(&["branch", "-q", "-m", "laptop/task-2/logout"])
         .success();
-    r.write(
-        T2,
-        &logout(
-            "In Progress",
-            &["workflow:Planned", "workflow-next:In Implementation"],
-            true,
-            &[false],
-        ),
-    );
-    r.write(
-        "backlog/memory/task-2.md",
-        "# task-2\n\n## Current State\n\nStarted.\n",
-    );
+    start_logout(&r);
     r.commit_all("Add logout\n\nRefs: TASK-2")
         .failure()
         .stderr_has(&[
@@ -649,19 +655,7 @@ fn the_hooks_judge_the_branch_its_task_and_its_decision_log() {
 fn ci_asks_for_the_decision_log_of_the_pull_requests_task_once_as_valid_001() {
     let r = fixture();
     let base = head(&r);
-    r.write(
-        T2,
-        &logout(
-            "In Progress",
-            &["workflow:Planned", "workflow-next:In Implementation"],
-            true,
-            &[false],
-        ),
-    );
-    r.write(
-        "backlog/memory/task-2.md",
-        "# task-2\n\n## Current State\n\nStarted.\n",
-    );
+    start_logout(&r);
     r.write("src/logout.rs", "pub fn logout() {}\n");
     commit_unchecked(&r, true, "Add logout\n\nRefs: TASK-2");
     let got = ci_findings(&r, &base, "laptop/task-2/logout", &["FG722", "FG723"]);

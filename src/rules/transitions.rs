@@ -526,10 +526,7 @@ fn judge_guards(
                     format!("write them: backlog task edit {n} --notes \"how it was done\""),
                 )
             }),
-            Guard::SpecReady => {
-                spec_ready(input, new, id, target, out);
-                None
-            }
+            Guard::SpecReady => spec_ready(input, new, id, target, out),
         };
         if let Some((what, help)) = unmet {
             out.push(
@@ -547,33 +544,26 @@ fn judge_guards(
 
 /// `spec-ready`: a finding at each open item of the task's linked spec sections and of
 /// their features' checklists (at most [`SHOWN_ITEMS`], the last one counting the rest).
-/// A task that links to no spec passes (`has-spec-link` asks for a link).
+/// A task that links to no spec passes (`has-spec-link` asks for a link). Specs that
+/// cannot be read are the guard's unmet reason, returned for the caller to report.
 fn spec_ready(
     input: &TransitionInput<'_>,
     new: &TaskFile,
     id: &TaskId,
     target: &str,
     out: &mut Vec<Finding>,
-) {
+) -> Option<(String, String)> {
     use crate::spec::ready::{open_items, OpenKind};
-    let Some((source, places)) = input.lookup.specs() else {
-        return;
-    };
-    let items = match open_items(source, new, places.globs, places.id_patterns) {
-        Ok(items) => items,
-        Err(e) => {
-            out.push(
-                Finding::new(
-                    &rules::GUARD_NOT_MET,
-                    format!("{id} cannot enter \"{target}\": its specs cannot be read ({e})"),
-                )
-                .at(&new.path, status_pos(new))
-                .task(id.canonical())
-                .help("spec-ready reads the spec sections the task links to; make them readable files"),
-            );
-            return;
-        }
-    };
+    let (source, places) = input.lookup.specs()?;
+    let items =
+        match open_items(source, new, places.globs, places.id_patterns) {
+            Ok(items) => items,
+            Err(e) => return Some((
+                format!("its specs cannot be read ({e})"),
+                "spec-ready reads the spec sections the task links to; make them readable files"
+                    .to_string(),
+            )),
+        };
     let total = items.len();
     for (k, item) in items.iter().take(SHOWN_ITEMS).enumerate() {
         let line = item.pos.line;
@@ -618,6 +608,7 @@ fn spec_ready(
             .help(help),
         );
     }
+    None
 }
 
 /// How many unchecked items a message names before it says "and N more".
