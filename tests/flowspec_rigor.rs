@@ -627,10 +627,28 @@ fn the_hooks_judge_the_branch_its_task_and_its_decision_log() {
     );
     r.commit_all("Add logout\n\nRefs: TASK-2").success();
 
-    // A detached HEAD is exempt from the branch rules.
+    // A detached HEAD is exempt from the branch rules, and so are release branches and the
+    // default branch origin's HEAD names.
     r.git(&["checkout", "-q", "--detach"]).success();
     r.write("src/detached.rs", "pub fn x() {}\n");
     r.commit_all("Detached work\n\nRefs: TASK-2").success();
+    r.git(&["checkout", "-q", "-b", "release/2.0"]).success();
+    r.write("src/release.rs", "pub fn r() {}\n");
+    r.commit_all("Release work\n\nRefs: TASK-2").success();
+    r.git(&["checkout", "-q", "-b", "trunk"]).success();
+    r.write("src/trunk.rs", "pub fn t() {}\n");
+    r.commit_all("Trunk work\n\nRefs: TASK-2")
+        .failure()
+        .stderr_has(&["[EXEC-002] branch \"trunk\""]);
+    r.git(&["update-ref", "refs/remotes/origin/trunk", "HEAD"])
+        .success();
+    r.git(&[
+        "symbolic-ref",
+        "refs/remotes/origin/HEAD",
+        "refs/remotes/origin/trunk",
+    ])
+    .success();
+    r.commit_all("Trunk work\n\nRefs: TASK-2").success();
 
     // The modes come from rigor-config.yml: EXEC-002 as a warning lets the commit through.
     r.git(&["checkout", "-q", "-b", "feature/more-logout"])
