@@ -5,9 +5,12 @@
 //!
 //! - [`codes`], [`finding`], [`text`], [`paths`]: the vocabulary every layer speaks (rule
 //!   codes and their registry, findings, positions); they import nothing above them.
+//! - [`tracker`]: the task model the rules read (whatever tracker wrote the tasks) and the
+//!   [`tracker::Tracker`] trait that phrases a tracker tool's commands in help.
 //! - [`source`]: the files of one snapshot (working tree, index, a commit's tree), behind
 //!   one small trait. [`git`] holds the git-backed implementations and history walking.
-//! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models;
+//! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models
+//!   ([`backlog`] is the Backlog.md reader of the task model);
 //!   [`message`]: commit messages and the task-reference grammar.
 //! - [`snapshot`]: one source parsed into the models the rules need.
 //! - [`rules`]: the checks, pure functions from snapshots (and commit metadata) to
@@ -39,4 +42,5 @@ pub mod snapshot;
 pub mod source;
 pub mod spec;
 pub mod text;
+pub mod tracker;
 pub mod workflow;

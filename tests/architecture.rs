@@ -16,6 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "vocabulary",
         &["codes", "finding", "text", "paths", "parallel"],
     ),
+    ("task model", &["tracker"]),
     ("plumbing", &["source", "own_files", "git"]),
     ("task and spec parsers", &["backlog", "spec", "message"]),
     ("configuration", &["config"]),
@@ -78,6 +79,10 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "it implements the rules' task-lookup traits; it moves with the engine",
     ),
 ];
+
+/// Rules that read tasks through the tracker model only: they name no tracker's format, so
+/// a second tracker reader runs them unchanged (`tests/tracker_seam.rs` does).
+const TRACKER_NEUTRAL: &[&str] = &["src/rules/transitions.rs", "src/rules/spec_links.rs"];
 
 fn layer_of(module: &str) -> Option<(usize, &'static str)> {
     LAYERS
@@ -311,6 +316,22 @@ fn top_level_modules_import_each_other_in_no_cycle() {
             panic!("an import cycle:\n{}", cycle.join("\n"));
         }
     }
+}
+
+#[test]
+fn tracker_neutral_rules_import_no_tracker_format() {
+    let (imports, _) = all_imports();
+    let format: Vec<String> = imports
+        .iter()
+        .filter(|i| TRACKER_NEUTRAL.contains(&i.file.as_str()) && i.to == "backlog")
+        .map(|i| format!("{}:{}: imports `backlog`", i.file, i.line))
+        .collect();
+    assert!(
+        format.is_empty(),
+        "these rules read tasks through `tracker` (the model and the tool's help), not \
+         Backlog.md's reader:\n{}",
+        format.join("\n")
+    );
 }
 
 #[test]

@@ -5,54 +5,26 @@
 //! [`parse_task_file`] parses one file. [`load`] does all of it for a whole tree.
 
 pub mod body;
+pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod entry;
 pub mod frontmatter;
-pub mod id;
 pub mod id_index;
 pub mod milestone;
 pub mod task;
 
+pub use cli::{cli_number, BACKLOG_MD};
 pub use config::BacklogConfig;
 pub use discover::{discover, BacklogLayout};
-pub use id::TaskId;
 pub use milestone::Milestone;
-pub use task::{parse_task_file, CheckItem, Task, TaskFile};
+pub use task::parse_task_file;
+// The task model lives in the tracker layer; Backlog.md is one reader of it.
+pub use crate::tracker::{CheckItem, Folder, Spanned, Task, TaskFile, TaskId};
 
-use crate::finding::Position;
 use crate::source::{Source, SourceError};
 
-/// A value with the place it was read from (in the file it came from).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spanned<T> {
-    /// The value.
-    pub value: T,
-    /// Where it stands.
-    pub pos: Position,
-}
-
-impl<T> Spanned<T> {
-    /// Wraps a value with its position.
-    pub fn new(value: T, pos: Position) -> Self {
-        Spanned { value, pos }
-    }
-}
-
-/// The backlog folder a task file lives in. A file's folder matters: `completed/` and
-/// `archive/tasks/` hold moves of the same task, `drafts/` holds drafts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Folder {
-    /// `tasks/`: active tasks.
-    Tasks,
-    /// `completed/`: tasks Backlog.md moved there when done.
-    Completed,
-    /// `archive/tasks/`: archived tasks.
-    Archive,
-    /// `drafts/`: drafts (`draft-*.md`).
-    Drafts,
-}
-
+/// Where Backlog.md keeps each [`Folder`] of tasks.
 impl Folder {
     /// Every folder with its path below the backlog root.
     pub const ALL: [(Folder, &'static str); 4] = [

@@ -252,6 +252,7 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
                 let canonical = id.canonical();
                 let mut t = task_out(
                     &TaskFile {
+                        tracker: &crate::backlog::BACKLOG_MD,
                         path: String::new(),
                         folder: Folder::Tasks,
                         name_id: Some(id.clone()),

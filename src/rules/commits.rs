@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use git2::Oid;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
+use crate::backlog::cli_number;
 use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::config::{CommitsSection, BUILTIN_NON_CODE};
 use crate::finding::{Finding, Severity};
@@ -20,7 +21,6 @@ use crate::git::changes::Change;
 use crate::git::Repo;
 use crate::message::{branch_reference, Message, Reference, ReferenceFinder};
 use crate::rules;
-use crate::rules::transitions::cli_number;
 use crate::source::{Content, MAX_FILE_SIZE};
 use crate::workflow::{quoted_list, Workflow};
 
@@ -782,6 +782,7 @@ mod tests {
 
     fn task(path: &str, id: &str, title: &str, status: &str, folder: Folder) -> TaskFile {
         TaskFile {
+            tracker: &crate::backlog::BACKLOG_MD,
             path: path.into(),
             folder,
             name_id: TaskId::parse(id),

@@ -4,12 +4,12 @@
 //! point at the spec it implemented) and drafts (their links, not their lack of one).
 //! Archived tasks are history: their specs may be gone on purpose, so they are skipped.
 
-use crate::backlog::{Folder, Task, TaskFile};
 use crate::config::{Config, LinkRequirement};
 use crate::finding::{Finding, Position};
 use crate::rules;
 use crate::snapshot::Snapshot;
 use crate::spec::{task_links, Resolution, SpecIndex, SpecLink, SpecRef};
+use crate::tracker::{Edit, Folder, Task, TaskFile};
 
 /// How many headings and IDs a "fragment not found" help lists at most.
 const SHORT_LIST: usize = 8;
@@ -311,9 +311,7 @@ fn missing_link(file: &TaskFile, task: &Task, specs: &SpecIndex) -> Finding {
         .id()
         .map(|i| i.canonical())
         .unwrap_or_else(|| file.path.clone());
-    let number = file
-        .id()
-        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+    let add_ref = |link: &str| file.tracker.edit(file.id(), &[Edit::AddReference(link)]);
     let pos = task
         .title
         .as_ref()
@@ -322,18 +320,22 @@ fn missing_link(file: &TaskFile, task: &Task, specs: &SpecIndex) -> Finding {
     let title = task.title.as_ref().map_or("", |t| t.value.as_str());
     let help = match related_section(title, specs) {
         Some(link) => format!(
-             "if it implements `{link}`, add it to the task's references: \
-             backlog task edit {number} --add-ref \"{link}\" (or `spec: {link}` in its frontmatter, \
-             which the Backlog.md CLI drops when it edits the task); otherwise link the section it \
+            "if it implements `{link}`, add it to the task's references: \
+             {} (or `spec: {link}` in its frontmatter, \
+             which the {} CLI drops when it edits the task); otherwise link the section it \
              implements the same way, or, if it implements no spec, give it a label listed in \
-             `links.exempt_labels` in .flowgate.yml"
+             `links.exempt_labels` in .flowgate.yml",
+            add_ref(&link),
+            file.tracker.name()
         ),
         None => format!(
-             "if it implements a spec section, add the section to the task's references: \
-             backlog task edit {number} --add-ref \"<spec file>#<heading slug or requirement ID>\" \
-             (or a `spec:` key in its frontmatter, which the Backlog.md CLI drops when it edits \
+            "if it implements a spec section, add the section to the task's references: \
+             {} \
+             (or a `spec:` key in its frontmatter, which the {} CLI drops when it edits \
              the task); if tasks like it implement no spec, give them a label listed in \
-             `links.exempt_labels`, or set `links.require: none`, in .flowgate.yml"
+             `links.exempt_labels`, or set `links.require: none`, in .flowgate.yml",
+            add_ref("<spec file>#<heading slug or requirement ID>"),
+            file.tracker.name()
         ),
     };
     let finding = Finding::new(

@@ -22,7 +22,7 @@ pub fn check_file(file: &TaskFile, backlog: &Backlog, out: &mut Vec<Finding>) {
     }
     let number = file
         .id()
-        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+        .map_or_else(|| "N".to_string(), crate::backlog::cli_number);
     let mut push = |finding: Finding| {
         out.push(match file.id() {
             Some(id) => finding.task(id.canonical()),
@@ -61,7 +61,7 @@ pub fn modified_files(file: &TaskFile, snapshot: &Snapshot, out: &mut Vec<Findin
     }
     let number = file
         .id()
-        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+        .map_or_else(|| "N".to_string(), crate::backlog::cli_number);
     for entry in &task.modified_files {
         let (message, fix) = match crate::snapshot::modified_file_path(&entry.value) {
             None => (

@@ -318,7 +318,7 @@ fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Find
         .map_or_else(|| file.path.clone(), TaskId::canonical);
     let number = file
         .id()
-        .map_or_else(|| "N".to_string(), rules::transitions::cli_number);
+        .map_or_else(|| "N".to_string(), crate::backlog::cli_number);
     let mut help = format!(
         "check each item that is met (`- [x]`): backlog task edit {number} {}",
         flags.join(" ")

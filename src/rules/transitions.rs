@@ -7,9 +7,9 @@
 //! the rest of a tree (a dependency's status, an untouched task with the same ID) comes
 //! through [`TaskLookup`], which a hook answers by file name without parsing the backlog.
 
-use crate::backlog::{Folder, Task, TaskFile, TaskId};
 use crate::finding::{Finding, Position};
 use crate::rules;
+use crate::tracker::{CheckItem, Edit, Folder, Task, TaskFile, TaskId};
 use crate::workflow::flowspec::{label_state, FlowspecWorkflow};
 use crate::workflow::{quoted_list, Guard, Workflow};
 
@@ -81,15 +81,6 @@ pub struct TransitionInput<'a> {
     pub span: bool,
     /// The rest of the trees.
     pub lookup: &'a dyn TaskLookup,
-}
-
-/// The number Backlog.md's CLI takes for a task (`12`, `12.1`).
-pub fn cli_number(id: &TaskId) -> String {
-    id.parts()
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// `"A"`, `"A" or "B"`, `"A", "B" or "C"`.
@@ -273,7 +264,8 @@ pub fn check(input: &TransitionInput<'_>) -> Vec<Finding> {
                 .at(&a.path, id_pos(a))
                 .task(id.canonical())
                 .help(format!(
-                    "a task keeps its ID for life (commits and links refer to it): put back `id: {old_id}`; for a new task, create a new file with `backlog task create`"
+                    "a task keeps its ID for life (commits and links refer to it): put back `id: {old_id}`; for a new task, create a new file with `{}`",
+                    a.tracker.create()
                 )),
             ),
             _ => judge_pair(input, b, a, id, &mut findings),
@@ -360,9 +352,11 @@ fn judge_new(input: &TransitionInput<'_>, new: &TaskFile, id: &TaskId, out: &mut
                 )
                 .at(&new.path, id_pos(new))
                 .task(id.canonical())
-                .help(
-                    "give the new task an ID no task ever had (with Backlog.md: `backlog task create` after restoring the file; archived tasks keep their IDs)",
-                ),
+                .help(format!(
+                    "give the new task an ID no task ever had (with {}: `{}` after restoring the file; archived tasks keep their IDs)",
+                    new.tracker.name(),
+                    new.tracker.create()
+                )),
             );
         }
     }
@@ -418,14 +412,14 @@ fn judge_removed(input: &TransitionInput<'_>, old: &TaskFile, out: &mut Vec<Find
             unreadable_status(old)
         ),
     };
-    let n = cli_number(id);
     out.push(
         Finding::new(&rules::UNFINISHED_TASK_DELETED, message)
         .file(&old.path)
         .task(id.canonical())
         .help(format!(
-            "restore it (git restore --source=HEAD --staged --worktree -- \"{}\") and archive it instead: backlog task archive {n}",
-            old.path
+            "restore it (git restore --source=HEAD --staged --worktree -- \"{}\") and archive it instead: {}",
+            old.path,
+            old.tracker.archive(id)
         )),
     );
 }
@@ -451,7 +445,7 @@ fn judge_guards(
     let Some(task) = new.task.as_ref() else {
         return;
     };
-    let n = cli_number(id);
+    let edit = |edits: &[Edit<'_>]| new.tracker.edit(Some(id), edits);
     let target = &wf.statuses[status];
     for guard in wf.guards_for(status) {
         let unmet: Option<(String, String)> = match guard {
@@ -461,17 +455,17 @@ fn judge_guards(
                 } else {
                     format!("acceptance criteria {items} are not checked")
                 };
-                let flags: Vec<String> = nums.iter().map(|k| format!("--check-ac {k}")).collect();
+                let edits: Vec<Edit<'_>> = nums.iter().map(|k| Edit::CheckCriterion(*k)).collect();
                 (
                     what,
                     format!(
-                        "check each criterion once it is met (`- [x]`): backlog task edit {n} {}",
-                        flags.join(" ")
+                        "check each criterion once it is met (`- [x]`): {}",
+                        edit(&edits)
                     ),
                 )
             }),
             Guard::DefinitionOfDoneChecked => unchecked(&task.definition_of_done).map(|(items, nums)| {
-                let flags: Vec<String> = nums.iter().map(|k| format!("--check-dod {k}")).collect();
+                let edits: Vec<Edit<'_>> = nums.iter().map(|k| Edit::CheckDone(*k)).collect();
                 (
                     format!(
                         "Definition of Done {} {items} {} not checked",
@@ -479,8 +473,8 @@ fn judge_guards(
                         if nums.len() == 1 { "is" } else { "are" }
                     ),
                     format!(
-                        "check each item once it is done (`- [x]`): backlog task edit {n} {}",
-                        flags.join(" ")
+                        "check each item once it is done (`- [x]`): {}",
+                        edit(&edits)
                     ),
                 )
             }),
@@ -497,7 +491,7 @@ fn judge_guards(
                 .then(|| {
                     (
                         "it has no assignee".to_string(),
-                        format!("assign it: backlog task edit {n} -a @name"),
+                        format!("assign it: {}", edit(&[Edit::Assign])),
                     )
                 }),
             Guard::DependenciesDone => undone_dependencies(input, task, id).map(|deps| {
@@ -517,13 +511,13 @@ fn judge_guards(
             Guard::HasFinalSummary => task.final_summary.is_none().then(|| {
                 (
                     "it has no Final Summary".to_string(),
-                    format!("write one: backlog task edit {n} --final-summary \"what was done\""),
+                    format!("write one: {}", edit(&[Edit::FinalSummary])),
                 )
             }),
             Guard::HasImplementationNotes => task.implementation_notes.is_none().then(|| {
                 (
                     "it has no Implementation Notes".to_string(),
-                    format!("write them: backlog task edit {n} --notes \"how it was done\""),
+                    format!("write them: {}", edit(&[Edit::Notes])),
                 )
             }),
             Guard::SpecReady => spec_ready(input, new, id, target, out),
@@ -616,7 +610,7 @@ const SHOWN_ITEMS: usize = 3;
 
 /// The unchecked items, as `#2 "text" and #3 "text"` (at most [`SHOWN_ITEMS`], then
 /// "and N more"), with all their numbers.
-fn unchecked(items: &[crate::backlog::CheckItem]) -> Option<(String, Vec<u32>)> {
+fn unchecked(items: &[CheckItem]) -> Option<(String, Vec<u32>)> {
     let open: Vec<(u32, &str)> = items
         .iter()
         .enumerate()
@@ -767,6 +761,7 @@ mod tests {
             Folder::Tasks
         };
         TaskFile {
+            tracker: &crate::backlog::BACKLOG_MD,
             path: path.into(),
             folder,
             name_id: None,

@@ -131,7 +131,15 @@ impl Workflow {
         backlog: &BacklogConfig,
         section: &WorkflowSection,
     ) -> Result<Workflow, WorkflowError> {
-        let statuses = backlog.statuses.clone();
+        Workflow::with_statuses(backlog.statuses.clone(), section)
+    }
+
+    /// Builds the workflow from a tracker's statuses (in board order) and flowgate's
+    /// `workflow:` section.
+    pub fn with_statuses(
+        statuses: Vec<String>,
+        section: &WorkflowSection,
+    ) -> Result<Workflow, WorkflowError> {
         let mut wf = Workflow {
             statuses,
             transitions: None,

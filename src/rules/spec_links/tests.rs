@@ -47,6 +47,7 @@ fn task(path: &str, folder: Folder, spec: &[&str]) -> TaskFile {
     let id = TaskId::parse(stem.split(" - ").next().unwrap_or_default());
     let at = |line: u32, len: usize| Position::new(line, 5, len as u32);
     TaskFile {
+        tracker: &crate::backlog::BACKLOG_MD,
         path: path.to_string(),
         folder,
         name_id: id.clone(),

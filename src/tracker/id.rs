@@ -142,12 +142,6 @@ impl TaskId {
         let nums: Vec<String> = self.parts().iter().map(u64::to_string).collect();
         format!("{}-{}", self.prefix.to_ascii_uppercase(), nums.join("."))
     }
-
-    /// The lowercase stem Backlog.md uses at the start of file names (`task-12.1`),
-    /// without zero padding.
-    pub fn file_stem(&self) -> String {
-        self.canonical().to_ascii_lowercase()
-    }
 }
 
 impl PartialEq for TaskId {
