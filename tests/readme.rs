@@ -2,25 +2,71 @@
 
 use flowgate::rules;
 
-#[test]
-fn readme_lists_every_rule_with_its_code_and_name() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md is readable");
+const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+
+/// The head of the rule table under `## Rules`.
+const RULE_TABLE_HEAD: &str =
+    "| code | name | family | default | what it checks |\n|---|---|---|---|---|\n";
+
+/// The rule table, rendered from the registry: one row per rule, in code order, starting
+/// with the anchor that is the rule's `helpUri` in SARIF (`<repository>#fg104`).
+fn rule_table() -> String {
+    let mut table = RULE_TABLE_HEAD.to_string();
     for rule in rules::ALL {
-        // The anchor is the rule's `helpUri` in SARIF (`<repository>#fg104`).
-        let row = format!(
-            "| <a id=\"{}\"></a>{} | `{}` |",
+        table.push_str(&format!(
+            "| <a id=\"{}\"></a>{} | `{}` | {} | {} | {} |\n",
             rule.code.to_lowercase(),
             rule.code,
-            rule.name
-        );
-        assert!(
-            readme.contains(&row),
-            "README lacks the row for {} {}: `{row}`",
-            rule.code,
-            rule.name
-        );
+            rule.name,
+            rule.family.name(),
+            rule.default_severity.as_str(),
+            rule.summary
+        ));
     }
+    table
+}
+
+/// The README's rule table is the registry's (`src/codes.rs`), rendered. Run
+/// `UPDATE_README=1 cargo test --test readme` to write it after changing a rule.
+#[test]
+fn readme_rule_table_is_rendered_from_the_registry() {
+    let readme = std::fs::read_to_string(README).expect("README.md is readable");
+    let start = readme
+        .find(RULE_TABLE_HEAD)
+        .expect("README.md has the rule table (its head row) under ## Rules");
+    let end = readme[start..]
+        .find("\n\n")
+        .map_or(readme.len(), |at| start + at + 1);
+    let (written, wanted) = (&readme[start..end], rule_table());
+    if written == wanted {
+        return;
+    }
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{wanted}{}", &readme[..start], &readme[end..]);
+        std::fs::write(README, updated).expect("README.md is writable");
+        return;
+    }
+    let written_rows: Vec<&str> = written.lines().collect();
+    let wanted_rows: Vec<&str> = wanted.lines().collect();
+    let mut diff = Vec::new();
+    for row in &written_rows {
+        if !wanted_rows.contains(row) {
+            diff.push(format!("- {row}"));
+        }
+    }
+    for row in &wanted_rows {
+        if !written_rows.contains(row) {
+            diff.push(format!("+ {row}"));
+        }
+    }
+    if diff.is_empty() {
+        diff.push("(the same rows in another order)".to_string());
+    }
+    panic!(
+        "README.md's rule table differs from the registry (src/codes.rs); \
+         run `UPDATE_README=1 cargo test --test readme` to rewrite it:\n{}",
+        diff.join("\n")
+    );
 }
 
 #[test]

@@ -3,7 +3,6 @@
 //! staged files see what they would see on the whole backlog.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{Backlog, Folder, TaskEntry, TaskFile, TaskId};
 
@@ -133,46 +132,8 @@ pub(crate) struct Index<'a> {
 
 /// The hasher of [`Index::by_id`]: it holds every task of the backlog (10,000s), and the
 /// default SipHash was a visible share of a pre-commit hook. Nothing depends on the
-/// iteration order (readers sort), so a simple multiply–rotate hash (as in FxHash) will do.
-pub(crate) type FastHash = BuildHasherDefault<MulRotate>;
-
-/// A small, fast, non-cryptographic hasher (FxHash's mixing step).
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct MulRotate(u64);
-
-impl MulRotate {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for MulRotate {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// iteration order (readers sort), so FxHash (`rustc-hash`) will do.
+pub(crate) type FastHash = rustc_hash::FxBuildHasher;
 
 impl<'a> Index<'a> {
     pub(crate) fn new(backlog: &'a Backlog) -> Self {

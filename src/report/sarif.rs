@@ -131,16 +131,17 @@ pub fn path_to_uri(path: &str) -> String {
     out
 }
 
-/// FNV-1a, 64 bits: a stable fingerprint that does not depend on the Rust version.
+/// FNV-1a, 64 bits, over the parts each followed by a NUL byte, in 16 hex digits: a stable
+/// fingerprint that does not depend on the Rust version (SARIF fingerprints and the hook
+/// shims' checksums are persisted, so the value must never change).
 pub fn fnv1a(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    use std::hash::Hasher;
+    let mut hasher = fnv::FnvHasher::default();
     for part in parts {
-        for b in part.bytes().chain(std::iter::once(0u8)) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        hasher.write(part.as_bytes());
+        hasher.write(&[0]);
     }
-    format!("{hash:016x}")
+    format!("{:016x}", hasher.finish())
 }
 
 fn message_text(f: &Finding) -> String {
@@ -271,6 +272,20 @@ pub fn render(findings: &[Finding], anchors: &Anchors) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fingerprints_never_change() {
+        // Persisted by code scanning (SARIF fingerprints) and in installed hook shims.
+        assert_eq!(
+            super::fnv1a(&["FG104", "abc123", "TASK-1", "two files carry TASK-1"]),
+            "524493df0af90611"
+        );
+        assert_eq!(
+            super::fnv1a(&["#!/bin/sh\nexec flowgate hook pre-commit\n"]),
+            "4bb1471ee05458c7"
+        );
+        assert_eq!(super::fnv1a(&[]), "cbf29ce484222325");
+    }
+
     use super::*;
     use crate::finding::Position;
 
