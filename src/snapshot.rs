@@ -140,6 +140,18 @@ impl Snapshot {
         layout: BacklogLayout,
         staged: &BTreeSet<String>,
     ) -> Result<Snapshot, SnapshotError> {
+        Snapshot::read_staged(source, config, layout, staged, true)
+    }
+
+    /// [`Snapshot::focused`] with `plan`; without it only the staged task files are read
+    /// (and no spec file): what an [`crate::codes::Focus::OwnFile`] rule needs.
+    fn read_staged(
+        source: &dyn Source,
+        config: &Config,
+        layout: BacklogLayout,
+        staged: &BTreeSet<String>,
+        plan: bool,
+    ) -> Result<Snapshot, SnapshotError> {
         let mut unread = backlog::list_task_files(source, &layout)?;
         let read = take_listed(&mut unread, staged);
         let files = backlog::read_task_files(source, &layout, read)?;
@@ -152,7 +164,9 @@ impl Snapshot {
         };
         let staged_paths: BTreeSet<&str> = staged.iter().map(String::as_str).collect();
         for round in 0.. {
-            let want = if round < MAX_FOCUS_ROUNDS {
+            let want = if !plan {
+                BTreeSet::new()
+            } else if round < MAX_FOCUS_ROUNDS {
                 backlog::id_index::focus(&backlog, &staged_paths)
             } else {
                 // A very deep dependency chain: read the rest at once.
@@ -172,6 +186,9 @@ impl Snapshot {
             &config.specs.id_patterns,
             |index| {
                 let mut paths = BTreeSet::new();
+                if !plan {
+                    return Needed::Files(paths);
+                }
                 for file in backlog.files.iter().filter(|f| staged.contains(&f.path)) {
                     match spec::link::files_needed(file, index) {
                         Needed::Everything => return Needed::Everything,
@@ -251,6 +268,7 @@ const MAX_FOCUS_ROUNDS: usize = 16;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::{self, Focus};
     use crate::finding::Finding;
     use crate::rules;
     use crate::source::MemorySource;
@@ -303,62 +321,170 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn focused_findings_equal_whole_findings_on_the_staged_files() {
-        let source = messy();
-        let config = Config::default();
-        let whole = Snapshot::build(&source, &config).unwrap();
-        let all = rules::check_tree(&whole, &config);
-        let paths: Vec<String> = whole
-            .backlog
-            .as_ref()
-            .unwrap()
-            .files
-            .iter()
-            .map(|f| f.path.clone())
-            .collect();
-        let mut checked = 0;
-        // Each file alone, and a few together.
-        let mut sets: Vec<Vec<String>> = paths.iter().map(|p| vec![p.clone()]).collect();
-        sets.push(paths.iter().step_by(3).cloned().collect());
-        sets.push(paths.iter().skip(1).step_by(4).cloned().collect());
-        for set in sets {
-            let staged: BTreeSet<String> = set.iter().cloned().collect();
-            let layout = whole.backlog.as_ref().unwrap().layout.clone();
-            let focused = Snapshot::focused(&source, &config, layout, &staged).unwrap();
-            let got = rules::check_tree(&focused, &config);
-            for path in &set {
-                let expected = on(&all, path);
-                assert_eq!(
-                    on(&got, path),
-                    expected,
-                    "findings on {path} (staged: {set:?})"
-                );
-                checked += expected.len();
+    /// Task files with defects of their own: unreadable, a field missing, a misspelled
+    /// status, section markers unbalanced or repeated, done with open items, a modified
+    /// file that is not in the tree.
+    fn defects() -> MemorySource {
+        let t = "backlog/tasks";
+        let described = |body: &str| {
+            format!("---\nid: TASK-{{}}\ntitle: T\nstatus: To Do\n---\n\n## Description\n\n{body}")
+        };
+        MemorySource::new()
+            .with("backlog/config.yml", "task_prefix: task\nstatuses: [To Do, In Progress, Done]\n")
+            .with("specs/001-a/spec.md", "# A\n\n## Requirements\n\n- **FR-001**: one\n")
+            .with(&format!("{t}/task-1 - Binary.md"), b"\x00\x01\x02binary")
+            .with(&format!("{t}/task-2 - Untitled.md"), "---\nid: TASK-2\nstatus: To Do\n---\n")
+            .with(&format!("{t}/task-3 - Spelled.md"), task("TASK-3", "in progress", ""))
+            .with("src/kept.rs", "fn kept() {}\n")
+            .with(
+                &format!("{t}/task-7 - Modified.md"),
+                task("TASK-7", "In Progress", "modified_files: [src/kept.rs, src/gone.rs]\n"),
+            )
+            .with(
+                &format!("{t}/task-4 - Open.md"),
+                described("<!-- SECTION:DESCRIPTION:BEGIN -->\nx\n").replace("{}", "4"),
+            )
+            .with(
+                &format!("{t}/task-5 - Stray.md"),
+                described("<!-- SECTION:DESCRIPTION:BEGIN -->\nx\n<!-- SECTION:DESCRIPTION:END -->\n<!-- SECTION:DESCRIPTION:END -->\n").replace("{}", "5"),
+            )
+            .with(
+                &format!("{t}/task-6 - Done.md"),
+                task("TASK-6", "Done", "").replace(
+                    "## Description",
+                    "## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 Works\n<!-- AC:END -->\n\n## Description",
+                ),
+            )
+    }
+
+    /// A flowspec repository whose tasks break the rigor rules that judge a task file.
+    fn flowspec() -> MemorySource {
+        let t = "backlog/tasks";
+        let labelled = |id: &str, status: &str, labels: &str, plan: bool, ac: &str| {
+            let mut s = format!("---\nid: {id}\ntitle: Task {id}\nstatus: {status}\nlabels: [{labels}]\nspec: specs/001-a/spec.md#fr-001\n---\n\n## Description\n\nx\n");
+            if !ac.is_empty() {
+                s.push_str(&format!(
+                    "\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n{ac}<!-- AC:END -->\n"
+                ));
             }
-            let read = focused.backlog.as_ref().unwrap().files.len();
-            // A staged duplicate or misnamed file may be proposed a free ID, which depends
-            // on the whole backlog: reading all of it is right then.
-            let files = &whole.backlog.as_ref().unwrap().files;
-            let proposes_an_id = files.iter().filter(|f| set.contains(&f.path)).any(|f| {
-                f.name_id.as_ref() != f.id()
-                    || files.iter().filter(|o| o.id() == f.id()).count() > 1
-            });
-            assert!(
-                read < paths.len() || set.len() > 4 || proposes_an_id,
-                "{set:?} read {read} files"
-            );
+            if plan {
+                s.push_str("\n## Implementation Plan\n\n<!-- SECTION:PLAN:BEGIN -->\n1. Build it\n<!-- SECTION:PLAN:END -->\n");
+            }
+            s
+        };
+        MemorySource::new()
+            .with(".flowspec/.version", "0.4.8\n")
+            .with(
+                "flowspec_workflow.yml",
+                "version: \"2.0\"\nstates: [\"To Do\", \"Planned\", \"In Progress\", \"Done\"]\ntransitions:\n  - { name: plan, from: \"To Do\", to: \"Planned\" }\n  - { name: build, from: \"Planned\", to: \"In Progress\" }\n  - { name: finish, from: \"In Progress\", to: \"Done\" }\n",
+            )
+            .with("backlog/config.yml", "task_prefix: task\nstatuses: [To Do, In Progress, Done]\n")
+            .with("specs/001-a/spec.md", "# A\n\n## Requirements\n\n- **FR-001**: one\n")
+            .with(&format!("{t}/task-1 - Bare.md"), labelled("TASK-1", "In Progress", "", false, ""))
+            .with(
+                &format!("{t}/task-2 - Planned.md"),
+                labelled("TASK-2", "In Progress", "'workflow:Planned', 'depends-on:TASK-99'", true, "- [x] #1 Works\n"),
+            )
+            .with(
+                &format!("{t}/task-3 - Done.md"),
+                labelled("TASK-3", "Done", "'workflow:In Progress', 'workflow-next:Done'", true, "- [ ] #1 Works\n"),
+            )
+    }
+
+    /// The fixtures every rule runs over, whole and focused.
+    fn fixtures() -> Vec<(&'static str, MemorySource)> {
+        vec![
+            ("messy backlog", messy()),
+            ("file defects", defects()),
+            ("flowspec", flowspec()),
+        ]
+    }
+
+    /// Every rule, over every fixture: a focused snapshot (what the pre-commit hook
+    /// checks) gives each staged task file the findings the whole snapshot gives it, and a
+    /// rule whose focus is [`Focus::OwnFile`] gives them with nothing but the staged files
+    /// read. Each rule that reports on task files must fire in some fixture, on a task file,
+    /// so that the comparison means something for it: a new rule needs a case here.
+    #[test]
+    fn every_rule_finds_on_a_focused_snapshot_what_it_finds_on_the_whole() {
+        let config = Config::default();
+        let mut fired: BTreeSet<&str> = BTreeSet::new();
+        let mut compared = 0;
+        for (fixture, source) in fixtures() {
+            let whole = Snapshot::build(&source, &config).unwrap();
+            let all = rules::check_tree(&whole, &config);
+            let backlog = whole.backlog.as_ref().unwrap();
+            let paths: Vec<String> = backlog.files.iter().map(|f| f.path.clone()).collect();
+            for f in &all {
+                let rule = codes::lookup(f.code).unwrap();
+                assert_ne!(rule.focus, Focus::NotTree, "{fixture}: {f:#?}");
+                let on_task = f.file.as_ref().is_some_and(|p| paths.contains(p));
+                if on_task {
+                    assert_ne!(rule.focus, Focus::Elsewhere, "{fixture}: {f:#?}");
+                    fired.insert(f.code);
+                }
+            }
+            // Each file alone, and a few together.
+            let mut sets: Vec<Vec<String>> = paths.iter().map(|p| vec![p.clone()]).collect();
+            sets.push(paths.iter().step_by(3).cloned().collect());
+            sets.push(paths.iter().skip(1).step_by(4).cloned().collect());
+            for set in sets {
+                let staged: BTreeSet<String> = set.iter().cloned().collect();
+                let layout = backlog.layout.clone();
+                let focused = Snapshot::focused(&source, &config, layout.clone(), &staged).unwrap();
+                let got = rules::check_tree(&focused, &config);
+                let bare = Snapshot::read_staged(&source, &config, layout, &staged, false).unwrap();
+                let got_bare = rules::check_tree(&bare, &config);
+                for path in &set {
+                    let expected = on(&all, path);
+                    assert_eq!(
+                        on(&got, path),
+                        expected,
+                        "{fixture}: findings on {path} (staged: {set:?})"
+                    );
+                    assert_eq!(
+                        own_file(on(&got_bare, path)),
+                        own_file(expected.clone()),
+                        "{fixture}: findings of the own-file rules on {path}, with only {set:?} read"
+                    );
+                    compared += expected.len();
+                }
+                let read = focused.backlog.as_ref().unwrap().files.len();
+                // A staged duplicate or misnamed file may be proposed a free ID, which
+                // depends on the whole backlog: reading all of it is right then.
+                let proposes_an_id =
+                    backlog
+                        .files
+                        .iter()
+                        .filter(|f| set.contains(&f.path))
+                        .any(|f| {
+                            f.name_id.as_ref() != f.id()
+                                || backlog.files.iter().filter(|o| o.id() == f.id()).count() > 1
+                        });
+                assert!(
+                    read < paths.len() || set.len() > 4 || proposes_an_id || paths.len() < 6,
+                    "{fixture}: {set:?} read {read} files"
+                );
+            }
         }
-        // The fixture is messy enough to mean something.
-        assert!(checked > 20, "only {checked} findings compared");
-        for code in [
-            "FG104", "FG107", "FG108", "FG109", "FG105", "FG113", "FG114", "FG115", "FG116",
-            "FG201", "FG202", "FG203",
-        ] {
-            assert!(
-                all.iter().any(|f| f.code == code),
-                "no {code} in the fixture: {all:#?}"
-            );
-        }
+        assert!(compared > 20, "only {compared} findings compared");
+        let missing: Vec<&str> = codes::ALL
+            .iter()
+            .filter(|r| !matches!(r.focus, Focus::NotTree | Focus::Elsewhere))
+            .map(|r| r.code)
+            .filter(|code| !fired.contains(code))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no fixture gives {missing:?} on a task file; add a case to fixtures() in src/snapshot.rs"
+        );
+    }
+
+    /// The findings of rules declared [`Focus::OwnFile`].
+    fn own_file(findings: Vec<Finding>) -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter(|f| codes::lookup(f.code).is_some_and(|r| r.focus == Focus::OwnFile))
+            .collect()
     }
 }
