@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::markdown::escape;
 use crate::config::ConfigError;
 use crate::finding::{Finding, Severity, Summary};
 
@@ -166,37 +167,13 @@ pub fn render_outputs(summary: Summary) -> String {
     )
 }
 
-/// Escapes text for inline markdown: no HTML, no emphasis, no links, no `@mention`s, no
-/// table-cell breaks, one line.
-pub fn escape_markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | '"' | '\'' | '=' | ':' => {
-                out.push('\\');
-                out.push(c);
-            }
-            // A zero-width space after `@` keeps GitHub from notifying anyone.
-            '@' => out.push_str("@\u{200b}"),
-            '\r' | '\n' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Escapes a finding's message or help for markdown, keeping its `code` spans as code
 /// (rendered with [`code`], where nothing is interpreted); unbalanced backticks are
 /// escaped like any other text.
 pub fn escape_message(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len() % 2 == 0 {
-        return escape_markdown(s);
+        return escape(s);
     }
     parts
         .iter()
@@ -205,7 +182,7 @@ pub fn escape_message(s: &str) -> String {
             if i % 2 == 1 && !p.is_empty() {
                 code(p)
             } else {
-                escape_markdown(p)
+                escape(p)
             }
         })
         .collect()
@@ -320,7 +297,7 @@ pub fn render_summary(findings: &[Finding], summary: Summary, commits: &[CommitL
             out,
             "#### Commit {} {}\n",
             code(short_sha(&c.id)),
-            escape_markdown(&c.subject)
+            escape(&c.subject)
         );
         for f in mine {
             out.push_str(&finding_item(f));
@@ -527,8 +504,8 @@ mod tests {
     #[test]
     fn markdown_is_escaped() {
         assert_eq!(
-            escape_markdown("<img src=x> *b* @alice [l](u)\n|"),
-            "&lt;img src\\=x&gt; \\*b\\* @\u{200b}alice \\[l\\]\\(u\\) \\|"
+            escape("<img src=x> *b* @alice [l](u)\n|"),
+            "&lt;img src=x&gt; \\*b\\* @\u{200b}alice \\[l\\](u) \\|"
         );
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x"), "`` `x ``");

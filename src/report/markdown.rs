@@ -7,24 +7,40 @@ use super::audit_model::{place, severity, Model, LIST_LIMIT};
 use crate::audit::Audit;
 use crate::finding::{Finding, Summary};
 
-/// Escapes text for a markdown table cell or list item: `|`, backticks, `<`, `>`, `*`,
-/// `_`, `[` and `]` are escaped; newlines and tabs become spaces, other control characters
-/// are dropped; an `@` that starts a word is followed by a zero-width space so that an
-/// author name or commit subject like `@team` notifies no one where the report is posted
-/// (an e-mail address stays as it is: GitHub does not read it as a mention).
+/// Escapes repository text (a title, a commit subject, a finding's message) for inline
+/// markdown, for every markdown flowgate writes (the markdown audit, the job summary and
+/// the pull-request comment): no HTML and no entities (`&`, `<`, `>` become entities), no
+/// emphasis, code, strikethrough or links (`\`, `` ` ``, `*`, `_`, `~`, `[`, `]` are
+/// backslash-escaped; so are `#`, which would reference an issue, and the `:` of `://` and
+/// the `.` of `www.`, which GitHub would turn into links), no table-cell break (`|`), one
+/// line (newlines and tabs become spaces, other control characters are dropped). An `@`
+/// that starts a word is followed by a zero-width space so that an author name or commit
+/// subject like `@team` notifies no one where the text is posted; an e-mail address stays
+/// as it is (GitHub does not read it as a mention).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut previous = ' ';
-    for c in text.chars() {
+    for (at, c) in text.char_indices() {
         let after_word = previous.is_ascii_alphanumeric();
         previous = c;
+        let rest = text.get(at + c.len_utf8()..).unwrap_or_default();
+        let before = text.get(..at).unwrap_or_default();
         match c {
-            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' => {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '`' | '*' | '_' | '~' | '[' | ']' | '\\' | '#' => {
                 out.push('\\');
                 out.push(c);
             }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
+            ':' if rest.starts_with("//") => out.push_str("\\:"),
+            '.' if before.len() >= 3
+                && before
+                    .get(before.len() - 3..)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("www")) =>
+            {
+                out.push_str("\\.")
+            }
             '@' if !after_word => out.push_str("@\u{200b}"),
             '\n' | '\r' | '\t' => out.push(' '),
             c if c.is_control() => {}
@@ -245,6 +261,32 @@ mod tests {
         assert_eq!(
             super::escape("cc @acme/owners,@bob ada@example.com\u{1b}[31m"),
             "cc @\u{200b}acme/owners,@\u{200b}bob ada@example.com\\[31m"
+        );
+    }
+
+    /// The markdown audit, the job summary and the pull-request comment escape the same
+    /// text the same way (there were two escapers: the audit let `&lt;` through as an
+    /// entity and left URLs and strikethrough live, the comment put a zero-width space
+    /// into e-mail addresses).
+    #[test]
+    fn one_escaping_for_every_markdown_output() {
+        assert_eq!(
+            super::escape("AT&T &lt;b&gt;"),
+            "AT&amp;T &amp;lt;b&amp;gt;"
+        );
+        assert_eq!(
+            super::escape("see https://x.example/a_b or www.x.example (~~old~~) #12: done"),
+            "see https\\://x.example/a\\_b or www\\.x.example (\\~\\~old\\~\\~) \\#12: done"
+        );
+        let finding = crate::finding::Finding::new(
+            &crate::codes::MISSING_TASK_REFERENCE,
+            "written by ada@example.com for @team & AT&T",
+        );
+        let comment = crate::report::github::escape_message(&finding.message);
+        assert_eq!(comment, super::escape(&finding.message));
+        assert_eq!(
+            comment,
+            "written by ada@example.com for @\u{200b}team &amp; AT&amp;T"
         );
     }
 }
