@@ -162,8 +162,33 @@ pub fn nearest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
         .map(|(_, c)| c)
 }
 
+/// Items as a sentence lists them: `a`, `a and b`, `a, b and c` (`conjunction` is `and`
+/// or `or`); empty for no items. Callers quote the items as their message needs.
+pub fn phrase_list<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.as_ref().to_string(),
+        Some((last, rest)) => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} {conjunction} {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lists_read_as_a_sentence() {
+        let none: [&str; 0] = [];
+        assert_eq!(phrase_list(&none, "and"), "");
+        assert_eq!(phrase_list(&["a"], "and"), "a");
+        assert_eq!(phrase_list(&["a", "b"], "or"), "a or b");
+        assert_eq!(
+            phrase_list(&["a".to_string(), "b".into(), "c".into()], "and"),
+            "a, b and c"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -389,11 +389,7 @@ pub fn unannotated_note(findings: &[Finding], annotations: &Annotations) -> Opti
     if missing.is_empty() {
         return None;
     }
-    let list = match missing.as_slice() {
-        [only] => only.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-        [] => String::new(),
-    };
+    let list = crate::text::phrase_list(&missing, "and");
     let why = match annotations {
         Annotations::Printed => format!(
             "GitHub shows at most {ANNOTATIONS_PER_KIND} error, {ANNOTATIONS_PER_KIND} warning and {ANNOTATIONS_PER_KIND} notice annotations per step, so {list} have no annotation on the files"

@@ -22,7 +22,7 @@ use crate::git::Repo;
 use crate::message::{branch_reference, Message, Reference, ReferenceFinder};
 use crate::rules;
 use crate::source::{Content, MAX_FILE_SIZE};
-use crate::workflow::{quoted_list, Workflow};
+use crate::workflow::Workflow;
 
 /// Why a commit needs no task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,14 +323,8 @@ pub fn exemption(
 
 /// `"A"` or `"A" or "B"`.
 fn or_quoted(names: &[String]) -> String {
-    match names.split_last() {
-        None => String::new(),
-        Some((last, [])) => format!("\"{last}\""),
-        Some((last, rest)) => format!(
-            "{} or \"{last}\"",
-            quoted_list(rest.iter().map(String::as_str))
-        ),
-    }
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    crate::text::phrase_list(&quoted, "or")
 }
 
 fn describe(f: &TaskFile) -> String {

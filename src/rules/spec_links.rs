@@ -375,13 +375,10 @@ fn quoted(items: &[String]) -> String {
         .join(", ")
 }
 
+/// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
 fn or_list(items: &[String]) -> String {
-    let q: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
-    match q.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
-    }
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    crate::text::phrase_list(&quoted, "or")
 }
 
 fn feature_list(specs: &SpecIndex) -> String {

@@ -12,6 +12,7 @@ use crate::backlog::{Backlog, BacklogLayout, CheckItem, Folder, Spanned, TaskFil
 use crate::finding::{Finding, Position, Severity};
 use crate::rules;
 use crate::snapshot::Snapshot;
+use crate::text::phrase_list;
 use crate::workflow::{StatusRef, Workflow};
 
 /// Every task-file finding of a snapshot.
@@ -310,7 +311,7 @@ fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Find
             listed.push(format!("{} more", items.len() - LISTED_ITEMS));
         }
         let noun = if items.len() == 1 { one } else { many };
-        what.push(format!("{noun} {}", and_list(&listed)));
+        what.push(format!("{noun} {}", phrase_list(&listed, "and")));
         flags.extend(items.iter().map(|(k, _)| format!("{flag} {k}")));
     }
     let name = file
@@ -337,7 +338,7 @@ fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Find
         format!(
             "{name} is \"{}\" with unchecked {}",
             status.value,
-            and_list(&what)
+            phrase_list(&what, "and")
         ),
     )
     .at(&file.path, first.pos)
@@ -356,15 +357,6 @@ fn open_items(items: &[CheckItem]) -> Vec<(u32, &CheckItem)> {
         .filter(|(_, i)| !i.checked)
         .map(|(k, i)| (i.number.unwrap_or(k as u32 + 1), i))
         .collect()
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 /// Hands out free IDs for help texts: the next one after every ID of the backlog, in

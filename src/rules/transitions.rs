@@ -9,6 +9,7 @@
 
 use crate::finding::{Finding, Position};
 use crate::rules;
+use crate::text::phrase_list;
 use crate::tracker::{CheckItem, Edit, Folder, Task, TaskFile, TaskId};
 use crate::workflow::flowspec::{label_state, FlowspecWorkflow};
 use crate::workflow::{quoted_list, Guard, Workflow};
@@ -85,20 +86,13 @@ pub struct TransitionInput<'a> {
 
 /// `"A"`, `"A" or "B"`, `"A", "B" or "C"`.
 fn or_list(names: &[&str]) -> String {
-    match names.split_last() {
-        None => String::new(),
-        Some((last, [])) => format!("\"{last}\""),
-        Some((last, rest)) => format!("{} or \"{last}\"", quoted_list(rest.iter().copied())),
-    }
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    phrase_list(&quoted, "or")
 }
 
 /// `a`, `a and b`, `a, b and c`.
 fn and_list(items: &[String]) -> String {
-    match items.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
+    phrase_list(items, "and")
 }
 
 fn status_pos(file: &TaskFile) -> Position {
