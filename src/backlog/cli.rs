@@ -1,5 +1,5 @@
 //! Backlog.md as a [`Tracker`]: the `backlog` commands a finding's help quotes, and the
-//! names Backlog.md gives a task (its CLI number, its file-name stem).
+//! names Backlog.md gives a task: its CLI number, the ID as written, the file name.
 
 use crate::tracker::{Edit, TaskId, Tracker};
 
@@ -51,11 +51,63 @@ pub fn cli_number(id: &TaskId) -> String {
         .join(".")
 }
 
+/// An ID the way Backlog.md writes it: uppercase prefix, the first number zero-padded to
+/// `pad` digits when the backlog's `zero_padded_ids` says so (`TASK-007.1`).
+pub fn written_id(prefix: &str, parts: &[u64], pad: Option<u32>) -> String {
+    let mut s = prefix.to_ascii_uppercase();
+    for (i, n) in parts.iter().enumerate() {
+        s.push(if i == 0 { '-' } else { '.' });
+        match (i, pad) {
+            (0, Some(w)) => s.push_str(&format!("{n:0w$}", w = w as usize)),
+            _ => s.push_str(&n.to_string()),
+        }
+    }
+    s
+}
+
 impl TaskId {
-    /// The lowercase stem Backlog.md uses at the start of file names (`task-12.1`),
-    /// without zero padding.
+    /// The ID the way Backlog.md writes it (see [`written_id`]).
+    pub fn written(&self, pad: Option<u32>) -> String {
+        written_id(self.prefix(), self.parts(), pad)
+    }
+
+    /// The lowercase stem Backlog.md starts a file name with, first number zero-padded
+    /// to `pad` digits (`task-007.1`).
+    pub fn padded_file_stem(&self, pad: Option<u32>) -> String {
+        self.written(pad).to_ascii_lowercase()
+    }
+
+    /// The lowercase stem without zero padding (`task-12.1`): how Backlog.md names a task
+    /// file when `zero_padded_ids` is unset, and flowspec its task memory.
     pub fn file_stem(&self) -> String {
-        self.canonical().to_ascii_lowercase()
+        self.padded_file_stem(None)
+    }
+}
+
+/// Backlog.md's title slug: spaces become `-`, some punctuation is dropped, and
+/// characters that are unsafe in file names become `-`.
+pub fn title_slug(title: &str) -> String {
+    title
+        .trim()
+        .chars()
+        .filter(|c| !"'(),!@#$%^&+=[]{};`".contains(*c))
+        .map(|c| {
+            if c.is_whitespace() || "<>:\"/\\|?*".contains(c) {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The file name Backlog.md gives a task with this ID and title (`task-7 - Fix-login.md`),
+/// the ID's first number zero-padded to `pad` digits.
+pub fn file_name(id: &TaskId, title: Option<&str>, pad: Option<u32>) -> String {
+    let stem = id.padded_file_stem(pad);
+    match title.map(title_slug).filter(|s| !s.is_empty()) {
+        Some(slug) => format!("{stem} - {slug}.md"),
+        None => format!("{stem}.md"),
     }
 }
 
@@ -79,9 +131,23 @@ mod tests {
             "backlog task edit 12.1 --check-ac 2 --check-dod 1 -s \"Done\""
         );
         assert_eq!(id.file_stem(), "task-12.1");
+        let seven = TaskId::parse("TASK-7").unwrap();
+        assert_eq!(seven.written(Some(3)), "TASK-007");
+        assert_eq!(
+            file_name(&seven, Some("Fix login"), Some(3)),
+            "task-007 - Fix-login.md"
+        );
+        assert_eq!(file_name(&seven, Some("  "), None), "task-7.md");
+        assert!(file_name(&id, Some("X"), None).starts_with(&id.file_stem()));
         assert_eq!(
             BACKLOG_MD.edit(None, &[Edit::Assign]),
             "backlog task edit N -a @name"
         );
+    }
+
+    #[test]
+    fn slugs_follow_backlog_md() {
+        assert_eq!(title_slug("Set up gate"), "Set-up-gate");
+        assert_eq!(title_slug("Fix (it)! a/b: c?"), "Fix-it-a-b--c-");
     }
 }

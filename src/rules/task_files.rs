@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::backlog::cli::{file_name, written_id};
 use crate::backlog::id_index::{exists, folder_rank, FastHash, Index, Owner};
 use crate::backlog::{Backlog, BacklogLayout, CheckItem, Folder, Spanned, TaskFile, TaskId};
 use crate::finding::{Finding, Position, Severity};
@@ -83,58 +84,21 @@ fn id_pos(file: &TaskFile) -> Position {
         .map_or(Position::line(1, 0), |r| r.pos)
 }
 
-/// Backlog.md's title slug: spaces become `-`, some punctuation is dropped, and
-/// characters that are unsafe in file names become `-`.
-pub fn title_slug(title: &str) -> String {
-    title
-        .trim()
-        .chars()
-        .filter(|c| !"'(),!@#$%^&+=[]{};`".contains(*c))
-        .map(|c| {
-            if c.is_whitespace() || "<>:\"/\\|?*".contains(c) {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// An ID written the way Backlog.md writes it: uppercase prefix, the first number
-/// zero-padded when the config says so.
-fn format_id(prefix: &str, parts: &[u64], pad: Option<u32>) -> String {
-    let mut s = prefix.to_ascii_uppercase();
-    for (i, n) in parts.iter().enumerate() {
-        s.push(if i == 0 { '-' } else { '.' });
-        match (i, pad) {
-            (0, Some(w)) => s.push_str(&format!("{n:0w$}", w = w as usize)),
-            _ => s.push_str(&n.to_string()),
-        }
-    }
-    s
-}
-
-/// The file name Backlog.md would give a task with this ID and title.
-fn file_name(id: &TaskId, title: Option<&str>, layout: &BacklogLayout) -> String {
-    let stem = format_id(id.prefix(), id.parts(), layout.config.zero_padded_ids).to_lowercase();
-    match title.map(title_slug).filter(|s| !s.is_empty()) {
-        Some(slug) => format!("{stem} - {slug}.md"),
-        None => format!("{stem}.md"),
-    }
-}
-
 /// True when `name` starts with the ID and a `-` instead of ` - `
 /// (`back-196-add-nixos-packaging.md`): Backlog.md loads such a file by its `id`, but
 /// flowgate's hooks find tasks by the ID before ` - `.
 fn starts_without_separator(name: &str, id: &TaskId, layout: &BacklogLayout) -> bool {
     let lower = name.to_ascii_lowercase();
-    [written(id, layout).to_ascii_lowercase(), id.file_stem()]
-        .iter()
-        .any(|stem| {
-            lower
-                .strip_prefix(stem.as_str())
-                .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
-        })
+    [
+        id.padded_file_stem(layout.config.zero_padded_ids),
+        id.file_stem(),
+    ]
+    .iter()
+    .any(|stem| {
+        lower
+            .strip_prefix(stem.as_str())
+            .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
+    })
 }
 
 /// How many files carry each ID: read files by their frontmatter `id`, files not read
@@ -151,7 +115,7 @@ fn id_counts(backlog: &Backlog) -> HashMap<&TaskId, usize, FastHash> {
 
 /// An ID written the way Backlog.md writes it in this backlog.
 fn written(id: &TaskId, layout: &BacklogLayout) -> String {
-    format_id(id.prefix(), id.parts(), layout.config.zero_padded_ids)
+    id.written(layout.config.zero_padded_ids)
 }
 
 /// FG103: the ID in the file name differs from the frontmatter `id`. The help never
@@ -196,10 +160,10 @@ fn id_matches_name<'a>(
     let help = match (id_shared, name_free) {
         (false, Some(name_id)) => format!(
             "rename the file to `{}`, or set `id: {}` if the file name is right",
-            file_name(id, file.title(), layout),
+            file_name(id, file.title(), layout.config.zero_padded_ids),
             written(name_id, layout)
         ),
-        (false, None) => format!("rename the file to `{}`", file_name(id, file.title(), layout)),
+        (false, None) => format!("rename the file to `{}`", file_name(id, file.title(), layout.config.zero_padded_ids)),
         (true, Some(name_id)) => format!(
             "set `id: {}` (the file name's ID; {} is also the ID of another file)",
             written(name_id, layout),
@@ -209,7 +173,7 @@ fn id_matches_name<'a>(
             Some(new_id) => format!(
                 "give this task a free ID: set `id: {}` and rename the file to `{}` ({} is also the ID of another file)",
                 written(&new_id, layout),
-                file_name(&new_id, file.title(), layout),
+                file_name(&new_id, file.title(), layout.config.zero_padded_ids),
                 written(id, layout)
             ),
             None => "give this task an ID no other file carries, and name the file after it".to_string(),
@@ -407,7 +371,7 @@ impl<'a> FreeIds<'a> {
             .unwrap_or(0);
         let mut next = parent.to_vec();
         next.push(max.saturating_add(1));
-        let free = TaskId::parse(&format_id(id.prefix(), &next, None))?;
+        let free = TaskId::parse(&written_id(id.prefix(), &next, None))?;
         self.proposed.push(free.clone());
         Some(free)
     }
@@ -458,7 +422,7 @@ fn duplicates<'a>(
             } else {
                 format!(
                     "set `id: {new}` and rename the file to `{}`",
-                    file_name(&new_id, file.title(), &backlog.layout)
+                    file_name(&new_id, file.title(), backlog.layout.config.zero_padded_ids)
                 )
             };
             let mut finding = if file.folder == Folder::Archive {
@@ -1257,11 +1221,5 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].file.as_deref(), Some("backlog/config.yml"));
         assert!(findings[0].line.is_some());
-    }
-
-    #[test]
-    fn slugs_follow_backlog_md() {
-        assert_eq!(title_slug("Set up gate"), "Set-up-gate");
-        assert_eq!(title_slug("Fix (it)! a/b: c?"), "Fix-it-a-b--c-");
     }
 }
