@@ -3,7 +3,7 @@
 
 mod ci_support;
 
-use ci_support::{pull_request_event, seed_backlog, Repo};
+use ci_support::{pull_request_event, pull_request_repo, Repo};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -44,14 +44,13 @@ fn assert_token_only_in_authorization(requests: &[Request]) {
 }
 
 fn fixture() -> (Repo, String, String) {
-    let repo = Repo::new();
-    seed_backlog(&repo);
-    repo.write(".flowgate.yml", "ci:\n  check: title\n");
-    let base = repo.commit("Initial commit");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write("src/lib.rs", "pub fn a() {}\n");
-    let head = repo.commit("TASK-2: add a");
-    (repo, base, head)
+    pull_request_repo(
+        &[(".flowgate.yml", "ci:\n  check: title\n")],
+        "Initial commit",
+        "feature",
+        &[("src/lib.rs", "pub fn a() {}\n")],
+        "TASK-2: add a",
+    )
 }
 
 fn run(repo: &Repo, server: &MockServer, title: &str, base: &str, head: &str) -> (i32, String) {

@@ -4,19 +4,20 @@
 
 mod ci_support;
 
-use ci_support::{pull_request_event, seed_backlog, Repo};
+use ci_support::{pull_request_event, pull_request_repo, Repo};
 
 /// A squash-merge repository (`ci.check: title`) whose references are GitHub-style `#N`.
 fn fixture(config: &str) -> (Repo, String, String) {
-    let repo = Repo::new();
-    seed_backlog(&repo);
-    repo.write(".flowgate.yml", config);
-    repo.write("src/lib.rs", "pub fn app() {}\n");
-    let base = repo.commit("Initial commit\n\nRefs: TASK-2");
-    repo.git(&["checkout", "-q", "-b", "login"]);
-    repo.write("src/login.rs", "pub fn login() {}\n");
-    let head = repo.commit("Add the login form (#2)");
-    (repo, base, head)
+    pull_request_repo(
+        &[
+            (".flowgate.yml", config),
+            ("src/lib.rs", "pub fn app() {}\n"),
+        ],
+        "Initial commit\n\nRefs: TASK-2",
+        "login",
+        &[("src/login.rs", "pub fn login() {}\n")],
+        "Add the login form (#2)",
+    )
 }
 
 fn run_ci(repo: &Repo, title: &str, body: &str, base: &str, head: &str) -> (i32, String) {

@@ -6,7 +6,7 @@
 
 mod ci_support;
 
-use ci_support::{pull_request_event, seed_backlog, Repo};
+use ci_support::{pull_request_event, pull_request_repo, seed_backlog, Repo};
 use flowgate::finding::{Finding, Position};
 use flowgate::report::sarif;
 use flowgate::rules;
@@ -143,13 +143,13 @@ fn every_kind_of_finding_renders_valid_sarif() {
 
 #[test]
 fn ci_writes_and_prints_valid_sarif() {
-    let repo = Repo::new();
-    seed_backlog(&repo);
-    repo.write(".flowgate.yml", "ci:\n  check: title\n");
-    let base = repo.commit("Initial commit");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write(".flowgate.yml", "ci:\n  check: commits\n");
-    let head = repo.commit("Stop checking titles");
+    let (repo, base, head) = pull_request_repo(
+        &[(".flowgate.yml", "ci:\n  check: title\n")],
+        "Initial commit",
+        "feature",
+        &[(".flowgate.yml", "ci:\n  check: commits\n")],
+        "Stop checking titles",
+    );
     let payload = pull_request_event(4, "No task", "", &base, &head);
     let file = repo.outside("flowgate.sarif");
     let (mut cmd, _, _) = repo.flowgate_in_actions("pull_request", &payload);
@@ -248,13 +248,13 @@ fn commit_findings_are_results_on_the_first_file_the_commit_changed() {
 
 #[test]
 fn a_pull_request_title_finding_is_placed_on_the_first_changed_file() {
-    let repo = Repo::new();
-    seed_backlog(&repo);
-    repo.write(".flowgate.yml", "ci:\n  check: title\n");
-    let base = repo.commit("Initial commit");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write("docs/guide.md", "# Guide\n");
-    let head = repo.commit("Write the guide");
+    let (repo, base, head) = pull_request_repo(
+        &[(".flowgate.yml", "ci:\n  check: title\n")],
+        "Initial commit",
+        "feature",
+        &[("docs/guide.md", "# Guide\n")],
+        "Write the guide",
+    );
     let payload = pull_request_event(8, "Write the guide", "", &base, &head);
     let file = repo.outside("flowgate.sarif");
     let (mut cmd, _, _) = repo.flowgate_in_actions("pull_request", &payload);

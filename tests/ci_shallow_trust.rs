@@ -3,7 +3,7 @@
 
 mod ci_support;
 
-use ci_support::{pull_request_event, seed_backlog, shallow_clone, Repo};
+use ci_support::{pull_request_event, pull_request_repo, seed_backlog, shallow_clone, Repo};
 
 #[test]
 fn shallow_clone_without_the_base_exits_2_naming_fetch_depth() {
@@ -51,18 +51,22 @@ fn shallow_clone_without_the_base_exits_2_naming_fetch_depth() {
 /// checked with the base configuration, and a note says so.
 #[test]
 fn pull_request_that_turns_a_rule_off_is_checked_with_the_base_config() {
-    let repo = Repo::new();
-    seed_backlog(&repo);
-    repo.write(".flowgate.yml", "ci:\n  check: title\n");
-    repo.write("src/lib.rs", "pub fn a() {}\n");
-    let base = repo.commit("Initial commit");
-    repo.git(&["checkout", "-q", "-b", "loosen"]);
-    repo.write(
-        ".flowgate.yml",
-        "ci:\n  check: title\nrules:\n  missing-task-reference: off\n",
+    let (repo, base, head) = pull_request_repo(
+        &[
+            (".flowgate.yml", "ci:\n  check: title\n"),
+            ("src/lib.rs", "pub fn a() {}\n"),
+        ],
+        "Initial commit",
+        "loosen",
+        &[
+            (
+                ".flowgate.yml",
+                "ci:\n  check: title\nrules:\n  missing-task-reference: off\n",
+            ),
+            ("src/lib.rs", "pub fn a() {}\npub fn b() {}\n"),
+        ],
+        "Loosen the gate and sneak in b",
     );
-    repo.write("src/lib.rs", "pub fn a() {}\npub fn b() {}\n");
-    let head = repo.commit("Loosen the gate and sneak in b");
 
     let payload = pull_request_event(9, "Sneak in b", "", &base, &head);
     let (mut cmd, summary, output) = repo.flowgate_in_actions("pull_request", &payload);

@@ -314,20 +314,7 @@ fn sparse_checkout_does_not_report_hidden_files_missing() {
 #[test]
 fn submodule() {
     let r = Repo::seeded();
-    let sub = Repo::bare_init();
-    sub.write("lib.rs", "pub fn f() {}\n");
-    sub.git(&["add", "-A"]).success();
-    sub.git(&["commit", "-q", "-m", "init"]).success();
-    r.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        sub.root.to_str().expect("utf-8"),
-        "vendor/lib",
-    ])
-    .success();
+    let _sub = r.add_submodule("vendor/lib");
     let msg = message("Vendor\n\nRefs: TASK-1\n");
     all_clean(&r.root, msg.path());
     r.git(&["commit", "-q", "-m", "Vendor lib\n\nRefs: TASK-1"])

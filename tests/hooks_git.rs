@@ -181,22 +181,8 @@ fn cherry_pick() {
 
 #[test]
 fn submodule_present() {
-    let sub = Repo::bare_init();
-    sub.write("lib.rs", "pub fn lib() {}\n");
-    sub.git(&["add", "-A"]).success();
-    sub.git(&["commit", "-q", "-m", "lib"]).success();
     let r = Repo::seeded();
-    let url = sub.root.display().to_string();
-    r.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        &url,
-        "vendor/lib",
-    ])
-    .success();
+    let _sub = r.add_submodule("vendor/lib");
     r.git(&["commit", "-q", "-m", "Vendor lib"])
         .failure()
         .stderr_has(&["FG301"]);

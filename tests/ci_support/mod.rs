@@ -217,3 +217,27 @@ pub fn seed_backlog(repo: &Repo) {
         "# Feature Specification: Login\n\n## Requirements\n\n- **FR-001**: Users MUST be able to log in.\n",
     );
 }
+
+/// A pull request on the seeded backlog ([`seed_backlog`]): `base` files committed as
+/// `base_message`, then branch `branch` with one commit `head_message` that writes `head`
+/// files. Returns the repository and the base and head commit ids.
+pub fn pull_request_repo(
+    base: &[(&str, &str)],
+    base_message: &str,
+    branch: &str,
+    head: &[(&str, &str)],
+    head_message: &str,
+) -> (Repo, String, String) {
+    let repo = Repo::new();
+    seed_backlog(&repo);
+    for (path, text) in base {
+        repo.write(path, text);
+    }
+    let base = repo.commit(base_message);
+    repo.git(&["checkout", "-q", "-b", branch]);
+    for (path, text) in head {
+        repo.write(path, text);
+    }
+    let head = repo.commit(head_message);
+    (repo, base, head)
+}

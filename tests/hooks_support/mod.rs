@@ -204,6 +204,28 @@ impl Repo {
         Run::from(git_cmd(dir).args(args).output().expect("git runs"))
     }
 
+    /// Stages a submodule at `path`: a new repository with one commit (`lib.rs`), added
+    /// from its local path (which git allows only when told to). Returns the submodule's
+    /// repository, which must outlive the test's use of it.
+    pub fn add_submodule(&self, path: &str) -> Repo {
+        let sub = Repo::bare_init();
+        sub.write("lib.rs", "pub fn lib() {}\n");
+        sub.git(&["add", "-A"]).success();
+        sub.git(&["commit", "-q", "-m", "lib"]).success();
+        let url = sub.root.display().to_string();
+        self.git(&[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &url,
+            path,
+        ])
+        .success();
+        sub
+    }
+
     /// Runs git with extra environment variables.
     pub fn git_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
         let mut c = git_cmd(&self.root);
