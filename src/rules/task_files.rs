@@ -14,6 +14,7 @@ use crate::finding::{Finding, Position, Severity};
 use crate::rules;
 use crate::snapshot::Snapshot;
 use crate::text::phrase_list;
+use crate::tracker::Edit;
 use crate::workflow::{StatusRef, Workflow};
 
 /// Every task-file finding of a snapshot.
@@ -248,19 +249,21 @@ fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Find
         return;
     };
     let mut what = Vec::new();
-    let mut flags = Vec::new();
-    for (items, one, many, flag) in [
+    let mut edits = Vec::new();
+    let check_ac: fn(u32) -> Edit<'static> = Edit::CheckCriterion;
+    let check_dod: fn(u32) -> Edit<'static> = Edit::CheckDone;
+    for (items, one, many, edit) in [
         (
             &criteria,
             "acceptance criterion",
             "acceptance criteria",
-            "--check-ac",
+            check_ac,
         ),
         (
             &dod,
             "Definition of Done item",
             "Definition of Done items",
-            "--check-dod",
+            check_dod,
         ),
     ] {
         if items.is_empty() {
@@ -276,17 +279,14 @@ fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Find
         }
         let noun = if items.len() == 1 { one } else { many };
         what.push(format!("{noun} {}", phrase_list(&listed, "and")));
-        flags.extend(items.iter().map(|(k, _)| format!("{flag} {k}")));
+        edits.extend(items.iter().map(|(k, _)| edit(*k)));
     }
     let name = file
         .id()
         .map_or_else(|| file.path.clone(), TaskId::canonical);
-    let number = file
-        .id()
-        .map_or_else(|| "N".to_string(), crate::backlog::cli_number);
     let mut help = format!(
-        "check each item that is met (`- [x]`): backlog task edit {number} {}",
-        flags.join(" ")
+        "check each item that is met (`- [x]`): {}",
+        file.tracker.edit(file.id(), &edits)
     );
     let previous = workflow
         .last()
@@ -294,7 +294,8 @@ fn done_with_open_items(file: &TaskFile, workflow: &Workflow, out: &mut Vec<Find
         .and_then(|p| workflow.statuses.get(p));
     if let Some(previous) = previous {
         help.push_str(&format!(
-            "; if the work is not finished, set the status back: backlog task edit {number} -s \"{previous}\""
+            "; if the work is not finished, set the status back: {}",
+            file.tracker.edit(file.id(), &[Edit::Status(previous)])
         ));
     }
     let mut finding = Finding::new(
