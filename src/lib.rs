@@ -29,6 +29,7 @@ pub mod cli;
 pub mod codes;
 pub mod commands;
 pub mod config;
+pub mod engine;
 pub mod finding;
 pub mod flowspec;
 pub mod git;

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::config::Config;
+use crate::engine::judge::{judge_commit_from, CommitJudge, JudgeError};
 use crate::finding::{Finding, Severity};
 use crate::git::changes::Change;
-use crate::git::judge::{judge_commit_from, CommitJudge, CommitMeta, JudgeError};
-use crate::git::Repo;
+use crate::git::{CommitMeta, Repo};
 use crate::rules;
 use crate::source::{Content, SourceError, MAX_FILE_SIZE};
 use crate::spec::{self, markdown::IdPatterns};

@@ -3,12 +3,12 @@
 
 pub mod amend;
 pub mod changes;
+pub mod commit;
 pub mod fs;
 pub mod index_file;
-pub mod judge;
 pub mod repo;
-pub mod tasks;
 pub mod tree;
 
+pub use commit::CommitMeta;
 pub use fs::FsSource;
 pub use repo::{Found, IndexSource, Repo, TreeSource};

@@ -109,7 +109,7 @@ pub fn for_pull_request(
     };
     let metas = commits
         .iter()
-        .map(|&id| crate::git::judge::CommitMeta::read(repo, id))
+        .map(|&id| crate::git::CommitMeta::read(repo, id))
         .collect::<Result<Vec<_>, _>>()?;
     let pr_commits: Vec<PrCommit<'_>> = metas
         .iter()

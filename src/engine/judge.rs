@@ -14,12 +14,12 @@ use std::rc::Rc;
 
 use git2::Oid;
 
-use super::changes::{commit_changes, Change};
 use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
-use super::{Repo, TreeSource};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
+use crate::git::changes::{commit_changes, Change};
+use crate::git::{CommitMeta, Repo, TreeSource};
 use crate::message::{Message, ReferenceFinder};
 use crate::rules::{commits, transitions};
 use crate::source::{Source, SourceError};
@@ -238,45 +238,6 @@ pub fn squash_subject(subject: &str) -> bool {
         return false;
     };
     head.ends_with(' ') && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// One commit's metadata, as git stores it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitMeta {
-    /// The commit id.
-    pub id: Oid,
-    /// Its parents, first parent first.
-    pub parents: Vec<Oid>,
-    /// Author name.
-    pub author_name: String,
-    /// Author email.
-    pub author_email: String,
-    /// Author time, seconds since the epoch.
-    pub time: i64,
-    /// The full message.
-    pub message: String,
-}
-
-impl CommitMeta {
-    /// Reads commit `id`.
-    pub fn read(repo: &Repo, id: Oid) -> Result<CommitMeta, SourceError> {
-        let commit = repo.git.find_commit(id)?;
-        repo.remember_commit_tree(id, commit.tree_id());
-        let author = commit.author();
-        Ok(CommitMeta {
-            id,
-            parents: commit.parent_ids().collect(),
-            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-            time: author.when().seconds(),
-            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
-        })
-    }
-
-    /// The first line of the message.
-    pub fn subject(&self) -> &str {
-        self.message.lines().next().unwrap_or_default()
-    }
 }
 
 /// The judgement of one commit, with what was read to reach it (so callers such as

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use git2::Oid;
 
-use super::TreeSource;
 use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
+use crate::git::TreeSource;
 use crate::rules::commits::TaskIndex;
 use crate::rules::transitions::TaskLookup;
 use crate::source::{Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
@@ -32,12 +32,12 @@ impl ParseMemo {
     /// The file at `entry` with content blob `blob`, parsed once.
     pub fn parse(
         &self,
-        repo: &super::Repo,
+        repo: &crate::git::Repo,
         blob: Oid,
         entry: &TaskEntry,
         layout: &BacklogLayout,
     ) -> Result<Option<TaskFile>, SourceError> {
-        let key = (super::tree::key(blob), entry.path.clone());
+        let key = (crate::git::tree::key(blob), entry.path.clone());
         if let Some(file) = self.parsed.borrow().get(&key) {
             return Ok(Some(file.clone()));
         }
@@ -57,7 +57,7 @@ impl ParseMemo {
 /// not text flowgate reads (too large). A blob the repository cannot produce (a missing
 /// object) is an error: judging the file as absent would pass what was never checked.
 pub fn parse_blob(
-    repo: &super::Repo,
+    repo: &crate::git::Repo,
     blob: Oid,
     entry: TaskEntry,
     layout: &BacklogLayout,
