@@ -138,7 +138,16 @@ fn the_summary_counts_the_findings_over_githubs_annotation_limit() {
 fn in_actions_a_bad_configuration_is_an_error_command_whatever_the_format() {
     let (repo, payload) = pull_request(0, 0);
     repo.write(".flowgate.yml", "ci:\n  chek: title\n");
-    for format in ["github", "json", "human"] {
+    // `check` does not offer github: that is said first, as one error command, before any
+    // file is read.
+    let (mut cmd, _, _) = repo.flowgate_in_actions("pull_request", &payload);
+    let out = cmd.args(["check", "--format", "github"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "::error title=flowgate usage error::this command does not offer --format github; use human, json or sarif\n"
+    );
+    for format in ["sarif", "json", "human"] {
         let (mut cmd, _, _) = repo.flowgate_in_actions("pull_request", &payload);
         // Outside a base commit, with the configuration of the working tree.
         let out = cmd.args(["check", "--format", format]).output().unwrap();

@@ -229,3 +229,52 @@ fn on_a_terminal_colors_are_on_unless_term_is_dumb() {
     assert!(dumb.contains("Won't Do"), "{dumb}");
     assert!(!dumb.contains(ESC), "{dumb}");
 }
+
+/// Runs flowgate in `r` and returns its exit code and stderr.
+fn code_and_stderr(r: &Repo, args: &[&str]) -> (Option<i32>, String) {
+    let out = flowgate()
+        .current_dir(&r.root)
+        .env_remove("GITHUB_ACTIONS")
+        .args(args)
+        .output()
+        .expect("flowgate runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_format_the_command_does_not_offer_is_a_usage_error_naming_those_it_does() {
+    let r = repo_with_a_finding();
+    r.git(&["add", "-A"]).success();
+    r.git(&["commit", "-q", "-m", "Start"]).success();
+    r.write_task("TASK-2", "Logout", "Won't Do", &[]);
+    r.git(&["add", "-A"]).success();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["hook", "pre-commit", "--format", "github"],
+            "flowgate: usage error: this command does not offer --format github; use human or json\n",
+        ),
+        (
+            &["init", "--force", "--format", "sarif"],
+            "flowgate: usage error: this command does not offer --format sarif; use human\n",
+        ),
+        (
+            &["baseline", "--format", "json"],
+            "flowgate: usage error: this command does not offer --format json; use human\n",
+        ),
+    ];
+    for (args, message) in cases {
+        let (code, stderr) = code_and_stderr(&r, args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr, message, "{args:?}");
+    }
+    // Refused before anything was written.
+    assert!(!r.root.join(".flowgate-baseline.json").exists());
+    assert_eq!(r.read(".flowgate.yml"), "links:\n  require: none\n");
+    // The formats they offer still work.
+    let (code, stderr) = code_and_stderr(&r, &["hook", "pre-commit", "--format", "json"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("\"FG105\""), "{stderr}");
+}

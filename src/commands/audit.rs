@@ -16,6 +16,15 @@ use crate::git::{Repo, TreeSource};
 use crate::report::sarif::Anchors;
 use crate::report::{self, ReportContext};
 
+/// The formats `flowgate audit` writes.
+pub const FORMATS: &[Format] = &[
+    Format::Human,
+    Format::Json,
+    Format::Sarif,
+    Format::Markdown,
+    Format::Html,
+];
+
 impl From<JudgeError> for CommandError {
     fn from(e: JudgeError) -> Self {
         match e {
@@ -194,12 +203,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             let tree = repo.commit_tree(audit.head)?;
             report::sarif::render(&findings, &history_anchors(&repo, &findings, &tree)?)
         }
-        other => {
-            return Err(CommandError::Usage(format!(
-            "`flowgate audit` does not offer --format {}; use human, json, sarif, markdown or html",
-            format!("{other:?}").to_lowercase()
-        )))
-        }
+        other => return Err(super::unsupported(other, FORMATS)),
     };
     write_output(ctx, args.output.as_deref(), &text)?;
     let outcome = outcome(&findings);

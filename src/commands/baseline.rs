@@ -6,6 +6,9 @@ use super::{CommandError, Context, Outcome};
 use crate::baseline::{Baseline, DEFAULT_FILE};
 use crate::cli::BaselineArgs;
 
+/// The formats `flowgate baseline` writes: it writes a file and says so.
+pub const FORMATS: &[crate::cli::Format] = &[crate::cli::Format::Human];
+
 /// Runs `flowgate baseline`.
 pub fn run(ctx: &Context, args: &BaselineArgs) -> Result<Outcome, CommandError> {
     let (repo, config, audit) = audit_head(ctx, args.since.as_deref())?;

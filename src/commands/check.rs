@@ -13,6 +13,9 @@ use crate::rules;
 use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::Source;
 
+/// The formats `flowgate check` writes.
+pub const FORMATS: &[Format] = &[Format::Human, Format::Json, Format::Sarif];
+
 /// Runs the tree rules on the working tree or the index and reports.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
     let repo = if args.staged {
@@ -232,12 +235,7 @@ pub fn emit(
             },
         ),
         Format::Json => report::json::render(findings, summary),
-        other => {
-            return Err(CommandError::Usage(format!(
-                "this command does not offer --format {}; use human, json or sarif",
-                format!("{other:?}").to_lowercase()
-            )))
-        }
+        other => return Err(super::unsupported(other, &[Format::Human, Format::Json])),
     };
     print!("{text}");
     Ok(())

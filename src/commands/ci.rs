@@ -42,6 +42,9 @@ use crate::source::{Content, Source, MAX_FILE_SIZE};
 use crate::workflow::flowspec;
 use event::Event;
 
+/// The formats `flowgate ci` writes.
+pub const FORMATS: &[Format] = &[Format::Human, Format::Json, Format::Github, Format::Sarif];
+
 /// The commits to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Range {
@@ -57,11 +60,6 @@ pub struct Range {
 
 /// Runs `flowgate ci`.
 pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
-    if matches!(ctx.global.format, Format::Markdown | Format::Html) {
-        return Err(CommandError::Usage(
-            "`flowgate ci` offers --format human, json, github or sarif".into(),
-        ));
-    }
     let repo = Repo::discover(&ctx.dir)?;
     let event = event::from_env().map_err(CommandError::Usage)?;
     let range = resolve_range(

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use super::{check, CommandError, Context, Outcome};
 use crate::cli::{CheckArgs, DemoArgs, Format};
 
+/// The formats `flowgate demo` writes: those of the `check` it runs.
+pub const FORMATS: &[Format] = &[Format::Human, Format::Json, Format::Sarif];
+
 /// The sample's files: repo-relative path and content.
 const FILES: &[(&str, &str)] = &[
     (

@@ -4,6 +4,9 @@ use super::{CommandError, Context, Outcome};
 use crate::cli::ExplainArgs;
 use crate::rules;
 
+/// The formats `flowgate explain` writes: a rule's documentation as text.
+pub const FORMATS: &[crate::cli::Format] = &[crate::cli::Format::Human];
+
 /// Prints one rule's documentation, or the list of rules.
 pub fn run(_ctx: &Context, args: &ExplainArgs) -> Result<Outcome, CommandError> {
     if args.list {

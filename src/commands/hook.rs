@@ -39,6 +39,9 @@ use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::Source;
 use crate::workflow::Workflow;
 
+/// The formats the hooks write (on stderr).
+pub const FORMATS: &[Format] = &[Format::Human, Format::Json];
+
 /// How findings of the commit being made are labelled.
 const STAGED: &str = "staged";
 

@@ -15,6 +15,9 @@ use crate::git::{Found, FsSource, Repo};
 use crate::source::Source;
 use crate::spec::link::{link_entries, link_target};
 
+/// The formats `flowgate init` writes: it writes a file and says so.
+pub const FORMATS: &[crate::cli::Format] = &[crate::cli::Format::Human];
+
 /// Where flowspec's workflow file is looked for.
 const FLOWSPEC_FILES: &[&str] = &[
     "flowspec_workflow.yml",

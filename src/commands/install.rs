@@ -20,6 +20,9 @@ use super::{CommandError, Context, Outcome};
 use crate::cli::InstallArgs;
 use crate::git::Repo;
 
+/// The formats `flowgate install` and `uninstall` write.
+pub const FORMATS: &[crate::cli::Format] = &[crate::cli::Format::Human];
+
 /// The hooks flowgate installs, in the order git runs them.
 pub const HOOKS: [&str; 3] = ["pre-commit", "prepare-commit-msg", "commit-msg"];
 

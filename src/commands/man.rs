@@ -7,6 +7,9 @@ use clap::CommandFactory;
 use super::{CommandError, Outcome};
 use crate::cli::{Cli, ManArgs};
 
+/// The formats `flowgate man` writes: a man page.
+pub const FORMATS: &[crate::cli::Format] = &[crate::cli::Format::Human];
+
 /// Prints flowgate.1 on stdout, or writes every page into `--dir`.
 pub fn run(args: &ManArgs) -> Result<Outcome, CommandError> {
     if let Some(dir) = &args.dir {

@@ -19,7 +19,7 @@ pub mod trace;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+use crate::cli::{Cli, ColorChoice, Command, Format, GlobalArgs};
 use crate::config::ConfigError;
 
 /// How a command ended (when it did not fail with a usage, config or repository error).
@@ -113,11 +113,61 @@ pub fn use_color<S: anstream::stream::RawStream>(choice: ColorChoice, stream: &S
     }
 }
 
+/// The output formats `command` offers, as its module declares them (`FORMATS`).
+pub fn formats(command: &Command) -> &'static [Format] {
+    match command {
+        Command::Check(_) => check::FORMATS,
+        Command::Explain(_) => explain::FORMATS,
+        Command::Init(_) => init::FORMATS,
+        Command::Demo(_) => demo::FORMATS,
+        Command::Ci(_) => ci::FORMATS,
+        Command::Hook(_) => hook::FORMATS,
+        Command::Install(_) | Command::Uninstall => install::FORMATS,
+        Command::Audit(_) => audit::FORMATS,
+        Command::Trace(_) => trace::FORMATS,
+        Command::Baseline(_) => baseline::FORMATS,
+        Command::Completions(_) => completions::FORMATS,
+        Command::Man(_) => man::FORMATS,
+        Command::Schema(_) => schema::FORMATS,
+    }
+}
+
+/// Refuses a format the command does not offer, naming those it does, before the command
+/// reads or writes anything.
+pub fn require_format(format: Format, offered: &[Format]) -> Result<(), CommandError> {
+    if offered.contains(&format) {
+        Ok(())
+    } else {
+        Err(unsupported(format, offered))
+    }
+}
+
+/// The usage error for a format the command does not offer: it names those it does.
+pub fn unsupported(format: Format, offered: &[Format]) -> CommandError {
+    let names: Vec<String> = offered.iter().map(|f| format_name(*f)).collect();
+    let list = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    CommandError::Usage(format!(
+        "this command does not offer --format {}; use {list}",
+        format_name(format)
+    ))
+}
+
+/// A format as it is written on the command line (`github`).
+pub fn format_name(format: Format) -> String {
+    format!("{format:?}").to_lowercase()
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    let offered = require_format(cli.global.format, formats(&cli.command));
     // In GitHub Actions a fatal error is a workflow command whatever the output format, so
-    // that it shows on the run page and not only in the log.
-    let github = cli.global.format == crate::cli::Format::Github || crate::cli::in_github_actions();
+    // that it shows on the run page and not only in the log; `--format github` asks for it
+    // where the command offers that format.
+    let github =
+        (cli.global.format == Format::Github && offered.is_ok()) || crate::cli::in_github_actions();
     if github {
         // Even a bug's message (which may quote repository text) is one escaped command.
         std::panic::set_hook(Box::new(|info| {
@@ -137,22 +187,24 @@ pub fn run(cli: Cli) -> ExitCode {
             );
         }));
     }
-    let result = Context::new(cli.global).and_then(|ctx| match cli.command {
-        Command::Check(args) => check::run(&ctx, &args),
-        Command::Explain(args) => explain::run(&ctx, &args),
-        Command::Init(args) => init::run(&ctx, &args),
-        Command::Demo(args) => demo::run(&ctx, &args),
-        Command::Ci(args) => ci::run(&ctx, &args),
-        Command::Hook(cmd) => hook::run(&ctx, &cmd),
-        Command::Install(args) => install::install(&ctx, &args),
-        Command::Uninstall => install::uninstall(&ctx),
-        Command::Audit(args) => audit::run(&ctx, &args),
-        Command::Trace(args) => trace::run(&ctx, &args),
-        Command::Baseline(args) => baseline::run(&ctx, &args),
-        Command::Completions(args) => completions::run(&args),
-        Command::Man(args) => man::run(&args),
-        Command::Schema(args) => schema::run(&args),
-    });
+    let result = offered
+        .and_then(|()| Context::new(cli.global))
+        .and_then(|ctx| match cli.command {
+            Command::Check(args) => check::run(&ctx, &args),
+            Command::Explain(args) => explain::run(&ctx, &args),
+            Command::Init(args) => init::run(&ctx, &args),
+            Command::Demo(args) => demo::run(&ctx, &args),
+            Command::Ci(args) => ci::run(&ctx, &args),
+            Command::Hook(cmd) => hook::run(&ctx, &cmd),
+            Command::Install(args) => install::install(&ctx, &args),
+            Command::Uninstall => install::uninstall(&ctx),
+            Command::Audit(args) => audit::run(&ctx, &args),
+            Command::Trace(args) => trace::run(&ctx, &args),
+            Command::Baseline(args) => baseline::run(&ctx, &args),
+            Command::Completions(args) => completions::run(&args),
+            Command::Man(args) => man::run(&args),
+            Command::Schema(args) => schema::run(&args),
+        });
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),

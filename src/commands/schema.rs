@@ -9,6 +9,9 @@ use super::{CommandError, Outcome};
 use crate::cli::{SchemaArgs, SchemaKind};
 use crate::config::Config;
 
+/// The formats `flowgate schema` writes: a JSON Schema.
+pub const FORMATS: &[crate::cli::Format] = &[crate::cli::Format::Human];
+
 /// Prints the schema `args.which` names, as pretty JSON.
 pub fn run(args: &SchemaArgs) -> Result<Outcome, CommandError> {
     let schema = match args.which {

@@ -15,6 +15,9 @@ use crate::snapshot::Snapshot;
 use crate::spec::link::{parse_reference, task_links, LinkOrigin, Resolution, SpecRef};
 use crate::spec::SpecIndex;
 
+/// The formats `flowgate trace` writes.
+pub const FORMATS: &[Format] = &[Format::Human, Format::Json];
+
 /// A spec section in a trace.
 #[derive(Debug, Serialize, JsonSchema)]
 struct SectionOut {
@@ -386,12 +389,7 @@ pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
             s
         }
         Format::Human => human(&out),
-        other => {
-            return Err(CommandError::Usage(format!(
-                "`flowgate trace` does not offer --format {}; use human or json",
-                format!("{other:?}").to_lowercase()
-            )))
-        }
+        other => return Err(super::unsupported(other, FORMATS)),
     };
     write_output(ctx, None, &text)?;
     Ok(Outcome::Clean)
