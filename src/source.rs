@@ -64,12 +64,6 @@ impl fmt::Display for SourceError {
 
 impl std::error::Error for SourceError {}
 
-impl From<git2::Error> for SourceError {
-    fn from(e: git2::Error) -> Self {
-        SourceError(e.message().to_string())
-    }
-}
-
 impl From<std::io::Error> for SourceError {
     fn from(e: std::io::Error) -> Self {
         SourceError(e.to_string())

@@ -273,6 +273,64 @@ fn top_level_modules_import_each_other_in_no_cycle() {
     }
 }
 
+/// The places in `text` (1-based line numbers) that name the libgit2 crate: `git2::` in
+/// code (test modules too), not in comments.
+fn names_git2(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let code = line.split("//").next().unwrap_or("");
+            code.match_indices("git2::").any(|(at, _)| {
+                !code[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// `git/` is the plumbing: repository access, trees, the index, diffs. Every other layer
+/// reaches the repository through what it offers (`Repo`, `Oid`, the sources), never
+/// through libgit2 itself.
+#[test]
+fn only_git_names_libgit2() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut outside = Vec::new();
+    for path in files {
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if relative.starts_with("src/git/") {
+            continue;
+        }
+        let text =
+            fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {relative}: {e}"));
+        outside.extend(
+            names_git2(&text)
+                .into_iter()
+                .map(|line| format!("{relative}:{line}")),
+        );
+    }
+    assert!(
+        outside.is_empty(),
+        "libgit2 is named outside src/git/ (give git/ the wrapper it needs):\n{}",
+        outside.join("\n")
+    );
+}
+
+#[test]
+fn the_libgit2_scanner_reads_code_and_skips_comments() {
+    let text =
+        "use git2::Oid;\n// git2::Repository\nlet a = my_git2::x;\nfn f(r: &git2::Repository) {}\n";
+    assert_eq!(names_git2(text), [1, 4]);
+}
+
 #[test]
 fn tracker_neutral_rules_import_no_tracker_format() {
     let (imports, _) = all_imports();

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use git2::Oid;
+use crate::git::Oid;
 use serde::{Deserialize, Serialize};
 
 use super::history::CommitRecord;
@@ -116,9 +116,8 @@ impl Cache {
         // The cached head must be an ancestor of `head` (not a rewritten or reset branch):
         // then one of the new commits has it as a parent.
         let extends = new.iter().any(|id| {
-            repo.git
-                .find_commit(*id)
-                .is_ok_and(|c| c.parent_ids().any(|p| p == *old_head))
+            repo.commit_parents(*id)
+                .is_ok_and(|parents| parents.contains(old_head))
         });
         if !extends {
             return None;

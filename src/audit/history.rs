@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use git2::{Oid, Sort};
 use serde::{Deserialize, Serialize};
 
 use crate::backlog::{Folder, TaskFile, TaskId};
@@ -12,7 +11,7 @@ use crate::config::Config;
 use crate::engine::judge::{judge_commit_from, CommitJudge, JudgeError};
 use crate::finding::{Finding, Severity};
 use crate::git::changes::Change;
-use crate::git::{CommitMeta, Repo};
+use crate::git::{CommitMeta, Oid, Repo};
 use crate::rules;
 use crate::source::{Content, SourceError, MAX_FILE_SIZE};
 use crate::spec::{self, markdown::IdPatterns};
@@ -179,17 +178,8 @@ pub fn commits(
     head: Oid,
     since: impl IntoIterator<Item = Oid>,
 ) -> Result<Vec<Oid>, SourceError> {
-    let mut walk = repo.git.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-    walk.push(head)?;
-    for s in since {
-        walk.hide(s)?;
-    }
-    let mut out = Vec::new();
-    for id in walk {
-        out.push(id?);
-    }
-    Ok(out)
+    let since: Vec<Oid> = since.into_iter().collect();
+    repo.commits_between(&[head], &since).map_err(SourceError)
 }
 
 /// Judges commits one by one and records what they did; holds what every commit of one
@@ -267,12 +257,7 @@ impl<'a> Recorder<'a> {
 
 /// Sets libgit2 up for reading a long history. Call before the pass starts its threads.
 pub fn tune_libgit2() {
-    // The audit reads tens of thousands of objects that git already verified when they
-    // were written; hashing each again on read costs more than the rest of the work.
-    git2::opts::strict_hash_verification(false);
-    // Trees are read through flowgate's own memo (`git::tree`) and each commit once or
-    // twice: libgit2's object cache would only cost its locking and evictions.
-    git2::opts::enable_caching(false);
+    crate::git::ops::tune_for_history();
 }
 
 /// Judges every commit of `ids` on up to `threads` threads (each with its own repository
@@ -285,7 +270,7 @@ pub fn record_all(
     threads: usize,
 ) -> Result<Vec<CommitRecord>, SourceError> {
     let branch = |id: &Oid| branches.get(id).map(String::as_str);
-    let path = repo.git.path().to_path_buf();
+    let path = repo.git_dir().to_path_buf();
     let threads = threads.clamp(1, ids.len().div_ceil(64).max(1));
     if threads == 1 {
         let recorder = Recorder::new(repo, config);
@@ -305,8 +290,7 @@ pub fn record_all(
                 let (path, blocks, next, branch) = (path.clone(), &blocks, &next, &branch);
                 scope.spawn(
                     move || -> Result<Vec<(usize, Vec<CommitRecord>)>, SourceError> {
-                        let git = git2::Repository::open(&path)?;
-                        let local = Repo::from_git(git);
+                        let local = Repo::open(&path)?;
                         let recorder = Recorder::new(&local, config);
                         let mut done = Vec::new();
                         loop {
@@ -339,26 +323,17 @@ pub fn merged_branches(repo: &Repo, ids: &[Oid]) -> Result<HashMap<Oid, String>,
     let wanted: std::collections::HashSet<Oid> = ids.iter().copied().collect();
     let mut out: HashMap<Oid, String> = HashMap::new();
     for &id in ids {
-        let commit = repo.git.find_commit(id)?;
-        if commit.parent_count() < 2 {
+        let parents = repo.commit_parents(id)?;
+        let Some((first, others)) = parents.split_first().filter(|(_, o)| !o.is_empty()) else {
             continue;
-        }
-        let subject = String::from_utf8_lossy(commit.message_bytes())
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        };
+        let subject = repo.commit_subject(id)?;
         // A merge that names no branch may name the task itself (`TASK-279 - Add x (#374)`).
         let branch = merge_subject_branch(&subject).unwrap_or(subject.as_str());
-        let mut walk = repo.git.revwalk()?;
-        for parent in commit.parent_ids().skip(1) {
-            walk.push(parent)?;
-        }
-        if let Some(first) = commit.parent_ids().next() {
-            walk.hide(first)?;
-        }
+        let walk = repo
+            .commits_between(others, std::slice::from_ref(first))
+            .map_err(SourceError)?;
         for merged in walk {
-            let merged = merged?;
             if wanted.contains(&merged) {
                 out.entry(merged).or_insert_with(|| branch.to_string());
             }

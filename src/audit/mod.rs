@@ -7,7 +7,7 @@ pub mod coverage;
 pub mod history;
 pub mod suspect;
 
-use git2::Oid;
+use crate::git::Oid;
 
 use crate::config::Config;
 use crate::finding::Finding;
@@ -68,7 +68,7 @@ pub fn history(
 ) -> Result<(History, Stats), SourceError> {
     let clock = std::time::Instant::now();
     history::tune_libgit2();
-    let mut cache = Cache::open(repo.git.path(), config);
+    let mut cache = Cache::open(repo.git_dir(), config);
     let ids = match cache.walk(repo, head, since) {
         Some(ids) => ids,
         None => history::commits(repo, head, since)?,

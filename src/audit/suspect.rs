@@ -37,7 +37,7 @@ fn text_at(
     target: &Target<'_>,
     patterns: &IdPatterns,
 ) -> Option<String> {
-    let id = git2::Oid::from_str(commit).ok()?;
+    let id = crate::git::Oid::from_str(commit).ok()?;
     let tree = repo.commit_tree(id).ok()?;
     let Ok(Content::Bytes(bytes)) = tree.read(path, MAX_FILE_SIZE) else {
         return None;

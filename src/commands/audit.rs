@@ -68,10 +68,10 @@ pub fn audit_head(
         // The history (a cache to load, or commits to judge) and HEAD's tree are
         // independent: read the tree while another thread, with its own repository
         // handle, does the history.
-        let git_dir = repo.git.path().to_path_buf();
+        let git_dir = repo.git_dir().to_path_buf();
         let (snapshot, history) = std::thread::scope(|scope| {
             let history = scope.spawn(|| {
-                let own = Repo::from_git(git2::Repository::open(&git_dir)?);
+                let own = Repo::open(&git_dir)?;
                 audit::history(&own, &config, head, since)
             });
             let snapshot = build_snapshot(&tree, &config);
@@ -122,7 +122,7 @@ fn history_anchors(
         if !seen.insert(commit) {
             continue;
         }
-        let Ok(id) = git2::Oid::from_str(commit) else {
+        let Ok(id) = crate::git::Oid::from_str(commit) else {
             continue;
         };
         let parent = repo.first_parent(id);

@@ -20,7 +20,7 @@ pub mod event;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use git2::Oid;
+use crate::git::Oid;
 
 use super::check::{build_snapshot_pinned, emit};
 use super::{CommandError, Context, Outcome};
@@ -622,7 +622,7 @@ fn repo_relative(ctx: &Context, path: &Path) -> Option<String> {
 
 /// The message for a base that is not in the clone.
 fn missing_commit(repo: &Repo, what: &str, rev: &str) -> CommandError {
-    let shallow = repo.git.is_shallow();
+    let shallow = repo.is_shallow();
     let why = if shallow {
         "the clone is shallow (it holds only the newest commits)"
     } else {
@@ -639,22 +639,16 @@ fn missing_commit(repo: &Repo, what: &str, rev: &str) -> CommandError {
 }
 
 fn resolve_commit(repo: &Repo, what: &str, rev: &str) -> Result<Oid, CommandError> {
-    let found = repo
-        .git
-        .revparse_single(rev)
-        .and_then(|o| o.peel_to_commit())
-        .map(|c| c.id());
-    match found {
+    match repo.find_commit(rev) {
         Ok(id) => Ok(id),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => Err(missing_commit(repo, what, rev)),
+        Err(None) => Err(missing_commit(repo, what, rev)),
         // A full SHA that is absent is reported as "not found" by some paths and as an
         // invalid object by others; either way, it is not here.
         Err(_) if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) => {
             Err(missing_commit(repo, what, rev))
         }
-        Err(e) => Err(CommandError::Usage(format!(
-            "cannot resolve `{rev}`: {}",
-            e.message()
+        Err(Some(why)) => Err(CommandError::Usage(format!(
+            "cannot resolve `{rev}`: {why}"
         ))),
     }
 }
@@ -667,7 +661,7 @@ fn default_branch_tip(repo: &Repo, event: Option<&Event>) -> Option<Oid> {
         format!("refs/heads/{name}"),
     ]
     .iter()
-    .find_map(|r| repo.git.refname_to_id(r).ok())
+    .find_map(|r| repo.ref_target(r))
 }
 
 /// Computes `merge-base(base, head)..head` from the flags and the event.
@@ -691,7 +685,7 @@ pub fn resolve_range(
         Some(rev) => match resolve_commit(repo, "base", &rev) {
             Ok(id) => Some(id),
             // A force-push's `before` may be gone for good; treat it as a new branch.
-            Err(_) if base_flag.is_none() && is_push && !repo.git.is_shallow() => None,
+            Err(_) if base_flag.is_none() && is_push && !repo.is_shallow() => None,
             Err(e) => return Err(e),
         },
         None if event.is_some_and(|e| e.new_branch) || base_flag.is_none() && is_push => None,
@@ -706,21 +700,20 @@ pub fn resolve_range(
     };
 
     let merge_base = match base {
-        Some(base) => match repo.git.merge_base(base, head) {
+        Some(base) => match repo.merge_base(base, head) {
             Ok(mb) => Some(mb),
-            Err(_) if repo.git.is_shallow() => {
+            Err(_) if repo.is_shallow() => {
                 return Err(missing_commit(repo, "merge-base", &base.to_string()))
             }
-            Err(e) => {
+            Err(why) => {
                 return Err(CommandError::Repository(format!(
-                    "base `{base}` and head `{head}` have no common ancestor ({})",
-                    e.message()
+                    "base `{base}` and head `{head}` have no common ancestor ({why})"
                 )))
             }
         },
         // A new branch: from where it left the default branch, or just its head commit.
         None => match default_branch_tip(repo, event) {
-            Some(tip) => match repo.git.merge_base(tip, head) {
+            Some(tip) => match repo.merge_base(tip, head) {
                 Ok(mb) if mb != head => Some(mb),
                 _ => repo.first_parent(head),
             },
@@ -728,19 +721,12 @@ pub fn resolve_range(
         },
     };
 
-    let git_err = |e: git2::Error| CommandError::Repository(e.message().to_string());
-    let mut walk = repo.git.revwalk().map_err(git_err)?;
-    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
-        .map_err(git_err)?;
-    walk.push(head).map_err(git_err)?;
-    if let Some(mb) = merge_base {
-        walk.hide(mb).map_err(git_err)?;
-    }
-    let commits = walk.collect::<Result<Vec<_>, _>>().map_err(|e| {
-        if repo.git.is_shallow() {
-            missing_commit(repo, "parent", e.message())
+    let hidden: Vec<Oid> = merge_base.into_iter().collect();
+    let commits = repo.commits_between(&[head], &hidden).map_err(|why| {
+        if repo.is_shallow() {
+            missing_commit(repo, "parent", &why)
         } else {
-            CommandError::Repository(e.message().to_string())
+            CommandError::Repository(why)
         }
     })?;
     Ok(Range {

@@ -376,7 +376,7 @@ fn closing(kept: Option<&Path>) -> String {
     text
 }
 
-/// Writes the sample files and commits them (git2, so no git binary is needed).
+/// Writes the sample files and commits them (with libgit2, so no git binary is needed).
 fn build(dir: &Path) -> Result<(), CommandError> {
     let io = |what: &str, e: std::io::Error| {
         CommandError::Repository(format!("demo: cannot write {what}: {e}"))
@@ -388,27 +388,12 @@ fn build(dir: &Path) -> Result<(), CommandError> {
         }
         std::fs::write(&full, content).map_err(|e| io(&full.display().to_string(), e))?;
     }
-    commit_all(dir).map_err(|e| {
-        CommandError::Repository(format!("demo: cannot create the git repository: {e}"))
-    })
-}
-
-/// `git init && git add -A && git commit` with libgit2.
-fn commit_all(dir: &Path) -> Result<(), git2::Error> {
-    let repo = git2::Repository::init(dir)?;
-    let mut index = repo.index()?;
-    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None)?;
-    index.write()?;
-    let tree = repo.find_tree(index.write_tree()?)?;
     // A fixed identity: the demo must not depend on the user's git configuration.
-    let who = git2::Signature::now("flowgate demo", "demo@flowgate.invalid")?;
-    repo.commit(
-        Some("HEAD"),
-        &who,
-        &who,
+    crate::git::ops::init_and_commit_all(
+        dir,
+        "flowgate demo",
+        "demo@flowgate.invalid",
         "Sample spec-driven repo\n\nBuilt by `flowgate demo`.\n",
-        &tree,
-        &[],
-    )?;
-    Ok(())
+    )
+    .map_err(|e| CommandError::Repository(format!("demo: cannot create the git repository: {e}")))
 }

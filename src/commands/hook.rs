@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::mem::ManuallyDrop;
 use std::path::Path;
 
-use git2::Oid;
+use crate::git::Oid;
 
 use super::check::{load_config, outcome};
 use super::{CommandError, Context, Outcome};
@@ -47,18 +47,9 @@ const STAGED: &str = "staged";
 
 /// Runs one hook.
 pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
-    // Hooks only read objects git itself just wrote or verified; re-hashing every object
-    // read is a cost on every commit.
-    git2::opts::strict_hash_verification(false);
-    // The backlog's task folder is one tree of thousands of entries, read several times per
-    // hook (the diff, lookups by name on the HEAD side); libgit2 caches no tree over 4 KiB
-    // by default.
-    // SAFETY: these set process-wide libgit2 options before any repository is opened and
-    // before any thread starts; they only change how much libgit2 caches.
-    unsafe {
-        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 16 << 20);
-        let _ = git2::opts::set_cache_max_size(64 << 20);
-    }
+    // Hooks only read objects git itself just wrote or verified, and read the backlog's
+    // task folder several times: see `tune_for_hook`.
+    crate::git::ops::tune_for_hook();
     match cmd {
         HookCommand::PreCommit => pre_commit(ctx),
         HookCommand::CommitMsg { file } => commit_msg(ctx, file),
@@ -222,7 +213,7 @@ fn judge_transitions(
         return Ok(judged);
     }
     let mut kept = judged;
-    for base in merge_heads(staged.repo) {
+    for base in staged.repo.merge_heads() {
         let alt_changes = task_changes(&staged.index, Some(base), layout)?;
         let alt = transitions_from(staged, layout, workflow, Some(base), &alt_changes)?;
         let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
@@ -284,51 +275,20 @@ fn parent_of_commit(
     )
 }
 
-/// The other heads of a merge in progress (`MERGE_HEAD`).
-fn merge_heads(repo: &Repo) -> Vec<Oid> {
-    std::fs::read_to_string(repo.git.path().join("MERGE_HEAD"))
-        .map(|s| {
-            s.lines()
-                .filter_map(|l| Oid::from_str(l.trim()).ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// git's comment character (`core.commentChar`; `auto` and unset mean `#`).
-fn comment_char(repo: &Repo) -> char {
-    let config = repo.git.config().ok();
-    let value = config.as_ref().and_then(|c| {
-        c.get_string("core.commentString")
-            .or_else(|_| c.get_string("core.commentChar"))
-            .ok()
-    });
-    match value.as_deref().map(str::trim) {
-        Some("auto") | None | Some("") => '#',
-        Some(v) => v.chars().next().unwrap_or('#'),
-    }
-}
-
 /// `Name <email>` of the author of the commit being made.
 fn author(repo: &Repo) -> Option<String> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let sig = repo.git.signature().ok();
-    let name = env("GIT_AUTHOR_NAME")
-        .or_else(|| sig.as_ref().and_then(|s| s.name().ok().map(String::from)))?;
+    let (configured_name, configured_email) = repo.identity();
+    let name = env("GIT_AUTHOR_NAME").or(configured_name)?;
     let email = env("GIT_AUTHOR_EMAIL")
-        .or_else(|| sig.as_ref().and_then(|s| s.email().ok().map(String::from)))
+        .or(configured_email)
         .unwrap_or_default();
     Some(format!("{name} <{email}>"))
 }
 
 /// The branch being worked on; during a rebase, the branch being rebased.
 fn branch(repo: &Repo) -> Option<String> {
-    repo.branch_name().or_else(|| {
-        ["rebase-merge/head-name", "rebase-apply/head-name"]
-            .iter()
-            .find_map(|p| std::fs::read_to_string(repo.git.path().join(p)).ok())
-            .and_then(|s| s.trim().strip_prefix("refs/heads/").map(str::to_string))
-    })
+    repo.branch_name().or_else(|| repo.rebasing_branch())
 }
 
 /// Reads the message file git names: a regular file, of at most
@@ -359,7 +319,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     // Taken before anything can fail, so that a record never outlives its commit.
     let recorded = head.is_some_and(|h| amend::take_record(&repo, h));
     let text = read_message(file)?;
-    let message = Message::parse(&text, comment_char(&repo));
+    let message = Message::parse(&text, repo.comment_char());
     if message.is_empty() {
         // git aborts an empty message itself.
         return Ok(Outcome::Clean);
@@ -380,7 +340,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         && crate::rules::commits::only_version_bumps(&repo, &changes, &code);
     let author = author(&repo);
     let branch = branch(&repo);
-    let merge = !merge_heads(&repo).is_empty();
+    let merge = !repo.merge_heads().is_empty();
     // The parent's tasks, consulted only for a task that this commit moves out of the
     // active status (it finishes the task it worked on).
     let parent_tree = base.map(|p| repo.commit_tree(p)).transpose()?;
@@ -482,7 +442,7 @@ fn prepare_commit_msg(
         return Ok(());
     }
     // A rebase, cherry-pick or revert replays messages; they are not ours to edit.
-    if repo.git.state() != git2::RepositoryState::Clean {
+    if !repo.is_clean_state() {
         return Ok(());
     }
     let staged = Staged::open(ctx, repo)?;
@@ -500,7 +460,7 @@ fn prepare_commit_msg(
         return Ok(());
     };
     let text = read_message(file)?;
-    let comment = comment_char(repo);
+    let comment = repo.comment_char();
     let references =
         ReferenceFinder::new(staged.config.commits.reference_pattern.as_deref(), prefix)
             .map_err(|e| CommandError::Usage(e.to_string()))?;

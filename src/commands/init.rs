@@ -242,21 +242,13 @@ fn linked_docs(
 /// `*[bot]` when authors of the history have names ending in `[bot]` (GitHub's app
 /// accounts), with each one's number of commits, most first.
 fn bot_authors(repo: &Repo) -> Vec<Suggestion> {
-    let Ok(mut walk) = repo.git.revwalk() else {
-        return Vec::new();
-    };
-    if walk.push_head().is_err() {
-        return Vec::new();
-    }
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
-    for id in walk.take(HISTORY_LIMIT).flatten() {
-        let Ok(commit) = repo.git.find_commit(id) else {
+    for id in repo.recent_commits(HISTORY_LIMIT) {
+        let Some(name) = repo.commit_author_name(id) else {
             continue;
         };
-        let author = commit.author();
-        let Ok(name) = author.name() else { continue };
         if name.to_ascii_lowercase().ends_with("[bot]") {
-            *counts.entry(name.to_string()).or_default() += 1;
+            *counts.entry(name).or_default() += 1;
         }
     }
     let mut bots: Vec<(String, usize)> = counts.into_iter().collect();

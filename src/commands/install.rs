@@ -74,15 +74,12 @@ exec flowgate hook {name} "$@"
 /// The folder git runs hooks from.
 pub fn hooks_dir(repo: &Repo) -> Result<PathBuf, CommandError> {
     let configured = repo
-        .git
-        .config()
-        .ok()
-        .and_then(|c| c.get_path("core.hooksPath").ok())
+        .config_path("core.hooksPath")
         .filter(|p| !p.as_os_str().is_empty());
     Ok(match configured {
         Some(p) if p.is_absolute() => p,
-        Some(p) => repo.workdir().unwrap_or_else(|| repo.git.path()).join(p),
-        None => repo.git.commondir().join("hooks"),
+        Some(p) => repo.workdir().unwrap_or_else(|| repo.git_dir()).join(p),
+        None => repo.common_dir().join("hooks"),
     })
 }
 

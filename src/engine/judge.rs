@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
-use git2::Oid;
+use crate::git::Oid;
 
 use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};

@@ -8,7 +8,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 
-use git2::Oid;
+use crate::git::Oid;
 
 use crate::backlog::{self, Backlog, BacklogLayout, Folder, Task, TaskEntry, TaskFile, TaskId};
 use crate::git::TreeSource;

@@ -6,9 +6,12 @@ pub mod changes;
 pub mod commit;
 pub mod fs;
 pub mod index_file;
+pub mod ops;
 pub mod repo;
 pub mod tree;
 
 pub use commit::CommitMeta;
 pub use fs::FsSource;
+/// A git object id (a commit, tree or blob), as every layer names one.
+pub use git2::Oid;
 pub use repo::{Found, IndexSource, Repo, TreeSource};

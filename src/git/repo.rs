@@ -16,8 +16,8 @@ use crate::source::{Content, DirEntry, EntryKind, Source, SourceError};
 
 /// An open repository.
 pub struct Repo {
-    /// The libgit2 handle.
-    pub git: Repository,
+    /// The libgit2 handle: only `git/` reaches for libgit2.
+    pub(super) git: Repository,
     /// Trees read recently (see [`RawTree`]).
     trees: TreeMemo,
     /// The tree ids of recently read commits (a pass over history asks for a commit's

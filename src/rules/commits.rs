@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use git2::Oid;
+use crate::git::Oid;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::backlog::cli_number;

@@ -98,7 +98,7 @@ impl TaskState {
 /// outside flowspec repositories.
 pub fn for_pull_request(
     repo: &crate::git::Repo,
-    commits: &[git2::Oid],
+    commits: &[crate::git::Oid],
     pr: &PullRequest<'_>,
     before: Option<&dyn Source>,
     snapshot: &Snapshot,
