@@ -10,6 +10,7 @@ pub mod suspect;
 use crate::git::Oid;
 
 use crate::config::Config;
+use crate::engine;
 use crate::finding::Finding;
 use crate::git::Repo;
 use crate::rules;
@@ -164,23 +165,28 @@ pub fn run(
     stats.phases.push(("coverage", clock.elapsed()));
     let patterns = IdPatterns::new(&config.specs.id_patterns);
     let clock = std::time::Instant::now();
-    let mut findings = rules::check_tree(snapshot, config);
+    let tree = engine::tree_findings(snapshot, config);
     stats.phases.push(("tree rules", clock.elapsed()));
     let clock = std::time::Instant::now();
-    findings.extend(rules::configure(history.findings(), config));
-    findings.extend(rules::configure(reused_ids(&history), config));
-    findings.extend(rules::configure(coverage.findings(), config));
-    findings.extend(rules::configure(
-        suspect::check(
-            snapshot,
-            source,
-            &history,
-            repo,
-            &patterns,
-            &config.audit.suspect_open,
-        ),
+    let suspect = suspect::check(
+        snapshot,
+        source,
+        &history,
+        repo,
+        &patterns,
+        &config.audit.suspect_open,
+    );
+    // Each part on its own: a commit's finding does not answer one of the tree.
+    let findings = engine::configure(
+        [
+            tree,
+            history.findings(),
+            reused_ids(&history),
+            coverage.findings(),
+            suspect,
+        ],
         config,
-    ));
+    );
     stats
         .phases
         .push(("history rules and suspect links", clock.elapsed()));

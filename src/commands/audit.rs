@@ -4,12 +4,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::check::{apply_baseline, build_snapshot, load_config, outcome};
 use super::{CommandError, Context, Outcome};
 use crate::audit::{self, Audit};
 use crate::cli::{AuditArgs, Format};
 use crate::config::Config;
-use crate::engine::judge::JudgeError;
+use crate::engine::{self, outcome};
 use crate::finding::{Finding, Summary};
 use crate::git::changes::commit_changes;
 use crate::git::{Repo, TreeSource};
@@ -24,16 +23,6 @@ pub const FORMATS: &[Format] = &[
     Format::Markdown,
     Format::Html,
 ];
-
-impl From<JudgeError> for CommandError {
-    fn from(e: JudgeError) -> Self {
-        match e {
-            JudgeError::Source(s) => CommandError::Repository(s.0),
-            JudgeError::Config(c) => CommandError::Config(c),
-            JudgeError::Invalid(m) => CommandError::Usage(m),
-        }
-    }
-}
 
 /// Opens the repository, reads HEAD's configuration and runs the audit.
 pub fn audit_head(
@@ -53,8 +42,8 @@ pub fn audit_head(
         let tree = repo.commit_tree(head)?;
         // The configuration as `check` reads it: the working tree's, else HEAD's.
         let config = match repo.worktree() {
-            Ok(wt) => load_config(ctx, &wt)?,
-            Err(_) => load_config(ctx, &tree)?,
+            Ok(wt) => ctx.config(&wt)?,
+            Err(_) => ctx.config(&tree)?,
         };
         let since = match since_arg.or(config.audit.since.as_deref()) {
             Some(rev) => Some(repo.resolve(rev).map_err(|e| {
@@ -74,7 +63,7 @@ pub fn audit_head(
                 let own = Repo::open(&git_dir)?;
                 audit::history(&own, &config, head, since)
             });
-            let snapshot = build_snapshot(&tree, &config);
+            let snapshot = engine::snapshot(&tree, &config, None);
             let history = history
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -151,7 +140,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         }
     }
     let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
-    let findings = apply_baseline(ctx, &config, &root, audit.findings.clone(), None)?;
+    let findings = ctx.baseline(&config, &root, audit.findings.clone(), engine::Stale::All)?;
     let findings = with_commit_details(&audit, findings);
     let summary = Summary {
         tasks: audit.tasks,

@@ -5,12 +5,11 @@ use std::path::Path;
 
 use super::{CommandError, Context, Outcome};
 use crate::cli::{CheckArgs, Format};
-use crate::config::Config;
-use crate::finding::{Finding, Severity, Summary};
+use crate::engine;
+use crate::finding::{Finding, Summary};
 use crate::git::{Found, FsSource, Repo};
 use crate::report::{self, ReportContext};
-use crate::rules;
-use crate::snapshot::{Snapshot, SnapshotError};
+use crate::snapshot::Snapshot;
 use crate::source::Source;
 
 /// The formats `flowgate check` writes.
@@ -45,10 +44,10 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
         }
     };
     let started = std::time::Instant::now();
-    let config = load_config(ctx, source.as_ref())?;
-    let snapshot = build_snapshot(source.as_ref(), &config)?;
+    let config = ctx.config(source.as_ref())?;
+    let snapshot = engine::snapshot(source.as_ref(), &config, None)?;
     let read = started.elapsed();
-    let mut findings = rules::check_tree(&snapshot, &config);
+    let mut findings = engine::configure([engine::tree_findings(&snapshot, &config)], &config);
     if ctx.global.verbose {
         eprintln!(
             "flowgate: read {} task files and {} spec files from the {} in {:.1} ms; rules took {:.1} ms",
@@ -69,19 +68,13 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
             })
         });
     }
-    let nothing = |_: &crate::baseline::Entry| false;
-    let scope: Option<&dyn Fn(&crate::baseline::Entry) -> bool> = if filters.is_empty() {
-        Some(&crate::baseline::is_tree_entry)
+    let stale = if filters.is_empty() {
+        engine::Stale::Tree
     } else {
-        Some(&nothing)
+        engine::Stale::None
     };
-    let findings = apply_baseline(ctx, &config, &root, findings, scope)?;
-    let summary = Summary {
-        tasks: snapshot.backlog.as_ref().map_or(0, |b| b.tasks().count()),
-        specs: snapshot.specs.files.len(),
-        ..Summary::default()
-    }
-    .count(&findings);
+    let findings = ctx.baseline(&config, &root, findings, stale)?;
+    let summary = engine::summary(Some(&snapshot), 0, &findings);
     if ctx.global.format == Format::Sarif {
         let anchors = report::sarif::Anchors {
             tasks: task_files(&snapshot),
@@ -91,7 +84,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
     } else {
         emit(ctx, &findings, summary, Some(source.as_ref()), &[])?;
     }
-    Ok(outcome(&findings))
+    Ok(engine::outcome(&findings))
 }
 
 /// Each task's file in `snapshot`, by canonical task ID (the first file when two share an
@@ -106,79 +99,6 @@ pub fn task_files(snapshot: &Snapshot) -> BTreeMap<String, String> {
         }
     }
     files
-}
-
-/// Reads the configuration: `--config FILE` from disk, else `.flowgate.yml` of the source.
-pub fn load_config(ctx: &Context, source: &dyn Source) -> Result<Config, CommandError> {
-    match &ctx.global.config {
-        Some(path) => {
-            let full = if path.is_absolute() {
-                path.clone()
-            } else {
-                ctx.dir.join(path)
-            };
-            let unreadable = |reason: String| {
-                CommandError::Usage(format!(
-                    "cannot read the configuration {}: {reason}",
-                    full.display()
-                ))
-            };
-            let bytes = crate::own_files::read(&full, crate::source::MAX_FILE_SIZE)
-                .map_err(|e| unreadable(e.to_string()))?
-                .ok_or_else(|| unreadable("no such file".into()))?;
-            let text = std::str::from_utf8(&bytes).map_err(|e| unreadable(e.to_string()))?;
-            Ok(Config::parse(&path.display().to_string(), text)?)
-        }
-        None => Ok(Config::load(source, None)?),
-    }
-}
-
-/// Hides the findings recorded in the baseline file (`baseline` in the configuration,
-/// default `.flowgate-baseline.json` at `root`) and notes on stderr the entries that no
-/// longer occur, among those `scope` accepts (`None`: all). No file: nothing changes.
-pub fn apply_baseline(
-    ctx: &Context,
-    config: &Config,
-    root: &Path,
-    findings: Vec<Finding>,
-    scope: Option<&dyn Fn(&crate::baseline::Entry) -> bool>,
-) -> Result<Vec<Finding>, CommandError> {
-    let name = config
-        .baseline
-        .as_deref()
-        .unwrap_or(crate::baseline::DEFAULT_FILE);
-    let Some(baseline) = crate::baseline::Baseline::load(root, name).map_err(|e| {
-        CommandError::Usage(format!("{e} (delete it and run `flowgate baseline` again)"))
-    })?
-    else {
-        return Ok(findings);
-    };
-    let applied = crate::baseline::apply(findings, &baseline, scope);
-    if !ctx.global.quiet {
-        if let Some(note) = crate::baseline::stale_note(&applied.stale, name) {
-            eprint!("{note}");
-        }
-    }
-    Ok(applied.findings)
-}
-
-/// Builds a snapshot, turning workflow configuration mistakes into pointed config errors.
-pub fn build_snapshot(source: &dyn Source, config: &Config) -> Result<Snapshot, CommandError> {
-    build_snapshot_pinned(source, config, None)
-}
-
-/// [`build_snapshot`] with the backlog at `pinned` (see [`Snapshot::build_pinned`]).
-pub fn build_snapshot_pinned(
-    source: &dyn Source,
-    config: &Config,
-    pinned: Option<&crate::backlog::BacklogLayout>,
-) -> Result<Snapshot, CommandError> {
-    Snapshot::build_pinned(source, config, pinned).map_err(|e| match e {
-        SnapshotError::Source(e) => CommandError::Repository(e.0),
-        SnapshotError::Workflow(w) => {
-            CommandError::Config(config.error_at(&w.needle, w.message, w.help))
-        }
-    })
 }
 
 /// Repo-relative forms of the PATH arguments.
@@ -204,15 +124,6 @@ fn path_filters(root: &Path, cwd: &Path, paths: &[std::path::PathBuf]) -> Vec<St
                 .join("/")
         })
         .collect()
-}
-
-/// Exit status for a set of findings.
-pub fn outcome(findings: &[Finding]) -> Outcome {
-    if findings.iter().any(|f| f.severity == Severity::Error) {
-        Outcome::Failed
-    } else {
-        Outcome::Clean
-    }
 }
 
 /// Prints findings in the chosen format.

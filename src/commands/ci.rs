@@ -22,12 +22,13 @@ use std::path::{Path, PathBuf};
 
 use crate::git::Oid;
 
-use super::check::{build_snapshot_pinned, emit};
+use super::check::emit;
 use super::{CommandError, Context, Outcome};
 use crate::backlog::{self, BacklogLayout, TaskId};
 use crate::baseline::Baseline;
 use crate::cli::{CiArgs, FailOn, Format};
 use crate::config::{Config, PrCheck, FILE_NAME};
+use crate::engine;
 use crate::engine::judge::{judge_commit_from, CommitJudge};
 use crate::finding::{Finding, Severity, Summary};
 use crate::git::changes::Change;
@@ -141,7 +142,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     }
 
     // The pull request's title and body.
-    let mut head_snapshot = build_snapshot_pinned(&head_tree, &config, pinned.as_ref())?;
+    let mut head_snapshot = engine::snapshot(&head_tree, &config, pinned.as_ref())?;
     rules::rigor::trust(&mut head_snapshot, &head_tree, policy)?;
     if let Some(ev) = event.as_ref().filter(|e| e.is_pull_request()) {
         if matches!(config.ci.check, PrCheck::Title | PrCheck::Both) {
@@ -150,7 +151,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     }
 
     // The tree at head.
-    findings.extend(rules::check_tree(&head_snapshot, &config));
+    findings.extend(engine::tree_findings(&head_snapshot, &config));
     anchors.tasks = super::check::task_files(&head_snapshot);
     let pr = rules::rigor_branch::PullRequest {
         branch: branch.as_deref(),
@@ -164,7 +165,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
         &head_snapshot,
         &config,
     )?);
-    let findings = rules::configure(findings, &config);
+    let findings = engine::configure([findings], &config);
     // Findings recorded by `flowgate baseline` (in the trusted commit) do not fail a pull
     // request. A pull request checks part of the history: no entry is called stale.
     let mut findings = match &baseline {
@@ -181,16 +182,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     findings.sort_by_key(|f| (order(f) != usize::MAX, order(f)));
     findings.sort_by_key(|f| std::cmp::Reverse(f.commit.is_some()));
 
-    let summary = Summary {
-        tasks: head_snapshot
-            .backlog
-            .as_ref()
-            .map_or(0, |b| b.tasks().count()),
-        specs: head_snapshot.specs.files.len(),
-        commits: range.commits.len(),
-        ..Summary::default()
-    }
-    .count(&findings);
+    let summary = engine::summary(Some(&head_snapshot), range.commits.len(), &findings);
 
     report(
         ctx,
@@ -483,7 +475,7 @@ fn choose_config(
         match (&ctx.global.config, &repo_rel) {
             (None, _) => Ok(Config::load(source, None)?),
             (Some(_), Some(rel)) => Ok(Config::load(source, Some(rel))?),
-            (Some(_), None) => super::check::load_config(ctx, source),
+            (Some(_), None) => ctx.config(source),
         }
     };
     let own = |source: &dyn Source| -> Result<ChosenConfig, CommandError> {

@@ -21,21 +21,20 @@ use std::path::Path;
 
 use crate::git::Oid;
 
-use super::check::{load_config, outcome};
 use super::{CommandError, Context, Outcome};
 use crate::backlog::{self, entry::entry_for, BacklogLayout};
 use crate::cli::{Format, HookCommand};
 use crate::config::Config;
 use crate::engine::judge::{self, TransitionContext};
 use crate::engine::tasks::{ChangeLookup, TaskFinder};
+use crate::engine::{self, outcome};
 use crate::finding::{Finding, Severity, Summary};
 use crate::git::amend;
 use crate::git::changes::{Change, Scope};
 use crate::git::{IndexSource, Repo};
-use crate::message::{self, Message, ReferenceFinder};
+use crate::message::{self, Message};
 use crate::report::{self, ReportContext};
 use crate::rules::{self, commits};
-use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::Source;
 use crate::workflow::Workflow;
 
@@ -84,7 +83,7 @@ struct Staged<'r> {
 impl<'r> Staged<'r> {
     fn open(ctx: &Context, repo: &'r Repo) -> Result<Staged<'r>, CommandError> {
         let index = repo.index()?;
-        let config = load_config(ctx, &index)?;
+        let config = ctx.config(&index)?;
         let layout = backlog::discover(&index, config.backlog.dir.as_deref())?;
         Ok(Staged {
             repo,
@@ -95,8 +94,7 @@ impl<'r> Staged<'r> {
     }
 
     fn workflow(&self, layout: &BacklogLayout) -> Result<Workflow, CommandError> {
-        Workflow::new(&layout.config, &self.config.workflow)
-            .map_err(|w| CommandError::Config(self.config.error_at(&w.needle, w.message, w.help)))
+        Ok(judge::workflow(&self.config, layout)?)
     }
 }
 
@@ -110,8 +108,7 @@ fn baseline(
         return Ok(findings);
     }
     let root = staged.repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
-    let nothing = |_: &crate::baseline::Entry| false;
-    super::check::apply_baseline(ctx, &staged.config, &root, findings, Some(&nothing))
+    ctx.baseline(&staged.config, &root, findings, engine::Stale::None)
 }
 
 fn open_repo(ctx: &Context) -> Result<Repo, CommandError> {
@@ -136,7 +133,7 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     let mut findings = tree_findings(&staged, &changes)?;
     let judged = judge_transitions(&staged, layout, &workflow, base, &changes)?;
     findings.extend(judged);
-    let findings = rules::configure(findings, &staged.config);
+    let findings = engine::configure([findings], &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
     let scope = || {
         format!(
@@ -184,15 +181,13 @@ fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>
     let owned: BTreeSet<String> = staged_paths.iter().map(|p| p.to_string()).collect();
     // Like the repository in `pre_commit`: the process ends right after the hook, and
     // freeing the listing of every task file (10,000s of names) would only add to the wait.
-    let snapshot = ManuallyDrop::new(
-        Snapshot::focused(&staged.index, &staged.config, layout, &owned).map_err(|e| match e {
-            SnapshotError::Source(e) => CommandError::Repository(e.0),
-            SnapshotError::Workflow(w) => {
-                CommandError::Config(staged.config.error_at(&w.needle, w.message, w.help))
-            }
-        })?,
-    );
-    Ok(rules::check_tree(&snapshot, &staged.config)
+    let snapshot = ManuallyDrop::new(engine::focused(
+        &staged.index,
+        &staged.config,
+        layout,
+        &owned,
+    )?);
+    Ok(engine::tree_findings(&snapshot, &staged.config)
         .into_iter()
         .filter(|f| f.file.as_deref().is_some_and(|p| staged_paths.contains(p)))
         .collect())
@@ -326,11 +321,9 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     }
     let workflow = staged.workflow(layout)?;
     let prefix = layout.config.task_prefix.clone();
-    let references =
-        ReferenceFinder::new(staged.config.commits.reference_pattern.as_deref(), &prefix)
-            .map_err(|e| CommandError::Usage(format!("invalid commits.reference_pattern: {e}")))?;
-    let code = commits::CodePaths::new(&staged.config.commits, Some(&layout.root))
-        .map_err(|e| CommandError::Usage(format!("invalid commits path glob: {e}")))?;
+    // What the judge of a commit prepares for its backlog, as `ci` and `audit` have it.
+    let references = judge::references(&staged.config, layout)?;
+    let code = judge::code_paths(&staged.config, layout)?;
     let base = parent_of_commit(&repo, recorded, || {
         Ok(staged.index.changes(head, Scope::All)?.is_empty())
     })?;
@@ -389,7 +382,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     )?);
     finder.failure()?;
     before.as_ref().map_or(Ok(()), TaskFinder::failure)?;
-    let findings = rules::configure(findings, &staged.config);
+    let findings = engine::configure([findings], &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
     let scope = || {
         let referenced: Vec<String> = references
@@ -461,9 +454,7 @@ fn prepare_commit_msg(
     };
     let text = read_message(file)?;
     let comment = repo.comment_char();
-    let references =
-        ReferenceFinder::new(staged.config.commits.reference_pattern.as_deref(), prefix)
-            .map_err(|e| CommandError::Usage(e.to_string()))?;
+    let references = judge::references(&staged.config, layout)?;
     if !references.find(&Message::parse(&text, comment)).is_empty() {
         return Ok(());
     }

@@ -20,49 +20,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, ColorChoice, Command, Format, GlobalArgs};
-use crate::config::ConfigError;
-
-/// How a command ended (when it did not fail with a usage, config or repository error).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// No error-level finding: exit 0.
-    Clean,
-    /// Error-level findings: exit 1.
-    Failed,
-}
-
-/// A usage, configuration or repository error: exit 2, with a message that says which.
-#[derive(Debug)]
-pub enum CommandError {
-    /// The command was called wrongly.
-    Usage(String),
-    /// `.flowgate.yml` (or the backlog config) is invalid.
-    Config(ConfigError),
-    /// The repository could not be read.
-    Repository(String),
-}
-
-impl std::fmt::Display for CommandError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CommandError::Usage(m) => write!(f, "usage error: {m}"),
-            CommandError::Config(e) => write!(f, "configuration error: {e}"),
-            CommandError::Repository(m) => write!(f, "repository error: {m}"),
-        }
-    }
-}
-
-impl From<ConfigError> for CommandError {
-    fn from(e: ConfigError) -> Self {
-        CommandError::Config(e)
-    }
-}
-
-impl From<crate::source::SourceError> for CommandError {
-    fn from(e: crate::source::SourceError) -> Self {
-        CommandError::Repository(e.0)
-    }
-}
+use crate::config::Config;
+pub use crate::engine::{Error as CommandError, Outcome};
 
 /// Settings derived from the global options.
 #[derive(Debug, Clone)]
@@ -95,6 +54,23 @@ impl Context {
         }
         let color = use_color(global.color, &std::io::stdout());
         Ok(Context { global, dir, color })
+    }
+
+    /// Reads the configuration: `--config FILE`, else `.flowgate.yml` of `source`.
+    pub fn config(&self, source: &dyn crate::source::Source) -> Result<Config, CommandError> {
+        crate::engine::load_config(&self.dir, self.global.config.as_deref(), source)
+    }
+
+    /// Hides the baselined findings (see [`crate::engine::apply_baseline`]); `-q` keeps
+    /// the note on stale entries quiet.
+    pub fn baseline(
+        &self,
+        config: &Config,
+        root: &std::path::Path,
+        findings: Vec<crate::finding::Finding>,
+        stale: crate::engine::Stale,
+    ) -> Result<Vec<crate::finding::Finding>, CommandError> {
+        crate::engine::apply_baseline(config, root, findings, stale, self.global.quiet)
     }
 }
 

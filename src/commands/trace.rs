@@ -221,7 +221,7 @@ fn widen_fragment(reference: SpecRef, index: &SpecIndex) -> SpecRef {
 pub fn run(ctx: &Context, args: &TraceArgs) -> Result<Outcome, CommandError> {
     let (repo, config, audit) = audit_head(ctx, None)?;
     let tree = repo.commit_tree(audit.head)?;
-    let snapshot = super::check::build_snapshot(&tree, &config)?;
+    let snapshot = crate::engine::snapshot(&tree, &config, None)?;
     let index = &snapshot.specs;
     let history = &audit.history;
     let query = args.id.trim();

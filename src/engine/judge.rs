@@ -161,15 +161,9 @@ impl<'a> CommitJudge<'a> {
         let Some(layout) = layout else {
             return Ok(None);
         };
-        let workflow =
-            Workflow::new(&layout.config, &config.workflow).map_err(|w: WorkflowError| {
-                JudgeError::Config(config.error_at(&w.needle, w.message, w.help))
-            })?;
-        let prefix = layout.config.task_prefix.clone();
-        let references = ReferenceFinder::new(config.commits.reference_pattern.as_deref(), &prefix)
-            .map_err(|e| JudgeError::Invalid(format!("invalid commits.reference_pattern: {e}")))?;
-        let code = commits::CodePaths::new(&config.commits, Some(&layout.root))
-            .map_err(|e| JudgeError::Invalid(format!("invalid commits path glob: {e}")))?;
+        let workflow = workflow(config, &layout)?;
+        let references = references(config, &layout)?;
+        let code = code_paths(config, &layout)?;
         let prepared = Rc::new(Prepared {
             layout,
             workflow,
@@ -206,6 +200,31 @@ impl<'a> CommitJudge<'a> {
         }
         Some(key)
     }
+}
+
+/// The workflow `config` defines with the backlog at `layout`.
+pub fn workflow(config: &Config, layout: &BacklogLayout) -> Result<Workflow, JudgeError> {
+    Workflow::new(&layout.config, &config.workflow).map_err(|w: WorkflowError| {
+        JudgeError::Config(config.error_at(&w.needle, w.message, w.help))
+    })
+}
+
+/// The task-reference finder of `commits.reference_pattern` for the backlog at `layout`.
+pub fn references(config: &Config, layout: &BacklogLayout) -> Result<ReferenceFinder, JudgeError> {
+    ReferenceFinder::new(
+        config.commits.reference_pattern.as_deref(),
+        &layout.config.task_prefix,
+    )
+    .map_err(|e| JudgeError::Invalid(format!("invalid commits.reference_pattern: {e}")))
+}
+
+/// The paths that count as code for the commit rules, the backlog at `layout` aside.
+pub fn code_paths(
+    config: &Config,
+    layout: &BacklogLayout,
+) -> Result<commits::CodePaths, JudgeError> {
+    commits::CodePaths::new(&config.commits, Some(&layout.root))
+        .map_err(|e| JudgeError::Invalid(format!("invalid commits path glob: {e}")))
 }
 
 /// Per-layout state of a [`CommitJudge`].

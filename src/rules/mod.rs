@@ -18,13 +18,13 @@ pub mod task_fields;
 pub mod task_files;
 pub mod transitions;
 
-/// Runs the tree rules (task files and spec links) on one snapshot, applies the
-/// configured severities and sorts the findings.
+/// Runs the tree rules (task files, spec links, flowspec rigor) on one snapshot, at their
+/// default severities; the engine applies the configured ones.
 pub fn check_tree(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
     let mut findings = task_files::check(snapshot);
     findings.extend(spec_links::check(snapshot, config));
     findings.extend(rigor::check(snapshot, config));
-    configure(findings, config)
+    findings
 }
 
 /// Applies the configured severities (dropping `off` findings) and sorts. A task that
