@@ -63,22 +63,7 @@ pub struct GlobalArgs {
     pub verbose: bool,
 }
 
-/// Output formats. Not every command offers every format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Rich diagnostics with the source line and a label on the offending span.
-    Human,
-    /// The stable JSON schema documented in the README.
-    Json,
-    /// GitHub workflow-command annotations, job summary and outputs.
-    Github,
-    /// SARIF 2.1.0 for code scanning.
-    Sarif,
-    /// A markdown report (audit).
-    Markdown,
-    /// A self-contained HTML report (audit).
-    Html,
-}
+pub use crate::report::Format;
 
 /// When to use colors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,7 +13,7 @@ use crate::finding::{Finding, Summary};
 use crate::git::changes::commit_changes;
 use crate::git::{Repo, TreeSource};
 use crate::report::sarif::Anchors;
-use crate::report::{self, ReportContext};
+use crate::report::{self, Report, ReportContext};
 
 /// The formats `flowgate audit` writes.
 pub const FORMATS: &[Format] = &[
@@ -149,54 +149,33 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         ..Summary::default()
     }
     .count(&findings);
-    let text = match ctx.global.format {
-        Format::Human => {
-            let tree = repo.commit_tree(audit.head)?;
-            let (history, tree_findings): (Vec<Finding>, Vec<Finding>) =
-                findings.iter().cloned().partition(|f| f.commit.is_some());
-            // History findings point into old versions of files: no snippet from HEAD.
-            let mut text = report::human::render(
-                &history,
-                Summary::default(),
-                &ReportContext {
-                    source: None,
-                    messages: &[],
-                    color: ctx.color,
-                    quiet: true,
-                },
-            );
-            text.push_str(&report::human::render(
-                &tree_findings,
-                summary,
-                &ReportContext {
-                    source: Some(&tree),
-                    messages: &[],
-                    color: ctx.color,
-                    quiet: true,
-                },
-            ));
-            if !ctx.global.quiet {
-                // The counts and the summary cover history and tree findings alike.
-                text.push_str(&report::human::rule_counts(&findings));
-                text.push_str(&report::human::summary_line(summary));
-                text.push('\n');
-                let c = &audit.coverage;
-                text.push_str(&format!("coverage: {}\n", c.headline()));
-            }
-            text
-        }
-        Format::Json => report::audit_json::render(&audit, &findings, summary),
-        Format::Markdown => report::markdown::render(&audit, &findings, summary),
-        Format::Html => report::html::render(&audit, &findings, summary),
-        Format::Sarif => {
-            let tree = repo.commit_tree(audit.head)?;
-            report::sarif::render(&findings, &history_anchors(&repo, &findings, &tree)?)
-        }
-        other => return Err(super::unsupported(other, FORMATS)),
+    let format = ctx.global.format;
+    let tree = repo.commit_tree(audit.head)?;
+    let anchors = if format == Format::Sarif {
+        history_anchors(&repo, &findings, &tree)?
+    } else {
+        Anchors::default()
     };
+    let text = report::render(
+        format,
+        &Report {
+            findings: &findings,
+            summary,
+            context: ReportContext {
+                source: Some(&tree),
+                messages: &[],
+                color: ctx.color,
+                quiet: ctx.global.quiet,
+            },
+            anchors: Some(&anchors),
+            audit: Some(&audit),
+        },
+    )
+    .map_err(|f| super::unsupported(f, FORMATS))?;
     write_output(ctx, args.output.as_deref(), &text)?;
     let outcome = outcome(&findings);
     // The process ends here: freeing 50,000 commit records one by one is pure waiting.
+    drop(tree);
     std::mem::forget((audit, findings, text, repo));
     Ok(outcome)
 }

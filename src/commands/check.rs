@@ -6,9 +6,8 @@ use std::path::Path;
 use super::{CommandError, Context, Outcome};
 use crate::cli::{CheckArgs, Format};
 use crate::engine;
-use crate::finding::{Finding, Summary};
 use crate::git::{Found, FsSource, Repo};
-use crate::report::{self, ReportContext};
+use crate::report::{self, Report, ReportContext};
 use crate::snapshot::Snapshot;
 use crate::source::Source;
 
@@ -75,15 +74,32 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
     };
     let findings = ctx.baseline(&config, &root, findings, stale)?;
     let summary = engine::summary(Some(&snapshot), 0, &findings);
-    if ctx.global.format == Format::Sarif {
-        let anchors = report::sarif::Anchors {
-            tasks: task_files(&snapshot),
-            ..report::sarif::Anchors::default()
-        };
-        print!("{}", report::sarif::render(&findings, &anchors));
-    } else {
-        emit(ctx, &findings, summary, Some(source.as_ref()), &[])?;
-    }
+    // Where SARIF shows a finding about a task that has no file of its own.
+    let anchors = report::sarif::Anchors {
+        tasks: if ctx.global.format == Format::Sarif {
+            task_files(&snapshot)
+        } else {
+            BTreeMap::new()
+        },
+        ..report::sarif::Anchors::default()
+    };
+    let text = super::render(
+        ctx,
+        FORMATS,
+        &Report {
+            findings: &findings,
+            summary,
+            context: ReportContext {
+                source: Some(source.as_ref()),
+                messages: &[],
+                color: ctx.color,
+                quiet: ctx.global.quiet,
+            },
+            anchors: Some(&anchors),
+            audit: None,
+        },
+    )?;
+    print!("{text}");
     Ok(engine::outcome(&findings))
 }
 
@@ -124,30 +140,4 @@ fn path_filters(root: &Path, cwd: &Path, paths: &[std::path::PathBuf]) -> Vec<St
                 .join("/")
         })
         .collect()
-}
-
-/// Prints findings in the chosen format.
-pub fn emit(
-    ctx: &Context,
-    findings: &[Finding],
-    summary: Summary,
-    source: Option<&dyn Source>,
-    messages: &[(String, String)],
-) -> Result<(), CommandError> {
-    let text = match ctx.global.format {
-        Format::Human => report::human::render(
-            findings,
-            summary,
-            &ReportContext {
-                source,
-                messages,
-                color: ctx.color,
-                quiet: ctx.global.quiet,
-            },
-        ),
-        Format::Json => report::json::render(findings, summary),
-        other => return Err(super::unsupported(other, &[Format::Human, Format::Json])),
-    };
-    print!("{text}");
-    Ok(())
 }

@@ -22,7 +22,6 @@ use std::path::{Path, PathBuf};
 
 use crate::git::Oid;
 
-use super::check::emit;
 use super::{CommandError, Context, Outcome};
 use crate::backlog::{self, BacklogLayout, TaskId};
 use crate::baseline::Baseline;
@@ -36,7 +35,7 @@ use crate::git::CommitMeta;
 use crate::git::{Repo, TreeSource};
 use crate::message::ReferenceFinder;
 use crate::report::github::{self, CommitLabel};
-use crate::report::sarif;
+use crate::report::{sarif, Report, ReportContext};
 use crate::rules;
 use crate::snapshot::Snapshot;
 use crate::source::{Content, Source, MAX_FILE_SIZE};
@@ -231,16 +230,23 @@ fn report(
             .map_err(|e| CommandError::Usage(format!("cannot write the SARIF file: {e}")))?;
     }
     let format = ctx.global.format;
-    match format {
-        Format::Github => {
-            print!("{}", github::render_annotations(r.findings));
-            if !ctx.global.quiet {
-                println!("{}", github::headline(r.summary));
-            }
-        }
-        Format::Sarif => print!("{}", sarif::render(r.findings, r.anchors)),
-        _ => emit(ctx, r.findings, r.summary, Some(head_tree), r.messages)?,
-    }
+    let text = super::render(
+        ctx,
+        FORMATS,
+        &Report {
+            findings: r.findings,
+            summary: r.summary,
+            context: ReportContext {
+                source: Some(head_tree),
+                messages: r.messages,
+                color: ctx.color,
+                quiet: ctx.global.quiet,
+            },
+            anchors: Some(r.anchors),
+            audit: None,
+        },
+    )?;
+    print!("{text}");
     let annotations = if format == Format::Github {
         github::Annotations::Printed
     } else {

@@ -33,7 +33,7 @@ use crate::git::amend;
 use crate::git::changes::{Change, Scope};
 use crate::git::{IndexSource, Repo};
 use crate::message::{self, Message};
-use crate::report::{self, ReportContext};
+use crate::report::{Report, ReportContext};
 use crate::rules::{self, commits};
 use crate::source::Source;
 use crate::workflow::Workflow;
@@ -141,7 +141,7 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
             touched_tasks(&changes, layout)
         )
     };
-    report(ctx, &findings, scope, &staged.index, &[]);
+    report(ctx, &findings, scope, &staged.index, &[])?;
     Ok(outcome(&findings))
 }
 
@@ -405,7 +405,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         scope,
         &staged.index,
         &[(STAGED.to_string(), message.text.to_string())],
-    );
+    )?;
     Ok(outcome(&findings))
 }
 
@@ -515,32 +515,36 @@ fn report(
     scope: impl FnOnce() -> String,
     source: &dyn Source,
     messages: &[(String, String)],
-) {
+) -> Result<(), CommandError> {
     if findings.is_empty() {
-        return;
+        return Ok(());
     }
     let color = super::use_color(ctx.global.color, &std::io::stderr());
-    let text = match ctx.global.format {
-        Format::Json => report::json::render(findings, Summary::default().count(findings)),
-        _ => {
-            let mut text = report::human::render(
-                findings,
-                Summary::default(),
-                &ReportContext {
-                    source: Some(source),
-                    messages,
-                    color,
-                    quiet: true,
-                },
-            );
-            if !ctx.global.quiet {
-                text.push_str(&summary_line(findings, &scope()));
-            }
-            if findings.iter().any(|f| f.severity == Severity::Error) {
-                text.push_str("flowgate rejected this commit (`flowgate explain CODE` tells more; `git commit --no-verify` bypasses the gate, CI still checks).\n");
-            }
-            text
+    // The findings alone: the line that ends a hook's report is its own, below.
+    let mut text = super::render(
+        ctx,
+        FORMATS,
+        &Report {
+            findings,
+            summary: Summary::default().count(findings),
+            context: ReportContext {
+                source: Some(source),
+                messages,
+                color,
+                quiet: true,
+            },
+            anchors: None,
+            audit: None,
+        },
+    )?;
+    if ctx.global.format == Format::Human {
+        if !ctx.global.quiet {
+            text.push_str(&summary_line(findings, &scope()));
         }
-    };
+        if findings.iter().any(|f| f.severity == Severity::Error) {
+            text.push_str("flowgate rejected this commit (`flowgate explain CODE` tells more; `git commit --no-verify` bypasses the gate, CI still checks).\n");
+        }
+    }
     eprint!("{text}");
+    Ok(())
 }

@@ -133,7 +133,17 @@ pub fn unsupported(format: Format, offered: &[Format]) -> CommandError {
 
 /// A format as it is written on the command line (`github`).
 pub fn format_name(format: Format) -> String {
-    format!("{format:?}").to_lowercase()
+    format.name()
+}
+
+/// Renders `report` in the chosen `--format` through [`crate::report::render`]; a format
+/// it cannot write is refused naming `offered`.
+pub fn render(
+    ctx: &Context,
+    offered: &[Format],
+    report: &crate::report::Report<'_>,
+) -> Result<String, CommandError> {
+    crate::report::render(ctx.global.format, report).map_err(|f| unsupported(f, offered))
 }
 
 /// Runs the parsed command line and returns the process exit code.

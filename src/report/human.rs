@@ -281,6 +281,48 @@ pub fn render(findings: &[Finding], summary: Summary, ctx: &ReportContext<'_>) -
     out
 }
 
+/// An audit's findings: those of the history first, without snippets (they point into
+/// old versions of files), then those of the tree with snippets from `ctx.source` (HEAD's
+/// tree); unless quiet, the counts by rule, the summary and the coverage headline.
+pub fn render_audit(
+    audit: &crate::audit::Audit,
+    findings: &[Finding],
+    summary: Summary,
+    ctx: &ReportContext<'_>,
+) -> String {
+    let (history, tree_findings): (Vec<Finding>, Vec<Finding>) =
+        findings.iter().cloned().partition(|f| f.commit.is_some());
+    let mut text = render(
+        &history,
+        Summary::default(),
+        &ReportContext {
+            source: None,
+            messages: &[],
+            color: ctx.color,
+            quiet: true,
+        },
+    );
+    text.push_str(&render(
+        &tree_findings,
+        summary,
+        &ReportContext {
+            source: ctx.source,
+            messages: &[],
+            color: ctx.color,
+            quiet: true,
+        },
+    ));
+    if !ctx.quiet {
+        // The counts and the summary cover history and tree findings alike.
+        text.push_str(&rule_counts(findings));
+        text.push_str(&summary_line(summary));
+        text.push('\n');
+        let c = &audit.coverage;
+        text.push_str(&format!("coverage: {}\n", c.headline()));
+    }
+    text
+}
+
 /// One line per rule with its number of findings, in code order, when there are two
 /// findings or more: at scale, the shape of the problem before its details.
 ///
