@@ -8,17 +8,22 @@
 //! - [`tracker`]: the task model the rules read (whatever tracker wrote the tasks) and the
 //!   [`tracker::Tracker`] trait that phrases a tracker tool's commands in help.
 //! - [`source`]: the files of one snapshot (working tree, index, a commit's tree), behind
-//!   one small trait. [`git`] holds the git-backed implementations and history walking.
+//!   one small trait. [`git`] holds the git-backed implementations and history walking;
+//!   it is the only module that names libgit2.
 //! - [`backlog`], [`spec`], [`workflow`], [`config`]: parsers that turn files into typed models
 //!   ([`backlog`] is the Backlog.md reader of the task model);
 //!   [`message`]: commit messages and the task-reference grammar.
 //! - [`snapshot`]: one source parsed into the models the rules need.
 //! - [`rules`]: the checks, pure functions from snapshots (and commit metadata) to
 //!   [`finding::Finding`]s.
-//! - [`audit`] and [`baseline`]: the history pass, coverage and suspect links; recorded
-//!   findings that no longer fail.
-//! - [`report`]: renders findings (human, json, ...). Rules never print.
-//! - [`commands`]: one file per subcommand; `main` only parses flags and dispatches.
+//! - [`baseline`]: recorded findings that no longer fail.
+//! - [`engine`]: the pipeline every command runs (configuration, snapshot, rules, commit
+//!   judging, severities, baseline, summary).
+//! - [`audit`]: the history pass, coverage and suspect links.
+//! - [`report`]: renders findings (human, json, ...) through one `render(format, …)`.
+//!   Rules never print.
+//! - [`commands`]: one file per subcommand, each declaring the formats it offers; `main`
+//!   only parses flags and dispatches.
 
 #![warn(missing_docs)]
 

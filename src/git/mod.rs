@@ -1,5 +1,6 @@
 //! Git access: opening a repository and the snapshots it yields (working tree, index,
-//! a commit's tree). Everything above this module reads files through [`crate::source`].
+//! a commit's tree). Everything above this module reads files through [`crate::source`],
+//! and reaches the repository through [`Repo`] and [`ops`]: nothing else names libgit2.
 
 pub mod amend;
 pub mod changes;
