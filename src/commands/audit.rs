@@ -9,7 +9,7 @@ use crate::audit::{self, Audit};
 use crate::cli::{AuditArgs, Format};
 use crate::config::Config;
 use crate::engine::{self, outcome};
-use crate::finding::{Finding, Summary};
+use crate::finding::Finding;
 use crate::git::changes::commit_changes;
 use crate::git::{Repo, TreeSource};
 use crate::report::sarif::Anchors;
@@ -142,13 +142,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
     let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
     let findings = ctx.baseline(&config, &root, audit.findings.clone(), engine::Stale::All)?;
     let findings = with_commit_details(&audit, findings);
-    let summary = Summary {
-        tasks: audit.tasks,
-        specs: audit.specs,
-        commits: audit.stats.commits,
-        ..Summary::default()
-    }
-    .count(&findings);
+    let summary = engine::summary_of(audit.tasks, audit.specs, audit.stats.commits, &findings);
     let format = ctx.global.format;
     let tree = repo.commit_tree(audit.head)?;
     let anchors = if format == Format::Sarif {

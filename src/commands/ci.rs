@@ -168,7 +168,7 @@ pub fn run(ctx: &Context, args: &CiArgs) -> Result<Outcome, CommandError> {
     // Findings recorded by `flowgate baseline` (in the trusted commit) do not fail a pull
     // request. A pull request checks part of the history: no entry is called stale.
     let mut findings = match &baseline {
-        Some(b) => crate::baseline::apply(findings, b, Some(&|_| false)).findings,
+        Some(b) => engine::hide_baselined(findings, b, engine::Stale::None, &baseline_file).0,
         None => findings,
     };
     // Keep commit order for commit findings, then the rest as sorted.

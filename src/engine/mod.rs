@@ -184,28 +184,51 @@ pub fn apply_baseline(
     else {
         return Ok(findings);
     };
+    let (findings, note) = hide_baselined(findings, &baseline, stale, name);
+    if !quiet {
+        if let Some(note) = note {
+            eprint!("{note}");
+        }
+    }
+    Ok(findings)
+}
+
+/// Hides the findings `baseline` (the file `name`) records; with them, the note on the
+/// entries that no longer occur among those `stale` covers, if any.
+pub fn hide_baselined(
+    findings: Vec<Finding>,
+    baseline: &Baseline,
+    stale: Stale,
+    name: &str,
+) -> (Vec<Finding>, Option<String>) {
     let nothing = |_: &Entry| false;
     let scope: Option<&dyn Fn(&Entry) -> bool> = match stale {
         Stale::All => None,
         Stale::Tree => Some(&crate::baseline::is_tree_entry),
         Stale::None => Some(&nothing),
     };
-    let applied = crate::baseline::apply(findings, &baseline, scope);
-    if !quiet {
-        if let Some(note) = crate::baseline::stale_note(&applied.stale, name) {
-            eprint!("{note}");
-        }
-    }
-    Ok(applied.findings)
+    let applied = crate::baseline::apply(findings, baseline, scope);
+    let note = crate::baseline::stale_note(&applied.stale, name);
+    (applied.findings, note)
 }
 
 /// The summary of a run over `snapshot` (when one was read) and `commits` commits.
 pub fn summary(snapshot: Option<&Snapshot>, commits: usize, findings: &[Finding]) -> Summary {
-    Summary {
-        tasks: snapshot
+    summary_of(
+        snapshot
             .and_then(|s| s.backlog.as_ref())
             .map_or(0, |b| b.tasks().count()),
-        specs: snapshot.map_or(0, |s| s.specs.files.len()),
+        snapshot.map_or(0, |s| s.specs.files.len()),
+        commits,
+        findings,
+    )
+}
+
+/// The summary of a run over `tasks` tasks, `specs` spec files and `commits` commits.
+pub fn summary_of(tasks: usize, specs: usize, commits: usize, findings: &[Finding]) -> Summary {
+    Summary {
+        tasks,
+        specs,
         commits,
         ..Summary::default()
     }
