@@ -127,22 +127,33 @@ struct Import {
     to: String,
 }
 
-fn all_imports() -> (Vec<Import>, BTreeSet<String>) {
+/// Every `.rs` file under `src/`: its path relative to the crate (`src/git/repo.rs`) and
+/// its text.
+fn source_files() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
+    files
+        .into_iter()
+        .map(|path| {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text =
+                fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {relative}: {e}"));
+            (relative, text)
+        })
+        .collect()
+}
+
+fn all_imports() -> (Vec<Import>, BTreeSet<String>) {
     let mut out = Vec::new();
     let mut modules = BTreeSet::new();
-    for path in files {
-        let relative = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (relative, text) in source_files() {
         let from = module_of(&relative);
         modules.insert(from.clone());
-        let text =
-            fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {relative}: {e}"));
         for (line, code) in code_lines(&text) {
             for to in imports(code) {
                 if to != from {
@@ -297,21 +308,11 @@ fn names_git2(text: &str) -> Vec<usize> {
 /// through libgit2 itself.
 #[test]
 fn only_git_names_libgit2() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
     let mut outside = Vec::new();
-    for path in files {
-        let relative = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (relative, text) in source_files() {
         if relative.starts_with("src/git/") {
             continue;
         }
-        let text =
-            fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {relative}: {e}"));
         outside.extend(
             names_git2(&text)
                 .into_iter()
