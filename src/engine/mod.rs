@@ -243,3 +243,49 @@ pub fn outcome(findings: &[Finding]) -> Outcome {
         Outcome::Clean
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        Config::parse(".flowgate.yml", text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn configure_applies_severities_and_keeps_parts_apart() {
+        let open = || {
+            Finding::new(&rules::DONE_WITH_OPEN_ITEMS, "open items")
+                .file("backlog/tasks/task-1 - A.md")
+                .task("TASK-1")
+        };
+        let guard = Finding::new(&rules::GUARD_NOT_MET, "guard")
+            .file("backlog/tasks/task-1 - A.md")
+            .task("TASK-1")
+            .commit("0123456789abcdef0123456789abcdef01234567");
+        let config = config("rules:\n  FG105: off\n");
+        // In one part the guard finding answers the open items...
+        let one = configure([vec![open(), guard.clone()]], &config);
+        assert_eq!(
+            one.iter().map(|f| f.code).collect::<Vec<_>>(),
+            [rules::GUARD_NOT_MET.code]
+        );
+        // ...a commit's guard finding in another part does not answer the tree's.
+        let two = configure([vec![open()], vec![guard]], &config);
+        assert_eq!(
+            two.iter().map(|f| f.code).collect::<Vec<_>>(),
+            [rules::DONE_WITH_OPEN_ITEMS.code, rules::GUARD_NOT_MET.code]
+        );
+        // `off` drops a finding.
+        let off = Finding::new(&rules::UNKNOWN_STATUS, "status").file("a.md");
+        assert!(configure([vec![off]], &config).is_empty());
+    }
+
+    #[test]
+    fn outcome_fails_on_errors_only() {
+        let note = Finding::new(&rules::CONFIG_FROM_BASE, "note");
+        assert_eq!(outcome(&[note]), Outcome::Clean);
+        let error = Finding::new(&rules::UNKNOWN_STATUS, "status");
+        assert_eq!(outcome(&[error]), Outcome::Failed);
+    }
+}
