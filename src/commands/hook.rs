@@ -25,8 +25,8 @@ use super::{CommandError, Context, Outcome};
 use crate::backlog::{self, entry::entry_for, BacklogLayout};
 use crate::cli::{Format, HookCommand};
 use crate::config::Config;
-use crate::engine::judge::{self, TransitionContext};
-use crate::engine::tasks::{ChangeLookup, TaskFinder};
+use crate::engine::judge::{self, StagedChange};
+use crate::engine::tasks::TaskFinder;
 use crate::engine::{self, outcome};
 use crate::finding::{Finding, Severity, Summary};
 use crate::git::amend;
@@ -125,13 +125,23 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     };
     // The parent of the commit being made: HEAD, or HEAD's parent for an `--amend`.
     let base = parent_of_commit(&repo, false, || Ok(false))?;
-    let changes = task_changes(&staged.index, base, layout)?;
+    let changes = judge::staged_task_changes(&staged.index, base, layout)?;
     if changes.is_empty() {
         return Ok(Outcome::Clean);
     }
     let workflow = staged.workflow(layout)?;
     let mut findings = tree_findings(&staged, &changes)?;
-    let judged = judge_transitions(&staged, layout, &workflow, base, &changes)?;
+    let judged = judge::judge_staged(
+        &StagedChange {
+            repo: &repo,
+            index: &staged.index,
+            config: &staged.config,
+            layout,
+            workflow: &workflow,
+        },
+        base,
+        &changes,
+    )?;
     findings.extend(judged);
     let findings = engine::configure([findings], &staged.config);
     let findings = baseline(ctx, &staged, findings)?;
@@ -143,25 +153,6 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     };
     report(ctx, &findings, scope, &staged.index, &[])?;
     Ok(outcome(&findings))
-}
-
-/// The changed task and draft files from `base` to the index.
-fn task_changes(
-    index: &IndexSource<'_>,
-    base: Option<Oid>,
-    layout: &BacklogLayout,
-) -> Result<Vec<Change>, CommandError> {
-    let spec = layout.root.trim_end_matches('/');
-    let scope = if spec.is_empty() {
-        Scope::All
-    } else {
-        Scope::Under(spec)
-    };
-    Ok(index
-        .changes(base, scope)?
-        .into_iter()
-        .filter(|c| entry_for(&c.path, layout).is_some())
-        .collect())
 }
 
 /// The task-file and spec-link findings of the index, restricted to the staged task files,
@@ -191,64 +182,6 @@ fn tree_findings(staged: &Staged<'_>, changes: &[Change]) -> Result<Vec<Finding>
         .into_iter()
         .filter(|f| f.file.as_deref().is_some_and(|p| staged_paths.contains(p)))
         .collect())
-}
-
-/// The transition findings of the staged change, from its first parent `base`. For a
-/// merge, a task's findings stand only if they stand against every merged head too: a
-/// task that moved legally on the merged branch must not be judged as one big jump.
-fn judge_transitions(
-    staged: &Staged<'_>,
-    layout: &BacklogLayout,
-    workflow: &Workflow,
-    base: Option<Oid>,
-    changes: &[Change],
-) -> Result<Vec<Finding>, CommandError> {
-    let judged = transitions_from(staged, layout, workflow, base, changes)?;
-    if judged.is_empty() {
-        return Ok(judged);
-    }
-    let mut kept = judged;
-    for base in staged.repo.merge_heads() {
-        let alt_changes = task_changes(&staged.index, Some(base), layout)?;
-        let alt = transitions_from(staged, layout, workflow, Some(base), &alt_changes)?;
-        let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
-        kept.retain(|f| flagged.contains(&f.task));
-    }
-    Ok(kept)
-}
-
-fn transitions_from(
-    staged: &Staged<'_>,
-    layout: &BacklogLayout,
-    workflow: &Workflow,
-    base: Option<Oid>,
-    changes: &[Change],
-) -> Result<Vec<Finding>, CommandError> {
-    let repo = staged.repo;
-    let base_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
-    let touched = changes.iter().map(|c| c.path.clone());
-    let spec_globs = crate::spec::compile_globs(&staged.config.specs.globs);
-    let lookup = ChangeLookup {
-        before: base_tree
-            .as_ref()
-            .map(|t| TaskFinder::new(t, layout).excluding(touched)),
-        after: TaskFinder::new(&staged.index, layout),
-        spec_globs: &spec_globs,
-        spec_places: rules::transitions::SpecPlaces::of(&staged.config),
-    };
-    let context = TransitionContext {
-        repo,
-        config: &staged.config,
-        layout,
-        workflow,
-        policy: &staged.index,
-        parent_has_backlog: None,
-        parsed: None,
-        span: false,
-    };
-    let (findings, _, _) =
-        judge::judge_transitions(&context, base_tree.as_ref(), changes, &lookup)?;
-    Ok(findings)
 }
 
 /// The parent of the commit being made: HEAD, or HEAD's parent when it amends HEAD

@@ -2,7 +2,8 @@
 //! and changed paths, and the transition rules (FG4xx) on the task files it changes.
 //!
 //! This is the per-commit step that `ci` (a pull request's commits) and `audit` (the whole
-//! history) share. It reads one diff against the first parent and parses only the task
+//! history) share; the pre-commit hook judges the staged change with the same transition
+//! step ([`judge_staged`]). It reads one diff against the first parent and parses only the task
 //! files that diff names, on both sides; the rest of the two trees is consulted by file
 //! name, lazily, through [`TaskFinder`]. A merge is exempt from the message rules, and its
 //! transition findings stand only when they also stand against every other parent (a task
@@ -18,8 +19,9 @@ use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
+use crate::git::changes::Scope;
 use crate::git::changes::{commit_changes, Change};
-use crate::git::{CommitMeta, Repo, TreeSource};
+use crate::git::{CommitMeta, IndexSource, Repo, TreeSource};
 use crate::message::{Message, ReferenceFinder};
 use crate::rules::{commits, transitions};
 use crate::source::{Source, SourceError};
@@ -435,6 +437,93 @@ pub fn judge_commit_from(
         references,
         kept,
     })
+}
+
+/// The change a pre-commit hook judges: the index of `repo` against the commit it will
+/// follow.
+pub struct StagedChange<'a> {
+    /// The repository.
+    pub repo: &'a Repo,
+    /// The index (the staged tree); `flowspec_workflow.yml` is read there too.
+    pub index: &'a IndexSource<'a>,
+    /// The configuration.
+    pub config: &'a Config,
+    /// The backlog of the index.
+    pub layout: &'a BacklogLayout,
+    /// Its workflow.
+    pub workflow: &'a Workflow,
+}
+
+/// The changed task and draft files from `base` to the index.
+pub fn staged_task_changes(
+    index: &IndexSource<'_>,
+    base: Option<Oid>,
+    layout: &BacklogLayout,
+) -> Result<Vec<Change>, SourceError> {
+    let spec = layout.root.trim_end_matches('/');
+    let scope = if spec.is_empty() {
+        Scope::All
+    } else {
+        Scope::Under(spec)
+    };
+    Ok(index
+        .changes(base, scope)?
+        .into_iter()
+        .filter(|c| crate::backlog::entry::entry_for(&c.path, layout).is_some())
+        .collect())
+}
+
+/// The transition findings of the staged change, from its first parent `base`. For a
+/// merge, a task's findings stand only if they stand against every merged head too: a
+/// task that moved legally on the merged branch must not be judged as one big jump.
+pub fn judge_staged(
+    staged: &StagedChange<'_>,
+    base: Option<Oid>,
+    changes: &[Change],
+) -> Result<Vec<Finding>, JudgeError> {
+    let judged = staged_transitions_from(staged, base, changes)?;
+    if judged.is_empty() {
+        return Ok(judged);
+    }
+    let mut kept = judged;
+    for base in staged.repo.merge_heads() {
+        let alt_changes = staged_task_changes(staged.index, Some(base), staged.layout)?;
+        let alt = staged_transitions_from(staged, Some(base), &alt_changes)?;
+        let flagged: BTreeSet<Option<String>> = alt.into_iter().map(|f| f.task).collect();
+        kept.retain(|f| flagged.contains(&f.task));
+    }
+    Ok(kept)
+}
+
+fn staged_transitions_from(
+    staged: &StagedChange<'_>,
+    base: Option<Oid>,
+    changes: &[Change],
+) -> Result<Vec<Finding>, JudgeError> {
+    let (repo, layout, workflow) = (staged.repo, staged.layout, staged.workflow);
+    let base_tree = base.map(|b| repo.commit_tree(b)).transpose()?;
+    let touched = changes.iter().map(|c| c.path.clone());
+    let spec_globs = crate::spec::compile_globs(&staged.config.specs.globs);
+    let lookup = ChangeLookup {
+        before: base_tree
+            .as_ref()
+            .map(|t| TaskFinder::new(t, layout).excluding(touched)),
+        after: TaskFinder::new(staged.index, layout),
+        spec_globs: &spec_globs,
+        spec_places: transitions::SpecPlaces::of(staged.config),
+    };
+    let context = TransitionContext {
+        repo,
+        config: staged.config,
+        layout,
+        workflow,
+        policy: staged.index,
+        parent_has_backlog: None,
+        parsed: None,
+        span: false,
+    };
+    let (findings, _, _) = judge_transitions(&context, base_tree.as_ref(), changes, &lookup)?;
+    Ok(findings)
 }
 
 /// The IDs of removed task files that nothing in the change continues but another file of
