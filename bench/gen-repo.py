@@ -15,7 +15,22 @@ The repo is a Backlog.md + spec-kit project with a long history:
 The history is written as one ``git fast-import`` stream, so generation takes seconds.
 Everything is deterministic for a given set of options (``--seed``).
 
+Shapes (``--shape``), the same timeline drawn differently:
+
+* ``base``: the above; about 400 code files in two levels of folders, 1-3 changed per commit;
+* ``deep-code``: 2,400 code files five folders deep, 5-30 changed per commit;
+* ``merges``: 20 % of the commits are merges of a one-commit branch (``Merge branch
+  'task-N-...'``), the branch carrying a code commit's change;
+* ``long-tasks``: task bodies of 3-6 KB, and a fifth of the code commits also append an
+  implementation note to the task they reference (tasks edited many times);
+* ``spec-churn``: 30 % of the commits edit a spec, rewording requirements, stories and
+  assumptions in turn.
+
+``--gc`` repacks with ``git gc --aggressive`` afterwards (fast-import's pack keeps each
+object's first delta base; an aggressive repack makes long delta chains).
+
 Usage: bench/gen-repo.py [--tasks N] [--features F] [--commits C] [--out DIR] [--seed S]
+                         [--shape SHAPE] [--gc]
 """
 
 import argparse
@@ -41,6 +56,7 @@ VERBS = (
 PEOPLE = ["@alice", "@bob", "@carol", "@dave", "@erin", "@frank"]
 LABELS = ["backend", "frontend", "api", "infra", "docs", "security", "perf", "ux"]
 PRIORITIES = ["low", "medium", "high"]
+SHAPES = ["base", "deep-code", "merges", "long-tasks", "spec-churn"]
 STATUSES = ["To Do", "In Progress", "Done"]
 START_EPOCH = 1_700_000_000  # commit dates start here and move ~7 minutes per commit
 
@@ -73,6 +89,19 @@ class Feature:
         self.scs = [f"SC-{n:03d}" for n in range(1, 6)]
         self.edits = 0
         self.rng_words = [rng.choice(WORDS) for _ in range(40)]
+        # Rewordings (spec-churn): per requirement, per story.
+        self.fr_rev = [0] * len(self.frs)
+        self.story_rev = [0] * len(self.stories)
+
+    def edit(self, rng, churn):
+        """One spec edit: an appended assumption, or (churn) a reworded requirement or story."""
+        kind = rng.random() if churn else 0.0
+        if kind < 0.4:
+            self.edits += 1
+        elif kind < 0.8:
+            self.fr_rev[rng.randrange(len(self.frs))] += 1
+        else:
+            self.story_rev[rng.randrange(len(self.stories))] += 1
 
     @property
     def path(self):
@@ -99,7 +128,8 @@ class Feature:
             out += [
                 f"### User Story {num} - {title} (Priority: {prio})",
                 "",
-                f"A user wants to {w[num]} a {w[num + 3]} so that the {w[num + 6]} stays current.",
+                f"A user wants to {w[num]} a {w[num + 3]} so that the {w[num + 6]} stays current."
+                + "".join(f" Revision {r + 1}: the {w[(num + r) % 40]} is kept." for r in range(self.story_rev[num - 1])),
                 "",
                 f"**Why this priority**: without it the {w[num + 9]} flow is incomplete.",
                 "",
@@ -114,7 +144,8 @@ class Feature:
         out += ["### Edge Cases", "", f"- What happens when the {w[30]} is empty?", ""]
         out += ["## Requirements *(mandatory)*", "", "### Functional Requirements", ""]
         for i, fr in enumerate(self.frs):
-            out.append(f"- **{fr}**: System MUST {w[i % 40]} the {w[(i + 7) % 40]} of a {w[(i + 13) % 40]}.")
+            rev = f" (revision {self.fr_rev[i]}: within {self.fr_rev[i] + 1} s)" if self.fr_rev[i] else ""
+            out.append(f"- **{fr}**: System MUST {w[i % 40]} the {w[(i + 7) % 40]} of a {w[(i + 13) % 40]}{rev}.")
         out += ["", "## Success Criteria *(mandatory)*", "", "### Measurable Outcomes", ""]
         for i, sc in enumerate(self.scs):
             out.append(f"- **{sc}**: {90 + i}% of {w[(i + 20) % 40]} requests finish in under {i + 1} s.")
@@ -151,7 +182,7 @@ class Feature:
 class Task:
     """One Backlog.md task and its current state."""
 
-    def __init__(self, number, rng, feature, features, created):
+    def __init__(self, number, rng, feature, features, created, long_body=False):
         self.number = number
         self.id = f"TASK-{number}"
         self.title = " ".join(
@@ -185,6 +216,15 @@ class Task:
             f"As a user I want to {rng.choice(VERBS)} the {rng.choice(WORDS)} "
             f"so that the {rng.choice(WORDS)} stays consistent."
         )
+        if long_body:
+            # 3-6 KB: background paragraphs of about 100 bytes a line.
+            self.description += "\n\n" + "\n".join(
+                f"The {rng.choice(WORDS)} {rng.choice(WORDS)} must {rng.choice(VERBS)} every "
+                f"{rng.choice(WORDS)} before the {rng.choice(WORDS)} is {rng.choice(VERBS)}ed "
+                f"(case {n + 1}, see the {rng.choice(WORDS)} notes)."
+                for n in range(rng.randint(30, 60))
+            )
+        self.notes = []
 
     def render(self):
         fm = [
@@ -221,6 +261,10 @@ class Task:
             mark = "x" if i < self.checked else " "
             body.append(f"- [{mark}] #{i + 1} {text}")
         body.append("<!-- AC:END -->")
+        if self.notes:
+            body += ["", "## Implementation Notes", "", "<!-- SECTION:NOTES:BEGIN -->"]
+            body += self.notes
+            body.append("<!-- SECTION:NOTES:END -->")
         if self.summary:
             body += [
                 "",
@@ -246,13 +290,14 @@ def code_file(path, revision, task_id):
     )
 
 
-def plan(n, f, c, rng):
+def plan(n, f, c, rng, shape="base"):
     """The timeline: sorted (time, order, kind, payload) events, exactly `c` of them.
 
     Each feature gets its spec commit, then one commit that creates its tasks (spec-kit's
     "plan the tasks" step). Tasks are started in small waves, worked on by commits with
     `Refs:`, and finished by a commit that checks the acceptance criteria and sets `Done`.
     The first 70% of tasks end Done, the next 15% In Progress, the rest To Do.
+    A "merge" event (shape ``merges``) is two commits: a branch commit and its merge.
 
     Every commit that touches `backlog/tasks/` rewrites that folder's tree (10,000 entries
     at the end), which dominates fast-import's time; batching creation and starts keeps
@@ -288,13 +333,21 @@ def plan(n, f, c, rng):
             f"(need at least {structural + 1})"
         )
     rest = c - structural
-    spec_edits = rest // 50 if windows else rest
+    share = 0.3 if shape == "spec-churn" else 0.02
+    spec_edits = min(rest, int(c * share)) if windows else rest
     for _ in range(spec_edits):
         events.append((rng.uniform(0.0, 1.0), 3, "spec-edit", rng.randrange(f)))
-    for _ in range(rest - spec_edits):
+    code = rest - spec_edits
+    merges = min(int(c * 0.2), code // 2) if shape == "merges" and windows else 0
+    for k in range(code - merges):
         i, start, end = rng.choice(windows)
         hi = end if end is not None else 1.0
-        events.append((rng.uniform(start, hi), 3, "code", i))
+        kind = "code"
+        if k < merges:
+            kind = "merge"
+        elif shape == "long-tasks" and rng.random() < 0.2:
+            kind = "note"
+        events.append((rng.uniform(start, hi), 3, kind, i))
     events.sort(key=lambda e: (e[0], e[1], str(e[3])))
     # A spec edit drawn before its feature exists edits nothing: move it after.
     born = {}
@@ -319,11 +372,23 @@ def generate(args):
     subprocess.run(git + ["init", "-q", "-b", "main"], check=True)
 
     features = [Feature(j + 1, rng) for j in range(args.features)]
-    code_paths = [f"src/{WORDS[m % len(WORDS)]}/{VERBS[k]}_{m}.rs" for m in range(40) for k in range(10)]
+    shape = args.shape
+    if shape == "deep-code":
+        # 2,400 files five folders deep; a commit changes 5-30 of them.
+        n = len(WORDS)
+        code_paths = [
+            f"src/{WORDS[m % n]}/{WORDS[m // 3 % n]}/{WORDS[m // 7 % n]}/{WORDS[m // 11 % n]}/{VERBS[k]}_{m}.rs"
+            for m in range(240)
+            for k in range(10)
+        ]
+        per_commit, per_done = (5, 30), (3, 10)
+    else:
+        code_paths = [f"src/{WORDS[m % len(WORDS)]}/{VERBS[k]}_{m}.rs" for m in range(40) for k in range(10)]
+        per_commit, per_done = (1, 3), (1, 1)
     code_rev = {p: 0 for p in code_paths}
     tasks = {}
     # The root commit is one of the C commits.
-    events = plan(args.tasks, args.features, args.commits - 1, rng)
+    events = plan(args.tasks, args.features, args.commits - 1, rng, shape)
 
     proc = subprocess.Popen(
         git + ["fast-import", "--quiet", "--done"],
@@ -335,16 +400,23 @@ def generate(args):
         data = text.encode()
         write(b"M 100644 inline " + path.encode() + b"\ndata " + str(len(data)).encode() + b"\n" + data + b"\n")
 
-    def commit(seq, who, message, files):
+    marks = [0]  # the last mark written
+
+    def commit(seq, who, message, files, ref="main", parents=()):
+        """Writes one commit (mark = its number); `parents` as marks, after the first."""
         when = START_EPOCH + seq * 420
         ident = f"{who[1:].capitalize()} <{who[1:]}@example.com> {when} +0000"
         msg = message.encode()
-        write(b"commit refs/heads/main\n")
+        marks[0] += 1
+        write(f"commit refs/heads/{ref}\nmark :{marks[0]}\n".encode())
         write(f"author {ident}\ncommitter {ident}\n".encode())
         write(b"data " + str(len(msg)).encode() + b"\n" + msg + b"\n")
+        for n, mark in enumerate(parents):
+            write(f"{'from' if n == 0 else 'merge'} :{mark}\n".encode())
         for path, text in files:
             blob(path, text)
         write(b"\n")
+        return marks[0]
 
     def date(seq):
         return time.strftime("%Y-%m-%d %H:%M", time.gmtime(START_EPOCH + seq * 420))
@@ -358,13 +430,15 @@ def generate(args):
         ),
         ("README.md", "# Bench repo\n\nGenerated by flowgate's bench/gen-repo.py.\n"),
     ] + [(p, code_file(p, 0, "none")) for p in code_paths]
-    commit(0, "@alice", "Initial commit\n", root_files)
+    head = commit(0, "@alice", "Initial commit\n", root_files)
+    seq = 0
 
-    for seq, (_, _, kind, arg) in enumerate(events, start=1):
+    for _, _, kind, arg in events:
+        seq += 1
         who = rng.choice(PEOPLE)
         if kind == "feature":
             f = features[arg]
-            commit(
+            head = commit(
                 seq,
                 who,
                 f"Add spec for {f.slug}\n",
@@ -372,17 +446,17 @@ def generate(args):
             )
         elif kind == "spec-edit":
             f = features[arg]
-            f.edits += 1
-            commit(seq, who, f"Clarify {f.slug} assumptions\n", [(f.path, f.spec_md())])
+            f.edit(rng, shape == "spec-churn")
+            head = commit(seq, who, f"Clarify {f.slug} assumptions\n", [(f.path, f.spec_md())])
         elif kind == "plan":
             j, first, last = arg
             files = []
             for i in range(first, last + 1):
-                t = Task(i, rng, features[j], features, date(seq))
+                t = Task(i, rng, features[j], features, date(seq), shape == "long-tasks")
                 tasks[i] = t
                 files.append((t.file, t.render()))
             ids = f"TASK-{first}" if first == last else f"TASK-{first}..TASK-{last}"
-            commit(seq, who, f"Plan tasks for {features[j].slug} ({ids})\n", files)
+            head = commit(seq, who, f"Plan tasks for {features[j].slug} ({ids})\n", files)
         elif kind == "start":
             files = []
             for i in arg:
@@ -391,39 +465,55 @@ def generate(args):
                 t.updated = date(seq)
                 files.append((t.file, t.render()))
             ids = ", ".join(tasks[i].id for i in arg)
-            commit(seq, tasks[arg[0]].assignee or who, f"Start {ids}\n", files)
+            head = commit(seq, tasks[arg[0]].assignee or who, f"Start {ids}\n", files)
         elif kind == "done":
             t = tasks[arg]
             t.status = "Done"
             t.checked = len(t.ac)
             t.updated = date(seq)
             t.summary = f"Implemented {t.title.lower()}; all acceptance criteria met."
-            p = rng.choice(code_paths)
-            code_rev[p] += 1
-            commit(
+            changed = [(t.file, t.render())]
+            for p in rng.sample(code_paths, rng.randint(*per_done)):
+                code_rev[p] += 1
+                changed.append((p, code_file(p, code_rev[p], t.id)))
+            head = commit(
                 seq,
                 t.assignee or who,
                 f"Finish {t.title.lower()}\n\nRefs: {t.id}\n",
-                [(t.file, t.render()), (p, code_file(p, code_rev[p], t.id))],
-            )
-        else:  # code
-            t = tasks[arg]
-            changed = []
-            for p in rng.sample(code_paths, rng.randint(1, 3)):
-                code_rev[p] += 1
-                changed.append((p, code_file(p, code_rev[p], t.id)))
-            verb = rng.choice(VERBS)
-            commit(
-                seq,
-                t.assignee or who,
-                f"{verb.capitalize()} {rng.choice(WORDS)} handling\n\nRefs: {t.id}\n",
                 changed,
             )
+        else:  # code, note (code and a note on the task), merge (code on a branch, merged)
+            t = tasks[arg]
+            changed = []
+            for p in rng.sample(code_paths, rng.randint(*per_commit)):
+                code_rev[p] += 1
+                changed.append((p, code_file(p, code_rev[p], t.id)))
+            if kind == "note":
+                t.notes.append(
+                    f"- {date(seq)}: {rng.choice(VERBS)} the {rng.choice(WORDS)} first; "
+                    f"the {rng.choice(WORDS)} {rng.choice(WORDS)} needs a {rng.choice(WORDS)} check."
+                )
+                changed.append((t.file, t.render()))
+            verb = rng.choice(VERBS)
+            message = f"{verb.capitalize()} {rng.choice(WORDS)} handling\n\nRefs: {t.id}\n"
+            author = t.assignee or who
+            if kind == "merge":
+                branch = f"task-{t.number}-{verb}"
+                side = commit(seq, author, message, changed, ref="side", parents=(head,))
+                seq += 1
+                head = commit(
+                    seq, author, f"Merge branch '{branch}'\n", changed, parents=(head, side)
+                )
+            else:
+                head = commit(seq, author, message, changed)
     write(b"done\n")
     proc.stdin.close()
     if proc.wait() != 0:
         sys.exit("gen-repo: git fast-import failed")
+    subprocess.run(git + ["branch", "-q", "-D", "side"], check=False, stderr=subprocess.DEVNULL)
     subprocess.run(git + ["reset", "-q", "--hard", "main"], check=True)
+    if args.gc:
+        subprocess.run(git + ["gc", "--aggressive", "--quiet"], check=True)
 
 
 def main():
@@ -433,6 +523,8 @@ def main():
     p.add_argument("--commits", type=int, default=50_000, help="commits of history (default 50000)")
     p.add_argument("--out", default="bench/out/repo", help="output directory (replaced)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--shape", choices=SHAPES, default="base", help="history shape (default base)")
+    p.add_argument("--gc", action="store_true", help="repack with `git gc --aggressive` afterwards")
     args = p.parse_args()
     if args.tasks < 1 or args.features < 1 or args.commits < 1:
         p.error("--tasks, --features and --commits must be at least 1")
@@ -440,7 +532,8 @@ def main():
     generate(args)
     print(
         f"gen-repo: {args.out}: {args.tasks} tasks, {args.features} features, "
-        f"{args.commits} commits in {time.monotonic() - started:.1f} s"
+        f"{args.commits} commits, shape {args.shape}{', gc' if args.gc else ''}, "
+        f"in {time.monotonic() - started:.1f} s"
     )
 
 
