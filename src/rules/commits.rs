@@ -236,16 +236,38 @@ pub fn author_exempt(author: &str, globs: &[String]) -> bool {
     };
     globs.iter().any(|g| {
         let candidates = [author.trim(), name, email];
-        let literal_brackets = g.replace('[', "\\[").replace(']', "\\]");
-        let glob = GlobBuilder::new(&literal_brackets)
-            .backslash_escape(true)
-            .case_insensitive(true)
-            .build()
-            .map(|g| g.compile_matcher());
-        candidates.iter().any(|c| {
-            !c.is_empty()
-                && (c.eq_ignore_ascii_case(g.trim()) || glob.as_ref().is_ok_and(|m| m.is_match(c)))
-        })
+        candidates
+            .iter()
+            .any(|c| !c.is_empty() && c.eq_ignore_ascii_case(g.trim()))
+            || author_glob_matches(g, &candidates)
+    })
+}
+
+thread_local! {
+    /// Exempt-author globs compiled once per thread: a pass over a long history checks
+    /// every commit's author against the same few globs, and compiling one costs more
+    /// than judging the commit.
+    static AUTHOR_GLOBS: std::cell::RefCell<std::collections::HashMap<String, Option<globset::GlobMatcher>>> =
+        std::cell::RefCell::default();
+}
+
+/// True when exempt-author glob `g` (brackets literal; one that does not compile matches
+/// nothing) matches one of the non-empty `candidates`.
+fn author_glob_matches(g: &str, candidates: &[&str]) -> bool {
+    AUTHOR_GLOBS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let matcher = memo.entry(g.to_string()).or_insert_with(|| {
+            let literal_brackets = g.replace('[', "\\[").replace(']', "\\]");
+            GlobBuilder::new(&literal_brackets)
+                .backslash_escape(true)
+                .case_insensitive(true)
+                .build()
+                .ok()
+                .map(|g| g.compile_matcher())
+        });
+        matcher
+            .as_ref()
+            .is_some_and(|m| candidates.iter().any(|c| !c.is_empty() && m.is_match(c)))
     })
 }
 
