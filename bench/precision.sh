@@ -45,7 +45,7 @@ while IFS=$'\t' read -r repo url head; do
   [ -z "$(git -C "$dir" status --porcelain)" ] || die "$repo: $dir has local changes (git -C $dir stash, or a fresh clone)"
   # The audit cache is keyed by flowgate's version, which does not change between the builds
   # this script compares: start from an empty cache every time.
-  rm -f "$dir/.git/flowgate/audit-cache.json"
+  rm -f "$dir/.git/flowgate/audit-cache.bin" "$dir/.git/flowgate/audit-cache.json"
   set +e
   "$FLOWGATE" -C "$dir" audit --format json -o "$OUT/$repo.json"
   rc=$?

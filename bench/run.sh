@@ -10,6 +10,7 @@
 #   AUDIT=0 bash bench/run.sh         # leave out the audit timings
 #   SHAPE=deep-code bash bench/run.sh # another history shape (bench/gen-repo.py --shape)
 #   GC=1 bash bench/run.sh            # the pack after `git gc --aggressive`
+#   FLOWGATE=path/to/flowgate bash bench/run.sh   # time that build (no cargo build)
 #
 # The repo is generated once and cached in bench/out/ (regenerated when the generator or
 # the sizes change). Results go to bench/out/results.md.
@@ -35,11 +36,15 @@ if ! command -v hyperfine >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine </dev/null
 fi
 
-echo "==> cargo build --release"
-cargo build --release --locked --quiet
-BIN="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/flowgate"
-BIN="$(realpath "$BIN")"
+if [ -n "${FLOWGATE:-}" ]; then
+    BIN="$(realpath "$FLOWGATE")"
+else
+    echo "==> cargo build --release"
+    cargo build --release --locked --quiet
+    BIN="$(cargo metadata --format-version 1 --no-deps \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/flowgate"
+    BIN="$(realpath "$BIN")"
+fi
 
 stamp="$(sha256sum bench/gen-repo.py | cut -c1-16)"
 if [ "$(cat "$REPO/.git/flowgate-bench-stamp" 2>/dev/null || true)" != "$stamp" ]; then
@@ -175,7 +180,7 @@ AUDIT_RSS=""
 if [ "${AUDIT:-1}" = 1 ]; then
 echo "==> audit"
 AUDIT="$BIN -C $REPO --color never audit --format json -o $OUT_ABS/audit.json"
-CACHE="$REPO/.git/flowgate/audit-cache.json"
+CACHE="$REPO/.git/flowgate/audit-cache.bin"
 bench "git log --raw" 3 "git -C $REPO log --raw"
 PREPARE="rm -f $CACHE" bench "flowgate audit (no cache)" 3 "$AUDIT"
 if [ -x /usr/bin/time ]; then
@@ -188,9 +193,9 @@ bench "flowgate audit (cache warm, nothing new)" "" "$AUDIT"
 branch="$(git -C "$REPO" symbolic-ref -q --short HEAD)"
 git -C "$REPO" checkout -q --detach HEAD~1
 $AUDIT >/dev/null 2>&1 || true
-cp "$CACHE" "$OUT_ABS/audit-cache-parent.json"
+cp "$CACHE" "$OUT_ABS/audit-cache-parent.bin"
 git -C "$REPO" checkout -q "$branch"
-PREPARE="cp $OUT_ABS/audit-cache-parent.json $CACHE" \
+PREPARE="cp $OUT_ABS/audit-cache-parent.bin $CACHE" \
     bench "flowgate audit (cache warm, one new commit)" "" "$AUDIT"
 fi
 

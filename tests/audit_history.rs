@@ -247,10 +247,15 @@ fn second_run_reuses_the_cache_and_judges_only_the_new_commit() {
         "{}",
         third.stderr
     );
-    let cache = std::fs::read_to_string(r.path().join(".git/flowgate/audit-cache.json"))
-        .unwrap_or_default();
-    let cache: serde_json::Value = serde_json::from_str(&cache).unwrap_or_default();
-    assert_eq!(cache["records"].as_array().map(Vec::len), Some(11));
+    // The cache now holds all 11 records.
+    let fourth = r.flowgate(&["audit", "-v", "-q"]);
+    assert!(
+        fourth
+            .stderr
+            .contains("audit of 11 commits: 11 from the cache, 0 judged"),
+        "{}",
+        fourth.stderr
+    );
 }
 
 #[test]
@@ -287,7 +292,7 @@ fn the_cached_walk_is_extended_only_when_the_old_head_is_an_ancestor() {
         "{}",
         extended.stderr
     );
-    std::fs::remove_file(r.path().join(".git/flowgate/audit-cache.json")).unwrap();
+    std::fs::remove_file(r.path().join(".git/flowgate/audit-cache.bin")).unwrap();
     let cold = r.flowgate(&["audit", "-v", "--format", "json"]);
     assert!(
         cold.stderr.contains("0 from the cache, 12 judged"),
@@ -301,7 +306,7 @@ fn the_cached_walk_is_extended_only_when_the_old_head_is_an_ancestor() {
 fn a_corrupt_or_foreign_cache_is_ignored() {
     let r = events_repo();
     let clean = r.json(&["audit"]);
-    r.write(".git/flowgate/audit-cache.json", "{ not json");
+    r.write(".git/flowgate/audit-cache.bin", "{ not a cache");
     let run = r.flowgate(&["audit", "-v", "--format", "json"]);
     assert!(
         run.stderr.contains("0 from the cache, 10 judged"),
@@ -310,16 +315,27 @@ fn a_corrupt_or_foreign_cache_is_ignored() {
     );
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
     assert_eq!(doc["findings"], clean["findings"]);
-    r.write(
-        ".git/flowgate/audit-cache.json",
-        "{\"format\": 999, \"key\": \"x\", \"records\": []}",
-    );
+    // A cache of another format (a later version's), then one cut short.
+    let cache = r.path().join(".git/flowgate/audit-cache.bin");
+    let mut foreign = b"flowgate audit cache\n".to_vec();
+    foreign.extend_from_slice(&999u32.to_le_bytes());
+    std::fs::write(&cache, &foreign).unwrap();
     let run = r.flowgate(&["audit", "-v", "-q"]);
     assert!(
         run.stderr.contains("0 from the cache, 10 judged"),
         "{}",
         run.stderr
     );
+    let whole = std::fs::read(&cache).unwrap();
+    std::fs::write(&cache, &whole[..whole.len() / 2]).unwrap();
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        run.stderr.contains("0 from the cache, 10 judged"),
+        "{}",
+        run.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    assert_eq!(doc["findings"], clean["findings"]);
 }
 
 #[test]
@@ -724,6 +740,62 @@ fn a_commit_merged_from_a_task_branch_takes_the_branch_task_as_its_reference() {
         .filter(|c| c["subject"] == "Work without a reference")
         .count();
     assert_eq!(work, 2, "{commits:#}");
+}
+
+#[test]
+fn a_cached_commit_that_a_later_merge_brings_in_takes_the_branch_task() {
+    let r = Repo::with_spec();
+    put(
+        &r,
+        "tasks/task-1 - Login.md",
+        "TASK-1",
+        "Login",
+        "In Progress",
+    );
+    r.commit("Set up");
+    // A merge the cache will hold: its branch commit keeps the branch's task from it.
+    r.git(&["checkout", "-q", "-b", "task-1-first"]);
+    r.write("src/first.rs", "// first\n");
+    r.commit("First work without a reference");
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "task-1-first",
+        "-m",
+        "Merge branch 'task-1-first'",
+    ]);
+    // A branch audited before it is merged: its commit has no reference yet.
+    r.git(&["checkout", "-q", "-b", "task-1-login"]);
+    r.write("src/login.rs", "// login\n");
+    let work = r.commit("Work without a reference");
+    let before = r.json(&["audit"]);
+    assert_eq!(commits_with(&before, "FG301"), [work], "{before:#}");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("notes.md", "docs\n");
+    r.commit("Docs");
+    r.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "task-1-login",
+        "-m",
+        "Merge branch 'task-1-login'",
+    ]);
+    // The merge names the branch: the cached commit is judged again with its task.
+    let warm = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        warm.stderr
+            .contains("audit of 6 commits: 3 from the cache, 3 judged"),
+        "{}",
+        warm.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&warm.stdout).unwrap_or_default();
+    assert!(commits_with(&doc, "FG301").is_empty(), "{doc:#}");
+    std::fs::remove_file(r.path().join(".git/flowgate/audit-cache.bin")).unwrap();
+    let cold = r.flowgate(&["audit", "--format", "json"]);
+    assert_eq!(warm.stdout, cold.stdout);
 }
 
 #[test]

@@ -899,7 +899,7 @@ fn an_audit_cache_linked_to_a_fifo_or_a_linked_cache_folder_is_neither_read_nor_
         .expect("mkfifo");
     assert!(made.success());
     std::fs::create_dir_all(r.root.join(".git/flowgate")).expect("mkdir");
-    std::os::unix::fs::symlink(&fifo, r.root.join(".git/flowgate/audit-cache.json"))
+    std::os::unix::fs::symlink(&fifo, r.root.join(".git/flowgate/audit-cache.bin"))
         .expect("symlink");
     let (code, stdout, stderr) = r.run(&["audit", "--format", "json"]);
     assert_eq!(code, 1, "{stdout}{stderr}");

@@ -1,36 +1,26 @@
 //! The audit's incremental cache: one record per judged commit, keyed by commit id, in
-//! `.git/flowgate/audit-cache.json`. A commit's record depends only on the commit (and its
-//! parents, which its id fixes) and on the configuration, so a record is reused whenever
-//! the cache was written by this version with the same configuration. Anything else (an
-//! older format, another configuration, a file that does not parse) is ignored and
-//! rewritten: the cache can only save work, never change a result.
+//! `.git/flowgate/audit-cache.bin` (a compact binary file: [`super::cache_codec`]). A
+//! commit's record depends only on the commit (and its parents, which its id fixes) and on
+//! the configuration, so a record is reused whenever the cache was written by this version
+//! with the same configuration. Anything else (an older format, another configuration, a
+//! file that does not parse) is ignored and rewritten: the cache can only save work, never
+//! change a result.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::git::Oid;
-use serde::{Deserialize, Serialize};
 
+use super::cache_codec::{self, Header};
 use super::history::CommitRecord;
 use crate::config::Config;
 use crate::git::Repo;
 
 /// Where the cache lives, relative to the repository's `.git`.
-const CACHE_FILE: &str = "flowgate/audit-cache.json";
+const CACHE_FILE: &str = "flowgate/audit-cache.bin";
 
-/// Bumped whenever the record format or what a record means changes.
-pub const FORMAT: u32 = 5;
-
-#[derive(Serialize, Deserialize)]
-struct CacheFile {
-    format: u32,
-    key: String,
-    /// The commit the records were walked from, and where the walk stopped.
-    head: String,
-    since: Option<String>,
-    /// Records in the walk's order (oldest first).
-    records: Vec<CommitRecord>,
-}
+/// Bumped whenever the record format or what a record means changes (6: the binary file).
+pub const FORMAT: u32 = 6;
 
 /// Records loaded from the cache, by commit id.
 #[derive(Debug, Default)]
@@ -40,6 +30,9 @@ pub struct Cache {
     records: HashMap<String, CommitRecord>,
     /// The cached walk: its head, its `since`, and its commits in order.
     walk: Option<(Oid, Option<Oid>, Vec<Oid>)>,
+    /// The branch each commit of the cached walk reached the mainline through, as its
+    /// record says (see [`Cache::branches`]).
+    branches: HashMap<Oid, String>,
 }
 
 /// What a configuration contributes to the cache key: everything that can change a
@@ -58,12 +51,13 @@ impl Cache {
     pub fn open(git_dir: &Path, config: &Config) -> Cache {
         let path = git_dir.join(CACHE_FILE);
         let key = key(config);
-        let Some(file) =
+        let Some((file, records)) =
             crate::own_files::read_in(git_dir, CACHE_FILE, crate::own_files::MAX_CACHE)
                 .ok()
                 .flatten()
-                .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
-                .filter(|f| f.format == FORMAT && f.key == key)
+                .and_then(|bytes| {
+                    cache_codec::decode(&bytes, |h| h.format == FORMAT && h.key == key)
+                })
         else {
             return Cache {
                 path,
@@ -71,11 +65,7 @@ impl Cache {
                 ..Cache::default()
             };
         };
-        let order: Option<Vec<Oid>> = file
-            .records
-            .iter()
-            .map(|r| Oid::from_str(&r.id).ok())
-            .collect();
+        let order: Option<Vec<Oid>> = records.iter().map(|r| Oid::from_str(&r.id).ok()).collect();
         let head = Oid::from_str(&file.head).ok();
         let since = match &file.since {
             Some(s) => Oid::from_str(s).ok().map(Some),
@@ -85,17 +75,33 @@ impl Cache {
             (Some(h), Some(s), Some(o)) => Some((h, s, o)),
             _ => None,
         };
-        let records = file
-            .records
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
+        let branches = records
+            .iter()
+            .filter_map(|r| Some((Oid::from_str(&r.id).ok()?, r.branch.clone()?)))
             .collect();
+        let records = records.into_iter().map(|r| (r.id.clone(), r)).collect();
         Cache {
             path,
             key,
             records,
             walk,
+            branches,
         }
+    }
+
+    /// How many commits at the start of what [`Cache::walk`] returns are the cached walk's
+    /// (0 without a cached walk).
+    pub fn walked(&self) -> usize {
+        self.walk.as_ref().map_or(0, |(_, _, order)| order.len())
+    }
+
+    /// The branches the merges of the cached walk assigned (what
+    /// [`history::merged_branches`] found for it, as the records kept it): the merges
+    /// after it need to be read, not these.
+    ///
+    /// [`history::merged_branches`]: super::history::merged_branches
+    pub fn branches(&self) -> HashMap<Oid, String> {
+        self.branches.clone()
     }
 
     /// The commits from `head` back to `since`, oldest first, as [`history::commits`]
@@ -151,27 +157,20 @@ impl Cache {
         since: Option<Oid>,
         records: &[CommitRecord],
     ) -> Result<(), String> {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            format: u32,
-            key: &'a str,
-            head: String,
-            since: Option<String>,
-            records: &'a [CommitRecord],
-        }
         let git_dir = self
             .path
             .parent()
             .and_then(Path::parent)
             .ok_or("no cache directory")?;
-        let text = serde_json::to_vec(&Out {
-            format: FORMAT,
-            key: &self.key,
-            head: head.to_string(),
-            since: since.map(|s| s.to_string()),
+        let text = cache_codec::encode(
+            &Header {
+                format: FORMAT,
+                key: self.key.clone(),
+                head: head.to_string(),
+                since: since.map(|s| s.to_string()),
+            },
             records,
-        })
-        .map_err(|e| e.to_string())?;
+        );
         crate::own_files::write_in(git_dir, CACHE_FILE, &text)
             .map(|_| ())
             .map_err(|e| e.to_string())

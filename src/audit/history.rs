@@ -320,9 +320,21 @@ pub fn record_all(
 /// a merge brought in whose subject names the merged branch (`Merge pull request #12 from
 /// alice/task-216-login`, `Merge branch 'task-12-x'`): the innermost such merge wins.
 pub fn merged_branches(repo: &Repo, ids: &[Oid]) -> Result<HashMap<Oid, String>, SourceError> {
-    let wanted: std::collections::HashSet<Oid> = ids.iter().copied().collect();
-    let mut out: HashMap<Oid, String> = HashMap::new();
-    for &id in ids {
+    merged_branches_from(repo, ids, 0, HashMap::new())
+}
+
+/// [`merged_branches`] when the merges among `ids[..start]` are already accounted for in
+/// `known` (what they assigned, as a cached walk recorded it): only the merges from
+/// `start` on are read, so an audit with a warm cache does not open every commit.
+pub fn merged_branches_from(
+    repo: &Repo,
+    ids: &[Oid],
+    start: usize,
+    known: HashMap<Oid, String>,
+) -> Result<HashMap<Oid, String>, SourceError> {
+    let mut wanted: Option<std::collections::HashSet<Oid>> = None;
+    let mut out = known;
+    for &id in ids.get(start..).unwrap_or_default() {
         let parents = repo.commit_parents(id)?;
         let Some((first, others)) = parents.split_first().filter(|(_, o)| !o.is_empty()) else {
             continue;
@@ -333,6 +345,7 @@ pub fn merged_branches(repo: &Repo, ids: &[Oid]) -> Result<HashMap<Oid, String>,
         let walk = repo
             .commits_between(others, std::slice::from_ref(first))
             .map_err(SourceError)?;
+        let wanted = wanted.get_or_insert_with(|| ids.iter().copied().collect());
         for merged in walk {
             if wanted.contains(&merged) {
                 out.entry(merged).or_insert_with(|| branch.to_string());

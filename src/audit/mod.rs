@@ -3,6 +3,7 @@
 //! `flowgate audit` and `flowgate trace` are views of one [`Audit`].
 
 pub mod cache;
+pub mod cache_codec;
 pub mod coverage;
 pub mod history;
 pub mod suspect;
@@ -70,11 +71,19 @@ pub fn history(
     let clock = std::time::Instant::now();
     history::tune_libgit2();
     let mut cache = Cache::open(repo.git_dir(), config);
-    let ids = match cache.walk(repo, head, since) {
-        Some(ids) => ids,
-        None => history::commits(repo, head, since)?,
+    let (ids, branches) = match cache.walk(repo, head, since) {
+        // The merges of the cached walk are in its records: only the new ones are read.
+        Some(ids) => {
+            let branches =
+                history::merged_branches_from(repo, &ids, cache.walked(), cache.branches())?;
+            (ids, branches)
+        }
+        None => {
+            let ids = history::commits(repo, head, since)?;
+            let branches = history::merged_branches(repo, &ids)?;
+            (ids, branches)
+        }
     };
-    let branches = history::merged_branches(repo, &ids)?;
     // A commit judged before the merge that brought it in was judged without its branch.
     let mut slots: Vec<Option<history::CommitRecord>> = ids
         .iter()
