@@ -26,7 +26,7 @@ pub struct ParseMemo {
 }
 
 /// How many parsed files a [`ParseMemo`] keeps before it starts over.
-const MEMO_FILES: usize = 8192;
+const MEMO_FILES: usize = 2048;
 
 impl ParseMemo {
     /// The file at `entry` with content blob `blob`, parsed once.

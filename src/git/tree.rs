@@ -236,7 +236,7 @@ struct MemoInner {
 }
 
 /// What the memo may hold, in bytes of raw tree data.
-const MEMO_BYTES: usize = 16 << 20;
+const MEMO_BYTES: usize = 4 << 20;
 
 /// An id as a plain hash-map key (comparing [`Oid`]s calls into libgit2).
 pub fn key(id: Oid) -> [u8; ID_LEN] {
