@@ -104,7 +104,7 @@ impl<'a> Reader<'a> {
     /// Bytes up to the next NUL; the NUL is consumed.
     fn until_nul(&mut self) -> Option<&'a [u8]> {
         let rest = self.data.get(self.pos..)?;
-        let n = rest.iter().position(|b| *b == 0)?;
+        let n = memchr::memchr(0, rest)?;
         let out = rest.get(..n)?;
         self.pos += n + 1;
         Some(out)
