@@ -306,36 +306,28 @@ fn the_cached_walk_is_extended_only_when_the_old_head_is_an_ancestor() {
 fn a_corrupt_or_foreign_cache_is_ignored() {
     let r = events_repo();
     let clean = r.json(&["audit"]);
+    // Every commit is judged again, with the findings of a run without a cache.
+    let ignored = || {
+        let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+        assert!(
+            run.stderr.contains("0 from the cache, 10 judged"),
+            "{}",
+            run.stderr
+        );
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+        assert_eq!(doc["findings"], clean["findings"]);
+    };
     r.write(".git/flowgate/audit-cache.bin", "{ not a cache");
-    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
-    assert!(
-        run.stderr.contains("0 from the cache, 10 judged"),
-        "{}",
-        run.stderr
-    );
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
-    assert_eq!(doc["findings"], clean["findings"]);
+    ignored();
     // A cache of another format (a later version's), then one cut short.
     let cache = r.path().join(".git/flowgate/audit-cache.bin");
     let mut foreign = b"flowgate audit cache\n".to_vec();
     foreign.extend_from_slice(&999u32.to_le_bytes());
     std::fs::write(&cache, &foreign).unwrap();
-    let run = r.flowgate(&["audit", "-v", "-q"]);
-    assert!(
-        run.stderr.contains("0 from the cache, 10 judged"),
-        "{}",
-        run.stderr
-    );
+    ignored();
     let whole = std::fs::read(&cache).unwrap();
     std::fs::write(&cache, &whole[..whole.len() / 2]).unwrap();
-    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
-    assert!(
-        run.stderr.contains("0 from the cache, 10 judged"),
-        "{}",
-        run.stderr
-    );
-    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
-    assert_eq!(doc["findings"], clean["findings"]);
+    ignored();
 }
 
 #[test]
@@ -444,6 +436,20 @@ fn put(r: &Repo, path: &str, id: &str, title: &str, status: &str) {
 }
 
 /// Writes several task files: `(path, id, title, status)`.
+/// A repository whose first commit has TASK-1 (Login) In Progress.
+fn login_in_progress() -> Repo {
+    let r = Repo::with_spec();
+    put(
+        &r,
+        "tasks/task-1 - Login.md",
+        "TASK-1",
+        "Login",
+        "In Progress",
+    );
+    r.commit("Set up");
+    r
+}
+
 fn put_all(r: &Repo, tasks: &[(&str, &str, &str, &str)]) {
     for (path, id, title, status) in tasks {
         put(r, path, id, title, status);
@@ -700,15 +706,7 @@ fn a_merge_is_judged_only_for_what_the_branch_did_not_carry() {
 
 #[test]
 fn a_commit_merged_from_a_task_branch_takes_the_branch_task_as_its_reference() {
-    let r = Repo::with_spec();
-    put(
-        &r,
-        "tasks/task-1 - Login.md",
-        "TASK-1",
-        "Login",
-        "In Progress",
-    );
-    r.commit("Set up");
+    let r = login_in_progress();
     for (branch, subject) in [
         (
             "alice/task-1-login",
@@ -744,15 +742,7 @@ fn a_commit_merged_from_a_task_branch_takes_the_branch_task_as_its_reference() {
 
 #[test]
 fn a_cached_commit_that_a_later_merge_brings_in_takes_the_branch_task() {
-    let r = Repo::with_spec();
-    put(
-        &r,
-        "tasks/task-1 - Login.md",
-        "TASK-1",
-        "Login",
-        "In Progress",
-    );
-    r.commit("Set up");
+    let r = login_in_progress();
     // A merge the cache will hold: its branch commit keeps the branch's task from it.
     r.git(&["checkout", "-q", "-b", "task-1-first"]);
     r.write("src/first.rs", "// first\n");
@@ -881,15 +871,7 @@ fn a_deleted_task_whose_status_cannot_be_read_says_why() {
 
 #[test]
 fn ci_takes_the_branch_task_for_commits_a_merge_in_the_range_brought_in() {
-    let r = Repo::with_spec();
-    put(
-        &r,
-        "tasks/task-1 - Login.md",
-        "TASK-1",
-        "Login",
-        "In Progress",
-    );
-    r.commit("Set up");
+    let r = login_in_progress();
     let base = r.git(&["rev-parse", "HEAD"]).trim().to_string();
     r.git(&["checkout", "-q", "-b", "feature"]);
     r.git(&["checkout", "-q", "-b", "task-1-login"]);

@@ -39,31 +39,11 @@ impl Writer {
         self.len(s.len());
         self.0.extend_from_slice(s.as_bytes());
     }
-    fn opt_str(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => {
-                self.0.push(1);
-                self.str(s);
-            }
-            None => self.0.push(0),
-        }
-    }
-    fn opt_u32(&mut self, n: Option<u32>) {
-        match n {
-            Some(n) => {
-                self.0.push(1);
-                self.u32(n);
-            }
-            None => self.0.push(0),
-        }
-    }
-    fn opt_u64(&mut self, n: Option<u64>) {
-        match n {
-            Some(n) => {
-                self.0.push(1);
-                self.u64(n);
-            }
-            None => self.0.push(0),
+    /// A presence byte, then the value when present.
+    fn opt<T>(&mut self, value: Option<T>, write: impl FnOnce(&mut Self, T)) {
+        self.0.push(u8::from(value.is_some()));
+        if let Some(v) = value {
+            write(self, v);
         }
     }
 }
@@ -142,7 +122,7 @@ pub fn encode(header: &Header, records: &[CommitRecord]) -> Vec<u8> {
     w.u32(header.format);
     w.str(&header.key);
     w.str(&header.head);
-    w.opt_str(header.since.as_deref());
+    w.opt(header.since.as_deref(), Writer::str);
     w.len(records.len());
     for r in records {
         w.str(&r.id);
@@ -154,12 +134,12 @@ pub fn encode(header: &Header, records: &[CommitRecord]) -> Vec<u8> {
             w.str(&f.code);
             w.0.push(severity_byte(f.severity));
             w.str(&f.message);
-            w.opt_str(f.help.as_deref());
-            w.opt_str(f.file.as_deref());
-            w.opt_u32(f.line);
-            w.opt_u32(f.column);
-            w.opt_str(f.commit.as_deref());
-            w.opt_str(f.task.as_deref());
+            w.opt(f.help.as_deref(), Writer::str);
+            w.opt(f.file.as_deref(), Writer::str);
+            w.opt(f.line, Writer::u32);
+            w.opt(f.column, Writer::u32);
+            w.opt(f.commit.as_deref(), Writer::str);
+            w.opt(f.task.as_deref(), Writer::str);
         }
         w.len(r.references.len());
         for t in &r.references {
@@ -168,25 +148,25 @@ pub fn encode(header: &Header, records: &[CommitRecord]) -> Vec<u8> {
         w.len(r.moves.len());
         for m in &r.moves {
             w.str(&m.task);
-            w.opt_str(m.path.as_deref());
-            w.opt_str(m.from.as_deref());
-            w.opt_str(m.to.as_deref());
-            w.opt_str(m.renamed_from.as_deref());
-            w.opt_str(m.renamed_to.as_deref());
+            w.opt(m.path.as_deref(), Writer::str);
+            w.opt(m.from.as_deref(), Writer::str);
+            w.opt(m.to.as_deref(), Writer::str);
+            w.opt(m.renamed_from.as_deref(), Writer::str);
+            w.opt(m.renamed_to.as_deref(), Writer::str);
         }
         w.len(r.sections.len());
         for s in &r.sections {
             w.str(&s.file);
             w.str(&s.slug);
-            w.opt_u64(s.old);
-            w.opt_u64(s.new);
+            w.opt(s.old, Writer::u64);
+            w.opt(s.new, Writer::u64);
         }
         w.len(r.links.len());
         for l in &r.links {
             w.str(&l.task);
             w.str(&l.link);
         }
-        w.opt_str(r.branch.as_deref());
+        w.opt(r.branch.as_deref(), Writer::str);
     }
     w.0
 }
