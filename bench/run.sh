@@ -11,6 +11,7 @@
 #   SHAPE=deep-code bash bench/run.sh # another history shape (bench/gen-repo.py --shape)
 #   GC=1 bash bench/run.sh            # the pack after `git gc --aggressive`
 #   FLOWGATE=path/to/flowgate bash bench/run.sh   # time that build (no cargo build)
+#   BENCH_STRICT=1 bash bench/run.sh  # exit 1 when a target is missed
 #
 # The repo is generated once and cached in bench/out/ (regenerated when the generator or
 # the sizes change). Results go to bench/out/results.md.
@@ -236,6 +237,26 @@ for name in order:
     )
     peak = f"{int(peak) / 1024:.0f} MiB" if peak else ""
     print(f"| `{name}` | {m:.1f} ms | {lo:.1f} … {hi:.1f} ms | {cpu[name]:.1f} ms | {peak} | {target} | {ratios} |")
+
+# Each target, met or missed (medians; ratios to the peer of the same run).
+checks = [
+    ("flowgate hook commit-msg", "≤ 3 ms", lambda m: m <= 3),
+    ("flowgate hook pre-commit (1 task staged)", "≤ 20 ms", lambda m: m <= 20),
+    ("flowgate hook pre-commit (5 tasks staged)", "≤ 20 ms", lambda m: m <= 20),
+    ("flowgate check", check, lambda m: m <= (100 if int(tasks) <= 10_000 else 250)),
+    ("flowgate audit (cache warm, one new commit)", "≤ 100 ms", lambda m: m <= 100),
+]
+if "committed" in med:
+    checks.append(("flowgate hook commit-msg", "≤ 1.5× committed", lambda m: m <= 1.5 * med["committed"][0]))
+if "git log --raw" in med:
+    checks.append(("flowgate audit (no cache)", "≤ 0.5× git log --raw", lambda m: m <= 0.5 * med["git log --raw"][0]))
+missed = []
+for name, target, ok in checks:
+    if name in med and not ok(med[name][0]):
+        missed.append(f"`{name}` {med[name][0]:.1f} ms ({target})")
+if audit_rss and int(audit_rss) > 300 * 1024:
+    missed.append(f"`flowgate audit (no cache)` peak RSS {int(audit_rss) / 1024:.0f} MiB (≤ 300 MiB)")
+print("\nTargets missed: " + ("; ".join(missed) if missed else "none") + ".")
 PY
 
 {
@@ -247,5 +268,10 @@ PY
 } > "$OUT/results-with-machine.md"
 mv "$OUT/results-with-machine.md" "$OUT/results.md"
 cp "$OUT/results.md" "$OUT/results-$SHAPE_NAME-$TASKS-$FEATURES-$COMMITS.md"
+# BENCH_STRICT=1: a missed target fails the run (a regression guard for CI-like use).
+if [ "${BENCH_STRICT:-0}" = 1 ] && ! grep -q '^Targets missed: none\.$' "$OUT/results.md"; then
+    echo "==> targets missed (BENCH_STRICT=1)"
+    exit 1
+fi
 echo "==> results in $OUT/results.md"
 cat "$OUT/results.md"
