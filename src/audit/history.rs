@@ -188,6 +188,55 @@ pub struct Recorder<'a> {
     judge: CommitJudge<'a>,
     spec_matcher: globset::GlobSet,
     patterns: IdPatterns,
+    sections: std::sync::Arc<SectionMemo>,
+}
+
+/// The section hashes of spec files already parsed in a pass, by blob and path, shared by
+/// its threads: the blob an edit leaves is the "before" side of the next edit to that file,
+/// which another thread may judge.
+#[derive(Debug, Default)]
+pub struct SectionMemo {
+    parsed: std::sync::Mutex<HashMap<(Oid, String), SectionHashes>>,
+}
+
+/// The content hash of each section and requirement item of one spec file, by key.
+type SectionHashes = std::sync::Arc<BTreeMap<String, u64>>;
+
+/// How many spec files a [`SectionMemo`] keeps before it starts over.
+const SECTION_MEMO_FILES: usize = 4096;
+
+impl SectionMemo {
+    /// The section (and requirement item) hashes of spec file `path` at `blob`, parsed
+    /// once; empty when the blob is not text flowgate reads.
+    fn hashes(
+        &self,
+        repo: &Repo,
+        path: &str,
+        blob: Oid,
+        patterns: &IdPatterns,
+    ) -> SectionHashes {
+        let key = (blob, path.to_string());
+        if let Some(h) = self.parsed.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return h;
+        }
+        let mut hashes = BTreeMap::new();
+        if let Ok(Content::Bytes(bytes)) = repo.blob(blob, MAX_FILE_SIZE) {
+            for s in spec::parse_spec_file_with(path, &bytes, patterns).sections {
+                for item in &s.items {
+                    hashes.insert(item_key(&item.id), item.content_hash);
+                }
+                hashes.insert(s.slug, s.content_hash);
+            }
+        }
+        let hashes = std::sync::Arc::new(hashes);
+        if let Ok(mut memo) = self.parsed.lock() {
+            if memo.len() >= SECTION_MEMO_FILES {
+                memo.clear();
+            }
+            memo.insert(key, hashes.clone());
+        }
+        hashes
+    }
 }
 
 impl<'a> Recorder<'a> {
@@ -199,7 +248,14 @@ impl<'a> Recorder<'a> {
                 .squashed(),
             spec_matcher: spec_matcher(config),
             patterns: IdPatterns::new(&config.specs.id_patterns),
+            sections: std::sync::Arc::default(),
         }
+    }
+
+    /// Shares `memo` (the spec files parsed so far) with the other recorders of a pass.
+    pub fn sharing(mut self, memo: std::sync::Arc<SectionMemo>) -> Self {
+        self.sections = memo;
+        self
     }
 
     /// Judges commit `id` and records what it did; `branch` is the branch it reached the
@@ -210,7 +266,13 @@ impl<'a> Recorder<'a> {
         let judged = judge_commit_from(&self.judge, &meta, branch)?;
         let moves = task_moves(&judged.before, &judged.after, &judged.kept);
         let links = links_added(&judged.before, &judged.after);
-        let sections = section_changes(repo, &self.spec_matcher, &self.patterns, &judged.changed);
+        let sections = section_changes(
+            repo,
+            &self.spec_matcher,
+            &self.patterns,
+            &self.sections,
+            &judged.changed,
+        );
         Ok(CommitRecord {
             id: id.to_string(),
             author: format!("{} <{}>", meta.author_name, meta.author_email),
@@ -284,14 +346,16 @@ pub fn record_all(
     // grows, so fixed halves would leave one thread idle.
     let blocks: Vec<&[Oid]> = ids.chunks(BLOCK).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let sections = std::sync::Arc::new(SectionMemo::default());
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let (path, blocks, next, branch) = (path.clone(), &blocks, &next, &branch);
+                let sections = sections.clone();
                 scope.spawn(
                     move || -> Result<Vec<(usize, Vec<CommitRecord>)>, SourceError> {
                         let local = Repo::open(&path)?;
-                        let recorder = Recorder::new(&local, config);
+                        let recorder = Recorder::new(&local, config).sharing(sections);
                         let mut done = Vec::new();
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -493,31 +557,18 @@ fn section_changes(
     repo: &Repo,
     matcher: &globset::GlobSet,
     patterns: &IdPatterns,
+    memo: &SectionMemo,
     changed: &[Change],
 ) -> Vec<SectionChange> {
     let mut out = Vec::new();
     for c in changed.iter().filter(|c| matcher.is_match(&c.path)) {
-        let hashes = |blob: Option<Oid>| -> BTreeMap<String, u64> {
-            let Some(blob) = blob else {
-                return BTreeMap::new();
-            };
-            match repo.blob(blob, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(bytes)) => {
-                    let mut hashes = BTreeMap::new();
-                    for s in spec::parse_spec_file_with(&c.path, &bytes, patterns).sections {
-                        for item in &s.items {
-                            hashes.insert(item_key(&item.id), item.content_hash);
-                        }
-                        hashes.insert(s.slug, s.content_hash);
-                    }
-                    hashes
-                }
-                _ => BTreeMap::new(),
-            }
+        let hashes = |blob: Option<Oid>| match blob {
+            Some(blob) => memo.hashes(repo, &c.path, blob, patterns),
+            None => std::sync::Arc::default(),
         };
         let old = hashes(c.old);
         let new = hashes(c.new);
-        for (slug, &h) in &new {
+        for (slug, &h) in new.iter() {
             let before = old.get(slug).copied();
             if before != Some(h) {
                 out.push(SectionChange {
