@@ -208,13 +208,7 @@ const SECTION_MEMO_FILES: usize = 4096;
 impl SectionMemo {
     /// The section (and requirement item) hashes of spec file `path` at `blob`, parsed
     /// once; empty when the blob is not text flowgate reads.
-    fn hashes(
-        &self,
-        repo: &Repo,
-        path: &str,
-        blob: Oid,
-        patterns: &IdPatterns,
-    ) -> SectionHashes {
+    fn hashes(&self, repo: &Repo, path: &str, blob: Oid, patterns: &IdPatterns) -> SectionHashes {
         let key = (blob, path.to_string());
         if let Some(h) = self.parsed.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return h;
