@@ -222,40 +222,20 @@ fn open_tasks_are_checked_against_the_commit_that_added_the_link_when_asked() {
 #[test]
 fn second_run_reuses_the_cache_and_judges_only_the_new_commit() {
     let r = events_repo();
-    let first = r.flowgate(&["audit", "-v", "-q"]);
-    assert!(
-        first
-            .stderr
-            .contains("audit of 10 commits: 0 from the cache, 10 judged"),
-        "{}",
-        first.stderr
-    );
-    let again = r.flowgate(&["audit", "-v", "-q"]);
-    assert!(
-        again.stderr.contains("10 from the cache, 0 judged"),
-        "{}",
-        again.stderr
-    );
+    // An audit whose `-v` line says `counts`.
+    let audit = |counts: &str| {
+        let run = r.flowgate(&["audit", "-v", "-q"]);
+        assert!(run.stderr.contains(counts), "{}", run.stderr);
+        run
+    };
+    let first = audit("audit of 10 commits: 0 from the cache, 10 judged");
+    let again = audit("10 from the cache, 0 judged");
     assert_eq!(first.stdout, again.stdout);
     r.write("notes.md", "hello\n");
     r.commit("Docs only");
-    let third = r.flowgate(&["audit", "-v", "-q"]);
-    assert!(
-        third
-            .stderr
-            .contains("audit of 11 commits: 10 from the cache, 1 judged"),
-        "{}",
-        third.stderr
-    );
+    audit("audit of 11 commits: 10 from the cache, 1 judged");
     // The cache now holds all 11 records.
-    let fourth = r.flowgate(&["audit", "-v", "-q"]);
-    assert!(
-        fourth
-            .stderr
-            .contains("audit of 11 commits: 11 from the cache, 0 judged"),
-        "{}",
-        fourth.stderr
-    );
+    audit("audit of 11 commits: 11 from the cache, 0 judged");
 }
 
 #[test]
