@@ -307,10 +307,10 @@ rules! {
         "A decision log belongs to, or a line names, a task that does not exist."
         include_str!("rules/docs/FG717.md");
     RIGOR_BRANCH_NAME = "FG718" "rigor-branch-name" Flowspec Error NotTree
-        "EXEC-002: a task branch (the current one, or a pull request's) does not follow the branch-name pattern."
+        "EXEC-002: a task branch (the current one, a pull request's, or one a merge brought in) does not follow the branch-name pattern."
         include_str!("rules/docs/FG718.md");
     RIGOR_BRANCH_TASK = "FG719" "rigor-branch-task" Flowspec Error NotTree
-        "EXEC-004: a branch (the current one, or a pull request's) names no task, or one that does not exist or is not active."
+        "EXEC-004: a branch (the current one, a pull request's, or one a merge brought in) names no task, or one that does not exist or is not active."
         include_str!("rules/docs/FG719.md");
     RIGOR_DCO = "FG720" "rigor-dco-signoff" Flowspec Error NotTree
         "PR-001: a pull-request commit has no `Signed-off-by:` trailer of its author."

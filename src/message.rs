@@ -413,6 +413,33 @@ fn urls(line: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// The branch a merge commit's subject names: `Merge pull request #12 from
+/// alice/task-216-login`, `Merge branch 'task-12-x' [into main]`, `Merge remote-tracking
+/// branch 'origin/task-12'`.
+pub fn merge_subject_branch(subject: &str) -> Option<&str> {
+    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
+        let (_, from) = rest.split_once(" from ")?;
+        return from.split_whitespace().next();
+    }
+    let rest = subject
+        .strip_prefix("Merge branch '")
+        .or_else(|| subject.strip_prefix("Merge remote-tracking branch '"))?;
+    let (name, _) = rest.split_once('\'')?;
+    (!name.is_empty()).then_some(name)
+}
+
+/// The branch a merge commit's subject says it merged, as it was named where the work was
+/// done: without the head repository's owner of a pull request (`Merge pull request #12
+/// from alice/task-216-login` → `task-216-login`) or the remote of a remote-tracking
+/// branch (`origin/task-3` → `task-3`).
+pub fn merged_branch_name(subject: &str) -> Option<&str> {
+    let named = merge_subject_branch(subject)?;
+    if subject.starts_with("Merge branch '") {
+        return Some(named);
+    }
+    named.split_once('/').map(|(_, b)| b).filter(|b| !b.is_empty())
+}
+
 /// The task ID a branch name carries (`user/task-605/slug`, `task-12-login`), if any.
 pub fn branch_reference(branch: &str, prefix: &str) -> Option<TaskId> {
     thread_local! {
@@ -540,6 +567,44 @@ mod tests {
         let finder = ReferenceFinder::new(Some(r"\bT-(\d+)"), "task").unwrap();
         assert_eq!(finder.find_in_text("t-4\n")[0].id.canonical(), "TASK-4");
         assert!(compile_pattern("(").is_err());
+    }
+
+    #[test]
+    fn merge_subjects_name_their_branch() {
+        let cases = [
+            (
+                "Merge pull request #12 from alice/task-216-login",
+                Some("alice/task-216-login"),
+            ),
+            ("Merge branch 'task-12-x'", Some("task-12-x")),
+            ("Merge branch 'task-12-x' into main", Some("task-12-x")),
+            (
+                "Merge remote-tracking branch 'origin/task-3'",
+                Some("origin/task-3"),
+            ),
+            ("Merge dev into main", None),
+            ("Merge branch ''", None),
+        ];
+        for (subject, branch) in cases {
+            assert_eq!(merge_subject_branch(subject), branch, "{subject}");
+        }
+    }
+
+    #[test]
+    fn merged_branches_lose_owner_and_remote() {
+        let cases = [
+            (
+                "Merge pull request #12 from alice/host/task-216/login",
+                Some("host/task-216/login"),
+            ),
+            ("Merge branch 'feature/x' into main", Some("feature/x")),
+            ("Merge remote-tracking branch 'origin/main'", Some("main")),
+            ("Merge pull request #3 from alice", None),
+            ("Merge dev into main", None),
+        ];
+        for (subject, branch) in cases {
+            assert_eq!(merged_branch_name(subject), branch, "{subject}");
+        }
     }
 
     #[test]

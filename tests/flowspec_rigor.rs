@@ -775,3 +775,92 @@ fn spec_ready_keeps_a_task_out_of_in_progress_while_its_spec_is_open() {
     );
     r.commit_all("Start logout\n\nRefs: TASK-2").success();
 }
+
+/// Makes `branch` off `main` with one signed-off commit of code, then merges it into
+/// `main` with `git merge --no-ff` (git's own subject: `Merge branch '<branch>'`);
+/// returns the merge commit's id.
+fn merge_branch(r: &Repo, branch: &str, file: &str) -> String {
+    r.git(&["checkout", "-q", "-b", branch, "main"]).success();
+    r.write(file, "pub fn f() {}\n");
+    r.git(&["add", "-A"]).success();
+    commit_unchecked(r, true, "Work\n\nRefs: TASK-1");
+    r.git(&["checkout", "-q", "main"]).success();
+    r.git(&["merge", "-q", "--no-ff", "--no-edit", "--no-verify", branch])
+        .success();
+    head(r)
+}
+
+#[test]
+fn audit_judges_the_branch_each_merge_brought_in() {
+    let r = fixture();
+    let bad = merge_branch(&r, "feature/login", "src/a.rs");
+    let good = merge_branch(&r, "laptop/task-1/login-v2", "src/b.rs");
+    r.git(&["branch", "laptop/task-1/sync", "main"]).success();
+    let idle = merge_branch(&r, "laptop/task-2/logout", "src/c.rs");
+    // A merge of main into a task branch names main: the default branch is exempt.
+    r.git(&["checkout", "-q", "laptop/task-1/sync"]).success();
+    r.git(&["merge", "-q", "--no-ff", "--no-edit", "--no-verify", "main"])
+        .success();
+    assert_eq!(
+        r.git(&["log", "-1", "--format=%s"]).success().stdout.trim(),
+        "Merge branch 'main' into laptop/task-1/sync"
+    );
+
+    let audit = r.flowgate(&["audit", "--format", "json"]).failure();
+    let doc: serde_json::Value = serde_json::from_str(&audit.stdout).expect("audit prints JSON");
+    let got: Vec<(String, String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| ["FG718", "FG719", "FG721"].contains(&f["code"].as_str().unwrap_or_default()))
+        .map(|f| {
+            let commit = f["commit"].as_str().unwrap_or_default();
+            let at = [(&bad, "bad"), (&good, "good"), (&idle, "idle")]
+                .iter()
+                .find(|(id, _)| !commit.is_empty() && id.starts_with(commit))
+                .map_or(commit.to_string(), |(_, name)| name.to_string());
+            // The audit names the merge after the message: "(commit <id>, <date>, <author>)".
+            let message = f["message"].as_str().unwrap_or_default();
+            let (message, merge) = message.split_once(" (commit ").unwrap_or((message, ""));
+            assert!(
+                merge.starts_with(commit.get(..8).unwrap_or("?"))
+                    && merge.ends_with(", Alice <alice@example.com>)"),
+                "{message} (commit {merge}"
+            );
+            (
+                at,
+                f["code"].as_str().unwrap_or_default().to_string(),
+                format!("{message} | {}", f["help"].as_str().unwrap_or_default()),
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let pattern = "^[a-z0-9-]+/task-[0-9]+(\\.[0-9]+)*/[a-z0-9-]+$";
+    assert_eq!(
+        got,
+        [
+            (
+                "bad".to_string(),
+                "FG718".to_string(),
+                format!("[EXEC-002] branch \"feature/login\" does not match the pattern {pattern} | rename it, e.g. git branch -m \"<host>/task-<N>/login\" (an iteration adds -v2, -v3; set flowspec.branch_pattern in .flowgate.yml for another convention)")
+            ),
+            (
+                "bad".to_string(),
+                "FG719".to_string(),
+                "[EXEC-004] branch \"feature/login\" names no task | work on a branch named after its task, e.g. <host>/task-<N>/<slug>".to_string()
+            ),
+            (
+                "idle".to_string(),
+                "FG719".to_string(),
+                "[EXEC-004] branch \"laptop/task-2/logout\" names TASK-2, which is \"To Do\", not active | create the task or move it to \"In Progress\": backlog task edit task-2 -s \"In Progress\"".to_string()
+            ),
+        ],
+        "{}",
+        audit.stdout
+    );
+
+    // The audit cache gives the same findings.
+    let again = r.flowgate(&["audit", "--format", "json"]).failure();
+    assert_eq!(again.stdout, audit.stdout);
+}

@@ -19,8 +19,9 @@ use crate::git::Repo;
 /// Where the cache lives, relative to the repository's `.git`.
 const CACHE_FILE: &str = "flowgate/audit-cache.bin";
 
-/// Bumped whenever the record format or what a record means changes (6: the binary file).
-pub const FORMAT: u32 = 6;
+/// Bumped whenever the record format or what a record means changes (6: the binary file;
+/// 7: a merge's record carries the branch rules' findings on the branch it merged).
+pub const FORMAT: u32 = 7;
 
 /// Records loaded from the cache, by commit id.
 #[derive(Debug, Default)]

@@ -12,6 +12,7 @@ use crate::engine::judge::{judge_commit_from, CommitJudge, JudgeError};
 use crate::finding::{Finding, Severity};
 use crate::git::changes::Change;
 use crate::git::{CommitMeta, Oid, Repo};
+use crate::message::merge_subject_branch;
 use crate::rules;
 use crate::source::{Content, SourceError, MAX_FILE_SIZE};
 use crate::spec::{self, markdown::IdPatterns};
@@ -239,7 +240,8 @@ impl<'a> Recorder<'a> {
         Recorder {
             judge: CommitJudge::new(repo, config, None, None)
                 .quick()
-                .squashed(),
+                .squashed()
+                .merged_branches(),
             spec_matcher: spec_matcher(config),
             patterns: IdPatterns::new(&config.specs.id_patterns),
             sections: std::sync::Arc::default(),
@@ -411,21 +413,6 @@ pub fn merged_branches_from(
         }
     }
     Ok(out)
-}
-
-/// The branch a merge commit's subject names: `Merge pull request #12 from
-/// alice/task-216-login`, `Merge branch 'task-12-x' [into main]`, `Merge remote-tracking
-/// branch 'origin/task-12'`.
-pub fn merge_subject_branch(subject: &str) -> Option<&str> {
-    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
-        let (_, from) = rest.split_once(" from ")?;
-        return from.split_whitespace().next();
-    }
-    let rest = subject
-        .strip_prefix("Merge branch '")
-        .or_else(|| subject.strip_prefix("Merge remote-tracking branch '"))?;
-    let (name, _) = rest.split_once('\'')?;
-    (!name.is_empty()).then_some(name)
 }
 
 /// Commits per unit of work in [`record_all`].
@@ -820,27 +807,6 @@ mod tests {
         assert_eq!(date(0), "1970-01-01");
         assert_eq!(date(1_700_000_000), "2023-11-14");
         assert_eq!(date(951_782_400), "2000-02-29");
-    }
-
-    #[test]
-    fn merge_subjects_name_their_branch() {
-        let cases = [
-            (
-                "Merge pull request #12 from alice/task-216-login",
-                Some("alice/task-216-login"),
-            ),
-            ("Merge branch 'task-12-x'", Some("task-12-x")),
-            ("Merge branch 'task-12-x' into main", Some("task-12-x")),
-            (
-                "Merge remote-tracking branch 'origin/task-3'",
-                Some("origin/task-3"),
-            ),
-            ("Merge dev into main", None),
-            ("Merge branch ''", None),
-        ];
-        for (subject, branch) in cases {
-            assert_eq!(merge_subject_branch(subject), branch, "{subject}");
-        }
     }
 
     fn record(id: &str, moves: Vec<TaskMove>) -> CommitRecord {

@@ -75,6 +75,9 @@ pub struct CommitJudge<'a> {
     /// Judge squash-merged pull requests as the span they stand for (see
     /// [`CommitJudge::squashed`]).
     squashed: bool,
+    /// Judge the branch a merge commit's subject names by the flowspec branch rules (see
+    /// [`CommitJudge::merged_branches`]).
+    merged_branches: bool,
 }
 
 impl<'a> CommitJudge<'a> {
@@ -94,7 +97,19 @@ impl<'a> CommitJudge<'a> {
             quick: false,
             pinned: None,
             squashed: false,
+            merged_branches: false,
         }
+    }
+
+    /// Judges the branch that a merge commit's subject names (`Merge pull request #12 from
+    /// alice/host/task-12/login`, `Merge branch 'x'`) by flowspec's branch rules, as `ci`
+    /// judges a pull request's head branch: EXEC-002 and PR-003 on the name, EXEC-004 on the
+    /// task it names as the merged branch's tip has it, in the modes of the first parent's
+    /// rigor configuration, when the first parent is a flowspec repository. For the
+    /// history pass only: `ci` judges the pull request's own branch.
+    pub fn merged_branches(mut self) -> Self {
+        self.merged_branches = true;
+        self
     }
 
     /// Judges every commit with the backlog at `layout` (its folder, statuses, prefix and
@@ -363,6 +378,17 @@ pub fn judge_commit_from(
         .resolving_by_frontmatter();
     let mut findings = commits::check(&input, &config.commits, workflow, finder, code, &tasks);
     tasks.failure()?;
+    if judge.merged_branches {
+        let merged = MergedBranch {
+            meta,
+            first: parent_tree.as_ref(),
+            before: before.as_ref(),
+            layout,
+            workflow,
+            parsed,
+        };
+        findings.extend(merged.findings(judge)?);
+    }
     before.as_ref().map_or(Ok(()), TaskFinder::failure)?;
     if judge.quick {
         // The finder offered no candidates; a past commit is fixed by what comes next.
@@ -437,6 +463,59 @@ pub fn judge_commit_from(
         references,
         kept,
     })
+}
+
+/// A merge commit, for the branch rules on the branch it merged.
+struct MergedBranch<'a> {
+    meta: &'a CommitMeta,
+    /// The first parent's tree.
+    first: Option<&'a TreeSource<'a>>,
+    /// The first parent's tasks.
+    before: Option<&'a TaskFinder<'a>>,
+    layout: &'a BacklogLayout,
+    workflow: &'a Workflow,
+    parsed: &'a ParseMemo,
+}
+
+impl MergedBranch<'_> {
+    /// The branch rules' findings on the branch the merge's subject names; none for a
+    /// merge that names no branch or whose first parent is not a flowspec repository.
+    /// EXEC-004 is judged on the task as the merged tip (the second parent) has it, from
+    /// the first parent's state (a task the branch moves to the last status is the work it
+    /// finishes); when the tip has no backlog it cannot be decided and is not reported.
+    fn findings(&self, judge: &CommitJudge<'_>) -> Result<Vec<Finding>, JudgeError> {
+        let (Some(first), Some(before), Some(&tip)) =
+            (self.first, self.before, self.meta.parents.get(1))
+        else {
+            return Ok(Vec::new());
+        };
+        let Some(name) = crate::message::merged_branch_name(self.meta.subject()) else {
+            return Ok(Vec::new());
+        };
+        let tip_tree = judge.repo.commit_tree(tip)?;
+        let decidable = tip_tree.is_dir(&self.layout.root)?;
+        let now = TaskFinder::for_tree(&tip_tree, self.layout)
+            .with_memo(&tip_tree, self.parsed)
+            .by_name_only();
+        let lookup = |id: &backlog::TaskId| (now.by_id(id), before.by_id(id));
+        let prefix = self.layout.config.task_prefix.to_ascii_lowercase();
+        let commit = crate::rules::rigor_branch::Commit {
+            index: first,
+            branch: Some(name),
+            default_branch: None,
+            prefix: &prefix,
+            lookup: &lookup,
+            changes_code: false,
+        };
+        let mut found =
+            crate::rules::rigor_branch::for_commit(&commit, self.workflow, judge.config)?;
+        now.failure()?;
+        before.failure()?;
+        if !decidable {
+            found.retain(|f| f.code != crate::rules::RIGOR_BRANCH_TASK.code);
+        }
+        Ok(found)
+    }
 }
 
 /// The change a pre-commit hook judges: the index of `repo` against the commit it will

@@ -2,7 +2,9 @@
 //! (iteration suffix), EXEC-004 (the branch's task exists and is active), the decision
 //! log of the branch's task (EXEC-003 in the hooks, VALID-001 in `ci`) and PR-001 (DCO
 //! sign-off, `ci` only). `flowgate ci` judges the pull request's head branch against its
-//! head tree; the `commit-msg` hook judges the current branch against the index. Only
+//! head tree; the `commit-msg` hook judges the current branch against the index; the
+//! audit judges the branch a merge commit's subject names, through [`for_commit`] with
+//! the merge's first parent as the tree and the merged tip's tasks. Only
 //! flowspec repositories get them; a detached HEAD, the default branch and `release/*`
 //! are exempt from the branch rules.
 
@@ -163,9 +165,11 @@ fn earlier(
 /// A task's file in the index and in the commit's parent, by ID.
 pub type TaskLookup<'a> = dyn Fn(&TaskId) -> (Option<TaskFile>, Option<TaskFile>) + 'a;
 
-/// What the `commit-msg` hook knows of the commit being made.
+/// What the `commit-msg` hook knows of the commit being made (or the audit of a merge:
+/// the first parent's tree, the merged branch and its tip's tasks).
 pub struct Commit<'a> {
-    /// The index, as the commit will record it.
+    /// The index, as the commit will record it: whether the repository is a flowspec
+    /// one and its rigor modes are read there.
     pub index: &'a dyn Source,
     /// The current branch; `None` on a detached HEAD.
     pub branch: Option<&'a str>,
