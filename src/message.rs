@@ -437,7 +437,10 @@ pub fn merged_branch_name(subject: &str) -> Option<&str> {
     if subject.starts_with("Merge branch '") {
         return Some(named);
     }
-    named.split_once('/').map(|(_, b)| b).filter(|b| !b.is_empty())
+    named
+        .split_once('/')
+        .map(|(_, b)| b)
+        .filter(|b| !b.is_empty())
 }
 
 /// The task ID a branch name carries (`user/task-605/slug`, `task-12-login`), if any.
