@@ -366,7 +366,7 @@ fn closing(kept: Option<&Path>) -> String {
             ));
         }
         None => text.push_str(
-            "  flowgate demo --dir DIR   keep the sample repo to edit it and check again\n",
+            "  flowgate demo --dir DIR    keep the sample repo to edit it and check again\n",
         ),
     }
     text.push_str(
