@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use crate::git::Oid;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobBuilder;
 
 use crate::backlog::cli_number;
 use crate::backlog::{Folder, TaskFile, TaskId};
@@ -21,6 +21,7 @@ use crate::git::changes::Change;
 use crate::git::Repo;
 use crate::message::{branch_reference, Message, Reference, ReferenceFinder};
 use crate::rules;
+use crate::rules::path_globs::PathGlobs;
 use crate::source::{Content, MAX_FILE_SIZE};
 use crate::workflow::Workflow;
 
@@ -177,24 +178,8 @@ pub const TOOL_CONFIG_FILES: &[&str] = &[
 /// a folder's spelling does not make its content code.
 #[derive(Debug, Clone)]
 pub struct CodePaths {
-    code: GlobSet,
-    non_code: GlobSet,
-}
-
-fn glob_set<'a>(
-    globs: impl IntoIterator<Item = &'a str>,
-    case_insensitive: bool,
-) -> Result<GlobSet, globset::Error> {
-    let mut b = GlobSetBuilder::new();
-    for g in globs {
-        b.add(
-            GlobBuilder::new(g)
-                .literal_separator(true)
-                .case_insensitive(case_insensitive)
-                .build()?,
-        );
-    }
-    b.build()
+    code: PathGlobs,
+    non_code: PathGlobs,
 }
 
 impl CodePaths {
@@ -214,8 +199,8 @@ impl CodePaths {
             .chain(backlog.as_deref())
             .collect();
         Ok(CodePaths {
-            code: glob_set(commits.code_paths.iter().map(String::as_str), false)?,
-            non_code: glob_set(non_code, true)?,
+            code: PathGlobs::new(commits.code_paths.iter().map(String::as_str), false)?,
+            non_code: PathGlobs::new(non_code, true)?,
         })
     }
 

@@ -11,6 +11,7 @@ use crate::snapshot::Snapshot;
 pub use crate::codes::*;
 
 pub mod commits;
+pub mod path_globs;
 pub mod rigor;
 pub mod rigor_branch;
 pub mod spec_links;
