@@ -445,6 +445,9 @@ pub fn merged_branch_name(subject: &str) -> Option<&str> {
 
 /// The task ID a branch name carries (`user/task-605/slug`, `task-12-login`), if any.
 pub fn branch_reference(branch: &str, prefix: &str) -> Option<TaskId> {
+    if branch.is_ascii() && prefix.is_ascii() {
+        return TaskId::parse_with_prefix(ascii_branch_number(branch, prefix)?, prefix);
+    }
     thread_local! {
         // Compiled once per prefix: the history pass asks for every merged commit.
         static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, Option<Regex>>> =
@@ -452,24 +455,100 @@ pub fn branch_reference(branch: &str, prefix: &str) -> Option<TaskId> {
     }
     let number = PATTERNS.with(|patterns| {
         let mut patterns = patterns.borrow_mut();
-        let pattern = patterns.entry(prefix.to_string()).or_insert_with(|| {
-            RegexBuilder::new(&format!(
-                r"(?:^|[^a-z0-9]){}-([0-9]+(?:\.[0-9]+)*)",
-                regex::escape(prefix)
-            ))
-            .case_insensitive(true)
-            .build()
-            .ok()
-        });
+        let pattern = patterns
+            .entry(prefix.to_string())
+            .or_insert_with(|| branch_pattern(prefix));
         let caps = pattern.as_ref()?.captures(branch)?;
         Some(caps.get(1)?.as_str().to_string())
     })?;
     TaskId::parse_with_prefix(&number, prefix)
 }
 
+/// The pattern of [`branch_reference`]: its group 1 is the task number.
+fn branch_pattern(prefix: &str) -> Option<Regex> {
+    RegexBuilder::new(&format!(
+        r"(?:^|[^a-z0-9]){}-([0-9]+(?:\.[0-9]+)*)",
+        regex::escape(prefix)
+    ))
+    .case_insensitive(true)
+    .build()
+    .ok()
+}
+
+/// What [`branch_reference`]'s pattern captures on an ASCII branch and prefix, without
+/// compiling it (a hook asks once): the number after the first `PREFIX-` (any case) that
+/// starts the branch or follows a character other than an ASCII letter or digit, with its
+/// `.N` subtask parts.
+fn ascii_branch_number<'b>(branch: &'b str, prefix: &str) -> Option<&'b str> {
+    let bytes = branch.as_bytes();
+    (0..bytes.len()).find_map(|i| {
+        if i > 0 && bytes.get(i - 1).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let rest = bytes.get(i..)?;
+        let head = rest.get(..prefix.len())?;
+        if !head.eq_ignore_ascii_case(prefix.as_bytes()) || rest.get(prefix.len()) != Some(&b'-') {
+            return None;
+        }
+        let start = i + prefix.len() + 1;
+        let digits = |from: usize| {
+            bytes
+                .get(from..)
+                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count())
+        };
+        let mut end = start + digits(start);
+        if end == start {
+            return None;
+        }
+        while bytes.get(end) == Some(&b'.') && digits(end + 1) > 0 {
+            end += 1 + digits(end + 1);
+        }
+        branch.get(start..end)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII fast path of `branch_reference` finds what its pattern finds.
+    #[test]
+    fn branch_number_without_the_regex() {
+        let prefixes = ["task", "TASK", "back-log", "x.y", ""];
+        let branches = [
+            "task-12-login",
+            "user/task-605/slug",
+            "mytask-3",
+            "my_task-3",
+            "TASK-1.2.3-x",
+            "task-1.",
+            "task-1..2",
+            "task-1.2a.3",
+            "task-",
+            "task-x task-9",
+            "feature/TaSk-07",
+            "-5",
+            "a-5",
+            "back-log-4",
+            "xay-1 x.y-2",
+            "",
+            "task-99999999999999999999999",
+        ];
+        for prefix in prefixes {
+            let pattern = branch_pattern(prefix).unwrap();
+            for branch in branches {
+                let expected = pattern
+                    .captures(branch)
+                    .and_then(|c| c.get(1))
+                    .map(|m| m.as_str());
+                assert_eq!(
+                    ascii_branch_number(branch, prefix),
+                    expected,
+                    "{branch:?} with prefix {prefix:?}"
+                );
+            }
+        }
+    }
 
     fn ids(text: &str) -> Vec<String> {
         let finder = ReferenceFinder::new(None, "task").unwrap();

@@ -23,6 +23,8 @@ use super::tree::RawTree;
 const OID_LEN: usize = 20;
 /// Stage bits of an entry's flags.
 const STAGE_MASK: u16 = 0x3000;
+/// Length bits of an entry's flags (0xFFF: the name is that long or longer).
+const NAME_MASK: u16 = 0x0FFF;
 /// "An extended flags word follows" (index version 3 and later).
 const EXTENDED: u16 = 0x4000;
 /// Extended flag: `git add -N`.
@@ -245,7 +247,16 @@ impl IndexFile {
                 out.paths.extend_from_within(prev.0..prev.0 + keep);
                 out.paths.extend_from_slice(r.until_nul()?);
             } else {
-                out.paths.extend_from_slice(r.until_nul()?);
+                // The flags carry the name's length below 0xFFF (as git reads it, the NUL
+                // is only searched for a longer name).
+                let name_len = usize::from(flags & NAME_MASK);
+                let name = if name_len < usize::from(NAME_MASK) {
+                    let name = r.take(name_len)?;
+                    (r.take(1)? == [0]).then_some(name)?
+                } else {
+                    r.until_nul()?
+                };
+                out.paths.extend_from_slice(name);
                 // Entries are padded with NULs to a multiple of eight bytes.
                 let len = r.pos - start;
                 let padded = (len + 7) & !7;
@@ -631,6 +642,23 @@ mod tests {
         assert!(tree.child(b"z").unwrap().id.is_some());
         assert!(index.find(b"b/c.md", 0).is_some());
         assert!(index.find(b"b/c", 0).is_none());
+    }
+
+    /// A name of 0xFFF bytes or more has no length in its flags: it ends at its NUL.
+    #[test]
+    fn names_longer_than_the_length_bits() {
+        let dir = repo();
+        let blob = "2e65efe2a145dda7ee51d1741299f848e5bf752e"; // the blob of "a"
+        for len in [4094, 4095, 4096, 5000] {
+            let name = format!("long/{}", "n".repeat(len - 5));
+            let cacheinfo = format!("100644,{blob},{name}");
+            git(
+                dir.path(),
+                &["update-index", "--add", "--cacheinfo", &cacheinfo],
+            );
+        }
+        let index = same_as_libgit2(dir.path());
+        assert_eq!(index.len(), 9);
     }
 
     #[test]

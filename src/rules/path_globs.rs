@@ -29,14 +29,14 @@ pub struct PathGlobs {
     /// True when at least one glob is not simple: those are matched by `compiled`.
     any_complex: bool,
     case_insensitive: bool,
-    /// Every glob, as globset reads it.
-    globs: Vec<globset::Glob>,
+    /// Every glob as written.
+    globs: Vec<String>,
     /// `globs` compiled, on first use; `None` when globset cannot compile them.
     compiled: OnceLock<Option<GlobSet>>,
 }
 
 impl PathGlobs {
-    /// Parses the globs (an invalid one is an error); compiles none of them.
+    /// Reads the globs (an invalid one is an error); compiles none of them.
     pub fn new<'a>(
         globs: impl IntoIterator<Item = &'a str>,
         case_insensitive: bool,
@@ -49,16 +49,15 @@ impl PathGlobs {
             compiled: OnceLock::new(),
         };
         for g in globs {
-            set.globs.push(
-                GlobBuilder::new(g)
-                    .literal_separator(true)
-                    .case_insensitive(case_insensitive)
-                    .build()?,
-            );
             match expand(g) {
+                // globset accepts every simple glob: it is parsed when first compiled.
                 Some(expanded) => set.simple.extend(expanded),
-                None => set.any_complex = true,
+                None => {
+                    glob(g, case_insensitive)?;
+                    set.any_complex = true;
+                }
             }
+            set.globs.push(g.to_string());
         }
         Ok(set)
     }
@@ -79,12 +78,20 @@ impl PathGlobs {
             .get_or_init(|| {
                 let mut b = GlobSetBuilder::new();
                 for g in &self.globs {
-                    b.add(g.clone());
+                    b.add(glob(g, self.case_insensitive).ok()?);
                 }
                 b.build().ok()
             })
             .as_ref()
     }
+}
+
+/// `g` as globset reads it.
+fn glob(g: &str, case_insensitive: bool) -> Result<globset::Glob, globset::Error> {
+    GlobBuilder::new(g)
+        .literal_separator(true)
+        .case_insensitive(case_insensitive)
+        .build()
 }
 
 /// `glob` as simple globs (one per alternative of a `{…}`), or `None` when it is not simple.
@@ -349,8 +356,35 @@ mod tests {
         );
     }
 
+    /// A glob taken as simple is never checked by globset: it must accept all of them.
+    #[test]
+    fn globset_accepts_every_simple_glob() {
+        for g in GLOBS.iter().chain(crate::config::BUILTIN_NON_CODE) {
+            if expand(g).is_some() {
+                assert!(glob(g, false).is_ok(), "{g}");
+            }
+        }
+        for g in [
+            "{a,b}{c,d}",
+            "a/{b,c}/**",
+            "?*?",
+            "**/",
+            "/**",
+            "a//b",
+            "{x}",
+            ".",
+            "",
+        ] {
+            if expand(g).is_some() {
+                assert!(glob(g, true).is_ok(), "{g}");
+            }
+        }
+    }
+
     #[test]
     fn an_invalid_glob_is_an_error() {
-        assert!(PathGlobs::new(["src/{a"], false).is_err());
+        for g in ["src/{a", "a}", "[a", "x\\"] {
+            assert!(PathGlobs::new([g], false).is_err(), "{g}");
+        }
     }
 }
