@@ -31,6 +31,7 @@
 //! ```
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 
@@ -171,8 +172,101 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
 /// the module documentation). Build it once per backlog configuration and reuse it.
 #[derive(Debug, Clone)]
 pub struct ReferenceFinder {
-    pattern: Regex,
+    pattern: Pattern,
     prefix: String,
+}
+
+/// The reference pattern of a [`ReferenceFinder`].
+#[derive(Debug, Clone)]
+enum Pattern {
+    /// A configured pattern, compiled.
+    Configured(Regex),
+    /// The default pattern: scanned for without a regex on an ASCII line (see
+    /// [`default_matches`]), compiled on first use for any other line.
+    Default(String, OnceLock<Option<Regex>>),
+}
+
+impl Pattern {
+    /// The spans of the IDs the pattern finds on `text`: each match's first capture
+    /// group, else the whole match.
+    fn spans(&self, text: &str, prefix: &str) -> Vec<Range<usize>> {
+        let regex = match self {
+            Pattern::Default(_, _) if text.is_ascii() && prefix.is_ascii() => {
+                return default_matches(text, prefix);
+            }
+            Pattern::Default(pattern, compiled) => {
+                match compiled.get_or_init(|| compile_pattern(pattern).ok()) {
+                    Some(regex) => regex,
+                    None => return Vec::new(),
+                }
+            }
+            Pattern::Configured(regex) => regex,
+        };
+        regex
+            .captures_iter(text)
+            .filter_map(|caps| caps.get(1).or_else(|| caps.get(0)))
+            .map(|m| m.range())
+            .collect()
+    }
+}
+
+/// The matches of the default pattern (`PREFIX-N` in any case, or `DRAFT-N` in upper
+/// case, with `.N` subtask parts, between ASCII word boundaries) on an ASCII `text` with
+/// an ASCII `prefix`, leftmost first and not overlapping, as the regex finds them.
+fn default_matches(text: &str, prefix: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let word = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    let boundary = |i: usize| (i > 0 && word(i - 1)) != word(i);
+    let digits = |from: usize| {
+        bytes
+            .get(from..)
+            .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count())
+    };
+    // The end of the longest `-N(.N)*` at `dash` followed by a word boundary.
+    let number_end = |dash: usize| {
+        if bytes.get(dash) != Some(&b'-') || digits(dash + 1) == 0 {
+            return None;
+        }
+        let mut end = dash + 1 + digits(dash + 1);
+        let mut best = boundary(end).then_some(end);
+        while bytes.get(end) == Some(&b'.') && digits(end + 1) > 0 {
+            end += 1 + digits(end + 1);
+            if boundary(end) {
+                best = Some(end);
+            }
+        }
+        best
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i <= bytes.len() {
+        let end = boundary(i)
+            .then(|| {
+                let rest = bytes.get(i..)?;
+                let by_prefix = rest
+                    .get(..prefix.len())
+                    .filter(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+                    .and_then(|_| number_end(i + prefix.len()));
+                by_prefix.or_else(|| {
+                    rest.starts_with(b"DRAFT")
+                        .then(|| number_end(i + 5))
+                        .flatten()
+                })
+            })
+            .flatten();
+        match end {
+            Some(end) => {
+                out.push(i..end);
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    out
 }
 
 impl ReferenceFinder {
@@ -190,8 +284,12 @@ impl ReferenceFinder {
                 regex::escape(prefix)
             ),
         };
+        let pattern = match configured {
+            Some(_) => Pattern::Configured(compile_pattern(&pattern).map_err(Box::new)?),
+            None => Pattern::Default(pattern, OnceLock::new()),
+        };
         Ok(ReferenceFinder {
-            pattern: compile_pattern(&pattern).map_err(Box::new)?,
+            pattern,
             prefix: prefix.to_string(),
         })
     }
@@ -216,17 +314,17 @@ impl ReferenceFinder {
                 continue;
             }
             let mentions = inline_mentions(text);
-            for caps in self.pattern.captures_iter(text) {
-                let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+            for span in self.pattern.spans(text, &self.prefix) {
+                let Some(m) = text.get(span.clone()) else {
                     continue;
                 };
                 if mentions
                     .iter()
-                    .any(|r| r.start < m.end() && m.start() < r.end)
+                    .any(|r| r.start < span.end && span.start < r.end)
                 {
                     continue;
                 }
-                let Some(id) = self.parse(m.as_str()) else {
+                let Some(id) = self.parse(m) else {
                     continue;
                 };
                 if out.iter().any(|r| r.id == id) {
@@ -235,8 +333,8 @@ impl ReferenceFinder {
                 out.push(Reference {
                     id,
                     line,
-                    column: text[..m.start()].chars().count() as u32 + 1,
-                    len: m.as_str().chars().count() as u32,
+                    column: text[..span.start].chars().count() as u32 + 1,
+                    len: m.chars().count() as u32,
                 });
             }
         }
@@ -510,6 +608,39 @@ fn ascii_branch_number<'b>(branch: &'b str, prefix: &str) -> Option<&'b str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scan for the default reference pattern finds what the pattern finds.
+    #[test]
+    fn default_references_without_the_regex() {
+        let lines = [
+            "Refs: TASK-12",
+            "task-1 and TASK-2.3, task-4.5.6.",
+            "TASK-12a TASK-1.2a TASK-1.2.x TASK-1..2 TASK-1. TASK-",
+            "xTASK-3 _TASK-4 -TASK-5 (TASK-6) TASK-7_ TASK-8-9",
+            "DRAFT-3 draft-4 Draft-5 DRAFT-6.1 xDRAFT-7",
+            "TASK-TASK-9 TASKTASK-10 TASK--11 TASK-0012",
+            "BACK-LOG-3 back-log-4 x.y-5 xay-6",
+            "-3 -4.5 a-6 a -7",
+            "",
+            "TASK-99999999999999999999999999",
+        ];
+        for prefix in ["task", "TASK", "back-log", "x.y", "DRAFT", "draft", "a", ""] {
+            let finder = ReferenceFinder::new(None, prefix).unwrap();
+            let Pattern::Default(pattern, _) = &finder.pattern else {
+                panic!("the default pattern");
+            };
+            let regex = compile_pattern(pattern).unwrap();
+            for line in lines {
+                let expected: Vec<Range<usize>> =
+                    regex.find_iter(line).map(|m| m.range()).collect();
+                assert_eq!(
+                    default_matches(line, prefix),
+                    expected,
+                    "{line:?} with prefix {prefix:?}"
+                );
+            }
+        }
+    }
 
     /// The ASCII fast path of `branch_reference` finds what its pattern finds.
     #[test]
