@@ -322,8 +322,7 @@ mod tests {
     }
 
     /// Task files with defects of their own: unreadable, a field missing, a misspelled
-    /// status, section markers unbalanced or repeated, done with open items, a modified
-    /// file that is not in the tree.
+    /// status, section markers unbalanced or repeated, done with open items.
     fn defects() -> MemorySource {
         let t = "backlog/tasks";
         let described = |body: &str| {
@@ -335,11 +334,6 @@ mod tests {
             .with(&format!("{t}/task-1 - Binary.md"), b"\x00\x01\x02binary")
             .with(&format!("{t}/task-2 - Untitled.md"), "---\nid: TASK-2\nstatus: To Do\n---\n")
             .with(&format!("{t}/task-3 - Spelled.md"), task("TASK-3", "in progress", ""))
-            .with("src/kept.rs", "fn kept() {}\n")
-            .with(
-                &format!("{t}/task-7 - Modified.md"),
-                task("TASK-7", "In Progress", "modified_files: [src/kept.rs, src/gone.rs]\n"),
-            )
             .with(
                 &format!("{t}/task-4 - Open.md"),
                 described("<!-- SECTION:DESCRIPTION:BEGIN -->\nx\n").replace("{}", "4"),
@@ -397,7 +391,20 @@ mod tests {
             ("messy backlog", messy()),
             ("file defects", defects()),
             ("flowspec", flowspec()),
+            ("the rule families' cases", rule_cases()),
         ]
+    }
+
+    /// The files the rule families declare next to their rules (`FOCUS_CASES`), in a
+    /// backlog of their own.
+    fn rule_cases() -> MemorySource {
+        rules::focus_cases().fold(
+            MemorySource::new().with(
+                "backlog/config.yml",
+                "task_prefix: task\nstatuses: [To Do, In Progress, Done]\n",
+            ),
+            |source, (path, content)| source.with(path, content),
+        )
     }
 
     /// Every rule, over every fixture: a focused snapshot (what the pre-commit hook
@@ -476,7 +483,7 @@ mod tests {
             .collect();
         assert!(
             missing.is_empty(),
-            "no fixture gives {missing:?} on a task file; add a case to fixtures() in src/snapshot.rs"
+            "no fixture gives {missing:?} on a task file; add a case to the FOCUS_CASES of its family (src/rules/<family>.rs)"
         );
     }
 

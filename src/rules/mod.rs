@@ -62,3 +62,17 @@ pub fn configure(findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
     out.dedup();
     out
 }
+
+/// The files each rule family declares for the focus-contract test (`FOCUS_CASES` next to
+/// the rules; see `snapshot.rs`'s tests).
+#[cfg(test)]
+pub(crate) fn focus_cases() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    [
+        task_files::FOCUS_CASES,
+        task_fields::FOCUS_CASES,
+        spec_links::FOCUS_CASES,
+        rigor::FOCUS_CASES,
+    ]
+    .into_iter()
+    .flatten()
+}

@@ -12,6 +12,19 @@ use crate::rules;
 use crate::snapshot::Snapshot;
 use crate::workflow::quoted_list;
 
+/// Files on which this family's rules fire, for the focus-contract test of `snapshot.rs`
+/// (every tree rule must fire on a task file of some fixture, and give a focused snapshot
+/// what it gives the whole): `(path, content)`, added to a small backlog there. A new rule
+/// of this family that fires in no fixture gets its case here, next to its check.
+#[cfg(test)]
+pub(crate) const FOCUS_CASES: &[(&str, &str)] = &[
+    ("src/kept.rs", "fn kept() {}\n"),
+    (
+        "backlog/tasks/task-7 - Modified.md",
+        "---\nid: TASK-7\ntitle: Task TASK-7\nstatus: In Progress\nmodified_files: [src/kept.rs, src/gone.rs]\n---\n\n## Description\n\nx\n",
+    ),
+];
+
 /// The findings of this module on one file.
 pub fn check_file(file: &TaskFile, backlog: &Backlog, out: &mut Vec<Finding>) {
     let Some(task) = &file.task else { return };
