@@ -593,6 +593,20 @@ fn the_hooks_judge_the_branch_its_task_and_its_decision_log() {
         .success();
     r.commit_all("Add login\n\nRefs: TASK-1").success();
 
+    // A commit that only plans on the branch (its task not started yet, no code) passes
+    // EXEC-004: the branch's task is often created or groomed there before work starts.
+    r.git(&["checkout", "-q", "-b", "laptop/task-2/plan"])
+        .success();
+    let task_2 = r.root.join("backlog/tasks/task-2 - Logout.md");
+    let planned =
+        std::fs::read_to_string(&task_2).expect("TASK-2's file") + "\nSplit out of TASK-1.\n";
+    std::fs::write(&task_2, planned).expect("TASK-2 written");
+    r.commit_all("Groom TASK-2").success();
+    r.git(&["checkout", "-q", "laptop/task-1/login"])
+        .success();
+    r.git(&["branch", "-q", "-D", "laptop/task-2/plan"])
+        .success();
+
     // An iteration numbered -v1, for a task not started: PR-003 and EXEC-004.
     r.git(&["checkout", "-q", "-b", "laptop/task-2/logout-v1"])
         .success();

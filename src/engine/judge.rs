@@ -506,6 +506,7 @@ impl MergedBranch<'_> {
             prefix: &prefix,
             lookup: &lookup,
             changes_code: false,
+            planning: false,
         };
         let mut found =
             crate::rules::rigor_branch::for_commit(&commit, self.workflow, judge.config)?;

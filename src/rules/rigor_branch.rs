@@ -181,6 +181,9 @@ pub struct Commit<'a> {
     pub lookup: &'a TaskLookup<'a>,
     /// The commit changes code (it is implementation work, whose decisions are logged).
     pub changes_code: bool,
+    /// The commit is planning on the branch (the hooks' commit that changes no code, such
+    /// as the one creating the branch's task): a task not started yet is no error then.
+    pub planning: bool,
 }
 
 /// The branch rules of a commit on the current branch: EXEC-002, PR-003, EXEC-004, and
@@ -219,6 +222,7 @@ pub fn for_commit(
     };
     let mut case = BranchCase::new(name, &prefix, config, task);
     case.decisions = decisions;
+    case.not_started_ok = commit.planning;
     Ok(check(Some(&case), &[], &rigor))
 }
 
@@ -235,6 +239,8 @@ pub struct BranchCase<'a> {
     /// The rule that judges the task's decision log (EXEC-003 or VALID-001) and the number
     /// of decisions it records; `None`: not judged here.
     pub decisions: Option<(&'static Rule, usize)>,
+    /// A task that exists but is not started passes EXEC-004 (planning commits).
+    pub not_started_ok: bool,
     active_statuses: &'a [String],
 }
 
@@ -256,6 +262,7 @@ impl<'a> BranchCase<'a> {
                 .unwrap_or(DEFAULT_PATTERN),
             task,
             decisions: None,
+            not_started_ok: false,
             active_statuses: &config.commits.active_statuses,
         }
     }
@@ -351,10 +358,10 @@ fn branch_rules(case: &BranchCase<'_>, out: &mut Vec<Finding>) {
         TaskState::Missing => Some(format!(
             "[EXEC-004] branch \"{branch}\" names {id}, which is not a task"
         )),
-        TaskState::Inactive(status) => Some(format!(
+        TaskState::Inactive(status) if !case.not_started_ok => Some(format!(
             "[EXEC-004] branch \"{branch}\" names {id}, which is \"{status}\", not active"
         )),
-        TaskState::Active | TaskState::Finished => None,
+        TaskState::Inactive(_) | TaskState::Active | TaskState::Finished => None,
     };
     if let Some(message) = message {
         out.push(
