@@ -602,8 +602,7 @@ fn the_hooks_judge_the_branch_its_task_and_its_decision_log() {
         std::fs::read_to_string(&task_2).expect("TASK-2's file") + "\nSplit out of TASK-1.\n";
     std::fs::write(&task_2, planned).expect("TASK-2 written");
     r.commit_all("Groom TASK-2").success();
-    r.git(&["checkout", "-q", "laptop/task-1/login"])
-        .success();
+    r.git(&["checkout", "-q", "laptop/task-1/login"]).success();
     r.git(&["branch", "-q", "-D", "laptop/task-2/plan"])
         .success();
 
