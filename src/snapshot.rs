@@ -152,9 +152,19 @@ impl Snapshot {
         staged: &BTreeSet<String>,
         plan: bool,
     ) -> Result<Snapshot, SnapshotError> {
-        let mut unread = backlog::list_task_files(source, &layout)?;
-        let read = take_listed(&mut unread, staged);
-        let files = backlog::read_task_files(source, &layout, read)?;
+        let flowspec = load_flowspec(source, Some(&layout))?;
+        let alone = match plan && flowspec.is_none() {
+            true => read_by_name(source, &layout, staged)?,
+            false => None,
+        };
+        let (files, unread) = match alone {
+            Some(files) => (files, Vec::new()),
+            None => {
+                let mut unread = backlog::list_task_files(source, &layout)?;
+                let read = take_listed(&mut unread, staged);
+                (backlog::read_task_files(source, &layout, read)?, unread)
+            }
+        };
         let milestones = backlog::milestone::load(source, &layout)?;
         let mut backlog = Backlog {
             layout,
@@ -200,7 +210,6 @@ impl Snapshot {
         )?;
         let workflow = Workflow::new(&backlog.layout.config, &config.workflow)
             .map_err(SnapshotError::Workflow)?;
-        let flowspec = load_flowspec(source, Some(&backlog.layout))?;
         let present_modified_files = present_modified_files(source, Some(&backlog), &workflow)?;
         Ok(Snapshot {
             backlog: Some(backlog),
@@ -222,6 +231,113 @@ fn load_flowspec(
         layout.map(|l| l.root.as_str()),
         &crate::codes::is_catalogue_id,
     )
+}
+
+/// The files a focused snapshot reads for `staged` (see [`backlog::id_index::focus`]),
+/// found without listing the backlog, when finding them by the IDs in file names
+/// (prefix searches, see [`backlog::list_named`]) is enough: the staged files, the
+/// files their dependencies reach, and their parents' and subtasks' files. That is so
+/// when every file read has a readable task whose `id` is the ID in its file name, no
+/// other file's name carries a staged file's ID, and every reference followed names
+/// exactly one file. Then no other file is read, and the rules judge the staged files on
+/// those alone as they do with every other name listed. `None` otherwise: the caller
+/// lists every task file (a free ID to propose, a duplicate, a reference to resolve or to
+/// suggest for). Not for flowspec repositories, whose rigor rules look up every task's ID.
+fn read_by_name(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    staged: &BTreeSet<String>,
+) -> Result<Option<Vec<backlog::TaskFile>>, SourceError> {
+    let mut entries = Vec::new();
+    for path in staged {
+        entries.extend(backlog::listed_at(source, layout, path)?);
+    }
+    let mut files = backlog::read_task_files(source, layout, entries)?;
+    let prefix = layout.config.task_prefix.as_str();
+    let parse = |text: &str| {
+        backlog::TaskId::parse_with_prefix(text, prefix).or_else(|| backlog::TaskId::parse(text))
+    };
+    // The one file whose name carries `text`'s ID, when there is exactly one.
+    let named = |text: &str| -> Result<Option<backlog::TaskEntry>, SourceError> {
+        let Some(id) = parse(text) else {
+            return Ok(None);
+        };
+        Ok(match backlog::list_named(source, layout, &id)? {
+            Some(mut found) if found.len() == 1 => found.pop(),
+            _ => None,
+        })
+    };
+    let plain = |file: &backlog::TaskFile| {
+        file.task.is_some() && file.id().is_some() && file.name_id.as_ref() == file.id()
+    };
+    // The staged files' parents and subtasks, read but not followed further.
+    let mut linked = Vec::new();
+    for file in &files {
+        let (Some(task), Some(id)) = (&file.task, file.id()) else {
+            return Ok(None);
+        };
+        if !plain(file) {
+            return Ok(None);
+        }
+        match named(&id.canonical())? {
+            Some(entry) if entry.path == file.path => {}
+            _ => return Ok(None),
+        }
+        for reference in task.parent.iter().chain(&task.subtasks) {
+            let Some(entry) = named(&reference.value)? else {
+                return Ok(None);
+            };
+            linked.push(entry);
+        }
+    }
+    // The dependencies, transitively from the staged files, one level a round.
+    let mut walked: BTreeSet<String> = BTreeSet::new();
+    let mut frontier: Vec<usize> = (0..files.len()).collect();
+    for round in 0.. {
+        if round == MAX_FOCUS_ROUNDS {
+            return Ok(None);
+        }
+        let mut want: Vec<backlog::TaskEntry> = Vec::new();
+        for at in std::mem::take(&mut frontier) {
+            let Some(file) = files.get(at) else { continue };
+            if !walked.insert(file.path.clone()) {
+                continue;
+            }
+            let Some(task) = &file.task else { continue };
+            for dep in &task.dependencies {
+                let Some(entry) = named(&dep.value)? else {
+                    return Ok(None);
+                };
+                match files.iter().position(|f| f.path == entry.path) {
+                    Some(at) => frontier.push(at),
+                    None if want.iter().all(|e| e.path != entry.path) => want.push(entry),
+                    None => {}
+                }
+            }
+        }
+        frontier.retain(|at| files.get(*at).is_some_and(|f| !walked.contains(&f.path)));
+        if want.is_empty() && frontier.is_empty() {
+            break;
+        }
+        for file in backlog::read_task_files(source, layout, want)? {
+            if !plain(&file) {
+                return Ok(None);
+            }
+            frontier.push(files.len());
+            files.push(file);
+        }
+    }
+    linked.retain(|e| files.iter().all(|f| f.path != e.path));
+    linked.sort_by(|a, b| a.path.cmp(&b.path));
+    linked.dedup_by(|a, b| a.path == b.path);
+    for file in backlog::read_task_files(source, layout, linked)? {
+        if !plain(&file) {
+            return Ok(None);
+        }
+        files.push(file);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Some(files))
 }
 
 /// Moves the entries whose paths are in `wanted` out of `entries`, keeping the order of

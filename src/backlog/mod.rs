@@ -110,6 +110,28 @@ pub fn list_task_files(
     task::list(source, layout)
 }
 
+/// The entry [`list_task_files`] gives the repo-relative `path`, found without listing its
+/// folder; `None` when `path` is not a task or draft file of the backlog.
+pub fn listed_at(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    path: &str,
+) -> Result<Option<TaskEntry>, SourceError> {
+    task::listed_at(source, layout, path)
+}
+
+/// The entries [`list_task_files`] gives whose file names carry `id`, in path order,
+/// found by prefix searches of each folder (binary searches in a git index) instead of a
+/// listing of every task. `None` when the ID's prefix has too many letters to try each
+/// upper/lower-case spelling of it.
+pub fn list_named(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    id: &TaskId,
+) -> Result<Option<Vec<TaskEntry>>, SourceError> {
+    task::list_named(source, layout, id)
+}
+
 /// Reads and parses listed files (in parallel where it pays), in the order given. Files
 /// that vanished since the listing are left out.
 pub fn read_task_files(

@@ -9,7 +9,7 @@ use super::frontmatter::{self, KeyIndex, SplitError};
 use super::{BacklogLayout, Folder, Spanned, Task, TaskEntry, TaskFile, TaskId};
 use crate::codes;
 use crate::finding::{Finding, Position};
-use crate::source::{join, Content, EntryKind, Source, SourceError, MAX_FILE_SIZE};
+use crate::source::{join, Content, DirEntry, EntryKind, Source, SourceError, MAX_FILE_SIZE};
 
 /// Parses one task file's bytes. Never fails: defects become [`TaskFile::issues`].
 pub fn parse_task_file(entry: TaskEntry, bytes: &[u8], layout: &BacklogLayout) -> TaskFile {
@@ -310,6 +310,32 @@ fn matches_prefix(name: &str, prefix: &str) -> bool {
         && b[p] == b'-'
 }
 
+/// The prefix of the files of `folder`: `draft` in drafts, the configured task prefix
+/// elsewhere.
+fn folder_prefix(folder: Folder, layout: &BacklogLayout) -> &str {
+    match folder {
+        Folder::Drafts => "draft",
+        _ => layout.config.task_prefix.as_str(),
+    }
+}
+
+/// The entry [`list`] gives `entry` of the folder `folder` at `dir`, if it is a task file.
+fn listed(folder: Folder, dir: &str, entry: &DirEntry, prefix: &str) -> Option<TaskEntry> {
+    if !matches!(
+        entry.kind,
+        EntryKind::File | EntryKind::Symlink | EntryKind::UndecodableName
+    ) || !matches_prefix(&entry.name, prefix)
+    {
+        return None;
+    }
+    Some(TaskEntry {
+        name_id: name_id(&entry.name),
+        path: join(dir, &entry.name),
+        folder,
+        undecodable_name: entry.kind == EntryKind::UndecodableName,
+    })
+}
+
 /// Lists task files (see [`super::list_task_files`]).
 pub(crate) fn list(
     source: &dyn Source,
@@ -317,31 +343,115 @@ pub(crate) fn list(
 ) -> Result<Vec<TaskEntry>, SourceError> {
     let mut out = Vec::new();
     for (folder, dir) in Folder::ALL {
-        let prefix = match folder {
-            Folder::Drafts => "draft",
-            _ => layout.config.task_prefix.as_str(),
-        };
+        let prefix = folder_prefix(folder, layout);
         let path = join(&layout.root, dir);
         let listing = source.list_dir(&path)?;
         out.reserve(listing.len());
-        for entry in listing {
-            if !matches!(
-                entry.kind,
-                EntryKind::File | EntryKind::Symlink | EntryKind::UndecodableName
-            ) || !matches_prefix(&entry.name, prefix)
-            {
-                continue;
-            }
-            out.push(TaskEntry {
-                name_id: name_id(&entry.name),
-                path: join(&path, &entry.name),
-                folder,
-                undecodable_name: entry.kind == EntryKind::UndecodableName,
-            });
-        }
+        out.extend(
+            listing
+                .iter()
+                .filter_map(|entry| listed(folder, &path, entry, prefix)),
+        );
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// The entry [`list`] gives the repo-relative `path`, found without listing its folder;
+/// `None` when `path` is not a task or draft file of the backlog.
+pub(crate) fn listed_at(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    path: &str,
+) -> Result<Option<TaskEntry>, SourceError> {
+    let Some((dir, name)) = path.rsplit_once('/') else {
+        return Ok(None);
+    };
+    let Some((folder, _)) = Folder::ALL
+        .into_iter()
+        .find(|(_, d)| join(&layout.root, d) == dir)
+    else {
+        return Ok(None);
+    };
+    let prefix = folder_prefix(folder, layout);
+    Ok(source
+        .list_prefix(dir, name)?
+        .iter()
+        .filter(|e| e.name == name)
+        .find_map(|e| listed(folder, dir, e, prefix)))
+}
+
+/// Letters of an ID prefix up to which [`list_named`] tries every spelling of it.
+const MAX_CASED_LETTERS: u32 = 6;
+
+/// The entries [`list`] gives whose names carry `id`, in path order, found by prefix
+/// searches of each folder (every upper/lower-case spelling of the prefix, the number as
+/// written or zero-padded) instead of a listing of every task: `task-1` finds
+/// `task-1 - A.md`, `TASK-1.md` and `task-001 - B.md`, not `task-10` nor `task-1.2`.
+/// `None` when the prefix has too many letters to try every spelling.
+pub(crate) fn list_named(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    id: &TaskId,
+) -> Result<Option<Vec<TaskEntry>>, SourceError> {
+    let Some(first) = id.parts().first() else {
+        return Ok(Some(Vec::new()));
+    };
+    let Some(spellings) = spellings(id.prefix()) else {
+        return Ok(None);
+    };
+    // A name's ID starts with its first number as written, or with `0` when padded.
+    let mut numbers = vec![first.to_string(), "0".to_string()];
+    numbers.dedup();
+    let mut out = Vec::new();
+    for (folder, dir) in Folder::ALL {
+        let prefix = folder_prefix(folder, layout);
+        let path = join(&layout.root, dir);
+        for spelling in &spellings {
+            for number in &numbers {
+                let start = format!("{spelling}-{number}");
+                for entry in source.list_prefix(&path, &start)? {
+                    if let Some(e) = listed(folder, &path, &entry, prefix) {
+                        if e.name_id.as_ref() == Some(id) {
+                            out.push(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(Some(out))
+}
+
+/// Every upper/lower-case spelling of `prefix`; `None` over [`MAX_CASED_LETTERS`] letters.
+fn spellings(prefix: &str) -> Option<Vec<String>> {
+    let letters = prefix.bytes().filter(u8::is_ascii_alphabetic).count();
+    let letters = u32::try_from(letters).ok()?;
+    if letters > MAX_CASED_LETTERS {
+        return None;
+    }
+    let out = (0..1u32 << letters)
+        .map(|mask| {
+            let mut bit = 0;
+            prefix
+                .chars()
+                .map(|c| {
+                    if !c.is_ascii_alphabetic() {
+                        return c;
+                    }
+                    bit += 1;
+                    if mask & (1 << (bit - 1)) == 0 {
+                        c.to_ascii_lowercase()
+                    } else {
+                        c.to_ascii_uppercase()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Some(out)
 }
 
 /// Below this many files, parsing on one thread is faster than spawning.
@@ -653,5 +763,109 @@ mod tests {
             backlog.find(&id).next().and_then(TaskFile::title),
             Some("T150")
         );
+    }
+
+    /// The files of a backlog whose names look alike: a longer number, subtasks, case,
+    /// padding, every folder, drafts, names without an ID.
+    fn alike() -> MemorySource {
+        let mut source = MemorySource::new();
+        for path in [
+            "backlog/tasks/task-1 - One.md",
+            "backlog/tasks/task-10 - Ten.md",
+            "backlog/tasks/task-1.2 - Sub.md",
+            "backlog/tasks/task-12.md",
+            "backlog/tasks/TASK-1 - Upper.md",
+            "backlog/tasks/Task-1 - Mixed.md",
+            "backlog/tasks/task-001 - Padded.md",
+            "backlog/tasks/task-0010 - Padded ten.md",
+            "backlog/tasks/task-1-no-separator.md",
+            "backlog/tasks/task-1 - Not markdown.txt",
+            "backlog/tasks/readme.md",
+            "backlog/completed/task-1 - Done.md",
+            "backlog/completed/task-11 - Eleven.md",
+            "backlog/archive/tasks/task-1.md",
+            "backlog/archive/tasks/task-2 - Two.md",
+            "backlog/drafts/draft-1 - Idea.md",
+            "backlog/drafts/task-1 - Misplaced.md",
+            "backlog/docs/task-1 - Doc.md",
+        ] {
+            source = source.with(path, "---\nid: x\n---\n");
+        }
+        source
+    }
+
+    #[test]
+    fn list_named_finds_by_prefix_what_the_listing_gives() {
+        let source = alike();
+        let layout = layout();
+        let id = |s: &str| TaskId::parse(s).unwrap();
+        let paths = |id: &TaskId| -> Vec<String> {
+            list_named(&source, &layout, id)
+                .unwrap()
+                .unwrap()
+                .into_iter()
+                .map(|e| e.path)
+                .collect()
+        };
+        assert_eq!(
+            paths(&id("TASK-1")),
+            [
+                "backlog/archive/tasks/task-1.md",
+                "backlog/completed/task-1 - Done.md",
+                "backlog/tasks/TASK-1 - Upper.md",
+                "backlog/tasks/Task-1 - Mixed.md",
+                "backlog/tasks/task-001 - Padded.md",
+                "backlog/tasks/task-1 - One.md",
+            ]
+        );
+        assert_eq!(
+            paths(&id("task-10")),
+            [
+                "backlog/tasks/task-0010 - Padded ten.md",
+                "backlog/tasks/task-10 - Ten.md"
+            ]
+        );
+        assert_eq!(paths(&id("task-1.2")), ["backlog/tasks/task-1.2 - Sub.md"]);
+        assert_eq!(paths(&id("DRAFT-1")), ["backlog/drafts/draft-1 - Idea.md"]);
+        assert!(paths(&id("task-3")).is_empty());
+        assert!(paths(&id("other-1")).is_empty());
+        // Every ID the listing gives is found by prefix, with the same entries.
+        let listing = list(&source, &layout).unwrap();
+        for wanted in listing.iter().filter_map(|e| e.name_id.as_ref()) {
+            let expected: Vec<&TaskEntry> = listing
+                .iter()
+                .filter(|e| e.name_id.as_ref() == Some(wanted))
+                .collect();
+            let found = list_named(&source, &layout, wanted).unwrap().unwrap();
+            assert_eq!(found.iter().collect::<Vec<_>>(), expected, "{wanted:?}");
+        }
+        // A prefix with too many letters to try every spelling: the caller lists all.
+        assert_eq!(
+            list_named(&source, &layout, &id("verylongprefix-1")).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn listed_at_gives_the_listing_entry_of_one_path() {
+        let source = alike();
+        let layout = layout();
+        let listing = list(&source, &layout).unwrap();
+        for entry in &listing {
+            assert_eq!(
+                listed_at(&source, &layout, &entry.path).unwrap().as_ref(),
+                Some(entry)
+            );
+        }
+        for not_listed in [
+            "backlog/tasks/readme.md",
+            "backlog/tasks/task-1 - Not markdown.txt",
+            "backlog/docs/task-1 - Doc.md",
+            "backlog/drafts/task-1 - Misplaced.md",
+            "backlog/tasks/task-404 - Missing.md",
+            "task-1 - Root.md",
+        ] {
+            assert_eq!(listed_at(&source, &layout, not_listed).unwrap(), None);
+        }
     }
 }
