@@ -214,11 +214,6 @@ fn author(repo: &Repo) -> Option<String> {
     Some(format!("{name} <{email}>"))
 }
 
-/// The branch being worked on; during a rebase, the branch being rebased.
-fn branch(repo: &Repo) -> Option<String> {
-    repo.branch_name().or_else(|| repo.rebasing_branch())
-}
-
 /// Reads the message file git names: a regular file, of at most
 /// [`crate::source::MAX_FILE_SIZE`] bytes
 /// (a device or a FIFO named here would never end).
@@ -265,7 +260,10 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
     let version_bump = !staged.config.commits.version_bumps_need_task
         && crate::rules::commits::only_version_bumps(&repo, &changes, &code);
     let author = author(&repo);
-    let branch = branch(&repo);
+    // The branch HEAD is on (`None` when detached), and the branch being worked on: during
+    // a rebase, the branch being rebased.
+    let branch_name = repo.branch_name();
+    let branch = branch_name.clone().or_else(|| repo.rebasing_branch());
     let merge = !repo.merge_heads().is_empty();
     // The parent's tasks, consulted only for a task that this commit moves out of the
     // active status (it finishes the task it worked on).
@@ -295,7 +293,7 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         &finder,
     );
     // flowspec's branch rules: the current branch (a detached HEAD has none).
-    let (branch_name, default_branch) = (repo.branch_name(), repo.default_branch());
+    let default_branch = repo.default_branch();
     let lookup = |id: &crate::backlog::TaskId| {
         let before = before.as_ref().and_then(|b| b.by_id(id));
         (finder.by_id(id), before)
