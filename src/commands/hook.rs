@@ -298,15 +298,15 @@ fn commit_msg(ctx: &Context, file: &Path) -> Result<Outcome, CommandError> {
         let before = before.as_ref().and_then(|b| b.by_id(id));
         (finder.by_id(id), before)
     };
-    let changes_code = changed.iter().any(|p| code.is_code(p));
     let on_branch = rules::rigor_branch::Commit {
         index: &staged.index,
         branch: branch_name.as_deref(),
         default_branch: default_branch.as_deref(),
         prefix: &prefix,
         lookup: &lookup,
-        changes_code,
-        planning: !changes_code,
+        scope: rules::rigor_branch::Scope::Commit {
+            changes_code: changed.iter().any(|p| code.is_code(p)),
+        },
     };
     findings.extend(rules::rigor_branch::for_commit(
         &on_branch,

@@ -505,8 +505,7 @@ impl MergedBranch<'_> {
             default_branch: None,
             prefix: &prefix,
             lookup: &lookup,
-            changes_code: false,
-            planning: false,
+            scope: crate::rules::rigor_branch::Scope::MergedBranch,
         };
         let mut found =
             crate::rules::rigor_branch::for_commit(&commit, self.workflow, judge.config)?;

@@ -179,11 +179,23 @@ pub struct Commit<'a> {
     pub prefix: &'a str,
     /// A task's file in the index and in the commit's parent, by ID.
     pub lookup: &'a TaskLookup<'a>,
-    /// The commit changes code (it is implementation work, whose decisions are logged).
-    pub changes_code: bool,
-    /// The commit is planning on the branch (the hooks' commit that changes no code, such
-    /// as the one creating the branch's task): a task not started yet is no error then.
-    pub planning: bool,
+    /// What is judged: one commit, or a whole merged branch.
+    pub scope: Scope,
+}
+
+/// What the branch rules judge of a branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One commit made on the branch (the `commit-msg` hook). One that changes code is
+    /// implementation work, whose decisions are logged (EXEC-003); one that changes none
+    /// is planning (such as the commit creating the branch's task), which may leave the
+    /// task not started.
+    Commit {
+        /// The commit changes code.
+        changes_code: bool,
+    },
+    /// The whole work of a merged branch (the audit of a merge commit).
+    MergedBranch,
 }
 
 /// The branch rules of a commit on the current branch: EXEC-002, PR-003, EXEC-004, and
@@ -211,7 +223,9 @@ pub fn for_commit(
         None => None,
     };
     let decisions = match &task {
-        Some((id, state)) if commit.changes_code && state.is_worked_on() => {
+        Some((id, state))
+            if commit.scope == (Scope::Commit { changes_code: true }) && state.is_worked_on() =>
+        {
             let logs = decisions::load_for_task(commit.index, id)?;
             Some((
                 &super::RIGOR_NO_DECISION_LOG,
@@ -222,7 +236,10 @@ pub fn for_commit(
     };
     let mut case = BranchCase::new(name, &prefix, config, task);
     case.decisions = decisions;
-    case.not_started_ok = commit.planning;
+    case.not_started_ok = commit.scope
+        == (Scope::Commit {
+            changes_code: false,
+        });
     Ok(check(Some(&case), &[], &rigor))
 }
 
