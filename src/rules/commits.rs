@@ -180,6 +180,10 @@ pub const TOOL_CONFIG_FILES: &[&str] = &[
 pub struct CodePaths {
     code: PathGlobs,
     non_code: PathGlobs,
+    /// `<backlog root>/`, when the root is plain folder names: every path under it
+    /// matches the non-code glob `<root>/**`, so it is answered without the globs (most
+    /// paths a long history changes are task files).
+    backlog: Option<String>,
 }
 
 impl CodePaths {
@@ -198,14 +202,31 @@ impl CodePaths {
             .chain(commits.non_code_paths.iter().map(String::as_str))
             .chain(backlog.as_deref())
             .collect();
+        let plain = |root: &str| {
+            root.split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..")
+                && !root.contains(['*', '?', '[', ']', '{', '}', '\\'])
+        };
         Ok(CodePaths {
             code: PathGlobs::new(commits.code_paths.iter().map(String::as_str), false)?,
             non_code: PathGlobs::new(non_code, true)?,
+            backlog: backlog_root
+                .map(|r| r.trim_end_matches('/'))
+                .filter(|r| plain(r))
+                .map(|r| format!("{r}/")),
         })
     }
 
     /// True when a change to `path` is a code change.
     pub fn is_code(&self, path: &str) -> bool {
+        if self.backlog.as_ref().is_some_and(|b| path.starts_with(b)) {
+            return false;
+        }
+        self.by_globs(path)
+    }
+
+    /// [`CodePaths::is_code`] by the globs alone.
+    fn by_globs(&self, path: &str) -> bool {
         self.code.is_match(path) && !self.non_code.is_match(path)
     }
 }
@@ -598,8 +619,15 @@ fn finishes(
 /// a version file, so an ordinary commit costs nothing more; a blob that cannot be read,
 /// or is over [`MAX_FILE_SIZE`], is not a bump.
 pub fn only_version_bumps(repo: &Repo, changes: &[Change], code: &CodePaths) -> bool {
-    let code_side: Vec<&Change> = changes.iter().filter(|c| code.is_code(&c.path)).collect();
-    if code_side.is_empty() || !code_side.iter().all(|c| is_version_file(&c.path)) {
+    // Stops at the first code path that is not a version file (the usual answer).
+    let mut code_side: Vec<&Change> = Vec::new();
+    for c in changes.iter().filter(|c| code.is_code(&c.path)) {
+        if !is_version_file(&c.path) {
+            return false;
+        }
+        code_side.push(c);
+    }
+    if code_side.is_empty() {
         return false;
     }
     let bytes = |id: Oid| match repo.blob(id, MAX_FILE_SIZE) {
@@ -700,6 +728,39 @@ mod tests {
             "if x:\ny = 1\n__version__ = \"2\"\n"
         ));
         assert!(is_version_file("a/b/Cargo.lock") && !is_version_file("Cargo.lock.bak"));
+    }
+
+    #[test]
+    fn backlog_paths_answered_without_globs_as_the_globs_answer() {
+        let config = CommitsSection::default();
+        let paths = [
+            "backlog/tasks/task-1 - A.md",
+            "backlog/config.yml",
+            "backlog",
+            "backlogs/x.rs",
+            "Backlog/tasks/x.rs",
+            "backlog/src/main.rs",
+            "backlog/tâche.md",
+            "docs/backlog/x.rs",
+            ".backlog/tasks/x.md",
+            "src/main.rs",
+            "a/b/backlog/c.rs",
+        ];
+        for root in [
+            Some("backlog"),
+            Some("backlog/"),
+            Some(".backlog"),
+            Some("a/b/backlog"),
+            Some("./backlog"),
+            Some("back[log]"),
+            Some(""),
+            None,
+        ] {
+            let code = CodePaths::new(&config, root).unwrap();
+            for p in paths {
+                assert_eq!(code.is_code(p), code.by_globs(p), "{root:?} {p}");
+            }
+        }
     }
 
     #[test]
