@@ -23,10 +23,20 @@ pub struct Repo {
     /// The tree ids of recently read commits (a pass over history asks for a commit's
     /// tree, and its parent's, several times per commit).
     commit_trees: RefCell<VecDeque<(Oid, Oid)>>,
+    /// Folders of recently read trees, by root tree and path (see [`TreeSource::folder`]).
+    folders: RefCell<VecDeque<FolderEntry>>,
 }
 
 /// How many commits' tree ids [`Repo::commit_tree_id`] remembers.
 const COMMIT_TREES: usize = 16;
+
+/// One remembered folder lookup: root tree id, folder path, the folder's tree (`None`:
+/// no such folder).
+type FolderEntry = ([u8; 20], String, Option<Rc<RawTree>>);
+
+/// How many folder lookups a [`Repo`] remembers: the backlog folders of a commit and its
+/// parent, with room to spare (each may hold a tree of thousands of entries).
+const FOLDERS: usize = 32;
 
 impl std::fmt::Debug for Repo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -166,6 +176,7 @@ impl Repo {
             git,
             trees: TreeMemo::default(),
             commit_trees: RefCell::new(VecDeque::new()),
+            folders: RefCell::new(VecDeque::new()),
         }
     }
 
@@ -701,6 +712,12 @@ impl Source for SparseWorktree<'_> {
     }
 }
 
+/// True for a path without empty components (no leading, trailing or doubled `/`), which
+/// [`TreeSource::entry`] may split at its last `/`.
+fn plain_path(path: &str) -> bool {
+    !path.is_empty() && path.split('/').all(|p| !p.is_empty())
+}
+
 /// A commit's tree as a source.
 pub struct TreeSource<'r> {
     repo: &'r Repo,
@@ -709,8 +726,20 @@ pub struct TreeSource<'r> {
 }
 
 impl TreeSource<'_> {
-    /// The entry at `path` (a blob or a tree), if there is one.
+    /// The entry at `path` (a blob or a tree), if there is one: found in its folder's tree
+    /// (see [`TreeSource::folder`]).
     fn entry(&self, path: &str) -> Result<Option<(u32, Oid)>, SourceError> {
+        if !plain_path(path) {
+            return self.walk(path);
+        }
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        Ok(self
+            .folder(dir)?
+            .and_then(|t| t.find(name.as_bytes()).map(|i| (i.mode, i.id))))
+    }
+
+    /// [`TreeSource::entry`] by walking from the root, one folder at a time.
+    fn walk(&self, path: &str) -> Result<Option<(u32, Oid)>, SourceError> {
         let mut tree = self.tree.clone();
         let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
         while let Some(part) = parts.next() {
@@ -726,6 +755,37 @@ impl TreeSource<'_> {
             tree = self.repo.tree(id)?;
         }
         Ok(Some((0o040000, self.tree.id())))
+    }
+
+    /// The tree of folder `dir` (a plain path, see [`plain_path`]; empty: the root), `None`
+    /// when there is no such folder. Remembered by the repository: a pass over history
+    /// looks up files in the same few backlog folders of a commit and of its parent many
+    /// times.
+    fn folder(&self, dir: &str) -> Result<Option<Rc<RawTree>>, SourceError> {
+        if dir.is_empty() {
+            return Ok(Some(self.tree.clone()));
+        }
+        let root = super::tree::key(self.tree.id());
+        let known = self
+            .repo
+            .folders
+            .borrow()
+            .iter()
+            .find(|(r, d, _)| *r == root && d == dir)
+            .map(|(_, _, t)| t.clone());
+        if let Some(tree) = known {
+            return Ok(tree);
+        }
+        let tree = match self.walk(dir)? {
+            Some((mode, id)) if mode & 0o170000 == 0o040000 => Some(self.repo.tree(id)?),
+            _ => None,
+        };
+        let mut folders = self.repo.folders.borrow_mut();
+        if folders.len() >= FOLDERS {
+            folders.pop_front();
+        }
+        folders.push_back((root, dir.to_string(), tree.clone()));
+        Ok(tree)
     }
 
     /// The blob id of the entry at `path`, and whether it is a regular file (not a
@@ -746,7 +806,10 @@ impl TreeSource<'_> {
     }
 
     fn subtree(&self, dir: &str) -> Result<Option<Rc<RawTree>>, SourceError> {
-        match self.entry(dir)? {
+        if dir.is_empty() || plain_path(dir) {
+            return self.folder(dir);
+        }
+        match self.walk(dir)? {
             Some((mode, id)) if mode & 0o170000 == 0o040000 => Ok(Some(self.repo.tree(id)?)),
             _ => Ok(None),
         }
@@ -801,5 +864,93 @@ impl Source for TreeSource<'_> {
             },
             None => Ok(Content::Missing),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    #[test]
+    fn entries_found_through_remembered_folders_as_a_walk_finds_them() {
+        let dir = std::env::temp_dir().join(format!("flowgate-folders-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let files = [
+            "a.md",
+            "a-b",
+            "a/x.md",
+            "a/b/c.md",
+            "a/b/c/d.md",
+            "backlog/tasks/task-1 - One.md",
+            "backlog/archive/tasks/task-2 - Two.md",
+        ];
+        for f in files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, f).unwrap();
+        }
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        };
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "x"]);
+        let repo = Repo::discover(&dir).unwrap();
+        let head = repo.head_commit().unwrap().unwrap();
+        let tree = repo.commit_tree(head).unwrap();
+        let probes = [
+            "",
+            "a",
+            "a.md",
+            "a-b",
+            "a/x.md",
+            "a/b",
+            "a/b/c",
+            "a/b/c.md",
+            "a/b/c/d.md",
+            "a/b/c/d.md/e",
+            "a.md/x",
+            "a/missing/x",
+            "a//b",
+            "/a/b",
+            "a/b/",
+            "backlog/tasks",
+            "backlog/tasks/task-1 - One.md",
+            "backlog/archive/tasks/task-2 - Two.md",
+            "backlog/archive/tasks/none.md",
+            "nothing",
+        ];
+        // Twice: the second round answers from the remembered folders.
+        for _ in 0..2 {
+            for p in probes {
+                assert_eq!(tree.entry(p).unwrap(), tree.walk(p).unwrap(), "{p:?}");
+                let listed = |d: &str| -> Vec<String> {
+                    tree.list_dir(d)
+                        .unwrap()
+                        .into_iter()
+                        .map(|e| e.name)
+                        .collect()
+                };
+                let walked: Vec<String> = match tree.walk(p.trim_end_matches('/')).unwrap() {
+                    Some((mode, id)) if mode & 0o170000 == 0o040000 => {
+                        let t = repo.tree(id).unwrap();
+                        (0..t.len())
+                            .filter_map(|i| t.get(i))
+                            .map(|i| String::from_utf8_lossy(i.name).into_owned())
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                assert_eq!(listed(p), walked, "{p:?}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
