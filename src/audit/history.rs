@@ -197,7 +197,7 @@ pub struct Recorder<'a> {
 /// which another thread may judge.
 #[derive(Debug, Default)]
 pub struct SectionMemo {
-    parsed: std::sync::Mutex<HashMap<(Oid, String), SectionHashes>>,
+    parsed: std::sync::Mutex<HashMap<(Oid, String), SectionHashes, rustc_hash::FxBuildHasher>>,
 }
 
 /// The content hash of each section and requirement item of one spec file, by key.

@@ -22,7 +22,7 @@ use crate::workflow::Workflow;
 /// references was, most of the time, just written. One memo serves one backlog layout.
 #[derive(Debug, Default)]
 pub struct ParseMemo {
-    parsed: RefCell<HashMap<([u8; 20], String), TaskFile>>,
+    parsed: RefCell<HashMap<([u8; 20], String), TaskFile, rustc_hash::FxBuildHasher>>,
 }
 
 /// How many parsed files a [`ParseMemo`] keeps before it starts over.

@@ -230,7 +230,7 @@ pub struct TreeMemo {
 
 #[derive(Debug, Default)]
 struct MemoInner {
-    by_id: HashMap<[u8; ID_LEN], Rc<RawTree>>,
+    by_id: HashMap<[u8; ID_LEN], Rc<RawTree>, rustc_hash::FxBuildHasher>,
     order: VecDeque<[u8; ID_LEN]>,
     bytes: usize,
 }
