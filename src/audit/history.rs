@@ -392,9 +392,27 @@ pub fn merged_branches_from(
     start: usize,
     known: HashMap<Oid, String>,
 ) -> Result<HashMap<Oid, String>, SourceError> {
-    let mut wanted: Option<std::collections::HashSet<Oid>> = None;
-    let mut out = known;
-    for &id in ids.get(start..).unwrap_or_default() {
+    let todo = ids.get(start..).unwrap_or_default();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let merges = if threads > 1 && todo.len() >= PARALLEL_SCAN {
+        merges_in_parallel(repo.git_dir(), todo, threads)?
+    } else {
+        merges_of(repo, todo)?
+    };
+    Ok(assign_branches(ids, merges, known))
+}
+
+/// One merge of the history and what it brought in: the branch its subject names (or the
+/// subject itself), and the commits reachable from its other parents but not its first.
+type MergeWalk = (String, Vec<Oid>);
+
+/// Below this many commits, [`merged_branches_from`] reads them on one thread.
+const PARALLEL_SCAN: usize = 4096;
+
+/// The merges among `ids` (in their order), each with the commits it brought in.
+fn merges_of(repo: &Repo, ids: &[Oid]) -> Result<Vec<MergeWalk>, SourceError> {
+    let mut out = Vec::new();
+    for &id in ids {
         let parents = repo.commit_parents(id)?;
         let Some((first, others)) = parents.split_first().filter(|(_, o)| !o.is_empty()) else {
             continue;
@@ -405,14 +423,52 @@ pub fn merged_branches_from(
         let walk = repo
             .commits_between(others, std::slice::from_ref(first))
             .map_err(SourceError)?;
-        let wanted = wanted.get_or_insert_with(|| ids.iter().copied().collect());
+        out.push((branch.to_string(), walk));
+    }
+    Ok(out)
+}
+
+/// [`merges_of`] on `threads` threads, each reading a contiguous share of `ids` through its
+/// own handle on the repository at `git_dir`; the merges come back in the order of `ids`.
+fn merges_in_parallel(
+    git_dir: &std::path::Path,
+    ids: &[Oid],
+    threads: usize,
+) -> Result<Vec<MergeWalk>, SourceError> {
+    let share = ids.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(share)
+            .map(|part| scope.spawn(move || merges_of(&Repo::open(git_dir)?, part)))
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+        }
+        Ok(out)
+    })
+}
+
+/// Gives each commit of `ids` the branch of the first (innermost) of `merges` that brought
+/// it in, unless `known` already has one for it.
+fn assign_branches(
+    ids: &[Oid],
+    merges: Vec<MergeWalk>,
+    known: HashMap<Oid, String>,
+) -> HashMap<Oid, String> {
+    let mut out = known;
+    if merges.is_empty() {
+        return out;
+    }
+    let wanted: std::collections::HashSet<Oid> = ids.iter().copied().collect();
+    for (branch, walk) in merges {
         for merged in walk {
             if wanted.contains(&merged) {
-                out.entry(merged).or_insert_with(|| branch.to_string());
+                out.entry(merged).or_insert_with(|| branch.clone());
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Commits per unit of work in [`record_all`].
@@ -865,6 +921,60 @@ mod tests {
         assert_eq!(history.reached_status("BACK-1"), Some(1));
         // The old ID's own timeline ends with the rename.
         assert_eq!(history.timeline_following("TASK-1").len(), 3);
+    }
+
+    #[test]
+    fn merges_read_in_parallel_as_on_one_thread() {
+        use std::process::Command;
+        let dir = std::env::temp_dir().join(format!("flowgate-merges-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "root"]);
+        for i in 0..6 {
+            let branch = format!("task-{i}-work");
+            git(&["checkout", "-q", "-b", &branch]);
+            for j in 0..=i % 3 {
+                git(&[
+                    "commit",
+                    "-q",
+                    "--allow-empty",
+                    "-m",
+                    &format!("work {i}.{j}"),
+                ]);
+            }
+            git(&["checkout", "-q", "main"]);
+            git(&["commit", "-q", "--allow-empty", "-m", &format!("main {i}")]);
+            let subject = if i % 2 == 0 {
+                format!("Merge branch '{branch}'")
+            } else {
+                format!("TASK-{i} - Merged work (#{i})")
+            };
+            git(&["merge", "-q", "--no-ff", "-m", &subject, &branch]);
+        }
+        let repo = Repo::discover(&dir).unwrap();
+        let head = repo.head_commit().unwrap().unwrap();
+        let ids = commits(&repo, head, []).unwrap();
+        let serial = merges_of(&repo, &ids).unwrap();
+        assert_eq!(serial.len(), 6);
+        for threads in [2, 3, 7] {
+            let parallel = merges_in_parallel(repo.git_dir(), &ids, threads).unwrap();
+            assert_eq!(parallel, serial, "{threads} threads");
+        }
+        let branches = assign_branches(&ids, serial, HashMap::new());
+        assert_eq!(branches.len(), 12);
+        assert!(branches.values().any(|b| b == "task-0-work"));
+        assert!(branches.values().any(|b| b == "TASK-1 - Merged work (#1)"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
