@@ -8,7 +8,8 @@
 //! Once the message references one existing, active task, the other IDs it names are
 //! mentions: one that is unknown, finished or a draft is a note, not an error.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::git::Oid;
 use globset::GlobBuilder;
@@ -184,7 +185,14 @@ pub struct CodePaths {
     /// matches the non-code glob `<root>/**`, so it is answered without the globs (most
     /// paths a long history changes are task files).
     backlog: Option<String>,
+    /// Paths already classified by the globs: a long history changes the same code files
+    /// again and again, and a commit's paths are asked about twice (version bump, then
+    /// exemption). Bounded by [`CODE_MEMO_PATHS`].
+    memo: RefCell<HashMap<String, bool, rustc_hash::FxBuildHasher>>,
 }
+
+/// How many paths a [`CodePaths`] remembers before it starts over.
+const CODE_MEMO_PATHS: usize = 4096;
 
 impl CodePaths {
     /// Builds the matcher; `backlog_root` is the repo-relative backlog folder, if any.
@@ -214,6 +222,7 @@ impl CodePaths {
                 .map(|r| r.trim_end_matches('/'))
                 .filter(|r| plain(r))
                 .map(|r| format!("{r}/")),
+            memo: RefCell::default(),
         })
     }
 
@@ -222,7 +231,16 @@ impl CodePaths {
         if self.backlog.as_ref().is_some_and(|b| path.starts_with(b)) {
             return false;
         }
-        self.by_globs(path)
+        if let Some(&known) = self.memo.borrow().get(path) {
+            return known;
+        }
+        let code = self.by_globs(path);
+        let mut memo = self.memo.borrow_mut();
+        if memo.len() >= CODE_MEMO_PATHS {
+            memo.clear();
+        }
+        memo.insert(path.to_string(), code);
+        code
     }
 
     /// [`CodePaths::is_code`] by the globs alone.
@@ -731,7 +749,7 @@ mod tests {
     }
 
     #[test]
-    fn backlog_paths_answered_without_globs_as_the_globs_answer() {
+    fn paths_answered_by_backlog_prefix_or_memo_as_the_globs_answer() {
         let config = CommitsSection::default();
         let paths = [
             "backlog/tasks/task-1 - A.md",
@@ -757,7 +775,8 @@ mod tests {
             None,
         ] {
             let code = CodePaths::new(&config, root).unwrap();
-            for p in paths {
+            // Twice: the second answers come from the memo.
+            for p in paths.iter().chain(&paths) {
                 assert_eq!(code.is_code(p), code.by_globs(p), "{root:?} {p}");
             }
         }
