@@ -925,19 +925,10 @@ mod tests {
 
     #[test]
     fn merges_read_in_parallel_as_on_one_thread() {
-        use std::process::Command;
         let dir = std::env::temp_dir().join(format!("flowgate-merges-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-                .args(args)
-                .current_dir(&dir)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}: {out:?}");
-        };
+        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
         git(&["init", "-q", "-b", "main"]);
         git(&["commit", "-q", "--allow-empty", "-m", "root"]);
         for i in 0..6 {

@@ -867,10 +867,22 @@ impl Source for TreeSource<'_> {
     }
 }
 
+/// Runs `git ARGS` in `dir` (as a fixed author) and checks that it succeeded: for unit
+/// tests that build a repository.
+#[cfg(test)]
+pub(crate) fn git_in(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
 
     #[test]
     fn entries_found_through_remembered_folders_as_a_walk_finds_them() {
@@ -890,15 +902,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, f).unwrap();
         }
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-                .args(args)
-                .current_dir(&dir)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}: {out:?}");
-        };
+        let git = |args: &[&str]| git_in(&dir, args);
         git(&["init", "-q"]);
         git(&["add", "-A"]);
         git(&["commit", "-qm", "x"]);
