@@ -109,6 +109,16 @@ impl Snapshot {
             Some(_) => None,
             None => backlog::load(source, config.backlog.dir.as_deref())?,
         };
+        Snapshot::build_with(source, config, backlog)
+    }
+
+    /// Like [`Snapshot::build`], with `backlog` read already (as [`backlog::load`] reads
+    /// it from `source`): the audit reads HEAD's task files through its memo.
+    pub fn build_with(
+        source: &dyn Source,
+        config: &Config,
+        backlog: Option<Backlog>,
+    ) -> Result<Snapshot, SnapshotError> {
         let specs = spec::load_with(source, &config.specs.globs, &config.specs.id_patterns)?;
         let backlog_config = backlog
             .as_ref()

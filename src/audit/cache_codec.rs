@@ -22,25 +22,25 @@ pub struct Header {
     pub since: Option<String>,
 }
 
-/// Appends values to a byte buffer.
-struct Writer(Vec<u8>);
+/// Appends values to a byte buffer (the audit's own files: this cache and the tree memo).
+pub(crate) struct Writer(pub(crate) Vec<u8>);
 
 impl Writer {
-    fn u32(&mut self, n: u32) {
+    pub(crate) fn u32(&mut self, n: u32) {
         self.0.extend_from_slice(&n.to_le_bytes());
     }
-    fn u64(&mut self, n: u64) {
+    pub(crate) fn u64(&mut self, n: u64) {
         self.0.extend_from_slice(&n.to_le_bytes());
     }
-    fn len(&mut self, n: usize) {
+    pub(crate) fn len(&mut self, n: usize) {
         self.u32(u32::try_from(n).unwrap_or(u32::MAX));
     }
-    fn str(&mut self, s: &str) {
+    pub(crate) fn str(&mut self, s: &str) {
         self.len(s.len());
         self.0.extend_from_slice(s.as_bytes());
     }
     /// A presence byte, then the value when present.
-    fn opt<T>(&mut self, value: Option<T>, write: impl FnOnce(&mut Self, T)) {
+    pub(crate) fn opt<T>(&mut self, value: Option<T>, write: impl FnOnce(&mut Self, T)) {
         self.0.push(u8::from(value.is_some()));
         if let Some(v) = value {
             write(self, v);
@@ -49,44 +49,50 @@ impl Writer {
 }
 
 /// Reads values back; `None` once the bytes run out or do not fit.
-struct Reader<'a> {
-    data: &'a [u8],
-    at: usize,
+pub(crate) struct Reader<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
         let out = self.data.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
         Some(out)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         self.bytes(1)?.first().copied()
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.bytes(4)?.try_into().ok()?))
     }
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.bytes(8)?.try_into().ok()?))
     }
     /// A count of items that each take at least one byte (so a corrupt count cannot
     /// reserve more than the file could hold).
-    fn count(&mut self) -> Option<usize> {
+    pub(crate) fn count(&mut self) -> Option<usize> {
         let n = usize::try_from(self.u32()?).ok()?;
         (n <= self.data.len() - self.at).then_some(n)
     }
-    fn str(&mut self) -> Option<String> {
+    pub(crate) fn str(&mut self) -> Option<String> {
         let n = usize::try_from(self.u32()?).ok()?;
         String::from_utf8(self.bytes(n)?.to_vec()).ok()
     }
-    fn opt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+    pub(crate) fn opt<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<Option<T>> {
         match self.u8()? {
             0 => Some(None),
             1 => read(self).map(Some),
             _ => None,
         }
     }
-    fn vec<T>(&mut self, mut read: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    pub(crate) fn vec<T>(
+        &mut self,
+        mut read: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let n = self.count()?;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
@@ -96,7 +102,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn severity_byte(s: Severity) -> u8 {
+/// The byte that stands for severity `s`.
+pub(crate) fn severity_byte(s: Severity) -> u8 {
     match s {
         Severity::Off => 0,
         Severity::Note => 1,
@@ -105,7 +112,8 @@ fn severity_byte(s: Severity) -> u8 {
     }
 }
 
-fn severity(b: u8) -> Option<Severity> {
+/// The severity byte `b` stands for.
+pub(crate) fn severity(b: u8) -> Option<Severity> {
     Some(match b {
         0 => Severity::Off,
         1 => Severity::Note,

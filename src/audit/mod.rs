@@ -6,6 +6,7 @@ pub mod cache;
 pub mod cache_codec;
 pub mod coverage;
 pub mod history;
+pub mod memo;
 pub mod suspect;
 
 use crate::git::Oid;
@@ -35,6 +36,8 @@ pub struct Stats {
     pub threads: usize,
     /// Why the cache could not be written, if it could not.
     pub cache_error: Option<String>,
+    /// How the tree memo served HEAD's task files.
+    pub memo: memo::MemoStats,
     /// Wall time of each phase, for `-v`.
     pub phases: Vec<(&'static str, std::time::Duration)>,
 }
@@ -106,6 +109,7 @@ pub fn history(
         judged: missing.len(),
         threads: threads.min(missing.len().div_ceil(64)).max(1),
         cache_error: None,
+        memo: memo::MemoStats::default(),
         phases: Vec::new(),
     };
     let mut fresh = history::record_all(repo, config, &missing, &branches, threads)?.into_iter();

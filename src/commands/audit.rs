@@ -63,13 +63,21 @@ pub fn audit_head(
                 let own = Repo::open(&git_dir)?;
                 audit::history(&own, &config, head, since)
             });
-            let snapshot = engine::snapshot(&tree, &config, None);
+            // HEAD's task files through the memo: only blobs not parsed before are.
+            let snapshot = audit::memo::load_backlog(repo.git_dir(), &tree, &config)
+                .map_err(|e| engine::Error::Repository(e.0))
+                .and_then(|(backlog, memo)| {
+                    Ok((engine::snapshot_with(&tree, &config, backlog)?, memo))
+                });
             let history = history
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             (snapshot, history)
         });
-        let audit = audit::run(&repo, &config, head, since, history?, &snapshot?, &tree)?;
+        let (snapshot, memo) = snapshot?;
+        let mut history = history?;
+        history.1.memo = memo;
+        let audit = audit::run(&repo, &config, head, since, history, &snapshot, &tree)?;
         (config, audit)
     };
     Ok((repo, config, audit))
@@ -134,6 +142,13 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         );
         for (phase, took) in &s.phases {
             eprintln!("flowgate: {phase}: {:.0} ms", took.as_secs_f64() * 1000.0);
+        }
+        eprintln!(
+            "flowgate: HEAD's task files: {} from the tree memo, {} parsed",
+            s.memo.reused, s.memo.parsed
+        );
+        if let Some(e) = &s.memo.error {
+            eprintln!("flowgate: the tree memo could not be written: {e}");
         }
         if let Some(e) = &s.cache_error {
             eprintln!("flowgate: the audit cache could not be written: {e}");

@@ -123,6 +123,16 @@ pub fn snapshot(
     Snapshot::build_pinned(source, config, pinned).map_err(|e| snapshot_error(config, e))
 }
 
+/// The whole snapshot of `source` with its backlog read already (see
+/// [`Snapshot::build_with`]).
+pub fn snapshot_with(
+    source: &dyn Source,
+    config: &Config,
+    backlog: Option<crate::backlog::Backlog>,
+) -> Result<Snapshot, Error> {
+    Snapshot::build_with(source, config, backlog).map_err(|e| snapshot_error(config, e))
+}
+
 /// The snapshot of `source` focused on the `staged` task files: only what they need is
 /// read (see [`Snapshot::focused`]).
 pub fn focused(

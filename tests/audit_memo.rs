@@ -1,0 +1,80 @@
+//! `flowgate audit`'s tree memo (`.git/flowgate/tree-memo.bin`): HEAD's task files are
+//! parsed once per blob, and the report is the one an audit without any cache gives.
+
+mod audit_support;
+
+use audit_support::{events_repo, Repo};
+
+/// The report of an audit that finds neither the cache nor the memo.
+fn cold(r: &Repo) -> String {
+    let saved = r.path().join(".git/flowgate-saved");
+    let dir = r.path().join(".git/flowgate");
+    let had = dir.exists();
+    if had {
+        std::fs::rename(&dir, &saved).unwrap();
+    }
+    let out = r.flowgate(&["audit", "--format", "json"]).stdout;
+    std::fs::remove_dir_all(&dir).unwrap();
+    if had {
+        std::fs::rename(&saved, &dir).unwrap();
+    }
+    out
+}
+
+/// An audit whose `-v` output says `memo`, with its report.
+fn audit(r: &Repo, memo: &str) -> String {
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(run.stderr.contains(memo), "{}", run.stderr);
+    run.stdout
+}
+
+#[test]
+fn only_the_task_files_of_new_blobs_are_parsed_again() {
+    let r = events_repo();
+    let first = audit(&r, "HEAD's task files: 0 from the tree memo, 3 parsed");
+    assert_eq!(first, cold(&r));
+    assert_eq!(
+        audit(&r, "HEAD's task files: 3 from the tree memo, 0 parsed"),
+        first
+    );
+    // One task edited, one added, one removed.
+    r.task(
+        1,
+        "Sign-in",
+        "In Progress",
+        "specs/001-user-auth/spec.md#fr-001",
+        true,
+    );
+    r.task(4, "Export", "To Do", "001-user-auth/FR-003", false);
+    r.git(&["rm", "-q", "backlog/tasks/task-3 - Reused.md"]);
+    r.commit("TASK-1 back in progress, TASK-4 added, TASK-3 dropped");
+    let after = audit(&r, "HEAD's task files: 1 from the tree memo, 2 parsed");
+    assert_eq!(after, cold(&r));
+    // The memo holds HEAD's task files only: the dropped one is gone from it.
+    audit(&r, "HEAD's task files: 3 from the tree memo, 0 parsed");
+}
+
+#[test]
+fn a_corrupt_or_foreign_memo_is_ignored() {
+    let r = events_repo();
+    let clean = cold(&r);
+    let memo = r.path().join(".git/flowgate/tree-memo.bin");
+    // Every task file is parsed again, with the report of a run without a memo.
+    let ignored = || {
+        assert_eq!(
+            audit(&r, "HEAD's task files: 0 from the tree memo, 3 parsed"),
+            clean
+        );
+    };
+    r.write(".git/flowgate/tree-memo.bin", "garbage, not a memo");
+    ignored();
+    let whole = std::fs::read(&memo).unwrap();
+    std::fs::write(&memo, &whole[..whole.len() / 2]).unwrap();
+    ignored();
+    // Another format (a later version's).
+    let mut foreign = b"flowgate tree memo\n".to_vec();
+    foreign.extend_from_slice(&999u32.to_le_bytes());
+    foreign.extend_from_slice(&whole[foreign.len()..]);
+    std::fs::write(&memo, &foreign).unwrap();
+    ignored();
+}
