@@ -109,17 +109,22 @@ impl Snapshot {
             Some(_) => None,
             None => backlog::load(source, config.backlog.dir.as_deref())?,
         };
-        Snapshot::build_with(source, config, backlog)
+        Snapshot::build_with(source, config, backlog, None)
     }
 
     /// Like [`Snapshot::build`], with `backlog` read already (as [`backlog::load`] reads
-    /// it from `source`): the audit reads HEAD's task files through its memo.
+    /// it from `source`), and the specs too when given (as [`spec::load_with`] reads
+    /// them): the audit reads HEAD's task and spec files through its memo.
     pub fn build_with(
         source: &dyn Source,
         config: &Config,
         backlog: Option<Backlog>,
+        specs: Option<SpecIndex>,
     ) -> Result<Snapshot, SnapshotError> {
-        let specs = spec::load_with(source, &config.specs.globs, &config.specs.id_patterns)?;
+        let specs = match specs {
+            Some(specs) => specs,
+            None => spec::load_with(source, &config.specs.globs, &config.specs.id_patterns)?,
+        };
         let backlog_config = backlog
             .as_ref()
             .map(|b| b.layout.config.clone())

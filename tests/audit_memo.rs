@@ -1,5 +1,6 @@
-//! `flowgate audit`'s tree memo (`.git/flowgate/tree-memo.bin`): HEAD's task files are
-//! parsed once per blob, and the report is the one an audit without any cache gives.
+//! `flowgate audit`'s tree memo (`.git/flowgate/tree-memo.bin`): HEAD's task and spec
+//! files are parsed once per blob, and the report is the one an audit without any cache
+//! gives.
 
 mod audit_support;
 
@@ -29,12 +30,18 @@ fn audit(r: &Repo, memo: &str) -> String {
 }
 
 #[test]
-fn only_the_task_files_of_new_blobs_are_parsed_again() {
+fn only_the_files_of_new_blobs_are_parsed_again() {
     let r = events_repo();
-    let first = audit(&r, "HEAD's task files: 0 from the tree memo, 3 parsed");
+    let first = audit(
+        &r,
+        "HEAD's task files: 0 from the tree memo, 3 parsed; spec files: 0 from the tree memo, 1 parsed",
+    );
     assert_eq!(first, cold(&r));
     assert_eq!(
-        audit(&r, "HEAD's task files: 3 from the tree memo, 0 parsed"),
+        audit(
+            &r,
+            "HEAD's task files: 3 from the tree memo, 0 parsed; spec files: 1 from the tree memo, 0 parsed"
+        ),
         first
     );
     // One task edited, one added, one removed.
@@ -48,10 +55,26 @@ fn only_the_task_files_of_new_blobs_are_parsed_again() {
     r.task(4, "Export", "To Do", "001-user-auth/FR-003", false);
     r.git(&["rm", "-q", "backlog/tasks/task-3 - Reused.md"]);
     r.commit("TASK-1 back in progress, TASK-4 added, TASK-3 dropped");
-    let after = audit(&r, "HEAD's task files: 1 from the tree memo, 2 parsed");
+    let after = audit(
+        &r,
+        "HEAD's task files: 1 from the tree memo, 2 parsed; spec files: 1 from the tree memo, 0 parsed",
+    );
     assert_eq!(after, cold(&r));
     // The memo holds HEAD's task files only: the dropped one is gone from it.
     audit(&r, "HEAD's task files: 3 from the tree memo, 0 parsed");
+    // A spec edited, and a second one added: those two are parsed.
+    let spec = std::fs::read_to_string(r.path().join("specs/001-user-auth/spec.md")).unwrap();
+    r.write(
+        "specs/001-user-auth/spec.md",
+        &spec.replace("sign in", "sign in and out"),
+    );
+    r.write(
+        "specs/002-export/spec.md",
+        "# Export\n\n## Requirements\n\n- **FR-001**: export tasks\n",
+    );
+    r.commit("Spec: sign out, export");
+    let specs = audit(&r, "spec files: 0 from the tree memo, 2 parsed");
+    assert_eq!(specs, cold(&r));
 }
 
 #[test]

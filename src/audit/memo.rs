@@ -1,12 +1,12 @@
-//! The audit's tree memo: HEAD's task files as parsed, by blob, in
-//! `.git/flowgate/tree-memo.bin`. A task file's parse depends only on its bytes (which
-//! its blob id fixes), its path and the backlog's layout, so an audit after a few new
-//! commits reads and parses only the task files whose blobs it has not parsed before,
-//! not all of HEAD's. The file holds the task files of the last audited HEAD only (a
-//! blob no longer at HEAD is dropped when it is rewritten), and is keyed by this
-//! version, its format and the layout: anything else (another version, a file that does
-//! not decode) is ignored and rewritten, so the memo can only save work, never change a
-//! result.
+//! The audit's tree memo: HEAD's task and spec files as parsed, by blob, in
+//! `.git/flowgate/tree-memo.bin`. A file's parse depends only on its bytes (which its
+//! blob id fixes), its path, the backlog's layout and the requirement-ID patterns, so an
+//! audit after a few new commits reads and parses only the files whose blobs it has not
+//! parsed before, not all of HEAD's. The memo holds the files of the last audited HEAD
+//! only (a blob no longer at HEAD is dropped when it is rewritten), and is keyed by this
+//! version, its format, the layout and the patterns: anything else (another version, a
+//! file that does not decode) is ignored and rewritten, so the memo can only save work,
+//! never change a result.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -17,7 +17,9 @@ use crate::backlog::{self, Backlog, BacklogLayout, CheckItem, Folder, Spanned, T
 use crate::config::Config;
 use crate::finding::{Finding, Position};
 use crate::git::{Oid, TreeSource};
+use crate::snapshot::Snapshot;
 use crate::source::SourceError;
+use crate::spec::{ChecklistTask, RequirementItem, Section, SpecFile, SpecKind};
 use crate::tracker::TaskId;
 
 /// Where the memo lives, relative to the repository's `.git`.
@@ -26,13 +28,22 @@ const MEMO_FILE: &str = "flowgate/tree-memo.bin";
 /// The first bytes of a memo file.
 const MAGIC: &[u8] = b"flowgate tree memo\n";
 
-/// Bumped whenever the encoding or what a task file's parse holds changes.
-pub const FORMAT: u32 = 1;
+/// Bumped whenever the encoding or what a task or spec file's parse holds changes.
+pub const FORMAT: u32 = 2;
 
-/// What the backlog's layout and this version contribute to the memo's key: everything
-/// besides a file's bytes and path that its parse depends on.
-fn key(layout: &BacklogLayout) -> String {
-    let text = format!("{}|{FORMAT}|{layout:?}", env!("CARGO_PKG_VERSION"));
+/// A record of a task file.
+const TASK: u8 = 0;
+/// A record of a spec file.
+const SPEC: u8 = 1;
+
+/// What the backlog's layout, the requirement-ID patterns and this version contribute
+/// to the memo's key: everything besides a file's bytes and path that its parse depends
+/// on.
+fn key(layout: Option<&BacklogLayout>, id_patterns: &[String]) -> String {
+    let text = format!(
+        "{}|{FORMAT}|{layout:?}|{id_patterns:?}",
+        env!("CARGO_PKG_VERSION")
+    );
     format!("{:016x}", crate::spec::markdown::content_hash(&text))
 }
 
@@ -43,13 +54,20 @@ pub struct MemoStats {
     pub reused: usize,
     /// Task files read and parsed.
     pub parsed: usize,
+    /// Spec files taken from the memo.
+    pub specs_reused: usize,
+    /// Spec files read and parsed.
+    pub specs_parsed: usize,
     /// Why the memo could not be written, if it could not.
     pub error: Option<String>,
 }
 
-/// A memo file as read: the encoded task files by blob and path.
+/// Where each record of a memo file is, by kind, blob and path.
+type Index<'a> = HashMap<(u8, Oid, &'a str), Range<usize>>;
+
+/// A memo file as read: the encoded files by kind, blob and path.
 struct Memo<'a> {
-    entries: HashMap<(Oid, &'a str), Range<usize>>,
+    entries: Index<'a>,
     data: &'a [u8],
 }
 
@@ -61,7 +79,7 @@ impl<'a> Memo<'a> {
         Memo { entries, data }
     }
 
-    fn index(data: &'a [u8], key: &str) -> Option<HashMap<(Oid, &'a str), Range<usize>>> {
+    fn index(data: &'a [u8], key: &str) -> Option<Index<'a>> {
         let rest = data.strip_prefix(MAGIC)?;
         let mut r = Reader { data: rest, at: 0 };
         if r.u32()? != FORMAT || r.str()? != key {
@@ -70,6 +88,7 @@ impl<'a> Memo<'a> {
         let n = r.count()?;
         let mut out = HashMap::with_capacity(n);
         for _ in 0..n {
+            let kind = r.u8()?;
             let oid = Oid::from_bytes(r.bytes(20)?).ok()?;
             let len = usize::try_from(r.u32()?).ok()?;
             let start = MAGIC.len() + r.at;
@@ -78,39 +97,142 @@ impl<'a> Memo<'a> {
             let mut path = Reader { data: body, at: 0 };
             let plen = usize::try_from(path.u32()?).ok()?;
             let path = std::str::from_utf8(path.bytes(plen)?).ok()?;
-            out.insert((oid, path), start..start + len);
+            out.insert((kind, oid, path), start..start + len);
         }
         (r.at == r.data.len()).then_some(out)
     }
 
-    /// The task file at `path` with blob `oid`, when the memo holds it and it decodes.
-    fn get(&self, oid: Oid, path: &str) -> Option<(TaskFile, &'a [u8])> {
-        let range = self.entries.get(&(oid, path))?.clone();
+    /// The task file at `path` with blob `oid`, when the memo holds it and it decodes,
+    /// with its record.
+    fn task(&self, oid: Oid, path: &str) -> Option<(TaskFile, &'a [u8])> {
+        let (file, raw) = self.get(TASK, oid, path, task_file)?;
+        (file.path == path).then_some((file, raw))
+    }
+
+    /// The spec file at `path` with blob `oid`, like [`Memo::task`].
+    fn spec(&self, oid: Oid, path: &str) -> Option<(SpecFile, &'a [u8])> {
+        let (file, raw) = self.get(SPEC, oid, path, spec_file)?;
+        (file.path == path).then_some((file, raw))
+    }
+
+    fn get<T>(
+        &self,
+        kind: u8,
+        oid: Oid,
+        path: &str,
+        decode: impl FnOnce(&mut Reader<'a>) -> Option<T>,
+    ) -> Option<(T, &'a [u8])> {
+        let range = self.entries.get(&(kind, oid, path))?.clone();
         let bytes = self.data.get(range)?;
         let mut r = Reader { data: bytes, at: 0 };
-        let file = task_file(&mut r)?;
-        (r.at == bytes.len() && file.path == path).then_some((file, bytes))
+        let file = decode(&mut r)?;
+        (r.at == bytes.len()).then_some((file, bytes))
     }
 }
 
-/// Reads the backlog of HEAD's tree `source` (as [`backlog::load`] reads it, with
-/// `config`'s backlog folder), parsing only the task files the memo in `git_dir` does
-/// not hold, and rewrites the memo with HEAD's task files when it changed.
-pub fn load_backlog(
+/// The records a memo is rewritten with: kind, blob and encoding.
+type Records<'a> = Vec<(u8, Oid, std::borrow::Cow<'a, [u8]>)>;
+
+/// HEAD's snapshot (as [`crate::engine::snapshot`] builds it from `source`), with the task
+/// and spec files the memo in `git_dir` holds taken from it and only the others read and
+/// parsed; the memo is rewritten with HEAD's files when that changed anything.
+pub fn snapshot(
     git_dir: &Path,
     source: &TreeSource<'_>,
     config: &Config,
-) -> Result<(Option<Backlog>, MemoStats), SourceError> {
-    let Some(layout) = backlog::discover(source, config.backlog.dir.as_deref())? else {
-        return Ok((None, MemoStats::default()));
-    };
-    let key = key(&layout);
-    let entries = backlog::list_task_files(source, &layout)?;
+) -> Result<(Snapshot, MemoStats), crate::engine::Error> {
+    let layout = backlog::discover(source, config.backlog.dir.as_deref())?;
+    let key = key(layout.as_ref(), &config.specs.id_patterns);
     let bytes = crate::own_files::read_in(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE)
         .ok()
         .flatten()
         .unwrap_or_default();
     let memo = Memo::decode(&bytes, &key);
+    let mut stats = MemoStats::default();
+    let mut records: Records<'_> = Vec::new();
+    let backlog = match layout {
+        Some(layout) => Some(load_backlog(
+            source,
+            layout,
+            &memo,
+            &mut stats,
+            &mut records,
+        )?),
+        None => None,
+    };
+    let specs = crate::spec::load_through(
+        source,
+        &config.specs.globs,
+        &config.specs.id_patterns,
+        |paths, patterns| read_specs(source, paths, patterns, &memo, &mut stats, &mut records),
+    )?;
+    let reused = records
+        .iter()
+        .filter(|(_, _, raw)| matches!(raw, std::borrow::Cow::Borrowed(_)))
+        .count();
+    // Rewritten when something was parsed or something it held is no longer at HEAD.
+    if reused != records.len() || reused != memo.entries.len() {
+        let data = encode_memo(&key, &records);
+        stats.error = crate::own_files::write_in(git_dir, MEMO_FILE, &data)
+            .err()
+            .map(|e| e.to_string());
+    }
+    let snapshot = crate::engine::snapshot_with(source, config, backlog, Some(specs))?;
+    Ok((snapshot, stats))
+}
+
+/// Reads and parses the spec files at `paths` as the spec loader does, taking those
+/// the memo holds from it.
+fn read_specs<'m>(
+    source: &TreeSource<'_>,
+    paths: Vec<String>,
+    patterns: &crate::spec::markdown::IdPatterns,
+    memo: &Memo<'m>,
+    stats: &mut MemoStats,
+    records: &mut Records<'m>,
+) -> Result<Vec<SpecFile>, SourceError> {
+    let mut folder = Folders::new(source);
+    let mut files = Vec::with_capacity(paths.len());
+    let mut missing = Vec::new();
+    let mut blobs = HashMap::new();
+    for path in paths {
+        let blob = folder.blob(&path);
+        match blob.and_then(|oid| Some((oid, memo.spec(oid, &path)?))) {
+            Some((oid, (file, raw))) => {
+                records.push((SPEC, oid, std::borrow::Cow::Borrowed(raw)));
+                files.push(file);
+            }
+            None => {
+                if let Some(oid) = blob {
+                    blobs.insert(path.clone(), oid);
+                }
+                missing.push(path);
+            }
+        }
+    }
+    stats.specs_reused = files.len();
+    stats.specs_parsed = missing.len();
+    for file in crate::spec::read_and_parse(source, missing, patterns)? {
+        if let Some(&oid) = blobs.get(&file.path) {
+            let mut w = Writer(Vec::new());
+            encode_spec_file(&mut w, &file);
+            records.push((SPEC, oid, std::borrow::Cow::Owned(w.0)));
+        }
+        files.push(file);
+    }
+    Ok(files)
+}
+
+/// Reads the backlog at `layout` of HEAD's tree `source` (as [`backlog::load_at`] reads
+/// it), taking the task files `memo` holds from it; `records` gets each file's record.
+fn load_backlog<'m>(
+    source: &TreeSource<'_>,
+    layout: BacklogLayout,
+    memo: &Memo<'m>,
+    stats: &mut MemoStats,
+    records: &mut Records<'m>,
+) -> Result<Backlog, SourceError> {
+    let entries = backlog::list_task_files(source, &layout)?;
     // Each listed file: its path, its blob (a regular file's), and its parse when the memo
     // has it.
     let mut slots = Vec::with_capacity(entries.len());
@@ -124,30 +246,25 @@ pub fn load_backlog(
         } else {
             folder.blob(&e.path)
         };
-        let hit = blob.and_then(|oid| memo.get(oid, &e.path));
+        let hit = blob.and_then(|oid| memo.task(oid, &e.path));
         let path = e.path.clone();
         if hit.is_none() {
             missing.push(e);
         }
         slots.push((path, blob, hit));
     }
-    let mut stats = MemoStats {
-        reused: slots.len() - missing.len(),
-        parsed: missing.len(),
-        error: None,
-    };
+    stats.reused = slots.len() - missing.len();
+    stats.parsed = missing.len();
     let mut parsed: HashMap<String, TaskFile> = backlog::read_task_files(source, &layout, missing)?
         .into_iter()
         .map(|f| (f.path.clone(), f))
         .collect();
     let mut files = Vec::with_capacity(slots.len());
-    let mut records: Vec<(Oid, Vec<u8>)> = Vec::new();
-    let mut reused: Vec<(Oid, &[u8])> = Vec::new();
     for (path, blob, hit) in slots {
         match hit {
             Some((file, raw)) => {
                 if let Some(oid) = blob {
-                    reused.push((oid, raw));
+                    records.push((TASK, oid, std::borrow::Cow::Borrowed(raw)));
                 }
                 files.push(file);
             }
@@ -158,7 +275,7 @@ pub fn load_backlog(
                     if let Some(oid) = blob.filter(|_| ids_round_trip(&file)) {
                         let mut w = Writer(Vec::new());
                         encode_task_file(&mut w, &file);
-                        records.push((oid, w.0));
+                        records.push((TASK, oid, std::borrow::Cow::Owned(w.0)));
                     }
                     files.push(file);
                 }
@@ -168,25 +285,13 @@ pub fn load_backlog(
     if sort {
         files.sort_by(|a, b| a.path.cmp(&b.path));
     }
-    // Rewritten when something was parsed or something it held is no longer at HEAD.
-    if !records.is_empty() || reused.len() != memo.entries.len() {
-        let all = reused
-            .iter()
-            .map(|(oid, raw)| (*oid, *raw))
-            .chain(records.iter().map(|(oid, raw)| (*oid, raw.as_slice())));
-        let data = encode_memo(&key, all);
-        stats.error = crate::own_files::write_in(git_dir, MEMO_FILE, &data)
-            .err()
-            .map(|e| e.to_string());
-    }
     let milestones = backlog::milestone::load(source, &layout)?;
-    let backlog = Backlog {
+    Ok(Backlog {
         layout,
         files,
         unread: Vec::new(),
         milestones,
-    };
-    Ok((Some(backlog), stats))
+    })
 }
 
 /// Finds the blobs of files in one folder after another, reading each folder's tree once
@@ -230,14 +335,15 @@ fn ids_round_trip(file: &TaskFile) -> bool {
             .is_none_or(same)
 }
 
-/// A memo file holding `records` (blob id, encoded task file).
-fn encode_memo<'r>(key: &str, records: impl Iterator<Item = (Oid, &'r [u8])> + Clone) -> Vec<u8> {
+/// A memo file holding `records`.
+fn encode_memo(key: &str, records: &Records<'_>) -> Vec<u8> {
     let mut w = Writer(Vec::new());
     w.0.extend_from_slice(MAGIC);
     w.u32(FORMAT);
     w.str(key);
-    w.len(records.clone().count());
-    for (oid, raw) in records {
+    w.len(records.len());
+    for (kind, oid, raw) in records {
+        w.0.push(*kind);
         w.0.extend_from_slice(oid.as_bytes());
         w.len(raw.len());
         w.0.extend_from_slice(raw);
@@ -316,11 +422,7 @@ fn read_check_items(r: &mut Reader<'_>) -> Option<Vec<CheckItem>> {
     r.vec(|r| {
         Some(CheckItem {
             number: r.opt(Reader::u32)?,
-            checked: match r.u8()? {
-                0 => false,
-                1 => true,
-                _ => return None,
-            },
+            checked: read_bool(r)?,
             text: r.str()?,
             pos: read_position(r)?,
         })
@@ -515,6 +617,146 @@ fn task_file(r: &mut Reader<'_>) -> Option<TaskFile> {
     })
 }
 
+fn range(w: &mut Writer, r: &Range<usize>) {
+    w.u64(r.start as u64);
+    w.u64(r.end as u64);
+}
+
+fn read_range(r: &mut Reader<'_>) -> Option<Range<usize>> {
+    Some(usize::try_from(r.u64()?).ok()?..usize::try_from(r.u64()?).ok()?)
+}
+
+fn spec_kind_byte(kind: SpecKind) -> u8 {
+    match kind {
+        SpecKind::Spec => 0,
+        SpecKind::Plan => 1,
+        SpecKind::Tasks => 2,
+        SpecKind::Document => 3,
+    }
+}
+
+fn spec_kind(b: u8) -> Option<SpecKind> {
+    Some(match b {
+        0 => SpecKind::Spec,
+        1 => SpecKind::Plan,
+        2 => SpecKind::Tasks,
+        3 => SpecKind::Document,
+        _ => return None,
+    })
+}
+
+/// Encodes a spec file as the spec loader read it, its path first.
+fn encode_spec_file(w: &mut Writer, f: &SpecFile) {
+    let SpecFile {
+        path,
+        feature,
+        kind,
+        sections,
+        checklist,
+        issues,
+    } = f;
+    w.str(path);
+    w.opt(feature.as_deref(), Writer::str);
+    w.0.push(spec_kind_byte(*kind));
+    w.len(sections.len());
+    for Section {
+        heading,
+        level,
+        slug,
+        line,
+        ids,
+        range: r,
+        content_hash,
+        items,
+    } in sections
+    {
+        w.str(heading);
+        w.0.push(*level);
+        w.str(slug);
+        w.u32(*line);
+        strings(w, ids);
+        range(w, r);
+        w.u64(*content_hash);
+        w.len(items.len());
+        for RequirementItem {
+            id,
+            range: r,
+            content_hash,
+        } in items
+        {
+            w.str(id);
+            range(w, r);
+            w.u64(*content_hash);
+        }
+    }
+    w.len(checklist.len());
+    for ChecklistTask {
+        id,
+        parallel,
+        story,
+        done,
+        text,
+        line,
+    } in checklist
+    {
+        w.str(id);
+        w.0.push(u8::from(*parallel));
+        w.opt(story.as_deref(), Writer::str);
+        w.0.push(u8::from(*done));
+        w.str(text);
+        w.u32(*line);
+    }
+    w.len(issues.len());
+    for i in issues {
+        finding(w, i);
+    }
+}
+
+fn read_bool(r: &mut Reader<'_>) -> Option<bool> {
+    match r.u8()? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+fn spec_file(r: &mut Reader<'_>) -> Option<SpecFile> {
+    Some(SpecFile {
+        path: r.str()?,
+        feature: r.opt(Reader::str)?,
+        kind: spec_kind(r.u8()?)?,
+        sections: r.vec(|r| {
+            Some(Section {
+                heading: r.str()?,
+                level: r.u8()?,
+                slug: r.str()?,
+                line: r.u32()?,
+                ids: r.vec(Reader::str)?,
+                range: read_range(r)?,
+                content_hash: r.u64()?,
+                items: r.vec(|r| {
+                    Some(RequirementItem {
+                        id: r.str()?,
+                        range: read_range(r)?,
+                        content_hash: r.u64()?,
+                    })
+                })?,
+            })
+        })?,
+        checklist: r.vec(|r| {
+            Some(ChecklistTask {
+                id: r.str()?,
+                parallel: read_bool(r)?,
+                story: r.opt(Reader::str)?,
+                done: read_bool(r)?,
+                text: r.str()?,
+                line: r.u32()?,
+            })
+        })?,
+        issues: r.vec(read_finding)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,6 +791,24 @@ mod tests {
     }
 
     #[test]
+    fn spec_files_round_trip() {
+        let text = "# Feature\n\n## Requirements\n\n- **FR-001**: x\n  more\n- **FR-002**: y\n\n## US1 Story {#us1}\n\n- [x] T001 [P] [US1] done\n- [ ] T002 open\n";
+        for path in [
+            "specs/001-a/spec.md",
+            "specs/001-a/tasks.md",
+            "docs/prd/x.md",
+        ] {
+            let parsed = crate::spec::parse_spec_file(path, text.as_bytes());
+            let mut w = Writer(Vec::new());
+            encode_spec_file(&mut w, &parsed);
+            let mut r = Reader { data: &w.0, at: 0 };
+            let back = spec_file(&mut r).expect("decodes");
+            assert_eq!(r.at, w.0.len());
+            assert_eq!(format!("{back:?}"), format!("{parsed:?}"));
+        }
+    }
+
+    #[test]
     fn a_memo_that_does_not_decode_holds_nothing() {
         let mut w = Writer(Vec::new());
         encode_task_file(
@@ -565,9 +825,10 @@ mod tests {
             ),
         );
         let oid = Oid::from_bytes(&[7; 20]).expect("an id");
-        let data = encode_memo("k", [(oid, w.0.as_slice())].into_iter());
+        let data = encode_memo("k", &vec![(TASK, oid, std::borrow::Cow::Owned(w.0))]);
         let whole = Memo::decode(&data, "k");
-        assert!(whole.get(oid, "backlog/tasks/task-1 - A.md").is_some());
+        assert!(whole.task(oid, "backlog/tasks/task-1 - A.md").is_some());
+        assert!(whole.spec(oid, "backlog/tasks/task-1 - A.md").is_none());
         assert!(Memo::decode(&data, "other").entries.is_empty());
         for cut in 0..data.len() {
             let memo = Memo::decode(&data[..cut], "k");

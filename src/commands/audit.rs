@@ -63,12 +63,9 @@ pub fn audit_head(
                 let own = Repo::open(&git_dir)?;
                 audit::history(&own, &config, head, since)
             });
-            // HEAD's task files through the memo: only blobs not parsed before are.
-            let snapshot = audit::memo::load_backlog(repo.git_dir(), &tree, &config)
-                .map_err(|e| engine::Error::Repository(e.0))
-                .and_then(|(backlog, memo)| {
-                    Ok((engine::snapshot_with(&tree, &config, backlog)?, memo))
-                });
+            // HEAD's task and spec files through the memo: only blobs not parsed
+            // before are.
+            let snapshot = audit::memo::snapshot(repo.git_dir(), &tree, &config);
             let history = history
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -144,8 +141,8 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             eprintln!("flowgate: {phase}: {:.0} ms", took.as_secs_f64() * 1000.0);
         }
         eprintln!(
-            "flowgate: HEAD's task files: {} from the tree memo, {} parsed",
-            s.memo.reused, s.memo.parsed
+            "flowgate: HEAD's task files: {} from the tree memo, {} parsed; spec files: {} from the tree memo, {} parsed",
+            s.memo.reused, s.memo.parsed, s.memo.specs_reused, s.memo.specs_parsed
         );
         if let Some(e) = &s.memo.error {
             eprintln!("flowgate: the tree memo could not be written: {e}");

@@ -123,14 +123,15 @@ pub fn snapshot(
     Snapshot::build_pinned(source, config, pinned).map_err(|e| snapshot_error(config, e))
 }
 
-/// The whole snapshot of `source` with its backlog read already (see
-/// [`Snapshot::build_with`]).
+/// The whole snapshot of `source` with its backlog (and, when given, its specs) read
+/// already (see [`Snapshot::build_with`]).
 pub fn snapshot_with(
     source: &dyn Source,
     config: &Config,
     backlog: Option<crate::backlog::Backlog>,
+    specs: Option<crate::spec::SpecIndex>,
 ) -> Result<Snapshot, Error> {
-    Snapshot::build_with(source, config, backlog).map_err(|e| snapshot_error(config, e))
+    Snapshot::build_with(source, config, backlog, specs).map_err(|e| snapshot_error(config, e))
 }
 
 /// The snapshot of `source` focused on the `staged` task files: only what they need is

@@ -25,8 +25,22 @@ pub fn load_with(
     globs: &[String],
     id_patterns: &[String],
 ) -> Result<SpecIndex, SourceError> {
+    load_through(source, globs, id_patterns, |paths, patterns| {
+        read_and_parse(source, paths, patterns)
+    })
+}
+
+/// [`load_with`], with the files found read and parsed by `read` (given their paths,
+/// sorted, and the ID patterns; it returns what [`read_and_parse`] would, in any order):
+/// the audit takes most of HEAD's spec files from its memo.
+pub fn load_through(
+    source: &dyn Source,
+    globs: &[String],
+    id_patterns: &[String],
+    read: impl FnOnce(Vec<String>, &IdPatterns) -> Result<Vec<SpecFile>, SourceError>,
+) -> Result<SpecIndex, SourceError> {
     let (paths, symlinks) = find(source, globs)?;
-    let files = read_and_parse(source, paths, &patterns(id_patterns))?;
+    let files = read(paths, &patterns(id_patterns))?;
     Ok(SpecIndex::new(files, globs.to_vec()).with_symlinks(symlinks))
 }
 
@@ -106,7 +120,7 @@ pub fn load_focused(
 
 /// Reads and parses `paths` (on several threads when there are many). A file that is
 /// missing now is left out; one that cannot be read is a record with an issue.
-fn read_and_parse(
+pub fn read_and_parse(
     source: &dyn Source,
     paths: Vec<String>,
     patterns: &IdPatterns,

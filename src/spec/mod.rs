@@ -11,7 +11,7 @@ pub mod ready;
 use std::collections::{BTreeMap, HashMap};
 
 pub use link::{task_links, LinkOrigin, Resolution, SpecLink, SpecRef};
-pub use load::{load, load_focused, load_with, Needed};
+pub use load::{load, load_focused, load_through, load_with, read_and_parse, Needed};
 pub use markdown::IdPatterns;
 
 use crate::codes;
