@@ -23,12 +23,16 @@ const CACHE_FILE: &str = "flowgate/audit-cache.bin";
 /// 7: a merge's record carries the branch rules' findings on the branch it merged).
 pub const FORMAT: u32 = 7;
 
-/// Records loaded from the cache, by commit id.
+/// Records loaded from the cache, in the order of the cached walk.
 #[derive(Debug, Default)]
 pub struct Cache {
     path: PathBuf,
     key: String,
-    records: HashMap<String, CommitRecord>,
+    /// The records not taken yet.
+    records: Vec<Option<CommitRecord>>,
+    /// Where each record is, by commit id: made only when a record is asked for at
+    /// another position than the cached walk's (see [`Cache::take`]).
+    by_id: Option<HashMap<String, usize>>,
     /// The cached walk: its head, its `since`, and its commits in order.
     walk: Option<(Oid, Option<Oid>, Vec<Oid>)>,
     /// The branch each commit of the cached walk reached the mainline through, as its
@@ -72,19 +76,23 @@ impl Cache {
             Some(s) => Oid::from_str(s).ok().map(Some),
             None => Some(None),
         };
+        let branches = match &order {
+            Some(order) => order
+                .iter()
+                .zip(&records)
+                .filter_map(|(id, r)| Some((*id, r.branch.clone()?)))
+                .collect(),
+            None => HashMap::new(),
+        };
         let walk = match (head, since, order) {
             (Some(h), Some(s), Some(o)) => Some((h, s, o)),
             _ => None,
         };
-        let branches = records
-            .iter()
-            .filter_map(|r| Some((Oid::from_str(&r.id).ok()?, r.branch.clone()?)))
-            .collect();
-        let records = records.into_iter().map(|r| (r.id.clone(), r)).collect();
         Cache {
             path,
             key,
-            records,
+            records: records.into_iter().map(Some).collect(),
+            by_id: None,
             walk,
             branches,
         }
@@ -134,19 +142,41 @@ impl Cache {
         Some(all)
     }
 
-    /// The number of records loaded.
+    /// The number of records not taken yet.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.records.iter().flatten().count()
     }
 
-    /// True when nothing was loaded.
+    /// True when every record was taken (or none was loaded).
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.iter().all(Option::is_none)
     }
 
-    /// Takes the record of commit `id` out of the cache.
-    pub fn take(&mut self, id: &str) -> Option<CommitRecord> {
-        self.records.remove(id)
+    /// Takes the record of commit `id`, the `position`-th commit of what [`Cache::walk`]
+    /// returned, out of the cache. A walk that extends the cached one keeps its commits at
+    /// their positions, so the record is found there; otherwise (another walk) it is
+    /// looked up by id.
+    pub fn take(&mut self, position: usize, id: Oid) -> Option<CommitRecord> {
+        let in_place = self
+            .walk
+            .as_ref()
+            .is_some_and(|(_, _, order)| order.get(position) == Some(&id));
+        let at = if in_place {
+            position
+        } else {
+            let records = &self.records;
+            *self
+                .by_id
+                .get_or_insert_with(|| {
+                    records
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, r)| Some((r.as_ref()?.id.clone(), i)))
+                        .collect()
+                })
+                .get(&id.to_string())?
+        };
+        self.records.get_mut(at)?.take()
     }
 
     /// Writes `records`, the walk from `head` back to `since`, as the new cache

@@ -90,9 +90,10 @@ pub fn history(
     // A commit judged before the merge that brought it in was judged without its branch.
     let mut slots: Vec<Option<history::CommitRecord>> = ids
         .iter()
-        .map(|id| {
+        .enumerate()
+        .map(|(i, id)| {
             cache
-                .take(&id.to_string())
+                .take(i, *id)
                 .filter(|r| r.branch.as_ref() == branches.get(id))
         })
         .collect();
