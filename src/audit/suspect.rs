@@ -8,6 +8,8 @@
 //! reviewed in the pull request like any change, and survives history rewrites because it
 //! names content, not commits.
 
+use std::collections::HashMap;
+
 use super::history::{item_key, History};
 use crate::backlog::{Folder, TaskFile};
 use crate::finding::Finding;
@@ -29,20 +31,66 @@ enum Target<'a> {
     Item(&'a str),
 }
 
-/// The text of `target` in spec file `path` in commit `commit`.
-fn text_at(
-    repo: &Repo,
-    commit: &str,
-    path: &str,
-    target: &Target<'_>,
-    patterns: &IdPatterns,
-) -> Option<String> {
-    let id = crate::git::Oid::from_str(commit).ok()?;
-    let tree = repo.commit_tree(id).ok()?;
-    let Ok(Content::Bytes(bytes)) = tree.read(path, MAX_FILE_SIZE) else {
-        return None;
-    };
-    let file = crate::spec::parse_spec_file_with(path, &bytes, patterns);
+/// The spec files the diffs of suspect links quote, read once each: HEAD's by path, and
+/// those of earlier commits by blob (the commits at which tasks were finished mostly share
+/// a version of the spec they link to).
+struct Texts<'a> {
+    repo: &'a Repo,
+    source: &'a dyn Source,
+    patterns: &'a IdPatterns,
+    head: HashMap<String, Option<String>>,
+    old: HashMap<crate::git::Oid, Option<(crate::spec::SpecFile, String)>>,
+}
+
+impl<'a> Texts<'a> {
+    fn new(repo: &'a Repo, source: &'a dyn Source, patterns: &'a IdPatterns) -> Self {
+        Texts {
+            repo,
+            source,
+            patterns,
+            head: HashMap::new(),
+            old: HashMap::new(),
+        }
+    }
+
+    /// The text of `range` in spec file `path` at HEAD.
+    fn at_head(&mut self, path: &str, range: std::ops::Range<usize>) -> Option<String> {
+        let source = self.source;
+        let text = self.head.entry(path.to_string()).or_insert_with(|| {
+            match source.read(path, MAX_FILE_SIZE) {
+                Ok(Content::Bytes(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
+                _ => None,
+            }
+        });
+        text.as_deref()?.get(range).map(str::to_string)
+    }
+
+    /// The text of `target` in spec file `path` in commit `commit`.
+    fn at(&mut self, commit: &str, path: &str, target: &Target<'_>) -> Option<String> {
+        let id = crate::git::Oid::from_str(commit).ok()?;
+        let tree = self.repo.commit_tree(id).ok()?;
+        let blob = tree
+            .blob_id(path)
+            .and_then(|(b, regular)| regular.then_some(b));
+        let patterns = self.patterns;
+        let parse = || {
+            let Ok(Content::Bytes(bytes)) = tree.read(path, MAX_FILE_SIZE) else {
+                return None;
+            };
+            let file = crate::spec::parse_spec_file_with(path, &bytes, patterns);
+            Some((file, String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        let parsed = match blob {
+            Some(blob) => self.old.entry(blob).or_insert_with(parse).as_ref()?,
+            // Not a regular file there: read as before, nothing to share.
+            None => return parse().and_then(|(file, text)| range_text(&file, &text, target)),
+        };
+        range_text(&parsed.0, &parsed.1, target)
+    }
+}
+
+/// The text of `target` in `file`, whose text is `text`.
+fn range_text(file: &crate::spec::SpecFile, text: &str, target: &Target<'_>) -> Option<String> {
     let range = match target {
         Target::Section(slug) => file
             .sections
@@ -52,7 +100,6 @@ fn text_at(
             .clone(),
         Target::Item(id) => file.sections.iter().find_map(|s| s.item(id))?.range.clone(),
     };
-    let text = String::from_utf8_lossy(&bytes);
     text.get(range).map(str::to_string)
 }
 
@@ -132,6 +179,7 @@ pub fn check(
     let Some(backlog) = &snapshot.backlog else {
         return out;
     };
+    let mut texts = Texts::new(repo, source, patterns);
     for file in backlog.tasks() {
         let done = super::coverage::is_done(file, snapshot);
         if !done && !open_and_asked(file, snapshot, open) {
@@ -209,11 +257,8 @@ pub fn check(
                 continue;
             };
             let status = file.status().unwrap_or("done");
-            let old = text_at(repo, &anchor.id, &spec.path, &target, patterns);
-            let new = match source.read(&spec.path, MAX_FILE_SIZE) {
-                Ok(Content::Bytes(b)) => String::from_utf8_lossy(&b).get(range).map(str::to_string),
-                _ => None,
-            };
+            let old = texts.at(&anchor.id, &spec.path, &target);
+            let new = texts.at_head(&spec.path, range);
             let diff = match (old, new) {
                 (Some(o), Some(n)) => small_diff(&o, &n, 12),
                 (None, Some(_)) => "(the section did not exist then)".to_string(),
