@@ -476,23 +476,33 @@ fn read_finding(r: &mut Reader<'_>) -> Option<Finding> {
     (rigor.as_deref() == f.rigor_id).then_some(f)
 }
 
-fn folder_byte(folder: Folder) -> u8 {
-    match folder {
-        Folder::Tasks => 0,
-        Folder::Completed => 1,
-        Folder::Archive => 2,
-        Folder::Drafts => 3,
-    }
+/// The task folders, each stored as its position here.
+const FOLDERS: [Folder; 4] = [
+    Folder::Tasks,
+    Folder::Completed,
+    Folder::Archive,
+    Folder::Drafts,
+];
+
+/// The spec kinds, each stored as its position here.
+const SPEC_KINDS: [SpecKind; 4] = [
+    SpecKind::Spec,
+    SpecKind::Plan,
+    SpecKind::Tasks,
+    SpecKind::Document,
+];
+
+/// The byte that stands for `value`: its position in `all`.
+fn byte_of<T: PartialEq>(all: &[T], value: &T) -> u8 {
+    all.iter()
+        .position(|v| v == value)
+        .and_then(|i| u8::try_from(i).ok())
+        .unwrap_or(u8::MAX)
 }
 
-fn folder(b: u8) -> Option<Folder> {
-    Some(match b {
-        0 => Folder::Tasks,
-        1 => Folder::Completed,
-        2 => Folder::Archive,
-        3 => Folder::Drafts,
-        _ => return None,
-    })
+/// The value byte `b` stands for in `all`.
+fn of_byte<T: Copy>(all: &[T], b: u8) -> Option<T> {
+    all.get(usize::from(b)).copied()
 }
 
 fn task(w: &mut Writer, t: &Task) {
@@ -597,7 +607,7 @@ fn encode_task_file(w: &mut Writer, f: &TaskFile) {
         issues,
     } = f;
     w.str(path);
-    w.0.push(folder_byte(*folder));
+    w.0.push(byte_of(&FOLDERS, folder));
     w.opt(name_id.as_ref(), task_id);
     w.opt(parsed.as_ref(), task);
     w.len(issues.len());
@@ -610,7 +620,7 @@ fn task_file(r: &mut Reader<'_>) -> Option<TaskFile> {
     Some(TaskFile {
         tracker: &backlog::BACKLOG_MD,
         path: r.str()?,
-        folder: folder(r.u8()?)?,
+        folder: of_byte(&FOLDERS, r.u8()?)?,
         name_id: r.opt(read_task_id)?,
         task: r.opt(read_task)?,
         issues: r.vec(read_finding)?,
@@ -626,25 +636,6 @@ fn read_range(r: &mut Reader<'_>) -> Option<Range<usize>> {
     Some(usize::try_from(r.u64()?).ok()?..usize::try_from(r.u64()?).ok()?)
 }
 
-fn spec_kind_byte(kind: SpecKind) -> u8 {
-    match kind {
-        SpecKind::Spec => 0,
-        SpecKind::Plan => 1,
-        SpecKind::Tasks => 2,
-        SpecKind::Document => 3,
-    }
-}
-
-fn spec_kind(b: u8) -> Option<SpecKind> {
-    Some(match b {
-        0 => SpecKind::Spec,
-        1 => SpecKind::Plan,
-        2 => SpecKind::Tasks,
-        3 => SpecKind::Document,
-        _ => return None,
-    })
-}
-
 /// Encodes a spec file as the spec loader read it, its path first.
 fn encode_spec_file(w: &mut Writer, f: &SpecFile) {
     let SpecFile {
@@ -657,7 +648,7 @@ fn encode_spec_file(w: &mut Writer, f: &SpecFile) {
     } = f;
     w.str(path);
     w.opt(feature.as_deref(), Writer::str);
-    w.0.push(spec_kind_byte(*kind));
+    w.0.push(byte_of(&SPEC_KINDS, kind));
     w.len(sections.len());
     for Section {
         heading,
@@ -724,7 +715,7 @@ fn spec_file(r: &mut Reader<'_>) -> Option<SpecFile> {
     Some(SpecFile {
         path: r.str()?,
         feature: r.opt(Reader::str)?,
-        kind: spec_kind(r.u8()?)?,
+        kind: of_byte(&SPEC_KINDS, r.u8()?)?,
         sections: r.vec(|r| {
             Some(Section {
                 heading: r.str()?,
@@ -771,12 +762,21 @@ mod tests {
             undecodable_name: false,
         };
         let parsed = backlog::parse_task_file(entry, text.as_bytes(), &layout);
+        decodes_back(&parsed, encode_task_file, task_file);
+    }
+
+    /// `value` encoded and decoded again is itself (as `Debug` shows it).
+    fn decodes_back<T: std::fmt::Debug>(
+        value: &T,
+        encode: fn(&mut Writer, &T),
+        decode: fn(&mut Reader<'_>) -> Option<T>,
+    ) {
         let mut w = Writer(Vec::new());
-        encode_task_file(&mut w, &parsed);
+        encode(&mut w, value);
         let mut r = Reader { data: &w.0, at: 0 };
-        let back = task_file(&mut r).expect("decodes");
+        let back = decode(&mut r).expect("decodes");
         assert_eq!(r.at, w.0.len());
-        assert_eq!(format!("{back:?}"), format!("{parsed:?}"));
+        assert_eq!(format!("{back:?}"), format!("{value:?}"));
     }
 
     #[test]
@@ -799,12 +799,7 @@ mod tests {
             "docs/prd/x.md",
         ] {
             let parsed = crate::spec::parse_spec_file(path, text.as_bytes());
-            let mut w = Writer(Vec::new());
-            encode_spec_file(&mut w, &parsed);
-            let mut r = Reader { data: &w.0, at: 0 };
-            let back = spec_file(&mut r).expect("decodes");
-            assert_eq!(r.at, w.0.len());
-            assert_eq!(format!("{back:?}"), format!("{parsed:?}"));
+            decodes_back(&parsed, encode_spec_file, spec_file);
         }
     }
 
