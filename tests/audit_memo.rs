@@ -32,15 +32,18 @@ fn audit(r: &Repo, memo: &str) -> String {
 #[test]
 fn only_the_files_of_new_blobs_are_parsed_again() {
     let r = events_repo();
+    // The suspect link of TASK-1 (FG207) quotes its section as it was when the task was
+    // finished: read once, then from the memo.
     let first = audit(
         &r,
-        "HEAD's task files: 0 from the tree memo, 3 parsed; spec files: 0 from the tree memo, 1 parsed",
+        "HEAD's task files: 0 from the tree memo, 3 parsed; spec files: 0 from the tree memo, 1 parsed; texts quoted by suspect links: 0 from the tree memo, 1 read",
     );
+    assert!(first.contains("FG207"), "{first}");
     assert_eq!(first, cold(&r));
     assert_eq!(
         audit(
             &r,
-            "HEAD's task files: 3 from the tree memo, 0 parsed; spec files: 1 from the tree memo, 0 parsed"
+            "HEAD's task files: 3 from the tree memo, 0 parsed; spec files: 1 from the tree memo, 0 parsed; texts quoted by suspect links: 1 from the tree memo, 0 read"
         ),
         first
     );

@@ -35,6 +35,8 @@ pub const FORMAT: u32 = 2;
 const TASK: u8 = 0;
 /// A record of a spec file.
 const SPEC: u8 = 1;
+/// A record of a text a suspect link quotes from an earlier commit.
+const QUOTE: u8 = 2;
 
 /// What the backlog's layout, the requirement-ID patterns and this version contribute
 /// to the memo's key: everything besides a file's bytes and path that its parse depends
@@ -58,6 +60,10 @@ pub struct MemoStats {
     pub specs_reused: usize,
     /// Spec files read and parsed.
     pub specs_parsed: usize,
+    /// Texts quoted by suspect links taken from the memo.
+    pub quotes_reused: usize,
+    /// Texts quoted by suspect links read from the repository.
+    pub quotes_read: usize,
     /// Why the memo could not be written, if it could not.
     pub error: Option<String>,
 }
@@ -133,14 +139,100 @@ impl<'a> Memo<'a> {
 /// The records a memo is rewritten with: kind, blob and encoding.
 type Records<'a> = Vec<(u8, Oid, std::borrow::Cow<'a, [u8]>)>;
 
+/// The texts suspect links quote from earlier commits (a spec section or requirement as
+/// it was when a task was finished or linked), by commit and what is quoted: a commit's
+/// files never change, so a text read once stays right. The memo keeps the quotes of
+/// the last audit only.
+#[derive(Debug, Default)]
+pub struct Quotes {
+    /// The memo's quotes not asked for yet.
+    known: HashMap<(Oid, String), Option<String>>,
+    /// The quotes asked for in this run.
+    used: HashMap<(Oid, String), Option<String>>,
+    /// How many were read from the repository in this run.
+    read: usize,
+}
+
+impl Quotes {
+    /// The quote `what` of `commit`: the memo's, else what `read` reads.
+    pub fn get_or(
+        &mut self,
+        commit: Oid,
+        what: String,
+        read: impl FnOnce() -> Option<String>,
+    ) -> Option<String> {
+        let key = (commit, what);
+        if let Some(text) = self.used.get(&key) {
+            return text.clone();
+        }
+        let text = match self.known.remove(&key) {
+            Some(text) => text,
+            None => {
+                self.read += 1;
+                read()
+            }
+        };
+        self.used.insert(key, text.clone());
+        text
+    }
+}
+
+/// The memo as HEAD's snapshot left it: written by [`Pending::save`] once the suspect
+/// links have taken their quotes from it.
+#[derive(Debug)]
+pub struct Pending {
+    key: String,
+    records: Vec<(u8, Oid, Vec<u8>)>,
+    changed: bool,
+    /// The quotes of suspect links.
+    pub quotes: Quotes,
+    stats: MemoStats,
+}
+
+impl Pending {
+    /// Rewrites the memo in `git_dir` when anything in it changed; how it served the
+    /// audit.
+    pub fn save(self, git_dir: &Path) -> MemoStats {
+        let Pending {
+            key,
+            mut records,
+            changed,
+            quotes,
+            mut stats,
+        } = self;
+        stats.quotes_reused = quotes.used.len() - quotes.read;
+        stats.quotes_read = quotes.read;
+        if !changed && quotes.read == 0 && quotes.known.is_empty() {
+            return stats;
+        }
+        let mut used: Vec<_> = quotes.used.into_iter().collect();
+        used.sort();
+        for ((commit, what), text) in used {
+            let mut w = Writer(Vec::new());
+            w.str(&what);
+            w.opt(text.as_deref(), Writer::str);
+            records.push((QUOTE, commit, w.0));
+        }
+        let records: Records<'_> = records
+            .into_iter()
+            .map(|(kind, oid, raw)| (kind, oid, std::borrow::Cow::Owned(raw)))
+            .collect();
+        let data = encode_memo(&key, &records);
+        stats.error = crate::own_files::write_in(git_dir, MEMO_FILE, &data)
+            .err()
+            .map(|e| e.to_string());
+        stats
+    }
+}
+
 /// HEAD's snapshot (as [`crate::engine::snapshot`] builds it from `source`), with the task
 /// and spec files the memo in `git_dir` holds taken from it and only the others read and
-/// parsed; the memo is rewritten with HEAD's files when that changed anything.
+/// parsed; and the memo to write back (with HEAD's files) once the audit is done.
 pub fn snapshot(
     git_dir: &Path,
     source: &TreeSource<'_>,
     config: &Config,
-) -> Result<(Snapshot, MemoStats), crate::engine::Error> {
+) -> Result<(Snapshot, Pending), crate::engine::Error> {
     let layout = backlog::discover(source, config.backlog.dir.as_deref())?;
     let key = key(layout.as_ref(), &config.specs.id_patterns);
     let bytes = crate::own_files::read_in(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE)
@@ -170,15 +262,37 @@ pub fn snapshot(
         .iter()
         .filter(|(_, _, raw)| matches!(raw, std::borrow::Cow::Borrowed(_)))
         .count();
-    // Rewritten when something was parsed or something it held is no longer at HEAD.
-    if reused != records.len() || reused != memo.entries.len() {
-        let data = encode_memo(&key, &records);
-        stats.error = crate::own_files::write_in(git_dir, MEMO_FILE, &data)
-            .err()
-            .map(|e| e.to_string());
-    }
+    let known = memo
+        .entries
+        .iter()
+        .filter(|((kind, _, _), _)| *kind == QUOTE)
+        .filter_map(|((_, commit, what), range)| {
+            let mut r = Reader {
+                data: bytes.get(range.clone())?,
+                at: 0,
+            };
+            r.str()?;
+            let text = r.opt(Reader::str)?;
+            (r.at == r.data.len()).then(|| ((*commit, what.to_string()), text))
+        })
+        .collect::<HashMap<_, _>>();
+    let files = memo.entries.len() - known.len();
+    let pending = Pending {
+        key,
+        // Rewritten when something was parsed or something it held is no longer at HEAD.
+        changed: reused != records.len() || reused != files,
+        records: records
+            .into_iter()
+            .map(|(kind, oid, raw)| (kind, oid, raw.into_owned()))
+            .collect(),
+        quotes: Quotes {
+            known,
+            ..Quotes::default()
+        },
+        stats,
+    };
     let snapshot = crate::engine::snapshot_with(source, config, backlog, Some(specs))?;
-    Ok((snapshot, stats))
+    Ok((snapshot, pending))
 }
 
 /// Reads and parses the spec files at `paths` as the spec loader does, taking those

@@ -163,16 +163,17 @@ pub fn reused_ids(history: &History) -> Vec<Finding> {
     out
 }
 
-/// Runs the whole audit on the history records of [`history()`]: `snapshot` is HEAD's tree,
-/// read from `source`.
+/// Runs the whole audit of `head` back to `since` on the history records of
+/// [`history()`]: `snapshot` is HEAD's tree, read from `source`; suspect links quote
+/// earlier commits through `quotes`.
 pub fn run(
     repo: &Repo,
     config: &Config,
-    head: Oid,
-    since: Option<Oid>,
+    (head, since): (Oid, Option<Oid>),
     (history, mut stats): (History, Stats),
     snapshot: &Snapshot,
     source: &dyn Source,
+    quotes: &mut memo::Quotes,
 ) -> Result<Audit, SourceError> {
     let clock = std::time::Instant::now();
     let coverage = coverage::compute(snapshot, source);
@@ -189,6 +190,7 @@ pub fn run(
         repo,
         &patterns,
         &config.audit.suspect_open,
+        quotes,
     );
     // Each part on its own: a commit's finding does not answer one of the tree.
     let findings = engine::configure(

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use super::history::{item_key, History};
+use super::memo::Quotes;
 use crate::backlog::{Folder, TaskFile};
 use crate::finding::Finding;
 use crate::git::Repo;
@@ -33,23 +34,31 @@ enum Target<'a> {
 
 /// The spec files the diffs of suspect links quote, read once each: HEAD's by path, and
 /// those of earlier commits by blob (the commits at which tasks were finished mostly share
-/// a version of the spec they link to).
+/// a version of the spec they link to); the texts quoted from earlier commits are kept in
+/// the tree memo for the next audit.
 struct Texts<'a> {
     repo: &'a Repo,
     source: &'a dyn Source,
     patterns: &'a IdPatterns,
     head: HashMap<String, Option<String>>,
     old: HashMap<crate::git::Oid, Option<(crate::spec::SpecFile, String)>>,
+    quotes: &'a mut Quotes,
 }
 
 impl<'a> Texts<'a> {
-    fn new(repo: &'a Repo, source: &'a dyn Source, patterns: &'a IdPatterns) -> Self {
+    fn new(
+        repo: &'a Repo,
+        source: &'a dyn Source,
+        patterns: &'a IdPatterns,
+        quotes: &'a mut Quotes,
+    ) -> Self {
         Texts {
             repo,
             source,
             patterns,
             head: HashMap::new(),
             old: HashMap::new(),
+            quotes,
         }
     }
 
@@ -65,28 +74,47 @@ impl<'a> Texts<'a> {
         text.as_deref()?.get(range).map(str::to_string)
     }
 
-    /// The text of `target` in spec file `path` in commit `commit`.
+    /// The text of `target` in spec file `path` in commit `commit` (the memo's when an
+    /// earlier audit quoted it).
     fn at(&mut self, commit: &str, path: &str, target: &Target<'_>) -> Option<String> {
         let id = crate::git::Oid::from_str(commit).ok()?;
-        let tree = self.repo.commit_tree(id).ok()?;
-        let blob = tree
-            .blob_id(path)
-            .and_then(|(b, regular)| regular.then_some(b));
-        let patterns = self.patterns;
-        let parse = || {
-            let Ok(Content::Bytes(bytes)) = tree.read(path, MAX_FILE_SIZE) else {
-                return None;
-            };
-            let file = crate::spec::parse_spec_file_with(path, &bytes, patterns);
-            Some((file, String::from_utf8_lossy(&bytes).into_owned()))
+        let what = match target {
+            Target::Section(slug) => format!("{path}\0section {slug}"),
+            Target::Item(item) => format!("{path}\0item {item}"),
         };
-        let parsed = match blob {
-            Some(blob) => self.old.entry(blob).or_insert_with(parse).as_ref()?,
-            // Not a regular file there: read as before, nothing to share.
-            None => return parse().and_then(|(file, text)| range_text(&file, &text, target)),
-        };
-        range_text(&parsed.0, &parsed.1, target)
+        let (repo, patterns, old) = (self.repo, self.patterns, &mut self.old);
+        self.quotes
+            .get_or(id, what, || read_at(repo, patterns, old, id, path, target))
     }
+}
+
+/// The text of `target` in spec file `path` in commit `id`; the spec files of earlier
+/// commits are parsed once per blob (`old`).
+fn read_at(
+    repo: &Repo,
+    patterns: &IdPatterns,
+    old: &mut HashMap<crate::git::Oid, Option<(crate::spec::SpecFile, String)>>,
+    id: crate::git::Oid,
+    path: &str,
+    target: &Target<'_>,
+) -> Option<String> {
+    let tree = repo.commit_tree(id).ok()?;
+    let blob = tree
+        .blob_id(path)
+        .and_then(|(b, regular)| regular.then_some(b));
+    let parse = || {
+        let Ok(Content::Bytes(bytes)) = tree.read(path, MAX_FILE_SIZE) else {
+            return None;
+        };
+        let file = crate::spec::parse_spec_file_with(path, &bytes, patterns);
+        Some((file, String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    let parsed = match blob {
+        Some(blob) => old.entry(blob).or_insert_with(parse).as_ref()?,
+        // Not a regular file there: read as before, nothing to share.
+        None => return parse().and_then(|(file, text)| range_text(&file, &text, target)),
+    };
+    range_text(&parsed.0, &parsed.1, target)
 }
 
 /// The text of `target` in `file`, whose text is `text`.
@@ -173,13 +201,14 @@ pub fn check(
     repo: &Repo,
     patterns: &IdPatterns,
     open: &[String],
+    quotes: &mut Quotes,
 ) -> Vec<Finding> {
     let index = &snapshot.specs;
     let mut out = Vec::new();
     let Some(backlog) = &snapshot.backlog else {
         return out;
     };
-    let mut texts = Texts::new(repo, source, patterns);
+    let mut texts = Texts::new(repo, source, patterns, quotes);
     for file in backlog.tasks() {
         let done = super::coverage::is_done(file, snapshot);
         if !done && !open_and_asked(file, snapshot, open) {

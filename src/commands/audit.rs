@@ -71,10 +71,17 @@ pub fn audit_head(
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             (snapshot, history)
         });
-        let (snapshot, memo) = snapshot?;
-        let mut history = history?;
-        history.1.memo = memo;
-        let audit = audit::run(&repo, &config, head, since, history, &snapshot, &tree)?;
+        let (snapshot, mut memo) = snapshot?;
+        let mut audit = audit::run(
+            &repo,
+            &config,
+            (head, since),
+            history?,
+            &snapshot,
+            &tree,
+            &mut memo.quotes,
+        )?;
+        audit.stats.memo = memo.save(repo.git_dir());
         // A command ends soon after: freeing 10,000 parsed task files one by one is pure
         // waiting (as for the audit itself in `run`).
         std::mem::forget(snapshot);
@@ -144,8 +151,13 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             eprintln!("flowgate: {phase}: {:.0} ms", took.as_secs_f64() * 1000.0);
         }
         eprintln!(
-            "flowgate: HEAD's task files: {} from the tree memo, {} parsed; spec files: {} from the tree memo, {} parsed",
-            s.memo.reused, s.memo.parsed, s.memo.specs_reused, s.memo.specs_parsed
+            "flowgate: HEAD's task files: {} from the tree memo, {} parsed; spec files: {} from the tree memo, {} parsed; texts quoted by suspect links: {} from the tree memo, {} read",
+            s.memo.reused,
+            s.memo.parsed,
+            s.memo.specs_reused,
+            s.memo.specs_parsed,
+            s.memo.quotes_reused,
+            s.memo.quotes_read
         );
         if let Some(e) = &s.memo.error {
             eprintln!("flowgate: the tree memo could not be written: {e}");
