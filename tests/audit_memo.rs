@@ -103,4 +103,17 @@ fn a_corrupt_or_foreign_memo_is_ignored() {
     foreign.extend_from_slice(&whole[foreign.len()..]);
     std::fs::write(&memo, &foreign).unwrap();
     ignored();
+    // The quotes of suspect links: garbage, then cut short, is read again.
+    let quotes = r.path().join(".git/flowgate/quotes.bin");
+    let kept = std::fs::read(&quotes).unwrap();
+    for bad in [b"garbage".as_slice(), &kept[..kept.len() / 2]] {
+        std::fs::write(&quotes, bad).unwrap();
+        assert_eq!(
+            audit(
+                &r,
+                "texts quoted by suspect links: 0 from the tree memo, 1 read"
+            ),
+            clean
+        );
+    }
 }

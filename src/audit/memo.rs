@@ -6,7 +6,8 @@
 //! only (a blob no longer at HEAD is dropped when it is rewritten), and is keyed by this
 //! version, its format, the layout and the patterns: anything else (another version, a
 //! file that does not decode) is ignored and rewritten, so the memo can only save work,
-//! never change a result.
+//! never change a result. The texts that suspect links quote from earlier commits are kept
+//! the same way, in `.git/flowgate/quotes.bin` ([`Quotes`]).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -24,6 +25,9 @@ use crate::tracker::TaskId;
 
 /// Where the memo lives, relative to the repository's `.git`.
 const MEMO_FILE: &str = "flowgate/tree-memo.bin";
+/// Where the quotes of suspect links live (a file of their own, in the memo's format:
+/// they are written after the audit, the files' memo before it).
+const QUOTES_FILE: &str = "flowgate/quotes.bin";
 
 /// The first bytes of a memo file.
 const MAGIC: &[u8] = b"flowgate tree memo\n";
@@ -177,57 +181,76 @@ impl Quotes {
     }
 }
 
-/// The memo as HEAD's snapshot left it: written by [`Pending::save`] once the suspect
-/// links have taken their quotes from it.
+/// The quotes the memo held, to be written back by [`Pending::save`] once the suspect
+/// links have taken theirs.
 #[derive(Debug)]
 pub struct Pending {
     key: String,
-    records: Vec<(u8, Oid, Vec<u8>)>,
-    changed: bool,
     /// The quotes of suspect links.
     pub quotes: Quotes,
     stats: MemoStats,
 }
 
 impl Pending {
-    /// Rewrites the memo in `git_dir` when anything in it changed; how it served the
-    /// audit.
+    /// Rewrites the quotes file in `git_dir` when the quotes changed; how the memo served
+    /// the audit.
     pub fn save(self, git_dir: &Path) -> MemoStats {
         let Pending {
             key,
-            mut records,
-            changed,
             quotes,
             mut stats,
         } = self;
         stats.quotes_reused = quotes.used.len() - quotes.read;
         stats.quotes_read = quotes.read;
-        if !changed && quotes.read == 0 && quotes.known.is_empty() {
+        if quotes.read == 0 && quotes.known.is_empty() {
             return stats;
         }
         let mut used: Vec<_> = quotes.used.into_iter().collect();
         used.sort();
-        for ((commit, what), text) in used {
-            let mut w = Writer(Vec::new());
-            w.str(&what);
-            w.opt(text.as_deref(), Writer::str);
-            records.push((QUOTE, commit, w.0));
-        }
-        let records: Records<'_> = records
+        let records: Records<'_> = used
             .into_iter()
-            .map(|(kind, oid, raw)| (kind, oid, std::borrow::Cow::Owned(raw)))
+            .map(|((commit, what), text)| {
+                let mut w = Writer(Vec::new());
+                w.str(&what);
+                w.opt(text.as_deref(), Writer::str);
+                (QUOTE, commit, std::borrow::Cow::Owned(w.0))
+            })
             .collect();
         let data = encode_memo(&key, &records);
-        stats.error = crate::own_files::write_in(git_dir, MEMO_FILE, &data)
-            .err()
-            .map(|e| e.to_string());
+        if let Err(e) = crate::own_files::write_in(git_dir, QUOTES_FILE, &data) {
+            stats.error = Some(e.to_string());
+        }
         stats
     }
 }
 
+/// The quotes of the quotes file in `git_dir` written with `key` (none for a file that
+/// does not decode).
+fn read_quotes(git_dir: &Path, key: &str) -> HashMap<(Oid, String), Option<String>> {
+    let bytes = crate::own_files::read_in(git_dir, QUOTES_FILE, crate::own_files::MAX_CACHE)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let memo = Memo::decode(&bytes, key);
+    memo.entries
+        .iter()
+        .filter(|((kind, _, _), _)| *kind == QUOTE)
+        .filter_map(|((_, commit, what), range)| {
+            let mut r = Reader {
+                data: bytes.get(range.clone())?,
+                at: 0,
+            };
+            r.str()?;
+            let text = r.opt(Reader::str)?;
+            (r.at == r.data.len()).then(|| ((*commit, what.to_string()), text))
+        })
+        .collect()
+}
+
 /// HEAD's snapshot (as [`crate::engine::snapshot`] builds it from `source`), with the task
 /// and spec files the memo in `git_dir` holds taken from it and only the others read and
-/// parsed; and the memo to write back (with HEAD's files) once the audit is done.
+/// parsed (the memo is rewritten with HEAD's files when that changed anything); and the
+/// quotes of suspect links, to be saved once the audit is done.
 pub fn snapshot(
     git_dir: &Path,
     source: &TreeSource<'_>,
@@ -262,33 +285,22 @@ pub fn snapshot(
         .iter()
         .filter(|(_, _, raw)| matches!(raw, std::borrow::Cow::Borrowed(_)))
         .count();
-    let known = memo
-        .entries
-        .iter()
-        .filter(|((kind, _, _), _)| *kind == QUOTE)
-        .filter_map(|((_, commit, what), range)| {
-            let mut r = Reader {
-                data: bytes.get(range.clone())?,
-                at: 0,
-            };
-            r.str()?;
-            let text = r.opt(Reader::str)?;
-            (r.at == r.data.len()).then(|| ((*commit, what.to_string()), text))
-        })
-        .collect::<HashMap<_, _>>();
-    let files = memo.entries.len() - known.len();
+    // Rewritten when something was parsed or something it held is no longer at HEAD.
+    if reused != records.len() || reused != memo.entries.len() {
+        let data = encode_memo(&key, &records);
+        if let Err(e) = crate::own_files::write_in(git_dir, MEMO_FILE, &data) {
+            stats.error = Some(e.to_string());
+        }
+    }
+    drop(records);
+    drop(memo);
+    drop(bytes);
     let pending = Pending {
-        key,
-        // Rewritten when something was parsed or something it held is no longer at HEAD.
-        changed: reused != records.len() || reused != files,
-        records: records
-            .into_iter()
-            .map(|(kind, oid, raw)| (kind, oid, raw.into_owned()))
-            .collect(),
         quotes: Quotes {
-            known,
+            known: read_quotes(git_dir, &key),
             ..Quotes::default()
         },
+        key,
         stats,
     };
     let snapshot = crate::engine::snapshot_with(source, config, backlog, Some(specs))?;
