@@ -13,12 +13,24 @@ pub fn map<T: Send, R: Send>(
     min_per_thread: usize,
     f: impl Fn(T) -> R + Sync,
 ) -> Vec<R> {
+    map_with(items, min_per_thread, || (), |(), item| f(item))
+}
+
+/// Like [`map`], with a state each thread makes once with `init` and hands to every call
+/// of `f` on that thread (e.g. the directory the previous file was opened in).
+pub fn map_with<T: Send, R: Send, S>(
+    items: Vec<T>,
+    min_per_thread: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len() / min_per_thread.max(1))
         .max(1);
     if threads == 1 {
-        return items.into_iter().map(f).collect();
+        let mut state = init();
+        return items.into_iter().map(|item| f(&mut state, item)).collect();
     }
     let chunk = items.len().div_ceil(threads);
     let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
@@ -30,11 +42,18 @@ pub fn map<T: Send, R: Send>(
         }
         chunks.push(part);
     }
-    let f = &f;
+    let (f, init) = (&f, &init);
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut state = init();
+                    part.into_iter()
+                        .map(|item| f(&mut state, item))
+                        .collect::<Vec<R>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -52,5 +71,29 @@ mod tests {
         assert_eq!(out, (0..1000).map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(super::map(vec![1, 2], 10, |x| x + 1), [2, 3]);
         assert!(super::map(Vec::<u8>::new(), 1, |x| x).is_empty());
+    }
+
+    #[test]
+    fn each_thread_keeps_its_own_state() {
+        // The state counts the items a thread has seen: it starts at 1 on each thread, and
+        // the counts restart at most once per thread.
+        let out = super::map_with(
+            (0..1000).collect(),
+            10,
+            || 0u32,
+            |seen, x: u32| {
+                *seen += 1;
+                (x, *seen)
+            },
+        );
+        assert_eq!(
+            out.iter().map(|(x, _)| *x).collect::<Vec<_>>(),
+            (0..1000).collect::<Vec<_>>()
+        );
+        let threads = out.iter().filter(|(_, seen)| *seen == 1).count();
+        assert!(
+            (1..=std::thread::available_parallelism().map_or(1, |n| n.get())).contains(&threads)
+        );
+        assert_eq!(out.first(), Some(&(0, 1)));
     }
 }
