@@ -350,10 +350,16 @@ pub fn parse_yaml(yaml: &str, first_line: u32) -> Result<Mapping, YamlError> {
 pub fn fast_parse(yaml: &str) -> Option<Mapping> {
     // YAML refuses control characters (the full parser reports them), and only spaces and
     // tabs are blanks to it, where Rust's `trim` also strips Unicode spaces.
-    if !yaml
-        .chars()
-        .all(|c| yaml_printable(c) && (c.is_ascii() || !c.is_whitespace()))
-    {
+    let ascii = yaml.is_ascii();
+    let printable = if ascii {
+        // The common case, a byte at a time: the ASCII characters of the test below.
+        yaml.bytes()
+            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))
+    } else {
+        yaml.chars()
+            .all(|c| yaml_printable(c) && (c.is_ascii() || !c.is_whitespace()))
+    };
+    if !printable {
         return None;
     }
     let has_at = yaml.contains('@');
@@ -363,7 +369,9 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
     for (_, _, line) in lines(yaml) {
         // Tabs, and line breaks other than LF / CRLF (a lone CR, NEL, LS, PS: YAML breaks
         // lines there too), are left to the full parser.
-        if line.contains(['\t', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
+        let odd_blank = line.bytes().any(|b| b == b'\t' || b == b'\r')
+            || (!ascii && line.contains(['\u{85}', '\u{2028}', '\u{2029}']));
+        if odd_blank {
             return None;
         }
         let trimmed = line.trim_start();
@@ -410,7 +418,7 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
             return None;
         }
         // A key YAML reads as a number, boolean or null (`12:`, `true:`) is not a string.
-        if fast_scalar(key, "") != Some(Value::String(key.to_string())) {
+        if !matches!(scalar(key, ""), Some(Scalar::Str(s)) if s == key) {
             return None;
         }
         let rest = &line[colon + 1..];
@@ -434,15 +442,15 @@ pub fn fast_parse(yaml: &str) -> Option<Mapping> {
                 Value::Sequence(items)
             }
             None => {
-                let scalar = fast_scalar(value, key)?;
+                let parsed = scalar(value, key)?;
                 // Backlog.md quotes a plain `assignee:` / `reporter:` value in a block
                 // that holds an `@` anywhere ([`preprocess`]): then `reporter: 1` is the
                 // string "1". Leave what the quoting would change to the full parser.
                 let people = key == "assignee" || key == "reporter";
-                if people && has_at && scalar != Value::String(value.to_string()) {
+                if people && has_at && !matches!(parsed, Scalar::Str(s) if s == value) {
                     return None;
                 }
-                scalar
+                parsed.into_value()
             }
         };
         insert(&mut map, key.to_string(), parsed)?;
@@ -473,9 +481,32 @@ fn insert(map: &mut Mapping, key: String, value: Value) -> Option<()> {
     Some(())
 }
 
+/// One scalar of the fast subset, as YAML reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scalar<'a> {
+    /// A string (a quoted one without its quotes).
+    Str(&'a str),
+    /// An unsigned integer.
+    Int(u64),
+}
+
+impl Scalar<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Scalar::Str(s) => Value::String(s.to_string()),
+            Scalar::Int(n) => Value::Number(n.into()),
+        }
+    }
+}
+
 /// One scalar of the fast subset: a quoted string without escapes, a plain string, or
 /// an unsigned integer. Anything YAML could read differently is `None`.
 fn fast_scalar(text: &str, key: &str) -> Option<Value> {
+    scalar(text, key).map(Scalar::into_value)
+}
+
+/// [`fast_scalar`] without making the value.
+fn scalar<'a>(text: &'a str, key: &str) -> Option<Scalar<'a>> {
     if text.is_empty() {
         return None;
     }
@@ -485,7 +516,7 @@ fn fast_scalar(text: &str, key: &str) -> Option<Value> {
             if inner.contains(q) || inner.contains('\\') {
                 return None;
             }
-            return Some(Value::String(inner.to_string()));
+            return Some(Scalar::Str(inner));
         }
     }
     let first = text.chars().next()?;
@@ -493,33 +524,36 @@ fn fast_scalar(text: &str, key: &str) -> Option<Value> {
     if "[]{},&*!|>%`'\"?:-#".contains(first) || (first == '@' && !people) {
         return None;
     }
-    if text.contains(": ")
-        || text.contains(" #")
-        || text.ends_with(':')
-        || text.contains(['[', ']', '{', '}'])
-    {
+    // `: ` or ` #` inside, `:` at the end, or a bracket anywhere: one pass over the bytes.
+    let bytes = text.as_bytes();
+    let special = bytes.iter().enumerate().any(|(i, b)| match b {
+        b'[' | b']' | b'{' | b'}' => true,
+        b':' => matches!(bytes.get(i + 1), Some(b' ') | None),
+        b' ' => bytes.get(i + 1) == Some(&b'#'),
+        _ => false,
+    });
+    if special {
         return None;
     }
     if first.is_ascii_digit() || first == '+' || first == '.' {
         if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0') {
-            return text.parse::<u64>().ok().map(|n| Value::Number(n.into()));
+            return text.parse::<u64>().ok().map(Scalar::Int);
         }
         // `300-batch-mailer/FR-001` (a spec link) is a string to YAML: it holds a
         // character no number is written with (hex, octal, binary, float, sexagesimal).
         let numeric = |b: u8| b.is_ascii_hexdigit() || b"xXoO._+-:".contains(&b);
         if first.is_ascii_digit() && !text.bytes().all(numeric) {
-            return Some(Value::String(text.to_string()));
+            return Some(Scalar::Str(text));
         }
         return None;
     }
-    let lower = text.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off" | ".inf" | ".nan"
-    ) {
+    let reserved = [
+        "true", "false", "null", "~", "yes", "no", "on", "off", ".inf", ".nan",
+    ];
+    if reserved.iter().any(|r| r.eq_ignore_ascii_case(text)) {
         return None;
     }
-    Some(Value::String(text.to_string()))
+    Some(Scalar::Str(text))
 }
 
 #[cfg(test)]
@@ -630,6 +664,76 @@ mod tests {
         ] {
             assert!(fast_parse(refused).is_none(), "{refused:?}");
         }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_on_every_tricky_scalar() {
+        // Every text the fast path accepts reads the same with the full parser; the texts
+        // touch each check of the scalar test (colons, ` #`, brackets, reserved words in
+        // any case, numbers, quotes, non-ASCII text and blanks).
+        let texts = [
+            "a:b",
+            "a: b",
+            "a:",
+            "a :",
+            "a#b",
+            "a #b",
+            "a# b",
+            "x]",
+            "[x",
+            "{x",
+            "x}",
+            "TRUE",
+            "True",
+            "Null",
+            "NULL",
+            "~",
+            ".NaN",
+            ".INF",
+            "Yes",
+            "oFF",
+            "nope",
+            "12",
+            "012",
+            "1.5",
+            "12abc",
+            "1-2",
+            "+1",
+            ".5",
+            "'q'",
+            "\"q\"",
+            "'it''s'",
+            "\"a\\b\"",
+            "é",
+            "aé: b",
+            "a\u{a0}b",
+            "a\u{2028}",
+            "a\tb",
+            "@x",
+            "x@y",
+            "-x",
+            "a - b",
+        ];
+        for text in texts {
+            for key in ["title", "assignee"] {
+                for block in [format!("{key}: {text}\n"), format!("{key}: [{text}, b]\n")] {
+                    let Some(fast) = fast_parse(&block) else {
+                        continue;
+                    };
+                    let full: Value = serde_norway::from_str(&preprocess(&block)).unwrap();
+                    assert_eq!(Value::Mapping(fast), full, "{block:?}");
+                }
+            }
+            let block = format!("labels:\n  - {text}\n");
+            if let Some(fast) = fast_parse(&block) {
+                let full: Value = serde_norway::from_str(&block).unwrap();
+                assert_eq!(Value::Mapping(fast), full, "{block:?}");
+            }
+        }
+        assert!(fast_parse("title: a: b\n").is_none());
+        assert!(fast_parse("title: a:\n").is_none());
+        assert!(fast_parse("title: TrUe\n").is_none());
+        assert!(fast_parse("title: a:b #c\n").is_none());
     }
 
     #[test]

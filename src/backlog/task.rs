@@ -139,35 +139,42 @@ fn read_frontmatter(
     keys: &KeyIndex,
     layout: &BacklogLayout,
 ) {
-    let id_hint = file
-        .name_id
-        .as_ref()
-        .map_or_else(|| "TASK-1".to_string(), TaskId::canonical);
-    let title_hint = file
-        .path
-        .rsplit('/')
-        .next()
-        .and_then(|n| n.strip_suffix(".md"))
-        .and_then(|s| s.split_once(" - "))
-        .map_or_else(|| "A short title".to_string(), |(_, t)| t.replace('-', " "));
-    let status_hint = first_status(layout);
+    // The examples in the help of a finding, made only when there is one.
+    let id_hint = |file: &TaskFile| {
+        file.name_id
+            .as_ref()
+            .map_or_else(|| "TASK-1".to_string(), TaskId::canonical)
+    };
+    let title_hint = |file: &TaskFile| {
+        file.path
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.strip_suffix(".md"))
+            .and_then(|s| s.split_once(" - "))
+            .map_or_else(|| "A short title".to_string(), |(_, t)| t.replace('-', " "))
+    };
 
-    task.raw_id = required(file, map, keys, "id", &format!("id: {id_hint}"));
+    task.raw_id = required(file, map, keys, "id", |f| format!("id: {}", id_hint(f)));
     if let Some(raw) = &task.raw_id {
         task.id = TaskId::parse(&raw.value);
         if task.id.is_none() {
+            let hint = id_hint(file);
             file.issues.push(
                 Finding::new(
                     &codes::MISSING_FIELD,
                     format!("`id` \"{}\" is not a task ID like TASK-12", raw.value),
                 )
                 .at(&file.path, raw.pos)
-                .help(format!("write `id: {id_hint}`")),
+                .help(format!("write `id: {hint}`")),
             );
         }
     }
-    task.title = required(file, map, keys, "title", &format!("title: {title_hint}"));
-    task.status = required(file, map, keys, "status", &format!("status: {status_hint}"));
+    task.title = required(file, map, keys, "title", |f| {
+        format!("title: {}", title_hint(f))
+    });
+    task.status = required(file, map, keys, "status", |_| {
+        format!("status: {}", first_status(layout))
+    });
 
     task.assignee = map.get("assignee").map(string_list).unwrap_or_default();
     task.labels = map.get("labels").map(string_list).unwrap_or_default();
@@ -222,7 +229,7 @@ fn required(
     map: &Mapping,
     keys: &KeyIndex,
     key: &str,
-    example: &str,
+    example: impl FnOnce(&TaskFile) -> String,
 ) -> Option<Spanned<String>> {
     let loc = keys.get(key);
     let pos = loc.map_or(Position::line(1, 3), |l| {
@@ -244,6 +251,7 @@ fn required(
             _ => format!("`{key}` is empty"),
         },
     };
+    let example = example(file);
     let help = if loc.is_some() {
         format!("write `{example}`")
     } else {
