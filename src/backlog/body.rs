@@ -238,7 +238,8 @@ pub fn parse(body: &str, first_line: u32) -> Body {
                 }
             }
         }
-        if line.contains("](") {
+        let bytes = line.as_bytes();
+        if memchr::memchr_iter(b']', bytes).any(|i| bytes.get(i + 1) == Some(&b'(')) {
             links(line, file_line, &mut out.links);
         }
     }

@@ -48,7 +48,7 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = (u32, usize, &str)> {
             return None;
         }
         let rest = text.get(offset..)?;
-        let (line, consumed) = match rest.find('\n') {
+        let (line, consumed) = match memchr::memchr(b'\n', rest.as_bytes()) {
             Some(i) => (&rest[..i], i + 1),
             None => (rest, rest.len()),
         };
@@ -102,7 +102,7 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
 
 /// Where one top-level key of the frontmatter stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyLoc {
+pub struct KeyLoc<'a> {
     /// The key's position (line, column 1, the key's length).
     pub key: Position,
     /// The value on the key's line; when empty, the spot right after the colon.
@@ -110,10 +110,10 @@ pub struct KeyLoc {
     /// Block list items (`  - x`) on the following lines, the item text's position.
     pub items: Vec<Position>,
     /// The value text on the key's line (trimmed).
-    pub inline: String,
+    pub inline: &'a str,
 }
 
-impl KeyLoc {
+impl KeyLoc<'_> {
     /// Where item `index` of this key's value stands: a block list item, else the place
     /// of `text` on the key's line (a flow list), else the inline value.
     pub fn item(&self, index: usize, text: &str) -> Position {
@@ -131,14 +131,14 @@ impl KeyLoc {
 /// Positions of the top-level keys of a frontmatter block, found by scanning its lines
 /// (serde's YAML values carry no positions).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyIndex {
-    keys: Vec<(String, KeyLoc)>,
+pub struct KeyIndex<'a> {
+    keys: Vec<(&'a str, KeyLoc<'a>)>,
 }
 
-impl KeyIndex {
+impl<'a> KeyIndex<'a> {
     /// Scans `yaml`, whose first line is file line `first_line`.
-    pub fn scan(yaml: &str, first_line: u32) -> KeyIndex {
-        let mut keys: Vec<(String, KeyLoc)> = Vec::new();
+    pub fn scan(yaml: &'a str, first_line: u32) -> KeyIndex<'a> {
+        let mut keys: Vec<(&str, KeyLoc)> = Vec::new();
         for (n, _, line) in lines(yaml) {
             let file_line = first_line + n - 1;
             let trimmed = line.trim_start();
@@ -169,12 +169,12 @@ impl KeyIndex {
             let lead = after.len() - after.trim_start().len();
             let value_col = line[..colon + 1 + lead].chars().count() as u32 + 1;
             keys.push((
-                key.to_string(),
+                key,
                 KeyLoc {
                     key: Position::new(file_line, 1, key.chars().count() as u32),
                     value: Position::new(file_line, value_col, value.chars().count() as u32),
                     items: Vec::new(),
-                    inline: value.to_string(),
+                    inline: value,
                 },
             ));
         }
@@ -182,8 +182,8 @@ impl KeyIndex {
     }
 
     /// The location of top-level `key` (the first, when repeated).
-    pub fn get(&self, key: &str) -> Option<&KeyLoc> {
-        self.keys.iter().find(|(k, _)| k == key).map(|(_, l)| l)
+    pub fn get(&self, key: &str) -> Option<&KeyLoc<'a>> {
+        self.keys.iter().find(|(k, _)| *k == key).map(|(_, l)| l)
     }
 }
 
@@ -472,13 +472,11 @@ fn yaml_printable(c: char) -> bool {
         || c >= '\u{10000}'
 }
 
+/// Adds `key`; `None` when it was there already (YAML refuses a repeated key).
 fn insert(map: &mut Mapping, key: String, value: Value) -> Option<()> {
-    let key = Value::String(key);
-    if map.contains_key(&key) {
-        return None;
-    }
-    map.insert(key, value);
-    Some(())
+    map.insert(Value::String(key), value)
+        .is_none()
+        .then_some(())
 }
 
 /// One scalar of the fast subset, as YAML reads it.

@@ -176,8 +176,8 @@ fn read_frontmatter(
         format!("status: {}", first_status(layout))
     });
 
-    task.assignee = map.get("assignee").map(string_list).unwrap_or_default();
-    task.labels = map.get("labels").map(string_list).unwrap_or_default();
+    task.assignee = field(map, "assignee").map(string_list).unwrap_or_default();
+    task.labels = field(map, "labels").map(string_list).unwrap_or_default();
     task.workflow_label = task
         .labels
         .iter()
@@ -195,7 +195,7 @@ fn read_frontmatter(
     task.modified_files = spanned_list(map, keys, "modified_files");
     task.spec = spanned_list(map, keys, "spec");
     task.spec.extend(spanned_list(map, keys, "specs"));
-    if let Some(Value::Mapping(reviewed)) = map.get("spec_reviewed").map(untag) {
+    if let Some(Value::Mapping(reviewed)) = field(map, "spec_reviewed").map(untag) {
         task.spec_reviewed = reviewed
             .iter()
             .filter_map(|(k, v)| Some((scalar_string(k)?, scalar_string(v)?)))
@@ -209,9 +209,17 @@ fn read_frontmatter(
     task.priority = spanned_scalar(map, keys, "priority");
 }
 
+/// The value of `key` in `map`, as [`Mapping::get`] finds it: the entries are few, and
+/// comparing their keys costs less than hashing the one looked up.
+fn field<'m>(map: &'m Mapping, key: &str) -> Option<&'m Value> {
+    map.iter()
+        .find(|(k, _)| matches!(k, Value::String(s) if s == key))
+        .map(|(_, v)| v)
+}
+
 /// An optional scalar key, trimmed; `None` when absent, empty or not a scalar.
 fn spanned_scalar(map: &Mapping, keys: &KeyIndex, key: &str) -> Option<Spanned<String>> {
-    map.get(key)
+    field(map, key)
         .and_then(scalar_string)
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
@@ -239,7 +247,7 @@ fn required(
             l.key
         }
     });
-    let problem = match map.get(key).map(untag) {
+    let problem = match field(map, key).map(untag) {
         None => format!("the frontmatter has no `{key}`"),
         Some(Value::Sequence(_)) | Some(Value::Mapping(_)) => {
             format!("`{key}` must be a single value, not a list or a mapping")
@@ -266,7 +274,7 @@ fn required(
 }
 
 fn spanned_list(map: &Mapping, keys: &KeyIndex, key: &str) -> Vec<Spanned<String>> {
-    let Some(value) = map.get(key) else {
+    let Some(value) = field(map, key) else {
         return Vec::new();
     };
     let loc = keys.get(key);
@@ -543,6 +551,15 @@ mod tests {
     }
 
     const GOOD: &str = "---\nid: TASK-1\ntitle: Set up gate\nstatus: In Progress\nassignee:\n  - '@alice'\ncreated_date: '2026-11-26 05:17'\nlabels:\n  - infra\ndependencies: [TASK-2]\nparent_task_id: TASK-9\nspec: specs/001-a/spec.md#fr-001\ndocumentation:\n  - docs/a.md\n---\n\n## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [x] #1 Hook installs\n<!-- AC:END -->\n";
+
+    #[test]
+    fn field_finds_what_mapping_get_finds() {
+        let map: Mapping =
+            serde_norway::from_str("id: a\n12: b\n!!str title: c\n'status': d\nempty:\n").unwrap();
+        for key in ["id", "12", "title", "status", "empty", "nope", ""] {
+            assert_eq!(field(&map, key), map.get(key), "{key}");
+        }
+    }
 
     #[test]
     fn reads_a_backlog_md_file() {
