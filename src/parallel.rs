@@ -32,7 +32,8 @@ pub fn map_with<T: Send, R: Send, S>(
         let mut state = init();
         return items.into_iter().map(|item| f(&mut state, item)).collect();
     }
-    let chunk = items.len().div_ceil(threads);
+    let total = items.len();
+    let chunk = total.div_ceil(threads);
     let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
     let mut rest = items.into_iter();
     loop {
@@ -55,10 +56,13 @@ pub fn map_with<T: Send, R: Send, S>(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        // Made at its full size at once: results can be large (a parsed task file is),
+        // and growing the vector copies them over and over.
+        let mut out = Vec::with_capacity(total);
+        for h in handles {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
     })
 }
 

@@ -217,11 +217,19 @@ fn field<'m>(map: &'m Mapping, key: &str) -> Option<&'m Value> {
         .map(|(_, v)| v)
 }
 
+/// `s` without leading and trailing whitespace, copied only when there is some.
+fn trimmed(s: String) -> String {
+    match s.trim() {
+        t if t.len() == s.len() => s,
+        t => t.to_string(),
+    }
+}
+
 /// An optional scalar key, trimmed; `None` when absent, empty or not a scalar.
 fn spanned_scalar(map: &Mapping, keys: &KeyIndex, key: &str) -> Option<Spanned<String>> {
     field(map, key)
         .and_then(scalar_string)
-        .map(|s| s.trim().to_string())
+        .map(trimmed)
         .filter(|s| !s.is_empty())
         .map(|s| {
             let pos = keys
@@ -254,7 +262,7 @@ fn required(
         }
         Some(v) => match scalar_string(v) {
             Some(s) if !s.trim().is_empty() => {
-                return Some(Spanned::new(s.trim().to_string(), pos));
+                return Some(Spanned::new(trimmed(s), pos));
             }
             _ => format!("`{key}` is empty"),
         },
@@ -282,7 +290,7 @@ fn spanned_list(map: &Mapping, keys: &KeyIndex, key: &str) -> Vec<Spanned<String
         .into_iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            let s = s.trim().to_string();
+            let s = trimmed(s);
             if s.is_empty() {
                 return None;
             }
@@ -487,24 +495,22 @@ pub(crate) fn read_all(
     for (entry, content) in entries.into_iter().zip(contents) {
         read.push((entry, content?));
     }
-    let parsed = crate::parallel::map(read, PARALLEL_MIN, |(e, c)| parse_content(e, c, layout))
-        .into_iter()
-        .flatten();
-    if undecodable.is_empty() {
-        return Ok(parsed.collect());
+    let parsed = crate::parallel::map(read, PARALLEL_MIN, |(e, c)| parse_content(e, c, layout));
+    // At its full size at once: a parsed task file is large, and growing the vector
+    // copies every one of them again.
+    let mut files = Vec::with_capacity(parsed.len() + undecodable.len());
+    let named_badly = !undecodable.is_empty();
+    files.extend(undecodable.into_iter().map(|e| {
+        unreadable(
+            e,
+            "this task file's name is not valid UTF-8 (the bad bytes are shown as \\xNN); tools cannot refer to it by name".into(),
+            "rename the file to a UTF-8 name, e.g. `git mv` it to `task-N - Title.md`",
+        )
+    }));
+    files.extend(parsed.into_iter().flatten());
+    if named_badly {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
     }
-    let mut files: Vec<TaskFile> = undecodable
-        .into_iter()
-        .map(|e| {
-            unreadable(
-                e,
-                "this task file's name is not valid UTF-8 (the bad bytes are shown as \\xNN); tools cannot refer to it by name".into(),
-                "rename the file to a UTF-8 name, e.g. `git mv` it to `task-N - Title.md`",
-            )
-        })
-        .collect();
-    files.extend(parsed);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
