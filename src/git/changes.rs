@@ -436,11 +436,11 @@ impl Walk<'_> {
                                 let inner = path.clone();
                                 self.dir(Some(&t), i, end, &inner, sub)?;
                             }
-                        } else if o.id != e.id || o.mode != e.mode {
+                        } else if o.id != e.id() || o.mode != e.mode {
                             self.out.push(Change {
                                 path: path_text(&path),
                                 old: Some(o.id),
-                                new: Some(e.id),
+                                new: Some(e.id()),
                             });
                         }
                     }
@@ -464,7 +464,7 @@ impl Walk<'_> {
             self.out.push(Change {
                 path: path_text(path),
                 old: None,
-                new: Some(e.id),
+                new: Some(e.id()),
             });
         }
     }

@@ -21,6 +21,8 @@ use super::tree::RawTree;
 
 /// Length of a SHA-1 object id.
 const OID_LEN: usize = 20;
+/// Length of an entry's fixed part: stat data, mode, id and flags.
+const ENTRY_HEAD: usize = 62;
 /// Stage bits of an entry's flags.
 const STAGE_MASK: u16 = 0x3000;
 /// Length bits of an entry's flags (0xFFF: the name is that long or longer).
@@ -43,14 +45,22 @@ pub struct Entry {
     path_len: u32,
     /// File mode as git stores it (`0o100644`, `0o100755`, `0o120000`, `0o160000`).
     pub mode: u32,
-    /// Blob (or submodule commit) id.
-    pub id: Oid,
+    /// Blob (or submodule commit) id, raw (see [`Entry::id`]).
+    oid: [u8; OID_LEN],
     /// Merge stage: 0 merged, 1 base, 2 ours, 3 theirs.
     pub stage: u8,
     /// Added with `git add -N` (intent to add).
     pub intent_to_add: bool,
     /// Left out of the working tree by a sparse checkout (`skip-worktree`).
     pub skip_worktree: bool,
+}
+
+impl Entry {
+    /// Blob (or submodule commit) id.
+    pub fn id(&self) -> Oid {
+        // Twenty bytes always make an id; the conversion is kept out of the parse loop.
+        Oid::from_bytes(&self.oid).unwrap_or(Oid::ZERO_SHA1)
+    }
 }
 
 /// One node of the cache tree: a folder whose tree id git knows, when it is still valid.
@@ -128,14 +138,14 @@ impl<'a> Reader<'a> {
 impl IndexFile {
     /// Reads and parses the index at `path`; `None` when it is missing or not supported.
     pub fn open(path: &std::path::Path) -> Option<IndexFile> {
-        let data = std::fs::read(path).ok()?;
-        IndexFile::parse(&data)
+        let (index, link) = IndexFile::parse_file(std::fs::read(path).ok()?)?;
+        (link.is_none() && !index.has_folders()).then_some(index)
     }
 
     /// Parses an index file's bytes; `None` when they are not a supported index (a split
     /// or sparse index included: those need [`IndexFile::load`]).
     pub fn parse(data: &[u8]) -> Option<IndexFile> {
-        let (index, link) = IndexFile::parse_file(data)?;
+        let (index, link) = IndexFile::parse_file(data.to_vec())?;
         (link.is_none() && !index.has_folders()).then_some(index)
     }
 
@@ -149,7 +159,7 @@ impl IndexFile {
         tree: &dyn Fn(Oid) -> Option<Rc<RawTree>>,
     ) -> Option<IndexFile> {
         let data = std::fs::read(path).ok()?;
-        let (mut index, link) = IndexFile::parse_file(&data)?;
+        let (mut index, link) = IndexFile::parse_file(data)?;
         if let Some(link) = link {
             index = link.merge(index, path, git_dir)?;
         }
@@ -200,14 +210,15 @@ impl IndexFile {
             if !prefix.ends_with(b"/") {
                 prefix.push(b'/');
             }
-            expand_tree(&mut out, e.id, &mut prefix, tree, 0)?;
+            expand_tree(&mut out, e.id(), &mut prefix, tree, 0)?;
         }
         Some(out)
     }
 
     /// The entries and cache tree of one index file, and its `link` extension (split
-    /// index) when it has one.
-    fn parse_file(data: &[u8]) -> Option<(IndexFile, Option<Link>)> {
+    /// index) when it has one. In versions 2 and 3 the names are not copied: the file's
+    /// bytes become the index's path buffer and each entry points into it.
+    fn parse_file(data: Vec<u8>) -> Option<(IndexFile, Option<Link>)> {
         let body_end = data.len().checked_sub(OID_LEN)?;
         let body = data.get(..body_end)?;
         let mut r = Reader { data: body, pos: 0 };
@@ -219,20 +230,18 @@ impl IndexFile {
             return None;
         }
         let count = r.u32()? as usize;
-        let mut out = IndexFile {
-            paths: Vec::with_capacity(count.min(1 << 20) * 48),
-            entries: Vec::with_capacity(count.min(1 << 20)),
-            tree: None,
-        };
-        let mut link = None;
+        let mut entries = Vec::with_capacity(count.min(1 << 20));
+        // Version 4 only: the names, decoded (each is stored as a cut of the previous one).
+        let mut names: Vec<u8> = Vec::new();
         let mut prev: (usize, usize) = (0, 0);
         for _ in 0..count {
             let start = r.pos;
-            r.take(24)?; // ctime, mtime, dev, ino
-            let mode = r.u32()?;
-            r.take(12)?; // uid, gid, size
-            let id = Oid::from_bytes(r.take(OID_LEN)?).ok()?;
-            let flags = r.u16()?;
+            // ctime, mtime, dev, ino, mode, uid, gid, size, id, flags: fixed offsets.
+            let head: &[u8; ENTRY_HEAD] = r.take(ENTRY_HEAD)?.try_into().ok()?;
+            let mode = u32::from_be_bytes([head[24], head[25], head[26], head[27]]);
+            let mut oid = [0; OID_LEN];
+            oid.copy_from_slice(&head[40..40 + OID_LEN]);
+            let flags = u16::from_be_bytes([head[60], head[61]]);
             let mut extended = 0;
             if flags & EXTENDED != 0 {
                 if version < 3 {
@@ -240,47 +249,50 @@ impl IndexFile {
                 }
                 extended = r.u16()?;
             }
-            let path_start = out.paths.len();
-            if version == 4 {
+            let (path_start, path_len) = if version == 4 {
                 let strip = r.varint()?;
                 let keep = prev.1.checked_sub(strip)?;
-                out.paths.extend_from_within(prev.0..prev.0 + keep);
-                out.paths.extend_from_slice(r.until_nul()?);
+                let path_start = names.len();
+                names.extend_from_within(prev.0..prev.0 + keep);
+                names.extend_from_slice(r.until_nul()?);
+                prev = (path_start, names.len() - path_start);
+                prev
             } else {
                 // The flags carry the name's length below 0xFFF (as git reads it, the NUL
                 // is only searched for a longer name).
+                let path_start = r.pos;
                 let name_len = usize::from(flags & NAME_MASK);
-                let name = if name_len < usize::from(NAME_MASK) {
-                    let name = r.take(name_len)?;
-                    (r.take(1)? == [0]).then_some(name)?
+                let name_len = if name_len < usize::from(NAME_MASK) {
+                    r.take(name_len)?;
+                    (r.take(1)? == [0]).then_some(name_len)?
                 } else {
-                    r.until_nul()?
+                    r.until_nul()?.len()
                 };
-                out.paths.extend_from_slice(name);
                 // Entries are padded with NULs to a multiple of eight bytes.
                 let len = r.pos - start;
                 let padded = (len + 7) & !7;
                 r.take(padded - len)?;
-            }
-            let path_len = out.paths.len() - path_start;
-            prev = (path_start, path_len);
-            out.entries.push(Entry {
+                (path_start, name_len)
+            };
+            entries.push(Entry {
                 path_start: u32::try_from(path_start).ok()?,
                 path_len: u32::try_from(path_len).ok()?,
                 mode,
-                id,
+                oid,
                 stage: ((flags & STAGE_MASK) >> 12) as u8,
                 intent_to_add: extended & INTENT_TO_ADD != 0,
                 skip_worktree: extended & SKIP_WORKTREE != 0,
             });
         }
+        let mut tree = None;
+        let mut link = None;
         // Extensions, up to the trailing checksum.
         while r.pos < body.len() {
             let sig = r.take(4)?;
             let size = r.u32()? as usize;
             let ext = r.take(size)?;
             match sig {
-                b"TREE" => out.tree = parse_tree(ext),
+                b"TREE" => tree = parse_tree(ext),
                 b"link" => link = Some(Link::parse(ext)?),
                 // A sparse index: its folder entries are all this changes.
                 b"sdir" => {}
@@ -290,7 +302,18 @@ impl IndexFile {
                 _ => return None,
             }
         }
-        (r.pos == body.len()).then_some((out, link))
+        if r.pos != body.len() {
+            return None;
+        }
+        let paths = if version == 4 { names } else { data };
+        Some((
+            IndexFile {
+                paths,
+                entries,
+                tree,
+            },
+            link,
+        ))
     }
 
     /// The number of entries.
@@ -373,7 +396,7 @@ fn expand_tree(
                 path_start: 0,
                 path_len: 0,
                 mode: item.mode,
-                id: item.id,
+                oid: item.id.as_bytes().try_into().ok()?,
                 stage: 0,
                 intent_to_add: false,
                 skip_worktree: true,
@@ -428,7 +451,7 @@ impl Link {
         .into_iter()
         .flatten()
         .find(|p| p.is_file())?;
-        let (base, base_link) = IndexFile::parse_file(&std::fs::read(shared).ok()?)?;
+        let (base, base_link) = IndexFile::parse_file(std::fs::read(shared).ok()?)?;
         if base_link.is_some() {
             return None;
         }
@@ -616,7 +639,7 @@ mod tests {
             let o = ours.get(i).unwrap();
             assert_eq!(ours.path(o), e.path.as_slice());
             assert_eq!(o.mode, e.mode);
-            assert_eq!(o.id, e.id);
+            assert_eq!(o.id(), e.id);
             assert_eq!(u16::from(o.stage), (e.flags >> 12) & 3);
         }
         ours
@@ -725,7 +748,7 @@ mod tests {
             .iter()
             .map(|e| {
                 let path = String::from_utf8_lossy(index.path(e));
-                format!("{:o} {} {}\t{path}\n", e.mode, e.id, e.stage)
+                format!("{:o} {} {}\t{path}\n", e.mode, e.id(), e.stage)
             })
             .collect()
     }

@@ -442,7 +442,7 @@ impl View<'_> {
     /// Mode and id of `path` in `stage`.
     fn find(&self, path: &str, stage: u8) -> Option<(u32, Oid)> {
         match self {
-            View::Parsed(x) => x.find(path.as_bytes(), stage).map(|e| (e.mode, e.id)),
+            View::Parsed(x) => x.find(path.as_bytes(), stage).map(|e| (e.mode, e.id())),
             View::Lib(x) => x
                 .get_path(Path::new(path), i32::from(stage))
                 .map(|e| (e.mode, e.id)),
@@ -664,7 +664,7 @@ fn in_memory(parsed: &IndexFile) -> Result<git2::Index, SourceError> {
             uid: 0,
             gid: 0,
             file_size: 0,
-            id: e.id,
+            id: e.id(),
             flags: (u16::from(e.stage) << 12) | name_len,
             flags_extended,
             path,
