@@ -61,6 +61,11 @@ impl Entry {
         // Twenty bytes always make an id; the conversion is kept out of the parse loop.
         Oid::from_bytes(&self.oid).unwrap_or(Oid::ZERO_SHA1)
     }
+
+    /// The id's raw bytes, as a tree stores them.
+    pub fn id_bytes(&self) -> &[u8; OID_LEN] {
+        &self.oid
+    }
 }
 
 /// One node of the cache tree: a folder whose tree id git knows, when it is still valid.

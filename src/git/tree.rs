@@ -103,7 +103,7 @@ impl RawTree {
     }
 
     /// The raw bytes of entry `i` (mode, name and id): equal bytes, equal entries.
-    fn entry_bytes(&self, i: usize) -> &[u8] {
+    pub(crate) fn entry_bytes(&self, i: usize) -> &[u8] {
         self.entries
             .get(i)
             .and_then(|&(start, nul)| self.data.get(start as usize..nul as usize + 1 + ID_LEN))
