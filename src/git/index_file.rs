@@ -1,5 +1,6 @@
 //! A read-only parser of git's index file (`DIRC`, versions 2, 3 and 4), for the hooks:
-//! one read of the file, one buffer for all paths, no checksum of the whole file, and the
+//! the file mapped into memory (read, when small), its names used where they lie (versions
+//! 2 and 3), no checksum of the whole file, and the
 //! cache-tree (`TREE`) extension, which says which folders are unchanged since the last
 //! tree was written.
 //!
@@ -87,12 +88,128 @@ impl CacheTree {
 }
 
 /// A parsed index.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct IndexFile {
-    paths: Vec<u8>,
+    /// The names: the index file's own bytes (versions 2 and 3), or a buffer of their own.
+    paths: Bytes,
     entries: Vec<Entry>,
     /// The cache tree, when the index has one.
     pub tree: Option<CacheTree>,
+}
+
+/// Bytes read from a file: mapped into memory when the file is large (no copy, and only
+/// the pages read are brought in), else read into a buffer.
+enum Bytes {
+    Owned(Vec<u8>),
+    #[cfg(all(unix, target_pointer_width = "64"))]
+    Mapped(map::Map),
+}
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} bytes", self.as_slice().len())
+    }
+}
+
+/// Files below this size are read, not mapped: mapping costs more than it saves.
+#[cfg(all(unix, target_pointer_width = "64"))]
+const MAP_MIN: u64 = 256 << 10;
+
+impl Bytes {
+    /// The file at `path`; `None` when it cannot be read.
+    fn read(path: &Path) -> Option<Bytes> {
+        let mut file = std::fs::File::open(path).ok()?;
+        #[cfg(all(unix, target_pointer_width = "64"))]
+        {
+            let len = file.metadata().ok()?.len();
+            if len >= MAP_MIN {
+                if let Some(map) = map::Map::new(&file, len) {
+                    return Some(Bytes::Mapped(map));
+                }
+            }
+        }
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut data).ok()?;
+        Some(Bytes::Owned(data))
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            #[cfg(all(unix, target_pointer_width = "64"))]
+            Bytes::Mapped(m) => m.as_slice(),
+        }
+    }
+}
+
+/// A read-only, private mapping of a whole file.
+#[cfg(all(unix, target_pointer_width = "64"))]
+mod map {
+    use std::os::fd::AsRawFd;
+    use std::os::raw::{c_int, c_void};
+
+    extern "C" {
+        fn mmap(
+            addr: *mut c_void,
+            len: usize,
+            prot: c_int,
+            flags: c_int,
+            fd: c_int,
+            offset: i64,
+        ) -> *mut c_void;
+        fn munmap(addr: *mut c_void, len: usize) -> c_int;
+    }
+    /// `PROT_READ` and `MAP_PRIVATE`, the same on every Unix flowgate builds for.
+    const PROT_READ: c_int = 1;
+    const MAP_PRIVATE: c_int = 2;
+
+    /// The mapping; unmapped when dropped.
+    pub(super) struct Map {
+        ptr: *mut c_void,
+        len: usize,
+    }
+
+    // SAFETY: the mapping is read-only and owned by this value alone; reading it from
+    // several threads is reading shared immutable memory.
+    unsafe impl Send for Map {}
+    // SAFETY: as above.
+    unsafe impl Sync for Map {}
+
+    impl Map {
+        /// Maps the `len` bytes of `file`; `None` when the system refuses.
+        pub(super) fn new(file: &std::fs::File, len: u64) -> Option<Map> {
+            let len = usize::try_from(len).ok().filter(|l| *l > 0)?;
+            // SAFETY: a fresh private read-only mapping of an open file, checked below.
+            // git never writes an index file in place: it writes `index.lock` and renames
+            // it over `index`, so the file mapped here keeps its contents while mapped.
+            let ptr = unsafe {
+                mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    PROT_READ,
+                    MAP_PRIVATE,
+                    file.as_raw_fd(),
+                    0,
+                )
+            };
+            // `MAP_FAILED` is `(void *) -1`.
+            (ptr as isize != -1 && !ptr.is_null()).then_some(Map { ptr, len })
+        }
+
+        pub(super) fn as_slice(&self) -> &[u8] {
+            // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives.
+            unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) }
+        }
+    }
+
+    impl Drop for Map {
+        fn drop(&mut self) {
+            // SAFETY: `ptr`/`len` are the mapping made in `new`, unmapped once, here.
+            unsafe {
+                munmap(self.ptr, self.len);
+            }
+        }
+    }
 }
 
 struct Reader<'a> {
@@ -143,14 +260,14 @@ impl<'a> Reader<'a> {
 impl IndexFile {
     /// Reads and parses the index at `path`; `None` when it is missing or not supported.
     pub fn open(path: &std::path::Path) -> Option<IndexFile> {
-        let (index, link) = IndexFile::parse_file(std::fs::read(path).ok()?)?;
+        let (index, link) = IndexFile::parse_file(Bytes::read(path)?)?;
         (link.is_none() && !index.has_folders()).then_some(index)
     }
 
     /// Parses an index file's bytes; `None` when they are not a supported index (a split
     /// or sparse index included: those need [`IndexFile::load`]).
     pub fn parse(data: &[u8]) -> Option<IndexFile> {
-        let (index, link) = IndexFile::parse_file(data.to_vec())?;
+        let (index, link) = IndexFile::parse_file(Bytes::Owned(data.to_vec()))?;
         (link.is_none() && !index.has_folders()).then_some(index)
     }
 
@@ -163,8 +280,7 @@ impl IndexFile {
         git_dir: &Path,
         tree: &dyn Fn(Oid) -> Option<Rc<RawTree>>,
     ) -> Option<IndexFile> {
-        let data = std::fs::read(path).ok()?;
-        let (mut index, link) = IndexFile::parse_file(data)?;
+        let (mut index, link) = IndexFile::parse_file(Bytes::read(path)?)?;
         if let Some(link) = link {
             index = link.merge(index, path, git_dir)?;
         }
@@ -182,7 +298,7 @@ impl IndexFile {
     /// An empty index with the cache tree `tree`, for entries about to be pushed.
     fn with_tree(tree: Option<CacheTree>, entries: usize, path_bytes: usize) -> IndexFile {
         IndexFile {
-            paths: Vec::with_capacity(path_bytes),
+            paths: Bytes::Owned(Vec::with_capacity(path_bytes)),
             entries: Vec::with_capacity(entries),
             tree,
         }
@@ -190,8 +306,11 @@ impl IndexFile {
 
     /// Appends `entry` at `path` (callers push in index order).
     fn push(&mut self, path: &[u8], entry: Entry) -> Option<()> {
-        let path_start = self.paths.len();
-        self.paths.extend_from_slice(path);
+        let Bytes::Owned(paths) = &mut self.paths else {
+            return None;
+        };
+        let path_start = paths.len();
+        paths.extend_from_slice(path);
         self.entries.push(Entry {
             path_start: u32::try_from(path_start).ok()?,
             path_len: u32::try_from(path.len()).ok()?,
@@ -202,7 +321,8 @@ impl IndexFile {
 
     /// Replaces every folder entry by the files of its tree (all skip-worktree, stage 0).
     fn expand(self, tree: &dyn Fn(Oid) -> Option<Rc<RawTree>>) -> Option<IndexFile> {
-        let mut out = IndexFile::with_tree(self.tree.clone(), self.len(), self.paths.len());
+        let mut out =
+            IndexFile::with_tree(self.tree.clone(), self.len(), self.paths.as_slice().len());
         let mut prefix = Vec::new();
         for e in &self.entries {
             let path = self.path(e);
@@ -223,9 +343,10 @@ impl IndexFile {
     /// The entries and cache tree of one index file, and its `link` extension (split
     /// index) when it has one. In versions 2 and 3 the names are not copied: the file's
     /// bytes become the index's path buffer and each entry points into it.
-    fn parse_file(data: Vec<u8>) -> Option<(IndexFile, Option<Link>)> {
-        let body_end = data.len().checked_sub(OID_LEN)?;
-        let body = data.get(..body_end)?;
+    fn parse_file(data: Bytes) -> Option<(IndexFile, Option<Link>)> {
+        let bytes = data.as_slice();
+        let body_end = bytes.len().checked_sub(OID_LEN)?;
+        let body = bytes.get(..body_end)?;
         let mut r = Reader { data: body, pos: 0 };
         if r.take(4)? != b"DIRC" {
             return None;
@@ -310,7 +431,11 @@ impl IndexFile {
         if r.pos != body.len() {
             return None;
         }
-        let paths = if version == 4 { names } else { data };
+        let paths = if version == 4 {
+            Bytes::Owned(names)
+        } else {
+            data
+        };
         Some((
             IndexFile {
                 paths,
@@ -345,6 +470,7 @@ impl IndexFile {
     pub fn path(&self, entry: &Entry) -> &[u8] {
         let start = entry.path_start as usize;
         self.paths
+            .as_slice()
             .get(start..start + entry.path_len as usize)
             .unwrap_or_default()
     }
@@ -456,7 +582,7 @@ impl Link {
         .into_iter()
         .flatten()
         .find(|p| p.is_file())?;
-        let (base, base_link) = IndexFile::parse_file(std::fs::read(shared).ok()?)?;
+        let (base, base_link) = IndexFile::parse_file(Bytes::read(&shared)?)?;
         if base_link.is_some() {
             return None;
         }
@@ -687,6 +813,42 @@ mod tests {
         }
         let index = same_as_libgit2(dir.path());
         assert_eq!(index.len(), 9);
+    }
+
+    /// An index of 5,000 entries (over `MAP_MIN`): read through a mapping of the file, in
+    /// every version, and as the shared index of a split index.
+    #[test]
+    fn large_index_mapped() {
+        let dir = repo();
+        let blob = "2e65efe2a145dda7ee51d1741299f848e5bf752e"; // the blob of "a"
+        let info: String = (0..5000)
+            .map(|n| {
+                format!("100644 {blob}\tbacklog/tasks/task-{n} - A task with a long title.md\n")
+            })
+            .collect();
+        let mut child = Command::new("git")
+            .args(["update-index", "--index-info"])
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), info.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success());
+        for version in ["2", "3", "4"] {
+            git(dir.path(), &["update-index", "--index-version", version]);
+            let file = dir.path().join(".git/index");
+            assert!(std::fs::metadata(&file).unwrap().len() >= MAP_MIN);
+            assert!(matches!(Bytes::read(&file), Some(Bytes::Mapped(_))));
+            let index = same_as_libgit2(dir.path());
+            assert_eq!(index.len(), 5005);
+            assert_eq!(listing(&index), git_listing(dir.path()));
+        }
+        git(dir.path(), &["update-index", "--index-version", "2"]);
+        git(dir.path(), &["update-index", "--split-index"]);
+        std::fs::write(dir.path().join("a.txt"), "changed").unwrap();
+        git(dir.path(), &["add", "a.txt"]);
+        let index = load(dir.path()).expect("split index read");
+        assert_eq!(listing(&index), git_listing(dir.path()));
     }
 
     #[test]
