@@ -145,23 +145,8 @@ impl Bytes {
 /// A read-only, private mapping of a whole file.
 #[cfg(all(unix, target_pointer_width = "64"))]
 mod map {
-    use std::os::fd::AsRawFd;
-    use std::os::raw::{c_int, c_void};
-
-    extern "C" {
-        fn mmap(
-            addr: *mut c_void,
-            len: usize,
-            prot: c_int,
-            flags: c_int,
-            fd: c_int,
-            offset: i64,
-        ) -> *mut c_void;
-        fn munmap(addr: *mut c_void, len: usize) -> c_int;
-    }
-    /// `PROT_READ` and `MAP_PRIVATE`, the same on every Unix flowgate builds for.
-    const PROT_READ: c_int = 1;
-    const MAP_PRIVATE: c_int = 2;
+    use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
+    use std::ffi::c_void;
 
     /// The mapping; unmapped when dropped.
     pub(super) struct Map {
@@ -179,21 +164,21 @@ mod map {
         /// Maps the `len` bytes of `file`; `None` when the system refuses.
         pub(super) fn new(file: &std::fs::File, len: u64) -> Option<Map> {
             let len = usize::try_from(len).ok().filter(|l| *l > 0)?;
-            // SAFETY: a fresh private read-only mapping of an open file, checked below.
-            // git never writes an index file in place: it writes `index.lock` and renames
-            // it over `index`, so the file mapped here keeps its contents while mapped.
+            // SAFETY: a fresh private read-only mapping of an open file. git never writes
+            // an index file in place: it writes `index.lock` and renames it over `index`,
+            // so the file mapped here keeps its contents while mapped.
             let ptr = unsafe {
                 mmap(
                     std::ptr::null_mut(),
                     len,
-                    PROT_READ,
-                    MAP_PRIVATE,
-                    file.as_raw_fd(),
+                    ProtFlags::READ,
+                    MapFlags::PRIVATE,
+                    file,
                     0,
                 )
-            };
-            // `MAP_FAILED` is `(void *) -1`.
-            (ptr as isize != -1 && !ptr.is_null()).then_some(Map { ptr, len })
+            }
+            .ok()?;
+            Some(Map { ptr, len })
         }
 
         pub(super) fn as_slice(&self) -> &[u8] {
@@ -205,9 +190,7 @@ mod map {
     impl Drop for Map {
         fn drop(&mut self) {
             // SAFETY: `ptr`/`len` are the mapping made in `new`, unmapped once, here.
-            unsafe {
-                munmap(self.ptr, self.len);
-            }
+            let _ = unsafe { munmap(self.ptr, self.len) };
         }
     }
 }
