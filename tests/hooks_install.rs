@@ -146,7 +146,10 @@ fn core_hooks_path_is_respected() {
 #[test]
 fn linked_worktrees_share_the_common_hooks() {
     let r = Repo::seeded();
-    let wt = r.root.join("../wt-linked");
+    // Outside the repository, in a folder of its own: a fixed path next to it would be
+    // shared by every run of the suite on the machine.
+    let outside = assert_fs::TempDir::new().unwrap();
+    let wt = outside.path().canonicalize().unwrap().join("wt-linked");
     let wt_str = wt.display().to_string();
     r.git(&["worktree", "add", "-q", "-b", "side", &wt_str])
         .success();
@@ -156,7 +159,6 @@ fn linked_worktrees_share_the_common_hooks() {
         .stderr_has(&["FG301"]);
     r.git_in(&wt, &["commit", "-q", "-am", "Side work\n\nRefs: TASK-1"])
         .success();
-    let _ = std::fs::remove_dir_all(&wt);
 }
 
 #[test]
