@@ -175,17 +175,19 @@ fi
 git -C "$REPO" reset -q --hard
 
 # History: `flowgate audit` with no cache, with a warm cache, and with a cache one commit
-# behind (the cache is written at HEAD~1 and copied back before each run), against
+# behind (everything in .git/flowgate written at HEAD~1 and copied back before each run), against
 # `git log --raw` over the same history.
 AUDIT_RSS=""
 if [ "${AUDIT:-1}" = 1 ]; then
 echo "==> audit"
 AUDIT="$BIN -C $REPO --color never audit --format json -o $OUT_ABS/audit.json"
-CACHE="$REPO/.git/flowgate/audit-cache.bin"
+# Everything the audit keeps between runs: the history cache, the memo of HEAD's parsed
+# files and the quoted spec texts.
+STATE="$REPO/.git/flowgate"
 bench "git log --raw" 3 "git -C $REPO log --raw"
-PREPARE="rm -f $CACHE" bench "flowgate audit (no cache)" 3 "$AUDIT"
+PREPARE="rm -rf $STATE" bench "flowgate audit (no cache)" 3 "$AUDIT"
 if [ -x /usr/bin/time ]; then
-    rm -f "$CACHE"
+    rm -rf "$STATE"
     /usr/bin/time -v -o "$OUT/audit-time.txt" $AUDIT >/dev/null 2>&1 || true
     AUDIT_RSS="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/audit-time.txt")"
 fi
@@ -193,10 +195,12 @@ $AUDIT >/dev/null 2>&1 || true
 bench "flowgate audit (cache warm, nothing new)" "" "$AUDIT"
 branch="$(git -C "$REPO" symbolic-ref -q --short HEAD)"
 git -C "$REPO" checkout -q --detach HEAD~1
+rm -rf "$STATE"
 $AUDIT >/dev/null 2>&1 || true
-cp "$CACHE" "$OUT_ABS/audit-cache-parent.bin"
+rm -rf "$OUT_ABS/audit-state-parent"
+cp -a "$STATE" "$OUT_ABS/audit-state-parent"
 git -C "$REPO" checkout -q "$branch"
-PREPARE="cp $OUT_ABS/audit-cache-parent.bin $CACHE" \
+PREPARE="sh -c 'rm -rf $STATE && cp -a $OUT_ABS/audit-state-parent $STATE'" \
     bench "flowgate audit (cache warm, one new commit)" "" "$AUDIT"
 fi
 
