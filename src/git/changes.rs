@@ -133,10 +133,10 @@ pub fn commit_changes(
     after: Oid,
 ) -> Result<Vec<Change>, SourceError> {
     let old = match before {
-        Some(id) => Some(repo.tree(repo.commit_tree_id(id)?)?),
+        Some(id) => Some(repo.tree_unindexed(repo.commit_tree_id(id)?)?),
         None => None,
     };
-    let new = repo.tree(repo.commit_tree_id(after)?)?;
+    let new = repo.tree_unindexed(repo.commit_tree_id(after)?)?;
     let mut out = Vec::new();
     diff_trees(repo, old.as_deref(), Some(&new), "", &mut out)?;
     Ok(out)
@@ -182,8 +182,11 @@ fn diff_trees(
 ) -> Result<(), SourceError> {
     check_depth(prefix.as_bytes())?;
     let (old_range, new_range) = match (old, new) {
-        (Some(o), Some(n)) => RawTree::differing(o, n),
-        (o, n) => (0..o.map_or(0, RawTree::len), 0..n.map_or(0, RawTree::len)),
+        (Some(o), Some(n)) => RawTree::differing(o, n)?,
+        (o, n) => (
+            0..o.map(RawTree::check).transpose()?.unwrap_or(0),
+            0..n.map(RawTree::check).transpose()?.unwrap_or(0),
+        ),
     };
     let (mut i, mut j) = (old_range.start, new_range.start);
     loop {
@@ -209,8 +212,8 @@ fn diff_trees(
                     let path = join_path(prefix, x.name);
                     // Equal in git's order: both are folders, or neither is.
                     if x.is_tree() {
-                        let ot = repo.tree(x.id)?;
-                        let nt = repo.tree(y.id)?;
+                        let ot = repo.tree_unindexed(x.id)?;
+                        let nt = repo.tree_unindexed(y.id)?;
                         diff_trees(repo, Some(&ot), Some(&nt), &path, out)?;
                     } else {
                         out.push(Change {
@@ -239,7 +242,7 @@ fn side(
 ) -> Result<(), SourceError> {
     let path = join_path(prefix, item.name);
     if item.is_tree() {
-        let t = repo.tree(item.id)?;
+        let t = repo.tree_unindexed(item.id)?;
         return if deleted {
             diff_trees(repo, Some(&t), None, &path, out)
         } else {

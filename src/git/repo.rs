@@ -213,8 +213,17 @@ impl Repo {
         known.push_back((id, tree));
     }
 
-    /// Tree `id`, parsed (see [`RawTree`]); recently read trees come from a memo.
+    /// Tree `id`, indexed (see [`RawTree`]): an error when it is malformed. Recently read
+    /// trees come from a memo.
     pub fn tree(&self, id: Oid) -> Result<Rc<RawTree>, SourceError> {
+        let tree = self.tree_unindexed(id)?;
+        tree.check()?;
+        Ok(tree)
+    }
+
+    /// Tree `id`, indexed only if it was before: for a caller that indexes it itself, with
+    /// [`RawTree::differing`] or [`RawTree::check`], before reading its entries.
+    pub fn tree_unindexed(&self, id: Oid) -> Result<Rc<RawTree>, SourceError> {
         self.trees.get_or_read(id, || {
             let odb = self.git.odb()?;
             let object = odb.read(id)?;

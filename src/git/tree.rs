@@ -3,11 +3,16 @@
 //! A backlog folder is one tree of 10,000 entries that nearly every commit of a long
 //! history has in common with its parent. libgit2 parses such a tree into a fresh array of
 //! entries on every lookup its object cache misses (and the cache evicts at random once it
-//! is full). Here a tree is parsed once into entry offsets, kept in a small per-repository
+//! is full). Here a tree is indexed once into entry offsets, kept in a small per-repository
 //! memo, and compared with its parent's version by raw bytes: the long runs of identical
 //! entries at both ends cost one `memcmp`, and only the entries in between are walked.
+//!
+//! The index is built on first use. A tree compared with an indexed version of itself
+//! (the same folder one commit earlier) takes the entries of the byte-identical ends from
+//! that index and parses only the entries in between; either way, every entry of an
+//! indexed tree has been checked, and a malformed tree is an error when it is indexed.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
@@ -15,13 +20,53 @@ use git2::Oid;
 
 use crate::source::SourceError;
 
-/// One parsed tree object.
+/// One tree object: its raw bytes, indexed on first use.
 #[derive(Debug)]
 pub struct RawTree {
     id: Oid,
     data: Vec<u8>,
-    /// Per entry: the offset of its mode and of the NUL that ends its name.
-    entries: Vec<(u32, u32)>,
+    /// Per entry: the offset of its mode and of the NUL that ends its name; `Err` for a
+    /// malformed tree.
+    offsets: OnceCell<Result<Vec<(u32, u32)>, Malformed>>,
+}
+
+/// The mark of a tree that does not parse.
+#[derive(Debug, Clone, Copy)]
+struct Malformed;
+
+/// Where one entry of tree bytes starts and where its name ends, from offset `at`
+/// (`Err` when no well-formed entry starts there); the next entry starts after the id.
+fn parse_entry(data: &[u8], at: usize) -> Result<(u32, u32), Malformed> {
+    let rest = data.get(at..).ok_or(Malformed)?;
+    let space = memchr::memchr(b' ', rest).ok_or(Malformed)?;
+    let nul = memchr::memchr(0, rest).ok_or(Malformed)?;
+    let octal = rest
+        .get(..space)
+        .is_some_and(|m| m.len() <= 7 && m.iter().all(|b| (b'0'..=b'7').contains(b)));
+    if space == 0 || !octal || nul <= space + 1 || rest.len() < nul + 1 + ID_LEN {
+        return Err(Malformed);
+    }
+    let start = u32::try_from(at).map_err(|_| Malformed)?;
+    let end = u32::try_from(at + nul).map_err(|_| Malformed)?;
+    Ok((start, end))
+}
+
+/// The offset just past an entry.
+fn entry_end(&(_, nul): &(u32, u32)) -> usize {
+    nul as usize + 1 + ID_LEN
+}
+
+/// Appends the entries of `data` from offset `at` up to offset `to` to `entries`: false
+/// when one is malformed or the last does not end exactly at `to`.
+fn parse_into(data: &[u8], mut at: usize, to: usize, entries: &mut Vec<(u32, u32)>) -> bool {
+    while at < to {
+        let Ok(entry) = parse_entry(data, at) else {
+            return false;
+        };
+        entries.push(entry);
+        at = entry_end(&entry);
+    }
+    at == to
 }
 
 /// One entry of a [`RawTree`].
@@ -46,27 +91,50 @@ impl TreeItem<'_> {
 const ID_LEN: usize = 20;
 
 impl RawTree {
-    /// Parses the raw contents of tree `id`.
-    pub fn parse(id: Oid, data: Vec<u8>) -> Result<RawTree, SourceError> {
-        let bad = || SourceError(format!("tree {id} is malformed"));
-        let mut entries = Vec::new();
-        let mut at = 0;
-        while at < data.len() {
-            let rest = data.get(at..).ok_or_else(bad)?;
-            let space = memchr::memchr(b' ', rest).ok_or_else(bad)?;
-            let nul = memchr::memchr(0, rest).ok_or_else(bad)?;
-            let octal = rest
-                .get(..space)
-                .is_some_and(|m| m.len() <= 7 && m.iter().all(|b| (b'0'..=b'7').contains(b)));
-            if space == 0 || !octal || nul <= space + 1 || rest.len() < nul + 1 + ID_LEN {
-                return Err(bad());
-            }
-            let start = u32::try_from(at).map_err(|_| bad())?;
-            let end = u32::try_from(at + nul).map_err(|_| bad())?;
-            entries.push((start, end));
-            at += nul + 1 + ID_LEN;
+    /// Tree `id` with raw contents `data`, not yet indexed.
+    pub fn new(id: Oid, data: Vec<u8>) -> RawTree {
+        RawTree {
+            id,
+            data,
+            offsets: OnceCell::new(),
         }
-        Ok(RawTree { id, data, entries })
+    }
+
+    /// Tree `id` with raw contents `data`, indexed: an error when it is malformed.
+    pub fn parse(id: Oid, data: Vec<u8>) -> Result<RawTree, SourceError> {
+        let tree = RawTree::new(id, data);
+        tree.check()?;
+        Ok(tree)
+    }
+
+    /// The error for this tree when malformed.
+    fn malformed(&self) -> SourceError {
+        SourceError(format!("tree {} is malformed", self.id))
+    }
+
+    /// The index, built on first use by parsing every entry.
+    fn index(&self) -> Result<&[(u32, u32)], SourceError> {
+        self.offsets
+            .get_or_init(|| {
+                let mut entries = Vec::new();
+                parse_into(&self.data, 0, self.data.len(), &mut entries)
+                    .then_some(entries)
+                    .ok_or(Malformed)
+            })
+            .as_deref()
+            .map_err(|_| self.malformed())
+    }
+
+    /// The index when the tree is well-formed, else no entries (the error is reported by
+    /// [`RawTree::check`], which every reader calls before looking inside).
+    fn entries(&self) -> &[(u32, u32)] {
+        self.index().unwrap_or_default()
+    }
+
+    /// Indexes the tree if it is not yet: the number of entries, or an error for a
+    /// malformed tree.
+    pub fn check(&self) -> Result<usize, SourceError> {
+        self.index().map(<[_]>::len)
     }
 
     /// The tree's id.
@@ -76,17 +144,17 @@ impl RawTree {
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries().len()
     }
 
     /// True for the empty tree.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries().is_empty()
     }
 
     /// Entry `i`, in git's order.
     pub fn get(&self, i: usize) -> Option<TreeItem<'_>> {
-        let &(start, nul) = self.entries.get(i)?;
+        let &(start, nul) = self.entries().get(i)?;
         let (start, nul) = (start as usize, nul as usize);
         let head = self.data.get(start..nul)?;
         let space = memchr::memchr(b' ', head)?;
@@ -104,7 +172,7 @@ impl RawTree {
 
     /// The raw bytes of entry `i` (mode, name and id): equal bytes, equal entries.
     pub(crate) fn entry_bytes(&self, i: usize) -> &[u8] {
-        self.entries
+        self.entries()
             .get(i)
             .and_then(|&(start, nul)| self.data.get(start as usize..nul as usize + 1 + ID_LEN))
             .unwrap_or_default()
@@ -114,7 +182,7 @@ impl RawTree {
     /// sort by name, a subtree's name read as if it ended in `/` (git's order), so the
     /// entries whose names start with `name` follow from here, together.
     pub fn lower_bound(&self, name: &[u8]) -> usize {
-        self.entries.partition_point(|&(start, nul)| {
+        self.entries().partition_point(|&(start, nul)| {
             let head = self
                 .data
                 .get(start as usize..nul as usize)
@@ -147,31 +215,98 @@ impl RawTree {
 
     /// The entries of `old` and `new` that differ, as index ranges into each: everything
     /// before and after is byte-identical on both sides. The ranges are empty for equal
-    /// trees.
+    /// trees. Indexes both trees, `new` mostly from `old`'s index (the entries of the
+    /// common ends are taken over, only those in between are parsed): an error when either
+    /// is malformed.
     pub fn differing(
         old: &RawTree,
         new: &RawTree,
+    ) -> Result<(std::ops::Range<usize>, std::ops::Range<usize>), SourceError> {
+        let same = common_prefix(&old.data, &new.data);
+        let suffix = common_suffix(&old.data, &new.data);
+        let old_entries = old.index()?;
+        if new.offsets.get().is_none() {
+            if let Some(entries) = new.index_from(old, old_entries, same, suffix) {
+                // Cannot be set already: the cell was empty just above.
+                let _ = new.offsets.set(Ok(entries));
+            }
+        }
+        let new_entries = new.index()?;
+        Ok(Self::ranges(
+            old,
+            old_entries,
+            new,
+            new_entries,
+            same,
+            suffix,
+        ))
+    }
+
+    /// The index of this tree built from `old`'s (well-formed) index, given the lengths
+    /// of their common byte prefix and suffix: the entries that end inside the prefix are
+    /// `old`'s, the entries that start inside the suffix are `old`'s moved by the
+    /// difference in length, and only the bytes in between are parsed. `None` when the
+    /// entries in between do not end exactly where the suffix's first entry starts (then
+    /// the tree is indexed from the start).
+    fn index_from(
+        &self,
+        old: &RawTree,
+        old_entries: &[(u32, u32)],
+        same: usize,
+        suffix: usize,
+    ) -> Option<Vec<(u32, u32)>> {
+        let (old_len, new_len) = (old.data.len(), self.data.len());
+        let head = old_entries.partition_point(|e| entry_end(e) <= same);
+        let from = head
+            .checked_sub(1)
+            .map_or(Some(0), |h| old_entries.get(h).map(entry_end))?;
+        let cut = old_len - suffix.min(old_len);
+        let tail = old_entries
+            .partition_point(|&(start, _)| (start as usize) < cut)
+            .max(head);
+        let old_to = old_entries.get(tail).map_or(old_len, |e| e.0 as usize);
+        let to = (new_len + old_to).checked_sub(old_len)?;
+        if to < from {
+            return None;
+        }
+        let mut entries = Vec::with_capacity(old_entries.len() + 1);
+        entries.extend_from_slice(old_entries.get(..head)?);
+        if !parse_into(&self.data, from, to, &mut entries) {
+            return None;
+        }
+        let moved = |at: u32| u32::try_from((at as usize + to).checked_sub(old_to)?).ok();
+        for &(start, nul) in old_entries.get(tail..)? {
+            entries.push((moved(start)?, moved(nul)?));
+        }
+        Some(entries)
+    }
+
+    /// [`RawTree::differing`] on indexed trees.
+    fn ranges(
+        old: &RawTree,
+        old_entries: &[(u32, u32)],
+        new: &RawTree,
+        new_entries: &[(u32, u32)],
+        same: usize,
+        suffix: usize,
     ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
-        let (a, b) = (old.len(), new.len());
+        let (a, b) = (old_entries.len(), new_entries.len());
         // Entries that end inside the common byte prefix are identical: parsing from the
         // start sees the same bytes on both sides.
-        let same = common_prefix(&old.data, &new.data);
-        let head = old
-            .entries
-            .partition_point(|&(_, nul)| nul as usize + 1 + ID_LEN <= same)
-            .min(b);
+        let head = old_entries.partition_point(|e| entry_end(e) <= same).min(b);
         // From the end: the entries that start inside the common byte suffix, if the first
         // of them starts at the same distance from the end on both sides (then the rest
         // parse alike too); else entry by entry.
-        let suffix = common_suffix(&old.data, &new.data);
-        let from = |t: &RawTree| {
+        let from = |t: &RawTree, entries: &[(u32, u32)]| {
             let cut = t.data.len() - suffix.min(t.data.len());
-            t.entries
-                .partition_point(|&(start, _)| (start as usize) < cut)
+            entries.partition_point(|&(start, _)| (start as usize) < cut)
         };
-        let (ia, ib) = (from(old).max(head), from(new).max(head));
+        let (ia, ib) = (
+            from(old, old_entries).max(head),
+            from(new, new_entries).max(head),
+        );
         let aligned = a - ia == b - ib
-            && match (old.entries.get(ia), new.entries.get(ib)) {
+            && match (old_entries.get(ia), new_entries.get(ib)) {
                 (Some(x), Some(y)) => {
                     old.data.len() - x.0 as usize == new.data.len() - y.0 as usize
                 }
@@ -248,7 +383,8 @@ pub fn key(id: Oid) -> [u8; ID_LEN] {
 }
 
 impl TreeMemo {
-    /// The tree `id`, from the memo or read with `read`.
+    /// The tree `id`, from the memo or read with `read`; indexed only if it was before
+    /// (see [`RawTree::check`]).
     pub fn get_or_read(
         &self,
         id: Oid,
@@ -258,7 +394,7 @@ impl TreeMemo {
         if let Some(t) = self.inner.borrow().by_id.get(&k) {
             return Ok(t.clone());
         }
-        let tree = Rc::new(RawTree::parse(id, read()?)?);
+        let tree = Rc::new(RawTree::new(id, read()?));
         let mut memo = self.inner.borrow_mut();
         memo.bytes += tree.data.len();
         memo.by_id.insert(k, tree.clone());
@@ -279,7 +415,7 @@ impl TreeMemo {
 mod tests {
     use super::*;
 
-    fn raw(entries: &[(&str, &str, u8)]) -> RawTree {
+    fn bytes(entries: &[(&str, &str, u8)]) -> Vec<u8> {
         let mut data = Vec::new();
         for (mode, name, id) in entries {
             data.extend_from_slice(mode.as_bytes());
@@ -288,7 +424,129 @@ mod tests {
             data.push(0);
             data.extend_from_slice(&[*id; ID_LEN]);
         }
-        RawTree::parse(Oid::ZERO_SHA1, data).unwrap()
+        data
+    }
+
+    fn raw(entries: &[(&str, &str, u8)]) -> RawTree {
+        RawTree::parse(Oid::ZERO_SHA1, bytes(entries)).unwrap()
+    }
+
+    /// Files of a folder: names and ids.
+    type Files = Vec<(String, u8)>;
+
+    /// A change to a tree's bytes.
+    type Corrupt = dyn Fn(&mut Vec<u8>);
+
+    /// A folder of `n` task files named by number; ids (the byte repeated) from `id`.
+    fn folder(n: usize, id: impl Fn(usize) -> u8) -> Files {
+        (0..n)
+            .map(|i| (format!("task-{i:03} - t.md"), id(i)))
+            .collect()
+    }
+
+    fn tree_of(files: &[(String, u8)]) -> Vec<u8> {
+        let entries: Vec<_> = files
+            .iter()
+            .map(|(name, id)| ("100644", name.as_str(), *id))
+            .collect();
+        bytes(&entries)
+    }
+
+    /// Pairs of versions of one folder: an edit in the middle, at either end, files added
+    /// and removed, names that grow, ids whose bytes look like separators, no change.
+    fn versions() -> Vec<(Vec<u8>, Vec<u8>)> {
+        let base = folder(50, |i| i as u8);
+        let mut pairs = Vec::new();
+        let mut edit = |f: &dyn Fn(&mut Files)| {
+            let mut new = base.clone();
+            f(&mut new);
+            pairs.push((tree_of(&base), tree_of(&new)));
+            pairs.push((tree_of(&new), tree_of(&base)));
+        };
+        edit(&|_| {});
+        edit(&|t| t[25].1 = 200);
+        edit(&|t| t[0].1 = 200);
+        edit(&|t| t[49].1 = 200);
+        edit(&|t| {
+            t[3].1 = 0;
+            t[40].1 = b' ';
+        });
+        edit(&|t| t[10].0.push_str("-longer"));
+        edit(&|t| {
+            t.remove(20);
+        });
+        edit(&|t| t.insert(20, ("task-019x.md".into(), 7)));
+        edit(&|t| t.truncate(0));
+        edit(&|t| t.truncate(1));
+        edit(&|t| t.push(("zz".into(), 19)));
+        // Repeated content: the common prefix and suffix overlap.
+        let same = folder(6, |_| 5);
+        let mut renamed = same.clone();
+        renamed.iter_mut().for_each(|f| f.0 = "a".into());
+        pairs.push((tree_of(&renamed), tree_of(&renamed[..4])));
+        pairs.push((tree_of(&renamed[..4]), tree_of(&renamed)));
+        pairs.push((tree_of(&same), tree_of(&same[1..])));
+        pairs
+    }
+
+    #[test]
+    fn an_index_taken_from_the_parent_equals_a_full_parse() {
+        for (k, (old, new)) in versions().into_iter().enumerate() {
+            let full_old = RawTree::parse(Oid::ZERO_SHA1, old.clone()).unwrap();
+            let full_new = RawTree::parse(Oid::ZERO_SHA1, new.clone()).unwrap();
+            let (same, suffix) = (common_prefix(&old, &new), common_suffix(&old, &new));
+            let slow = RawTree::ranges(
+                &full_old,
+                full_old.entries(),
+                &full_new,
+                full_new.entries(),
+                same,
+                suffix,
+            );
+            let lazy_old = RawTree::parse(Oid::ZERO_SHA1, old).unwrap();
+            let lazy_new = RawTree::new(Oid::ZERO_SHA1, new);
+            if let Some(derived) = lazy_new.index_from(&lazy_old, lazy_old.entries(), same, suffix)
+            {
+                assert_eq!(derived, full_new.entries(), "pair {k}");
+            }
+            let fast = RawTree::differing(&lazy_old, &lazy_new).unwrap();
+            assert_eq!(fast, slow, "pair {k}");
+            assert_eq!(lazy_new.entries(), full_new.entries(), "pair {k}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_tree_compared_with_its_parent_is_an_error() {
+        let old = tree_of(&folder(20, |i| i as u8));
+        let cases: [&Corrupt; 4] = [
+            // A mode that is not octal, in the middle.
+            &|t| t[43 * 7] = b'9',
+            // A name without its NUL: the id is cut short at the end.
+            &|t| t.truncate(t.len() - 3),
+            // Bytes that make no entry, in front.
+            &|t| {
+                t.splice(0..0, *b"x y\0");
+            },
+            // A stray byte between two entries.
+            &|t| t.insert(43 * 10, b'x'),
+        ];
+        for (k, corrupt) in cases.iter().enumerate() {
+            let mut bad = old.clone();
+            corrupt(&mut bad);
+            assert!(
+                RawTree::parse(Oid::ZERO_SHA1, bad.clone()).is_err(),
+                "case {k}"
+            );
+            let parent = RawTree::parse(Oid::ZERO_SHA1, old.clone()).unwrap();
+            let new = RawTree::new(Oid::ZERO_SHA1, bad.clone());
+            assert!(RawTree::differing(&parent, &new).is_err(), "case {k}");
+            assert!(new.check().is_err(), "case {k}");
+            assert!(new.get(0).is_none(), "case {k}");
+            // And the other way round: a malformed parent.
+            let parent = RawTree::new(Oid::ZERO_SHA1, bad);
+            let new = RawTree::new(Oid::ZERO_SHA1, old.clone());
+            assert!(RawTree::differing(&parent, &new).is_err(), "case {k}");
+        }
     }
 
     #[test]
@@ -335,15 +593,15 @@ mod tests {
     fn differing_ranges_skip_common_ends() {
         let old = raw(&[("100644", "a", 1), ("100644", "b", 2), ("100644", "c", 3)]);
         let new = raw(&[("100644", "a", 1), ("100644", "b", 9), ("100644", "c", 3)]);
-        assert_eq!(RawTree::differing(&old, &new), (1..2, 1..2));
-        assert_eq!(RawTree::differing(&old, &old), (3..3, 3..3));
+        assert_eq!(RawTree::differing(&old, &new).unwrap(), (1..2, 1..2));
+        assert_eq!(RawTree::differing(&old, &old).unwrap(), (3..3, 3..3));
         let longer = raw(&[
             ("100644", "a", 1),
             ("100644", "b", 2),
             ("100644", "c", 3),
             ("100644", "d", 4),
         ]);
-        assert_eq!(RawTree::differing(&old, &longer), (3..3, 3..4));
+        assert_eq!(RawTree::differing(&old, &longer).unwrap(), (3..3, 3..4));
     }
 
     #[test]
