@@ -95,6 +95,26 @@ pub trait Source {
         paths.iter().map(|p| self.read(p, max)).collect()
     }
 
+    /// Every file and symlink below `dir`, recursively, as repo-relative paths with their
+    /// kinds, in no particular order: submodules are not entered, `.git` folders are
+    /// never listed, and names that are not UTF-8 are left out. Sources that hold every
+    /// path in one sorted list (the index) override this with one pass over `dir`'s range.
+    fn walk_entries(&self, dir: &str) -> Result<Vec<(String, EntryKind)>, SourceError> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_string()];
+        while let Some(d) = stack.pop() {
+            for entry in self.list_dir(&d)? {
+                let path = join(&d, &entry.name);
+                match entry.kind {
+                    EntryKind::File | EntryKind::Symlink => out.push((path, entry.kind)),
+                    EntryKind::Dir if entry.name != ".git" => stack.push(path),
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every file (and symlink) below `dir`, recursively, as repo-relative paths, sorted.
     /// Submodules are not entered; `.git` is never listed.
     fn walk(&self, dir: &str) -> Result<Vec<String>, SourceError> {

@@ -625,6 +625,42 @@ impl Source for IndexSource<'_> {
         self.scan(dir, name_prefix)
     }
 
+    /// One pass over the index entries below `dir` (they are contiguous: the index is
+    /// sorted by path), instead of one listing per folder.
+    fn walk_entries(&self, dir: &str) -> Result<Vec<(String, EntryKind)>, SourceError> {
+        let view = self.view()?;
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut out: Vec<(String, EntryKind)> = Vec::new();
+        for i in view.lower_bound(prefix.as_bytes())..view.len() {
+            let Some((path, mode, stage)) = view.entry(i) else {
+                break;
+            };
+            if !path.starts_with(prefix.as_bytes()) {
+                break;
+            }
+            let Ok(path) = std::str::from_utf8(&path) else {
+                continue;
+            };
+            let rest = &path[prefix.len()..];
+            let folders = rest.rsplit_once('/').map_or("", |(d, _)| d);
+            let kind = kind_of_mode(mode);
+            // Only stage 0 (merged) or, during a conflict, the "ours" stage is a file here.
+            if stage > 2
+                || folders.split('/').any(|f| f == ".git")
+                || !matches!(kind, EntryKind::File | EntryKind::Symlink)
+                || out.last().is_some_and(|(last, _)| last == path)
+            {
+                continue;
+            }
+            out.push((path.to_string(), kind));
+        }
+        Ok(out)
+    }
+
     fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
         let view = self.view()?;
         let entry = [0, 2, 1]
@@ -892,6 +928,73 @@ pub(crate) fn git_in(dir: &Path, args: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source answering only `list_dir` and `read` from another: the trait's default
+    /// methods, to compare a source's overrides with.
+    struct Plain<'s>(&'s dyn Source);
+
+    impl Source for Plain<'_> {
+        fn label(&self) -> String {
+            self.0.label()
+        }
+        fn list_dir(&self, dir: &str) -> Result<Vec<DirEntry>, SourceError> {
+            self.0.list_dir(dir)
+        }
+        fn read(&self, path: &str, max: u64) -> Result<Content, SourceError> {
+            self.0.read(path, max)
+        }
+    }
+
+    #[test]
+    fn the_index_walks_a_folder_in_one_pass_as_folder_listings_do() {
+        let dir = std::env::temp_dir().join(format!("flowgate-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let files = [
+            "README.md",
+            "specs/001-a/spec.md",
+            "specs/001-a/plan.md",
+            "specs/001-a/checklists/req.md",
+            "specs/001-a/deep/er/x.md",
+            "specs/001-a0.md",
+            "specs/001-a-b/spec.md",
+            "specs/002-b/spec.md",
+            "specs-other/spec.md",
+            "spec.md",
+        ];
+        for f in files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, f).unwrap();
+        }
+        let git = |args: &[&str]| git_in(&dir, args);
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        std::os::unix::fs::symlink("../README.md", dir.join("specs/002-b/link.md")).unwrap();
+        git(&["add", "specs/002-b/link.md"]);
+        let commit = "1234567890123456789012345678901234567890";
+        let submodule = format!("160000,{commit},specs/003-sub");
+        git(&["update-index", "--add", "--cacheinfo", &submodule]);
+        let repo = Repo::discover(&dir).unwrap();
+        let index = repo.index().unwrap();
+        for d in [
+            "",
+            "specs",
+            "specs/001-a",
+            "specs/001-a/deep",
+            "spec",
+            "none",
+        ] {
+            let mut fast = index.walk_entries(d).unwrap();
+            let mut slow = Plain(&index).walk_entries(d).unwrap();
+            fast.sort_by(|a, b| a.0.cmp(&b.0));
+            slow.sort_by(|a, b| a.0.cmp(&b.0));
+            assert_eq!(fast, slow, "{d:?}");
+        }
+        let walked = index.walk_entries("specs").unwrap();
+        assert_eq!(walked.len(), 8);
+        assert!(walked.contains(&("specs/002-b/link.md".into(), EntryKind::Symlink)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn entries_found_through_remembered_folders_as_a_walk_finds_them() {

@@ -222,21 +222,25 @@ fn list(
     files: &mut BTreeSet<String>,
     symlinks: &mut Vec<String>,
 ) -> Result<(), SourceError> {
-    let mut stack = vec![dir.to_string()];
-    while let Some(d) = stack.pop() {
-        for entry in source.list_dir(&d)? {
-            let path = join(&d, &entry.name);
-            match entry.kind {
-                EntryKind::File => {
-                    files.insert(path);
-                }
-                EntryKind::Symlink => {
-                    files.insert(path.clone());
-                    symlinks.push(path);
-                }
-                EntryKind::Dir if recursive && entry.name != ".git" => stack.push(path),
-                _ => {}
+    let entries = if recursive {
+        source.walk_entries(dir)?
+    } else {
+        source
+            .list_dir(dir)?
+            .into_iter()
+            .map(|e| (join(dir, &e.name), e.kind))
+            .collect()
+    };
+    for (path, kind) in entries {
+        match kind {
+            EntryKind::File => {
+                files.insert(path);
             }
+            EntryKind::Symlink => {
+                files.insert(path.clone());
+                symlinks.push(path);
+            }
+            _ => {}
         }
     }
     Ok(())
