@@ -168,12 +168,21 @@ impl Snapshot {
         plan: bool,
     ) -> Result<Snapshot, SnapshotError> {
         let flowspec = load_flowspec(source, Some(&layout))?;
-        let alone = match plan && flowspec.is_none() {
+        let alone = match plan {
             true => read_by_name(source, &layout, staged)?,
             false => None,
         };
+        // A flowspec repository's rigor rules ask whether tasks exist: the files whose
+        // names carry those IDs are listed (unread), as the whole listing would.
+        let alone = match (alone, &flowspec) {
+            (Some(files), Some(fs)) => {
+                let asked = crate::rules::rigor::ids_asked(fs, &files);
+                named_entries(source, &layout, &asked, &files)?.map(|unread| (files, unread))
+            }
+            (alone, _) => alone.map(|files| (files, Vec::new())),
+        };
         let (files, unread) = match alone {
-            Some(files) => (files, Vec::new()),
+            Some(found) => found,
             None => {
                 let mut unread = backlog::list_task_files(source, &layout)?;
                 let read = take_listed(&mut unread, staged);
@@ -257,7 +266,8 @@ fn load_flowspec(
 /// exactly one file. Then no other file is read, and the rules judge the staged files on
 /// those alone as they do with every other name listed. `None` otherwise: the caller
 /// lists every task file (a free ID to propose, a duplicate, a reference to resolve or to
-/// suggest for). Not for flowspec repositories, whose rigor rules look up every task's ID.
+/// suggest for). In a flowspec repository the caller also looks up, by name, the tasks the
+/// rigor rules ask about (see [`named_entries`]).
 fn read_by_name(
     source: &dyn Source,
     layout: &BacklogLayout,
@@ -353,6 +363,28 @@ fn read_by_name(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Some(files))
+}
+
+/// The entries whose file names carry one of `ids` (as [`backlog::list_task_files`]
+/// lists them, sorted by path), except `files`' own; `None` when an ID cannot be looked
+/// up by name (see [`backlog::list_named`]).
+fn named_entries(
+    source: &dyn Source,
+    layout: &BacklogLayout,
+    ids: &BTreeSet<backlog::TaskId>,
+    files: &[backlog::TaskFile],
+) -> Result<Option<Vec<TaskEntry>>, SourceError> {
+    let mut entries = Vec::new();
+    for id in ids {
+        let Some(found) = backlog::list_named(source, layout, id)? else {
+            return Ok(None);
+        };
+        entries.extend(found);
+    }
+    entries.retain(|e: &TaskEntry| files.iter().all(|f| f.path != e.path));
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    Ok(Some(entries))
 }
 
 /// Moves the entries whose paths are in `wanted` out of `entries`, keeping the order of
@@ -482,7 +514,9 @@ mod tests {
             )
     }
 
-    /// A flowspec repository whose tasks break the rigor rules that judge a task file.
+    /// A flowspec repository whose tasks break the rigor rules that judge a task file, with
+    /// dependency labels naming tasks that exist (read or not, archived) and one that does
+    /// not, and task memory (of a task, and of none).
     fn flowspec() -> MemorySource {
         let t = "backlog/tasks";
         let labelled = |id: &str, status: &str, labels: &str, plan: bool, ac: &str| {
@@ -508,8 +542,11 @@ mod tests {
             .with(&format!("{t}/task-1 - Bare.md"), labelled("TASK-1", "In Progress", "", false, ""))
             .with(
                 &format!("{t}/task-2 - Planned.md"),
-                labelled("TASK-2", "In Progress", "'workflow:Planned', 'depends-on:TASK-99'", true, "- [x] #1 Works\n"),
+                labelled("TASK-2", "In Progress", "'workflow:Planned', 'depends-on:TASK-99', 'depends-on:TASK-3', 'blocked-by: task-4'", true, "- [x] #1 Works\n"),
             )
+            .with("backlog/archive/tasks/task-4 - Old.md", labelled("TASK-4", "Done", "", true, ""))
+            .with("backlog/memory/task-1.md", "# task-1\n\nStarted.\n")
+            .with("backlog/memory/task-8.md", "# task-8\n\nNot a task.\n")
             .with(
                 &format!("{t}/task-3 - Done.md"),
                 labelled("TASK-3", "Done", "'workflow:In Progress', 'workflow-next:Done'", true, "- [ ] #1 Works\n"),
