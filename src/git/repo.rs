@@ -929,6 +929,21 @@ pub(crate) fn git_in(dir: &Path, args: &[&str]) {
 mod tests {
     use super::*;
 
+    /// A fresh repository in a temp folder (named after `name`) with `files` (each holding
+    /// its own path) added to the index, nothing committed.
+    fn repo_of(name: &str, files: &[&str]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("flowgate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, f).unwrap();
+        }
+        git_in(&dir, &["init", "-q"]);
+        git_in(&dir, &["add", "-A"]);
+        dir
+    }
+
     /// A source answering only `list_dir` and `read` from another: the trait's default
     /// methods, to compare a source's overrides with.
     struct Plain<'s>(&'s dyn Source);
@@ -947,8 +962,6 @@ mod tests {
 
     #[test]
     fn the_index_walks_a_folder_in_one_pass_as_folder_listings_do() {
-        let dir = std::env::temp_dir().join(format!("flowgate-walk-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
         let files = [
             "README.md",
             "specs/001-a/spec.md",
@@ -961,14 +974,8 @@ mod tests {
             "specs-other/spec.md",
             "spec.md",
         ];
-        for f in files {
-            let p = dir.join(f);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, f).unwrap();
-        }
+        let dir = repo_of("walk", &files);
         let git = |args: &[&str]| git_in(&dir, args);
-        git(&["init", "-q"]);
-        git(&["add", "-A"]);
         std::os::unix::fs::symlink("../README.md", dir.join("specs/002-b/link.md")).unwrap();
         git(&["add", "specs/002-b/link.md"]);
         let commit = "1234567890123456789012345678901234567890";
@@ -998,8 +1005,6 @@ mod tests {
 
     #[test]
     fn entries_found_through_remembered_folders_as_a_walk_finds_them() {
-        let dir = std::env::temp_dir().join(format!("flowgate-folders-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
         let files = [
             "a.md",
             "a-b",
@@ -1009,14 +1014,8 @@ mod tests {
             "backlog/tasks/task-1 - One.md",
             "backlog/archive/tasks/task-2 - Two.md",
         ];
-        for f in files {
-            let p = dir.join(f);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, f).unwrap();
-        }
+        let dir = repo_of("folders", &files);
         let git = |args: &[&str]| git_in(&dir, args);
-        git(&["init", "-q"]);
-        git(&["add", "-A"]);
         git(&["commit", "-qm", "x"]);
         let repo = Repo::discover(&dir).unwrap();
         let head = repo.head_commit().unwrap().unwrap();
