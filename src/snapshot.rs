@@ -176,7 +176,7 @@ impl Snapshot {
         // names carry those IDs are listed (unread), as the whole listing would.
         let alone = match (alone, &flowspec) {
             (Some(files), Some(fs)) => {
-                let asked = crate::rules::rigor::ids_asked(fs, &files);
+                let asked = crate::flowspec::ids_asked(fs, &files);
                 named_entries(source, &layout, &asked, &files)?.map(|unread| (files, unread))
             }
             (alone, _) => alone.map(|files| (files, Vec::new())),

@@ -126,6 +126,33 @@ pub fn read_rigor_config(
     })
 }
 
+/// The task a `depends-on:` or `blocked-by:` label names (as written, trimmed).
+pub fn label_dependency(label: &str) -> Option<&str> {
+    let (kind, target) = label.split_once(':')?;
+    let kind = kind.trim().to_ascii_lowercase();
+    (kind == "depends-on" || kind == "blocked-by").then_some(target.trim())
+}
+
+/// Every task ID whose existence flowspec's rigor rules ask about when they judge `files`
+/// with `fs`: the dependencies the files' labels name, and the tasks memory files and
+/// decision logs belong to. A focused snapshot looks these up by name instead of listing every task.
+pub fn ids_asked<'f>(
+    fs: &Flowspec,
+    files: impl IntoIterator<Item = &'f crate::backlog::TaskFile>,
+) -> std::collections::BTreeSet<crate::backlog::TaskId> {
+    let mut ids = std::collections::BTreeSet::new();
+    for task in files.into_iter().filter_map(|f| f.task.as_ref()) {
+        let targets = task.labels.iter().filter_map(|l| label_dependency(l));
+        ids.extend(targets.filter_map(crate::backlog::TaskId::parse));
+    }
+    ids.extend(fs.memory.files.iter().filter_map(|m| m.id.clone()));
+    for log in &fs.decisions {
+        ids.extend(log.name_id.clone());
+        ids.extend(log.task_refs.iter().filter_map(|r| r.id.clone()));
+    }
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,33 +77,6 @@ pub(crate) fn apply_modes(
         .collect()
 }
 
-/// The task a `depends-on:` or `blocked-by:` label names (as written, trimmed).
-fn label_dependency(label: &str) -> Option<&str> {
-    let (kind, target) = label.split_once(':')?;
-    let kind = kind.trim().to_ascii_lowercase();
-    (kind == "depends-on" || kind == "blocked-by").then_some(target.trim())
-}
-
-/// Every task ID whose existence the rules ask about when they judge `files` with `fs`:
-/// the dependencies the files' labels name, and the tasks memory files and decision logs
-/// belong to. A focused snapshot looks these up by name instead of listing every task.
-pub fn ids_asked<'f>(
-    fs: &Flowspec,
-    files: impl IntoIterator<Item = &'f TaskFile>,
-) -> BTreeSet<TaskId> {
-    let mut ids = BTreeSet::new();
-    for task in files.into_iter().filter_map(|f| f.task.as_ref()) {
-        let targets = task.labels.iter().filter_map(|l| label_dependency(l));
-        ids.extend(targets.filter_map(TaskId::parse));
-    }
-    ids.extend(fs.memory.files.iter().filter_map(|m| m.id.clone()));
-    for log in &fs.decisions {
-        ids.extend(log.name_id.clone());
-        ids.extend(log.task_refs.iter().filter_map(|r| r.id.clone()));
-    }
-    ids
-}
-
 /// What every rule needs: the tasks by ID, the memory files by task.
 struct Ctx<'a> {
     snapshot: &'a Snapshot,
@@ -237,7 +210,7 @@ fn task_rules(ctx: &Ctx<'_>, file: &TaskFile, out: &mut Vec<Finding>) {
     // SETUP-002: a dependency named in a label must exist.
     if !done {
         for label in &task.labels {
-            let Some(target) = label_dependency(label) else {
+            let Some(target) = crate::flowspec::label_dependency(label) else {
                 continue;
             };
             let exists = TaskId::parse(target).is_some_and(|t| ctx.exists(&t));
