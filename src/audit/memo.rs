@@ -317,12 +317,11 @@ fn read_specs<'m>(
     stats: &mut MemoStats,
     records: &mut Records<'m>,
 ) -> Result<Vec<SpecFile>, SourceError> {
-    let mut folder = Folders::new(source);
     let mut files = Vec::with_capacity(paths.len());
     let mut missing = Vec::new();
     let mut blobs = HashMap::new();
     for path in paths {
-        let blob = folder.blob(&path);
+        let blob = file_blob(source, &path);
         match blob.and_then(|oid| Some((oid, memo.spec(oid, &path)?))) {
             Some((oid, (file, raw))) => {
                 records.push((SPEC, oid, std::borrow::Cow::Borrowed(raw)));
@@ -365,12 +364,11 @@ fn load_backlog<'m>(
     let mut missing = Vec::new();
     // Reading them all sorts the files by path when a name is not UTF-8.
     let sort = entries.iter().any(|e| e.undecodable_name);
-    let mut folder = Folders::new(source);
     for e in entries {
         let blob = if e.undecodable_name {
             None
         } else {
-            folder.blob(&e.path)
+            file_blob(source, &e.path)
         };
         let hit = blob.and_then(|oid| memo.task(oid, &e.path));
         let path = e.path.clone();
@@ -420,33 +418,13 @@ fn load_backlog<'m>(
     })
 }
 
-/// Finds the blobs of files in one folder after another, reading each folder's tree once
-/// (a task folder holds thousands of files).
-struct Folders<'s, 'r> {
-    source: &'s TreeSource<'r>,
-    last: Option<(String, Option<std::rc::Rc<crate::git::tree::RawTree>>)>,
-}
-
-impl<'s, 'r> Folders<'s, 'r> {
-    fn new(source: &'s TreeSource<'r>) -> Self {
-        Folders { source, last: None }
-    }
-
-    /// The blob of the regular file at `path`; `None` for anything else (a link, a
-    /// folder, nothing).
-    fn blob(&mut self, path: &str) -> Option<Oid> {
-        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        if self.last.as_ref().is_none_or(|(d, _)| d != dir) {
-            let tree = self
-                .source
-                .entry_id(dir)
-                .and_then(|id| self.source.repo().tree(id).ok());
-            self.last = Some((dir.to_string(), tree));
-        }
-        let tree = self.last.as_ref()?.1.as_ref()?;
-        let item = tree.find(name.as_bytes())?;
-        (item.mode & 0o170000 == 0o100000).then_some(item.id)
-    }
+/// The blob of the regular file at `path` in `source`; `None` for anything else (a link,
+/// a folder, a submodule, nothing). The repository remembers the folders it looked in,
+/// so a task folder of thousands of files is read once.
+fn file_blob(source: &TreeSource<'_>, path: &str) -> Option<Oid> {
+    source
+        .blob_id(path)
+        .and_then(|(id, regular)| regular.then_some(id))
 }
 
 /// True when the task IDs of `file` read back from their canonical form as themselves
