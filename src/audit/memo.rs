@@ -321,7 +321,7 @@ fn read_specs<'m>(
     let mut missing = Vec::new();
     let mut blobs = HashMap::new();
     for path in paths {
-        let blob = file_blob(source, &path);
+        let blob = source.file_blob(&path);
         match blob.and_then(|oid| Some((oid, memo.spec(oid, &path)?))) {
             Some((oid, (file, raw))) => {
                 records.push((SPEC, oid, std::borrow::Cow::Borrowed(raw)));
@@ -368,7 +368,7 @@ fn load_backlog<'m>(
         let blob = if e.undecodable_name {
             None
         } else {
-            file_blob(source, &e.path)
+            source.file_blob(&e.path)
         };
         let hit = blob.and_then(|oid| memo.task(oid, &e.path));
         let path = e.path.clone();
@@ -416,15 +416,6 @@ fn load_backlog<'m>(
         unread: Vec::new(),
         milestones,
     })
-}
-
-/// The blob of the regular file at `path` in `source`; `None` for anything else (a link,
-/// a folder, a submodule, nothing). The repository remembers the folders it looked in,
-/// so a task folder of thousands of files is read once.
-fn file_blob(source: &TreeSource<'_>, path: &str) -> Option<Oid> {
-    source
-        .blob_id(path)
-        .and_then(|(id, regular)| regular.then_some(id))
 }
 
 /// True when the task IDs of `file` read back from their canonical form as themselves

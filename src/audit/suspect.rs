@@ -99,9 +99,7 @@ fn read_at(
     target: &Target<'_>,
 ) -> Option<String> {
     let tree = repo.commit_tree(id).ok()?;
-    let blob = tree
-        .blob_id(path)
-        .and_then(|(b, regular)| regular.then_some(b));
+    let blob = tree.file_blob(path);
     let parse = || {
         let Ok(Content::Bytes(bytes)) = tree.read(path, MAX_FILE_SIZE) else {
             return None;

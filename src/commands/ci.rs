@@ -270,7 +270,7 @@ fn report(
 pub(super) fn first_file(changed: &[Change], head: &TreeSource<'_>) -> Option<String> {
     changed
         .iter()
-        .find(|c| head.blob_id(&c.path).is_some_and(|(_, file)| file))
+        .find(|c| head.file_blob(&c.path).is_some())
         .or_else(|| changed.iter().find(|c| c.new.is_some()))
         .map(|c| c.path.clone())
 }

@@ -200,7 +200,7 @@ impl<'a> TaskFinder<'a> {
     /// Parses one listed file; `None` when it cannot be read as text at all.
     pub fn read(&self, entry: &TaskEntry) -> Option<TaskFile> {
         if let Some((tree, memo)) = self.tree {
-            if let Some((blob, true)) = tree.blob_id(&entry.path) {
+            if let Some(blob) = tree.file_blob(&entry.path) {
                 return self
                     .record(memo.parse(tree.repo(), blob, entry, self.layout))
                     .flatten();

@@ -833,11 +833,11 @@ impl TreeSource<'_> {
         Ok(tree)
     }
 
-    /// The blob id of the entry at `path`, and whether it is a regular file (not a
-    /// symbolic link, folder or submodule).
-    pub fn blob_id(&self, path: &str) -> Option<(Oid, bool)> {
+    /// The blob id of the regular file at `path`; `None` for anything else (a symbolic
+    /// link, a folder, a submodule, nothing).
+    pub fn file_blob(&self, path: &str) -> Option<Oid> {
         let (mode, id) = self.entry(path).ok().flatten()?;
-        Some((id, kind_of_mode(mode) == EntryKind::File))
+        (kind_of_mode(mode) == EntryKind::File).then_some(id)
     }
 
     /// The repository this tree belongs to.
