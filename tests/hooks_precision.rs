@@ -486,3 +486,29 @@ fn version_bumps_need_a_task_when_configured() {
         .failure()
         .stderr_has(&["FG301"]);
 }
+
+// --- Configured path globs are read as the spec folders are: `./src/**` is `src/**`.
+
+#[test]
+fn a_code_path_glob_written_with_dot_slash_still_gates_code() {
+    let r = Repo::seeded();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\ncommits:\n  code_paths: [\"./src/**\"]\n",
+    );
+    r.commit_all("Gate only src").success();
+    r.write("src/main.rs", "fn main() { login(); }\n");
+    r.commit_all("Wire login").failure().stderr_has(&["FG301"]);
+}
+
+#[test]
+fn a_non_code_path_glob_written_with_a_leading_slash_exempts_its_folder() {
+    let r = after_a_code_commit();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\ncommits:\n  non_code_paths: [\"/assets/**\"]\n",
+    );
+    r.commit_all("Assets are not code").success();
+    r.write("assets/logo.svg", "<svg/>\n");
+    r.commit_all("Add the logo").success();
+}

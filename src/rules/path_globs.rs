@@ -36,7 +36,8 @@ pub struct PathGlobs {
 }
 
 impl PathGlobs {
-    /// Reads the globs (an invalid one is an error); compiles none of them.
+    /// Reads the globs (an invalid one is an error); compiles none of them. A glob is read
+    /// as the repository-relative paths are written: `./src/**` and `/src/**` are `src/**`.
     pub fn new<'a>(
         globs: impl IntoIterator<Item = &'a str>,
         case_insensitive: bool,
@@ -48,7 +49,7 @@ impl PathGlobs {
             globs: Vec::new(),
             compiled: OnceLock::new(),
         };
-        for g in globs {
+        for g in globs.into_iter().map(crate::paths::normalise_glob) {
             match expand(g) {
                 // globset accepts every simple glob: it is parsed when first compiled.
                 Some(expanded) => set.simple.extend(expanded),
