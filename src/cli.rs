@@ -24,6 +24,11 @@ impl Cli {
     /// (`GITHUB_ACTIONS=true`) `flowgate ci` writes `--format github` unless `--format` was
     /// given.
     pub fn parse_args() -> Cli {
+        // git starts a hook on every commit: its arguments are parsed without building
+        // clap's command tree, which is a large part of a hook's start.
+        if let Some(cli) = Cli::parse_hook_args(std::env::args_os().skip(1)) {
+            return cli;
+        }
         let matches = Cli::command().get_matches();
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         let explicit = matches.value_source("format") == Some(ValueSource::CommandLine);
@@ -31,6 +36,92 @@ impl Cli {
             cli.global.format = Format::Github;
         }
         cli
+    }
+}
+
+impl Cli {
+    /// The arguments (after the program name) of a hook as git and the installed hook
+    /// scripts pass them: `[OPTIONS] hook pre-commit`, `[OPTIONS] hook commit-msg FILE`,
+    /// `[OPTIONS] hook prepare-commit-msg FILE [SOURCE [SHA]]`, where OPTIONS are the
+    /// global options, each given once, written as separate words (`-C DIR`, `--color
+    /// never`, `-q`), anywhere after the program name. `None` for anything else or
+    /// anything unusual (`--color=never`, `-qv`, a repeated option, a value that is empty
+    /// or starts with `-`, `--`, help, an argument that is not UTF-8): clap parses those,
+    /// with its own messages. What this returns is what clap would.
+    fn parse_hook_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<Cli> {
+        let mut args = args.into_iter();
+        let mut dir = None;
+        let mut config = None;
+        let mut format = None;
+        let mut color = None;
+        let mut quiet = None;
+        let mut verbose = None;
+        let mut words: Vec<String> = Vec::new();
+        /// Sets an option given once; `None` when it was given before.
+        fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+            slot.is_none().then(|| *slot = Some(value))
+        }
+        while let Some(arg) = args.next() {
+            let arg = arg.into_string().ok()?;
+            if !arg.starts_with('-') {
+                if arg.is_empty() {
+                    return None;
+                }
+                words.push(arg);
+                continue;
+            }
+            let mut value = || {
+                args.next()?
+                    .into_string()
+                    .ok()
+                    .filter(|v| !v.is_empty() && !v.starts_with('-'))
+            };
+            match arg.as_str() {
+                "-C" => once(&mut dir, PathBuf::from(value()?))?,
+                "--config" => once(&mut config, PathBuf::from(value()?))?,
+                "--format" => once(
+                    &mut format,
+                    <Format as ValueEnum>::from_str(&value()?, false).ok()?,
+                )?,
+                "--color" => once(
+                    &mut color,
+                    <ColorChoice as ValueEnum>::from_str(&value()?, false).ok()?,
+                )?,
+                "-q" | "--quiet" => once(&mut quiet, true)?,
+                "-v" | "--verbose" => once(&mut verbose, true)?,
+                _ => return None,
+            }
+        }
+        let mut words = words.into_iter();
+        if words.next()? != "hook" {
+            return None;
+        }
+        let hook = match words.next()?.as_str() {
+            "pre-commit" => HookCommand::PreCommit,
+            "commit-msg" => HookCommand::CommitMsg {
+                file: words.next()?.into(),
+            },
+            "prepare-commit-msg" => HookCommand::PrepareCommitMsg {
+                file: words.next()?.into(),
+                source: words.next(),
+                sha: words.next(),
+            },
+            _ => return None,
+        };
+        if words.next().is_some() {
+            return None;
+        }
+        Some(Cli {
+            global: GlobalArgs {
+                dir,
+                config,
+                format: format.unwrap_or(Format::Human),
+                color: color.unwrap_or(ColorChoice::Auto),
+                quiet: quiet.unwrap_or(false),
+                verbose: verbose.unwrap_or(false),
+            },
+            command: Command::Hook(hook),
+        })
     }
 }
 
@@ -276,4 +367,142 @@ pub enum FailOn {
     Error,
     /// Errors and warnings fail.
     Warning,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What clap makes of `args` (after the program name), as text; `None` on its error.
+    fn by_clap(args: &[&str]) -> Option<String> {
+        let argv = std::iter::once("flowgate").chain(args.iter().copied());
+        Cli::try_parse_from(argv).ok().map(|cli| format!("{cli:?}"))
+    }
+
+    fn by_fast_path(args: &[&str]) -> Option<String> {
+        Cli::parse_hook_args(args.iter().map(std::ffi::OsString::from))
+            .map(|cli| format!("{cli:?}"))
+    }
+
+    #[test]
+    fn hook_arguments_parse_as_clap_parses_them() {
+        let cases: &[&[&str]] = &[
+            &["hook", "pre-commit"],
+            &["hook", "commit-msg", ".git/COMMIT_EDITMSG"],
+            &["hook", "commit-msg", "help"],
+            &["hook", "commit-msg", "hook"],
+            &["hook", "prepare-commit-msg", ".git/COMMIT_EDITMSG"],
+            &["hook", "prepare-commit-msg", "msg", "message"],
+            &["hook", "prepare-commit-msg", "msg", "commit", "HEAD"],
+            &[
+                "-C",
+                "/tmp/repo",
+                "--color",
+                "never",
+                "hook",
+                "commit-msg",
+                "m",
+            ],
+            &["-C", "hook", "hook", "commit-msg", "m"],
+            &[
+                "--config",
+                "c.yml",
+                "--format",
+                "json",
+                "-q",
+                "-v",
+                "hook",
+                "pre-commit",
+            ],
+            &[
+                "--quiet",
+                "--verbose",
+                "--color",
+                "always",
+                "hook",
+                "pre-commit",
+            ],
+            &[
+                "hook",
+                "-q",
+                "commit-msg",
+                "--format",
+                "human",
+                "m",
+                "-C",
+                "d",
+            ],
+            &[
+                "hook",
+                "commit-msg",
+                "m",
+                "--color",
+                "auto",
+                "--config",
+                "x",
+            ],
+            &["--format", "github", "hook", "commit-msg", "m"],
+            &["--format", "sarif", "hook", "pre-commit"],
+        ];
+        for args in cases {
+            let fast = by_fast_path(args);
+            assert!(fast.is_some(), "{args:?}: not taken by the fast path");
+            assert_eq!(fast, by_clap(args), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_clap() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &["hook"],
+            &["hook", "commit-msg"],
+            &["hook", "pre-commit", "extra"],
+            &["hook", "commit-msg", "m", "extra"],
+            &["hook", "prepare-commit-msg", "m", "commit", "HEAD", "extra"],
+            &["hook", "post-commit"],
+            &["hook", "help"],
+            &["hook", "--help"],
+            &["hook", "commit-msg", "-h"],
+            &["--version"],
+            &["help", "hook"],
+            &["check"],
+            &["commit-msg", "hook", "m"],
+            &["--color=never", "hook", "pre-commit"],
+            &["-Cdir", "hook", "pre-commit"],
+            &["-qv", "hook", "pre-commit"],
+            &["-q", "-q", "hook", "pre-commit"],
+            &[
+                "--color",
+                "never",
+                "--color",
+                "always",
+                "hook",
+                "pre-commit",
+            ],
+            &["--color", "sometimes", "hook", "pre-commit"],
+            &["--format", "xml", "hook", "pre-commit"],
+            &["-C", "", "hook", "pre-commit"],
+            &["-C", "-q", "hook", "pre-commit"],
+            &["-C"],
+            &["hook", "commit-msg", ""],
+            &["hook", "commit-msg", "-"],
+            &["hook", "commit-msg", "--", "m"],
+            &["--unknown", "hook", "pre-commit"],
+        ];
+        for args in cases {
+            assert_eq!(by_fast_path(args), None, "{args:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_name_that_is_not_utf8_is_left_to_clap() {
+        use std::os::unix::ffi::OsStringExt as _;
+        let args = ["hook", "commit-msg"]
+            .map(std::ffi::OsString::from)
+            .into_iter()
+            .chain([std::ffi::OsString::from_vec(b"m\xff".to_vec())]);
+        assert!(Cli::parse_hook_args(args).is_none());
+    }
 }
