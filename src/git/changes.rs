@@ -320,8 +320,7 @@ pub fn staged_changes(
         scope,
         out: Vec::new(),
     };
-    let entries = index.entries();
-    walk.dir(tree.as_deref(), 0, entries.len(), b"", index.tree.as_ref())?;
+    walk.dir(tree.as_deref(), 0, index.len(), b"", index.tree.as_ref())?;
     Ok(walk.out)
 }
 
@@ -394,7 +393,7 @@ impl Walk<'_> {
                 return Ok(());
             }
         }
-        let entries = self.index.entries();
+        let index = self.index;
         let tree_len = tree.map_or(0, |t| t.len());
         let (mut k, mut i) = (0, lo);
         let mut path = prefix.to_vec();
@@ -402,28 +401,26 @@ impl Walk<'_> {
             // The common case first: a file of this folder whose index entry is the tree's
             // entry byte for byte (mode, name, id) is unchanged, and nothing else is asked
             // of it. In a folder of thousands of task files, that is all but the staged few.
-            if let (Some(t), Some(e)) = (tree.filter(|_| k < tree_len), entries.get(i)) {
-                let name = self.index.path(e).get(prefix.len()..).unwrap_or_default();
-                if i < hi && same_file(t.entry_bytes(k), name, e) {
+            let next = index.get(i).filter(|_| i < hi);
+            if let (Some(t), Some(e)) = (tree.filter(|_| k < tree_len), &next) {
+                let name = index.path(e).get(prefix.len()..).unwrap_or_default();
+                if same_file(t.entry_bytes(k), name, e) {
                     k += 1;
                     i += 1;
                     continue;
                 }
             }
             // The next index child: a file, or a folder spanning entries i..end.
-            let child = entries.get(i).filter(|_| i < hi).map(|e| {
-                let full = self.index.path(e);
+            let child = next.map(|e| {
+                let full = index.path(&e);
                 let rest = full.get(prefix.len()..).unwrap_or_default();
                 match rest.iter().position(|b| *b == b'/') {
                     Some(n) => {
                         let dir = full.get(..prefix.len() + n + 1).unwrap_or_default();
-                        let span = entries
-                            .get(i..hi)
-                            .unwrap_or_default()
-                            .partition_point(|x| self.index.path(x).starts_with(dir));
-                        (rest.get(..n).unwrap_or_default(), true, i + span.max(1), *e)
+                        let end = index.partition_point(i, hi, |x| index.path(x).starts_with(dir));
+                        (rest.get(..n).unwrap_or_default(), true, end.max(i + 1), e)
                     }
-                    None => (rest, false, i + 1, *e),
+                    None => (rest, false, i + 1, e),
                 }
             });
             let old = tree.and_then(|t| t.get(k)).filter(|_| k < tree_len);
@@ -488,12 +485,13 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// Index entries `lo..end` are new: one file, or every file of a folder.
+    /// Index entries `lo..end` are new: one file, or every file of a folder (`first` is
+    /// entry `lo`).
     fn added(&mut self, lo: usize, end: usize, is_dir: bool, first: Entry) {
-        let entries = self.index.entries();
-        let range = if is_dir { lo..end } else { lo..lo + 1 };
-        for e in entries.get(range).unwrap_or(std::slice::from_ref(&first)) {
-            let path = self.index.path(e);
+        let index = self.index;
+        let rest = lo + 1..if is_dir { end } else { lo + 1 };
+        for e in std::iter::once(first).chain(rest.map_while(|i| index.get(i))) {
+            let path = index.path(&e);
             if !self.scope.takes(path, false) {
                 continue;
             }
@@ -702,13 +700,13 @@ mod tests {
             let mut same = Vec::new();
             for k in 0..tree.len() {
                 let item = tree.get(k).unwrap();
-                for e in index.entries() {
-                    let name = index.path(e);
+                for e in index.iter() {
+                    let name = index.path(&e);
                     let slow = name == item.name
                         && !item.is_tree()
                         && item.mode == e.mode
                         && item.id == e.id();
-                    assert_eq!(same_file(tree.entry_bytes(k), name, e), slow, "{step}");
+                    assert_eq!(same_file(tree.entry_bytes(k), name, &e), slow, "{step}");
                     if slow {
                         same.push(String::from_utf8(name.to_vec()).unwrap());
                     }

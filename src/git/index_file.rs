@@ -67,6 +67,103 @@ impl Entry {
     pub fn id_bytes(&self) -> &[u8; OID_LEN] {
         &self.oid
     }
+
+    /// Conflicted (stage > 0) or added with intent to add.
+    fn is_special(&self) -> bool {
+        self.stage != 0 || self.intent_to_add
+    }
+
+    /// A folder (a sparse index's directory entry).
+    fn is_folder(&self) -> bool {
+        self.mode & 0o170000 == DIR_MODE
+    }
+}
+
+/// Where the parts of the entry that starts at `at` lie: its flags, its extended flags
+/// (version 3 and later), and where its name starts.
+struct Place {
+    flags: u16,
+    extended: u16,
+    name_start: usize,
+}
+
+impl Place {
+    /// The entry that starts at `at` in an index file of `version`; `None` when it is cut
+    /// short, or has extended flags in version 2.
+    fn of(data: &[u8], at: usize, version: u32) -> Option<Place> {
+        let head_end = at.checked_add(ENTRY_HEAD)?;
+        let flags: [u8; 2] = data.get(head_end - 2..head_end)?.try_into().ok()?;
+        let flags = u16::from_be_bytes(flags);
+        if flags & EXTENDED == 0 {
+            return Some(Place {
+                flags,
+                extended: 0,
+                name_start: head_end,
+            });
+        }
+        if version < 3 {
+            return None;
+        }
+        let word: [u8; 2] = data.get(head_end..head_end + 2)?.try_into().ok()?;
+        Some(Place {
+            flags,
+            extended: u16::from_be_bytes(word),
+            name_start: head_end + 2,
+        })
+    }
+
+    /// Conflicted (stage > 0) or added with intent to add.
+    fn is_special(&self) -> bool {
+        self.flags & STAGE_MASK != 0 || self.extended & INTENT_TO_ADD != 0
+    }
+
+    /// Versions 2 and 3, whose names are stored whole: the name's length, and where the
+    /// next entry starts; `None` when the name does not end in a NUL within `data`.
+    fn name_and_end(&self, data: &[u8], at: usize) -> Option<(usize, usize)> {
+        // The flags carry the name's length below 0xFFF (as git reads it, the NUL is only
+        // searched for a longer name).
+        let name_len = usize::from(self.flags & NAME_MASK);
+        let name_len = if name_len < usize::from(NAME_MASK) {
+            (data.get(self.name_start + name_len) == Some(&0)).then_some(name_len)?
+        } else {
+            memchr::memchr(0, data.get(self.name_start..)?)?
+        };
+        // Entries are padded with NULs to a multiple of eight bytes (at least one NUL).
+        let len = self.name_start + name_len + 1 - at;
+        let end = at + ((len + 7) & !7);
+        (end <= data.len()).then_some((name_len, end))
+    }
+
+    /// The entry that starts at `at`, its name `path_len` bytes at `path_start` (of the
+    /// file's bytes, or of the decoded names of version 4).
+    fn entry(&self, data: &[u8], at: usize, path_start: usize, path_len: usize) -> Option<Entry> {
+        // ctime, mtime, dev, ino, mode, uid, gid, size, id, flags: fixed offsets.
+        let head: &[u8; ENTRY_HEAD] = data.get(at..at.checked_add(ENTRY_HEAD)?)?.try_into().ok()?;
+        let mut oid = [0; OID_LEN];
+        oid.copy_from_slice(&head[40..40 + OID_LEN]);
+        Some(Entry {
+            path_start: u32::try_from(path_start).ok()?,
+            path_len: u32::try_from(path_len).ok()?,
+            mode: mode_of(head),
+            oid,
+            stage: ((self.flags & STAGE_MASK) >> 12) as u8,
+            intent_to_add: self.extended & INTENT_TO_ADD != 0,
+            skip_worktree: self.extended & SKIP_WORKTREE != 0,
+        })
+    }
+}
+
+/// The mode of an entry's fixed part.
+fn mode_of(head: &[u8; ENTRY_HEAD]) -> u32 {
+    u32::from_be_bytes([head[24], head[25], head[26], head[27]])
+}
+
+/// The entry that starts at `at` in an index file of version 2 or 3, read where it lies.
+fn entry_in_place(data: &[u8], at: usize) -> Option<Entry> {
+    // Version 3 reads a version 2 entry alike (parsing refused extended flags in version 2).
+    let place = Place::of(data, at, 3)?;
+    let (name_len, _) = place.name_and_end(data, at)?;
+    place.entry(data, at, place.name_start, name_len)
 }
 
 /// One node of the cache tree: a folder whose tree id git knows, when it is still valid.
@@ -92,9 +189,25 @@ impl CacheTree {
 pub struct IndexFile {
     /// The names: the index file's own bytes (versions 2 and 3), or a buffer of their own.
     paths: Bytes,
-    entries: Vec<Entry>,
+    entries: Entries,
+    /// Some entry is conflicted (stage > 0) or added with intent to add.
+    special: bool,
+    /// Some entry is a folder (a sparse index's directory entry).
+    folders: bool,
     /// The cache tree, when the index has one.
     pub tree: Option<CacheTree>,
+}
+
+/// The entries of an index.
+#[derive(Debug)]
+enum Entries {
+    /// Decoded (index version 4, whose names are stored as cuts of the previous one; a
+    /// split index merged with its shared index; a sparse index expanded).
+    Decoded(Vec<Entry>),
+    /// Where each entry starts in the file (versions 2 and 3): an entry is decoded when it
+    /// is read, so that opening an index of 50,000 entries costs one pass over their
+    /// lengths, and a hook that reads a few of them decodes only those.
+    InPlace(Vec<u32>),
 }
 
 /// Bytes read from a file: mapped into memory when the file is large (no copy, and only
@@ -208,11 +321,6 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
-    fn u16(&mut self) -> Option<u16> {
-        let b = self.take(2)?;
-        Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
-    }
-
     fn u32(&mut self) -> Option<u32> {
         let b = self.take(4)?;
         Some(u32::from_be_bytes(b.try_into().ok()?))
@@ -275,26 +383,31 @@ impl IndexFile {
 
     /// True when some entry is a folder (a sparse index's directory entry).
     fn has_folders(&self) -> bool {
-        self.entries.iter().any(|e| e.mode & 0o170000 == DIR_MODE)
+        self.folders
     }
 
     /// An empty index with the cache tree `tree`, for entries about to be pushed.
     fn with_tree(tree: Option<CacheTree>, entries: usize, path_bytes: usize) -> IndexFile {
         IndexFile {
             paths: Bytes::Owned(Vec::with_capacity(path_bytes)),
-            entries: Vec::with_capacity(entries),
+            entries: Entries::Decoded(Vec::with_capacity(entries)),
+            special: false,
+            folders: false,
             tree,
         }
     }
 
     /// Appends `entry` at `path` (callers push in index order).
     fn push(&mut self, path: &[u8], entry: Entry) -> Option<()> {
-        let Bytes::Owned(paths) = &mut self.paths else {
+        let (Bytes::Owned(paths), Entries::Decoded(entries)) = (&mut self.paths, &mut self.entries)
+        else {
             return None;
         };
+        self.special |= entry.is_special();
+        self.folders |= entry.is_folder();
         let path_start = paths.len();
         paths.extend_from_slice(path);
-        self.entries.push(Entry {
+        entries.push(Entry {
             path_start: u32::try_from(path_start).ok()?,
             path_len: u32::try_from(path.len()).ok()?,
             ..entry
@@ -307,10 +420,10 @@ impl IndexFile {
         let mut out =
             IndexFile::with_tree(self.tree.clone(), self.len(), self.paths.as_slice().len());
         let mut prefix = Vec::new();
-        for e in &self.entries {
-            let path = self.path(e);
-            if e.mode & 0o170000 != DIR_MODE {
-                out.push(path, *e)?;
+        for e in self.iter() {
+            let path = self.path(&e);
+            if !e.is_folder() {
+                out.push(path, e)?;
                 continue;
             }
             prefix.clear();
@@ -339,60 +452,44 @@ impl IndexFile {
             return None;
         }
         let count = r.u32()? as usize;
-        let mut entries = Vec::with_capacity(count.min(1 << 20));
+        let (mut special, mut folders) = (false, false);
         // Version 4 only: the names, decoded (each is stored as a cut of the previous one).
-        let mut names: Vec<u8> = Vec::new();
-        let mut prev: (usize, usize) = (0, 0);
-        for _ in 0..count {
-            let start = r.pos;
-            // ctime, mtime, dev, ino, mode, uid, gid, size, id, flags: fixed offsets.
-            let head: &[u8; ENTRY_HEAD] = r.take(ENTRY_HEAD)?.try_into().ok()?;
-            let mode = u32::from_be_bytes([head[24], head[25], head[26], head[27]]);
-            let mut oid = [0; OID_LEN];
-            oid.copy_from_slice(&head[40..40 + OID_LEN]);
-            let flags = u16::from_be_bytes([head[60], head[61]]);
-            let mut extended = 0;
-            if flags & EXTENDED != 0 {
-                if version < 3 {
-                    return None;
-                }
-                extended = r.u16()?;
-            }
-            let (path_start, path_len) = if version == 4 {
+        let mut names: Option<Vec<u8>> = None;
+        let entries = if version == 4 {
+            let names = names.insert(Vec::new());
+            let mut entries = Vec::with_capacity(count.min(1 << 20));
+            let mut prev: (usize, usize) = (0, 0);
+            for _ in 0..count {
+                let at = r.pos;
+                let place = Place::of(body, at, version)?;
+                r.pos = place.name_start;
                 let strip = r.varint()?;
                 let keep = prev.1.checked_sub(strip)?;
                 let path_start = names.len();
                 names.extend_from_within(prev.0..prev.0 + keep);
                 names.extend_from_slice(r.until_nul()?);
                 prev = (path_start, names.len() - path_start);
-                prev
-            } else {
-                // The flags carry the name's length below 0xFFF (as git reads it, the NUL
-                // is only searched for a longer name).
-                let path_start = r.pos;
-                let name_len = usize::from(flags & NAME_MASK);
-                let name_len = if name_len < usize::from(NAME_MASK) {
-                    r.take(name_len)?;
-                    (r.take(1)? == [0]).then_some(name_len)?
-                } else {
-                    r.until_nul()?.len()
-                };
-                // Entries are padded with NULs to a multiple of eight bytes.
-                let len = r.pos - start;
-                let padded = (len + 7) & !7;
-                r.take(padded - len)?;
-                (path_start, name_len)
-            };
-            entries.push(Entry {
-                path_start: u32::try_from(path_start).ok()?,
-                path_len: u32::try_from(path_len).ok()?,
-                mode,
-                oid,
-                stage: ((flags & STAGE_MASK) >> 12) as u8,
-                intent_to_add: extended & INTENT_TO_ADD != 0,
-                skip_worktree: extended & SKIP_WORKTREE != 0,
-            });
-        }
+                let entry = place.entry(body, at, prev.0, prev.1)?;
+                special |= entry.is_special();
+                folders |= entry.is_folder();
+                entries.push(entry);
+            }
+            Entries::Decoded(entries)
+        } else {
+            // One pass over the entries' lengths: nothing is decoded or copied.
+            let mut starts = Vec::with_capacity(count.min(1 << 20));
+            for _ in 0..count {
+                let at = r.pos;
+                let place = Place::of(body, at, version)?;
+                let (_, end) = place.name_and_end(body, at)?;
+                let head: &[u8; ENTRY_HEAD] = body.get(at..at + ENTRY_HEAD)?.try_into().ok()?;
+                special |= place.is_special();
+                folders |= mode_of(head) & 0o170000 == DIR_MODE;
+                starts.push(u32::try_from(at).ok()?);
+                r.pos = end;
+            }
+            Entries::InPlace(starts)
+        };
         let mut tree = None;
         let mut link = None;
         // Extensions, up to the trailing checksum.
@@ -414,15 +511,12 @@ impl IndexFile {
         if r.pos != body.len() {
             return None;
         }
-        let paths = if version == 4 {
-            Bytes::Owned(names)
-        } else {
-            data
-        };
         Some((
             IndexFile {
-                paths,
+                paths: names.map_or(data, Bytes::Owned),
                 entries,
+                special,
+                folders,
                 tree,
             },
             link,
@@ -431,22 +525,43 @@ impl IndexFile {
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        match &self.entries {
+            Entries::Decoded(v) => v.len(),
+            Entries::InPlace(v) => v.len(),
+        }
     }
 
     /// True when the index has no entries.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// All entries, sorted by path bytes, then stage.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        (0..self.len()).map_while(|i| self.get(i))
     }
 
     /// Entry `i`.
-    pub fn get(&self, i: usize) -> Option<&Entry> {
-        self.entries.get(i)
+    pub fn get(&self, i: usize) -> Option<Entry> {
+        match &self.entries {
+            Entries::Decoded(v) => v.get(i).copied(),
+            Entries::InPlace(v) => entry_in_place(self.paths.as_slice(), *v.get(i)? as usize),
+        }
+    }
+
+    /// The position of the first entry of `lo..hi` for which `below` is false, when it is
+    /// true of every entry before that one and false of every entry after (a binary
+    /// search).
+    pub fn partition_point(&self, lo: usize, hi: usize, below: impl Fn(&Entry) -> bool) -> usize {
+        let (mut lo, mut hi) = (lo, hi.min(self.len()));
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.get(mid) {
+                Some(e) if below(&e) => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        lo
     }
 
     /// The path of `entry`.
@@ -461,14 +576,14 @@ impl IndexFile {
     /// The position of the first entry whose path is not below `key` (entries are sorted
     /// by path bytes, then stage).
     pub fn lower_bound(&self, key: &[u8]) -> usize {
-        self.entries.partition_point(|e| self.path(e) < key)
+        self.partition_point(0, self.len(), |e| self.path(e) < key)
     }
 
     /// The entry at `path` in `stage`.
-    pub fn find(&self, path: &[u8], stage: u8) -> Option<&Entry> {
+    pub fn find(&self, path: &[u8], stage: u8) -> Option<Entry> {
         let mut i = self.lower_bound(path);
-        while let Some(e) = self.entries.get(i) {
-            if self.path(e) != path {
+        while let Some(e) = self.get(i) {
+            if self.path(&e) != path {
                 return None;
             }
             if e.stage == stage {
@@ -481,7 +596,7 @@ impl IndexFile {
 
     /// True when some entry is conflicted (stage > 0) or added with intent to add.
     pub fn has_special_entries(&self) -> bool {
-        self.entries.iter().any(|e| e.stage != 0 || e.intent_to_add)
+        self.special
     }
 }
 
@@ -577,12 +692,9 @@ impl Link {
             None => (Vec::new(), Vec::new()),
         };
         // Per shared entry: its path and the entry now in its place (`None`: deleted).
-        let mut slots: Vec<Option<(&[u8], Entry)>> = base
-            .entries
-            .iter()
-            .map(|e| Some((base.path(e), *e)))
-            .collect();
-        let mut own = split.entries.iter();
+        let mut slots: Vec<Option<(&[u8], Entry)>> =
+            base.iter().map(|e| Some((base.path(&e), e))).collect();
+        let mut own = split.iter();
         for pos in replace {
             let with = own.next()?;
             if with.path_len != 0 {
@@ -590,12 +702,12 @@ impl Link {
             }
             let slot = slots.get_mut(pos)?;
             let (name, _) = (*slot)?;
-            *slot = Some((name, *with));
+            *slot = Some((name, with));
         }
         for pos in delete {
             *slots.get_mut(pos)? = None;
         }
-        let mut added: Vec<(&[u8], Entry)> = own.map(|e| (split.path(e), *e)).collect();
+        let mut added: Vec<(&[u8], Entry)> = own.map(|e| (split.path(&e), e)).collect();
         if added.iter().any(|(p, _)| p.is_empty()) {
             return None;
         }
@@ -609,7 +721,11 @@ impl Link {
             }
             // An added entry of the same path replaces the shared one (a merged one, every
             // stage of it).
-            let last = out.entries.last().map(|l| (out.path(l), l.stage));
+            let last = out
+                .len()
+                .checked_sub(1)
+                .and_then(|i| out.get(i))
+                .map(|l| (out.path(&l).to_vec(), l.stage));
             if last.is_some_and(|(lp, ls)| lp == p && (ls == e.stage || ls == 0)) {
                 continue;
             }
@@ -751,7 +867,7 @@ mod tests {
         assert_eq!(ours.len(), theirs.len());
         for (i, e) in theirs.iter().enumerate() {
             let o = ours.get(i).unwrap();
-            assert_eq!(ours.path(o), e.path.as_slice());
+            assert_eq!(ours.path(&o), e.path.as_slice());
             assert_eq!(o.mode, e.mode);
             assert_eq!(o.id(), e.id);
             assert_eq!(u16::from(o.stage), (e.flags >> 12) & 3);
@@ -894,10 +1010,9 @@ mod tests {
     /// `path mode id stage` lines, as `git ls-files -s` prints them.
     fn listing(index: &IndexFile) -> String {
         index
-            .entries()
             .iter()
             .map(|e| {
-                let path = String::from_utf8_lossy(index.path(e));
+                let path = String::from_utf8_lossy(index.path(&e));
                 format!("{:o} {} {}\t{path}\n", e.mode, e.id(), e.stage)
             })
             .collect()

@@ -426,7 +426,7 @@ impl View<'_> {
         match self {
             View::Parsed(x) => x
                 .get(i)
-                .map(|e| (Cow::Borrowed(x.path(e)), e.mode, e.stage)),
+                .map(|e| (Cow::Borrowed(x.path(&e)), e.mode, e.stage)),
             View::Lib(x) => x
                 .get(i)
                 .map(|e| (Cow::Owned(e.path), e.mode, ((e.flags >> 12) & 0x3) as u8)),
@@ -499,10 +499,9 @@ impl IndexSource<'_> {
     fn skip_worktree_paths(&self) -> Result<Vec<Vec<u8>>, SourceError> {
         if let Some(parsed) = &self.parsed {
             return Ok(parsed
-                .entries()
                 .iter()
                 .filter(|e| e.skip_worktree)
-                .map(|e| parsed.path(e).to_vec())
+                .map(|e| parsed.path(&e).to_vec())
                 .collect());
         }
         Ok(self
@@ -690,8 +689,8 @@ const INTENT_TO_ADD: u16 = 1 << 13;
 fn in_memory(parsed: &IndexFile) -> Result<git2::Index, SourceError> {
     let mut index = git2::Index::new()?;
     let zero = git2::IndexTime::new(0, 0);
-    for e in parsed.entries() {
-        let path = parsed.path(e).to_vec();
+    for e in parsed.iter() {
+        let path = parsed.path(&e).to_vec();
         let name_len = u16::try_from(path.len()).unwrap_or(0xfff).min(0xfff);
         let mut flags_extended = 0;
         if e.intent_to_add {
