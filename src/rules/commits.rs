@@ -278,6 +278,51 @@ thread_local! {
 /// True when exempt-author glob `g` (brackets literal; one that does not compile matches
 /// nothing) matches one of the non-empty `candidates`.
 fn author_glob_matches(g: &str, candidates: &[&str]) -> bool {
+    // A glob of ASCII literals and `*` (the default, `*[bot]`) is matched without
+    // compiling it: a hook checks one author, and compiling a glob to a regex costs more
+    // than the rest of the check.
+    let star_only = |s: &str| s.is_ascii() && !s.contains(['?', '{', '}', '\\']);
+    if star_only(g) && !g.contains("**") && candidates.iter().all(|c| c.is_ascii()) {
+        return candidates
+            .iter()
+            .any(|c| !c.is_empty() && star_match(g.as_bytes(), c.as_bytes()));
+    }
+    compiled_author_glob_matches(g, candidates)
+}
+
+/// True when `glob`, of literal bytes and `*` (any run of bytes), matches all of `text`,
+/// ignoring ASCII case: globset's meaning for such a glob, built case-insensitive without
+/// a literal separator.
+fn star_match(glob: &[u8], text: &[u8]) -> bool {
+    let (mut g, mut t) = (0, 0);
+    // Where the last `*` was, and the text position it has absorbed up to.
+    let mut retry: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match glob.get(g) {
+            Some(b'*') => {
+                retry = Some((g, t));
+                g += 1;
+            }
+            Some(c) if text.get(t).is_some_and(|x| x.eq_ignore_ascii_case(c)) => {
+                g += 1;
+                t += 1;
+            }
+            _ => match retry {
+                Some((star, from)) => {
+                    g = star + 1;
+                    t = from + 1;
+                    retry = Some((star, from + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    glob.get(g..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
+}
+
+/// [`author_glob_matches`] through globset.
+fn compiled_author_glob_matches(g: &str, candidates: &[&str]) -> bool {
     AUTHOR_GLOBS.with(|memo| {
         let mut memo = memo.borrow_mut();
         let matcher = memo.entry(g.to_string()).or_insert_with(|| {
@@ -778,6 +823,48 @@ mod tests {
             // Twice: the second answers come from the memo.
             for p in paths.iter().chain(&paths) {
                 assert_eq!(code.is_code(p), code.by_globs(p), "{root:?} {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn author_globs_of_literals_and_stars_match_as_globset_does() {
+        let globs = [
+            "*[bot]",
+            "*[BOT]",
+            "dependabot[bot]",
+            "*@bots.example.com",
+            "ci*",
+            "*",
+            "**",
+            "a*b*c",
+            "*a*",
+            "",
+            "Renovate <*>",
+            "*/x",
+        ];
+        let texts = [
+            "dependabot[bot]",
+            "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+            "CI <ci@bots.example.com>",
+            "ci@bots.example.com",
+            "abc",
+            "aXbYc",
+            "acb",
+            "a",
+            "",
+            "Renovate <renovate@example.com>",
+            "b",
+            "a/b/x",
+            "bot]",
+        ];
+        for g in globs {
+            for t in texts {
+                assert_eq!(
+                    author_glob_matches(g, &[t]),
+                    compiled_author_glob_matches(g, &[t]),
+                    "{g:?} on {t:?}"
+                );
             }
         }
     }
