@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::cache_codec::{severity, severity_byte, Reader, Writer};
+use super::results::FileInput;
 use crate::backlog::{self, Backlog, BacklogLayout, CheckItem, Folder, Spanned, Task, TaskFile};
 use crate::config::Config;
 use crate::finding::{Finding, Position};
@@ -143,6 +144,10 @@ impl<'a> Memo<'a> {
 /// The records a memo is rewritten with: kind, blob and encoding.
 type Records<'a> = Vec<(u8, Oid, std::borrow::Cow<'a, [u8]>)>;
 
+/// What each task and spec file read contributes to the tree's fingerprint: kind, path
+/// and input (see [`super::results::tree_fingerprint`]).
+type Inputs = Vec<(u8, String, FileInput)>;
+
 /// The texts suspect links quote from earlier commits (a spec section or requirement as
 /// it was when a task was finished or linked), by commit and what is quoted: a commit's
 /// files never change, so a text read once stays right. The memo keeps the quotes of
@@ -188,6 +193,8 @@ pub struct Pending {
     key: String,
     /// The quotes of suspect links.
     pub quotes: Quotes,
+    /// The fingerprint of HEAD's tree as read (see [`super::results::tree_fingerprint`]).
+    pub tree_key: u128,
     stats: MemoStats,
 }
 
@@ -199,6 +206,7 @@ impl Pending {
             key,
             quotes,
             mut stats,
+            ..
         } = self;
         stats.quotes_reused = quotes.used.len() - quotes.read;
         stats.quotes_read = quotes.read;
@@ -265,13 +273,14 @@ pub fn snapshot(
     let memo = Memo::decode(&bytes, &key);
     let mut stats = MemoStats::default();
     let mut records: Records<'_> = Vec::new();
+    let mut inputs: Inputs = Vec::new();
     let backlog = match layout {
         Some(layout) => Some(load_backlog(
             source,
             layout,
             &memo,
             &mut stats,
-            &mut records,
+            (&mut records, &mut inputs),
         )?),
         None => None,
     };
@@ -279,7 +288,16 @@ pub fn snapshot(
         source,
         &config.specs.globs,
         &config.specs.id_patterns,
-        |paths, patterns| read_specs(source, paths, patterns, &memo, &mut stats, &mut records),
+        |paths, patterns| {
+            read_specs(
+                source,
+                paths,
+                patterns,
+                &memo,
+                &mut stats,
+                (&mut records, &mut inputs),
+            )
+        },
     )?;
     let reused = records
         .iter()
@@ -295,15 +313,16 @@ pub fn snapshot(
     drop(records);
     drop(memo);
     drop(bytes);
+    let snapshot = crate::engine::snapshot_with(source, config, backlog, Some(specs))?;
     let pending = Pending {
         quotes: Quotes {
             known: read_quotes(git_dir, &key),
             ..Quotes::default()
         },
         key,
+        tree_key: super::results::tree_fingerprint(inputs, &snapshot, config),
         stats,
     };
-    let snapshot = crate::engine::snapshot_with(source, config, backlog, Some(specs))?;
     Ok((snapshot, pending))
 }
 
@@ -315,7 +334,7 @@ fn read_specs<'m>(
     patterns: &crate::spec::markdown::IdPatterns,
     memo: &Memo<'m>,
     stats: &mut MemoStats,
-    records: &mut Records<'m>,
+    (records, inputs): (&mut Records<'m>, &mut Inputs),
 ) -> Result<Vec<SpecFile>, SourceError> {
     let mut files = Vec::with_capacity(paths.len());
     let mut missing = Vec::new();
@@ -325,6 +344,7 @@ fn read_specs<'m>(
         match blob.and_then(|oid| Some((oid, memo.spec(oid, &path)?))) {
             Some((oid, (file, raw))) => {
                 records.push((SPEC, oid, std::borrow::Cow::Borrowed(raw)));
+                inputs.push((SPEC, file.path.clone(), FileInput::Blob(oid)));
                 files.push(file);
             }
             None => {
@@ -338,11 +358,13 @@ fn read_specs<'m>(
     stats.specs_reused = files.len();
     stats.specs_parsed = missing.len();
     for file in crate::spec::read_and_parse(source, missing, patterns)? {
-        if let Some(&oid) = blobs.get(&file.path) {
+        let blob = blobs.get(&file.path).copied();
+        if let Some(oid) = blob {
             let mut w = Writer(Vec::new());
             encode_spec_file(&mut w, &file);
             records.push((SPEC, oid, std::borrow::Cow::Owned(w.0)));
         }
+        inputs.push((SPEC, file.path.clone(), FileInput::of(blob, &file)));
         files.push(file);
     }
     Ok(files)
@@ -355,7 +377,7 @@ fn load_backlog<'m>(
     layout: BacklogLayout,
     memo: &Memo<'m>,
     stats: &mut MemoStats,
-    records: &mut Records<'m>,
+    (records, inputs): (&mut Records<'m>, &mut Inputs),
 ) -> Result<Backlog, SourceError> {
     let entries = backlog::list_task_files(source, &layout)?;
     // Each listed file: its path, its blob (a regular file's), and its parse when the memo
@@ -390,6 +412,7 @@ fn load_backlog<'m>(
                 if let Some(oid) = blob {
                     records.push((TASK, oid, std::borrow::Cow::Borrowed(raw)));
                 }
+                inputs.push((TASK, file.path.clone(), FileInput::of(blob, &file)));
                 files.push(file);
             }
             // A file that vanished since the listing is left out, as reading them all
@@ -401,6 +424,7 @@ fn load_backlog<'m>(
                         encode_task_file(&mut w, &file);
                         records.push((TASK, oid, std::borrow::Cow::Owned(w.0)));
                     }
+                    inputs.push((TASK, file.path.clone(), FileInput::of(blob, &file)));
                     files.push(file);
                 }
             }

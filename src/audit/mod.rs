@@ -7,6 +7,7 @@ pub mod cache_codec;
 pub mod coverage;
 pub mod history;
 pub mod memo;
+pub mod results;
 pub mod suspect;
 
 use crate::git::Oid;
@@ -38,6 +39,10 @@ pub struct Stats {
     pub cache_error: Option<String>,
     /// How the tree memo served HEAD's task files.
     pub memo: memo::MemoStats,
+    /// How the result memo served the audit.
+    pub results: results::ResultStats,
+    /// Why the result memo could not be written, if it could not.
+    pub results_error: Option<String>,
     /// Wall time of each phase, for `-v`.
     pub phases: Vec<(&'static str, std::time::Duration)>,
 }
@@ -111,6 +116,8 @@ pub fn history(
         threads: threads.min(missing.len().div_ceil(64)).max(1),
         cache_error: None,
         memo: memo::MemoStats::default(),
+        results: results::ResultStats::default(),
+        results_error: None,
         phases: Vec::new(),
     };
     let mut fresh = history::record_all(repo, config, &missing, &branches, threads)?.into_iter();
@@ -164,8 +171,9 @@ pub fn reused_ids(history: &History) -> Vec<Finding> {
 }
 
 /// Runs the whole audit of `head` back to `since` on the history records of
-/// [`history()`]: `snapshot` is HEAD's tree, read from `source`; suspect links quote
-/// earlier commits through `quotes`.
+/// [`history()`]: `snapshot` is HEAD's tree, read from `source` through the tree memo
+/// `memo` (whose fingerprint of the tree keys the result memo: [`results`]); suspect
+/// links quote earlier commits through the memo's quotes.
 pub fn run(
     repo: &Repo,
     config: &Config,
@@ -173,25 +181,38 @@ pub fn run(
     (history, mut stats): (History, Stats),
     snapshot: &Snapshot,
     source: &dyn Source,
-    quotes: &mut memo::Quotes,
+    memo: &mut memo::Pending,
 ) -> Result<Audit, SourceError> {
     let clock = std::time::Instant::now();
-    let coverage = coverage::compute(snapshot, source);
-    stats.phases.push(("coverage", clock.elapsed()));
-    let patterns = IdPatterns::new(&config.specs.id_patterns);
+    let mut kept = results::Results::open(repo.git_dir());
+    let part = kept.tree_part(memo.tree_key, || {
+        let coverage = coverage::compute(snapshot, source);
+        let findings = engine::tree_findings(snapshot, config);
+        results::TreePart { findings, coverage }
+    });
+    let results::TreePart {
+        findings: tree,
+        coverage,
+    } = part;
+    stats
+        .phases
+        .push(("coverage and tree rules", clock.elapsed()));
     let clock = std::time::Instant::now();
-    let tree = engine::tree_findings(snapshot, config);
-    stats.phases.push(("tree rules", clock.elapsed()));
-    let clock = std::time::Instant::now();
-    let suspect = suspect::check(
-        snapshot,
-        source,
-        &history,
-        repo,
-        &patterns,
-        &config.audit.suspect_open,
-        quotes,
-    );
+    let suspect_key = results::suspect_fingerprint(memo.tree_key, &history);
+    let suspect = kept.suspect(suspect_key, || {
+        let patterns = IdPatterns::new(&config.specs.id_patterns);
+        suspect::check(
+            snapshot,
+            source,
+            &history,
+            repo,
+            &patterns,
+            &config.audit.suspect_open,
+            &mut memo.quotes,
+        )
+    });
+    stats.results = kept.stats;
+    stats.results_error = kept.save(repo.git_dir());
     // Each part on its own: a commit's finding does not answer one of the tree.
     let findings = engine::configure(
         [

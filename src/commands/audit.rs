@@ -79,7 +79,7 @@ pub fn audit_head(
             history?,
             &snapshot,
             &tree,
-            &mut memo.quotes,
+            &mut memo,
         )?;
         audit.stats.memo = memo.save(repo.git_dir());
         // A command ends soon after: freeing 10,000 parsed task files one by one is pure
@@ -159,6 +159,21 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             s.memo.quotes_reused,
             s.memo.quotes_read
         );
+        let part = |reused| {
+            if reused {
+                "from the result memo"
+            } else {
+                "computed"
+            }
+        };
+        eprintln!(
+            "flowgate: tree rules and coverage: {}; suspect links: {}",
+            part(s.results.tree_reused),
+            part(s.results.suspect_reused)
+        );
+        if let Some(e) = &s.results_error {
+            eprintln!("flowgate: the result memo could not be written: {e}");
+        }
         if let Some(e) = &s.memo.error {
             eprintln!("flowgate: the tree memo could not be written: {e}");
         }

@@ -205,6 +205,11 @@ impl SpecIndex {
         self
     }
 
+    /// The symbolic links met while walking, sorted.
+    pub fn symlinks(&self) -> &[String] {
+        &self.symlinks
+    }
+
     /// True when `path` matches the spec globs.
     pub fn is_spec_path(&self, path: &str) -> bool {
         self.matcher.is_match(path)

@@ -1,0 +1,545 @@
+//! The audit's result memo: what the last audit computed from HEAD's tree (the tree
+//! rules' findings and the coverage) and from that tree with the history (the suspect
+//! links), in `.git/flowgate/audit-results.bin`, each part with a fingerprint of
+//! everything it was computed from. An audit whose inputs to a part are the ones of the
+//! last audit takes that part from the memo; after a commit that changed no task or spec
+//! file (nor the configuration), the tree rules and the coverage are not run again, and
+//! the suspect links neither when the new commits moved no task, added no link and
+//! changed no spec section. The fingerprint of the tree covers each task and spec file's
+//! path and blob (which fix its parse, as the tree memo relies on), the rest of the
+//! snapshot as built, the whole configuration and this version; the history's covers
+//! every record's commit and what it says about tasks, links and sections. A memo of
+//! another version or format, or one that does not decode, is ignored and rewritten: the
+//! memo can only save work, never change a result.
+
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use super::cache_codec::{severity, severity_byte, Reader, Writer};
+use super::coverage::{Coverage, FeatureCoverage, LinkedTask, Requirement, UnlinkedTask};
+use super::history::History;
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::snapshot::Snapshot;
+
+/// Where the memo lives, relative to the repository's `.git`.
+const RESULTS_FILE: &str = "flowgate/audit-results.bin";
+
+/// The first bytes of a result memo.
+const MAGIC: &[u8] = b"flowgate audit results\n";
+
+/// Bumped whenever the encoding, or what a fingerprint covers, changes.
+pub const FORMAT: u32 = 1;
+
+/// A 128-bit fingerprint of everything fed to it (two independently seeded SipHash
+/// states); each string goes in with its length, so no two sequences of strings feed the
+/// same bytes.
+#[derive(Clone)]
+pub struct Fingerprint(
+    std::collections::hash_map::DefaultHasher,
+    std::collections::hash_map::DefaultHasher,
+);
+
+impl Fingerprint {
+    /// A fingerprint of `what` (the kind of thing fingerprinted), this version and
+    /// [`FORMAT`].
+    pub fn new(what: &str) -> Fingerprint {
+        let mut f = Fingerprint(Default::default(), Default::default());
+        0x5eed_u64.hash(&mut f.1);
+        f.str(env!("CARGO_PKG_VERSION"));
+        f.u64(u64::from(FORMAT));
+        f.str(what);
+        f
+    }
+
+    /// Feeds a string.
+    pub fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    /// Feeds bytes (with their length).
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.u64(b.len() as u64);
+        self.0.write(b);
+        self.1.write(b);
+    }
+
+    /// Feeds a number.
+    pub fn u64(&mut self, n: u64) {
+        self.0.write_u64(n);
+        self.1.write_u64(n);
+    }
+
+    /// Feeds an optional string (a missing one differs from every present one).
+    pub fn opt(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.u64(1);
+                self.str(s);
+            }
+            None => self.u64(0),
+        }
+    }
+
+    /// Feeds the `Debug` form of `value` (for the small parts of a snapshot).
+    pub fn debug(&mut self, value: &impl std::fmt::Debug) {
+        self.str(&format!("{value:?}"));
+    }
+
+    /// The fingerprint.
+    pub fn finish(&self) -> u128 {
+        (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
+    }
+}
+
+/// How a task or spec file of HEAD enters the tree's fingerprint: its blob (which fixes
+/// its parse), or, for a file read without one, its parse.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileInput {
+    /// The file's blob.
+    Blob(crate::git::Oid),
+    /// The fingerprint of the file's parse (its `Debug` form).
+    Parsed(u128),
+}
+
+impl FileInput {
+    /// The input of a file parsed as `parsed`, with blob `blob` when it has one.
+    pub fn of(blob: Option<crate::git::Oid>, parsed: &impl std::fmt::Debug) -> FileInput {
+        match blob {
+            Some(oid) => FileInput::Blob(oid),
+            None => {
+                let mut f = Fingerprint::new("parsed file");
+                f.debug(parsed);
+                FileInput::Parsed(f.finish())
+            }
+        }
+    }
+}
+
+/// The fingerprint of HEAD's tree as the audit sees it: `files` (kind, path and input of
+/// every task and spec file read, in any order), the rest of `snapshot` and `config`.
+pub fn tree_fingerprint(
+    mut files: Vec<(u8, String, FileInput)>,
+    snapshot: &Snapshot,
+    config: &Config,
+) -> u128 {
+    let mut f = Fingerprint::new("tree");
+    f.debug(config);
+    files.sort();
+    f.u64(files.len() as u64);
+    for (kind, path, input) in &files {
+        f.u64(u64::from(*kind));
+        f.str(path);
+        match input {
+            FileInput::Blob(oid) => {
+                f.u64(0);
+                f.bytes(oid.as_bytes());
+            }
+            FileInput::Parsed(h) => {
+                f.u64(1);
+                f.u64((*h >> 64) as u64);
+                f.u64(*h as u64);
+            }
+        }
+    }
+    // Everything of the snapshot besides the files' parses.
+    match &snapshot.backlog {
+        Some(b) => {
+            f.u64(1);
+            f.debug(&b.layout);
+            f.debug(&b.unread);
+            f.debug(&b.milestones);
+            f.u64(b.files.len() as u64);
+        }
+        None => f.u64(0),
+    }
+    f.debug(&snapshot.specs.globs);
+    f.debug(&snapshot.specs.symlinks());
+    f.u64(snapshot.specs.files.len() as u64);
+    f.debug(&snapshot.workflow);
+    f.debug(&snapshot.flowspec);
+    f.debug(&snapshot.present_modified_files);
+    f.finish()
+}
+
+/// The fingerprint of what the suspect links take from `history`, for the tree of
+/// fingerprint `tree`: the commits that moved a task, added a link or changed a spec
+/// section, in order, with what they did (a commit's metadata is fixed by its id). The
+/// links look up only those commits, and compare only their order, so commits that did
+/// none of these (code, messages) change nothing.
+pub fn suspect_fingerprint(tree: u128, history: &History) -> u128 {
+    let mut f = Fingerprint::new("suspect links");
+    f.u64((tree >> 64) as u64);
+    f.u64(tree as u64);
+    let relevant = history
+        .records
+        .iter()
+        .filter(|r| !(r.moves.is_empty() && r.links.is_empty() && r.sections.is_empty()));
+    for r in relevant {
+        f.str(&r.id);
+        f.u64(r.moves.len() as u64);
+        for m in &r.moves {
+            f.str(&m.task);
+            f.opt(m.path.as_deref());
+            f.opt(m.from.as_deref());
+            f.opt(m.to.as_deref());
+            f.opt(m.renamed_from.as_deref());
+            f.opt(m.renamed_to.as_deref());
+        }
+        f.u64(r.links.len() as u64);
+        for l in &r.links {
+            f.str(&l.task);
+            f.str(&l.link);
+        }
+        f.u64(r.sections.len() as u64);
+        for s in &r.sections {
+            f.str(&s.file);
+            f.str(&s.slug);
+            for hash in [s.old, s.new] {
+                match hash {
+                    Some(n) => {
+                        f.u64(1);
+                        f.u64(n);
+                    }
+                    None => f.u64(0),
+                }
+            }
+        }
+    }
+    f.finish()
+}
+
+/// What the tree gives: the tree rules' findings (as the rules report them) and the
+/// coverage.
+#[derive(Debug, Clone)]
+pub struct TreePart {
+    /// The tree rules' findings, before configuration.
+    pub findings: Vec<Finding>,
+    /// The coverage.
+    pub coverage: Coverage,
+}
+
+/// The result memo as read, and what this audit computed, to be written back.
+#[derive(Debug, Default)]
+pub struct Results {
+    /// The tree part and its fingerprint.
+    tree: Option<(u128, TreePart)>,
+    /// The suspect links' findings (before configuration) and their fingerprint.
+    suspect: Option<(u128, Vec<Finding>)>,
+    /// How the memo served this audit.
+    pub stats: ResultStats,
+}
+
+/// How the result memo served one audit (for `-v`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResultStats {
+    /// The tree rules' findings and the coverage came from the memo.
+    pub tree_reused: bool,
+    /// The suspect links came from the memo.
+    pub suspect_reused: bool,
+    /// A part was computed in this audit (the memo is rewritten).
+    computed: bool,
+}
+
+impl Results {
+    /// The memo in `git_dir` (the repository's `.git`); empty when there is none or it
+    /// does not decode.
+    pub fn open(git_dir: &Path) -> Results {
+        crate::own_files::read_in(git_dir, RESULTS_FILE, crate::own_files::MAX_CACHE)
+            .ok()
+            .flatten()
+            .and_then(|bytes| decode(&bytes))
+            .unwrap_or_default()
+    }
+
+    /// The tree part for the tree of fingerprint `key`: the memo's, else what `compute`
+    /// computes (kept for the memo).
+    pub fn tree_part(&mut self, key: u128, compute: impl FnOnce() -> TreePart) -> TreePart {
+        match &self.tree {
+            Some((k, part)) if *k == key => {
+                self.stats.tree_reused = true;
+                part.clone()
+            }
+            _ => {
+                let part = compute();
+                self.tree = Some((key, part.clone()));
+                self.stats.computed = true;
+                part
+            }
+        }
+    }
+
+    /// The suspect links' findings for fingerprint `key`: the memo's, else what
+    /// `compute` finds (kept for the memo).
+    pub fn suspect(&mut self, key: u128, compute: impl FnOnce() -> Vec<Finding>) -> Vec<Finding> {
+        match &self.suspect {
+            Some((k, found)) if *k == key => {
+                self.stats.suspect_reused = true;
+                found.clone()
+            }
+            _ => {
+                let found = compute();
+                self.suspect = Some((key, found.clone()));
+                self.stats.computed = true;
+                found
+            }
+        }
+    }
+
+    /// Rewrites the memo in `git_dir` when this audit computed a part it did not hold;
+    /// the reason it could not be written, if it could not.
+    pub fn save(&self, git_dir: &Path) -> Option<String> {
+        if !self.stats.computed {
+            return None;
+        }
+        crate::own_files::write_in(git_dir, RESULTS_FILE, &encode(self))
+            .err()
+            .map(|e| e.to_string())
+    }
+}
+
+fn u128_out(w: &mut Writer, n: u128) {
+    w.u64((n >> 64) as u64);
+    w.u64(n as u64);
+}
+
+fn read_u128(r: &mut Reader<'_>) -> Option<u128> {
+    Some((u128::from(r.u64()?) << 64) | u128::from(r.u64()?))
+}
+
+fn finding(w: &mut Writer, f: &Finding) {
+    w.str(f.code);
+    w.0.push(severity_byte(f.severity));
+    w.str(&f.message);
+    w.opt(f.help.as_deref(), Writer::str);
+    w.opt(f.file.as_deref(), Writer::str);
+    w.opt(f.line, Writer::u32);
+    w.opt(f.column, Writer::u32);
+    w.opt(f.commit.as_deref(), Writer::str);
+    w.opt(f.task.as_deref(), Writer::str);
+    w.u32(f.span_len);
+    w.opt(f.rigor_id, Writer::str);
+}
+
+/// A finding back; `None` for a code this version does not know, or a catalogue ID that
+/// is not the code's.
+fn read_finding(r: &mut Reader<'_>) -> Option<Finding> {
+    let n = usize::try_from(r.u32()?).ok()?;
+    let code = std::str::from_utf8(r.bytes(n)?).ok()?;
+    let rule = crate::rules::lookup(code).filter(|rule| rule.code == code)?;
+    let mut f = Finding::new(rule, String::new());
+    f.severity = severity(r.u8()?)?;
+    f.message = r.str()?;
+    f.help = r.opt(Reader::str)?;
+    f.file = r.opt(Reader::str)?;
+    f.line = r.opt(Reader::u32)?;
+    f.column = r.opt(Reader::u32)?;
+    f.commit = r.opt(Reader::str)?;
+    f.task = r.opt(Reader::str)?;
+    f.span_len = r.u32()?;
+    let rigor = r.opt(Reader::str)?;
+    (rigor.as_deref() == f.rigor_id).then_some(f)
+}
+
+fn findings(w: &mut Writer, list: &[Finding]) {
+    w.len(list.len());
+    for f in list {
+        finding(w, f);
+    }
+}
+
+fn coverage(w: &mut Writer, c: &Coverage) {
+    w.len(c.features.len());
+    for feature in &c.features {
+        w.str(&feature.feature);
+        w.len(feature.requirements.len());
+        for q in &feature.requirements {
+            w.str(&q.id);
+            w.str(&q.qualified);
+            w.str(&q.file);
+            w.u32(q.line);
+            w.str(&q.heading);
+            w.len(q.tasks.len());
+            for t in &q.tasks {
+                w.str(&t.id);
+                w.str(&t.title);
+                w.str(&t.status);
+                w.0.push(u8::from(t.done));
+            }
+        }
+    }
+    w.len(c.unlinked_tasks.len());
+    for t in &c.unlinked_tasks {
+        w.str(&t.id);
+        w.str(&t.title);
+        w.str(&t.status);
+        w.str(&t.path);
+    }
+}
+
+fn read_coverage(r: &mut Reader<'_>) -> Option<Coverage> {
+    Some(Coverage {
+        features: r.vec(|r| {
+            Some(FeatureCoverage {
+                feature: r.str()?,
+                requirements: r.vec(|r| {
+                    Some(Requirement {
+                        id: r.str()?,
+                        qualified: r.str()?,
+                        file: r.str()?,
+                        line: r.u32()?,
+                        heading: r.str()?,
+                        tasks: r.vec(|r| {
+                            Some(LinkedTask {
+                                id: r.str()?,
+                                title: r.str()?,
+                                status: r.str()?,
+                                done: match r.u8()? {
+                                    0 => false,
+                                    1 => true,
+                                    _ => return None,
+                                },
+                            })
+                        })?,
+                    })
+                })?,
+            })
+        })?,
+        unlinked_tasks: r.vec(|r| {
+            Some(UnlinkedTask {
+                id: r.str()?,
+                title: r.str()?,
+                status: r.str()?,
+                path: r.str()?,
+            })
+        })?,
+    })
+}
+
+/// The memo file of `results`.
+fn encode(results: &Results) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    w.0.extend_from_slice(MAGIC);
+    w.u32(FORMAT);
+    w.str(env!("CARGO_PKG_VERSION"));
+    w.opt(results.tree.as_ref(), |w, (key, part)| {
+        u128_out(w, *key);
+        findings(w, &part.findings);
+        coverage(w, &part.coverage);
+    });
+    w.opt(results.suspect.as_ref(), |w, (key, found)| {
+        u128_out(w, *key);
+        findings(w, found);
+    });
+    w.0
+}
+
+/// The memo in `data`; `None` for another format or version, a truncated or foreign
+/// file.
+fn decode(data: &[u8]) -> Option<Results> {
+    let rest = data.strip_prefix(MAGIC)?;
+    let mut r = Reader { data: rest, at: 0 };
+    if r.u32()? != FORMAT || r.str()? != env!("CARGO_PKG_VERSION") {
+        return None;
+    }
+    let tree = r.opt(|r| {
+        Some((
+            read_u128(r)?,
+            TreePart {
+                findings: r.vec(read_finding)?,
+                coverage: read_coverage(r)?,
+            },
+        ))
+    })?;
+    let suspect = r.opt(|r| Some((read_u128(r)?, r.vec(read_finding)?)))?;
+    (r.at == r.data.len()).then_some(Results {
+        tree,
+        suspect,
+        stats: ResultStats::default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Results {
+        let mut finding = Finding::new(&crate::rules::DUPLICATE_TASK_ID, "two files ✓")
+            .at(
+                "backlog/tasks/task-1 - A.md",
+                crate::finding::Position::new(2, 5, 7),
+            )
+            .task("TASK-1")
+            .help("rename one");
+        finding.severity = crate::finding::Severity::Warning;
+        let coverage = Coverage {
+            features: vec![FeatureCoverage {
+                feature: "001-auth".into(),
+                requirements: vec![Requirement {
+                    id: "FR-001".into(),
+                    qualified: "001-auth/FR-001".into(),
+                    file: "specs/001-auth/spec.md".into(),
+                    line: 9,
+                    heading: "Requirements".into(),
+                    tasks: vec![LinkedTask {
+                        id: "TASK-1".into(),
+                        title: "Sign in".into(),
+                        status: "Done".into(),
+                        done: true,
+                    }],
+                }],
+            }],
+            unlinked_tasks: vec![UnlinkedTask {
+                id: "TASK-2".into(),
+                title: "Other".into(),
+                status: "To Do".into(),
+                path: "backlog/tasks/task-2 - Other.md".into(),
+            }],
+        };
+        Results {
+            tree: Some((
+                7 << 70 | 3,
+                TreePart {
+                    findings: vec![finding.clone()],
+                    coverage,
+                },
+            )),
+            suspect: Some((u128::MAX, vec![finding.commit("abc")])),
+            stats: ResultStats::default(),
+        }
+    }
+
+    #[test]
+    fn results_round_trip() {
+        let results = sample();
+        let back = decode(&encode(&results)).unwrap();
+        assert_eq!(format!("{:?}", back.tree), format!("{:?}", results.tree));
+        assert_eq!(back.suspect, results.suspect);
+    }
+
+    #[test]
+    fn a_truncated_or_longer_file_decodes_to_nothing() {
+        let bytes = encode(&sample());
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer).is_none());
+        assert!(decode(&encode(&Results::default())).is_some());
+    }
+
+    #[test]
+    fn fingerprints_tell_strings_apart() {
+        let of = |parts: &[&str]| {
+            let mut f = Fingerprint::new("test");
+            for p in parts {
+                f.str(p);
+            }
+            f.finish()
+        };
+        assert_eq!(of(&["ab", "c"]), of(&["ab", "c"]));
+        assert_ne!(of(&["ab", "c"]), of(&["a", "bc"]));
+        assert_ne!(of(&[]), of(&[""]));
+    }
+}

@@ -1,0 +1,166 @@
+//! `flowgate audit`'s result memo (`.git/flowgate/audit-results.bin`): the tree rules'
+//! findings, the coverage and the suspect links are taken from the last audit when their
+//! inputs are the same, and the report is always the one an audit without any cache
+//! gives, whatever the new commits changed.
+
+mod audit_support;
+
+use audit_support::{events_repo, Repo};
+
+/// The report of an audit that finds no cache, memo or result memo.
+fn cold(r: &Repo) -> String {
+    let saved = r.path().join(".git/flowgate-saved");
+    let dir = r.path().join(".git/flowgate");
+    let had = dir.exists();
+    if had {
+        std::fs::rename(&dir, &saved).unwrap();
+    }
+    let out = r.flowgate(&["audit", "--format", "json"]).stdout;
+    std::fs::remove_dir_all(&dir).unwrap();
+    if had {
+        std::fs::rename(&saved, &dir).unwrap();
+    }
+    out
+}
+
+/// What `-v` says of the result memo: whether the tree part and the suspect links came
+/// from it.
+fn served(tree: bool, suspect: bool) -> String {
+    let part = |reused| match reused {
+        true => "from the result memo",
+        false => "computed",
+    };
+    format!(
+        "tree rules and coverage: {}; suspect links: {}",
+        part(tree),
+        part(suspect)
+    )
+}
+
+/// An audit whose `-v` output says the result memo served it as `tree` and `suspect`
+/// say; its report, checked against a cacheless audit's.
+fn audit(r: &Repo, tree: bool, suspect: bool) -> String {
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        run.stderr.contains(&served(tree, suspect)),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, cold(r));
+    run.stdout
+}
+
+/// The codes of `report`'s findings on `task`.
+fn codes_of(report: &str, task: &str) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_str(report).unwrap();
+    audit_support::codes(&doc)
+        .into_iter()
+        .filter(|(_, t)| t == task)
+        .map(|(c, _)| c)
+        .collect()
+}
+
+#[test]
+fn nothing_new_or_a_code_commit_reuses_the_results() {
+    let r = events_repo();
+    let first = audit(&r, false, false);
+    assert!(first.contains("FG207"), "{first}");
+    assert_eq!(audit(&r, true, true), first);
+    // A commit that touches no task or spec file changes neither part.
+    r.write("src/a.rs", "fn a() { c() }\n");
+    r.commit("More code\n\nRefs: TASK-1");
+    let after = audit(&r, true, true);
+    assert_ne!(after, first, "the new commit is in the history");
+}
+
+#[test]
+fn findings_that_move_between_files_in_the_new_commit() {
+    let r = events_repo();
+    audit(&r, false, false);
+    // A second file with TASK-1's ID appears: FG104.
+    r.write(
+        "backlog/tasks/task-1 - Copy.md",
+        &audit_support::task(
+            "TASK-1",
+            "Copy",
+            "To Do",
+            "specs/001-user-auth/spec.md#fr-001",
+            false,
+        ),
+    );
+    r.commit("Copy TASK-1");
+    let dup = audit(&r, false, false);
+    assert!(dup.contains("\"FG104\""), "{dup}");
+    // The copy removed again: the findings go.
+    r.git(&["rm", "-q", "backlog/tasks/task-1 - Copy.md"]);
+    r.commit("Drop the copy");
+    assert!(!audit(&r, false, false).contains("\"FG104\""));
+    // A task links a section, whose heading the next commit removes.
+    r.task(
+        4,
+        "Passwords",
+        "To Do",
+        "specs/001-user-auth/spec.md#password-rules",
+        false,
+    );
+    r.commit("Add TASK-4");
+    assert!(!codes_of(&audit(&r, false, false), "TASK-4").contains(&"FG203".to_string()));
+    let spec = std::fs::read_to_string(r.path().join("specs/001-user-auth/spec.md")).unwrap();
+    r.write(
+        "specs/001-user-auth/spec.md",
+        &spec.replace("### Password rules\n\n", ""),
+    );
+    r.commit("Spec: drop the password heading");
+    let broken = audit(&r, false, false);
+    assert!(
+        codes_of(&broken, "TASK-4").contains(&"FG203".to_string()),
+        "{broken}"
+    );
+    // A status change in the new commit: TASK-3 finished (its link is then checked).
+    r.task(3, "Reused", "Done", "001-user-auth/FR-003", true);
+    r.commit("TASK-3 done\n\nRefs: TASK-3");
+    audit(&r, false, false);
+    // The memo written one commit behind serves the audit of the next one.
+    r.task(3, "Reused", "In Progress", "001-user-auth/FR-003", true);
+    r.commit("TASK-3 reopened\n\nRefs: TASK-3");
+    audit(&r, false, false);
+    audit(&r, true, true);
+}
+
+#[test]
+fn a_configuration_change_computes_the_results_again() {
+    let r = events_repo();
+    audit(&r, false, false);
+    // Only open tasks in these statuses gain suspect links; the tree part is keyed by
+    // the whole configuration too.
+    r.write(".flowgate.yml", "audit:\n  suspect_open: [\"To Do\"]\n");
+    audit(&r, false, false);
+    audit(&r, true, true);
+    r.write(
+        ".flowgate.yml",
+        "audit:\n  suspect_open: [\"To Do\"]\nrules:\n  FG203: off\n",
+    );
+    audit(&r, false, false);
+    std::fs::remove_file(r.path().join(".flowgate.yml")).unwrap();
+    audit(&r, false, false);
+}
+
+#[test]
+fn a_corrupt_or_foreign_result_memo_is_ignored() {
+    let r = events_repo();
+    let clean = audit(&r, false, false);
+    let memo = r.path().join(".git/flowgate/audit-results.bin");
+    let whole = std::fs::read(&memo).unwrap();
+    r.write(".git/flowgate/audit-results.bin", "garbage, not a memo");
+    assert_eq!(audit(&r, false, false), clean);
+    std::fs::write(&memo, &whole[..whole.len() / 2]).unwrap();
+    assert_eq!(audit(&r, false, false), clean);
+    // Another format (a later version's).
+    let mut foreign = b"flowgate audit results\n".to_vec();
+    foreign.extend_from_slice(&999u32.to_le_bytes());
+    foreign.extend_from_slice(&whole[foreign.len()..]);
+    std::fs::write(&memo, &foreign).unwrap();
+    assert_eq!(audit(&r, false, false), clean);
+    // Rewritten: the next audit takes its results from it.
+    assert_eq!(audit(&r, true, true), clean);
+}
