@@ -22,6 +22,12 @@ fn cold(r: &Repo) -> String {
     out
 }
 
+/// Forgets the results of the last audit (`.git/flowgate/audit-results.bin`), so that the
+/// next one looks at its suspect links again, and quotes their texts.
+fn forget_results(r: &Repo) {
+    let _ = std::fs::remove_file(r.path().join(".git/flowgate/audit-results.bin"));
+}
+
 /// An audit whose `-v` output says `memo`, with its report.
 fn audit(r: &Repo, memo: &str) -> String {
     let run = r.flowgate(&["audit", "-v", "--format", "json"]);
@@ -40,6 +46,7 @@ fn only_the_files_of_new_blobs_are_parsed_again() {
     );
     assert!(first.contains("FG207"), "{first}");
     assert_eq!(first, cold(&r));
+    forget_results(&r);
     assert_eq!(
         audit(
             &r,
@@ -108,6 +115,7 @@ fn a_corrupt_or_foreign_memo_is_ignored() {
     let kept = std::fs::read(&quotes).unwrap();
     for bad in [b"garbage".as_slice(), &kept[..kept.len() / 2]] {
         std::fs::write(&quotes, bad).unwrap();
+        forget_results(&r);
         assert_eq!(
             audit(
                 &r,

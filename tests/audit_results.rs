@@ -71,6 +71,16 @@ fn nothing_new_or_a_code_commit_reuses_the_results() {
     r.commit("More code\n\nRefs: TASK-1");
     let after = audit(&r, true, true);
     assert_ne!(after, first, "the new commit is in the history");
+    // The texts the suspect links quote stay in their memo while the links are reused.
+    std::fs::remove_file(r.path().join(".git/flowgate/audit-results.bin")).unwrap();
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(
+        run.stderr
+            .contains("texts quoted by suspect links: 1 from the tree memo, 0 read"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, after);
 }
 
 #[test]

@@ -49,6 +49,27 @@ fn key(config: &Config) -> String {
     format!("{:016x}", crate::spec::markdown::content_hash(&text))
 }
 
+/// A commit id from its 40 hex digits (what the cache writes), without libgit2's parser:
+/// a warm audit of a long history reads 50,000 of them. `None` for anything else.
+fn oid_from_hex(hex: &str) -> Option<Oid> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let bytes = hex.as_bytes();
+    if bytes.len() != 40 {
+        return None;
+    }
+    let mut raw = [0u8; 20];
+    for (out, pair) in raw.iter_mut().zip(bytes.chunks_exact(2)) {
+        let (&hi, &lo) = (pair.first()?, pair.get(1)?);
+        *out = (digit(hi)? << 4) | digit(lo)?;
+    }
+    Oid::from_bytes(&raw).ok()
+}
+
 impl Cache {
     /// Opens the cache in `git_dir` (the repository's `.git`) for `config`. A cache that
     /// cannot be read (a link, a FIFO, over the size limit: see [`crate::own_files`]) is
@@ -70,7 +91,7 @@ impl Cache {
                 ..Cache::default()
             };
         };
-        let order: Option<Vec<Oid>> = records.iter().map(|r| Oid::from_str(&r.id).ok()).collect();
+        let order: Option<Vec<Oid>> = records.iter().map(|r| oid_from_hex(&r.id)).collect();
         let head = Oid::from_str(&file.head).ok();
         let since = match &file.since {
             Some(s) => Oid::from_str(s).ok().map(Some),
@@ -210,5 +231,31 @@ impl Cache {
     /// Where the cache lives.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_as_libgit2_parses_them() {
+        for text in [
+            "0123456789abcdef0123456789abcdef01234567",
+            "ffffffffffffffffffffffffffffffffffffffff",
+            "0000000000000000000000000000000000000000",
+            "ABCDEF0123456789ABCDEF0123456789abcdef01",
+        ] {
+            assert_eq!(oid_from_hex(text), Oid::from_str(text).ok(), "{text}");
+        }
+        for bad in [
+            "",
+            "0123",
+            "0123456789abcdef0123456789abcdef0123456g",
+            "0123456789abcdef0123456789abcdef012345678",
+            "é123456789abcdef0123456789abcdef0123456",
+        ] {
+            assert_eq!(oid_from_hex(bad), None, "{bad}");
+        }
     }
 }

@@ -158,6 +158,12 @@ impl CommitRecord {
 
 /// `YYYY-MM-DD` of a Unix time (UTC).
 pub fn date(time: i64) -> String {
+    let (y, m, d) = civil(time);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Year, month and day (UTC) of a Unix time.
+pub fn civil(time: i64) -> (i64, i64, i64) {
     // Civil-from-days (Howard Hinnant's algorithm).
     let days = time.div_euclid(86_400);
     let z = days + 719_468;
@@ -169,7 +175,7 @@ pub fn date(time: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    (y, m, d)
 }
 
 /// The commits to audit, oldest first (topological), from `head` back to (not including)
@@ -639,16 +645,24 @@ pub fn spec_matcher(config: &Config) -> globset::GlobSet {
     crate::spec::compile_globs(&config.specs.globs)
 }
 
+/// A map of the history's indices (FxHash: their keys are task IDs, paths and commit ids).
+type Index<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+
+/// Where each spec section changed: by file and slug, the commits and the changes in them.
+type SectionIndex = Index<(String, String), Vec<(usize, usize)>>;
+
 /// The audited history: records in topological order, with indices by task and section.
 #[derive(Debug, Default)]
 pub struct History {
     /// Records, oldest first.
     pub records: Vec<CommitRecord>,
-    moves: HashMap<String, Vec<(usize, usize)>>,
-    refs: HashMap<String, Vec<usize>>,
-    sections: HashMap<(String, String), Vec<(usize, usize)>>,
-    links: HashMap<(String, String), usize>,
-    by_id: HashMap<String, usize>,
+    moves: Index<String, Vec<(usize, usize)>>,
+    by_id: Index<String, usize>,
+    /// The indices only `trace` and the suspect links ask for, made on first use (an
+    /// audit whose suspect links come from the result memo needs none).
+    refs: std::sync::OnceLock<Index<String, Vec<usize>>>,
+    sections: std::sync::OnceLock<SectionIndex>,
+    links: std::sync::OnceLock<Index<(String, String), usize>>,
 }
 
 /// One entry of a task's status history.
@@ -665,28 +679,10 @@ pub struct TimelineEntry<'a> {
 impl History {
     /// Indexes `records` (oldest first).
     pub fn new(records: Vec<CommitRecord>) -> History {
-        let mut moves: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-        let mut refs: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut sections: HashMap<(String, String), Vec<(usize, usize)>> = HashMap::new();
-        let mut links: HashMap<(String, String), usize> = HashMap::new();
+        let mut moves: Index<String, Vec<(usize, usize)>> = Index::default();
         for (i, r) in records.iter().enumerate() {
-            for l in &r.links {
-                links.insert((l.task.clone(), l.link.clone()), i);
-            }
             for (j, m) in r.moves.iter().enumerate() {
                 moves.entry(m.task.clone()).or_default().push((i, j));
-            }
-            for t in &r.references {
-                let list = refs.entry(t.clone()).or_default();
-                if list.last() != Some(&i) {
-                    list.push(i);
-                }
-            }
-            for (j, s) in r.sections.iter().enumerate() {
-                sections
-                    .entry((s.file.clone(), s.slug.clone()))
-                    .or_default()
-                    .push((i, j));
             }
         }
         let by_id = records
@@ -697,11 +693,54 @@ impl History {
         History {
             records,
             moves,
-            refs,
-            sections,
-            links,
             by_id,
+            ..History::default()
         }
+    }
+
+    /// The commits whose message references each task.
+    fn refs(&self) -> &Index<String, Vec<usize>> {
+        self.refs.get_or_init(|| {
+            let mut refs: Index<String, Vec<usize>> = Index::default();
+            for (i, r) in self.records.iter().enumerate() {
+                for t in &r.references {
+                    let list = refs.entry(t.clone()).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+            refs
+        })
+    }
+
+    /// The changes of each spec section: commit and change.
+    fn sections(&self) -> &SectionIndex {
+        self.sections.get_or_init(|| {
+            let mut sections = SectionIndex::default();
+            for (i, r) in self.records.iter().enumerate() {
+                for (j, s) in r.sections.iter().enumerate() {
+                    sections
+                        .entry((s.file.clone(), s.slug.clone()))
+                        .or_default()
+                        .push((i, j));
+                }
+            }
+            sections
+        })
+    }
+
+    /// The last commit that added each link to each task.
+    fn links(&self) -> &Index<(String, String), usize> {
+        self.links.get_or_init(|| {
+            let mut links: Index<(String, String), usize> = Index::default();
+            for (i, r) in self.records.iter().enumerate() {
+                for l in &r.links {
+                    links.insert((l.task.clone(), l.link.clone()), i);
+                }
+            }
+            links
+        })
     }
 
     /// The position of commit `id` (full) in the history.
@@ -711,7 +750,7 @@ impl History {
 
     /// The commit (index) that last added `link` (as written) to `task`.
     pub fn link_added(&self, task: &str, link: &str) -> Option<usize> {
-        self.links
+        self.links()
             .get(&(task.to_string(), link.to_string()))
             .copied()
     }
@@ -775,9 +814,14 @@ impl History {
 
     /// Every task with a recorded history, in ID order.
     pub fn tasks(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.moves.keys().map(String::as_str).collect();
+        let mut v = self.task_ids();
         v.sort_by_cached_key(|a| natural(a));
         v
+    }
+
+    /// Every task with a recorded history, in no particular order.
+    pub fn task_ids(&self) -> Vec<&str> {
+        self.moves.keys().map(String::as_str).collect()
     }
 
     /// The commit (index) in which `task` entered its current status: the last creation or
@@ -792,7 +836,7 @@ impl History {
 
     /// The commits whose message references `task`.
     pub fn referencing(&self, task: &str) -> Vec<&CommitRecord> {
-        self.refs
+        self.refs()
             .get(task)
             .into_iter()
             .flatten()
@@ -802,7 +846,7 @@ impl History {
 
     /// The changes of one section, oldest first, with the commit index.
     pub fn section_history(&self, file: &str, slug: &str) -> Vec<(usize, &SectionChange)> {
-        self.sections
+        self.sections()
             .get(&(file.to_string(), slug.to_string()))
             .into_iter()
             .flatten()

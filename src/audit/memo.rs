@@ -160,9 +160,18 @@ pub struct Quotes {
     used: HashMap<(Oid, String), Option<String>>,
     /// How many were read from the repository in this run.
     read: usize,
+    /// No suspect link was looked at in this run (they came from the result memo): the
+    /// quotes file stays as it is.
+    untouched: bool,
 }
 
 impl Quotes {
+    /// Says that this run looks at no suspect link (they came from the result memo), so
+    /// the quotes the file holds are kept for a later run that does.
+    pub fn not_needed(&mut self) {
+        self.untouched = true;
+    }
+
     /// The quote `what` of `commit`: the memo's, else what `read` reads.
     pub fn get_or(
         &mut self,
@@ -210,7 +219,7 @@ impl Pending {
         } = self;
         stats.quotes_reused = quotes.used.len() - quotes.read;
         stats.quotes_read = quotes.read;
-        if quotes.read == 0 && quotes.known.is_empty() {
+        if quotes.untouched || (quotes.read == 0 && quotes.known.is_empty()) {
             return stats;
         }
         let mut used: Vec<_> = quotes.used.into_iter().collect();

@@ -211,6 +211,9 @@ pub fn run(
             &mut memo.quotes,
         )
     });
+    if kept.stats.suspect_reused {
+        memo.quotes.not_needed();
+    }
     stats.results = kept.stats;
     stats.results_error = kept.save(repo.git_dir());
     // Each part on its own: a commit's finding does not answer one of the tree.

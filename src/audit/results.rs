@@ -12,7 +12,7 @@
 //! another version or format, or one that does not decode, is ignored and rewritten: the
 //! memo can only save work, never change a result.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::path::Path;
 
 use super::cache_codec::{severity, severity_byte, Reader, Writer};
@@ -31,21 +31,18 @@ const MAGIC: &[u8] = b"flowgate audit results\n";
 /// Bumped whenever the encoding, or what a fingerprint covers, changes.
 pub const FORMAT: u32 = 1;
 
-/// A 128-bit fingerprint of everything fed to it (two independently seeded SipHash
-/// states); each string goes in with its length, so no two sequences of strings feed the
-/// same bytes.
+/// A 128-bit fingerprint of everything fed to it (see [`Fingerprint::finish`]; the bytes
+/// are gathered first: hashing one long buffer is much cheaper than many short writes);
+/// each string goes in with its length, so no two sequences of strings feed the same
+/// bytes.
 #[derive(Clone)]
-pub struct Fingerprint(
-    std::collections::hash_map::DefaultHasher,
-    std::collections::hash_map::DefaultHasher,
-);
+pub struct Fingerprint(Vec<u8>);
 
 impl Fingerprint {
     /// A fingerprint of `what` (the kind of thing fingerprinted), this version and
     /// [`FORMAT`].
     pub fn new(what: &str) -> Fingerprint {
-        let mut f = Fingerprint(Default::default(), Default::default());
-        0x5eed_u64.hash(&mut f.1);
+        let mut f = Fingerprint(Vec::with_capacity(1 << 12));
         f.str(env!("CARGO_PKG_VERSION"));
         f.u64(u64::from(FORMAT));
         f.str(what);
@@ -60,14 +57,12 @@ impl Fingerprint {
     /// Feeds bytes (with their length).
     pub fn bytes(&mut self, b: &[u8]) {
         self.u64(b.len() as u64);
-        self.0.write(b);
-        self.1.write(b);
+        self.0.extend_from_slice(b);
     }
 
     /// Feeds a number.
     pub fn u64(&mut self, n: u64) {
-        self.0.write_u64(n);
-        self.1.write_u64(n);
+        self.0.extend_from_slice(&n.to_le_bytes());
     }
 
     /// Feeds an optional string (a missing one differs from every present one).
@@ -86,9 +81,14 @@ impl Fingerprint {
         self.str(&format!("{value:?}"));
     }
 
-    /// The fingerprint.
+    /// The fingerprint: SipHash-1-3 of the bytes fed, and FxHash of them (a second,
+    /// independent and much cheaper 64 bits).
     pub fn finish(&self) -> u128 {
-        (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
+        let mut a = std::collections::hash_map::DefaultHasher::new();
+        let mut b = rustc_hash::FxHasher::default();
+        a.write(&self.0);
+        b.write(&self.0);
+        (u128::from(a.finish()) << 64) | u128::from(b.finish())
     }
 }
 

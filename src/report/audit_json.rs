@@ -14,6 +14,42 @@ use crate::finding::{Finding, Summary};
 /// coverage and history, most of a long history's report, are written directly by
 /// a small pretty writer, which the tests check against serde's output).
 pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
+    // The history, most of the text of a long history's report, is written on a second
+    // thread meanwhile.
+    let history = std::thread::scope(|scope| {
+        let history = scope.spawn(|| {
+            let mut p = Pretty(String::with_capacity(history_size(&audit.history)));
+            p.history(1, &audit.history);
+            p.0
+        });
+        let head = head(audit, findings, summary);
+        let history = history
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (head, history)
+    });
+    let (mut out, history) = history;
+    out.reserve(history.len() + 4);
+    out.push_str(&history);
+    let mut p = Pretty(out);
+    p.close(0, '}', false);
+    p.0.push('\n');
+    p.0
+}
+
+/// Roughly the length of the history's text: what its output buffer starts with.
+fn history_size(history: &History) -> usize {
+    history
+        .records
+        .iter()
+        .map(|r| r.moves.len() * 300)
+        .sum::<usize>()
+        + 64
+}
+
+/// The document up to the history's value: version, findings, summary, coverage and the
+/// history's key.
+fn head(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     let mut p = Pretty(String::with_capacity(1 << 20));
     p.0.push('{');
     p.key(1, true, "version");
@@ -25,10 +61,34 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     p.key(1, false, "coverage");
     p.coverage(1, &audit.coverage);
     p.key(1, false, "history");
-    p.history(1, &audit.history);
-    p.close(0, '}', false);
-    p.0.push('\n');
     p.0
+}
+
+/// True when `bytes` hold a byte JSON escapes: a quote, a backslash or a control
+/// character (eight bytes at a time).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `w` is zero: the classic test, exact on whether any byte is.
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // A byte below 0x20: one of `w & !0x1f` per byte is zero (bytes are unsigned).
+        let control = has_zero(w & !(ONES * 0x1f));
+        if control
+            || has_zero(w ^ (ONES * u64::from(b'"')))
+            || has_zero(w ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// A JSON writer that lays values out as serde_json's pretty printer does (two spaces a
@@ -39,8 +99,15 @@ impl Pretty {
     /// Starts an item of an object or array at `depth`.
     fn item(&mut self, depth: usize, first: bool) {
         self.0.push_str(if first { "\n" } else { ",\n" });
-        for _ in 0..depth {
-            self.0.push_str("  ");
+        self.indent(depth);
+    }
+
+    /// The indentation of `depth`.
+    fn indent(&mut self, depth: usize) {
+        const SPACES: &str = "                ";
+        match SPACES.get(..2 * depth) {
+            Some(spaces) => self.0.push_str(spaces),
+            None => (0..depth).for_each(|_| self.0.push_str("  ")),
         }
     }
 
@@ -55,9 +122,7 @@ impl Pretty {
     fn close(&mut self, depth: usize, bracket: char, empty: bool) {
         if !empty {
             self.0.push('\n');
-            for _ in 0..depth {
-                self.0.push_str("  ");
-            }
+            self.indent(depth);
         }
         self.0.push(bracket);
     }
@@ -84,6 +149,13 @@ impl Pretty {
     /// A string, escaped as serde_json escapes it (quote, backslash and control
     /// characters; nothing else).
     fn string(&mut self, s: &str) {
+        if !needs_escape(s.as_bytes()) {
+            self.0.reserve(s.len() + 2);
+            self.0.push('"');
+            self.0.push_str(s);
+            self.0.push('"');
+            return;
+        }
         self.0.push('"');
         let mut start = 0;
         for (i, b) in s.bytes().enumerate() {
@@ -113,6 +185,28 @@ impl Pretty {
         self.0.push('"');
     }
 
+    /// A commit's date, `YYYY-MM-DD`, as a string (what [`crate::audit::history::date`]
+    /// gives, without formatting machinery: a long history has one per status change).
+    fn date(&mut self, time: i64) {
+        let (y, m, d) = crate::audit::history::civil(time);
+        if !(0..=9999).contains(&y) {
+            self.string(&crate::audit::history::date(time));
+            return;
+        }
+        let digit = |n: i64| char::from(b'0' + (n % 10) as u8);
+        self.0.push('"');
+        for n in [y / 1000, y / 100, y / 10, y] {
+            self.0.push(digit(n));
+        }
+        self.0.push('-');
+        self.0.push(digit(m / 10));
+        self.0.push(digit(m));
+        self.0.push('-');
+        self.0.push(digit(d / 10));
+        self.0.push(digit(d));
+        self.0.push('"');
+    }
+
     fn opt_string(&mut self, s: Option<&str>) {
         match s {
             Some(s) => self.string(s),
@@ -120,10 +214,18 @@ impl Pretty {
         }
     }
 
-    /// Fields of strings, at `depth`.
+    /// Fields of strings, the first ones of an object at `depth`.
     fn string_fields(&mut self, depth: usize, fields: &[(&str, Option<&str>)]) {
         for (i, (key, value)) in fields.iter().enumerate() {
             self.key(depth, i == 0, key);
+            self.opt_string(*value);
+        }
+    }
+
+    /// Fields of strings after others of an object at `depth`.
+    fn string_fields_after(&mut self, depth: usize, fields: &[(&str, Option<&str>)]) {
+        for (key, value) in fields {
+            self.key(depth, false, key);
             self.opt_string(*value);
         }
     }
@@ -212,7 +314,7 @@ impl Pretty {
     /// The `history` object: each task's moves, tasks in ID order (as strings).
     fn history(&mut self, depth: usize, history: &History) {
         let d = depth + 1;
-        let mut tasks = history.tasks();
+        let mut tasks = history.task_ids();
         tasks.sort_unstable();
         self.0.push('{');
         for (i, task) in tasks.iter().enumerate() {
@@ -220,11 +322,13 @@ impl Pretty {
             self.array(d, &history.timeline(task), |p, e| {
                 let d = d + 2;
                 p.0.push('{');
-                p.string_fields(
+                p.key(d, true, "commit");
+                p.string(&e.commit.id);
+                p.key(d, false, "date");
+                p.date(e.commit.time);
+                p.string_fields_after(
                     d,
                     &[
-                        ("commit", Some(e.commit.id.as_str())),
-                        ("date", Some(e.commit.date().as_str())),
                         ("author", Some(e.commit.author.as_str())),
                         ("from", e.change.from.as_deref()),
                         ("to", e.change.to.as_deref()),
@@ -445,5 +549,51 @@ mod tests {
             render(&empty, &[], Summary::default()),
             with_serde(&empty, &[], Summary::default())
         );
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    #[test]
+    fn needs_escape_finds_every_escaped_byte_anywhere() {
+        let slow = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+        for len in 0..20 {
+            for at in 0..len {
+                for c in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = c;
+                    assert_eq!(needs_escape(&bytes), slow(&bytes), "{bytes:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_history_date_writes_them() {
+        for time in [
+            i64::MIN / 2,
+            -62_167_219_201,
+            -62_167_219_200,
+            -1,
+            0,
+            951_782_400,
+            1_700_000_000,
+            253_402_300_799,
+            253_402_300_800,
+            i64::MAX / 2,
+        ]
+        .into_iter()
+        .chain((0..2000).map(|d| 946_684_800 + d * 86_399))
+        {
+            let mut p = Pretty(String::new());
+            p.date(time);
+            assert_eq!(
+                p.0,
+                format!("\"{}\"", crate::audit::history::date(time)),
+                "{time}"
+            );
+        }
     }
 }
