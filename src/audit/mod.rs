@@ -68,14 +68,30 @@ pub struct Audit {
     pub stats: Stats,
 }
 
+/// The records the history pass judged or took from the cache, to be written back to
+/// it ([`run`] writes them while it works).
+#[derive(Debug)]
+pub struct CacheWrite {
+    cache: Cache,
+    head: Oid,
+    since: Option<Oid>,
+}
+
+impl CacheWrite {
+    /// Writes `history`'s records to the cache; why it could not, if it could not.
+    fn save(&self, history: &History) -> Result<(), String> {
+        self.cache.save(self.head, self.since, &history.records)
+    }
+}
+
 /// The history records of `head` back to `since`, through the cache (the `history` phase
-/// of [`Stats::phases`] says how long they took).
+/// of [`Stats::phases`] says how long they took), and the cache to write when it changed.
 pub fn history(
     repo: &Repo,
     config: &Config,
     head: Oid,
     since: Option<Oid>,
-) -> Result<(History, Stats), SourceError> {
+) -> Result<(History, Stats, Option<CacheWrite>), SourceError> {
     let clock = std::time::Instant::now();
     history::tune_libgit2();
     let mut cache = Cache::open(repo.git_dir(), config);
@@ -127,12 +143,11 @@ pub fn history(
         }
     }
     let records: Vec<history::CommitRecord> = slots.into_iter().flatten().collect();
-    if !missing.is_empty() || !cache.is_empty() {
-        stats.cache_error = cache.save(head, since, &records).err();
-    }
+    let write =
+        (!missing.is_empty() || !cache.is_empty()).then_some(CacheWrite { cache, head, since });
     let history = History::new(records);
     stats.phases.push(("history", clock.elapsed()));
-    Ok((history, stats))
+    Ok((history, stats, write))
 }
 
 /// FG406 for a task created with the ID of a task deleted in an earlier commit (the
@@ -171,18 +186,52 @@ pub fn reused_ids(history: &History) -> Vec<Finding> {
 }
 
 /// Runs the whole audit of `head` back to `since` on the history records of
-/// [`history()`]: `snapshot` is HEAD's tree, read from `source` through the tree memo
-/// `memo` (whose fingerprint of the tree keys the result memo: [`results`]); suspect
-/// links quote earlier commits through the memo's quotes.
+/// [`history()`] (writing them to the cache meanwhile, when they changed): `snapshot` is
+/// HEAD's tree, read from `source` through the tree memo `memo` (whose fingerprint of the
+/// tree keys the result memo: [`results`]); suspect links quote earlier commits through
+/// the memo's quotes.
 pub fn run(
     repo: &Repo,
     config: &Config,
     (head, since): (Oid, Option<Oid>),
-    (history, mut stats): (History, Stats),
+    (history, mut stats, write): (History, Stats, Option<CacheWrite>),
     snapshot: &Snapshot,
     source: &dyn Source,
     memo: &mut memo::Pending,
 ) -> Result<Audit, SourceError> {
+    let (coverage, findings) = std::thread::scope(|scope| {
+        let saving = write.as_ref().map(|w| scope.spawn(|| w.save(&history)));
+        let found = findings_of(repo, config, &history, &mut stats, snapshot, source, memo);
+        if let Some(saving) = saving {
+            let saved = saving
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            stats.cache_error = saved.err();
+        }
+        found
+    });
+    Ok(Audit {
+        head,
+        since,
+        history,
+        coverage,
+        findings,
+        tasks: snapshot.backlog.as_ref().map_or(0, |b| b.tasks().count()),
+        specs: snapshot.specs.files.len(),
+        stats,
+    })
+}
+
+/// The coverage and every finding of the audit (see [`run`]).
+fn findings_of(
+    repo: &Repo,
+    config: &Config,
+    history: &History,
+    stats: &mut Stats,
+    snapshot: &Snapshot,
+    source: &dyn Source,
+    memo: &mut memo::Pending,
+) -> (Coverage, Vec<Finding>) {
     let clock = std::time::Instant::now();
     let mut kept = results::Results::open(repo.git_dir());
     let part = kept.tree_part(memo.tree_key, || {
@@ -198,13 +247,13 @@ pub fn run(
         .phases
         .push(("coverage and tree rules", clock.elapsed()));
     let clock = std::time::Instant::now();
-    let suspect_key = results::suspect_fingerprint(memo.tree_key, &history);
+    let suspect_key = results::suspect_fingerprint(memo.tree_key, history);
     let suspect = kept.suspect(suspect_key, || {
         let patterns = IdPatterns::new(&config.specs.id_patterns);
         suspect::check(
             snapshot,
             source,
-            &history,
+            history,
             repo,
             &patterns,
             &config.audit.suspect_open,
@@ -221,7 +270,7 @@ pub fn run(
         [
             tree,
             history.findings(),
-            reused_ids(&history),
+            reused_ids(history),
             coverage.findings(),
             suspect,
         ],
@@ -230,14 +279,5 @@ pub fn run(
     stats
         .phases
         .push(("history rules and suspect links", clock.elapsed()));
-    Ok(Audit {
-        head,
-        since,
-        history,
-        coverage,
-        findings,
-        tasks: snapshot.backlog.as_ref().map_or(0, |b| b.tasks().count()),
-        specs: snapshot.specs.files.len(),
-        stats,
-    })
+    (coverage, findings)
 }
