@@ -6,20 +6,9 @@ mod audit_support;
 
 use audit_support::{events_repo, Repo};
 
-/// The report of an audit that finds neither the cache nor the memo.
+/// The report of an audit without any of its files in `.git/flowgate`.
 fn cold(r: &Repo) -> String {
-    let saved = r.path().join(".git/flowgate-saved");
-    let dir = r.path().join(".git/flowgate");
-    let had = dir.exists();
-    if had {
-        std::fs::rename(&dir, &saved).unwrap();
-    }
-    let out = r.flowgate(&["audit", "--format", "json"]).stdout;
-    std::fs::remove_dir_all(&dir).unwrap();
-    if had {
-        std::fs::rename(&saved, &dir).unwrap();
-    }
-    out
+    r.cold_audit()
 }
 
 /// Forgets the results of the last audit (`.git/flowgate/audit-results.bin`), so that the

@@ -557,7 +557,8 @@ fn read_check_items(r: &mut Reader<'_>) -> Option<Vec<CheckItem>> {
     })
 }
 
-fn finding(w: &mut Writer, f: &Finding) {
+/// Encodes a finding (also the result memo's findings: [`super::results`]).
+pub(super) fn finding(w: &mut Writer, f: &Finding) {
     let Finding {
         code,
         rule: _,
@@ -587,7 +588,9 @@ fn finding(w: &mut Writer, f: &Finding) {
 
 /// A finding back; `None` for a code this version does not know, or one whose rule
 /// would not give it the stored name and catalogue ID.
-fn read_finding(r: &mut Reader<'_>) -> Option<Finding> {
+/// A finding back; `None` for a code this version does not know, or a catalogue ID
+/// that is not the code's.
+pub(super) fn read_finding(r: &mut Reader<'_>) -> Option<Finding> {
     let code = r.str()?;
     let rule = crate::codes::lookup(&code).filter(|rule| rule.code == code)?;
     let severity = severity(r.u8()?)?;
@@ -831,7 +834,8 @@ fn encode_spec_file(w: &mut Writer, f: &SpecFile) {
     }
 }
 
-fn read_bool(r: &mut Reader<'_>) -> Option<bool> {
+/// A byte 0 or 1 back as a bool.
+pub(super) fn read_bool(r: &mut Reader<'_>) -> Option<bool> {
     match r.u8()? {
         0 => Some(false),
         1 => Some(true),

@@ -15,9 +15,10 @@
 use std::hash::Hasher;
 use std::path::Path;
 
-use super::cache_codec::{severity, severity_byte, Reader, Writer};
+use super::cache_codec::{Reader, Writer};
 use super::coverage::{Coverage, FeatureCoverage, LinkedTask, Requirement, UnlinkedTask};
 use super::history::History;
+use super::memo::{finding, read_bool, read_finding};
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::snapshot::Snapshot;
@@ -307,40 +308,6 @@ fn read_u128(r: &mut Reader<'_>) -> Option<u128> {
     Some((u128::from(r.u64()?) << 64) | u128::from(r.u64()?))
 }
 
-fn finding(w: &mut Writer, f: &Finding) {
-    w.str(f.code);
-    w.0.push(severity_byte(f.severity));
-    w.str(&f.message);
-    w.opt(f.help.as_deref(), Writer::str);
-    w.opt(f.file.as_deref(), Writer::str);
-    w.opt(f.line, Writer::u32);
-    w.opt(f.column, Writer::u32);
-    w.opt(f.commit.as_deref(), Writer::str);
-    w.opt(f.task.as_deref(), Writer::str);
-    w.u32(f.span_len);
-    w.opt(f.rigor_id, Writer::str);
-}
-
-/// A finding back; `None` for a code this version does not know, or a catalogue ID that
-/// is not the code's.
-fn read_finding(r: &mut Reader<'_>) -> Option<Finding> {
-    let n = usize::try_from(r.u32()?).ok()?;
-    let code = std::str::from_utf8(r.bytes(n)?).ok()?;
-    let rule = crate::rules::lookup(code).filter(|rule| rule.code == code)?;
-    let mut f = Finding::new(rule, String::new());
-    f.severity = severity(r.u8()?)?;
-    f.message = r.str()?;
-    f.help = r.opt(Reader::str)?;
-    f.file = r.opt(Reader::str)?;
-    f.line = r.opt(Reader::u32)?;
-    f.column = r.opt(Reader::u32)?;
-    f.commit = r.opt(Reader::str)?;
-    f.task = r.opt(Reader::str)?;
-    f.span_len = r.u32()?;
-    let rigor = r.opt(Reader::str)?;
-    (rigor.as_deref() == f.rigor_id).then_some(f)
-}
-
 fn findings(w: &mut Writer, list: &[Finding]) {
     w.len(list.len());
     for f in list {
@@ -394,11 +361,7 @@ fn read_coverage(r: &mut Reader<'_>) -> Option<Coverage> {
                                 id: r.str()?,
                                 title: r.str()?,
                                 status: r.str()?,
-                                done: match r.u8()? {
-                                    0 => false,
-                                    1 => true,
-                                    _ => return None,
-                                },
+                                done: read_bool(r)?,
                             })
                         })?,
                     })

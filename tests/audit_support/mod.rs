@@ -139,6 +139,23 @@ impl Repo {
         run(out)
     }
 
+    /// The JSON report of an audit that finds none of the files the audit keeps in
+    /// `.git/flowgate` (they are put back afterwards).
+    pub fn cold_audit(&self) -> String {
+        let saved = self.path().join(".git/flowgate-saved");
+        let dir = self.path().join(".git/flowgate");
+        let had = dir.exists();
+        if had {
+            std::fs::rename(&dir, &saved).expect("move the audit's files aside");
+        }
+        let out = self.flowgate(&["audit", "--format", "json"]).stdout;
+        std::fs::remove_dir_all(&dir).expect("remove the cold audit's files");
+        if had {
+            std::fs::rename(&saved, &dir).expect("put the audit's files back");
+        }
+        out
+    }
+
     /// `flowgate --format json ARGS` parsed.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let mut all = vec!["--format", "json"];
