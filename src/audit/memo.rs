@@ -74,7 +74,7 @@ pub struct MemoStats {
 }
 
 /// Where each record of a memo file is, by kind, blob and path.
-type Index<'a> = HashMap<(u8, Oid, &'a str), Range<usize>>;
+type Index<'a> = HashMap<(u8, Oid, &'a str), Range<usize>, rustc_hash::FxBuildHasher>;
 
 /// A memo file as read: the encoded files by kind, blob and path.
 struct Memo<'a> {
@@ -97,7 +97,7 @@ impl<'a> Memo<'a> {
             return None;
         }
         let n = r.count()?;
-        let mut out = HashMap::with_capacity(n);
+        let mut out = HashMap::with_capacity_and_hasher(n, rustc_hash::FxBuildHasher);
         for _ in 0..n {
             let kind = r.u8()?;
             let oid = Oid::from_bytes(r.bytes(20)?).ok()?;
