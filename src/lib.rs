@@ -41,6 +41,7 @@ pub mod git;
 pub mod message;
 pub mod own_files;
 pub mod parallel;
+pub mod parsed_codec;
 pub mod paths;
 pub mod report;
 pub mod rules;

@@ -52,6 +52,25 @@ pub enum Content {
     Bytes(Vec<u8>),
 }
 
+/// What a file system says of a regular file without reading it (as git's index keeps
+/// it): when a file's stamp is what it was when the file was read, and the file was not
+/// changed in the moment of that read, its bytes are taken to be the ones read then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification: seconds and nanoseconds since the epoch.
+    pub mtime: (i64, u32),
+    /// Last change of the file's data or metadata: seconds and nanoseconds.
+    pub ctime: (i64, u32),
+    /// Inode number.
+    pub ino: u64,
+    /// Device number.
+    pub dev: u64,
+    /// File type and permissions.
+    pub mode: u32,
+}
+
 /// An error reading from a source: the repository itself could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceError(pub String);
@@ -93,6 +112,13 @@ pub trait Source {
     /// Reads many paths, in order. Sources that can read concurrently override this.
     fn read_many(&self, paths: Vec<String>, max: u64) -> Vec<Result<Content, SourceError>> {
         paths.iter().map(|p| self.read(p, max)).collect()
+    }
+
+    /// The [`Stamp`] of each of `paths` that is a regular file (`None` for anything else:
+    /// missing, a symbolic link, a folder), in order; `None` from a source whose files
+    /// have no stamps (a commit's tree, the index, files in memory).
+    fn stamps(&self, _paths: &[String]) -> Option<Vec<Option<Stamp>>> {
+        None
     }
 
     /// Every file and symlink below `dir`, recursively, as repo-relative paths with their

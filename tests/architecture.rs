@@ -21,7 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("task and spec parsers", &["backlog", "spec", "message"]),
     ("configuration", &["config"]),
     ("workflow parsers", &["workflow", "flowspec"]),
-    ("snapshot", &["snapshot"]),
+    ("snapshot", &["snapshot", "parsed_codec"]),
     ("rules", &["rules"]),
     ("recorded findings", &["baseline"]),
     ("engine", &["engine"]),

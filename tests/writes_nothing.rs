@@ -1,7 +1,7 @@
 //! The read-only commands write nothing. Every one of them runs on a repository
 //! with findings, and a full listing of the work tree and `.git/` (paths, kinds, sizes,
 //! content hashes) is compared before and after. Only `.git/index` (git itself may refresh
-//! its stat cache) and audit's cache `.git/flowgate/` may change.
+//! its stat cache) and flowgate's own caches in `.git/flowgate/` (the audit's, check's memo) may change.
 
 mod hooks_support;
 
@@ -22,7 +22,7 @@ fn listing(root: &Path) -> BTreeMap<String, String> {
             .expect("below root")
             .to_string_lossy()
             .into_owned();
-        // The index (git may refresh its stat cache) and audit's cache are allowed to change.
+        // The index (git may refresh its stat cache) and flowgate's own caches are allowed to change.
         if rel == ".git/index" || rel == ".git/flowgate" || rel.starts_with(".git/flowgate/") {
             continue;
         }

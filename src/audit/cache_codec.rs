@@ -4,7 +4,7 @@
 //! file decodes to `None`, never to a panic.
 
 use super::history::{CommitRecord, LinkAdded, SectionChange, StoredFinding, TaskMove};
-use crate::finding::Severity;
+use crate::parsed_codec::{severity, severity_byte, Reader, Writer};
 
 /// The first bytes of a cache file.
 pub const MAGIC: &[u8] = b"flowgate audit cache\n";
@@ -20,107 +20,6 @@ pub struct Header {
     pub head: String,
     /// Where the walk stopped.
     pub since: Option<String>,
-}
-
-/// Appends values to a byte buffer (the audit's own files: this cache and the tree memo).
-pub(crate) struct Writer(pub(crate) Vec<u8>);
-
-impl Writer {
-    pub(crate) fn u32(&mut self, n: u32) {
-        self.0.extend_from_slice(&n.to_le_bytes());
-    }
-    pub(crate) fn u64(&mut self, n: u64) {
-        self.0.extend_from_slice(&n.to_le_bytes());
-    }
-    pub(crate) fn len(&mut self, n: usize) {
-        self.u32(u32::try_from(n).unwrap_or(u32::MAX));
-    }
-    pub(crate) fn str(&mut self, s: &str) {
-        self.len(s.len());
-        self.0.extend_from_slice(s.as_bytes());
-    }
-    /// A presence byte, then the value when present.
-    pub(crate) fn opt<T>(&mut self, value: Option<T>, write: impl FnOnce(&mut Self, T)) {
-        self.0.push(u8::from(value.is_some()));
-        if let Some(v) = value {
-            write(self, v);
-        }
-    }
-}
-
-/// Reads values back; `None` once the bytes run out or do not fit.
-pub(crate) struct Reader<'a> {
-    pub(crate) data: &'a [u8],
-    pub(crate) at: usize,
-}
-
-impl<'a> Reader<'a> {
-    pub(crate) fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
-        let out = self.data.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(out)
-    }
-    pub(crate) fn u8(&mut self) -> Option<u8> {
-        self.bytes(1)?.first().copied()
-    }
-    pub(crate) fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.bytes(4)?.try_into().ok()?))
-    }
-    pub(crate) fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.bytes(8)?.try_into().ok()?))
-    }
-    /// A count of items that each take at least one byte (so a corrupt count cannot
-    /// reserve more than the file could hold).
-    pub(crate) fn count(&mut self) -> Option<usize> {
-        let n = usize::try_from(self.u32()?).ok()?;
-        (n <= self.data.len() - self.at).then_some(n)
-    }
-    pub(crate) fn str(&mut self) -> Option<String> {
-        let n = usize::try_from(self.u32()?).ok()?;
-        String::from_utf8(self.bytes(n)?.to_vec()).ok()
-    }
-    pub(crate) fn opt<T>(
-        &mut self,
-        read: impl FnOnce(&mut Self) -> Option<T>,
-    ) -> Option<Option<T>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => read(self).map(Some),
-            _ => None,
-        }
-    }
-    pub(crate) fn vec<T>(
-        &mut self,
-        mut read: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let n = self.count()?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(read(self)?);
-        }
-        Some(out)
-    }
-}
-
-/// The byte that stands for severity `s`.
-pub(crate) fn severity_byte(s: Severity) -> u8 {
-    match s {
-        Severity::Off => 0,
-        Severity::Note => 1,
-        Severity::Warning => 2,
-        Severity::Error => 3,
-    }
-}
-
-/// The severity byte `b` stands for.
-pub(crate) fn severity(b: u8) -> Option<Severity> {
-    Some(match b {
-        0 => Severity::Off,
-        1 => Severity::Note,
-        2 => Severity::Warning,
-        3 => Severity::Error,
-        _ => return None,
-    })
 }
 
 /// Encodes `header` and `records`.
@@ -258,6 +157,7 @@ fn record(r: &mut Reader<'_>) -> Option<CommitRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
 
     fn sample() -> (Header, Vec<CommitRecord>) {
         let header = Header {

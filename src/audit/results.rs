@@ -15,12 +15,11 @@
 use std::hash::Hasher;
 use std::path::Path;
 
-use super::cache_codec::{Reader, Writer};
 use super::coverage::{Coverage, FeatureCoverage, LinkedTask, Requirement, UnlinkedTask};
 use super::history::History;
-use super::memo::{finding, read_bool, read_finding};
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::parsed_codec::{finding, read_bool, read_finding, Reader, Writer};
 use crate::snapshot::Snapshot;
 
 /// Where the memo lives, relative to the repository's `.git`.

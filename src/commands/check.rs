@@ -44,7 +44,15 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
     };
     let started = std::time::Instant::now();
     let config = ctx.config(source.as_ref())?;
-    let snapshot = engine::snapshot(source.as_ref(), &config, None)?;
+    // The working tree of a repository: through the memo of its parsed files in `.git`.
+    let (snapshot, memo) = match &repo {
+        Found::Repo(repo) if !args.staged => {
+            let (snapshot, stats) =
+                engine::memo::snapshot(repo.git_dir(), source.as_ref(), &config)?;
+            (snapshot, Some(stats))
+        }
+        _ => (engine::snapshot(source.as_ref(), &config, None)?, None),
+    };
     let read = started.elapsed();
     let mut findings = engine::configure([engine::tree_findings(&snapshot, &config)], &config);
     if ctx.global.verbose {
@@ -56,6 +64,21 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
             read.as_secs_f64() * 1000.0,
             (started.elapsed() - read).as_secs_f64() * 1000.0
         );
+        if let Some(memo) = &memo {
+            eprintln!(
+                "flowgate: memo ({}): {} task files and {} spec files taken from it, {} and {} read and parsed{}",
+                engine::memo::MEMO_FILE,
+                memo.reused,
+                memo.specs_reused,
+                memo.parsed,
+                memo.specs_parsed,
+                match (&memo.error, memo.written) {
+                    (Some(e), _) => format!("; not written: {e}"),
+                    (None, true) => "; written".to_string(),
+                    (None, false) => String::new(),
+                }
+            );
+        }
     }
     let filters = path_filters(&root, &ctx.dir, &args.paths);
     if !filters.is_empty() {

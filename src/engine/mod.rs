@@ -12,6 +12,7 @@
 //! renderers sit above the history pass, which the engine serves.
 
 pub mod judge;
+pub mod memo;
 pub mod tasks;
 
 use std::collections::BTreeSet;
