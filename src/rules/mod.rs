@@ -22,11 +22,33 @@ pub mod transitions;
 /// Runs the tree rules (task files, spec links, flowspec rigor) on one snapshot, at their
 /// default severities; the engine applies the configured ones.
 pub fn check_tree(snapshot: &Snapshot, config: &Config) -> Vec<Finding> {
-    let mut findings = task_files::check(snapshot);
-    findings.extend(spec_links::check(snapshot, config));
-    findings.extend(rigor::check(snapshot, config));
+    let links = || {
+        let mut findings = spec_links::check(snapshot, config);
+        findings.extend(rigor::check(snapshot, config));
+        findings
+    };
+    let files = snapshot.backlog.as_ref().map_or(0, |b| b.files.len());
+    // The families read the snapshot only: in a large one, the task-file rules and the
+    // link rules run on two cores. Their findings are joined in the same order.
+    let (mut findings, links) = if files + snapshot.specs.files.len() >= PARALLEL_FILES {
+        std::thread::scope(|scope| {
+            let links = scope.spawn(links);
+            let findings = task_files::check(snapshot);
+            let links = links
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (findings, links)
+        })
+    } else {
+        (task_files::check(snapshot), links())
+    };
+    findings.extend(links);
     findings
 }
+
+/// From this many task and spec files on, [`check_tree`] runs the rule families on two
+/// threads.
+const PARALLEL_FILES: usize = 1000;
 
 /// Applies the configured severities (dropping `off` findings) and sorts. A task that
 /// fails a guard on entering its status (FG403) is not told again that it stands there

@@ -211,6 +211,23 @@ fn normalise(value: &str) -> String {
         .to_lowercase()
 }
 
+/// `normalise(a) == normalise(b)`, without allocating when both are ASCII (every task
+/// of a large backlog is compared with each configured value).
+fn same_normalised(a: &str, b: &str) -> bool {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return normalise(a) == normalise(b);
+    }
+    let mut a_words = a.split_whitespace();
+    let mut b_words = b.split_whitespace();
+    loop {
+        match (a_words.next(), b_words.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
+            _ => return false,
+        }
+    }
+}
+
 /// FG114 / FG115: a value outside its configured list.
 fn unconfigured(
     file: &TaskFile,
@@ -220,8 +237,7 @@ fn unconfigured(
     number: &str,
     field: &Listed,
 ) -> Option<Finding> {
-    let wanted = normalise(&value.value);
-    if allowed.iter().any(|a| normalise(a) == wanted) {
+    if allowed.iter().any(|a| same_normalised(a, &value.value)) {
         return None;
     }
     let fix = match crate::text::nearest(&value.value, allowed.iter().copied()) {
@@ -247,4 +263,45 @@ fn unconfigured(
             layout.config_path()
         )),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_normalised_agrees_with_normalise() {
+        let values = [
+            "High",
+            "high",
+            " high ",
+            "HIGH",
+            "hi gh",
+            "hi  gh",
+            "Hi\tGH",
+            "hi\x0bgh",
+            "medium",
+            "",
+            " ",
+            "Bug Fix",
+            "bug   fix",
+            "bugfix",
+            "Ärger",
+            "ärger",
+            "ÄRGER",
+            "ΣΑΣ",
+            "σας",
+            "x\u{85}y",
+            "x y",
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    same_normalised(a, b),
+                    normalise(a) == normalise(b),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
 }
