@@ -27,6 +27,93 @@ pub(crate) fn memo_key(
     format!("{:016x}", crate::spec::markdown::content_hash(&text))
 }
 
+/// One record of a memo file: its kind, what its header holds besides, the path (or text)
+/// that leads its bytes, and where those bytes are in the file.
+pub(crate) struct MemoRecord<'a, H> {
+    pub(crate) kind: u8,
+    pub(crate) header: H,
+    pub(crate) path: &'a str,
+    pub(crate) range: Range<usize>,
+}
+
+/// The records of memo file `data`, each made an entry of the index by `entry`: the file
+/// holds `magic`, `format`, `key`, a count, then per record its kind, the header
+/// `read_header` reads, a length and that many bytes, led by a path. Empty for a file
+/// written with another magic, format or key, or one that does not decode to its end
+/// (truncated, foreign).
+pub(crate) fn read_memo<'a, H, K, V, C: Default + FromIterator<(K, V)>>(
+    data: &'a [u8],
+    magic: &[u8],
+    format: u32,
+    key: &str,
+    read_header: impl Fn(&mut Reader<'a>) -> Option<H>,
+    entry: impl Fn(MemoRecord<'a, H>) -> (K, V),
+) -> C {
+    memo_records(data, magic, format, key, read_header)
+        .map(|records| records.into_iter().map(entry).collect())
+        .unwrap_or_default()
+}
+
+/// The records of memo file `data` (see [`read_memo`]).
+fn memo_records<'a, H>(
+    data: &'a [u8],
+    magic: &[u8],
+    format: u32,
+    key: &str,
+    read_header: impl Fn(&mut Reader<'a>) -> Option<H>,
+) -> Option<Vec<MemoRecord<'a, H>>> {
+    let rest = data.strip_prefix(magic)?;
+    let mut r = Reader { data: rest, at: 0 };
+    if r.u32()? != format || r.str()? != key {
+        return None;
+    }
+    let n = r.count()?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let kind = r.u8()?;
+        let header = read_header(&mut r)?;
+        let len = usize::try_from(r.u32()?).ok()?;
+        let start = magic.len() + r.at;
+        let body = r.bytes(len)?;
+        let mut lead = Reader { data: body, at: 0 };
+        let plen = usize::try_from(lead.u32()?).ok()?;
+        let path = std::str::from_utf8(lead.bytes(plen)?).ok()?;
+        out.push(MemoRecord {
+            kind,
+            header,
+            path,
+            range: start..start + len,
+        });
+    }
+    (r.at == r.data.len()).then_some(out)
+}
+
+/// A memo file as [`read_memo`] reads it: each of `records` gives its kind and bytes
+/// (`parts`), and `write_header` writes its header.
+pub(crate) fn write_memo<R>(
+    magic: &[u8],
+    format: u32,
+    key: &str,
+    records: &[R],
+    parts: impl Fn(&R) -> (u8, &[u8]),
+    write_header: impl Fn(&mut Writer, &R),
+) -> Vec<u8> {
+    let size: usize = records.iter().map(|r| parts(r).1.len() + 80).sum();
+    let mut w = Writer(Vec::with_capacity(magic.len() + key.len() + 16 + size));
+    w.0.extend_from_slice(magic);
+    w.u32(format);
+    w.str(key);
+    w.len(records.len());
+    for record in records {
+        let (kind, raw) = parts(record);
+        w.0.push(kind);
+        write_header(&mut w, record);
+        w.len(raw.len());
+        w.0.extend_from_slice(raw);
+    }
+    w.0
+}
+
 /// Appends values to a byte buffer.
 pub(crate) struct Writer(pub(crate) Vec<u8>);
 

@@ -18,7 +18,8 @@ use crate::backlog::{self, Backlog, BacklogLayout, TaskFile};
 use crate::config::Config;
 use crate::git::{Oid, TreeSource};
 use crate::parsed_codec::{
-    encode_spec_file, encode_task_file, ids_round_trip, spec_file, task_file, Reader, Writer,
+    encode_spec_file, encode_task_file, ids_round_trip, read_memo, spec_file, task_file,
+    write_memo, Reader, Writer,
 };
 use crate::snapshot::Snapshot;
 use crate::source::SourceError;
@@ -80,31 +81,15 @@ impl<'a> Memo<'a> {
     /// The entries of memo file `data` written with `key`; empty for anything else (a
     /// foreign, truncated or older file).
     fn decode(data: &'a [u8], key: &str) -> Memo<'a> {
-        let entries = Self::index(data, key).unwrap_or_default();
+        let entries = read_memo(
+            data,
+            MAGIC,
+            FORMAT,
+            key,
+            |r| Oid::from_bytes(r.bytes(20)?).ok(),
+            |m| ((m.kind, m.header, m.path), m.range),
+        );
         Memo { entries, data }
-    }
-
-    fn index(data: &'a [u8], key: &str) -> Option<Index<'a>> {
-        let rest = data.strip_prefix(MAGIC)?;
-        let mut r = Reader { data: rest, at: 0 };
-        if r.u32()? != FORMAT || r.str()? != key {
-            return None;
-        }
-        let n = r.count()?;
-        let mut out = HashMap::with_capacity_and_hasher(n, rustc_hash::FxBuildHasher);
-        for _ in 0..n {
-            let kind = r.u8()?;
-            let oid = Oid::from_bytes(r.bytes(20)?).ok()?;
-            let len = usize::try_from(r.u32()?).ok()?;
-            let start = MAGIC.len() + r.at;
-            let body = r.bytes(len)?;
-            // The path leads each record.
-            let mut path = Reader { data: body, at: 0 };
-            let plen = usize::try_from(path.u32()?).ok()?;
-            let path = std::str::from_utf8(path.bytes(plen)?).ok()?;
-            out.insert((kind, oid, path), start..start + len);
-        }
-        (r.at == r.data.len()).then_some(out)
     }
 
     /// The task file at `path` with blob `oid`, when the memo holds it and it decodes,
@@ -447,18 +432,14 @@ fn load_backlog<'m>(
 
 /// A memo file holding `records`.
 fn encode_memo(key: &str, records: &Records<'_>) -> Vec<u8> {
-    let mut w = Writer(Vec::new());
-    w.0.extend_from_slice(MAGIC);
-    w.u32(FORMAT);
-    w.str(key);
-    w.len(records.len());
-    for (kind, oid, raw) in records {
-        w.0.push(*kind);
-        w.0.extend_from_slice(oid.as_bytes());
-        w.len(raw.len());
-        w.0.extend_from_slice(raw);
-    }
-    w.0
+    write_memo(
+        MAGIC,
+        FORMAT,
+        key,
+        records,
+        |(kind, _, raw)| (*kind, raw),
+        |w, (_, oid, _)| w.0.extend_from_slice(oid.as_bytes()),
+    )
 }
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ use super::Error;
 use crate::backlog::{self, Backlog, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::Config;
 use crate::parsed_codec::{
-    encode_spec_file, encode_task_file, ids_round_trip, spec_file, task_file, Reader, Writer,
+    encode_spec_file, encode_task_file, ids_round_trip, read_memo, spec_file, task_file,
+    write_memo, Reader, Writer,
 };
 use crate::snapshot::Snapshot;
 use crate::source::{Source, SourceError, Stamp};
@@ -88,32 +89,15 @@ struct Memo<'a> {
 impl<'a> Memo<'a> {
     /// The entries of memo file `data` written with `key`; empty for anything else.
     fn decode(data: &'a [u8], key: &str) -> Memo<'a> {
-        let entries = Self::index(data, key).unwrap_or_default();
+        let entries = read_memo(
+            data,
+            MAGIC,
+            FORMAT,
+            key,
+            |r| Some((read_stamp(r)?, r.u64()?)),
+            |m| ((m.kind, m.path), (m.header.0, m.header.1, m.range)),
+        );
         Memo { entries, data }
-    }
-
-    fn index(data: &'a [u8], key: &str) -> Option<Index<'a>> {
-        let rest = data.strip_prefix(MAGIC)?;
-        let mut r = Reader { data: rest, at: 0 };
-        if r.u32()? != FORMAT || r.str()? != key {
-            return None;
-        }
-        let n = r.count()?;
-        let mut out = HashMap::with_capacity(n);
-        for _ in 0..n {
-            let kind = r.u8()?;
-            let stamp = read_stamp(&mut r)?;
-            let hash = r.u64()?;
-            let len = usize::try_from(r.u32()?).ok()?;
-            let start = MAGIC.len() + r.at;
-            let body = r.bytes(len)?;
-            // The path leads each record.
-            let mut path = Reader { data: body, at: 0 };
-            let plen = usize::try_from(path.u32()?).ok()?;
-            let path = std::str::from_utf8(path.bytes(plen)?).ok()?;
-            out.insert((kind, path), (stamp, hash, start..start + len));
-        }
-        (r.at == r.data.len()).then_some(out)
     }
 
     /// The record of `path` when the memo holds it at `stamp`, with the hash it was
@@ -446,18 +430,15 @@ fn read_stamp(r: &mut Reader<'_>) -> Option<Stamp> {
 
 /// A memo file holding `records`.
 fn encode_memo(key: &str, records: &Records<'_>) -> Vec<u8> {
-    let size: usize = records.iter().map(|(_, _, _, raw)| raw.len() + 72).sum();
-    let mut w = Writer(Vec::with_capacity(MAGIC.len() + key.len() + 16 + size));
-    w.0.extend_from_slice(MAGIC);
-    w.u32(FORMAT);
-    w.str(key);
-    w.len(records.len());
-    for (kind, s, h, raw) in records {
-        w.0.push(*kind);
-        stamp(&mut w, s);
-        w.u64(*h);
-        w.len(raw.len());
-        w.0.extend_from_slice(raw);
-    }
-    w.0
+    write_memo(
+        MAGIC,
+        FORMAT,
+        key,
+        records,
+        |(kind, _, _, raw)| (*kind, raw),
+        |w, (_, s, h, _)| {
+            stamp(w, s);
+            w.u64(*h);
+        },
+    )
 }
