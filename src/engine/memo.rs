@@ -151,18 +151,30 @@ pub fn snapshot(
     }
     // Taken before any file's stamp: what changed after it is not kept.
     let settled = settled_before(std::time::SystemTime::now());
-    let layout = backlog::discover(source, config.backlog.dir.as_deref())?;
+    // The memo file is read on a thread of its own while the task folders are listed.
+    let (bytes, listed) = std::thread::scope(|scope| {
+        let read = scope.spawn(|| {
+            crate::own_files::read_in(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        });
+        let listed = list_backlog(source, config);
+        let bytes = read.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (bytes, listed)
+    });
+    let (layout, entries) = match listed? {
+        Some((layout, entries)) => (Some(layout), entries),
+        None => (None, Vec::new()),
+    };
     let key = crate::parsed_codec::memo_key(FORMAT, layout.as_ref(), &config.specs.id_patterns);
-    let bytes = crate::own_files::read_in(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
     let memo = Memo::decode(&bytes, &key);
     let mut records: Records<'_> = Vec::new();
     let backlog = match layout {
         Some(layout) => Some(load_backlog(
             source,
             layout,
+            entries,
             &memo,
             settled,
             &mut stats,
@@ -222,17 +234,31 @@ fn is_settled(stamp: &Stamp, settled: (i64, u32)) -> bool {
     stamp.mtime < settled && stamp.ctime < settled
 }
 
-/// Reads the backlog at `layout` of `source` (as [`backlog::load_at`] reads it), taking
-/// the task files `memo` holds at their stamps from it; `records` gets each file's record.
+/// The backlog `source` has (as [`backlog::load`] discovers it) with its task files
+/// listed; `None` without a backlog.
+fn list_backlog(
+    source: &dyn Source,
+    config: &Config,
+) -> Result<Option<(BacklogLayout, Vec<TaskEntry>)>, SourceError> {
+    let Some(layout) = backlog::discover(source, config.backlog.dir.as_deref())? else {
+        return Ok(None);
+    };
+    let entries = backlog::list_task_files(source, &layout)?;
+    Ok(Some((layout, entries)))
+}
+
+/// Reads the backlog at `layout` of `source` (as [`backlog::load_at`] reads it) from its
+/// listed `entries`, taking the task files `memo` holds at their stamps from it;
+/// `records` gets each file's record.
 fn load_backlog<'m>(
     source: &dyn Source,
     layout: BacklogLayout,
+    entries: Vec<TaskEntry>,
     memo: &Memo<'m>,
     settled: (i64, u32),
     stats: &mut MemoStats,
     records: &mut Records<'m>,
 ) -> Result<Backlog, SourceError> {
-    let entries = backlog::list_task_files(source, &layout)?;
     let files = if entries.iter().any(|e| e.undecodable_name) {
         // Such a name is reported, never read; and it is sorted in with the others as
         // reading them all sorts it. Rare enough to read every file then.
