@@ -66,8 +66,61 @@ pub fn map_with<T: Send, R: Send, S>(
     })
 }
 
+/// Writes `f(item)` into the slot of `out` at each item's position, on up to
+/// `available_parallelism` scoped threads (one chunk of both each): [`map`] without a
+/// second buffer of results, for results that are large (a parsed task file is) and
+/// many. `out` holds at least as many slots as `items` has items; the others stay as
+/// they are.
+pub fn fill<T: Sync, R: Send>(
+    items: &[T],
+    out: &mut [R],
+    min_per_thread: usize,
+    f: impl Fn(&T) -> R + Sync,
+) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / min_per_thread.max(1))
+        .max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    if threads == 1 {
+        for (item, slot) in items.iter().zip(out.iter_mut()) {
+            *slot = f(item);
+        }
+        return;
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .zip(out.chunks_mut(chunk))
+            .map(|(part, slots)| {
+                scope.spawn(move || {
+                    for (item, slot) in part.iter().zip(slots.iter_mut()) {
+                        *slot = f(item);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fill_writes_each_result_at_its_item() {
+        for n in [0usize, 1, 9, 10, 11, 1000, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            let mut out = vec![usize::MAX; n + 2];
+            super::fill(&items, &mut out, 10, |x| x * 3);
+            let want: Vec<usize> = (0..n).map(|x| x * 3).collect();
+            assert_eq!(out.get(..n), Some(want.as_slice()), "{n}");
+            assert_eq!(out.get(n..), Some([usize::MAX; 2].as_slice()), "{n}");
+        }
+    }
+
     #[test]
     fn keeps_order_across_threads() {
         let items: Vec<u32> = (0..1000).collect();

@@ -277,17 +277,17 @@ fn load_backlog<'m>(
 }
 
 /// One file to read: what names it, its stamp, and when the memo holds it at that stamp,
-/// its decoded parse with its record and the record's hash.
-struct Slot<'m, I, T> {
+/// its record and the record's hash.
+struct Slot<'m, I> {
     item: I,
     stamp: Option<Stamp>,
-    hit: Option<(T, &'m [u8], u64)>,
+    record: Option<(&'m [u8], u64)>,
 }
 
-/// Each of `items` (the file at `path_of(item)`) with its stamp and, when `memo` holds
-/// it at that stamp under `kind` and the record decodes with `decode`, its parse: on
-/// every core.
-fn from_memo<'m, I: Send, T: Send>(
+/// Each of `items` (the file at `path_of(item)`) with its stamp and the record `memo`
+/// holds of it at that stamp under `kind`; and beside them, at the same positions, the
+/// parse of each record that decodes with `decode` (on every core, in place).
+fn from_memo<'m, I: Sync, T: Send>(
     source: &dyn Source,
     memo: &Memo<'m>,
     kind: u8,
@@ -295,29 +295,29 @@ fn from_memo<'m, I: Send, T: Send>(
     path_of: impl Fn(&I) -> &str + Sync,
     decode: impl Fn(&mut Reader<'_>) -> Option<T> + Sync,
     file_path: impl Fn(&T) -> &str + Sync,
-) -> Vec<Slot<'m, I, T>> {
+) -> (Vec<Slot<'m, I>>, Vec<Option<T>>) {
     let paths: Vec<String> = items.iter().map(|i| path_of(i).to_string()).collect();
     let stamps = source
         .stamps(&paths)
         .unwrap_or_else(|| vec![None; paths.len()]);
     drop(paths);
-    let slots: Vec<Slot<'m, I, ()>> = items
+    let slots: Vec<Slot<'m, I>> = items
         .into_iter()
         .zip(stamps)
         .map(|(item, stamp)| {
-            let hit = stamp
-                .and_then(|s| memo.get(kind, path_of(&item), s))
-                .map(|(raw, h)| ((), raw, h));
-            Slot { item, stamp, hit }
+            let record = stamp.and_then(|s| memo.get(kind, path_of(&item), s));
+            Slot {
+                item,
+                stamp,
+                record,
+            }
         })
         .collect();
-    crate::parallel::map(slots, PARALLEL_MIN, |Slot { item, stamp, hit }| {
-        let hit = hit.and_then(|((), raw, h)| {
-            let file = decode_record((raw, h), path_of(&item), &decode, &file_path)?;
-            Some((file, raw, h))
-        });
-        Slot { item, stamp, hit }
-    })
+    let mut files: Vec<Option<T>> = std::iter::repeat_with(|| None).take(slots.len()).collect();
+    crate::parallel::fill(&slots, &mut files, PARALLEL_MIN, |slot| {
+        decode_record(slot.record?, path_of(&slot.item), &decode, &file_path)
+    });
+    (slots, files)
 }
 
 /// The task files of `entries` (listed in path order, no name undecodable) as
@@ -332,7 +332,7 @@ fn memo_task_files<'m>(
     stats: &mut MemoStats,
     records: &mut Records<'m>,
 ) -> Result<Vec<TaskFile>, SourceError> {
-    let slots = from_memo(
+    let (slots, mut files) = from_memo(
         source,
         memo,
         TASK,
@@ -343,42 +343,43 @@ fn memo_task_files<'m>(
     );
     let missing: Vec<TaskEntry> = slots
         .iter()
-        .filter(|s| s.hit.is_none())
-        .map(|s| s.item.clone())
+        .zip(&files)
+        .filter(|(_, file)| file.is_none())
+        .map(|(s, _)| s.item.clone())
         .collect();
     stats.parsed = missing.len();
     stats.reused = slots.len() - missing.len();
     // In the order of `missing`, without the files that vanished since the listing.
     let mut parsed = backlog::read_task_files(source, layout, missing)?.into_iter();
     let mut next = parsed.next();
-    let mut files = Vec::with_capacity(slots.len());
     let mut fresh = Vec::new();
-    for Slot { item, stamp, hit } in slots {
-        if let (Some((file, raw, h)), Some(stamp)) = (hit, stamp) {
+    for (i, (slot, file)) in slots.iter().zip(files.iter_mut()).enumerate() {
+        if let (Some(_), Some(stamp), Some((raw, h))) = (&file, slot.stamp, slot.record) {
             records.push((TASK, stamp, h, Cow::Borrowed(raw)));
-            files.push(file);
             continue;
         }
-        let Some(file) = next.take_if(|f| f.path == item.path) else {
+        // A file that vanished since the listing stays `None`, and is left out below.
+        let Some(read) = next.take_if(|f| f.path == slot.item.path) else {
             continue;
         };
         next = parsed.next();
-        if let Some(stamp) = stamp.filter(|s| is_settled(s, settled)) {
-            if ids_round_trip(&file) {
-                fresh.push((files.len(), stamp));
+        if let Some(stamp) = slot.stamp.filter(|s| is_settled(s, settled)) {
+            if ids_round_trip(&read) {
+                fresh.push((i, stamp));
             }
         }
-        files.push(file);
+        *file = Some(read);
     }
     let encoded = crate::parallel::map(fresh, PARALLEL_MIN, |(i, stamp)| {
         let mut w = Writer(Vec::new());
-        if let Some(file) = files.get(i) {
+        if let Some(Some(file)) = files.get(i) {
             encode_task_file(&mut w, file);
         }
         (TASK, stamp, hash(&w.0), Cow::Owned(w.0))
     });
     records.extend(encoded);
-    Ok(files)
+    // In place: an `Option<TaskFile>` is the size of a `TaskFile`.
+    Ok(files.into_iter().flatten().collect())
 }
 
 /// Reads and parses the spec files at `paths` as the spec loader does, taking those the
@@ -392,7 +393,7 @@ fn read_specs<'m>(
     stats: &mut MemoStats,
     records: &mut Records<'m>,
 ) -> Result<Vec<SpecFile>, SourceError> {
-    let slots = from_memo(
+    let (slots, decoded) = from_memo(
         source,
         memo,
         SPEC,
@@ -404,17 +405,17 @@ fn read_specs<'m>(
     let mut files = Vec::with_capacity(slots.len());
     let mut missing = Vec::new();
     let mut stamps = HashMap::new();
-    for Slot { item, stamp, hit } in slots {
-        match (hit, stamp) {
-            (Some((file, raw, h)), Some(stamp)) => {
+    for (slot, file) in slots.into_iter().zip(decoded) {
+        match (file, slot.stamp, slot.record) {
+            (Some(file), Some(stamp), Some((raw, h))) => {
                 records.push((SPEC, stamp, h, Cow::Borrowed(raw)));
                 files.push(file);
             }
             _ => {
-                if let Some(stamp) = stamp.filter(|s| is_settled(s, settled)) {
-                    stamps.insert(item.clone(), stamp);
+                if let Some(stamp) = slot.stamp.filter(|s| is_settled(s, settled)) {
+                    stamps.insert(slot.item.clone(), stamp);
                 }
-                missing.push(item);
+                missing.push(slot.item);
             }
         }
     }
