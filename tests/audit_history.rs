@@ -947,3 +947,18 @@ fn a_version_only_bump_has_no_missing_task_in_history() {
     assert!(!missing.contains(&bump), "{doc:#}");
     assert_eq!(missing, [direct], "{doc:#}");
 }
+
+#[test]
+fn the_audit_reads_the_same_history_from_loose_objects_and_from_packs() {
+    let r = events_repo();
+    let cold = || {
+        let _ = std::fs::remove_dir_all(r.path().join(".git/flowgate"));
+        r.json(&["audit"])
+    };
+    let loose = cold();
+    // One pack of deltas against offsets, then one of deltas against object ids.
+    r.git(&["gc", "-q", "--aggressive"]);
+    assert_eq!(cold(), loose);
+    r.git(&["-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq"]);
+    assert_eq!(cold(), loose);
+}

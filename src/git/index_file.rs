@@ -215,7 +215,7 @@ enum Entries {
 enum Bytes {
     Owned(Vec<u8>),
     #[cfg(all(unix, target_pointer_width = "64"))]
-    Mapped(map::Map),
+    Mapped(super::map::Map),
 }
 
 impl std::fmt::Debug for Bytes {
@@ -236,7 +236,7 @@ impl Bytes {
         {
             let len = file.metadata().ok()?.len();
             if len >= MAP_MIN {
-                if let Some(map) = map::Map::new(&file, len) {
+                if let Some(map) = super::map::Map::new(&file, len) {
                     return Some(Bytes::Mapped(map));
                 }
             }
@@ -251,59 +251,6 @@ impl Bytes {
             Bytes::Owned(v) => v,
             #[cfg(all(unix, target_pointer_width = "64"))]
             Bytes::Mapped(m) => m.as_slice(),
-        }
-    }
-}
-
-/// A read-only, private mapping of a whole file.
-#[cfg(all(unix, target_pointer_width = "64"))]
-mod map {
-    use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
-    use std::ffi::c_void;
-
-    /// The mapping; unmapped when dropped.
-    pub(super) struct Map {
-        ptr: *mut c_void,
-        len: usize,
-    }
-
-    // SAFETY: the mapping is read-only and owned by this value alone; reading it from
-    // several threads is reading shared immutable memory.
-    unsafe impl Send for Map {}
-    // SAFETY: as above.
-    unsafe impl Sync for Map {}
-
-    impl Map {
-        /// Maps the `len` bytes of `file`; `None` when the system refuses.
-        pub(super) fn new(file: &std::fs::File, len: u64) -> Option<Map> {
-            let len = usize::try_from(len).ok().filter(|l| *l > 0)?;
-            // SAFETY: a fresh private read-only mapping of an open file. git never writes
-            // an index file in place: it writes `index.lock` and renames it over `index`,
-            // so the file mapped here keeps its contents while mapped.
-            let ptr = unsafe {
-                mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    ProtFlags::READ,
-                    MapFlags::PRIVATE,
-                    file,
-                    0,
-                )
-            }
-            .ok()?;
-            Some(Map { ptr, len })
-        }
-
-        pub(super) fn as_slice(&self) -> &[u8] {
-            // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives.
-            unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) }
-        }
-    }
-
-    impl Drop for Map {
-        fn drop(&mut self) {
-            // SAFETY: `ptr`/`len` are the mapping made in `new`, unmapped once, here.
-            let _ = unsafe { munmap(self.ptr, self.len) };
         }
     }
 }

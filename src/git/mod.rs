@@ -7,7 +7,11 @@ pub mod changes;
 pub mod commit;
 pub mod fs;
 pub mod index_file;
+#[cfg(all(unix, target_pointer_width = "64"))]
+mod map;
 pub mod ops;
+#[cfg(all(unix, target_pointer_width = "64"))]
+pub mod pack;
 pub mod repo;
 pub mod tree;
 

@@ -11,6 +11,8 @@ use git2::{ObjectType, Oid, Repository};
 use super::changes::{changed_paths, changed_paths_outside, staged_changes, After, Change, Scope};
 use super::fs::FsSource;
 use super::index_file::IndexFile;
+#[cfg(all(unix, target_pointer_width = "64"))]
+use super::pack::{Kind, Packed, Packs};
 use super::tree::{RawTree, TreeItem, TreeMemo};
 use crate::source::{Content, DirEntry, EntryKind, Source, SourceError};
 
@@ -25,6 +27,9 @@ pub struct Repo {
     commit_trees: RefCell<VecDeque<(Oid, Oid)>>,
     /// Folders of recently read trees, by root tree and path (see [`TreeSource::folder`]).
     folders: RefCell<VecDeque<FolderEntry>>,
+    /// The repository's packs, opened on first use (see [`super::pack`]).
+    #[cfg(all(unix, target_pointer_width = "64"))]
+    packs: OnceCell<Option<Box<Packs>>>,
 }
 
 /// How many commits' tree ids [`Repo::commit_tree_id`] remembers.
@@ -177,7 +182,36 @@ impl Repo {
             trees: TreeMemo::default(),
             commit_trees: RefCell::new(VecDeque::new()),
             folders: RefCell::new(VecDeque::new()),
+            #[cfg(all(unix, target_pointer_width = "64"))]
+            packs: OnceCell::new(),
         }
+    }
+
+    /// The raw contents of tree `id`, read from the packs when they have it, else through
+    /// libgit2 (loose objects, alternates, anything the pack reader does not read).
+    fn tree_data(&self, id: Oid) -> Result<Vec<u8>, SourceError> {
+        #[cfg(all(unix, target_pointer_width = "64"))]
+        if let Some(object) = self.packs().and_then(|p| p.read(id.as_bytes())) {
+            if object.kind != Kind::Tree {
+                return Err(SourceError(format!("object {id} is not a tree")));
+            }
+            return Ok(object.data);
+        }
+        let odb = self.git.odb()?;
+        let object = odb.read(id)?;
+        if object.kind() != ObjectType::Tree {
+            return Err(SourceError(format!("object {id} is not a tree")));
+        }
+        Ok(object.data().to_vec())
+    }
+
+    /// The repository's packs, opened on first use; `None` when it has none flowgate
+    /// reads itself.
+    #[cfg(all(unix, target_pointer_width = "64"))]
+    fn packs(&self) -> Option<&Packs> {
+        self.packs
+            .get_or_init(|| Packs::open(&self.git.commondir().join("objects")).map(Box::new))
+            .as_deref()
     }
 
     /// The first parent of commit `id`: `None` for a root commit or a commit that cannot be
@@ -224,14 +258,7 @@ impl Repo {
     /// Tree `id`, indexed only if it was before: for a caller that indexes it itself, with
     /// [`RawTree::differing`] or [`RawTree::check`], before reading its entries.
     pub fn tree_unindexed(&self, id: Oid) -> Result<Rc<RawTree>, SourceError> {
-        self.trees.get_or_read(id, || {
-            let odb = self.git.odb()?;
-            let object = odb.read(id)?;
-            if object.kind() != ObjectType::Tree {
-                return Err(SourceError(format!("object {id} is not a tree")));
-            }
-            Ok(object.data().to_vec())
-        })
+        self.trees.get_or_read(id, || self.tree_data(id))
     }
 
     /// The working tree root; `None` for a bare repository.
@@ -386,6 +413,21 @@ impl Repo {
     }
 
     fn read_blob(&self, id: Oid, max: u64) -> Result<Content, SourceError> {
+        #[cfg(all(unix, target_pointer_width = "64"))]
+        if let Some(packs) = self.packs() {
+            let at_most = usize::try_from(max).unwrap_or(usize::MAX);
+            match packs.read_at_most(id.as_bytes(), at_most) {
+                Some(Packed::Object(o)) if o.kind == Kind::Blob => {
+                    return Ok(Content::Bytes(o.data))
+                }
+                Some(Packed::TooLarge {
+                    kind: Kind::Blob,
+                    size,
+                }) => return Ok(Content::TooLarge(size as u64)),
+                // Not a blob, not packed, or not readable here: libgit2 says what it is.
+                _ => {}
+            }
+        }
         let odb = self.git.odb()?;
         let (size, _) = odb.read_header(id)?;
         if size as u64 > max {
