@@ -239,6 +239,54 @@ fn second_run_reuses_the_cache_and_judges_only_the_new_commit() {
 }
 
 #[test]
+fn a_cache_extended_by_new_commits_is_the_cache_a_cold_audit_writes() {
+    let r = events_repo();
+    let cache = r.path().join(".git/flowgate/audit-cache.bin");
+    // The cache an audit writes at HEAD, its records judged in that run or taken from the
+    // cache; checked against the file an audit without any cache writes.
+    let written = |counts: &str| {
+        let run = r.flowgate(&["audit", "-v", "-q"]);
+        assert!(run.stderr.contains(counts), "{}", run.stderr);
+        let bytes = std::fs::read(&cache).unwrap();
+        let moved = r.path().join(".git/flowgate-kept");
+        std::fs::rename(r.path().join(".git/flowgate"), &moved).unwrap();
+        r.flowgate(&["audit", "-q"]);
+        let cold = std::fs::read(&cache).unwrap();
+        std::fs::remove_dir_all(r.path().join(".git/flowgate")).unwrap();
+        std::fs::rename(&moved, r.path().join(".git/flowgate")).unwrap();
+        assert!(
+            bytes == cold,
+            "the extended cache differs from a cold audit's"
+        );
+    };
+    written("audit of 10 commits: 0 from the cache, 10 judged");
+    // A task moved, a spec section edited and a commit without a reference: the new
+    // records follow the ten kept as they were read.
+    r.task(3, "Reused", "In Progress", "001-user-auth/FR-003", false);
+    r.write("src/a.rs", "fn a() { d() }\n");
+    r.commit("Start the reused task\n\nRefs: TASK-3");
+    r.write("notes.md", "hello\n");
+    r.commit("Docs only");
+    written("audit of 12 commits: 10 from the cache, 2 judged");
+    // A merge assigns its branch to a commit the cache already holds (audited on its
+    // branch): that record is judged again, and the whole cache is encoded anew.
+    r.git(&["checkout", "-q", "-b", "task-3-reused"]);
+    r.write("more.md", "more\n");
+    r.commit("More docs");
+    written("audit of 13 commits: 12 from the cache, 1 judged");
+    r.git(&["checkout", "-q", "-"]);
+    r.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge branch 'task-3-reused'",
+        "task-3-reused",
+    ]);
+    written("audit of 14 commits: 12 from the cache, 2 judged");
+}
+
+#[test]
 fn the_cached_walk_is_extended_only_when_the_old_head_is_an_ancestor() {
     let r = events_repo();
     r.flowgate(&["audit", "-q"]);

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::git::Oid;
 
-use super::cache_codec::{self, Header};
+use super::cache_codec::{self, Encoded, Header};
 use super::history::CommitRecord;
 use crate::config::Config;
 use crate::git::Repo;
@@ -38,6 +38,10 @@ pub struct Cache {
     /// The branch each commit of the cached walk reached the mainline through, as its
     /// record says (see [`Cache::branches`]).
     branches: HashMap<Oid, String>,
+    /// The file as read, and where its records start: the records a new walk keeps are
+    /// written back as these bytes (see [`Cache::save`]).
+    file: Vec<u8>,
+    records_at: usize,
 }
 
 /// What a configuration contributes to the cache key: everything that can change a
@@ -77,13 +81,13 @@ impl Cache {
     pub fn open(git_dir: &Path, config: &Config) -> Cache {
         let path = git_dir.join(CACHE_FILE);
         let key = key(config);
-        let Some((file, records)) =
-            crate::own_files::read_in(git_dir, CACHE_FILE, crate::own_files::MAX_CACHE)
-                .ok()
-                .flatten()
-                .and_then(|bytes| {
-                    cache_codec::decode(&bytes, |h| h.format == FORMAT && h.key == key)
-                })
+        let bytes = crate::own_files::read_in(git_dir, CACHE_FILE, crate::own_files::MAX_CACHE)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let Some(((file, records), records_at)) =
+            cache_codec::decode(&bytes, |h| h.format == FORMAT && h.key == key)
+                .zip(cache_codec::records_start(&bytes))
         else {
             return Cache {
                 path,
@@ -116,6 +120,8 @@ impl Cache {
             by_id: None,
             walk,
             branches,
+            file: bytes,
+            records_at,
         }
     }
 
@@ -201,27 +207,36 @@ impl Cache {
     }
 
     /// Writes `records`, the walk from `head` back to `since`, as the new cache
-    /// (atomically, never through a link: [`crate::own_files::write_in`]). Failing to
-    /// write is not an error of the audit; the reason is returned for `-v`.
+    /// (atomically, never through a link: [`crate::own_files::write_in`]). When the first
+    /// `kept` records are all the cached walk's, unchanged and in its order (a walk that
+    /// extends the cached one and kept every record of it), they are written back as the
+    /// bytes they were read from, and only the others are encoded. Failing to write is not
+    /// an error of the audit; the reason is returned for `-v`.
     pub fn save(
         &self,
         head: Oid,
         since: Option<Oid>,
         records: &[CommitRecord],
+        kept: usize,
     ) -> Result<(), String> {
         let git_dir = self
             .path
             .parent()
             .and_then(Path::parent)
             .ok_or("no cache directory")?;
-        let text = cache_codec::encode(
+        let done = match self.file.get(self.records_at..) {
+            Some(bytes) if kept > 0 && kept == self.walked() => Encoded { count: kept, bytes },
+            _ => Encoded::default(),
+        };
+        let text = cache_codec::extend(
             &Header {
                 format: FORMAT,
                 key: self.key.clone(),
                 head: head.to_string(),
                 since: since.map(|s| s.to_string()),
             },
-            records,
+            done,
+            records.get(done.count..).unwrap_or_default(),
         );
         crate::own_files::write_in(git_dir, CACHE_FILE, &text)
             .map(|_| ())

@@ -24,58 +24,89 @@ pub struct Header {
 
 /// Encodes `header` and `records`.
 pub fn encode(header: &Header, records: &[CommitRecord]) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(64 + records.len() * 160));
+    extend(header, Encoded::default(), records)
+}
+
+/// Records already encoded: how many, and their bytes, a run of a cache file's records as
+/// [`records_start`] finds them (written as they are, not decoded and encoded again).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Encoded<'a> {
+    /// How many records `bytes` holds.
+    pub count: usize,
+    /// Their encoding.
+    pub bytes: &'a [u8],
+}
+
+/// Encodes `header`, the records `done` holds encoded, then `records`: what [`encode`]
+/// gives for `done`'s records followed by `records`.
+pub fn extend(header: &Header, done: Encoded<'_>, records: &[CommitRecord]) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(
+        64 + done.bytes.len() + records.len() * 160,
+    ));
     w.0.extend_from_slice(MAGIC);
     w.u32(header.format);
     w.str(&header.key);
     w.str(&header.head);
     w.opt(header.since.as_deref(), Writer::str);
-    w.len(records.len());
+    w.len(done.count + records.len());
+    w.0.extend_from_slice(done.bytes);
     for r in records {
-        w.str(&r.id);
-        w.str(&r.author);
-        w.u64(r.time as u64);
-        w.str(&r.subject);
-        w.len(r.findings.len());
-        for f in &r.findings {
-            w.str(&f.code);
-            w.0.push(severity_byte(f.severity));
-            w.str(&f.message);
-            w.opt(f.help.as_deref(), Writer::str);
-            w.opt(f.file.as_deref(), Writer::str);
-            w.opt(f.line, Writer::u32);
-            w.opt(f.column, Writer::u32);
-            w.opt(f.commit.as_deref(), Writer::str);
-            w.opt(f.task.as_deref(), Writer::str);
-        }
-        w.len(r.references.len());
-        for t in &r.references {
-            w.str(t);
-        }
-        w.len(r.moves.len());
-        for m in &r.moves {
-            w.str(&m.task);
-            w.opt(m.path.as_deref(), Writer::str);
-            w.opt(m.from.as_deref(), Writer::str);
-            w.opt(m.to.as_deref(), Writer::str);
-            w.opt(m.renamed_from.as_deref(), Writer::str);
-            w.opt(m.renamed_to.as_deref(), Writer::str);
-        }
-        w.len(r.sections.len());
-        for s in &r.sections {
-            w.str(&s.file);
-            w.str(&s.slug);
-            w.opt(s.old, Writer::u64);
-            w.opt(s.new, Writer::u64);
-        }
-        w.len(r.links.len());
-        for l in &r.links {
-            w.str(&l.task);
-            w.str(&l.link);
-        }
-        w.opt(r.branch.as_deref(), Writer::str);
+        encode_record(&mut w, r);
     }
     w.0
+}
+
+fn encode_record(w: &mut Writer, r: &CommitRecord) {
+    w.str(&r.id);
+    w.str(&r.author);
+    w.u64(r.time as u64);
+    w.str(&r.subject);
+    w.len(r.findings.len());
+    for f in &r.findings {
+        w.str(&f.code);
+        w.0.push(severity_byte(f.severity));
+        w.str(&f.message);
+        w.opt(f.help.as_deref(), Writer::str);
+        w.opt(f.file.as_deref(), Writer::str);
+        w.opt(f.line, Writer::u32);
+        w.opt(f.column, Writer::u32);
+        w.opt(f.commit.as_deref(), Writer::str);
+        w.opt(f.task.as_deref(), Writer::str);
+    }
+    w.len(r.references.len());
+    for t in &r.references {
+        w.str(t);
+    }
+    w.len(r.moves.len());
+    for m in &r.moves {
+        w.str(&m.task);
+        w.opt(m.path.as_deref(), Writer::str);
+        w.opt(m.from.as_deref(), Writer::str);
+        w.opt(m.to.as_deref(), Writer::str);
+        w.opt(m.renamed_from.as_deref(), Writer::str);
+        w.opt(m.renamed_to.as_deref(), Writer::str);
+    }
+    w.len(r.sections.len());
+    for s in &r.sections {
+        w.str(&s.file);
+        w.str(&s.slug);
+        w.opt(s.old, Writer::u64);
+        w.opt(s.new, Writer::u64);
+    }
+    w.len(r.links.len());
+    for l in &r.links {
+        w.str(&l.task);
+        w.str(&l.link);
+    }
+    w.opt(r.branch.as_deref(), Writer::str);
+}
+
+/// Where the records of cache file `data` start (after its header and their count);
+/// `None` for a file that is not one.
+pub fn records_start(data: &[u8]) -> Option<usize> {
+    let (_, mut r) = header(data)?;
+    r.u32()?;
+    Some(MAGIC.len() + r.at)
 }
 
 /// The header of a cache file, and a reader positioned at its records; `None` for a file
@@ -211,6 +242,27 @@ mod tests {
         let (header, records) = sample();
         let bytes = encode(&header, &records);
         assert_eq!(decode(&bytes, |_| true), Some((header, records)));
+    }
+
+    #[test]
+    fn records_kept_as_read_extend_to_the_encoding_of_them_all() {
+        let (header, records) = sample();
+        let mut second = records[1].clone();
+        second.id = "def".into();
+        second.branch = None;
+        let first = encode(&header, &records[..1]);
+        let start = records_start(&first).unwrap();
+        let later = Header {
+            head: "h2".into(),
+            since: Some("s".into()),
+            ..header
+        };
+        let done = Encoded {
+            count: 1,
+            bytes: &first[start..],
+        };
+        let all = [records[0].clone(), second.clone()];
+        assert_eq!(extend(&later, done, &[second]), encode(&later, &all));
     }
 
     #[test]

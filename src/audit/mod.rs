@@ -75,12 +75,15 @@ pub struct CacheWrite {
     cache: Cache,
     head: Oid,
     since: Option<Oid>,
+    /// How many of the first records are the cached walk's, as read (see [`Cache::save`]).
+    kept: usize,
 }
 
 impl CacheWrite {
     /// Writes `history`'s records to the cache; why it could not, if it could not.
     fn save(&self, history: &History) -> Result<(), String> {
-        self.cache.save(self.head, self.since, &history.records)
+        self.cache
+            .save(self.head, self.since, &history.records, self.kept)
     }
 }
 
@@ -95,7 +98,10 @@ pub fn history(
     let clock = std::time::Instant::now();
     history::tune_libgit2();
     let mut cache = Cache::open(repo.git_dir(), config);
-    let (ids, branches) = match cache.walk(repo, head, since) {
+    let walk = cache.walk(repo, head, since);
+    // The walk starts with the cached one: its records are at their positions.
+    let extends = walk.is_some();
+    let (ids, branches) = match walk {
         // The merges of the cached walk are in its records: only the new ones are read.
         Some(ids) => {
             let branches =
@@ -118,6 +124,12 @@ pub fn history(
                 .filter(|r| r.branch.as_ref() == branches.get(id))
         })
         .collect();
+    // Every record of the cached walk kept: the cache file's bytes of them are written back.
+    let walked = cache.walked();
+    let kept = match extends && slots.iter().take(walked).all(Option::is_some) {
+        true => walked,
+        false => 0,
+    };
     let missing: Vec<Oid> = ids
         .iter()
         .zip(&slots)
@@ -143,8 +155,12 @@ pub fn history(
         }
     }
     let records: Vec<history::CommitRecord> = slots.into_iter().flatten().collect();
-    let write =
-        (!missing.is_empty() || !cache.is_empty()).then_some(CacheWrite { cache, head, since });
+    let write = (!missing.is_empty() || !cache.is_empty()).then_some(CacheWrite {
+        cache,
+        head,
+        since,
+        kept,
+    });
     let history = History::new(records);
     stats.phases.push(("history", clock.elapsed()));
     Ok((history, stats, write))
