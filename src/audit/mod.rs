@@ -169,8 +169,11 @@ pub fn history(
 /// FG406 for a task created with the ID of a task deleted in an earlier commit (the
 /// transition rules see one commit at a time; only the history sees both ends).
 pub fn reused_ids(history: &History) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for task in history.tasks() {
+    // Few tasks have one: the tasks are put in ID order once their findings are known,
+    // not all of them before.
+    let mut found: Vec<(&str, Vec<Finding>)> = Vec::new();
+    for task in history.task_ids() {
+        let mut out = Vec::new();
         let mut deleted: Option<&history::CommitRecord> = None;
         for e in history.timeline(task) {
             match (&e.change.from, &e.change.to) {
@@ -197,8 +200,12 @@ pub fn reused_ids(history: &History) -> Vec<Finding> {
                 _ => {}
             }
         }
+        if !out.is_empty() {
+            found.push((task, out));
+        }
     }
-    out
+    found.sort_by_cached_key(|(task, _)| history::natural(task));
+    found.into_iter().flat_map(|(_, out)| out).collect()
 }
 
 /// Runs the whole audit of `head` back to `since` on the history records of
