@@ -31,7 +31,7 @@ fn only_the_files_of_new_blobs_are_parsed_again() {
     // finished: read once, then from the memo.
     let first = audit(
         &r,
-        "HEAD's task files: 0 from the tree memo, 3 parsed; spec files: 0 from the tree memo, 1 parsed; texts quoted by suspect links: 0 from the tree memo, 1 read",
+        "HEAD's task files: 0 from the tree memo, 3 parsed; spec files: 0 from the tree memo, 1 parsed; texts quoted by suspect links: 0 from the quote memo, 1 read",
     );
     assert!(first.contains("FG207"), "{first}");
     assert_eq!(first, cold(&r));
@@ -39,7 +39,7 @@ fn only_the_files_of_new_blobs_are_parsed_again() {
     assert_eq!(
         audit(
             &r,
-            "HEAD's task files: 3 from the tree memo, 0 parsed; spec files: 1 from the tree memo, 0 parsed; texts quoted by suspect links: 1 from the tree memo, 0 read"
+            "HEAD's task files: 3 from the tree memo, 0 parsed; spec files: 1 from the tree memo, 0 parsed; texts quoted by suspect links: 1 from the quote memo, 0 read"
         ),
         first
     );
@@ -108,7 +108,7 @@ fn a_corrupt_or_foreign_memo_is_ignored() {
         assert_eq!(
             audit(
                 &r,
-                "texts quoted by suspect links: 0 from the tree memo, 1 read"
+                "texts quoted by suspect links: 0 from the quote memo, 1 read"
             ),
             clean
         );

@@ -65,7 +65,7 @@ fn nothing_new_or_a_code_commit_reuses_the_results() {
     let run = r.flowgate(&["audit", "-v", "--format", "json"]);
     assert!(
         run.stderr
-            .contains("texts quoted by suspect links: 1 from the tree memo, 0 read"),
+            .contains("texts quoted by suspect links: 1 from the quote memo, 0 read"),
         "{}",
         run.stderr
     );

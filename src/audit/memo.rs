@@ -64,7 +64,7 @@ pub struct MemoStats {
     pub quotes_reused: usize,
     /// Texts quoted by suspect links read from the repository.
     pub quotes_read: usize,
-    /// Why the memo could not be written, if it could not.
+    /// Why the tree memo or the quote memo could not be written (a sentence naming the file).
     pub error: Option<String>,
 }
 
@@ -214,7 +214,9 @@ impl Pending {
             .collect();
         let data = encode_memo(&key, &records);
         if let Err(e) = crate::own_files::write_in(git_dir, QUOTES_FILE, &data) {
-            stats.error = Some(e.to_string());
+            stats.error = Some(format!(
+                "the quote memo (.git/{QUOTES_FILE}) could not be written: {e}"
+            ));
         }
         stats
     }
@@ -295,7 +297,9 @@ pub fn snapshot(
     if reused != records.len() || reused != memo.entries.len() {
         let data = encode_memo(&key, &records);
         if let Err(e) = crate::own_files::write_in(git_dir, MEMO_FILE, &data) {
-            stats.error = Some(e.to_string());
+            stats.error = Some(format!(
+                "the tree memo (.git/{MEMO_FILE}) could not be written: {e}"
+            ));
         }
     }
     drop(records);

@@ -151,7 +151,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             eprintln!("flowgate: {phase}: {:.0} ms", took.as_secs_f64() * 1000.0);
         }
         eprintln!(
-            "flowgate: HEAD's task files: {} from the tree memo, {} parsed; spec files: {} from the tree memo, {} parsed; texts quoted by suspect links: {} from the tree memo, {} read",
+            "flowgate: HEAD's task files: {} from the tree memo, {} parsed; spec files: {} from the tree memo, {} parsed; texts quoted by suspect links: {} from the quote memo, {} read",
             s.memo.reused,
             s.memo.parsed,
             s.memo.specs_reused,
@@ -175,7 +175,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             eprintln!("flowgate: the result memo could not be written: {e}");
         }
         if let Some(e) = &s.memo.error {
-            eprintln!("flowgate: the tree memo could not be written: {e}");
+            eprintln!("flowgate: {e}");
         }
         if let Some(e) = &s.cache_error {
             eprintln!("flowgate: the audit cache could not be written: {e}");
