@@ -278,8 +278,14 @@ const COMPOSED_BYTES: usize = 2 << 20;
 /// loops is corrupt).
 const MAX_CHAIN: usize = 10_000;
 
-/// Bytes a cached value is charged on top of its data.
-const OVERHEAD: usize = 64;
+/// Objects of at most this many bytes are composed whole, their bytes held (see
+/// [`Composed::apply`]).
+const SMALL: usize = 4096;
+
+/// Bytes a cached value is charged on top of its data: its slot in the cache's table,
+/// its reference-counted box and the allocator's headers (charged less, a cache of
+/// thousands of small deltas took twice its budget).
+const OVERHEAD: usize = 160;
 
 impl Packs {
     /// The packs of the object directory `objects` (`objects/pack/*.idx`); `None` when
@@ -349,7 +355,7 @@ impl Packs {
         }
         Some(Packed::Object(Object {
             kind: object.kind,
-            data: object.assemble(self)?,
+            data: object.assemble(self, None)?,
         }))
     }
 
@@ -362,22 +368,31 @@ impl Packs {
             if let Some(c) = self.composed.borrow_mut().get((p, at)) {
                 break c;
             }
-            let entry = self.entry(p, at)?;
+            let (entry, kept) = self.entry_unkept(p, at)?;
             let base = entry.base;
             match base {
                 Base::Whole(kind) => {
-                    break Rc::new(Composed::whole(
-                        kind,
-                        Source::Packed(p, at),
-                        entry.data.len(),
-                    ))
+                    let len = entry.data.len();
+                    if !kept && len > SMALL {
+                        self.keep((p, at), &entry);
+                    }
+                    // A small object is kept whole, its bytes held: composing it from
+                    // its entry again costs more than its bytes.
+                    let source = if len <= SMALL {
+                        Source::Flat(Rc::new(entry.data.clone()))
+                    } else {
+                        Source::Packed(p, at)
+                    };
+                    let mut object = Composed::whole(kind, source, len);
+                    object.flat = if len <= SMALL { len } else { 0 };
+                    break Rc::new(object);
                 }
                 Base::Offset(o) => {
-                    chain.push(((p, at), entry));
+                    chain.push(((p, at), entry, kept));
                     at = o;
                 }
                 Base::Id(id) => {
-                    chain.push(((p, at), entry));
+                    chain.push(((p, at), entry, kept));
                     (p, at) = self.find(&id)?;
                 }
             }
@@ -385,8 +400,12 @@ impl Packs {
                 return None;
             }
         };
-        for (key, delta) in chain.into_iter().rev() {
+        for (key, delta, kept) in chain.into_iter().rev() {
             object = Rc::new(object.apply(self, key, &delta)?);
+            // The delta of a small object is not kept: the object is, whole.
+            if !kept && object.len > SMALL {
+                self.keep(key, &delta);
+            }
             let weight = object.weight();
             self.composed.borrow_mut().put(key, object.clone(), weight);
         }
@@ -395,15 +414,27 @@ impl Packs {
 
     /// The entry at `at` in pack `p`, inflated (from the cache when it is there).
     fn entry(&self, p: usize, at: u64) -> Option<Rc<Entry>> {
+        let (entry, kept) = self.entry_unkept(p, at)?;
+        if !kept {
+            self.keep((p, at), &entry);
+        }
+        Some(entry)
+    }
+
+    /// The entry at `at` in pack `p`, from the cache (and `true`) or inflated (and
+    /// `false`, not kept in the cache: see [`Packs::keep`]).
+    fn entry_unkept(&self, p: usize, at: u64) -> Option<(Rc<Entry>, bool)> {
         if let Some(e) = self.entries.borrow_mut().get((p, at)) {
-            return Some(e);
+            return Some((e, true));
         }
         let entry = Rc::new(self.inflate_entry(self.packs.get(p)?, at)?);
+        Some((entry, false))
+    }
+
+    /// Keeps the entry at `key` in the cache of inflated entries.
+    fn keep(&self, key: (usize, u64), entry: &Rc<Entry>) {
         let weight = entry.data.len() + OVERHEAD;
-        self.entries
-            .borrow_mut()
-            .put((p, at), entry.clone(), weight);
-        Some(entry)
+        self.entries.borrow_mut().put(key, entry.clone(), weight);
     }
 
     /// Reads and inflates the entry at `at` of `pack`.
@@ -732,12 +763,16 @@ impl Composed {
     }
 
     /// The bytes of the object, its entries read from `packs`.
-    fn assemble(&self, packs: &Packs) -> Option<Vec<u8>> {
+    /// `own`, when given, is an entry at hand (the delta just applied), not looked up.
+    fn assemble(&self, packs: &Packs, own: Option<((usize, u64), &Rc<Entry>)>) -> Option<Vec<u8>> {
         let entries = self
             .sources
             .iter()
             .map(|s| match s {
-                Source::Packed(p, at) => packs.entry(*p, *at).map(Bytes::Entry),
+                Source::Packed(p, at) => match own {
+                    Some((key, e)) if key == (*p, *at) => Some(Bytes::Entry(e.clone())),
+                    _ => packs.entry(*p, *at).map(Bytes::Entry),
+                },
                 Source::Flat(data) => Some(Bytes::Flat(data.clone())),
             })
             .collect::<Option<Vec<_>>>()?;
@@ -751,7 +786,7 @@ impl Composed {
 
     /// The object `delta` (the entry at `key`) makes of this one; `None` when the delta
     /// does not fit it.
-    fn apply(&self, packs: &Packs, key: (usize, u64), delta: &Entry) -> Option<Composed> {
+    fn apply(&self, packs: &Packs, key: (usize, u64), delta: &Rc<Entry>) -> Option<Composed> {
         let d = delta.data.as_slice();
         let mut pos = 0;
         if delta_size(d, &mut pos)? != self.len {
@@ -804,10 +839,10 @@ impl Composed {
             len: size,
             flat: 0,
         };
-        if object.pieces.len() > 256 && object.pieces.len() * 32 > size {
-            // Pieces smaller than a few dozen bytes on average cost more than their
-            // bytes: copy the object together and go on from there.
-            let data = object.assemble(packs)?;
+        if size <= SMALL || (object.pieces.len() > 256 && object.pieces.len() * 32 > size) {
+            // A small object, or pieces smaller than a few dozen bytes on average, cost
+            // more as pieces than as bytes: copy the object together and go on from there.
+            let data = object.assemble(packs, Some((key, delta)))?;
             object = Composed::whole(kind, Source::Flat(Rc::new(data)), size);
             object.flat = size;
         } else {
@@ -1100,7 +1135,7 @@ mod tests {
             let delta = entry(at, Base::Offset(at - 1), d);
             object = object.apply(&packs, (0, at), &delta)?;
         }
-        object.assemble(&packs)
+        object.assemble(&packs, None)
     }
 
     /// Applies `delta` to `base` one instruction at a time, as git describes the format.
