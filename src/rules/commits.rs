@@ -22,7 +22,7 @@ use crate::git::changes::Change;
 use crate::git::Repo;
 use crate::message::{branch_reference, Message, Reference, ReferenceFinder};
 use crate::rules;
-use crate::rules::path_globs::PathGlobs;
+use crate::rules::path_globs::{match_segment, PathGlobs};
 use crate::source::{Content, MAX_FILE_SIZE};
 use crate::workflow::Workflow;
 
@@ -279,46 +279,15 @@ thread_local! {
 /// nothing) matches one of the non-empty `candidates`.
 fn author_glob_matches(g: &str, candidates: &[&str]) -> bool {
     // A glob of ASCII literals and `*` (the default, `*[bot]`) is matched without
-    // compiling it: a hook checks one author, and compiling a glob to a regex costs more
-    // than the rest of the check.
+    // compiling it, ignoring ASCII case as the compiled glob does: a hook checks one
+    // author, and compiling a glob to a regex costs more than the rest of the check.
     let star_only = |s: &str| s.is_ascii() && !s.contains(['?', '{', '}', '\\']);
     if star_only(g) && !g.contains("**") && candidates.iter().all(|c| c.is_ascii()) {
         return candidates
             .iter()
-            .any(|c| !c.is_empty() && star_match(g.as_bytes(), c.as_bytes()));
+            .any(|c| !c.is_empty() && match_segment(g.as_bytes(), c.as_bytes(), true));
     }
     compiled_author_glob_matches(g, candidates)
-}
-
-/// True when `glob`, of literal bytes and `*` (any run of bytes), matches all of `text`,
-/// ignoring ASCII case: globset's meaning for such a glob, built case-insensitive without
-/// a literal separator.
-fn star_match(glob: &[u8], text: &[u8]) -> bool {
-    let (mut g, mut t) = (0, 0);
-    // Where the last `*` was, and the text position it has absorbed up to.
-    let mut retry: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match glob.get(g) {
-            Some(b'*') => {
-                retry = Some((g, t));
-                g += 1;
-            }
-            Some(c) if text.get(t).is_some_and(|x| x.eq_ignore_ascii_case(c)) => {
-                g += 1;
-                t += 1;
-            }
-            _ => match retry {
-                Some((star, from)) => {
-                    g = star + 1;
-                    t = from + 1;
-                    retry = Some((star, from + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    glob.get(g..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 /// [`author_glob_matches`] through globset.

@@ -183,8 +183,9 @@ fn match_parts(parts: &[Part], path: &[&[u8]], ci: bool) -> bool {
     }
 }
 
-/// Matches one component (no `/`) against a segment of literal bytes, `*` and `?`.
-fn match_segment(seg: &[u8], text: &[u8], ci: bool) -> bool {
+/// Matches `text` against a segment of literal bytes, `*` and `?` (`*` any run of bytes,
+/// `?` one byte; a path component here, a whole exempt-author ident in the commit rules).
+pub(crate) fn match_segment(seg: &[u8], text: &[u8], ci: bool) -> bool {
     let (mut s, mut t) = (0, 0);
     // Where the last `*` was, and the text position it has consumed up to.
     let mut star: Option<(usize, usize)> = None;
