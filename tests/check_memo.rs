@@ -48,8 +48,14 @@ fn without_memo(r: &Repo, format: &str) -> (String, bool) {
 /// and exit is that of a check without the memo, and returns what `-v` said of the memo
 /// in the first run.
 fn same_as_without_memo(r: &Repo) -> String {
+    same_in_formats(r, &["json", "human"])
+}
+
+/// [`same_as_without_memo`] in each of `formats`. (Each run takes time: the tests that
+/// need their edits younger than a second use two formats.)
+fn same_in_formats(r: &Repo, formats: &[&str]) -> String {
     let mut said = None;
-    for format in ["json", "human"] {
+    for &format in formats {
         let (out, ok, line) = check(r, format);
         assert_eq!((out, ok), without_memo(r, format), "{format}");
         said.get_or_insert(line);
@@ -291,4 +297,162 @@ fn without_a_writable_git_folder_check_works_without_the_memo() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(!names.iter().any(|n| n.contains("memo")), "{names:?}");
+}
+
+/// Every format `check` writes.
+const ALL: &[&str] = &["json", "human", "sarif"];
+
+/// A task file with `extra` frontmatter lines in place of its empty dependency list, and
+/// `sections` (heading, text) as its body after the description.
+fn task_with(
+    id: &str,
+    title: &str,
+    status: &str,
+    extra: &str,
+    sections: &[(&str, &str)],
+) -> String {
+    let mut text = task(id, title, status, &[(false, "One")]).replace("dependencies: []\n", extra);
+    for (heading, body) in sections {
+        text.push_str(&format!("\n## {heading}\n\n{body}\n"));
+    }
+    text
+}
+
+/// The findings that compare files (duplicate IDs, missing dependencies and parents,
+/// cycles, subtask lists, links to spec sections) and those on long bodies: a check that
+/// takes files from the memo reports each as a check without it, edit after edit, both
+/// while the edited files are too new to be kept and once they are kept.
+#[test]
+fn findings_across_files_are_those_of_a_check_without_the_memo_edit_after_edit() {
+    let r = Repo::new();
+    r.write(
+        ".flowgate.yml",
+        "links:\n  require: none\nspecs:\n  globs: [\"specs/**/*.md\"]\n",
+    );
+    let long = "A long line of the body, repeated. ".repeat(400);
+    let path = |n: u32, title: &str| format!("backlog/tasks/task-{n} - {title}.md");
+    let write = |n: u32, title: &str, status: &str, extra: &str| {
+        r.write(
+            &path(n, title),
+            &task_with(
+                &format!("TASK-{n}"),
+                title,
+                status,
+                extra,
+                &[
+                    ("Implementation Plan", &long),
+                    ("Implementation Notes", "Notes."),
+                    ("Final Summary", &long),
+                ],
+            ),
+        );
+    };
+    write(1, "A", "To Do", "dependencies: [TASK-2]\n");
+    write(2, "B", "To Do", "dependencies: [TASK-3]\n");
+    write(3, "C", "To Do", "dependencies: [TASK-1]\n");
+    write(4, "D", "Done", "dependencies: []\nsubtasks: [TASK-5]\n");
+    write(
+        5,
+        "E",
+        "To Do",
+        "dependencies: [TASK-4]\nparent_task_id: TASK-4\n",
+    );
+    write(
+        6,
+        "F",
+        "In Progress",
+        "dependencies: []\nspec: specs/001-auth/spec.md#fr-001\n",
+    );
+    write(7, "G", "To Do", "dependencies: [TASK-6, TASK-9]\n");
+    r.write(
+        "specs/001-auth/spec.md",
+        "# Auth\n\n## Requirements\n\n- **FR-001**: sign in\n- **FR-002**: sign out\n",
+    );
+    r.git(&["add", "-A"]).success();
+    r.git(&["commit", "-q", "--no-verify", "-m", "Start"])
+        .success();
+    settle();
+    same_in_formats(&r, ALL);
+    let warm = same_in_formats(&r, ALL);
+    assert!(
+        warm.contains("7 task files and 1 spec files taken from it, 0 and 0"),
+        "{warm}"
+    );
+    let (json, _, _) = check(&r, "json");
+    for code in ["FG107", "FG109"] {
+        assert!(json.contains(code), "{code}: {json}");
+    }
+
+    type Edit<'a> = Box<dyn Fn() + 'a>;
+    let edits: Vec<(&str, Edit<'_>)> = vec![
+        // The cycle broken, the missing dependency created.
+        (
+            "cycle",
+            Box::new(|| {
+                write(3, "C", "To Do", "dependencies: []\n");
+                write(9, "I", "To Do", "dependencies: [TASK-7]\n");
+            }),
+        ),
+        // A second file with TASK-1's ID, in another folder too.
+        (
+            "duplicate",
+            Box::new(|| {
+                r.write(
+                    "backlog/tasks/task-8 - H.md",
+                    &task_with("TASK-1", "H", "To Do", "dependencies: []\n", &[]),
+                );
+                r.write(
+                    "backlog/completed/task-2 - B.md",
+                    &task_with("TASK-2", "B", "Done", "dependencies: []\n", &[]),
+                );
+            }),
+        ),
+        // The task others depend on and the parent removed: dangling, and no subtask list.
+        (
+            "removed",
+            Box::new(|| {
+                std::fs::remove_file(r.root.join(path(4, "D"))).unwrap();
+                std::fs::remove_file(r.root.join(path(9, "I"))).unwrap();
+            }),
+        ),
+        // The parent back, with another subtask list; the spec section linked removed.
+        (
+            "parent and spec",
+            Box::new(|| {
+                write(4, "D", "Done", "dependencies: []\nsubtasks: [TASK-7]\n");
+                r.write(
+                    "specs/001-auth/spec.md",
+                    "# Auth\n\n## Requirements\n\n- **FR-002**: sign out\n",
+                );
+            }),
+        ),
+        // A new cycle through a file the memo holds.
+        (
+            "new cycle",
+            Box::new(|| write(6, "F", "In Progress", "dependencies: [TASK-7]\n")),
+        ),
+        // Bodies without their sections.
+        (
+            "bodies",
+            Box::new(|| {
+                r.write(
+                    &path(1, "A"),
+                    &task_with("TASK-1", "A", "Done", "dependencies: [TASK-2]\n", &[]),
+                );
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        edit();
+        let fresh = same_in_formats(&r, ALL);
+        assert!(fresh.contains("taken from it"), "{what}: {fresh}");
+        settle();
+        same_in_formats(&r, ALL);
+        let kept = same_in_formats(&r, ALL);
+        assert!(kept.contains(", 0 and 0 read and parsed"), "{what}: {kept}");
+    }
+    let (json, _, _) = check(&r, "json");
+    for code in ["FG104", "FG107", "FG109", "FG116"] {
+        assert!(json.contains(code), "{code}: {json}");
+    }
 }

@@ -877,3 +877,34 @@ fn audit_judges_the_branch_each_merge_brought_in() {
     let again = r.flowgate(&["audit", "--format", "json"]).failure();
     assert_eq!(again.stdout, audit.stdout);
 }
+
+/// `check` keeps of a task's body sections only whether each is there: a plan is still
+/// there when the task is taken from `check`'s memo, and a task without one is still
+/// reported (SETUP-001), as a check without the memo reports them.
+#[test]
+fn a_plan_counts_as_written_when_check_takes_the_task_from_its_memo() {
+    let r = fixture();
+    for plan in [true, false] {
+        r.write(
+            T2,
+            &logout(
+                "In Progress",
+                &["workflow:In Implementation"],
+                plan,
+                &[false],
+            ),
+        );
+        // Old enough to be kept in the memo.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let _ = std::fs::remove_file(r.root.join(".git/flowgate/check-memo.bin"));
+        let cold = r.flowgate(&["check", "--format", "json"]);
+        let warm = r.flowgate(&["-v", "check", "--format", "json"]);
+        assert!(
+            warm.stderr.contains(", 0 and 0 read and parsed"),
+            "{}",
+            warm.stderr
+        );
+        assert_eq!((&cold.stdout, cold.ok), (&warm.stdout, warm.ok));
+        assert_eq!(warm.stdout.contains("SETUP-001"), !plan, "{}", warm.stdout);
+    }
+}

@@ -19,6 +19,12 @@
 //!   stamp (git's "racily clean" entries). Such a file is read and parsed on every run
 //!   until it is that old.
 //!
+//! Of a task's body sections (description, plan, implementation notes, final summary)
+//! the rules ask only whether each is there: `check` keeps each as [`SECTION_KEPT`], in
+//! the memo and in the snapshot it builds from files read and parsed alike (see
+//! [`slim`]), so that a long body is neither stored nor decoded, and a warm run judges
+//! the very snapshot a cold one does.
+//!
 //! Without a working tree on disk (the index, a sparse checkout's files left in the index)
 //! there are no stamps and no memo. When `.git` cannot be written the memo is not, and
 //! `check` works as without it.
@@ -46,7 +52,33 @@ pub const MEMO_FILE: &str = "flowgate/check-memo.bin";
 const MAGIC: &[u8] = b"flowgate check memo\n";
 
 /// Bumped whenever the encoding or what a task or spec file's parse holds changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
+
+/// What `check` keeps of the text of a task's body section: the parser keeps a section
+/// only when its text is not blank, and the rules ask only whether it is there.
+pub const SECTION_KEPT: &str = "…";
+
+/// `file` with the text of each body section it has replaced by [`SECTION_KEPT`]: what
+/// the rules read of it, no more (a rule that reads such a text must keep it here, and
+/// bump [`FORMAT`]).
+pub fn slim(mut file: TaskFile) -> TaskFile {
+    if let Some(task) = &mut file.task {
+        for text in [
+            &mut task.description,
+            &mut task.plan,
+            &mut task.implementation_notes,
+            &mut task.final_summary,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if text != SECTION_KEPT {
+                *text = SECTION_KEPT.to_string();
+            }
+        }
+    }
+    file
+}
 
 /// A record of a task file.
 const TASK: u8 = 0;
@@ -264,6 +296,9 @@ fn load_backlog<'m>(
         // reading them all sorts it. Rare enough to read every file then.
         stats.parsed = entries.len();
         backlog::read_task_files(source, &layout, entries)?
+            .into_iter()
+            .map(slim)
+            .collect()
     } else {
         memo_task_files(source, &layout, entries, memo, settled, stats, records)?
     };
@@ -362,6 +397,7 @@ fn memo_task_files<'m>(
         let Some(read) = next.take_if(|f| f.path == slot.item.path) else {
             continue;
         };
+        let read = slim(read);
         next = parsed.next();
         if let Some(stamp) = slot.stamp.filter(|s| is_settled(s, settled)) {
             if ids_round_trip(&read) {
