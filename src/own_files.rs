@@ -122,6 +122,51 @@ pub fn read_in(root: &Path, rel: &str, max: u64) -> Result<Option<Vec<u8>>, OwnF
     read(&path, max)
 }
 
+/// Opens `rel` below `root` as [`read_in`] would read it (a regular file of at most `max`
+/// bytes, reached through no symbolic link), for a caller that maps it; with its size.
+/// `Ok(None)` when nothing is there.
+pub fn open_in(
+    root: &Path,
+    rel: &str,
+    max: u64,
+) -> Result<Option<(std::fs::File, u64)>, OwnFileError> {
+    let path = inside(root, rel)?;
+    if !folders_exist(root, &path)? {
+        return Ok(None);
+    }
+    let io = |e| OwnFileError::Io(path.clone(), e);
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Not through a link, not blocking on a FIFO.
+        options.custom_flags(
+            (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+        );
+    }
+    let file = match options.open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            return Err(OwnFileError::Symlink(path))
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(OwnFileError::NotAFile(path));
+    }
+    if meta.len() > max {
+        return Err(OwnFileError::TooLarge {
+            path,
+            size: meta.len(),
+            max,
+        });
+    }
+    Ok(Some((file, meta.len())))
+}
+
 /// Writes `bytes` to `rel` below `root`, creating missing folders, never outside `root`
 /// and never through a symbolic link (see the module documentation).
 pub fn write_in(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFileError> {

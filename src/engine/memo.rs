@@ -110,7 +110,7 @@ pub struct MemoStats {
 
 /// Where each record of a memo file is, by kind and path, with the stamp it was parsed at
 /// and the hash of its bytes.
-type Index<'a> = HashMap<(u8, &'a str), (Stamp, u64, Range<usize>)>;
+type Index<'a> = HashMap<(u8, &'a str), (Stamp, u64, Range<usize>), rustc_hash::FxBuildHasher>;
 
 /// A memo file as read.
 struct Memo<'a> {
@@ -183,24 +183,15 @@ pub fn snapshot(
     }
     // Taken before any file's stamp: what changed after it is not kept.
     let settled = settled_before(std::time::SystemTime::now());
-    // The memo file is read on a thread of its own while the task folders are listed.
-    let (bytes, listed) = std::thread::scope(|scope| {
-        let read = scope.spawn(|| {
-            crate::own_files::read_in(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE)
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-        });
-        let listed = list_backlog(source, config);
-        let bytes = read.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (bytes, listed)
-    });
+    // Mapped: only its pages are read, and no copy is made.
+    let bytes = crate::git::fs::OwnFile::open(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE);
+    let listed = list_backlog(source, config);
     let (layout, entries) = match listed? {
         Some((layout, entries)) => (Some(layout), entries),
         None => (None, Vec::new()),
     };
     let key = crate::parsed_codec::memo_key(FORMAT, layout.as_ref(), &config.specs.id_patterns);
-    let memo = Memo::decode(&bytes, &key);
+    let memo = Memo::decode(bytes.bytes(), &key);
     let mut records: Records<'_> = Vec::new();
     let backlog = match layout {
         Some(layout) => Some(load_backlog(
