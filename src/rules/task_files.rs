@@ -611,13 +611,29 @@ fn subtask_links(backlog: &Backlog, index: &Index<'_>, out: &mut Vec<Finding>) {
 /// FG109: dependency cycles, each reported once, on the dependency line of its
 /// smallest task, naming the whole chain.
 fn cycles(index: &Index<'_>, out: &mut Vec<Finding>) {
-    // Nodes: owning files that were read, in a stable order. An unread file (of a focused
-    // snapshot) has no dependencies known, so it cannot be on a cycle; leaving it out
-    // changes neither the cycles found nor their order.
+    // Nodes: owning files that were read and list dependencies. A task without
+    // dependencies (or an unread file of a focused snapshot, whose dependencies are not
+    // known) has no edge out, so it cannot be on a cycle; leaving it out, and the edges
+    // into it, changes neither the cycles found nor their order (tested against every
+    // read file as a node).
+    cycles_among(
+        index,
+        |owner| {
+            owner
+                .file()
+                .and_then(|f| f.task.as_ref())
+                .is_some_and(|t| !t.dependencies.is_empty())
+        },
+        out,
+    );
+}
+
+/// [`cycles`] over the owners `node` takes as nodes, in a stable order.
+fn cycles_among(index: &Index<'_>, node: impl Fn(&Owner<'_>) -> bool, out: &mut Vec<Finding>) {
     let mut nodes: Vec<(&TaskId, Owner<'_>)> = index
         .by_id
         .iter()
-        .filter(|(_, owner)| owner.file().is_some())
+        .filter(|(_, owner)| node(owner))
         .map(|(i, f)| (*i, *f))
         .collect();
     nodes.sort_by(|a, b| a.0.cmp(b.0));
@@ -804,6 +820,55 @@ mod tests {
             flowspec: None,
             present_modified_files: Default::default(),
         }
+    }
+
+    /// The cycles among the tasks that list dependencies are those among every read
+    /// file: on a generated graph with cycles of every length, self-loops, dangling and
+    /// duplicate dependencies, subtasks and tasks without any, in a few folders.
+    #[test]
+    fn cycles_among_tasks_with_dependencies_are_those_among_all_files() {
+        let mut src = MemorySource::new();
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for i in 1..=400u64 {
+            let deps: Vec<String> = match next(4) {
+                0 => Vec::new(),
+                1 => vec![format!("TASK-{}", next(420) + 1)],
+                2 => vec![format!("TASK-{}", i), format!("task-{}", next(400) + 1)],
+                _ => (0..next(4))
+                    .map(|_| format!("TASK-{}", (i + next(5)) % 400 + 1))
+                    .collect(),
+            };
+            let folder = ["tasks", "tasks", "completed", "archive/tasks"][next(4) as usize];
+            let id = if next(10) == 0 {
+                format!("TASK-{}.1", i)
+            } else {
+                format!("TASK-{i}")
+            };
+            src = src.with(
+                &format!("backlog/{folder}/task-{i} - T.md"),
+                task(
+                    &id,
+                    "T",
+                    "To Do",
+                    &format!("dependencies: [{}]\n", deps.join(", ")),
+                ),
+            );
+        }
+        let snapshot = snapshot(&src);
+        let backlog = snapshot.backlog.as_ref().unwrap();
+        let index = Index::new(backlog);
+        let mut fast = Vec::new();
+        cycles(&index, &mut fast);
+        let mut all = Vec::new();
+        cycles_among(&index, |owner| owner.file().is_some(), &mut all);
+        assert!(fast.len() > 5, "{}", fast.len());
+        assert_eq!(fast, all);
     }
 
     fn found(src: &MemorySource) -> Vec<(String, &'static str, Option<u32>, String, String)> {
