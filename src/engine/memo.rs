@@ -185,13 +185,22 @@ pub fn snapshot(
     let settled = settled_before(std::time::SystemTime::now());
     // Mapped: only its pages are read, and no copy is made.
     let bytes = crate::git::fs::OwnFile::open(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE);
-    let listed = list_backlog(source, config);
-    let (layout, entries) = match listed? {
-        Some((layout, entries)) => (Some(layout), entries),
-        None => (None, Vec::new()),
-    };
+    let layout = backlog::discover(source, config.backlog.dir.as_deref())?;
     let key = crate::parsed_codec::memo_key(FORMAT, layout.as_ref(), &config.specs.id_patterns);
-    let memo = Memo::decode(bytes.bytes(), &key);
+    // The memo's records are indexed on a thread of their own while the task folders are
+    // listed.
+    let (memo, entries) = std::thread::scope(|scope| {
+        let index = scope.spawn(|| Memo::decode(bytes.bytes(), &key));
+        let entries = layout
+            .as_ref()
+            .map(|layout| backlog::list_task_files(source, layout))
+            .transpose();
+        let memo = index
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (memo, entries)
+    });
+    let entries = entries?.unwrap_or_default();
     let mut records: Records<'_> = Vec::new();
     let backlog = match layout {
         Some(layout) => Some(load_backlog(
@@ -255,19 +264,6 @@ fn settled_before(now: std::time::SystemTime) -> (i64, u32) {
 /// True when a file with `stamp` may be kept: it last changed before `settled`.
 fn is_settled(stamp: &Stamp, settled: (i64, u32)) -> bool {
     stamp.mtime < settled && stamp.ctime < settled
-}
-
-/// The backlog `source` has (as [`backlog::load`] discovers it) with its task files
-/// listed; `None` without a backlog.
-fn list_backlog(
-    source: &dyn Source,
-    config: &Config,
-) -> Result<Option<(BacklogLayout, Vec<TaskEntry>)>, SourceError> {
-    let Some(layout) = backlog::discover(source, config.backlog.dir.as_deref())? else {
-        return Ok(None);
-    };
-    let entries = backlog::list_task_files(source, &layout)?;
-    Ok(Some((layout, entries)))
 }
 
 /// Reads the backlog at `layout` of `source` (as [`backlog::load_at`] reads it) from its
