@@ -79,6 +79,26 @@ pub const MAX_EVENT: u64 = 32 * 1024 * 1024;
 /// Only the last component is checked for a link: use it for paths the user named (on the
 /// command line, in the environment).
 pub fn read(path: &Path, max: u64) -> Result<Option<Vec<u8>>, OwnFileError> {
+    let Some((file, len)) = open(path, max)? else {
+        return Ok(None);
+    };
+    let io = |e| OwnFileError::Io(path.to_path_buf(), e);
+    // The file could have been swapped since the check: read no more than the limit.
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(OwnFileError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// The regular file `path`, opened, and its size (at most `max` bytes); `Ok(None)` when
+/// nothing is there (see [`read`]).
+fn open(path: &Path, max: u64) -> Result<Option<(std::fs::File, u64)>, OwnFileError> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -99,17 +119,45 @@ pub fn read(path: &Path, max: u64) -> Result<Option<Vec<u8>>, OwnFileError> {
     }
     let io = |e| OwnFileError::Io(path.to_path_buf(), e);
     let file = std::fs::File::open(path).map_err(io)?;
-    // The file could have been swapped since the check: read no more than the limit.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > max {
-        return Err(OwnFileError::TooLarge {
-            path: path.to_path_buf(),
-            size: bytes.len() as u64,
-            max,
-        });
+    Ok(Some((file, meta.len())))
+}
+
+/// The bytes of one of flowgate's own files, mapped (only the pages read are brought in)
+/// or read.
+pub enum Bytes {
+    /// A read-only private mapping of the file.
+    #[cfg(all(unix, target_pointer_width = "64"))]
+    Mapped(crate::git::map::Map),
+    /// The file as read.
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            #[cfg(all(unix, target_pointer_width = "64"))]
+            Bytes::Mapped(map) => map.as_slice(),
+            Bytes::Read(bytes) => bytes,
+        }
     }
-    Ok(Some(bytes))
+}
+
+/// `rel` below `root`, checked as [`read_in`] checks it, mapped where the system allows,
+/// else read; `Ok(None)` when nothing is there. flowgate never writes its own files in
+/// place (it renames a new file over the old one: [`write_in`]), so a mapping keeps the
+/// bytes it was made with.
+pub fn map_in(root: &Path, rel: &str, max: u64) -> Result<Option<Bytes>, OwnFileError> {
+    #[cfg(all(unix, target_pointer_width = "64"))]
+    {
+        let Some((file, len)) = open_in(root, rel, max)? else {
+            return Ok(None);
+        };
+        if let Some(map) = crate::git::map::Map::new(&file, len) {
+            return Ok(Some(Bytes::Mapped(map)));
+        }
+    }
+    Ok(read_in(root, rel, max)?.map(Bytes::Read))
 }
 
 /// Reads `rel` (a `/`-separated path) below `root` like [`read`], refusing a path that
@@ -170,6 +218,11 @@ pub fn open_in(
 /// Writes `bytes` to `rel` below `root`, creating missing folders, never outside `root`
 /// and never through a symbolic link (see the module documentation).
 pub fn write_in(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFileError> {
+    write_parts_in(root, rel, &[bytes])
+}
+
+/// [`write_in`] of the bytes of `parts` one after the other (without joining them first).
+pub fn write_parts_in(root: &Path, rel: &str, parts: &[&[u8]]) -> Result<PathBuf, OwnFileError> {
     let path = inside(root, rel)?;
     if !folders_exist(root, &path)? {
         let mut dir = root.to_path_buf();
@@ -190,13 +243,18 @@ pub fn write_in(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFile
         // Created concurrently as a link? Check again.
         folders_exist(root, &path)?;
     }
-    write(&path, bytes)?;
+    write_parts(&path, parts)?;
     Ok(path)
 }
 
 /// Writes `bytes` to `path` (a path the user named) through a temporary file renamed over
 /// it: a symbolic link at `path` is refused, a folder or a FIFO too.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
+    write_parts(path, &[bytes])
+}
+
+/// [`write`] of the bytes of `parts` one after the other.
+fn write_parts(path: &Path, parts: &[&[u8]]) -> Result<(), OwnFileError> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             return Err(OwnFileError::Symlink(path.to_path_buf()))
@@ -216,7 +274,10 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
         .create_new(true)
         .open(&tmp)
         .map_err(|e| io(&tmp, e))?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    let written = parts
+        .iter()
+        .try_for_each(|bytes| file.write_all(bytes))
+        .and_then(|()| file.sync_all());
     drop(file);
     if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);

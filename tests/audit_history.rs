@@ -356,6 +356,9 @@ fn a_corrupt_or_foreign_cache_is_ignored() {
     let whole = std::fs::read(&cache).unwrap();
     std::fs::write(&cache, &whole[..whole.len() / 2]).unwrap();
     ignored();
+    // An empty file (nothing to map).
+    std::fs::write(&cache, b"").unwrap();
+    ignored();
 }
 
 #[test]

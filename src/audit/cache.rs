@@ -38,9 +38,10 @@ pub struct Cache {
     /// The branch each commit of the cached walk reached the mainline through, as its
     /// record says (see [`Cache::branches`]).
     branches: HashMap<Oid, String>,
-    /// The file as read, and where its records start: the records a new walk keeps are
-    /// written back as these bytes (see [`Cache::save`]).
-    file: Vec<u8>,
+    /// The file as read (mapped for the rest of the process: the records' strings borrow
+    /// from it), and where its records start: the records a new walk keeps are written
+    /// back as these bytes (see [`Cache::save`]).
+    file: &'static [u8],
     records_at: usize,
 }
 
@@ -77,17 +78,23 @@ fn oid_from_hex(hex: &str) -> Option<Oid> {
 impl Cache {
     /// Opens the cache in `git_dir` (the repository's `.git`) for `config`. A cache that
     /// cannot be read (a link, a FIFO, over the size limit: see [`crate::own_files`]) is
-    /// an empty one.
+    /// an empty one. A cache of this format and configuration stays mapped until the
+    /// process ends (the records borrow their strings from it).
     pub fn open(git_dir: &Path, config: &Config) -> Cache {
         let path = git_dir.join(CACHE_FILE);
         let key = key(config);
-        let bytes = crate::own_files::read_in(git_dir, CACHE_FILE, crate::own_files::MAX_CACHE)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let accept = |h: &Header| h.format == FORMAT && h.key == key;
+        let bytes: &'static [u8] =
+            match crate::own_files::map_in(git_dir, CACHE_FILE, crate::own_files::MAX_CACHE) {
+                Ok(Some(bytes)) if cache_codec::read_header(&bytes).is_some_and(|h| accept(&h)) => {
+                    // Kept for the rest of the process: the records borrow from it.
+                    let bytes: &'static crate::own_files::Bytes = Box::leak(Box::new(bytes));
+                    bytes
+                }
+                _ => &[],
+            };
         let Some(((file, records), records_at)) =
-            cache_codec::decode(&bytes, |h| h.format == FORMAT && h.key == key)
-                .zip(cache_codec::records_start(&bytes))
+            cache_codec::decode(bytes, accept).zip(cache_codec::records_start(bytes))
         else {
             return Cache {
                 path,
@@ -105,7 +112,7 @@ impl Cache {
             Some(order) => order
                 .iter()
                 .zip(&records)
-                .filter_map(|(id, r)| Some((*id, r.branch.clone()?)))
+                .filter_map(|(id, r)| Some((*id, r.branch.as_deref()?.to_string())))
                 .collect(),
             None => HashMap::new(),
         };
@@ -179,6 +186,25 @@ impl Cache {
         self.records.iter().all(Option::is_none)
     }
 
+    /// Takes the records of `ids`, what [`Cache::walk`] returned, out of the cache, each
+    /// at its position ([`Cache::take`] of each).
+    pub fn take_all(&mut self, ids: &[Oid]) -> Vec<Option<CommitRecord>> {
+        let in_place = self.walk.as_ref().is_some_and(|(_, _, order)| {
+            order.len() == self.records.len() && ids.get(..order.len()) == Some(order)
+        });
+        if !in_place {
+            return ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| self.take(i, *id))
+                .collect();
+        }
+        // A walk that extends the cached one: its records are at their positions already.
+        let mut records = std::mem::take(&mut self.records);
+        records.resize_with(ids.len(), || None);
+        records
+    }
+
     /// Takes the record of commit `id`, the `position`-th commit of what [`Cache::walk`]
     /// returned, out of the cache. A walk that extends the cached one keeps its commits at
     /// their positions, so the record is found there; otherwise (another walk) it is
@@ -198,7 +224,7 @@ impl Cache {
                     records
                         .iter()
                         .enumerate()
-                        .filter_map(|(i, r)| Some((r.as_ref()?.id.clone(), i)))
+                        .filter_map(|(i, r)| Some((r.as_ref()?.id.to_string(), i)))
                         .collect()
                 })
                 .get(&id.to_string())?
@@ -228,7 +254,7 @@ impl Cache {
             Some(bytes) if kept > 0 && kept == self.walked() => Encoded { count: kept, bytes },
             _ => Encoded::default(),
         };
-        let text = cache_codec::extend(
+        let (before, after) = cache_codec::extend_parts(
             &Header {
                 format: FORMAT,
                 key: self.key.clone(),
@@ -238,7 +264,7 @@ impl Cache {
             done,
             records.get(done.count..).unwrap_or_default(),
         );
-        crate::own_files::write_in(git_dir, CACHE_FILE, &text)
+        crate::own_files::write_parts_in(git_dir, CACHE_FILE, &[&before, done.bytes, &after])
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

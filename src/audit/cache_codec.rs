@@ -3,7 +3,7 @@
 //! is 16 MB to parse). Every decoding step checks the bytes left: a truncated or foreign
 //! file decodes to `None`, never to a panic.
 
-use super::history::{CommitRecord, LinkAdded, SectionChange, StoredFinding, TaskMove};
+use super::history::{CommitRecord, LinkAdded, SectionChange, StoredFinding, TaskMove, Text};
 use crate::parsed_codec::{severity, severity_byte, Reader, Writer};
 
 /// The first bytes of a cache file.
@@ -40,20 +40,29 @@ pub struct Encoded<'a> {
 /// Encodes `header`, the records `done` holds encoded, then `records`: what [`encode`]
 /// gives for `done`'s records followed by `records`.
 pub fn extend(header: &Header, done: Encoded<'_>, records: &[CommitRecord]) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(
-        64 + done.bytes.len() + records.len() * 160,
-    ));
+    let (head, tail) = extend_parts(header, done, records);
+    [head.as_slice(), done.bytes, tail.as_slice()].concat()
+}
+
+/// [`extend`] in three parts, to be written one after the other: the bytes before
+/// `done`'s, `done.bytes` (not copied), and the bytes after them.
+pub fn extend_parts(
+    header: &Header,
+    done: Encoded<'_>,
+    records: &[CommitRecord],
+) -> (Vec<u8>, Vec<u8>) {
+    let mut w = Writer(Vec::with_capacity(128));
     w.0.extend_from_slice(MAGIC);
     w.u32(header.format);
     w.str(&header.key);
     w.str(&header.head);
     w.opt(header.since.as_deref(), Writer::str);
     w.len(done.count + records.len());
-    w.0.extend_from_slice(done.bytes);
+    let mut tail = Writer(Vec::with_capacity(records.len() * 160));
     for r in records {
-        encode_record(&mut w, r);
+        encode_record(&mut tail, r);
     }
-    w.0
+    (w.0, tail.0)
 }
 
 fn encode_record(w: &mut Writer, r: &CommitRecord) {
@@ -123,10 +132,15 @@ fn header(data: &[u8]) -> Option<(Header, Reader<'_>)> {
     Some((header, r))
 }
 
+/// The header of cache file `data`; `None` for a file that is not one.
+pub fn read_header(data: &[u8]) -> Option<Header> {
+    Some(header(data)?.0)
+}
+
 /// Decodes a cache file whose header `accept` approves; `None` for anything else (another
-/// format or key, a truncated or foreign file).
+/// format or key, a truncated or foreign file). The records' strings borrow from `data`.
 pub fn decode(
-    data: &[u8],
+    data: &'static [u8],
     accept: impl FnOnce(&Header) -> bool,
 ) -> Option<(Header, Vec<CommitRecord>)> {
     let (header, mut r) = header(data)?;
@@ -137,12 +151,18 @@ pub fn decode(
     (r.at == r.data.len()).then_some((header, records))
 }
 
-fn record(r: &mut Reader<'_>) -> Option<CommitRecord> {
+/// A string, borrowed from the file's bytes.
+fn text(r: &mut Reader<'static>) -> Option<Text> {
+    let n = usize::try_from(r.u32()?).ok()?;
+    std::str::from_utf8(r.bytes(n)?).ok().map(Text::Borrowed)
+}
+
+fn record(r: &mut Reader<'static>) -> Option<CommitRecord> {
     Some(CommitRecord {
-        id: r.str()?,
-        author: r.str()?,
+        id: text(r)?,
+        author: text(r)?,
         time: r.u64()? as i64,
-        subject: r.str()?,
+        subject: text(r)?,
         findings: r.vec(|r| {
             Some(StoredFinding {
                 code: r.str()?,
@@ -156,32 +176,32 @@ fn record(r: &mut Reader<'_>) -> Option<CommitRecord> {
                 task: r.opt(Reader::str)?,
             })
         })?,
-        references: r.vec(Reader::str)?,
+        references: r.vec(text)?,
         moves: r.vec(|r| {
             Some(TaskMove {
-                task: r.str()?,
-                path: r.opt(Reader::str)?,
-                from: r.opt(Reader::str)?,
-                to: r.opt(Reader::str)?,
-                renamed_from: r.opt(Reader::str)?,
-                renamed_to: r.opt(Reader::str)?,
+                task: text(r)?,
+                path: r.opt(text)?,
+                from: r.opt(text)?,
+                to: r.opt(text)?,
+                renamed_from: r.opt(text)?,
+                renamed_to: r.opt(text)?,
             })
         })?,
         sections: r.vec(|r| {
             Some(SectionChange {
-                file: r.str()?,
-                slug: r.str()?,
+                file: text(r)?,
+                slug: text(r)?,
                 old: r.opt(Reader::u64)?,
                 new: r.opt(Reader::u64)?,
             })
         })?,
         links: r.vec(|r| {
             Some(LinkAdded {
-                task: r.str()?,
-                link: r.str()?,
+                task: text(r)?,
+                link: text(r)?,
             })
         })?,
-        branch: r.opt(Reader::str)?,
+        branch: r.opt(text)?,
     })
 }
 
@@ -237,11 +257,16 @@ mod tests {
         (header, vec![record.clone(), record])
     }
 
+    /// `bytes` for the rest of the test process, as the cache keeps its file.
+    fn leak(bytes: Vec<u8>) -> &'static [u8] {
+        Box::leak(bytes.into_boxed_slice())
+    }
+
     #[test]
     fn records_round_trip() {
         let (header, records) = sample();
-        let bytes = encode(&header, &records);
-        assert_eq!(decode(&bytes, |_| true), Some((header, records)));
+        let bytes = leak(encode(&header, &records));
+        assert_eq!(decode(bytes, |_| true), Some((header, records)));
     }
 
     #[test]
@@ -268,14 +293,14 @@ mod tests {
     #[test]
     fn a_truncated_or_foreign_file_decodes_to_nothing() {
         let (header, records) = sample();
-        let bytes = encode(&header, &records);
+        let bytes = leak(encode(&header, &records));
         for cut in 0..bytes.len() {
             assert_eq!(decode(&bytes[..cut], |_| true), None, "cut at {cut}");
         }
         assert_eq!(decode(b"{\"format\": 5}", |_| true), None);
-        assert_eq!(decode(&bytes, |h| h.format == 5), None);
-        let mut longer = bytes.clone();
+        assert_eq!(decode(bytes, |h| h.format == 5), None);
+        let mut longer = bytes.to_vec();
         longer.push(0);
-        assert_eq!(decode(&longer, |_| true), None);
+        assert_eq!(decode(leak(longer), |_| true), None);
     }
 }

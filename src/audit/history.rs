@@ -71,25 +71,30 @@ impl StoredFinding {
     }
 }
 
+/// A string of a history record: borrowed from the audit cache's file when the record
+/// was read from it (the file stays mapped for the rest of the process: a warm audit of
+/// a long history reads some 350,000 of them), owned when the record was judged.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// A task's state change in one commit: created, status moved, moved between folders, or
 /// deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskMove {
     /// Canonical task ID.
-    pub task: String,
+    pub task: Text,
     /// The file after the commit; `None` when the task's file was deleted.
-    pub path: Option<String>,
+    pub path: Option<Text>,
     /// Status before; `None` for a new task.
-    pub from: Option<String>,
+    pub from: Option<Text>,
     /// Status after; `None` for a deleted task.
-    pub to: Option<String>,
+    pub to: Option<Text>,
     /// The ID the task had before this commit gave it this one (a renumbering, a prefix
     /// migration, a demotion to drafts or a promotion from them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renamed_from: Option<String>,
+    pub renamed_from: Option<Text>,
     /// The ID this commit gave the task instead of this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renamed_to: Option<String>,
+    pub renamed_to: Option<Text>,
 }
 
 /// A spec section whose text a commit changed (added, edited or removed); or the list
@@ -97,9 +102,9 @@ pub struct TaskMove {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SectionChange {
     /// Spec file path.
-    pub file: String,
+    pub file: Text,
     /// Section slug.
-    pub slug: String,
+    pub slug: Text,
     /// Content hash before (`None`: the section was added).
     pub old: Option<u64>,
     /// Content hash after (`None`: the section was removed).
@@ -110,17 +115,17 @@ pub struct SectionChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitRecord {
     /// Commit id.
-    pub id: String,
+    pub id: Text,
     /// `Name <email>` of the author.
-    pub author: String,
+    pub author: Text,
     /// Author time, seconds since the epoch.
     pub time: i64,
     /// The message's first line.
-    pub subject: String,
+    pub subject: Text,
     /// Commit and transition findings (before configuration).
     pub findings: Vec<StoredFinding>,
     /// Task IDs the message references.
-    pub references: Vec<String>,
+    pub references: Vec<Text>,
     /// Task state changes.
     pub moves: Vec<TaskMove>,
     /// Spec section changes.
@@ -131,7 +136,7 @@ pub struct CommitRecord {
     /// The branch the commit reached the mainline through, as a merge subject names it
     /// (its task ID stands in for a reference the message does not make).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub branch: Option<String>,
+    pub branch: Option<Text>,
 }
 
 /// A link that a commit added to a task (its `spec`, `documentation`, `references` or a
@@ -139,9 +144,9 @@ pub struct CommitRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkAdded {
     /// Canonical task ID.
-    pub task: String,
+    pub task: Text,
     /// The link as written in the task.
-    pub link: String,
+    pub link: Text,
 }
 
 impl CommitRecord {
@@ -276,20 +281,20 @@ impl<'a> Recorder<'a> {
             &judged.changed,
         );
         Ok(CommitRecord {
-            id: id.to_string(),
-            author: format!("{} <{}>", meta.author_name, meta.author_email),
+            id: id.to_string().into(),
+            author: format!("{} <{}>", meta.author_name, meta.author_email).into(),
             time: meta.time,
-            subject: meta.subject().to_string(),
+            subject: meta.subject().to_string().into(),
             findings: judged
                 .findings
                 .iter()
                 .map(StoredFinding::from_finding)
                 .collect(),
-            references: judged.references,
+            references: judged.references.into_iter().map(Text::from).collect(),
             moves,
             sections,
             links,
-            branch: branch.map(str::to_string),
+            branch: branch.map(|b| b.to_string().into()),
         })
     }
 
@@ -303,16 +308,16 @@ impl<'a> Recorder<'a> {
             Err(_) => {
                 let meta = CommitMeta::read(self.judge.repo, id)?;
                 Ok(CommitRecord {
-                    id: id.to_string(),
-                    author: format!("{} <{}>", meta.author_name, meta.author_email),
+                    id: id.to_string().into(),
+                    author: format!("{} <{}>", meta.author_name, meta.author_email).into(),
                     time: meta.time,
-                    subject: meta.subject().to_string(),
+                    subject: meta.subject().to_string().into(),
                     findings: Vec::new(),
                     references: Vec::new(),
                     moves: Vec::new(),
                     sections: Vec::new(),
                     links: Vec::new(),
-                    branch: branch.map(str::to_string),
+                    branch: branch.map(|b| b.to_string().into()),
                 })
             }
         }
@@ -485,7 +490,7 @@ const BLOCK: usize = 256;
 /// copy of a task that another file still carries) is no change.
 pub fn task_moves(before: &[TaskFile], after: &[TaskFile], kept: &[String]) -> Vec<TaskMove> {
     let pairing = rules::transitions::pair(before, after);
-    let status = |f: &TaskFile| f.status().map(str::to_string);
+    let status = |f: &TaskFile| f.status().map(|s| Text::from(s.to_string()));
     let mut out = Vec::new();
     for &(b, a, _) in &pairing.pairs {
         let (Some(old), Some(new)) = (b.id(), a.id()) else {
@@ -499,8 +504,8 @@ pub fn task_moves(before: &[TaskFile], after: &[TaskFile], kept: &[String]) -> V
         if old == new {
             if status(b) != status(a) || b.path != a.path {
                 out.push(TaskMove {
-                    task: new,
-                    path: Some(a.path.clone()),
+                    task: new.into(),
+                    path: Some(a.path.clone().into()),
                     from: status(b),
                     to: status(a),
                     renamed_from: None,
@@ -510,27 +515,27 @@ pub fn task_moves(before: &[TaskFile], after: &[TaskFile], kept: &[String]) -> V
             continue;
         }
         out.push(TaskMove {
-            task: old.clone(),
-            path: Some(a.path.clone()),
+            task: old.clone().into(),
+            path: Some(a.path.clone().into()),
             from: status(b),
             to: status(a),
             renamed_from: None,
-            renamed_to: Some(new.clone()),
+            renamed_to: Some(new.clone().into()),
         });
         out.push(TaskMove {
-            task: new,
-            path: Some(a.path.clone()),
+            task: new.into(),
+            path: Some(a.path.clone().into()),
             from: status(b),
             to: status(a),
-            renamed_from: Some(old),
+            renamed_from: Some(old.into()),
             renamed_to: None,
         });
     }
     for a in &pairing.added {
         if let Some(id) = a.id() {
             out.push(TaskMove {
-                task: id.canonical(),
-                path: Some(a.path.clone()),
+                task: id.canonical().into(),
+                path: Some(a.path.clone().into()),
                 from: None,
                 to: status(a),
                 renamed_from: None,
@@ -544,7 +549,7 @@ pub fn task_moves(before: &[TaskFile], after: &[TaskFile], kept: &[String]) -> V
         };
         if !kept.contains(&id) {
             out.push(TaskMove {
-                task: id,
+                task: id.into(),
                 path: None,
                 from: status(b),
                 to: None,
@@ -586,8 +591,8 @@ pub fn links_added(before: &[TaskFile], after: &[TaskFile]) -> Vec<LinkAdded> {
             if !old.contains(&link) && !seen.contains(&link) {
                 seen.push(link);
                 out.push(LinkAdded {
-                    task: id.canonical(),
-                    link: link.to_string(),
+                    task: id.canonical().into(),
+                    link: link.to_string().into(),
                 });
             }
         }
@@ -615,8 +620,8 @@ fn section_changes(
             let before = old.get(slug).copied();
             if before != Some(h) {
                 out.push(SectionChange {
-                    file: c.path.clone(),
-                    slug: slug.clone(),
+                    file: c.path.clone().into(),
+                    slug: slug.clone().into(),
                     old: before,
                     new: Some(h),
                 });
@@ -624,8 +629,8 @@ fn section_changes(
         }
         for (slug, &h) in old.iter().filter(|(s, _)| !new.contains_key(*s)) {
             out.push(SectionChange {
-                file: c.path.clone(),
-                slug: slug.clone(),
+                file: c.path.clone().into(),
+                slug: slug.clone().into(),
                 old: Some(h),
                 new: None,
             });
@@ -656,11 +661,11 @@ type SectionIndex = Index<(String, String), Vec<(usize, usize)>>;
 pub struct History {
     /// Records, oldest first.
     pub records: Vec<CommitRecord>,
-    moves: Index<String, Vec<(usize, usize)>>,
-    by_id: Index<String, usize>,
+    moves: Index<Text, Vec<(usize, usize)>>,
+    by_id: Index<Text, usize>,
     /// The indices only `trace` and the suspect links ask for, made on first use (an
     /// audit whose suspect links come from the result memo needs none).
-    refs: std::sync::OnceLock<Index<String, Vec<usize>>>,
+    refs: std::sync::OnceLock<Index<Text, Vec<usize>>>,
     sections: std::sync::OnceLock<SectionIndex>,
     links: std::sync::OnceLock<Index<(String, String), usize>>,
 }
@@ -679,7 +684,7 @@ pub struct TimelineEntry<'a> {
 impl History {
     /// Indexes `records` (oldest first).
     pub fn new(records: Vec<CommitRecord>) -> History {
-        let mut moves: Index<String, Vec<(usize, usize)>> = Index::default();
+        let mut moves: Index<Text, Vec<(usize, usize)>> = Index::default();
         for (i, r) in records.iter().enumerate() {
             for (j, m) in r.moves.iter().enumerate() {
                 moves.entry(m.task.clone()).or_default().push((i, j));
@@ -699,9 +704,9 @@ impl History {
     }
 
     /// The commits whose message references each task.
-    fn refs(&self) -> &Index<String, Vec<usize>> {
+    fn refs(&self) -> &Index<Text, Vec<usize>> {
         self.refs.get_or_init(|| {
-            let mut refs: Index<String, Vec<usize>> = Index::default();
+            let mut refs: Index<Text, Vec<usize>> = Index::default();
             for (i, r) in self.records.iter().enumerate() {
                 for t in &r.references {
                     let list = refs.entry(t.clone()).or_default();
@@ -721,7 +726,7 @@ impl History {
             for (i, r) in self.records.iter().enumerate() {
                 for (j, s) in r.sections.iter().enumerate() {
                     sections
-                        .entry((s.file.clone(), s.slug.clone()))
+                        .entry((s.file.to_string(), s.slug.to_string()))
                         .or_default()
                         .push((i, j));
                 }
@@ -736,7 +741,7 @@ impl History {
             let mut links: Index<(String, String), usize> = Index::default();
             for (i, r) in self.records.iter().enumerate() {
                 for l in &r.links {
-                    links.insert((l.task.clone(), l.link.clone()), i);
+                    links.insert((l.task.to_string(), l.link.to_string()), i);
                 }
             }
             links
@@ -788,7 +793,7 @@ impl History {
             let renamed = own
                 .iter()
                 .rev()
-                .find_map(|e| Some((e.index, e.change.renamed_from.clone()?)));
+                .find_map(|e| Some((e.index, e.change.renamed_from.as_deref()?.to_string())));
             // The own entries from the rename on; the earlier ID's entries come before.
             let from = renamed.as_ref().map_or(0, |(i, _)| *i);
             let mut part: Vec<TimelineEntry<'_>> = own
@@ -821,7 +826,7 @@ impl History {
 
     /// Every task with a recorded history, in no particular order.
     pub fn task_ids(&self) -> Vec<&str> {
-        self.moves.keys().map(String::as_str).collect()
+        self.moves.keys().map(|k| &**k).collect()
     }
 
     /// The commit (index) in which `task` entered its current status: the last creation or
@@ -911,10 +916,10 @@ mod tests {
 
     fn record(id: &str, moves: Vec<TaskMove>) -> CommitRecord {
         CommitRecord {
-            id: id.into(),
-            author: String::new(),
+            id: id.to_string().into(),
+            author: "".into(),
             time: 0,
-            subject: String::new(),
+            subject: "".into(),
             findings: Vec::new(),
             references: Vec::new(),
             moves,
@@ -931,12 +936,12 @@ mod tests {
         renamed: (Option<&str>, Option<&str>),
     ) -> TaskMove {
         TaskMove {
-            task: task.into(),
-            path: Some(format!("backlog/tasks/{task}.md")),
-            from: from.map(str::to_string),
-            to: Some(to.into()),
-            renamed_from: renamed.0.map(str::to_string),
-            renamed_to: renamed.1.map(str::to_string),
+            task: task.to_string().into(),
+            path: Some(format!("backlog/tasks/{task}.md").into()),
+            from: from.map(|s| s.to_string().into()),
+            to: Some(to.to_string().into()),
+            renamed_from: renamed.0.map(|s| s.to_string().into()),
+            renamed_to: renamed.1.map(|s| s.to_string().into()),
         }
     }
 
@@ -959,7 +964,7 @@ mod tests {
         let commits: Vec<&str> = history
             .timeline_following("BACK-1")
             .iter()
-            .map(|e| e.commit.id.as_str())
+            .map(|e| &*e.commit.id)
             .collect();
         assert_eq!(commits, ["a", "b", "c"]);
         assert_eq!(history.reached_status("BACK-1"), Some(1));

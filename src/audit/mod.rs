@@ -115,15 +115,15 @@ pub fn history(
         }
     };
     // A commit judged before the merge that brought it in was judged without its branch.
-    let mut slots: Vec<Option<history::CommitRecord>> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            cache
-                .take(i, *id)
-                .filter(|r| r.branch.as_ref() == branches.get(id))
-        })
-        .collect();
+    let mut slots = cache.take_all(&ids);
+    for (slot, id) in slots.iter_mut().zip(&ids) {
+        if slot
+            .as_ref()
+            .is_some_and(|r| r.branch.as_deref() != branches.get(id).map(String::as_str))
+        {
+            *slot = None;
+        }
+    }
     // Every record of the cached walk kept: the cache file's bytes of them are written back.
     let walked = cache.walked();
     let kept = match extends && slots.iter().take(walked).all(Option::is_some) {
@@ -154,7 +154,10 @@ pub fn history(
             *slot = fresh.next();
         }
     }
-    let records: Vec<history::CommitRecord> = slots.into_iter().flatten().collect();
+    // Collected in place (a long history's records are megabytes), which `flatten`
+    // does not do.
+    #[allow(clippy::filter_map_identity)]
+    let records: Vec<history::CommitRecord> = slots.into_iter().filter_map(|r| r).collect();
     let write = (!missing.is_empty() || !cache.is_empty()).then_some(CacheWrite {
         cache,
         head,

@@ -104,10 +104,10 @@ pub(super) fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Sch
 
 fn commit_out(r: &crate::audit::history::CommitRecord) -> CommitOut {
     CommitOut {
-        commit: r.id.clone(),
+        commit: r.id.to_string(),
         date: r.date(),
-        author: r.author.clone(),
-        subject: r.subject.clone(),
+        author: r.author.to_string(),
+        subject: r.subject.to_string(),
     }
 }
 
@@ -160,7 +160,7 @@ fn task_out(file: &TaskFile, index: &SpecIndex, history: &History) -> TaskOut {
             ids.extend(
                 timeline
                     .iter()
-                    .filter_map(|e| e.change.renamed_from.clone()),
+                    .filter_map(|e| e.change.renamed_from.as_deref().map(str::to_string)),
             );
             let mut commits: Vec<_> = ids.iter().flat_map(|i| history.referencing(i)).collect();
             commits.sort_by_key(|c| history.position(&c.id));
@@ -170,14 +170,14 @@ fn task_out(file: &TaskFile, index: &SpecIndex, history: &History) -> TaskOut {
         history: timeline
             .iter()
             .map(|e| MoveOut {
-                commit: e.commit.id.clone(),
+                commit: e.commit.id.to_string(),
                 date: e.commit.date(),
-                author: e.commit.author.clone(),
-                from: e.change.from.clone(),
-                to: e.change.to.clone(),
-                path: e.change.path.clone(),
-                renamed_from: e.change.renamed_from.clone(),
-                renamed_to: e.change.renamed_to.clone(),
+                author: e.commit.author.to_string(),
+                from: e.change.from.as_deref().map(str::to_string),
+                to: e.change.to.as_deref().map(str::to_string),
+                path: e.change.path.as_deref().map(str::to_string),
+                renamed_from: e.change.renamed_from.as_deref().map(str::to_string),
+                renamed_to: e.change.renamed_to.as_deref().map(str::to_string),
             })
             .collect(),
     }

@@ -8,7 +8,7 @@ pub mod commit;
 pub mod fs;
 pub mod index_file;
 #[cfg(all(unix, target_pointer_width = "64"))]
-mod map;
+pub(crate) mod map;
 pub mod ops;
 #[cfg(all(unix, target_pointer_width = "64"))]
 pub mod pack;

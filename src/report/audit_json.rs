@@ -329,7 +329,7 @@ impl Pretty {
                 p.string_fields_after(
                     d,
                     &[
-                        ("author", Some(e.commit.author.as_str())),
+                        ("author", Some(&*e.commit.author)),
                         ("from", e.change.from.as_deref()),
                         ("to", e.change.to.as_deref()),
                         ("path", e.change.path.as_deref()),
@@ -439,8 +439,8 @@ mod tests {
 
     fn record(id: &str, moves: Vec<TaskMove>) -> CommitRecord {
         CommitRecord {
-            id: id.into(),
-            author: format!("A {} <a@example.com>", tricky()),
+            id: id.to_string().into(),
+            author: format!("A {} <a@example.com>", tricky()).into(),
             time: 1_700_000_000,
             subject: "s".into(),
             findings: Vec::new(),
@@ -454,10 +454,10 @@ mod tests {
 
     fn moved(task: &str, from: Option<&str>, to: Option<&str>) -> TaskMove {
         TaskMove {
-            task: task.into(),
-            path: to.map(|_| format!("backlog/tasks/{}.md", tricky())),
-            from: from.map(str::to_string),
-            to: to.map(str::to_string),
+            task: task.to_string().into(),
+            path: to.map(|_| format!("backlog/tasks/{}.md", tricky()).into()),
+            from: from.map(|s| s.to_string().into()),
+            to: to.map(|s| s.to_string().into()),
             renamed_from: None,
             renamed_to: None,
         }

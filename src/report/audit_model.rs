@@ -118,7 +118,7 @@ impl<'a> Model<'a> {
             .records
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.id.as_str(), i))
+            .map(|(i, r)| (&*r.id, i))
             .collect();
         for f in findings {
             let Some(&i) = f.commit.as_deref().and_then(|c| position.get(c)) else {
