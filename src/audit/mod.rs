@@ -87,14 +87,27 @@ impl CacheWrite {
     }
 }
 
+/// What [`run`] needs besides the history and HEAD's tree, prepared by [`history()`] (on the
+/// thread that loads the history, while HEAD's tree is read): the result memo as read,
+/// and the part of the suspect links' fingerprint that the history gives.
+#[derive(Debug)]
+pub struct Prepared {
+    results: results::Results,
+    suspect_history: u128,
+}
+
+/// Everything [`history()`] gives [`run`].
+pub type HistoryPart = (History, Stats, Option<CacheWrite>, Prepared);
+
 /// The history records of `head` back to `since`, through the cache (the `history` phase
-/// of [`Stats::phases`] says how long they took), and the cache to write when it changed.
+/// of [`Stats::phases`] says how long they took), the cache to write when it changed, and
+/// what [`Prepared`] holds.
 pub fn history(
     repo: &Repo,
     config: &Config,
     head: Oid,
     since: Option<Oid>,
-) -> Result<(History, Stats, Option<CacheWrite>), SourceError> {
+) -> Result<HistoryPart, SourceError> {
     let clock = std::time::Instant::now();
     history::tune_libgit2();
     let mut cache = Cache::open(repo.git_dir(), config);
@@ -165,8 +178,12 @@ pub fn history(
         kept,
     });
     let history = History::new(records);
+    let prepared = Prepared {
+        results: results::Results::open(repo.git_dir()),
+        suspect_history: results::suspect_history_fingerprint(&history),
+    };
     stats.phases.push(("history", clock.elapsed()));
-    Ok((history, stats, write))
+    Ok((history, stats, write, prepared))
 }
 
 /// FG406 for a task created with the ID of a task deleted in an earlier commit (the
@@ -220,14 +237,22 @@ pub fn run(
     repo: &Repo,
     config: &Config,
     (head, since): (Oid, Option<Oid>),
-    (history, mut stats, write): (History, Stats, Option<CacheWrite>),
+    (history, mut stats, write, prepared): HistoryPart,
     snapshot: &Snapshot,
     source: &dyn Source,
     memo: &mut memo::Pending,
 ) -> Result<Audit, SourceError> {
     let (coverage, findings) = std::thread::scope(|scope| {
         let saving = write.as_ref().map(|w| scope.spawn(|| w.save(&history)));
-        let found = findings_of(repo, config, &history, &mut stats, snapshot, source, memo);
+        let found = findings_of(
+            repo,
+            config,
+            (&history, prepared),
+            &mut stats,
+            snapshot,
+            source,
+            memo,
+        );
         if let Some(saving) = saving {
             let saved = saving
                 .join()
@@ -252,14 +277,14 @@ pub fn run(
 fn findings_of(
     repo: &Repo,
     config: &Config,
-    history: &History,
+    (history, prepared): (&History, Prepared),
     stats: &mut Stats,
     snapshot: &Snapshot,
     source: &dyn Source,
     memo: &mut memo::Pending,
 ) -> (Coverage, Vec<Finding>) {
     let clock = std::time::Instant::now();
-    let mut kept = results::Results::open(repo.git_dir());
+    let mut kept = prepared.results;
     let part = kept.tree_part(memo.tree_key, || {
         let coverage = coverage::compute(snapshot, source);
         let findings = engine::tree_findings(snapshot, config);
@@ -273,7 +298,7 @@ fn findings_of(
         .phases
         .push(("coverage and tree rules", clock.elapsed()));
     let clock = std::time::Instant::now();
-    let suspect_key = results::suspect_fingerprint(memo.tree_key, history);
+    let suspect_key = results::suspect_fingerprint(memo.tree_key, prepared.suspect_history);
     let suspect = kept.suspect(suspect_key, || {
         let patterns = IdPatterns::new(&config.specs.id_patterns);
         suspect::check(

@@ -28,8 +28,9 @@ const RESULTS_FILE: &str = "flowgate/audit-results.bin";
 /// The first bytes of a result memo.
 const MAGIC: &[u8] = b"flowgate audit results\n";
 
-/// Bumped whenever the encoding, or what a fingerprint covers, changes.
-pub const FORMAT: u32 = 1;
+/// Bumped whenever the encoding, or what a fingerprint covers, changes (2: the suspect
+/// links' fingerprint in two parts).
+pub const FORMAT: u32 = 2;
 
 /// A 128-bit fingerprint of everything fed to it (see [`Fingerprint::finish`]; the bytes
 /// are gathered first: hashing one long buffer is much cheaper than many short writes);
@@ -167,10 +168,21 @@ pub fn tree_fingerprint(
 /// section, in order, with what they did (a commit's metadata is fixed by its id). The
 /// links look up only those commits, and compare only their order, so commits that did
 /// none of these (code, messages) change nothing.
-pub fn suspect_fingerprint(tree: u128, history: &History) -> u128 {
+///
+/// In two parts: [`suspect_history_fingerprint`] of the history (which the thread that
+/// loads the history computes, while HEAD's tree is read), then this.
+pub fn suspect_fingerprint(tree: u128, history: u128) -> u128 {
     let mut f = Fingerprint::new("suspect links");
-    f.u64((tree >> 64) as u64);
-    f.u64(tree as u64);
+    for part in [tree, history] {
+        f.u64((part >> 64) as u64);
+        f.u64(part as u64);
+    }
+    f.finish()
+}
+
+/// The part of [`suspect_fingerprint`] that `history` gives.
+pub fn suspect_history_fingerprint(history: &History) -> u128 {
+    let mut f = Fingerprint::new("suspect links: history");
     let relevant = history
         .records
         .iter()
@@ -224,6 +236,10 @@ pub struct TreePart {
 pub struct Results {
     /// The tree part and its fingerprint.
     tree: Option<(u128, TreePart)>,
+    /// The tree part's encoding as read (its presence byte, fingerprint, findings and
+    /// coverage): when the part is reused it is handed out, not copied, and these bytes
+    /// are what the memo is rewritten with.
+    tree_read: Vec<u8>,
     /// The suspect links' findings (before configuration) and their fingerprint.
     suspect: Option<(u128, Vec<Finding>)>,
     /// How the memo served this audit.
@@ -255,10 +271,10 @@ impl Results {
     /// The tree part for the tree of fingerprint `key`: the memo's, else what `compute`
     /// computes (kept for the memo).
     pub fn tree_part(&mut self, key: u128, compute: impl FnOnce() -> TreePart) -> TreePart {
-        match &self.tree {
-            Some((k, part)) if *k == key => {
+        match self.tree.take() {
+            Some((k, part)) if k == key => {
                 self.stats.tree_reused = true;
-                part.clone()
+                part
             }
             _ => {
                 let part = compute();
@@ -384,11 +400,14 @@ fn encode(results: &Results) -> Vec<u8> {
     w.0.extend_from_slice(MAGIC);
     w.u32(FORMAT);
     w.str(env!("CARGO_PKG_VERSION"));
-    w.opt(results.tree.as_ref(), |w, (key, part)| {
-        u128_out(w, *key);
-        findings(w, &part.findings);
-        coverage(w, &part.coverage);
-    });
+    match (&results.tree, results.stats.tree_reused) {
+        (None, true) => w.0.extend_from_slice(&results.tree_read),
+        (tree, _) => w.opt(tree.as_ref(), |w, (key, part)| {
+            u128_out(w, *key);
+            findings(w, &part.findings);
+            coverage(w, &part.coverage);
+        }),
+    }
     w.opt(results.suspect.as_ref(), |w, (key, found)| {
         u128_out(w, *key);
         findings(w, found);
@@ -404,6 +423,7 @@ fn decode(data: &[u8]) -> Option<Results> {
     if r.u32()? != FORMAT || r.str()? != env!("CARGO_PKG_VERSION") {
         return None;
     }
+    let tree_at = r.at;
     let tree = r.opt(|r| {
         Some((
             read_u128(r)?,
@@ -413,9 +433,11 @@ fn decode(data: &[u8]) -> Option<Results> {
             },
         ))
     })?;
+    let tree_read = rest.get(tree_at..r.at)?.to_vec();
     let suspect = r.opt(|r| Some((read_u128(r)?, r.vec(read_finding)?)))?;
     (r.at == r.data.len()).then_some(Results {
         tree,
+        tree_read,
         suspect,
         stats: ResultStats::default(),
     })
@@ -466,6 +488,7 @@ mod tests {
                     coverage,
                 },
             )),
+            tree_read: Vec::new(),
             suspect: Some((u128::MAX, vec![finding.commit("abc")])),
             stats: ResultStats::default(),
         }
@@ -477,6 +500,21 @@ mod tests {
         let back = decode(&encode(&results)).unwrap();
         assert_eq!(format!("{:?}", back.tree), format!("{:?}", results.tree));
         assert_eq!(back.suspect, results.suspect);
+    }
+
+    #[test]
+    fn a_reused_tree_part_is_written_back_as_read() {
+        let results = sample();
+        let bytes = encode(&results);
+        let mut back = decode(&bytes).unwrap();
+        let (key, part) = results.tree.clone().unwrap();
+        let reused = back.tree_part(key, || unreachable!("the memo holds it"));
+        assert_eq!(format!("{reused:?}"), format!("{part:?}"));
+        // A new suspect part: the memo is rewritten, with the tree part as it was.
+        back.suspect(1, Vec::new);
+        let again = decode(&encode(&back)).unwrap();
+        assert_eq!(format!("{:?}", again.tree), format!("{:?}", results.tree));
+        assert_eq!(again.suspect, Some((1, Vec::new())));
     }
 
     #[test]
