@@ -362,6 +362,72 @@ fn read_specs<'m>(
     Ok(files)
 }
 
+/// The blob ids of files of HEAD's tree, as [`TreeSource::file_blob`] gives them, looked
+/// up in their folder's tree from just after the file looked up before: the listed files
+/// of a folder come in the tree's order, so each is found in one step instead of a binary
+/// search of its folder (10,000 entries in a large backlog). Anything else (another order,
+/// a path that is not plain, a folder that is not a tree) goes to `file_blob`.
+struct Blobs<'s, 'r> {
+    source: &'s TreeSource<'r>,
+    /// The folder of the last lookup and its tree.
+    folder: Option<(String, Option<std::rc::Rc<crate::git::tree::RawTree>>)>,
+    /// Where in that tree the next lookup looks first.
+    next: usize,
+}
+
+impl<'s, 'r> Blobs<'s, 'r> {
+    fn new(source: &'s TreeSource<'r>) -> Self {
+        Blobs {
+            source,
+            folder: None,
+            next: 0,
+        }
+    }
+
+    /// The blob id of the regular file at `path`.
+    fn get(&mut self, path: &str) -> Option<Oid> {
+        match self.entry(path) {
+            Some((mode, id)) => (crate::git::repo::kind_of_mode(mode)
+                == crate::source::EntryKind::File)
+                .then_some(id),
+            None => self.source.file_blob(path),
+        }
+    }
+
+    /// The mode and id of the entry at `path` when it is found in its folder's tree.
+    fn entry(&mut self, path: &str) -> Option<(u32, Oid)> {
+        let (dir, name) = path.rsplit_once('/')?;
+        if name.is_empty() || dir.split('/').any(str::is_empty) {
+            return None;
+        }
+        if self.folder.as_ref().map(|(d, _)| d.as_str()) != Some(dir) {
+            let source = self.source;
+            let tree = source
+                .entry_id(dir)
+                .and_then(|id| source.repo().tree(id).ok());
+            self.folder = Some((dir.to_string(), tree));
+            self.next = 0;
+        }
+        let tree = self.folder.as_ref()?.1.as_ref()?;
+        let name = name.as_bytes();
+        let at = match tree.get(self.next) {
+            Some(item) if item.name == name => self.next,
+            _ => {
+                let item = tree.find(name)?;
+                // Names are unique in a tree: the one found is at its sorted place.
+                let mut at = tree.lower_bound(name);
+                while tree.get(at).is_some_and(|i| i.name != item.name) {
+                    at += 1;
+                }
+                at
+            }
+        };
+        let item = tree.get(at)?;
+        self.next = at + 1;
+        Some((item.mode, item.id))
+    }
+}
+
 /// Reads the backlog at `layout` of HEAD's tree `source` (as [`backlog::load_at`] reads
 /// it), taking the task files `memo` holds from it; `records` gets each file's record.
 fn load_backlog<'m>(
@@ -378,11 +444,12 @@ fn load_backlog<'m>(
     let mut missing = Vec::new();
     // Reading them all sorts the files by path when a name is not UTF-8.
     let sort = entries.iter().any(|e| e.undecodable_name);
+    let mut blobs = Blobs::new(source);
     for e in entries {
         let blob = if e.undecodable_name {
             None
         } else {
-            source.file_blob(&e.path)
+            blobs.get(&e.path)
         };
         let hit = blob.and_then(|oid| memo.task(oid, &e.path));
         let path = e.path.clone();
@@ -451,6 +518,61 @@ mod tests {
     use super::*;
     use crate::backlog::{Folder, TaskEntry};
     use crate::tracker::TaskId;
+
+    #[test]
+    #[cfg(unix)]
+    fn blobs_are_the_ids_file_blob_gives_in_any_order() {
+        let dir = std::env::temp_dir().join(format!("flowgate-memo-blobs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let files = [
+            "backlog/tasks/task-1 - A.md",
+            "backlog/tasks/task-10 - B.md",
+            "backlog/tasks/task-2.md",
+            "backlog/tasks/task-2/inner.md",
+            "backlog/tasks/a.b",
+            "backlog/tasks/a/c.md",
+            "backlog/drafts/draft-1 - D.md",
+            "README.md",
+        ];
+        for f in files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, f).unwrap();
+        }
+        std::os::unix::fs::symlink("task-2.md", dir.join("backlog/tasks/link.md")).unwrap();
+        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "files"]);
+        let repo = crate::git::Repo::discover(&dir).unwrap();
+        let head = repo.head_commit().unwrap().unwrap();
+        let tree = repo.commit_tree(head).unwrap();
+        let mut paths: Vec<&str> = files.to_vec();
+        paths.extend([
+            "backlog/tasks/link.md",
+            "backlog/tasks/a",
+            "backlog/tasks/task-2",
+            "backlog/tasks/missing.md",
+            "backlog/missing/x.md",
+            "README.md/x",
+            "backlog//tasks/a.b",
+            "backlog/tasks/",
+            "/README.md",
+        ]);
+        let sorted = {
+            let mut p = paths.clone();
+            p.sort();
+            p
+        };
+        let reversed: Vec<&str> = sorted.iter().rev().copied().collect();
+        for order in [paths, sorted, reversed] {
+            let mut blobs = Blobs::new(&tree);
+            for path in order {
+                assert_eq!(blobs.get(path), tree.file_blob(path), "{path}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_memo_that_does_not_decode_holds_nothing() {

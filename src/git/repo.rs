@@ -49,7 +49,7 @@ impl std::fmt::Debug for Repo {
     }
 }
 
-fn kind_of_mode(mode: u32) -> EntryKind {
+pub(crate) fn kind_of_mode(mode: u32) -> EntryKind {
     match mode & 0o170000 {
         0o040000 => EntryKind::Dir,
         0o120000 => EntryKind::Symlink,
