@@ -328,6 +328,63 @@ fn folders_exist(root: &Path, path: &Path) -> Result<bool, OwnFileError> {
 mod tests {
     use super::*;
 
+    /// A mapped own file holds what the checked read of it gives, and nothing where that
+    /// read refuses (a link, a link on the way, a FIFO, a folder, over the limit) or finds
+    /// nothing.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_mapped_holds_what_reading_it_gives() {
+        let tmp = assert_fs::TempDir::new().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("flowgate/dir")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere")).unwrap();
+        std::fs::write(root.join("flowgate/memo.bin"), b"memo\0bytes").unwrap();
+        std::fs::write(root.join("flowgate/empty.bin"), b"").unwrap();
+        std::fs::write(root.join("flowgate/big.bin"), [1u8; 200]).unwrap();
+        std::fs::write(root.join("elsewhere/memo.bin"), b"planted").unwrap();
+        std::os::unix::fs::symlink(
+            root.join("flowgate/memo.bin"),
+            root.join("flowgate/link.bin"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("linked")).unwrap();
+        // Where `mkfifo` fails the path is missing, which both sides read as nothing.
+        let _ = std::process::Command::new("mkfifo")
+            .arg(root.join("flowgate/fifo.bin"))
+            .status();
+        for rel in [
+            "flowgate/memo.bin",
+            "flowgate/empty.bin",
+            "flowgate/big.bin",
+            "flowgate/link.bin",
+            "linked/memo.bin",
+            "flowgate/fifo.bin",
+            "flowgate/dir",
+            "flowgate/missing.bin",
+            "missing/memo.bin",
+            "../memo.bin",
+        ] {
+            let read = read_in(root, rel, 100).ok().flatten().unwrap_or_default();
+            assert_eq!(
+                map_in(root, rel, 100)
+                    .ok()
+                    .flatten()
+                    .as_deref()
+                    .unwrap_or_default(),
+                read,
+                "{rel}"
+            );
+        }
+        assert_eq!(
+            map_in(root, "flowgate/memo.bin", 100)
+                .ok()
+                .flatten()
+                .as_deref()
+                .unwrap_or_default(),
+            b"memo\0bytes"
+        );
+    }
+
     fn temp() -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "flowgate-own-files-{}-{:?}",

@@ -184,13 +184,15 @@ pub fn snapshot(
     // Taken before any file's stamp: what changed after it is not kept.
     let settled = settled_before(std::time::SystemTime::now());
     // Mapped: only its pages are read, and no copy is made.
-    let bytes = crate::git::fs::OwnFile::open(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE);
+    let bytes = crate::own_files::map_in(git_dir, MEMO_FILE, crate::own_files::MAX_CACHE)
+        .ok()
+        .flatten();
     let layout = backlog::discover(source, config.backlog.dir.as_deref())?;
     let key = crate::parsed_codec::memo_key(FORMAT, layout.as_ref(), &config.specs.id_patterns);
     // The memo's records are indexed on a thread of their own while the task folders are
     // listed.
     let (memo, entries) = std::thread::scope(|scope| {
-        let index = scope.spawn(|| Memo::decode(bytes.bytes(), &key));
+        let index = scope.spawn(|| Memo::decode(bytes.as_deref().unwrap_or_default(), &key));
         let entries = layout
             .as_ref()
             .map(|layout| backlog::list_task_files(source, layout))

@@ -268,47 +268,6 @@ impl Source for FsSource {
     }
 }
 
-/// One of flowgate's own files in `.git` (a memo), mapped where the system allows it
-/// (only the pages read are brought in, and nothing is copied), else read.
-pub struct OwnFile(OwnBytes);
-
-enum OwnBytes {
-    Read(Vec<u8>),
-    #[cfg(all(unix, target_pointer_width = "64"))]
-    Mapped(super::map::Map),
-}
-
-impl OwnFile {
-    /// `rel` below `root`, as [`crate::own_files::read_in`] reads it (a regular file of at
-    /// most `max` bytes, reached through no symbolic link); empty when it is not there or
-    /// cannot be read. flowgate replaces its files by renaming a new one over them, never
-    /// writes them in place: a mapped file keeps its bytes while it is mapped.
-    pub fn open(root: &Path, rel: &str, max: u64) -> OwnFile {
-        let Ok(Some((file, len))) = crate::own_files::open_in(root, rel, max) else {
-            return OwnFile(OwnBytes::Read(Vec::new()));
-        };
-        #[cfg(all(unix, target_pointer_width = "64"))]
-        if let Some(map) = super::map::Map::new(&file, len) {
-            return OwnFile(OwnBytes::Mapped(map));
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        use std::io::Read;
-        match file.take(max).read_to_end(&mut bytes) {
-            Ok(_) => OwnFile(OwnBytes::Read(bytes)),
-            Err(_) => OwnFile(OwnBytes::Read(Vec::new())),
-        }
-    }
-
-    /// The file's bytes.
-    pub fn bytes(&self) -> &[u8] {
-        match &self.0 {
-            OwnBytes::Read(bytes) => bytes,
-            #[cfg(all(unix, target_pointer_width = "64"))]
-            OwnBytes::Mapped(map) => map.as_slice(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,54 +325,6 @@ mod tests {
         if fifo.is_ok_and(|s| s.success()) {
             assert_eq!(checked[9], Ok(Content::NotAFile));
         }
-    }
-
-    /// A mapped own file holds what the checked read of it gives, and nothing where that
-    /// read refuses (a link, a link on the way, a FIFO, a folder, over the limit) or finds
-    /// nothing.
-    #[cfg(unix)]
-    #[test]
-    fn an_own_file_mapped_holds_what_reading_it_gives() {
-        let tmp = assert_fs::TempDir::new().unwrap();
-        let root = tmp.path();
-        std::fs::create_dir_all(root.join("flowgate/dir")).unwrap();
-        std::fs::create_dir_all(root.join("elsewhere")).unwrap();
-        std::fs::write(root.join("flowgate/memo.bin"), b"memo\0bytes").unwrap();
-        std::fs::write(root.join("flowgate/empty.bin"), b"").unwrap();
-        std::fs::write(root.join("flowgate/big.bin"), [1u8; 200]).unwrap();
-        std::fs::write(root.join("elsewhere/memo.bin"), b"planted").unwrap();
-        std::os::unix::fs::symlink(
-            root.join("flowgate/memo.bin"),
-            root.join("flowgate/link.bin"),
-        )
-        .unwrap();
-        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("linked")).unwrap();
-        // Where `mkfifo` fails the path is missing, which both sides read as nothing.
-        let _ = std::process::Command::new("mkfifo")
-            .arg(root.join("flowgate/fifo.bin"))
-            .status();
-        for rel in [
-            "flowgate/memo.bin",
-            "flowgate/empty.bin",
-            "flowgate/big.bin",
-            "flowgate/link.bin",
-            "linked/memo.bin",
-            "flowgate/fifo.bin",
-            "flowgate/dir",
-            "flowgate/missing.bin",
-            "missing/memo.bin",
-            "../memo.bin",
-        ] {
-            let read = crate::own_files::read_in(root, rel, 100)
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            assert_eq!(OwnFile::open(root, rel, 100).bytes(), read, "{rel}");
-        }
-        assert_eq!(
-            OwnFile::open(root, "flowgate/memo.bin", 100).bytes(),
-            b"memo\0bytes"
-        );
     }
 
     #[cfg(unix)]
