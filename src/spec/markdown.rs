@@ -118,6 +118,12 @@ impl IdPatterns {
         if !line.contains("**") && !line.contains(':') {
             return None;
         }
+        // Both forms start, after the indentation, with a list marker (`-`, `*`, `+`, a
+        // number), a checkbox or the bold markers: prose lines never reach the regexes.
+        let first = line.trim_start_matches([' ', '\t']).bytes().next();
+        if !first.is_some_and(|b| matches!(b, b'-' | b'*' | b'+' | b'[') || b.is_ascii_digit()) {
+            return None;
+        }
         self.bold
             .captures(line)
             .or_else(|| self.plain.captures(line))
@@ -374,6 +380,19 @@ fn collapse_spaces(s: &str) -> String {
 /// GitHub's anchor slug of one heading text (without duplicate numbering): lowercase,
 /// punctuation and symbols removed except `-` and `_`, each space turned into `-`.
 pub fn slug(heading: &str) -> String {
+    if heading.is_ascii() {
+        // The same mapping, byte by byte (nearly every heading is ASCII).
+        let mut out = String::with_capacity(heading.len());
+        for b in heading.bytes() {
+            match b {
+                b' ' => out.push('-'),
+                b'-' | b'_' => out.push(char::from(b)),
+                b if b.is_ascii_alphanumeric() => out.push(char::from(b.to_ascii_lowercase())),
+                _ => {}
+            }
+        }
+        return out;
+    }
     heading
         .chars()
         .flat_map(char::to_lowercase)
@@ -413,13 +432,18 @@ impl Slugger {
 pub fn content_hash(text: &str) -> u64 {
     use std::hash::Hasher;
     let mut hasher = fnv::FnvHasher::default();
-    // Runs between the CRs of CRLFs, each hashed whole (FNV-1a is byte by byte anyway).
-    let mut rest = text.trim_end();
-    while let Some(at) = rest.find("\r\n") {
-        hasher.write(&rest.as_bytes()[..at]);
-        rest = &rest[at + 1..];
+    // Runs between the CRs of CRLFs, each hashed whole (FNV-1a is byte by byte anyway);
+    // the CRs are found with memchr (a substring search for "\r\n" cost as much as the
+    // hashing in a long spec without any).
+    let bytes = text.trim_end().as_bytes();
+    let mut start = 0;
+    for at in memchr::memchr_iter(b'\r', bytes) {
+        if bytes.get(at + 1) == Some(&b'\n') {
+            hasher.write(bytes.get(start..at).unwrap_or_default());
+            start = at + 1;
+        }
     }
-    hasher.write(rest.as_bytes());
+    hasher.write(bytes.get(start..).unwrap_or_default());
     hasher.finish()
 }
 
@@ -587,6 +611,106 @@ Prose mentioning FR-003 and **FR-004** inside.
             0xd0db_6e81_3abd_a55c
         );
         assert_eq!(content_hash("a\rb\r\n"), 0xe5ad_b319_0407_76a3);
+    }
+
+    /// [`IdPatterns::line_id`] without the check of the line's first character.
+    fn line_id_by_regex(p: &IdPatterns, line: &str) -> Option<String> {
+        if !line.contains("**") && !line.contains(':') {
+            return None;
+        }
+        p.bold
+            .captures(line)
+            .or_else(|| p.plain.captures(line))
+            .and_then(|c| c.name("id"))
+            .map(|m| m.as_str().to_string())
+    }
+
+    #[test]
+    fn line_ids_found_after_the_first_character_check_as_by_the_regexes() {
+        let patterns = IdPatterns::new(&[r"REQ-[0-9]+".to_string(), r"[a-z]+:[0-9]+".to_string()]);
+        let heads = ["", " ", "\t", "  \t", "x", "A "];
+        let markers = [
+            "", "- ", "* ", "+ ", "1. ", "12) ", "-", "1 ", "[ ] ", "- [x] ", "* [X]\t",
+        ];
+        let bodies = [
+            "**FR-001**: Login.",
+            "**FR-001:** Login.",
+            "FR-002: Lock.",
+            "REQ-7: Custom.",
+            "req:12 and more",
+            "**Given** a, **When** b",
+            "Revision 1: kept.",
+            "**NFR-3**",
+            "SC-004 : spaced",
+            "plain prose",
+        ];
+        for h in heads {
+            for m in markers {
+                for b in bodies {
+                    let line = format!("{h}{m}{b}");
+                    assert_eq!(
+                        patterns.line_id(&line),
+                        line_id_by_regex(&patterns, &line),
+                        "{line:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_slugs_as_by_the_unicode_mapping() {
+        let unicode = |h: &str| -> String {
+            h.chars()
+                .flat_map(char::to_lowercase)
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    '-' | '_' => Some(c),
+                    c if c.is_alphanumeric() => Some(c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        for h in [
+            every_ascii.as_str(),
+            "User Story 1 - Sign in (Priority: P1)",
+            "Key Entities *(include if data)*",
+            "snake_case and kebab-case",
+        ] {
+            assert_eq!(slug(h), unicode(h), "{h:?}");
+        }
+    }
+
+    /// The hash as first written: a substring search for each CRLF.
+    fn content_hash_by_search(text: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut hasher = fnv::FnvHasher::default();
+        let mut rest = text.trim_end();
+        while let Some(at) = rest.find("\r\n") {
+            hasher.write(&rest.as_bytes()[..at]);
+            rest = &rest[at + 1..];
+        }
+        hasher.write(rest.as_bytes());
+        hasher.finish()
+    }
+
+    #[test]
+    fn content_hash_with_memchr_is_the_hash_by_substring_search() {
+        let pieces = ["a", "\r", "\n", "\r\n", " ", "\t", "é", "\r\r\n", "\n\r"];
+        // Every string of up to four pieces.
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.push("## A\r\n\r\nbody\r\nmore\rtext\r\n\r\n".repeat(50));
+        for t in &texts {
+            assert_eq!(content_hash(t), content_hash_by_search(t), "{t:?}");
+        }
     }
 
     #[test]
