@@ -424,13 +424,16 @@ const PARALLEL_SCAN: usize = 4096;
 fn merges_of(repo: &Repo, ids: &[Oid]) -> Result<Vec<MergeWalk>, SourceError> {
     let mut out = Vec::new();
     for &id in ids {
-        let parents = repo.commit_parents(id)?;
-        let Some((first, others)) = parents.split_first().filter(|(_, o)| !o.is_empty()) else {
+        // Read as the judging reads it (from the packs when they have it): its parents
+        // and, for a merge, its subject.
+        let meta = CommitMeta::read(repo, id)?;
+        let Some((first, others)) = meta.parents.split_first().filter(|(_, o)| !o.is_empty())
+        else {
             continue;
         };
-        let subject = repo.commit_subject(id)?;
+        let subject = meta.subject();
         // A merge that names no branch may name the task itself (`TASK-279 - Add x (#374)`).
-        let branch = merge_subject_branch(&subject).unwrap_or(subject.as_str());
+        let branch = merge_subject_branch(subject).unwrap_or(subject);
         let walk = repo
             .commits_between(others, std::slice::from_ref(first))
             .map_err(SourceError)?;

@@ -205,6 +205,17 @@ impl Repo {
         Ok(object.data().to_vec())
     }
 
+    /// The raw contents of commit `id` when flowgate's pack reader has it; `None`: read it
+    /// through libgit2 (loose, not a commit, or not read here).
+    pub(super) fn packed_commit(&self, id: Oid) -> Option<Vec<u8>> {
+        #[cfg(all(unix, target_pointer_width = "64"))]
+        if let Some(object) = self.packs().and_then(|p| p.read(id.as_bytes())) {
+            return (object.kind == Kind::Commit).then_some(object.data);
+        }
+        let _ = id;
+        None
+    }
+
     /// The repository's packs, opened on first use; `None` when it has none flowgate
     /// reads itself.
     #[cfg(all(unix, target_pointer_width = "64"))]
