@@ -245,34 +245,33 @@ impl<'a> TaskFinder<'a> {
             let mut found: Vec<TaskEntry> = Vec::new();
             let mut cases = vec![prefix.to_ascii_lowercase(), prefix.to_ascii_uppercase()];
             cases.dedup();
-            for case in cases {
-                for number in [first.to_string(), "0".to_string()] {
-                    let start = format!("{case}-{number}");
-                    let listed = self
-                        .record(self.source.list_prefix(&path, &start))
-                        .unwrap_or_default();
-                    for e in listed {
-                        let file = crate::source::join(&path, &e.name);
-                        let named = backlog::entry::name_id(&e.name);
-                        // A name without the ` - ` separator (`task-196-add-x.md`) says no
-                        // ID; Backlog.md loads it by its frontmatter `id`, which `by_id`
-                        // reads.
-                        let unnamed = named.is_none() && unseparated(&e.name, &start);
-                        if !matches!(e.kind, EntryKind::File | EntryKind::Symlink)
-                            || (named.as_ref() != Some(id) && !unnamed)
-                        {
-                            continue;
-                        }
-                        if self.exclude.contains(&file) {
-                            excluded = true;
-                        } else if found.iter().all(|f| f.path != file) {
-                            found.push(TaskEntry {
-                                path: file,
-                                folder,
-                                name_id: named,
-                                undecodable_name: false,
-                            });
-                        }
+            let number = first.to_string();
+            let starts: Vec<String> = cases
+                .iter()
+                .flat_map(|case| [format!("{case}-{number}"), format!("{case}-0")])
+                .collect();
+            let lists = self.list_prefixes(&path, &starts);
+            for (start, listed) in starts.iter().zip(lists) {
+                for e in listed {
+                    let named = backlog::entry::name_id(&e.name);
+                    // A name without the ` - ` separator (`task-196-add-x.md`) says no ID;
+                    // Backlog.md loads it by its frontmatter `id`, which `by_id` reads.
+                    let unnamed = named.is_none() && unseparated(&e.name, start);
+                    if !matches!(e.kind, EntryKind::File | EntryKind::Symlink)
+                        || (named.as_ref() != Some(id) && !unnamed)
+                    {
+                        continue;
+                    }
+                    let file = crate::source::join(&path, &e.name);
+                    if self.exclude.contains(&file) {
+                        excluded = true;
+                    } else if found.iter().all(|f| f.path != file) {
+                        found.push(TaskEntry {
+                            path: file,
+                            folder,
+                            name_id: named,
+                            undecodable_name: false,
+                        });
                     }
                 }
             }
@@ -280,6 +279,23 @@ impl<'a> TaskFinder<'a> {
             out.extend(found);
         }
         (out, excluded)
+    }
+
+    /// [`Source::list_prefix`] of folder `path` for each of `starts` (a failed listing
+    /// recorded, and empty); a commit's tree looks the folder up once for all of them.
+    fn list_prefixes(&self, path: &str, starts: &[String]) -> Vec<Vec<crate::source::DirEntry>> {
+        if let Some((tree, _)) = self.tree {
+            return self
+                .record(tree.list_prefixes(path, starts))
+                .unwrap_or_else(|| vec![Vec::new(); starts.len()]);
+        }
+        starts
+            .iter()
+            .map(|start| {
+                self.record(self.source.list_prefix(path, start))
+                    .unwrap_or_default()
+            })
+            .collect()
     }
 
     /// The file carrying `id`: by file name, else (once) by parsing the whole backlog.
@@ -476,5 +492,70 @@ impl TaskLookup for ChangeLookup<'_> {
 
     fn specs(&self) -> Option<(&dyn Source, crate::rules::transitions::SpecPlaces<'_>)> {
         Some((self.after.source(), self.spec_places))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trees_folders_searched_at_once_as_name_by_name() {
+        let dir = std::env::temp_dir().join(format!("flowgate-finder-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let names = [
+            "backlog/tasks/task-1 - One.md",
+            "backlog/tasks/task-10 - Ten.md",
+            "backlog/tasks/task-100 - Hundred.md",
+            "backlog/tasks/task-001 - Padded.md",
+            "backlog/tasks/TASK-2 - Upper.md",
+            "backlog/tasks/task-3-unseparated.md",
+            "backlog/tasks/task-3_under.md",
+            "backlog/tasks/task-4.1 - Sub.md",
+            "backlog/tasks/task-0 - Zero.md",
+            "backlog/tasks/task-05 - Five.md",
+            "backlog/completed/task-1 - Done copy.md",
+            "backlog/completed/task-7 - Done.md",
+            "backlog/archive/tasks/task-10 - Archived.md",
+            "backlog/drafts/draft-1 - Draft.md",
+            "backlog/drafts/task-8 - Demoted.md",
+        ];
+        for name in names {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "---\ntitle: x\nstatus: To Do\n---\n").unwrap();
+        }
+        std::fs::create_dir_all(dir.join("backlog/tasks/task-9 - Folder.md")).unwrap();
+        std::fs::write(dir.join("backlog/tasks/task-9 - Folder.md/x"), "x").unwrap();
+        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
+        git(&["init", "-q", "-b", "main"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "tasks"]);
+        let repo = crate::git::Repo::discover(&dir).unwrap();
+        let head = repo.head_commit().unwrap().unwrap();
+        let tree = repo.commit_tree(head).unwrap();
+        let layout = backlog::discover(&tree, None).unwrap().unwrap();
+        let memo = ParseMemo::default();
+        for text in [
+            "TASK-0", "TASK-1", "TASK-2", "TASK-3", "TASK-4.1", "TASK-5", "TASK-7", "TASK-8",
+            "TASK-9", "TASK-10", "TASK-100", "DRAFT-1", "TASK-11",
+        ] {
+            let id = TaskId::parse(text).unwrap();
+            for excluded in [
+                Vec::new(),
+                vec!["backlog/tasks/task-1 - One.md".to_string()],
+            ] {
+                let at_once = TaskFinder::for_tree(&tree, &layout)
+                    .with_memo(&tree, &memo)
+                    .excluding(excluded.clone());
+                let one_by_one = TaskFinder::new(&tree, &layout).excluding(excluded);
+                assert_eq!(
+                    at_once.named_by_prefix(&id),
+                    one_by_one.named_by_prefix(&id),
+                    "{text}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
