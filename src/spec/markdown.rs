@@ -124,11 +124,15 @@ impl IdPatterns {
         if !first.is_some_and(|b| matches!(b, b'-' | b'*' | b'+' | b'[') || b.is_ascii_digit()) {
             return None;
         }
-        self.bold
-            .captures(line)
-            .or_else(|| self.plain.captures(line))
-            .and_then(|c| c.name("id"))
-            .map(|m| m.as_str().to_string())
+        // Most list items define nothing: a match test (no capture groups, no allocation)
+        // turns them away before the captures are searched for.
+        let id = |re: &Regex| {
+            re.is_match(line)
+                .then(|| re.captures(line))
+                .flatten()
+                .and_then(|c| c.name("id").map(|m| m.as_str().to_string()))
+        };
+        id(&self.bold).or_else(|| id(&self.plain))
     }
 
     /// Parses a spec-kit checklist line (`- [ ] T012 [P] [US1] text`) at 1-based `line`.
@@ -613,7 +617,8 @@ Prose mentioning FR-003 and **FR-004** inside.
         assert_eq!(content_hash("a\rb\r\n"), 0xe5ad_b319_0407_76a3);
     }
 
-    /// [`IdPatterns::line_id`] without the check of the line's first character.
+    /// [`IdPatterns::line_id`] by the capture searches alone (no check of the first
+    /// character, no match test first).
     fn line_id_by_regex(p: &IdPatterns, line: &str) -> Option<String> {
         if !line.contains("**") && !line.contains(':') {
             return None;
