@@ -290,6 +290,12 @@ mod tests {
                 slow.map_err(|e| e.0)
             );
         }
+        // A graft gives a commit other parents than its object names: libgit2 reads it.
+        std::fs::create_dir_all(dir.join(".git/info")).unwrap();
+        std::fs::write(dir.join(".git/info/grafts"), format!("{p2}\n")).unwrap();
+        let repo = Repo::discover(&dir).unwrap();
+        let grafted = CommitMeta::read(&repo, Oid::from_str(&p2).unwrap()).unwrap();
+        assert!(grafted.parents.is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

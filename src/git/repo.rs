@@ -30,6 +30,9 @@ pub struct Repo {
     /// The repository's packs, opened on first use (see [`super::pack`]).
     #[cfg(all(unix, target_pointer_width = "64"))]
     packs: OnceCell<Option<Box<Packs>>>,
+    /// Whether a `shallow` or `info/grafts` file gives commits other parents than their
+    /// objects name (libgit2 applies them), found on first use.
+    grafted: OnceCell<bool>,
 }
 
 /// How many commits' tree ids [`Repo::commit_tree_id`] remembers.
@@ -184,6 +187,7 @@ impl Repo {
             folders: RefCell::new(VecDeque::new()),
             #[cfg(all(unix, target_pointer_width = "64"))]
             packs: OnceCell::new(),
+            grafted: OnceCell::new(),
         }
     }
 
@@ -206,8 +210,18 @@ impl Repo {
     }
 
     /// The raw contents of commit `id` when flowgate's pack reader has it; `None`: read it
-    /// through libgit2 (loose, not a commit, or not read here).
+    /// through libgit2 (loose, not a commit, not read here, or in a shallow or grafted
+    /// repository, where libgit2 gives commits the parents the grafts say).
     pub(super) fn packed_commit(&self, id: Oid) -> Option<Vec<u8>> {
+        let grafted = *self.grafted.get_or_init(|| {
+            let (git_dir, common) = (self.git.path(), self.git.commondir());
+            [git_dir, common]
+                .iter()
+                .any(|d| d.join("shallow").exists() || d.join("info/grafts").exists())
+        });
+        if grafted {
+            return None;
+        }
         #[cfg(all(unix, target_pointer_width = "64"))]
         if let Some(object) = self.packs().and_then(|p| p.read(id.as_bytes())) {
             return (object.kind == Kind::Commit).then_some(object.data);
