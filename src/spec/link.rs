@@ -5,6 +5,8 @@
 //! through body markdown links whose target is a spec file. Reference grammar:
 //! `PATH#FRAGMENT`, `FEATURE/ID`, `FEATURE#FRAGMENT`, or a bare `ID`.
 
+use std::borrow::Cow;
+
 use super::{is_feature_name, SpecIndex};
 use crate::backlog::{Spanned, Task, TaskFile};
 use crate::finding::Position;
@@ -156,13 +158,13 @@ pub fn parse_reference(
             }
             (None, Some(frag)) if feature_known(&path_text) => {
                 return Some(SpecRef::Feature {
-                    feature: path_text,
+                    feature: path_text.into_owned(),
                     fragment: frag.clone(),
                 });
             }
             (None, None) if is_bare_id(&path_text) => {
                 let known = !index.definitions(&path_text).is_empty();
-                return (canonical || known).then_some(SpecRef::BareId(path_text));
+                return (canonical || known).then(|| SpecRef::BareId(path_text.into_owned()));
             }
             _ => {}
         }
@@ -207,8 +209,9 @@ pub fn link_target(raw: &str, origin: LinkOrigin, task_dir: &str) -> Option<Stri
 }
 
 /// The path as written, the path decoded, and the fragment of a reference; `None` for
-/// what is never a spec link (nothing, a URL, an in-page `#anchor`).
-fn split_reference(raw: &str) -> Option<(&str, String, Option<String>)> {
+/// what is never a spec link (nothing, a URL, an in-page `#anchor`). The decoded path
+/// borrows from `raw` when there is nothing to decode (no `%`, no `\\`), the common case.
+fn split_reference(raw: &str) -> Option<(&str, Cow<'_, str>, Option<String>)> {
     let text = raw.trim();
     let text = text
         .strip_prefix('<')
@@ -218,14 +221,22 @@ fn split_reference(raw: &str) -> Option<(&str, String, Option<String>)> {
         return None;
     }
     let (path_part, fragment) = match text.split_once('#') {
-        Some((p, f)) => (p, Some(percent_decode(f)).filter(|f| !f.is_empty())),
+        Some((p, f)) => (
+            p,
+            Some(percent_decode(f).into_owned()).filter(|f| !f.is_empty()),
+        ),
         None => (text, None),
     };
     if path_part.is_empty() {
         // `#anchor`: a link inside the task file itself.
         return None;
     }
-    let path_text = percent_decode(path_part).replace('\\', "/");
+    let decoded = percent_decode(path_part);
+    let path_text = if decoded.contains('\\') {
+        Cow::Owned(decoded.replace('\\', "/"))
+    } else {
+        decoded
+    };
     Some((path_part, path_text, fragment))
 }
 
@@ -295,9 +306,9 @@ fn is_bare_id(text: &str) -> bool {
 }
 
 /// Decodes `%XX` escapes (as in markdown link targets); invalid escapes stay as written.
-fn percent_decode(text: &str) -> String {
+fn percent_decode(text: &str) -> Cow<'_, str> {
     if !text.contains('%') {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -318,7 +329,7 @@ fn percent_decode(text: &str) -> String {
             }
         }
     }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| text.to_string()))
 }
 
 impl SpecIndex {
@@ -428,4 +439,58 @@ fn nearest_path<'a>(path: &str, paths: impl Iterator<Item = &'a str> + Clone) ->
         .filter(|(s, _)| *s >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, p)| p.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference split as it was before the decoded path could borrow: always a new
+    /// string, decoded and with backslashes turned into slashes.
+    fn owned_path_text(raw: &str) -> Option<String> {
+        let text = raw.trim();
+        let text = text
+            .strip_prefix('<')
+            .and_then(|t| t.strip_suffix('>'))
+            .unwrap_or(text);
+        if text.is_empty() || is_url(text) {
+            return None;
+        }
+        let path_part = text.split_once('#').map_or(text, |(p, _)| p);
+        if path_part.is_empty() {
+            return None;
+        }
+        Some(percent_decode(path_part).into_owned().replace('\\', "/"))
+    }
+
+    #[test]
+    fn split_reference_borrows_only_what_needs_no_decoding() {
+        let cases = [
+            "specs/001-login/spec.md",
+            " specs/001-login/spec.md#fr-001 ",
+            "<specs/001 login/spec.md>",
+            "specs%2F001-login/spec.md",
+            "specs\\001-login\\spec.md",
+            "specs%5C001/spec.md#FR%2D1",
+            "001-login/FR-001",
+            "FR-001",
+            "%ff%fe/spec.md",
+            "%4",
+            "#anchor",
+            "https://example.com/spec.md",
+            "",
+        ];
+        for raw in cases {
+            let split = split_reference(raw);
+            assert_eq!(
+                split.as_ref().map(|(_, p, _)| p.to_string()),
+                owned_path_text(raw),
+                "{raw:?}"
+            );
+            if let Some((part, path_text, _)) = split {
+                let plain = !part.contains('%') && !part.contains('\\');
+                assert_eq!(matches!(path_text, Cow::Borrowed(_)), plain, "{raw:?}");
+            }
+        }
+    }
 }
