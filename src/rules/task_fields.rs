@@ -6,7 +6,8 @@
 //! Each is a function of one task file and the backlog's config and milestone files, which
 //! a focused snapshot holds in full: the pre-commit hook finds what a whole check finds.
 
-use crate::backlog::{Backlog, BacklogLayout, Folder, Milestone, Spanned, TaskFile};
+use crate::backlog::config::{DEFAULT_PRIORITIES, DEFAULT_TYPES};
+use crate::backlog::{Backlog, BacklogConfig, BacklogLayout, Folder, Milestone, Spanned, TaskFile};
 use crate::finding::Finding;
 use crate::rules;
 use crate::snapshot::Snapshot;
@@ -33,33 +34,74 @@ pub fn check_file(file: &TaskFile, backlog: &Backlog, out: &mut Vec<Finding>) {
     if matches!(file.folder, Folder::Archive | Folder::Drafts) {
         return;
     }
-    let number = file
-        .id()
-        .map_or_else(|| "N".to_string(), crate::backlog::cli_number);
     let mut push = |finding: Finding| {
         out.push(match file.id() {
             Some(id) => finding.task(id.canonical()),
             None => finding,
         });
     };
+    // The CLI number and the allowed lists only go into a finding's text: the common case
+    // (nothing wrong) builds neither.
     if let Some(milestone) = &task.milestone {
-        if let Some(f) = unknown_milestone(file, milestone, &backlog.milestones, &number) {
-            push(f);
+        if !backlog
+            .milestones
+            .iter()
+            .any(|m| m.is_named_by(&milestone.value))
+        {
+            push(unknown_milestone(
+                file,
+                milestone,
+                &backlog.milestones,
+                &cli_number(file),
+            ));
         }
     }
     let layout = &backlog.layout;
-    if let Some(value) = &task.task_type {
-        let allowed = layout.config.allowed_types();
-        if let Some(f) = unconfigured(file, value, &allowed, layout, &number, &TYPE) {
-            push(f);
+    let config = &layout.config;
+    let listed = [
+        (&task.task_type, &config.types, &DEFAULT_TYPES[..], &TYPE),
+        (
+            &task.priority,
+            &config.priorities,
+            &DEFAULT_PRIORITIES[..],
+            &PRIORITY,
+        ),
+    ];
+    for (value, configured, default, field) in listed {
+        let Some(value) = value else { continue };
+        if !is_allowed(configured, default, &value.value) {
+            let allowed = (field.allowed)(config);
+            push(unconfigured(
+                file,
+                value,
+                &allowed,
+                layout,
+                &cli_number(file),
+                field,
+            ));
         }
     }
-    if let Some(value) = &task.priority {
-        let allowed = layout.config.allowed_priorities();
-        if let Some(f) = unconfigured(file, value, &allowed, layout, &number, &PRIORITY) {
-            push(f);
-        }
+}
+
+/// The task's number as the CLI takes it (`N` for a file without an ID).
+fn cli_number(file: &TaskFile) -> String {
+    file.id()
+        .map_or_else(|| "N".to_string(), crate::backlog::cli_number)
+}
+
+/// Whether `value` is one of the configured values (`configured`, trimmed, without
+/// empty entries; `default` when none is left), as [`unconfigured`] decides it from
+/// `allowed_types` / `allowed_priorities`, without building the list.
+fn is_allowed(configured: &[String], default: &[&str], value: &str) -> bool {
+    let mut listed = configured
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .peekable();
+    if listed.peek().is_none() {
+        return default.iter().any(|a| same_normalised(a, value));
     }
+    listed.any(|a| same_normalised(a, value))
 }
 
 /// FG117: each `modified_files` entry of a task in play names a path of the tree. A
@@ -72,9 +114,7 @@ pub fn modified_files(file: &TaskFile, snapshot: &Snapshot, out: &mut Vec<Findin
     {
         return;
     }
-    let number = file
-        .id()
-        .map_or_else(|| "N".to_string(), crate::backlog::cli_number);
+    let number = cli_number(file);
     for entry in &task.modified_files {
         let (message, fix) = match crate::snapshot::modified_file_path(&entry.value) {
             None => (
@@ -124,10 +164,7 @@ fn unknown_milestone(
     value: &Spanned<String>,
     milestones: &[Milestone],
     number: &str,
-) -> Option<Finding> {
-    if milestones.iter().any(|m| m.is_named_by(&value.value)) {
-        return None;
-    }
+) -> Finding {
     let names = milestones
         .iter()
         .flat_map(|m| [m.id.as_str(), m.title.as_str()])
@@ -160,17 +197,15 @@ fn unknown_milestone(
             )
         }
     };
-    Some(
-        Finding::new(
-            &rules::UNKNOWN_MILESTONE,
-            format!(
-                "milestone \"{}\" is not a milestone of this backlog",
-                value.value
-            ),
-        )
-        .at(&file.path, value.pos)
-        .help(help),
+    Finding::new(
+        &rules::UNKNOWN_MILESTONE,
+        format!(
+            "milestone \"{}\" is not a milestone of this backlog",
+            value.value
+        ),
     )
+    .at(&file.path, value.pos)
+    .help(help)
 }
 
 /// A frontmatter field checked against a configured list.
@@ -184,6 +219,8 @@ struct Listed {
     key: &'static str,
     /// The `backlog task edit` flag.
     flag: &'static str,
+    /// The configured list (or Backlog.md's default).
+    allowed: fn(&BacklogConfig) -> Vec<&str>,
 }
 
 const TYPE: Listed = Listed {
@@ -192,6 +229,7 @@ const TYPE: Listed = Listed {
     list: "task types",
     key: "types",
     flag: "--type",
+    allowed: BacklogConfig::allowed_types,
 };
 
 const PRIORITY: Listed = Listed {
@@ -200,6 +238,7 @@ const PRIORITY: Listed = Listed {
     list: "priorities",
     key: "priorities",
     flag: "--priority",
+    allowed: BacklogConfig::allowed_priorities,
 };
 
 /// Backlog.md compares types and priorities ignoring case and runs of spaces.
@@ -214,11 +253,14 @@ fn normalise(value: &str) -> String {
 /// `normalise(a) == normalise(b)`, without allocating when both are ASCII (every task
 /// of a large backlog is compared with each configured value).
 fn same_normalised(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
     if !(a.is_ascii() && b.is_ascii()) {
         return normalise(a) == normalise(b);
     }
-    let mut a_words = a.split_whitespace();
-    let mut b_words = b.split_whitespace();
+    let mut a_words = ascii_words(a);
+    let mut b_words = ascii_words(b);
     loop {
         match (a_words.next(), b_words.next()) {
             (None, None) => return true,
@@ -228,7 +270,15 @@ fn same_normalised(a: &str, b: &str) -> bool {
     }
 }
 
-/// FG114 / FG115: a value outside its configured list.
+/// The words of an ASCII string, split at the ASCII characters `char::is_whitespace`
+/// takes (`u8::is_ascii_whitespace` leaves out the vertical tab).
+fn ascii_words(s: &str) -> impl Iterator<Item = &[u8]> {
+    s.as_bytes()
+        .split(|&c| c == b' ' || (b'\t'..=b'\r').contains(&c))
+        .filter(|w| !w.is_empty())
+}
+
+/// FG114 / FG115: the finding on a value outside its configured list (`allowed`).
 fn unconfigured(
     file: &TaskFile,
     value: &Spanned<String>,
@@ -236,10 +286,7 @@ fn unconfigured(
     layout: &BacklogLayout,
     number: &str,
     field: &Listed,
-) -> Option<Finding> {
-    if allowed.iter().any(|a| same_normalised(a, &value.value)) {
-        return None;
-    }
+) -> Finding {
     let fix = match crate::text::nearest(&value.value, allowed.iter().copied()) {
         Some(near) => format!(
             "did you mean \"{near}\"? set it: backlog task edit {number} {} \"{near}\"",
@@ -247,27 +294,78 @@ fn unconfigured(
         ),
         None => format!("use one of {}", quoted_list(allowed.iter().copied())),
     };
-    Some(
-        Finding::new(
-            field.rule,
-            format!(
-                "{} \"{}\" is not one of the configured {}",
-                field.noun, value.value, field.list
-            ),
-        )
-        .at(&file.path, value.pos)
-        .help(format!(
-            "{fix}, or add \"{}\" to {} in {}",
-            value.value,
-            field.key,
-            layout.config_path()
-        )),
+    Finding::new(
+        field.rule,
+        format!(
+            "{} \"{}\" is not one of the configured {}",
+            field.noun, value.value, field.list
+        ),
     )
+    .at(&file.path, value.pos)
+    .help(format!(
+        "{fix}, or add \"{}\" to {} in {}",
+        value.value,
+        field.key,
+        layout.config_path()
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_allowed_agrees_with_the_allowed_lists() {
+        let configs: [&[&str]; 5] = [
+            &[],
+            &["", "  "],
+            &["Chore", " spike "],
+            &["", "Bug Fix"],
+            &["high", "Urgent  now"],
+        ];
+        let values = [
+            "bug",
+            "Bug",
+            "bug fix",
+            "BUG   FIX",
+            "chore",
+            "spike",
+            "Spike ",
+            "",
+            " ",
+            "high",
+            "HIGH",
+            "low",
+            "urgent now",
+            "urgent",
+            "feature",
+        ];
+        for configured in configs {
+            let config = crate::backlog::BacklogConfig {
+                types: configured.iter().map(|s| s.to_string()).collect(),
+                priorities: configured.iter().map(|s| s.to_string()).collect(),
+                ..crate::backlog::BacklogConfig::default()
+            };
+            for value in values {
+                assert_eq!(
+                    is_allowed(&config.types, &DEFAULT_TYPES, value),
+                    config
+                        .allowed_types()
+                        .iter()
+                        .any(|a| same_normalised(a, value)),
+                    "types {configured:?} {value:?}"
+                );
+                assert_eq!(
+                    is_allowed(&config.priorities, &DEFAULT_PRIORITIES, value),
+                    config
+                        .allowed_priorities()
+                        .iter()
+                        .any(|a| same_normalised(a, value)),
+                    "priorities {configured:?} {value:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn same_normalised_agrees_with_normalise() {
@@ -293,6 +391,9 @@ mod tests {
             "σας",
             "x\u{85}y",
             "x y",
+            "x\x0cy",
+            "x\ry\n",
+            "x\u{1f}y",
         ];
         for a in values {
             for b in values {
