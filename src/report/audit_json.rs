@@ -571,6 +571,45 @@ mod fast_path_tests {
     }
 
     #[test]
+    fn a_string_is_written_as_serde_writes_it() {
+        // Every control byte, the quote, the backslash, DEL, a slash and characters of
+        // two, three and four bytes, alone and in runs of each length around each other.
+        let mut pieces: Vec<String> = (0u8..0x20).map(|b| char::from(b).to_string()).collect();
+        for piece in ["\"", "\\", "\u{7f}", "/", "é", "✓", "𝄞", "a", "plain text"] {
+            pieces.push(piece.to_string());
+        }
+        let check = |s: &str| {
+            let mut p = Pretty(String::new());
+            p.string(s);
+            assert_eq!(p.0, serde_json::to_string(s).unwrap_or_default(), "{s:?}");
+        };
+        check("");
+        for piece in &pieces {
+            for before in 0..18 {
+                for after in [0, 1, 7, 8, 9] {
+                    check(&format!(
+                        "{}{piece}{}",
+                        "x".repeat(before),
+                        "y".repeat(after)
+                    ));
+                    check(&format!(
+                        "{}{piece}{piece}{}",
+                        "é".repeat(before),
+                        "y".repeat(after)
+                    ));
+                }
+            }
+        }
+        for a in &pieces {
+            for b in &pieces {
+                check(&format!("{a}{b}"));
+                check(&format!("0123456{a}{b}89"));
+            }
+        }
+        check(&pieces.concat());
+    }
+
+    #[test]
     fn dates_are_written_as_history_date_writes_them() {
         for time in [
             i64::MIN / 2,
