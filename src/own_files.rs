@@ -223,6 +223,21 @@ pub fn write_in(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFile
 
 /// [`write_in`] of the bytes of `parts` one after the other (without joining them first).
 pub fn write_parts_in(root: &Path, rel: &str, parts: &[&[u8]]) -> Result<PathBuf, OwnFileError> {
+    write_parts_in_with(root, rel, parts, true)
+}
+
+/// [`write_in`] without waiting for the bytes to reach the disk: for a file whose reader
+/// checks it whole (a crash can leave it cut short or empty, never wrong unnoticed).
+pub fn write_in_unsynced(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFileError> {
+    write_parts_in_with(root, rel, &[bytes], false)
+}
+
+fn write_parts_in_with(
+    root: &Path,
+    rel: &str,
+    parts: &[&[u8]],
+    sync: bool,
+) -> Result<PathBuf, OwnFileError> {
     let path = inside(root, rel)?;
     if !folders_exist(root, &path)? {
         let mut dir = root.to_path_buf();
@@ -243,18 +258,18 @@ pub fn write_parts_in(root: &Path, rel: &str, parts: &[&[u8]]) -> Result<PathBuf
         // Created concurrently as a link? Check again.
         folders_exist(root, &path)?;
     }
-    write_parts(&path, parts)?;
+    write_parts(&path, parts, sync)?;
     Ok(path)
 }
 
 /// Writes `bytes` to `path` (a path the user named) through a temporary file renamed over
 /// it: a symbolic link at `path` is refused, a folder or a FIFO too.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
-    write_parts(path, &[bytes])
+    write_parts(path, &[bytes], true)
 }
 
 /// [`write`] of the bytes of `parts` one after the other.
-fn write_parts(path: &Path, parts: &[&[u8]]) -> Result<(), OwnFileError> {
+fn write_parts(path: &Path, parts: &[&[u8]], sync: bool) -> Result<(), OwnFileError> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             return Err(OwnFileError::Symlink(path.to_path_buf()))
@@ -277,7 +292,7 @@ fn write_parts(path: &Path, parts: &[&[u8]]) -> Result<(), OwnFileError> {
     let written = parts
         .iter()
         .try_for_each(|bytes| file.write_all(bytes))
-        .and_then(|()| file.sync_all());
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) });
     drop(file);
     if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);

@@ -149,6 +149,8 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
     // The process ends right after a hook: unmapping the pack files and freeing the index
     // entry by entry would only add to the commit's wait.
     let repo = ManuallyDrop::new(open_repo(ctx)?);
+    // HEAD's task folder is one large tree: read it from its record when there is one.
+    repo.use_tree_records(Box::new(RecordFiles(repo.git_dir().to_path_buf())));
     let staged = ManuallyDrop::new(Staged::open(ctx, &repo)?);
     let Some(layout) = staged.layout.as_ref() else {
         return Ok(Outcome::Clean);
@@ -182,7 +184,31 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
         )
     };
     report(ctx, &findings, scope, &staged.index, &[])?;
+    // The trees this commit gives the task folders it changes: the next commit's HEAD.
+    let mut folders: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| c.path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    folders.dedup();
+    for dir in folders {
+        repo.keep_index_tree(&staged.index, dir);
+    }
     Ok(outcome(&findings))
+}
+
+/// The tree records' files (`.git/flowgate/trees/`), below a git dir: read mapped, written
+/// without waiting for the disk (a record is checked whole against its tree's id).
+struct RecordFiles(std::path::PathBuf);
+
+impl crate::git::tree::RecordFiles for RecordFiles {
+    fn read(&self, rel: &str, max: u64) -> Option<crate::git::tree::KeptBytes> {
+        let bytes = crate::own_files::map_in(&self.0, rel, max).ok().flatten()?;
+        Some(Box::new(bytes))
+    }
+
+    fn write(&self, rel: &str, data: &[u8]) -> bool {
+        crate::own_files::write_in_unsynced(&self.0, rel, data).is_ok()
+    }
 }
 
 /// The task-file and spec-link findings of the index, restricted to the staged task files,

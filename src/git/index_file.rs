@@ -545,6 +545,70 @@ impl IndexFile {
     pub fn has_special_entries(&self) -> bool {
         self.special
     }
+
+    /// The cache tree's node of folder `dir` (a `/`-separated path without a trailing `/`).
+    fn cache_node(&self, dir: &[u8]) -> Option<&CacheTree> {
+        let mut node = self.tree.as_ref()?;
+        for part in dir.split(|b| *b == b'/') {
+            node = node.child(part)?;
+        }
+        Some(node)
+    }
+
+    /// The id of folder `dir`'s tree, when the cache tree knows it (see
+    /// [`IndexFile::folder_tree`]).
+    pub fn folder_tree_id(&self, dir: &[u8]) -> Option<Oid> {
+        self.cache_node(dir)?.id
+    }
+
+    /// The tree object git will write for folder `dir` (a `/`-separated path without a
+    /// trailing `/`), as its id and raw contents, when the cache tree knows that id (it is
+    /// valid for the folder, as `git commit` leaves it before running the hooks): the
+    /// folder's files one entry each, its subfolders one entry each with the cache tree's
+    /// id. `None` when the cache tree does not know the folder's tree, or an entry below it
+    /// is conflicted, added with intent to add, or a sparse index's folder.
+    pub fn folder_tree(&self, dir: &[u8]) -> Option<(Oid, Vec<u8>)> {
+        let node = self.cache_node(dir)?;
+        let id = node.id?;
+        let mut prefix = dir.to_vec();
+        prefix.push(b'/');
+        let lo = self.lower_bound(&prefix);
+        let hi = self.partition_point(lo, self.len(), |e| self.path(e).starts_with(&prefix));
+        let mut data = Vec::with_capacity((hi - lo) * 80);
+        let mut i = lo;
+        while i < hi {
+            let e = self.get(i)?;
+            if e.is_special() || e.is_folder() {
+                return None;
+            }
+            let name = self.path(&e).get(prefix.len()..)?;
+            match name.iter().position(|b| *b == b'/') {
+                // A file of a subfolder: the subfolder is one entry, its files are skipped.
+                Some(n) => {
+                    let sub = name.get(..n)?;
+                    let sub_id = node.child(sub)?.id?;
+                    data.extend_from_slice(b"40000 ");
+                    data.extend_from_slice(sub);
+                    data.push(0);
+                    data.extend_from_slice(sub_id.as_bytes());
+                    let mut below = self.path(&e).get(..prefix.len() + n)?.to_vec();
+                    below.push(b'/');
+                    i = self.partition_point(i, hi, |x| self.path(x).starts_with(&below));
+                }
+                None => {
+                    match e.mode {
+                        0o100644 => data.extend_from_slice(b"100644 "),
+                        mode => data.extend_from_slice(format!("{mode:o} ").as_bytes()),
+                    }
+                    data.extend_from_slice(name);
+                    data.push(0);
+                    data.extend_from_slice(&e.oid);
+                    i += 1;
+                }
+            }
+        }
+        Some((id, data))
+    }
 }
 
 /// Pushes the files of tree `id` (folder `prefix`, ending in `/`) onto `out`, in index order
@@ -820,6 +884,63 @@ mod tests {
             assert_eq!(u16::from(o.stage), (e.flags >> 12) & 3);
         }
         ours
+    }
+
+    /// The raw contents of tree `spec` as git has it.
+    fn cat_tree(dir: &Path, spec: &str) -> Vec<u8> {
+        let out = Command::new("git")
+            .args(["cat-file", "tree", spec])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git cat-file tree {spec}");
+        out.stdout
+    }
+
+    #[test]
+    fn a_folders_tree_built_from_the_index_is_the_one_git_writes() {
+        let dir = repo();
+        let root = dir.path();
+        // Files around a subfolder in git's order (`b/d-x`, `b/d/`, `b/d0`), a script, a
+        // link, a second level of folders.
+        for (p, c) in [
+            ("b/d-x.md", "dx"),
+            ("b/d0.md", "d0"),
+            ("b/run.sh", "#!/bin/sh\n"),
+            ("b/d/f/g.md", "g"),
+        ] {
+            let path = root.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, c).unwrap();
+        }
+        std::os::unix::fs::symlink("c.md", root.join("b/link")).unwrap();
+        git(root, &["add", "."]);
+        git(root, &["update-index", "--chmod=+x", "b/run.sh"]);
+        let load = || IndexFile::open(&root.join(".git/index")).unwrap();
+        // Staged but not written: the cache tree does not know the folder's tree.
+        assert!(load().folder_tree(b"b").is_none());
+        assert!(load().folder_tree_id(b"b").is_none());
+        // `git write-tree` (as `git commit` does before its hooks) fills it in.
+        git(root, &["write-tree"]);
+        let index = load();
+        for folder in ["b", "b/d", "b/d/f", "z/long"] {
+            let (id, data) = index.folder_tree(folder.as_bytes()).expect(folder);
+            let tree = String::from_utf8(
+                Command::new("git")
+                    .args(["write-tree", &format!("--prefix={folder}/")])
+                    .current_dir(root)
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .unwrap();
+            assert_eq!(id.to_string(), tree.trim(), "{folder}");
+            assert_eq!(index.folder_tree_id(folder.as_bytes()), Some(id));
+            assert_eq!(data, cat_tree(root, &id.to_string()), "{folder}");
+            assert_eq!(crate::git::tree::tree_id(&data), *id.as_bytes());
+        }
+        assert!(index.folder_tree(b"nothing").is_none());
+        assert!(index.folder_tree(b"a.txt").is_none());
     }
 
     #[test]

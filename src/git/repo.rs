@@ -286,6 +286,35 @@ impl Repo {
         self.trees.get_or_read(id, || self.tree_data(id))
     }
 
+    /// Reads large trees from, and keeps them in, `.git/flowgate/trees/` from now on (see
+    /// [`super::tree::TreeRecords`]), through `files`: for the pre-commit hook.
+    pub fn use_tree_records(&self, files: Box<dyn super::tree::RecordFiles>) {
+        self.trees.use_records(self.git.path(), files);
+    }
+
+    /// Keeps the tree the commit being made will have for folder `dir` of `index`, when
+    /// this handle uses tree records, the index's cache tree knows that tree, and it is
+    /// large and not kept yet: the next commit's hook reads it as HEAD's.
+    pub fn keep_index_tree(&self, index: &IndexSource<'_>, dir: &str) {
+        let Some(records) = self.trees.records() else {
+            return;
+        };
+        let Some(parsed) = &index.parsed else {
+            return;
+        };
+        // The cache tree says how many entries a folder spans, not its size: build the
+        // tree only for a folder that has no record yet.
+        let Some(id) = parsed.folder_tree_id(dir.as_bytes()) else {
+            return;
+        };
+        if records.has(id) {
+            return;
+        }
+        if let Some((id, data)) = parsed.folder_tree(dir.as_bytes()) {
+            records.keep(id, &data);
+        }
+    }
+
     /// The working tree root; `None` for a bare repository.
     pub fn workdir(&self) -> Option<&Path> {
         self.git.workdir()

@@ -14,20 +14,49 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use git2::Oid;
 
 use crate::source::SourceError;
 
-/// One tree object: its raw bytes, indexed on first use.
-#[derive(Debug)]
+/// One tree object: its raw bytes (read from git's objects, or a record's file mapped:
+/// see [`TreeRecords`]), indexed on first use.
 pub struct RawTree {
     id: Oid,
-    data: Vec<u8>,
+    data: TreeBytes,
     /// Per entry: the offset of its mode and of the NUL that ends its name; `Err` for a
     /// malformed tree.
     offsets: OnceCell<Result<Vec<(u32, u32)>, Malformed>>,
+}
+
+/// Bytes a tree's contents can be held in other than a buffer of its own (a record's file
+/// mapped).
+pub type KeptBytes = Box<dyn std::ops::Deref<Target = [u8]>>;
+
+/// The raw bytes of a tree: read from git's objects, or a record's file (see
+/// [`TreeRecords`]).
+enum TreeBytes {
+    Owned(Vec<u8>),
+    Kept(KeptBytes),
+}
+
+impl std::ops::Deref for TreeBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            TreeBytes::Owned(v) => v,
+            TreeBytes::Kept(k) => k,
+        }
+    }
+}
+
+impl std::fmt::Debug for RawTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawTree({}, {} bytes)", self.id, self.data.len())
+    }
 }
 
 /// The mark of a tree that does not parse.
@@ -93,6 +122,10 @@ const ID_LEN: usize = 20;
 impl RawTree {
     /// Tree `id` with raw contents `data`, not yet indexed.
     pub fn new(id: Oid, data: Vec<u8>) -> RawTree {
+        RawTree::of_bytes(id, TreeBytes::Owned(data))
+    }
+
+    fn of_bytes(id: Oid, data: TreeBytes) -> RawTree {
         RawTree {
             id,
             data,
@@ -361,6 +394,9 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
 #[derive(Debug, Default)]
 pub struct TreeMemo {
     inner: RefCell<MemoInner>,
+    /// Large trees kept uncompressed between runs, when this handle uses them (see
+    /// [`TreeRecords`]).
+    records: OnceCell<Box<TreeRecords>>,
 }
 
 #[derive(Debug, Default)]
@@ -394,7 +430,18 @@ impl TreeMemo {
         if let Some(t) = self.inner.borrow().by_id.get(&k) {
             return Ok(t.clone());
         }
-        let tree = Rc::new(RawTree::new(id, read()?));
+        let data = match self.records.get() {
+            Some(records) => match records.read(id) {
+                Some(data) => TreeBytes::Kept(data),
+                None => {
+                    let data = read()?;
+                    records.keep(id, &data);
+                    TreeBytes::Owned(data)
+                }
+            },
+            None => TreeBytes::Owned(read()?),
+        };
+        let tree = Rc::new(RawTree::of_bytes(id, data));
         let mut memo = self.inner.borrow_mut();
         memo.bytes += tree.data.len();
         memo.by_id.insert(k, tree.clone());
@@ -408,6 +455,150 @@ impl TreeMemo {
             }
         }
         Ok(tree)
+    }
+}
+
+impl TreeMemo {
+    /// Reads large trees from, and keeps them in, the records below `git_dir` (see
+    /// [`TreeRecords`]) from now on.
+    pub fn use_records(&self, git_dir: &Path, files: Box<dyn RecordFiles>) {
+        let _ = self.records.set(Box::new(TreeRecords::new(git_dir, files)));
+    }
+
+    /// The records this memo uses, if any.
+    pub fn records(&self) -> Option<&TreeRecords> {
+        self.records.get().map(|r| &**r)
+    }
+}
+
+/// Large trees kept uncompressed in `.git/flowgate/trees/`, one file per tree named by its
+/// id, for the pre-commit hook.
+///
+/// The hook compares the index with HEAD's task folder, one tree of every task file's name
+/// (3.4 MB at 50,000 tasks), which git keeps at the end of a chain of deltas: inflating it
+/// took most of the hook's time. A record is that tree's bytes as they are, written when
+/// the tree was read from git's objects, or, by the hook of the commit that makes it, from
+/// the index; the next commit's hook reads it instead of the pack.
+///
+/// A record is used only when its bytes hash to its name (git's own id of a tree: SHA-1
+/// over `tree <length>` NUL and the bytes): a record that was cut short, edited or planted
+/// is not the tree it names and is ignored (the tree is read from git's objects, and the
+/// record written again). Nothing else about it is trusted. Only the newest few records
+/// are kept.
+pub struct TreeRecords {
+    git_dir: PathBuf,
+    /// How the records are read and written.
+    files: Box<dyn RecordFiles>,
+    /// The ids of the records present when first asked (one listing of the folder
+    /// instead of one failed open per tree read).
+    present: OnceCell<Vec<[u8; ID_LEN]>>,
+}
+
+impl std::fmt::Debug for TreeRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TreeRecords({})", self.git_dir.display())
+    }
+}
+
+/// How tree records are read and written: they are flowgate's own files, whose reading and
+/// writing (no link followed, no FIFO opened, a new file renamed over the old one) the
+/// caller provides.
+pub trait RecordFiles {
+    /// The bytes of file `rel` below the git dir, when it is a regular file of at most
+    /// `max` bytes.
+    fn read(&self, rel: &str, max: u64) -> Option<KeptBytes>;
+    /// Writes file `rel` below the git dir (without waiting for the disk); false when it
+    /// cannot.
+    fn write(&self, rel: &str, data: &[u8]) -> bool;
+}
+
+/// The folder of the records, relative to the git dir.
+const RECORDS_DIR: &str = "flowgate/trees";
+
+/// Trees smaller than this are not kept: inflating them costs less than a file.
+pub const RECORD_MIN: usize = 256 << 10;
+
+/// The largest record read (a tree of some 800,000 entries).
+const RECORD_MAX: u64 = 64 << 20;
+
+/// How many records are kept: HEAD's task folder, the next commit's, and a few more (an
+/// amend, a commit on another branch).
+const RECORDS_KEPT: usize = 4;
+
+/// The id git gives a tree with raw contents `data`.
+pub fn tree_id(data: &[u8]) -> [u8; ID_LEN] {
+    use sha1::Digest;
+    let mut hash = sha1::Sha1::new();
+    hash.update(format!("tree {}\0", data.len()).as_bytes());
+    hash.update(data);
+    hash.finalize().into()
+}
+
+impl TreeRecords {
+    fn new(git_dir: &Path, files: Box<dyn RecordFiles>) -> TreeRecords {
+        TreeRecords {
+            git_dir: git_dir.to_path_buf(),
+            files,
+            present: OnceCell::new(),
+        }
+    }
+
+    fn rel(id: Oid) -> String {
+        format!("{RECORDS_DIR}/{id}")
+    }
+
+    /// The ids named by the files of the records folder, newest first.
+    fn listing(&self) -> Vec<([u8; ID_LEN], std::time::SystemTime)> {
+        let Ok(dir) = std::fs::read_dir(self.git_dir.join(RECORDS_DIR)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<([u8; ID_LEN], std::time::SystemTime)> = dir
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name();
+                let id = Oid::from_str(name.to_str()?).ok()?;
+                let modified = e.metadata().ok()?.modified().ok()?;
+                (name.len() == 2 * ID_LEN).then(|| (key(id), modified))
+            })
+            .collect();
+        out.sort_by_key(|e| std::cmp::Reverse(e.1));
+        out
+    }
+
+    /// True when a record of tree `id` is present (it is not read or checked).
+    pub fn has(&self, id: Oid) -> bool {
+        self.present
+            .get_or_init(|| self.listing().into_iter().map(|(k, _)| k).collect())
+            .contains(&key(id))
+    }
+
+    /// The bytes of tree `id` from its record (mapped), when there is one and it is that
+    /// tree.
+    fn read(&self, id: Oid) -> Option<KeptBytes> {
+        if !self.has(id) {
+            return None;
+        }
+        let data = self.files.read(&Self::rel(id), RECORD_MAX)?;
+        (tree_id(&data) == key(id)).then_some(data)
+    }
+
+    /// Keeps tree `id` with raw contents `data` when it is large (best effort: a record
+    /// that cannot be written is only a slower read next time), and removes all but the
+    /// newest records. `data` must be the tree's contents; a record that is not is never
+    /// used (see [`TreeRecords`]).
+    pub fn keep(&self, id: Oid, data: &[u8]) {
+        if data.len() < RECORD_MIN {
+            return;
+        }
+        // Not synced: a record cut short by a crash does not hash to its name.
+        if !self.files.write(&Self::rel(id), data) {
+            return;
+        }
+        for (old, _) in self.listing().into_iter().skip(RECORDS_KEPT) {
+            if let Ok(old) = Oid::from_bytes(&old) {
+                let _ = std::fs::remove_file(self.git_dir.join(Self::rel(old)));
+            }
+        }
     }
 }
 
