@@ -20,7 +20,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use super::map::Map;
 
@@ -78,16 +79,48 @@ impl std::fmt::Debug for Packs {
     }
 }
 
-/// One pack: its index, mapped, and the pack file, read piece by piece (a long history
-/// reads much of a pack of hundreds of megabytes once; mapped, every page read would
-/// count in the process's memory).
+/// One pack: its index and the pack file, read piece by piece (a long history reads much
+/// of a pack of hundreds of megabytes once; mapped, every page read would count in the
+/// process's memory).
+///
+/// The index is mapped. In a large index (a table of object names of over [`MAP_NAMES`]
+/// bytes, 20 bytes an object: 70 MB of a 100 MB index at 3.6 million objects) the names
+/// are read with `pread` instead: libgit2, which reads the commits, maps the same index,
+/// and a long history's lookups land on every page of it, so a second mapping of the
+/// names held as much memory again. A bucket of names (those sharing a first byte)
+/// searched often then gets a sample in memory (the first 8 bytes of every [`SAMPLE`]th
+/// name), and a lookup reads one short run of names.
 struct Pack {
     idx: Map,
+    idx_file: File,
     file: File,
     /// The pack's length, without its trailing checksum.
     end: u64,
     count: usize,
+    /// Per first byte of an id: how often its bucket was searched, and its sample; empty
+    /// when the names are read from the mapping.
+    buckets: Box<[Bucket]>,
 }
+
+/// The largest table of names read from the mapped index (see [`Pack`]).
+const MAP_NAMES: usize = 32 << 20;
+
+/// One bucket of a pack index's names (see [`Pack`]).
+#[derive(Default)]
+struct Bucket {
+    searches: AtomicU32,
+    sample: OnceLock<Box<[u64]>>,
+}
+
+/// Every this many names of a bucket, one is in its sample.
+const SAMPLE: usize = 32;
+
+/// A bucket is sampled once it has been searched this many times (a hook's few lookups
+/// read a few names each instead of the whole bucket).
+const SAMPLE_AFTER: u32 = 8;
+
+/// Where the table of names starts in a version 2 index.
+const NAMES: usize = 8 + 256 * 4;
 
 /// The largest pack entry read here (larger ones are left to libgit2).
 const MAX_OBJECT: usize = 64 << 20;
@@ -118,7 +151,9 @@ fn be32(data: &[u8], at: usize) -> Option<u32> {
 impl Pack {
     /// The pack whose index is `idx_path` (`pack-X.idx`, next to `pack-X.pack`): `None`
     /// unless both are there, the index is version 2 and the pack is the one it indexes.
-    fn open(idx_path: &Path) -> Option<Pack> {
+    ///
+    /// Its names are read with `pread` when there are more than `map_names` bytes of them.
+    fn open(idx_path: &Path, map_names: usize) -> Option<Pack> {
         let idx_file = File::open(idx_path).ok()?;
         let idx = Map::new(&idx_file, idx_file.metadata().ok()?.len())?;
         let data = idx.as_slice();
@@ -143,40 +178,85 @@ impl Pack {
             && (version == 2 || version == 3)
             && usize::try_from(be32(&head, 8)?).ok()? == count
             && idx_sum == sum;
-        ok.then_some(Pack {
+        ok.then(|| Pack {
             idx,
+            idx_file,
             file,
             end,
             count,
+            buckets: if count * ID_LEN > map_names {
+                (0..256).map(|_| Bucket::default()).collect()
+            } else {
+                Box::default()
+            },
         })
     }
 
     /// Where object `id` starts in the pack, if the pack has it.
     fn find(&self, id: &[u8]) -> Option<u64> {
+        let id: &[u8; ID_LEN] = id.try_into().ok()?;
         let data = self.idx.as_slice();
-        let first = usize::from(*id.first()?);
+        let first = usize::from(id[0]);
         let lo = match first {
             0 => 0,
             f => be32(data, 8 + (f - 1) * 4)?,
         };
-        let (mut lo, mut hi) = (
+        let (lo, hi) = (
             usize::try_from(lo).ok()?,
             usize::try_from(be32(data, 8 + first * 4)?).ok()?,
         );
         if hi > self.count || lo > hi {
             return None;
         }
-        let names = 8 + 256 * 4;
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let at = names + mid * ID_LEN;
-            match data.get(at..at + ID_LEN)?.cmp(id) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return self.offset(mid),
+        let Some(bucket) = self.buckets.get(first) else {
+            let i = position(data.get(NAMES + lo * ID_LEN..NAMES + hi * ID_LEN)?, id)?;
+            return self.offset(lo + i);
+        };
+        let i = match bucket.sample.get() {
+            Some(sample) => {
+                // The names from the last sampled one below `id` to the first above it.
+                let key = prefix(id);
+                let below = sample.partition_point(|p| *p < key);
+                let above = sample.partition_point(|p| *p <= key);
+                let start = lo + below.saturating_sub(1) * SAMPLE;
+                self.search(id, start, hi.min(lo + above * SAMPLE))?
             }
+            None if bucket.searches.fetch_add(1, Ordering::Relaxed) >= SAMPLE_AFTER => {
+                let names = self.names(lo, hi)?;
+                let sample = names.chunks(ID_LEN).step_by(SAMPLE).map(prefix).collect();
+                let _ = bucket.sample.set(sample);
+                lo + position(&names, id)?
+            }
+            None => {
+                // A few names read one by one, then the last run of them at once.
+                let (mut lo, mut hi) = (lo, hi);
+                while hi - lo > SAMPLE {
+                    let mid = lo + (hi - lo) / 2;
+                    match self.names(mid, mid + 1)?.as_slice().cmp(id.as_slice()) {
+                        std::cmp::Ordering::Less => lo = mid + 1,
+                        std::cmp::Ordering::Greater => hi = mid,
+                        std::cmp::Ordering::Equal => return self.offset(mid),
+                    }
+                }
+                self.search(id, lo, hi)?
+            }
+        };
+        self.offset(i)
+    }
+
+    /// Where `id` is among the names `start..end` of the index, read at once.
+    fn search(&self, id: &[u8; ID_LEN], start: usize, end: usize) -> Option<usize> {
+        if start >= end {
+            return None;
         }
-        None
+        Some(start + position(&self.names(start, end)?, id)?)
+    }
+
+    /// The names `start..end` of the index, read from its file.
+    fn names(&self, start: usize, end: usize) -> Option<Vec<u8>> {
+        let mut buf = vec![0; end.checked_sub(start)? * ID_LEN];
+        read_exact_at(&self.idx_file, &mut buf, (NAMES + start * ID_LEN) as u64)?;
+        Some(buf)
     }
 
     /// The pack offset of the `i`th object of the index.
@@ -203,6 +283,31 @@ impl Pack {
             })
             .collect()
     }
+}
+
+/// The first 8 bytes of an object name, as a number that sorts as the name does.
+fn prefix(name: &[u8]) -> u64 {
+    let mut b = [0; 8];
+    let n = name.len().min(8);
+    b[..n].copy_from_slice(&name[..n]);
+    u64::from_be_bytes(b)
+}
+
+/// Where `id` is in `names`, a sorted run of names.
+fn position(names: &[u8], id: &[u8; ID_LEN]) -> Option<usize> {
+    let (mut lo, mut hi) = (0, names.len() / ID_LEN);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match names
+            .get(mid * ID_LEN..(mid + 1) * ID_LEN)?
+            .cmp(id.as_slice())
+        {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
 }
 
 /// Fills `buf` from `file` at `offset`: `None` when the file is shorter.
@@ -296,13 +401,20 @@ impl Packs {
     /// of a history pass): each would otherwise map the same index again. A pack written
     /// since is not seen by a handle that shares; its objects are read through libgit2.
     pub fn open(objects: &Path) -> Option<Packs> {
-        static OPEN: Mutex<Vec<(std::path::PathBuf, Weak<Vec<Pack>>)>> = Mutex::new(Vec::new());
+        Packs::open_with(objects, MAP_NAMES)
+    }
+
+    /// [`Packs::open`], the names of an index read with `pread` when there are more than
+    /// `map_names` bytes of them (see [`Pack`]).
+    fn open_with(objects: &Path, map_names: usize) -> Option<Packs> {
+        type Shared = (std::path::PathBuf, usize, Weak<Vec<Pack>>);
+        static OPEN: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
         let mut open = OPEN.lock().ok()?;
-        open.retain(|(_, w)| w.strong_count() > 0);
+        open.retain(|(_, _, w)| w.strong_count() > 0);
         let shared = open
             .iter()
-            .find(|(dir, _)| dir == objects)
-            .and_then(|(_, w)| w.upgrade());
+            .find(|(dir, limit, _)| dir == objects && *limit == map_names)
+            .and_then(|(_, _, w)| w.upgrade());
         let packs = match shared {
             Some(packs) => packs,
             None => {
@@ -312,8 +424,13 @@ impl Packs {
                     .filter(|p| p.extension().is_some_and(|x| x == "idx"))
                     .collect();
                 names.sort();
-                let packs = Arc::new(names.iter().filter_map(|p| Pack::open(p)).collect());
-                open.push((objects.to_path_buf(), Arc::downgrade(&packs)));
+                let packs = Arc::new(
+                    names
+                        .iter()
+                        .filter_map(|p| Pack::open(p, map_names))
+                        .collect(),
+                );
+                open.push((objects.to_path_buf(), map_names, Arc::downgrade(&packs)));
                 packs
             }
         };
@@ -982,6 +1099,64 @@ mod tests {
             }
         }
         kinds
+    }
+
+    #[test]
+    fn a_large_index_whose_names_are_read_with_pread_finds_what_the_mapped_one_finds() {
+        // One commit of 20,000 files: about 80 names in each bucket of the index, so that
+        // a sampled bucket's search reads a run of names between two sampled ones.
+        let dir = std::env::temp_dir().join(format!("flowgate-pack-names-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        git_in(&dir, &["init", "-q"]);
+        let mut stream = String::from(
+            "commit refs/heads/main\ncommitter T <t@example.com> 1700000000 +0000\ndata 1\nc\n",
+        );
+        for i in 0..20_000 {
+            let body = format!("file {i}\n");
+            stream.push_str(&format!(
+                "M 100644 inline d{}/f{i}\ndata {}\n{body}\n",
+                i % 50,
+                body.len()
+            ));
+        }
+        let mut child = std::process::Command::new("git")
+            .args(["fast-import", "--quiet"])
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), stream.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success());
+        let mapped = Packs::open_with(&objects(&dir), usize::MAX).unwrap();
+        let read = Packs::open_with(&objects(&dir), 0).unwrap();
+        assert!(mapped.packs[0].buckets.is_empty());
+        assert_eq!(read.packs[0].buckets.len(), 256);
+        let ids = mapped.ids();
+        assert!(ids.len() > 20_000);
+        // Ids that are not there: each id with its last byte changed, and the extremes.
+        let mut probes: Vec<[u8; ID_LEN]> = ids.clone();
+        probes.extend(ids.iter().map(|id| {
+            let mut other = *id;
+            other[ID_LEN - 1] ^= 0x5a;
+            other
+        }));
+        probes.extend([[0; ID_LEN], [0xff; ID_LEN]]);
+        // The first searches of a bucket read its names one by one, the later ones
+        // through its sample.
+        for _ in 0..3 {
+            for id in &probes {
+                assert_eq!(read.find(id), mapped.find(id), "{id:02x?}");
+            }
+        }
+        assert!(read.packs[0]
+            .buckets
+            .iter()
+            .all(|b| b.sample.get().is_some()));
+        for id in ids.iter().step_by(97) {
+            assert_eq!(read.read(id).unwrap().data, mapped.read(id).unwrap().data);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
