@@ -223,19 +223,32 @@ pub fn write_in(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFile
 
 /// [`write_in`] of the bytes of `parts` one after the other (without joining them first).
 pub fn write_parts_in(root: &Path, rel: &str, parts: &[&[u8]]) -> Result<PathBuf, OwnFileError> {
-    write_parts_in_with(root, rel, parts, true)
+    write_in_with(root, rel, |out| {
+        parts.iter().try_for_each(|b| out.write_all(b))
+    })
 }
 
 /// [`write_in`] without waiting for the bytes to reach the disk: for a file whose reader
 /// checks it whole (a crash can leave it cut short or empty, never wrong unnoticed).
 pub fn write_in_unsynced(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, OwnFileError> {
-    write_parts_in_with(root, rel, &[bytes], false)
+    write_in_with_sync(root, rel, |out| out.write_all(bytes), false)
 }
 
-fn write_parts_in_with(
+/// [`write_in`], the contents written by `contents` (through a buffer) instead of held
+/// whole: for a file of tens of megabytes put together from parts held elsewhere.
+pub fn write_in_with(
     root: &Path,
     rel: &str,
-    parts: &[&[u8]],
+    contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<PathBuf, OwnFileError> {
+    write_in_with_sync(root, rel, contents, true)
+}
+
+/// [`write_in_with`], waiting for the bytes to reach the disk when `sync`.
+fn write_in_with_sync(
+    root: &Path,
+    rel: &str,
+    contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     sync: bool,
 ) -> Result<PathBuf, OwnFileError> {
     let path = inside(root, rel)?;
@@ -258,18 +271,23 @@ fn write_parts_in_with(
         // Created concurrently as a link? Check again.
         folders_exist(root, &path)?;
     }
-    write_parts(&path, parts, sync)?;
+    write_with(&path, contents, sync)?;
     Ok(path)
 }
 
 /// Writes `bytes` to `path` (a path the user named) through a temporary file renamed over
 /// it: a symbolic link at `path` is refused, a folder or a FIFO too.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
-    write_parts(path, &[bytes], true)
+    write_with(path, |out| out.write_all(bytes), true)
 }
 
-/// [`write`] of the bytes of `parts` one after the other.
-fn write_parts(path: &Path, parts: &[&[u8]], sync: bool) -> Result<(), OwnFileError> {
+/// [`write`], the contents written by `contents` through a buffer; the file synced to
+/// disk before it replaces the old one when `sync`.
+fn write_with(
+    path: &Path,
+    contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    sync: bool,
+) -> Result<(), OwnFileError> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             return Err(OwnFileError::Symlink(path.to_path_buf()))
@@ -284,16 +302,18 @@ fn write_parts(path: &Path, parts: &[&[u8]], sync: bool) -> Result<(), OwnFileEr
     let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
     let io = |p: &Path, e| OwnFileError::Io(p.to_path_buf(), e);
     // `create_new` fails on anything already there, a dangling link included.
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp)
         .map_err(|e| io(&tmp, e))?;
-    let written = parts
-        .iter()
-        .try_for_each(|bytes| file.write_all(bytes))
-        .and_then(|()| if sync { file.sync_all() } else { Ok(()) });
-    drop(file);
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    let written = contents(&mut out)
+        .and_then(|()| {
+            out.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)
+        })
+        .and_then(|file| if sync { file.sync_all() } else { Ok(()) });
     if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
         return Err(io(path, e));

@@ -99,7 +99,23 @@ pub(crate) fn write_memo<R>(
     write_header: impl Fn(&mut Writer, &R),
 ) -> Vec<u8> {
     let size: usize = records.iter().map(|r| parts(r).1.len() + 80).sum();
-    let mut w = Writer(Vec::with_capacity(magic.len() + key.len() + 16 + size));
+    let mut out = Vec::with_capacity(magic.len() + key.len() + 16 + size);
+    // Writing to a vector does not fail.
+    let _ = write_memo_to(&mut out, magic, format, key, records, parts, write_header);
+    out
+}
+
+/// [`write_memo`], written to `out` record by record instead of put together in memory.
+pub(crate) fn write_memo_to<R>(
+    out: &mut dyn std::io::Write,
+    magic: &[u8],
+    format: u32,
+    key: &str,
+    records: &[R],
+    parts: impl Fn(&R) -> (u8, &[u8]),
+    write_header: impl Fn(&mut Writer, &R),
+) -> std::io::Result<()> {
+    let mut w = Writer(Vec::with_capacity(magic.len() + key.len() + 16));
     w.0.extend_from_slice(magic);
     w.u32(format);
     w.str(key);
@@ -109,9 +125,11 @@ pub(crate) fn write_memo<R>(
         w.0.push(kind);
         write_header(&mut w, record);
         w.len(raw.len());
-        w.0.extend_from_slice(raw);
+        out.write_all(&w.0)?;
+        out.write_all(raw)?;
+        w.0.clear();
     }
-    w.0
+    out.write_all(&w.0)
 }
 
 /// Appends values to a byte buffer.

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::git::{Oid, TreeSource};
 use crate::parsed_codec::{
     encode_spec_file, encode_task_file, ids_round_trip, read_memo, spec_file, task_file,
-    write_memo, Reader, Writer,
+    write_memo_to, Reader, Writer,
 };
 use crate::snapshot::Snapshot;
 use crate::source::SourceError;
@@ -212,8 +212,7 @@ impl Pending {
                 (QUOTE, commit, std::borrow::Cow::Owned(w.0))
             })
             .collect();
-        let data = encode_memo(&key, &records);
-        if let Err(e) = crate::own_files::write_in(git_dir, QUOTES_FILE, &data) {
+        if let Err(e) = write_memo_in(git_dir, QUOTES_FILE, &key, &records) {
             stats.error = Some(format!(
                 "the quote memo (.git/{QUOTES_FILE}) could not be written: {e}"
             ));
@@ -295,8 +294,7 @@ pub fn snapshot(
         .count();
     // Rewritten when something was parsed or something it held is no longer at HEAD.
     if reused != records.len() || reused != memo.entries.len() {
-        let data = encode_memo(&key, &records);
-        if let Err(e) = crate::own_files::write_in(git_dir, MEMO_FILE, &data) {
+        if let Err(e) = write_memo_in(git_dir, MEMO_FILE, &key, &records) {
             stats.error = Some(format!(
                 "the tree memo (.git/{MEMO_FILE}) could not be written: {e}"
             ));
@@ -354,6 +352,7 @@ fn read_specs<'m>(
         if let Some(oid) = blob {
             let mut w = Writer(Vec::new());
             encode_spec_file(&mut w, &file);
+            w.0.shrink_to_fit();
             records.push((SPEC, oid, std::borrow::Cow::Owned(w.0)));
         }
         inputs.push((SPEC, file.path.clone(), FileInput::of(blob, &file)));
@@ -481,6 +480,9 @@ fn load_backlog<'m>(
                     if let Some(oid) = blob.filter(|_| ids_round_trip(&file)) {
                         let mut w = Writer(Vec::new());
                         encode_task_file(&mut w, &file);
+                        // Held until the memo is written: its exact size (a long task
+                        // file's encoding grows to twice its length on the way).
+                        w.0.shrink_to_fit();
                         records.push((TASK, oid, std::borrow::Cow::Owned(w.0)));
                     }
                     inputs.push((TASK, file.path.clone(), FileInput::of(blob, &file)));
@@ -502,8 +504,9 @@ fn load_backlog<'m>(
 }
 
 /// A memo file holding `records`.
+#[cfg(test)]
 fn encode_memo(key: &str, records: &Records<'_>) -> Vec<u8> {
-    write_memo(
+    crate::parsed_codec::write_memo(
         MAGIC,
         FORMAT,
         key,
@@ -511,6 +514,28 @@ fn encode_memo(key: &str, records: &Records<'_>) -> Vec<u8> {
         |(kind, _, raw)| (*kind, raw),
         |w, (_, oid, _)| w.0.extend_from_slice(oid.as_bytes()),
     )
+}
+
+/// Writes the memo file holding `records` to `rel` in `git_dir`, record by record (a
+/// backlog of long task files makes a memo of tens of megabytes, already held once as
+/// its records).
+fn write_memo_in(
+    git_dir: &Path,
+    rel: &str,
+    key: &str,
+    records: &Records<'_>,
+) -> Result<std::path::PathBuf, crate::own_files::OwnFileError> {
+    crate::own_files::write_in_with(git_dir, rel, |out| {
+        write_memo_to(
+            out,
+            MAGIC,
+            FORMAT,
+            key,
+            records,
+            |(kind, _, raw)| (*kind, raw),
+            |w, (_, oid, _)| w.0.extend_from_slice(oid.as_bytes()),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -591,7 +616,10 @@ mod tests {
             ),
         );
         let oid = Oid::from_bytes(&[7; 20]).expect("an id");
-        let data = encode_memo("k", &vec![(TASK, oid, std::borrow::Cow::Owned(w.0))]);
+        let data = encode_memo(
+            "k",
+            &vec![(TASK, oid, std::borrow::Cow::Owned(w.0.clone()))],
+        );
         let whole = Memo::decode(&data, "k");
         assert!(whole.task(oid, "backlog/tasks/task-1 - A.md").is_some());
         assert!(whole.spec(oid, "backlog/tasks/task-1 - A.md").is_none());
@@ -603,5 +631,14 @@ mod tests {
         let mut longer = data.clone();
         longer.push(0);
         assert!(Memo::decode(&longer, "k").entries.is_empty());
+        // Written record by record to a file: the same bytes.
+        let dir = std::env::temp_dir().join(format!("flowgate-memo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let records = vec![(TASK, oid, std::borrow::Cow::Owned(w.0))];
+        write_memo_in(&dir, "flowgate/memo.bin", "k", &records).expect("written");
+        let written = std::fs::read(dir.join("flowgate/memo.bin")).expect("read");
+        assert_eq!(written, data);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
