@@ -198,16 +198,18 @@ fn tune_for_history_once() {
     git2::opts::enable_caching(false);
     // libgit2 maps a pack in windows of 1 GiB and keeps up to 8 GiB mapped: every page of
     // the pack a long history touches stays resident (a 140 MB pack is 140 MB of the
-    // audit's peak memory). Smaller windows, of which at most 24 MiB stay mapped, bound
-    // that; the pages stay in the page cache, so mapping one again is cheap. (Trees and
+    // audit's peak memory). Smaller windows, of which at most 8 MiB stay mapped, bound
+    // that; the pages stay in the page cache, so mapping one again is cheap (the history
+    // threads read the commits in the pack's order: a 240 MB pack is mapped a few hundred
+    // times in all). (Trees and
     // blobs are read from packs by `git::pack`, without mapping them: libgit2 reads the
     // commits, and whatever that reader leaves to it.)
     // SAFETY: these set process-wide libgit2 options once per process (`TUNED`), from
     // the first call, which the audit makes before it starts its threads; they only
     // change how much of a pack stays mapped.
     unsafe {
-        let _ = git2::opts::set_mwindow_size(8 << 20);
-        let _ = git2::opts::set_mwindow_mapped_limit(24 << 20);
+        let _ = git2::opts::set_mwindow_size(2 << 20);
+        let _ = git2::opts::set_mwindow_mapped_limit(8 << 20);
     }
 }
 
