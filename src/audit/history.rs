@@ -372,6 +372,7 @@ pub fn record_all(
                                 .map(|id| recorder.record_lenient(*id, branch(id)))
                                 .collect::<Result<Vec<_>, _>>()?;
                             done.push((i, records));
+                            super::give_back_freed_memory();
                         }
                         Ok(done)
                     },

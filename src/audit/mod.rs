@@ -332,3 +332,17 @@ fn findings_of(
         .push(("history rules and suspect links", clock.elapsed()));
     (coverage, findings)
 }
+
+/// Gives the pages of freed memory back to the system. glibc keeps the pages a thread
+/// freed for that thread's later allocations, and a long-lived allocation among them (a
+/// history record between the buffers of trees read for it) keeps a whole heap's top in
+/// place: while the history pass's threads grow their own heaps, the process's peak would
+/// count every thread's freed pages beside them.
+pub fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases free pages of the allocator's heaps; it locks
+    // each heap while it does.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

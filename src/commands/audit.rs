@@ -66,6 +66,9 @@ pub fn audit_head(
             // HEAD's task and spec files through the memo: only blobs not parsed
             // before are.
             let snapshot = audit::memo::snapshot(repo.git_dir(), &tree, &config);
+            // Reading it freed what it parsed on the way and the tree memo's records (a
+            // hundred megabytes with long task files).
+            audit::give_back_freed_memory();
             let history = history
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
