@@ -506,14 +506,10 @@ fn load_backlog<'m>(
 /// A memo file holding `records`.
 #[cfg(test)]
 fn encode_memo(key: &str, records: &Records<'_>) -> Vec<u8> {
-    crate::parsed_codec::write_memo(
-        MAGIC,
-        FORMAT,
-        key,
-        records,
-        |(kind, _, raw)| (*kind, raw),
-        |w, (_, oid, _)| w.0.extend_from_slice(oid.as_bytes()),
-    )
+    let mut out = Vec::new();
+    // Writing to a vector does not fail.
+    let _ = write_records(&mut out, key, records);
+    out
 }
 
 /// Writes the memo file holding `records` to `rel` in `git_dir`, record by record (a
@@ -525,17 +521,24 @@ fn write_memo_in(
     key: &str,
     records: &Records<'_>,
 ) -> Result<std::path::PathBuf, crate::own_files::OwnFileError> {
-    crate::own_files::write_in_with(git_dir, rel, |out| {
-        write_memo_to(
-            out,
-            MAGIC,
-            FORMAT,
-            key,
-            records,
-            |(kind, _, raw)| (*kind, raw),
-            |w, (_, oid, _)| w.0.extend_from_slice(oid.as_bytes()),
-        )
-    })
+    crate::own_files::write_in_with(git_dir, rel, |out| write_records(out, key, records))
+}
+
+/// The memo file holding `records`, written to `out`.
+fn write_records(
+    out: &mut dyn std::io::Write,
+    key: &str,
+    records: &Records<'_>,
+) -> std::io::Result<()> {
+    write_memo_to(
+        out,
+        MAGIC,
+        FORMAT,
+        key,
+        records,
+        |(kind, _, raw)| (*kind, raw),
+        |w, (_, oid, _)| w.0.extend_from_slice(oid.as_bytes()),
+    )
 }
 
 #[cfg(test)]

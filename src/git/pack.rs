@@ -1049,16 +1049,21 @@ mod tests {
             }
             file("big.txt".into(), big.join("\n"));
         }
+        fast_import(&dir, &stream);
+        git_in(&dir, &["reset", "-q", "--hard", "main"]);
+        dir
+    }
+
+    /// Feeds `stream` to `git fast-import` in `dir`.
+    fn fast_import(dir: &Path, stream: &str) {
         let mut child = std::process::Command::new("git")
             .args(["fast-import", "--quiet"])
-            .current_dir(&dir)
+            .current_dir(dir)
             .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         std::io::Write::write_all(child.stdin.as_mut().unwrap(), stream.as_bytes()).unwrap();
         assert!(child.wait().unwrap().success());
-        git_in(&dir, &["reset", "-q", "--hard", "main"]);
-        dir
     }
 
     fn objects(dir: &Path) -> PathBuf {
@@ -1120,14 +1125,7 @@ mod tests {
                 body.len()
             ));
         }
-        let mut child = std::process::Command::new("git")
-            .args(["fast-import", "--quiet"])
-            .current_dir(&dir)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), stream.as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success());
+        fast_import(&dir, &stream);
         let mapped = Packs::open_with(&objects(&dir), usize::MAX).unwrap();
         let read = Packs::open_with(&objects(&dir), 0).unwrap();
         assert!(mapped.packs[0].buckets.is_empty());
