@@ -189,6 +189,8 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
         .iter()
         .filter_map(|c| c.path.rsplit_once('/').map(|(dir, _)| dir))
         .collect();
+    // Sorted first: the files of a subfolder sort between those of its parent folder.
+    folders.sort_unstable();
     folders.dedup();
     for dir in folders {
         repo.keep_index_tree(&staged.index, dir);
