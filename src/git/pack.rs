@@ -569,46 +569,7 @@ impl Packs {
         let buf = &mut inflater.buffer;
         buf.resize((pack.end - at).min(4096) as usize, 0);
         read_exact_at(&pack.file, buf, at)?;
-        let mut pos = 0;
-        let byte = |pos: &mut usize| {
-            let b = buf.get(*pos).copied();
-            *pos += 1;
-            b
-        };
-        let mut c = byte(&mut pos)?;
-        let kind = (c >> 4) & 7;
-        let mut size = u64::from(c & 15);
-        let mut shift = 4;
-        while c & 0x80 != 0 {
-            c = byte(&mut pos)?;
-            if shift > 57 {
-                return None;
-            }
-            size |= u64::from(c & 0x7f) << shift;
-            shift += 7;
-        }
-        let base = match kind {
-            1 => Base::Whole(Kind::Commit),
-            2 => Base::Whole(Kind::Tree),
-            3 => Base::Whole(Kind::Blob),
-            4 => Base::Whole(Kind::Tag),
-            6 => {
-                let mut c = byte(&mut pos)?;
-                let mut back = u64::from(c & 0x7f);
-                while c & 0x80 != 0 {
-                    c = byte(&mut pos)?;
-                    back = back.checked_add(1)?.checked_mul(128)? | u64::from(c & 0x7f);
-                }
-                Base::Offset(at.checked_sub(back).filter(|_| back > 0)?)
-            }
-            7 => {
-                let id = buf.get(pos..pos + ID_LEN)?.try_into().ok()?;
-                pos += ID_LEN;
-                Base::Id(id)
-            }
-            _ => return None,
-        };
-        let size = usize::try_from(size).ok().filter(|s| *s <= MAX_OBJECT)?;
+        let (base, size, pos) = entry_header(buf, at)?;
         let data = inflater.inflate_at(pack, at, pos, size)?;
         Some(Entry { base, data })
     }
@@ -620,19 +581,81 @@ impl Packs {
     }
 }
 
+/// The header of the pack entry at `at` whose bytes `buf` starts with: what its data
+/// is (a whole object, or a delta and where its base is), how long it is inflated, and
+/// where its compressed data starts in `buf`.
+fn entry_header(buf: &[u8], at: u64) -> Option<(Base, usize, usize)> {
+    let mut pos = 0;
+    let byte = |pos: &mut usize| {
+        let b = buf.get(*pos).copied();
+        *pos += 1;
+        b
+    };
+    let mut c = byte(&mut pos)?;
+    let kind = (c >> 4) & 7;
+    let mut size = u64::from(c & 15);
+    let mut shift = 4;
+    while c & 0x80 != 0 {
+        c = byte(&mut pos)?;
+        if shift > 57 {
+            return None;
+        }
+        size |= u64::from(c & 0x7f) << shift;
+        shift += 7;
+    }
+    let base = match kind {
+        1 => Base::Whole(Kind::Commit),
+        2 => Base::Whole(Kind::Tree),
+        3 => Base::Whole(Kind::Blob),
+        4 => Base::Whole(Kind::Tag),
+        6 => {
+            let mut c = byte(&mut pos)?;
+            let mut back = u64::from(c & 0x7f);
+            while c & 0x80 != 0 {
+                c = byte(&mut pos)?;
+                back = back.checked_add(1)?.checked_mul(128)? | u64::from(c & 0x7f);
+            }
+            Base::Offset(at.checked_sub(back).filter(|_| back > 0)?)
+        }
+        7 => {
+            let id = buf.get(pos..pos + ID_LEN)?.try_into().ok()?;
+            pos += ID_LEN;
+            Base::Id(id)
+        }
+        _ => return None,
+    };
+    let size = usize::try_from(size).ok().filter(|s| *s <= MAX_OBJECT)?;
+    Some((base, size, pos))
+}
+
 /// zlib's inflate, through the bindings libgit2 uses.
 mod zlib {
     use super::Pack;
     use libz_sys as z;
     use std::os::raw::c_int;
 
-    /// An inflate stream and a buffer of compressed data, reused from one entry to the
-    /// next.
+    /// zlib decodes with its fast loop only while the output has room for the longest
+    /// match (258 bytes) past the symbol it decodes; it decodes the rest of an object
+    /// with its slow, general loop. Most pack entries the audit reads are tree and commit
+    /// deltas under 258 bytes, so small objects are inflated into a buffer with that much
+    /// room to spare, then copied out.
+    const ROOM: usize = 258;
+
+    /// The objects inflated through the spare buffer; larger ones are inflated in place
+    /// (their last 258 bytes are a small part of them).
+    const SMALL: usize = 16 << 10;
+
+    /// An inflate stream and buffers of compressed and inflated data, reused from one
+    /// entry to the next.
     pub struct Inflater {
         // Boxed: zlib keeps a pointer back to the stream.
         stream: Box<z::z_stream>,
         /// What was last read of a pack.
         pub buffer: Vec<u8>,
+        /// Where small objects are inflated, with room to spare.
+        spare: Vec<u8>,
+        /// The room given past an object's end (`ROOM`; 0 in tests, the slow path).
+        room: usize,
     }
 
     extern "C" fn alloc(_: z::voidpf, items: z::uInt, size: z::uInt) -> z::voidpf {
@@ -672,7 +695,16 @@ mod zlib {
             (ok == z::Z_OK).then_some(Inflater {
                 stream,
                 buffer: Vec::new(),
+                spare: Vec::new(),
+                room: ROOM,
             })
+        }
+
+        /// The same stream, inflating objects without room to spare (zlib's slow path).
+        #[cfg(test)]
+        pub fn without_room(mut self) -> Inflater {
+            self.room = 0;
+            self
         }
 
         /// Inflates the zlib stream of the entry at `at` of `pack` into exactly `size`
@@ -685,18 +717,43 @@ mod zlib {
             start: usize,
             size: usize,
         ) -> Option<Vec<u8>> {
+            if size >= SMALL {
+                let mut out = Vec::with_capacity(size);
+                return self
+                    .inflate_into(pack, at, start, &mut out, size)
+                    .map(|()| out);
+            }
+            let mut spare = std::mem::take(&mut self.spare);
+            spare.clear();
+            spare.reserve(size + self.room);
+            let out = self.inflate_into(pack, at, start, &mut spare, size);
+            let out = out.map(|()| spare.to_vec());
+            self.spare = spare;
+            out
+        }
+
+        /// Inflates as [`Inflater::inflate_at`] does into `out`, which is empty, up to
+        /// its capacity (at least `size`); `None` when the stream does not inflate to
+        /// `size` bytes.
+        fn inflate_into(
+            &mut self,
+            pack: &Pack,
+            at: u64,
+            start: usize,
+            out: &mut Vec<u8>,
+            size: usize,
+        ) -> Option<()> {
             // SAFETY: the stream was initialised in `new`.
             if unsafe { z::inflateReset(&mut *self.stream) } != z::Z_OK {
                 return None;
             }
-            let mut out: Vec<u8> = Vec::with_capacity(size);
             let mut from = start;
             // Where the pack goes on after the buffer.
             let mut next = at + self.buffer.len() as u64;
             loop {
                 let input = self.buffer.get(from..)?;
-                let room = size - out.len();
                 let spare = out.spare_capacity_mut();
+                let room = spare.len();
                 let (avail_in, avail_out) = (
                     z::uInt::try_from(input.len()).ok()?,
                     z::uInt::try_from(room).ok()?,
@@ -727,13 +784,14 @@ mod zlib {
                     return None;
                 }
                 // Read on: what the object still needs, at least 64 KiB.
-                let want = ((size - out.len() + 64).max(64 << 10) as u64).min(pack.end - next);
+                let want = ((size.saturating_sub(out.len()) + 64).max(64 << 10) as u64)
+                    .min(pack.end - next);
                 self.buffer.resize(want as usize, 0);
                 super::read_exact_at(&pack.file, &mut self.buffer, next)?;
                 next += want;
                 from = 0;
             }
-            (out.len() == size).then_some(out)
+            (out.len() == size).then_some(())
         }
     }
 
@@ -1239,6 +1297,49 @@ mod tests {
         let [_, offset, id] = same_as_libgit2(&dir);
         assert_eq!(offset, 0);
         assert!(id > 100, "{id} deltas against ids");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Inflates the entry at `at` of `pack` as if its header said it was `size + grow`
+    /// bytes long.
+    fn inflate_resized(
+        inflater: &mut zlib::Inflater,
+        pack: &Pack,
+        at: u64,
+        grow: isize,
+    ) -> Option<Vec<u8>> {
+        inflater
+            .buffer
+            .resize((pack.end - at).min(4096) as usize, 0);
+        read_exact_at(&pack.file, &mut inflater.buffer, at)?;
+        let (_, size, pos) = entry_header(&inflater.buffer, at)?;
+        inflater.inflate_at(pack, at, pos, size.checked_add_signed(grow)?)
+    }
+
+    #[test]
+    fn inflating_with_room_to_spare_reads_what_the_exact_size_reads_and_refuses_other_sizes() {
+        let dir = history("room", 60);
+        git_in(&dir, &["repack", "-adfq"]);
+        let packs = Packs::open(&objects(&dir)).unwrap();
+        let mut fast = zlib::Inflater::new().unwrap();
+        let mut slow = zlib::Inflater::new().unwrap().without_room();
+        let mut small = 0;
+        for (p, pack) in packs.packs.iter().enumerate() {
+            for id in pack.ids() {
+                let at = packs.find(&id).unwrap().1;
+                assert_eq!(packs.find(&id).unwrap().0, p);
+                let data = inflate_resized(&mut slow, pack, at, 0).unwrap();
+                assert_eq!(inflate_resized(&mut fast, pack, at, 0).unwrap(), data);
+                // A stream one byte longer or shorter than its header says is refused,
+                // with or without room past the end.
+                for grow in [-1, 1] {
+                    assert_eq!(inflate_resized(&mut fast, pack, at, grow), None);
+                    assert_eq!(inflate_resized(&mut slow, pack, at, grow), None);
+                }
+                small += usize::from(data.len() < 258);
+            }
+        }
+        assert!(small > 100, "{small} entries under 258 bytes");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
