@@ -252,7 +252,8 @@ impl<'a> Recorder<'a> {
             judge: CommitJudge::new(repo, config, None, None)
                 .quick()
                 .squashed()
-                .merged_branches(),
+                .merged_branches()
+                .needed_paths_only(),
             spec_matcher: spec_matcher(config),
             patterns: IdPatterns::new(&config.specs.id_patterns),
             sections: std::sync::Arc::default(),

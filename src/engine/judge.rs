@@ -15,12 +15,13 @@ use std::rc::Rc;
 
 use crate::git::Oid;
 
+use super::needed::{Needed, SpecPlaces};
 use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
 use crate::git::changes::Scope;
-use crate::git::changes::{commit_changes, Change};
+use crate::git::changes::{commit_changes, commit_changes_wanted, Change};
 use crate::git::{CommitMeta, IndexSource, Repo, TreeSource};
 use crate::message::{Message, ReferenceFinder};
 use crate::rules::{commits, transitions};
@@ -78,6 +79,9 @@ pub struct CommitJudge<'a> {
     /// Judge the branch a merge commit's subject names by the flowspec branch rules (see
     /// [`CommitJudge::merged_branches`]).
     merged_branches: bool,
+    /// Read of each commit only the changed paths the history pass needs (see
+    /// [`CommitJudge::needed_paths_only`]).
+    needed: Option<SpecPlaces>,
 }
 
 impl<'a> CommitJudge<'a> {
@@ -98,7 +102,18 @@ impl<'a> CommitJudge<'a> {
             pinned: None,
             squashed: false,
             merged_branches: false,
+            needed: None,
         }
+    }
+
+    /// Reads of each commit's changes only what the history pass uses (see
+    /// [`super::needed`]): the task and spec files, the code paths up to the first one
+    /// that is not a version file, and the first path outside the backlog; folders that
+    /// can hold none of them are not read. [`Judged::changed`] then holds only those
+    /// paths. For the history pass only: `ci` places findings on a commit's first file.
+    pub fn needed_paths_only(mut self) -> Self {
+        self.needed = Some(SpecPlaces::new(&self.config.specs.globs));
+        self
     }
 
     /// Judges the branch that a merge commit's subject names (`Merge pull request #12 from
@@ -257,7 +272,7 @@ struct Prepared {
 }
 
 /// True when `path` is inside the backlog folder of `layout`.
-fn in_backlog(path: &str, layout: &BacklogLayout) -> bool {
+pub(crate) fn in_backlog(path: &str, layout: &BacklogLayout) -> bool {
     let root = layout.root.trim_end_matches('/');
     !root.is_empty()
         && path
@@ -282,7 +297,9 @@ pub fn squash_subject(subject: &str) -> bool {
 pub struct Judged {
     /// Commit and transition findings, each carrying the commit id.
     pub findings: Vec<Finding>,
-    /// Every path the commit changes against its first parent.
+    /// Every path the commit changes against its first parent (only those the history
+    /// pass uses, in git's order, for a judge made with
+    /// [`CommitJudge::needed_paths_only`]).
     pub changed: Vec<Change>,
     /// The changed task files, parsed, on the first parent's side.
     pub before: Vec<TaskFile>,
@@ -314,9 +331,29 @@ pub fn judge_commit_from(
     let repo = judge.repo;
     let config = judge.config;
     let first = meta.parents.first().copied();
-    let changed = commit_changes(repo, first, meta.id)?;
     let tree = repo.commit_tree(meta.id)?;
-    let Some(prepared) = judge.prepare(&tree)? else {
+    let prepared = judge.prepare(&tree)?;
+    let changed = match &judge.needed {
+        None => commit_changes(repo, first, meta.id)?,
+        Some(specs) => {
+            let mut needed = match prepared.as_deref() {
+                Some(p) => {
+                    let mut n = Needed::tasks(&p.layout).and_specs(specs);
+                    // A merge is exempt from the commit rules: its code paths are not asked.
+                    if meta.parents.len() < 2 {
+                        n = n.and_code(&p.code, !config.commits.version_bumps_need_task);
+                    }
+                    if judge.is_squash(meta) {
+                        n = n.and_outside();
+                    }
+                    n
+                }
+                None => Needed::specs(specs),
+            };
+            commit_changes_wanted(repo, first, meta.id, &mut needed)?
+        }
+    };
+    let Some(prepared) = prepared else {
         return Ok(Judged {
             changed,
             ..Judged::default()
@@ -627,18 +664,16 @@ fn task_changes_between(
     id: Oid,
     layout: &BacklogLayout,
 ) -> Result<Vec<Change>, SourceError> {
-    // The tree walk enters only folders that differ: cheaper than a pathspec diff.
-    Ok(commit_changes(repo, before, id)?
-        .into_iter()
-        .filter(|c| change_entry(&c.path, layout).is_some())
-        .collect())
+    // The tree walk enters only folders that differ and can hold a task file: cheaper
+    // than a pathspec diff.
+    commit_changes_wanted(repo, before, id, &mut Needed::tasks(layout))
 }
 
 /// The task or draft entry for a changed path: what Backlog.md loads; also a task file
 /// named with another prefix (the one before a `task_prefix` migration, so that the
 /// migration pairs each file with the one it was) and a file named with the task prefix in
 /// `drafts/`, where Backlog.md's early versions put a demoted task.
-fn change_entry(path: &str, layout: &BacklogLayout) -> Option<TaskEntry> {
+pub(crate) fn change_entry(path: &str, layout: &BacklogLayout) -> Option<TaskEntry> {
     if let Some(entry) = backlog::entry::entry_for(path, layout) {
         return Some(entry);
     }

@@ -13,6 +13,7 @@
 
 pub mod judge;
 pub mod memo;
+pub mod needed;
 pub mod tasks;
 
 use std::collections::BTreeSet;

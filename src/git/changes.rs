@@ -132,14 +132,57 @@ pub fn commit_changes(
     before: Option<Oid>,
     after: Oid,
 ) -> Result<Vec<Change>, SourceError> {
+    commit_changes_wanted(repo, before, after, &mut Everything)
+}
+
+/// Which of a commit's changed paths a caller takes, for one that needs only some of them
+/// (the history pass: the task and spec files, and whether any code changed). The diff
+/// asks [`Wanted::folder`] before it reads a folder that differs, and skips the folder
+/// when the answer is no; it asks [`Wanted::keep`] of each changed path, in git's order.
+pub trait Wanted {
+    /// May folder `dir` (a path without a trailing `/`) hold a path that [`Wanted::keep`]
+    /// would take now? It must say yes whenever one of them would be taken.
+    fn folder(&self, dir: &str) -> bool;
+    /// Is the changed path `path` taken? Asked once per changed path outside skipped
+    /// folders, in git's order; the answer may make later paths unwanted (never the
+    /// reverse: a folder once refused stays refused).
+    fn keep(&mut self, path: &str) -> bool;
+}
+
+/// Takes every path.
+struct Everything;
+
+impl Wanted for Everything {
+    fn folder(&self, _: &str) -> bool {
+        true
+    }
+
+    fn keep(&mut self, _: &str) -> bool {
+        true
+    }
+}
+
+/// The changed paths from commit `before` (`None`: the empty tree) to commit `after` that
+/// `wanted` takes: [`commit_changes`] filtered by [`Wanted::keep`] in order (the same
+/// list, tested against it), without reading the folders [`Wanted::folder`] refuses.
+pub fn commit_changes_wanted(
+    repo: &Repo,
+    before: Option<Oid>,
+    after: Oid,
+    wanted: &mut dyn Wanted,
+) -> Result<Vec<Change>, SourceError> {
     let old = match before {
         Some(id) => Some(repo.tree_unindexed(repo.commit_tree_id(id)?)?),
         None => None,
     };
     let new = repo.tree_unindexed(repo.commit_tree_id(after)?)?;
-    let mut out = Vec::new();
-    diff_trees(repo, old.as_deref(), Some(&new), "", &mut out)?;
-    Ok(out)
+    let mut diff = TreeDiff {
+        repo,
+        wanted,
+        out: Vec::new(),
+    };
+    diff.trees(old.as_deref(), Some(&new), "")?;
+    Ok(diff.out)
 }
 
 /// git's order: names byte-wise, a tree's name read as if it ended in `/`.
@@ -173,96 +216,111 @@ fn check_depth(prefix: &[u8]) -> Result<(), SourceError> {
     )))
 }
 
-fn diff_trees(
-    repo: &Repo,
-    old: Option<&RawTree>,
-    new: Option<&RawTree>,
-    prefix: &str,
-    out: &mut Vec<Change>,
-) -> Result<(), SourceError> {
-    check_depth(prefix.as_bytes())?;
-    let (old_range, new_range) = match (old, new) {
-        (Some(o), Some(n)) => RawTree::differing(o, n)?,
-        (o, n) => (
-            0..o.map(RawTree::check).transpose()?.unwrap_or(0),
-            0..n.map(RawTree::check).transpose()?.unwrap_or(0),
-        ),
-    };
-    let (mut i, mut j) = (old_range.start, new_range.start);
-    loop {
-        let x = old.filter(|_| i < old_range.end).and_then(|t| t.get(i));
-        let y = new.filter(|_| j < new_range.end).and_then(|t| t.get(j));
-        let step = match (&x, &y) {
-            (Some(x), Some(y)) => order(x, y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => break,
-        };
-        match (step, x, y) {
-            (std::cmp::Ordering::Less, Some(x), _) => {
-                side(repo, &x, true, prefix, out)?;
-                i += 1;
-            }
-            (std::cmp::Ordering::Greater, _, Some(y)) => {
-                side(repo, &y, false, prefix, out)?;
-                j += 1;
-            }
-            (_, Some(x), Some(y)) => {
-                if x.id != y.id || x.mode != y.mode {
-                    let path = join_path(prefix, x.name);
-                    // Equal in git's order: both are folders, or neither is.
-                    if x.is_tree() {
-                        let ot = repo.tree_unindexed(x.id)?;
-                        let nt = repo.tree_unindexed(y.id)?;
-                        diff_trees(repo, Some(&ot), Some(&nt), &path, out)?;
-                    } else {
-                        out.push(Change {
-                            path,
-                            old: Some(x.id),
-                            new: Some(y.id),
-                        });
-                    }
-                }
-                i += 1;
-                j += 1;
-            }
-            _ => break,
-        }
-    }
-    Ok(())
+/// A walk of two trees side by side, collecting the changed paths `wanted` takes.
+struct TreeDiff<'a, 'w> {
+    repo: &'a Repo,
+    wanted: &'w mut dyn Wanted,
+    out: Vec<Change>,
 }
 
-/// An entry only on one side: a file added or deleted, or every file of a tree.
-fn side(
-    repo: &Repo,
-    item: &TreeItem<'_>,
-    deleted: bool,
-    prefix: &str,
-    out: &mut Vec<Change>,
-) -> Result<(), SourceError> {
-    let path = join_path(prefix, item.name);
-    if item.is_tree() {
-        let t = repo.tree_unindexed(item.id)?;
-        return if deleted {
-            diff_trees(repo, Some(&t), None, &path, out)
-        } else {
-            diff_trees(repo, None, Some(&t), &path, out)
+impl TreeDiff<'_, '_> {
+    fn trees(
+        &mut self,
+        old: Option<&RawTree>,
+        new: Option<&RawTree>,
+        prefix: &str,
+    ) -> Result<(), SourceError> {
+        check_depth(prefix.as_bytes())?;
+        let (old_range, new_range) = match (old, new) {
+            (Some(o), Some(n)) => RawTree::differing(o, n)?,
+            (o, n) => (
+                0..o.map(RawTree::check).transpose()?.unwrap_or(0),
+                0..n.map(RawTree::check).transpose()?.unwrap_or(0),
+            ),
         };
+        let (mut i, mut j) = (old_range.start, new_range.start);
+        loop {
+            let x = old.filter(|_| i < old_range.end).and_then(|t| t.get(i));
+            let y = new.filter(|_| j < new_range.end).and_then(|t| t.get(j));
+            let step = match (&x, &y) {
+                (Some(x), Some(y)) => order(x, y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => break,
+            };
+            match (step, x, y) {
+                (std::cmp::Ordering::Less, Some(x), _) => {
+                    self.side(&x, true, prefix)?;
+                    i += 1;
+                }
+                (std::cmp::Ordering::Greater, _, Some(y)) => {
+                    self.side(&y, false, prefix)?;
+                    j += 1;
+                }
+                (_, Some(x), Some(y)) => {
+                    if x.id != y.id || x.mode != y.mode {
+                        let path = join_path(prefix, x.name);
+                        // Equal in git's order: both are folders, or neither is.
+                        if x.is_tree() {
+                            if self.wanted.folder(&path) {
+                                let ot = self.repo.tree_unindexed(x.id)?;
+                                let nt = self.repo.tree_unindexed(y.id)?;
+                                self.trees(Some(&ot), Some(&nt), &path)?;
+                            }
+                        } else if self.wanted.keep(&path) {
+                            self.out.push(Change {
+                                path,
+                                old: Some(x.id),
+                                new: Some(y.id),
+                            });
+                        }
+                    }
+                    i += 1;
+                    j += 1;
+                }
+                _ => break,
+            }
+        }
+        Ok(())
     }
-    out.push(if deleted {
-        Change {
-            path,
-            old: Some(item.id),
-            new: None,
+
+    /// An entry only on one side: a file added or deleted, or every file of a tree.
+    fn side(
+        &mut self,
+        item: &TreeItem<'_>,
+        deleted: bool,
+        prefix: &str,
+    ) -> Result<(), SourceError> {
+        let path = join_path(prefix, item.name);
+        if item.is_tree() {
+            if !self.wanted.folder(&path) {
+                return Ok(());
+            }
+            let t = self.repo.tree_unindexed(item.id)?;
+            return if deleted {
+                self.trees(Some(&t), None, &path)
+            } else {
+                self.trees(None, Some(&t), &path)
+            };
         }
-    } else {
-        Change {
-            path,
-            old: None,
-            new: Some(item.id),
+        if !self.wanted.keep(&path) {
+            return Ok(());
         }
-    });
-    Ok(())
+        self.out.push(if deleted {
+            Change {
+                path,
+                old: Some(item.id),
+                new: None,
+            }
+        } else {
+            Change {
+                path,
+                old: None,
+                new: Some(item.id),
+            }
+        });
+        Ok(())
+    }
 }
 
 /// Which part of the repository a staged diff looks at.
@@ -508,9 +566,13 @@ impl Walk<'_> {
         if is_tree {
             let prefix = path_text(path);
             let t = self.repo.tree(id)?;
-            let mut found = Vec::new();
-            diff_trees(self.repo, Some(&t), None, &prefix, &mut found)?;
-            for mut c in found {
+            let mut diff = TreeDiff {
+                repo: self.repo,
+                wanted: &mut Everything,
+                out: Vec::new(),
+            };
+            diff.trees(Some(&t), None, &prefix)?;
+            for mut c in diff.out {
                 if !self.scope.takes(c.path.as_bytes(), false) {
                     continue;
                 }
@@ -529,16 +591,18 @@ impl Walk<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::path::Path;
     use std::process::Command;
 
-    fn git(dir: &Path, args: &[&str]) {
+    /// Runs `git ARGS` in `dir` (see [`crate::git::repo::git_in`]).
+    pub(crate) fn git(dir: &Path, args: &[&str]) {
         crate::git::repo::git_in(dir, args);
     }
 
-    fn write(dir: &Path, path: &str, text: &str) {
+    /// Writes file `path` of the work tree at `dir`, with its folders.
+    pub(crate) fn write(dir: &Path, path: &str, text: &str) {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();

@@ -243,6 +243,18 @@ impl CodePaths {
         code
     }
 
+    /// False only when no path below folder `dir` (a path without a trailing `/`) is
+    /// code: the folder is the backlog or lies in it, no code glob can match below it, or
+    /// a non-code glob takes everything below it (`docs/**`). A diff that looks for code
+    /// skips such a folder unread.
+    pub fn may_hold_code(&self, dir: &str) -> bool {
+        let in_backlog = self
+            .backlog
+            .as_ref()
+            .is_some_and(|b| b.strip_suffix('/') == Some(dir) || dir.starts_with(b.as_str()));
+        !in_backlog && self.code.may_match_below(dir) && !self.non_code.matches_all_below(dir)
+    }
+
     /// [`CodePaths::is_code`] by the globs alone.
     fn by_globs(&self, path: &str) -> bool {
         self.code.is_match(path) && !self.non_code.is_match(path)

@@ -74,6 +74,35 @@ impl PathGlobs {
             .any(|parts| match_parts(parts, &components, self.case_insensitive))
     }
 
+    /// False only when no path below folder `dir` (a path without a trailing `/`) can
+    /// match: every glob's leading literal folders (see [`may_match_below`]) lead
+    /// elsewhere. A diff skips such a folder unread.
+    pub fn may_match_below(&self, dir: &str) -> bool {
+        may_match_below(&self.globs, dir, self.case_insensitive)
+    }
+
+    /// True only when every path below folder `dir` matches: one glob is literal folders
+    /// followed by `/**` (`docs/**`, `.husky/**`) and `dir` is, or lies in, those folders.
+    pub fn matches_all_below(&self, dir: &str) -> bool {
+        let dir: Vec<&str> = dir.split('/').collect();
+        self.globs.iter().any(|g| {
+            let Some(head) = g.strip_suffix("/**") else {
+                return false;
+            };
+            let head: Vec<&str> = head.split('/').collect();
+            head.len() <= dir.len()
+                && head.iter().zip(&dir).all(|(g, d)| {
+                    !g.is_empty()
+                        && !g.contains(GLOB_META)
+                        && if self.case_insensitive {
+                            g.eq_ignore_ascii_case(d)
+                        } else {
+                            g == d
+                        }
+                })
+        })
+    }
+
     fn compiled(&self) -> Option<&GlobSet> {
         self.compiled
             .get_or_init(|| {
@@ -85,6 +114,34 @@ impl PathGlobs {
             })
             .as_ref()
     }
+}
+
+/// The characters that make a glob's component more than a literal name.
+const GLOB_META: &[char] = &['*', '?', '[', ']', '{', '}', '\\'];
+
+/// False only when no path below folder `dir` (a path without a trailing `/`) can match
+/// one of `globs` (read as [`PathGlobs`] and the spec loader read them: `*` and `?` never
+/// cross a `/`): each glob's components before its first with a wildcard, a bracket or a
+/// brace are literal folder names that every match lies in, and for each glob one of
+/// them differs from `dir`'s component at the same depth. Case-insensitively, a `dir`
+/// that is not ASCII may match (Unicode case folding) and is never refused.
+pub fn may_match_below(globs: &[String], dir: &str, case_insensitive: bool) -> bool {
+    if case_insensitive && !dir.is_ascii() {
+        return true;
+    }
+    globs.iter().any(|g| {
+        crate::paths::normalise_glob(g)
+            .split('/')
+            .take_while(|part| !part.contains(GLOB_META))
+            .zip(dir.split('/'))
+            .all(|(g, d)| {
+                if case_insensitive {
+                    g.eq_ignore_ascii_case(d)
+                } else {
+                    g == d
+                }
+            })
+    })
 }
 
 /// `g` as globset reads it.
@@ -345,6 +402,71 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A folder refused by `may_match_below` holds no match, and one `matches_all_below`
+    /// takes holds nothing else, for each glob alone and all together, in both cases.
+    #[test]
+    fn folder_answers_agree_with_the_paths_below() {
+        let dirs = [
+            "specs",
+            "specs/001",
+            "docs",
+            "Docs",
+            "DOCS",
+            "x",
+            "x/doc",
+            "a",
+            "a/b",
+            "a/x",
+            "src",
+            "src/a",
+            "lib",
+            ".husky",
+            "backlog",
+            "backlog/tasks",
+            "é",
+            "ſpecs",
+            "LICENSE",
+            "q",
+            "z",
+            "weird",
+            "Specs",
+        ];
+        let sets: Vec<Vec<&str>> = GLOBS
+            .iter()
+            .map(|g| vec![*g])
+            .chain([GLOBS.to_vec(), crate::config::BUILTIN_NON_CODE.to_vec()])
+            .collect();
+        let mut refused = 0;
+        let mut taken = 0;
+        for globs in &sets {
+            for ci in [false, true] {
+                let set = PathGlobs::new(globs.iter().copied(), ci).unwrap();
+                for dir in dirs {
+                    let (may, all) = (set.may_match_below(dir), set.matches_all_below(dir));
+                    refused += usize::from(!may);
+                    taken += usize::from(all);
+                    let below = PATHS.iter().copied().map(String::from).chain(
+                        ["f", "a.md", "sub/b.rs", "spec.md", "a/b/c.png", "x/y/z"]
+                            .iter()
+                            .map(|rest| format!("{dir}/{rest}")),
+                    );
+                    for p in below.filter(|p| p.starts_with(&format!("{dir}/"))) {
+                        let m = set.is_match(&p);
+                        assert!(may || !m, "{globs:?} ci {ci}: {dir} refused, {p} matches");
+                        assert!(
+                            !all || m,
+                            "{globs:?} ci {ci}: {dir} taken, {p} does not match"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            refused > 100 && taken > 20,
+            "{refused} refused, {taken} taken"
+        );
     }
 
     #[test]
