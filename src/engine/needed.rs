@@ -17,13 +17,13 @@
 use crate::backlog::{BacklogLayout, Folder};
 use crate::git::changes::Wanted;
 use crate::rules::commits::{is_version_file, CodePaths};
-use crate::rules::path_globs::may_match_below;
+use crate::rules::path_globs::GlobHeads;
 
 use super::judge::{change_entry, in_backlog};
 
 /// Where spec files are: the spec globs as written and compiled.
 pub struct SpecPlaces {
-    globs: Vec<String>,
+    heads: GlobHeads,
     matcher: globset::GlobSet,
 }
 
@@ -31,7 +31,7 @@ impl SpecPlaces {
     /// The places `globs` (the `specs.globs` setting) name.
     pub fn new(globs: &[String]) -> SpecPlaces {
         SpecPlaces {
-            globs: globs.to_vec(),
+            heads: GlobHeads::new(globs, false),
             matcher: crate::spec::compile_globs(globs),
         }
     }
@@ -121,16 +121,22 @@ impl Wanted for Needed<'_> {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         });
         tasks
-            || self
-                .specs
-                .is_some_and(|s| may_match_below(&s.globs, dir, false))
+            || self.specs.is_some_and(|s| s.heads.may_match_below(dir))
             || self.code.is_some_and(|c| c.may_hold_code(dir))
             || (self.outside && !self.dir_in_backlog(dir))
     }
 
     fn keep(&mut self, path: &str) -> bool {
-        let mut take = self.layout.is_some_and(|l| change_entry(path, l).is_some())
-            || self.specs.is_some_and(|s| s.matcher.is_match(path));
+        // Cheap tests first: a task file lies in a task folder, a spec file in a folder
+        // the spec globs' heads admit (a file at the top is left to the globs).
+        let dir = path.rsplit_once('/').map(|(d, _)| d);
+        let mut take = self
+            .layout
+            .filter(|_| dir.is_some_and(|d| self.task_dirs.iter().any(|t| t == d)))
+            .is_some_and(|l| change_entry(path, l).is_some())
+            || self.specs.is_some_and(|s| {
+                dir.is_none_or(|d| s.heads.may_match_below(d)) && s.matcher.is_match(path)
+            });
         if self.code.is_some_and(|c| c.is_code(path)) {
             take = true;
             if !(self.version_bumps && is_version_file(path)) {

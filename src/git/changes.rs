@@ -138,7 +138,9 @@ pub fn commit_changes(
 /// Which of a commit's changed paths a caller takes, for one that needs only some of them
 /// (the history pass: the task and spec files, and whether any code changed). The diff
 /// asks [`Wanted::folder`] before it reads a folder that differs, and skips the folder
-/// when the answer is no; it asks [`Wanted::keep`] of each changed path, in git's order.
+/// when the answer is no (and asks again of the folder it is in after a path was taken,
+/// leaving it when the answer turns to no); it asks [`Wanted::keep`] of each changed path,
+/// in git's order.
 pub trait Wanted {
     /// May folder `dir` (a path without a trailing `/`) hold a path that [`Wanted::keep`]
     /// would take now? It must say yes whenever one of them would be taken.
@@ -239,7 +241,15 @@ impl TreeDiff<'_, '_> {
             ),
         };
         let (mut i, mut j) = (old_range.start, new_range.start);
+        let mut taken = self.out.len();
         loop {
+            // A path taken (here or below) may have made the rest of this folder unwanted.
+            if self.out.len() != taken && !prefix.is_empty() {
+                taken = self.out.len();
+                if !self.wanted.folder(prefix) {
+                    break;
+                }
+            }
             let x = old.filter(|_| i < old_range.end).and_then(|t| t.get(i));
             let y = new.filter(|_| j < new_range.end).and_then(|t| t.get(j));
             let step = match (&x, &y) {

@@ -31,6 +31,9 @@ pub struct PathGlobs {
     case_insensitive: bool,
     /// Every glob as written.
     globs: Vec<String>,
+    /// Which folders can hold a match, and the folder names of each glob that is literal
+    /// folders followed by `/**`: made on first use (only a diff asks).
+    folders: OnceLock<(GlobHeads, Vec<Vec<String>>)>,
     /// `globs` compiled, on first use; `None` when globset cannot compile them.
     compiled: OnceLock<Option<GlobSet>>,
 }
@@ -47,6 +50,7 @@ impl PathGlobs {
             any_complex: false,
             case_insensitive,
             globs: Vec::new(),
+            folders: OnceLock::new(),
             compiled: OnceLock::new(),
         };
         for g in globs.into_iter().map(crate::paths::normalise_glob) {
@@ -75,31 +79,43 @@ impl PathGlobs {
     }
 
     /// False only when no path below folder `dir` (a path without a trailing `/`) can
-    /// match: every glob's leading literal folders (see [`may_match_below`]) lead
-    /// elsewhere. A diff skips such a folder unread.
+    /// match: every glob's leading literal folders (see [`GlobHeads`]) lead elsewhere. A
+    /// diff skips such a folder unread.
     pub fn may_match_below(&self, dir: &str) -> bool {
-        may_match_below(&self.globs, dir, self.case_insensitive)
+        self.folders().0.may_match_below(dir)
     }
 
     /// True only when every path below folder `dir` matches: one glob is literal folders
     /// followed by `/**` (`docs/**`, `.husky/**`) and `dir` is, or lies in, those folders.
     pub fn matches_all_below(&self, dir: &str) -> bool {
-        let dir: Vec<&str> = dir.split('/').collect();
-        self.globs.iter().any(|g| {
-            let Some(head) = g.strip_suffix("/**") else {
-                return false;
-            };
-            let head: Vec<&str> = head.split('/').collect();
-            head.len() <= dir.len()
-                && head.iter().zip(&dir).all(|(g, d)| {
-                    !g.is_empty()
-                        && !g.contains(GLOB_META)
-                        && if self.case_insensitive {
-                            g.eq_ignore_ascii_case(d)
-                        } else {
-                            g == d
-                        }
+        self.folders().1.iter().any(|head| {
+            let mut parts = dir.split('/');
+            head.iter().all(|g| {
+                parts.next().is_some_and(|d| {
+                    if self.case_insensitive {
+                        g.eq_ignore_ascii_case(d)
+                    } else {
+                        g == d
+                    }
                 })
+            })
+        })
+    }
+
+    fn folders(&self) -> &(GlobHeads, Vec<Vec<String>>) {
+        self.folders.get_or_init(|| {
+            let whole = self
+                .globs
+                .iter()
+                .filter_map(|g| g.strip_suffix("/**"))
+                .map(|head| head.split('/').map(String::from).collect::<Vec<_>>())
+                .filter(|parts| {
+                    parts
+                        .iter()
+                        .all(|p| !p.is_empty() && !p.contains(GLOB_META))
+                })
+                .collect();
+            (GlobHeads::new(&self.globs, self.case_insensitive), whole)
         })
     }
 
@@ -119,29 +135,53 @@ impl PathGlobs {
 /// The characters that make a glob's component more than a literal name.
 const GLOB_META: &[char] = &['*', '?', '[', ']', '{', '}', '\\'];
 
-/// False only when no path below folder `dir` (a path without a trailing `/`) can match
-/// one of `globs` (read as [`PathGlobs`] and the spec loader read them: `*` and `?` never
-/// cross a `/`): each glob's components before its first with a wildcard, a bracket or a
-/// brace are literal folder names that every match lies in, and for each glob one of
-/// them differs from `dir`'s component at the same depth. Case-insensitively, a `dir`
-/// that is not ASCII may match (Unicode case folding) and is never refused.
-pub fn may_match_below(globs: &[String], dir: &str, case_insensitive: bool) -> bool {
-    if case_insensitive && !dir.is_ascii() {
-        return true;
+/// The leading literal folder names of each of a set of globs (read as [`PathGlobs`] and
+/// the spec loader read them: `*` and `?` never cross a `/`): a glob's components before
+/// its first with a wildcard, a bracket or a brace are folder names every match lies in
+/// (or, for a glob without any, the whole path). A folder can hold a match only when,
+/// for some glob, its names agree with those of the folder at every depth both have.
+#[derive(Debug, Clone, Default)]
+pub struct GlobHeads {
+    heads: Vec<Vec<String>>,
+    case_insensitive: bool,
+}
+
+impl GlobHeads {
+    /// The heads of `globs` (each read as [`crate::paths::normalise_glob`] reads it).
+    pub fn new(globs: &[String], case_insensitive: bool) -> GlobHeads {
+        let heads = globs
+            .iter()
+            .map(|g| {
+                crate::paths::normalise_glob(g)
+                    .split('/')
+                    .take_while(|part| !part.contains(GLOB_META))
+                    .map(String::from)
+                    .collect()
+            })
+            .collect();
+        GlobHeads {
+            heads,
+            case_insensitive,
+        }
     }
-    globs.iter().any(|g| {
-        crate::paths::normalise_glob(g)
-            .split('/')
-            .take_while(|part| !part.contains(GLOB_META))
-            .zip(dir.split('/'))
-            .all(|(g, d)| {
-                if case_insensitive {
+
+    /// False only when no path below folder `dir` (a path without a trailing `/`) can
+    /// match one of the globs. Case-insensitively, a `dir` that is not ASCII may match
+    /// (Unicode case folding) and is never refused.
+    pub fn may_match_below(&self, dir: &str) -> bool {
+        if self.case_insensitive && !dir.is_ascii() {
+            return true;
+        }
+        self.heads.iter().any(|head| {
+            head.iter().zip(dir.split('/')).all(|(g, d)| {
+                if self.case_insensitive {
                     g.eq_ignore_ascii_case(d)
                 } else {
                     g == d
                 }
             })
-    })
+        })
+    }
 }
 
 /// `g` as globset reads it.
