@@ -50,9 +50,17 @@ fn present_modified_files(
     backlog: Option<&Backlog>,
     workflow: &Workflow,
 ) -> Result<BTreeSet<String>, SourceError> {
-    let mut present = BTreeSet::new();
+    present_of(source, modified_files_listed(backlog, workflow))
+}
+
+/// The paths the tasks in play of `backlog` list in `modified_files` (see
+/// [`modified_files_in_play`]), normalised, each once, present in the source or not: what
+/// [`Snapshot::present_modified_files`] is taken from. They depend only on the task
+/// files' parses and `workflow`.
+pub fn modified_files_listed(backlog: Option<&Backlog>, workflow: &Workflow) -> Vec<String> {
+    let mut listed = Vec::new();
     let Some(backlog) = backlog else {
-        return Ok(present);
+        return listed;
     };
     let mut seen = BTreeSet::new();
     for file in backlog
@@ -65,9 +73,23 @@ fn present_modified_files(
             let Some(path) = modified_file_path(&entry.value) else {
                 continue;
             };
-            if seen.insert(path.clone()) && (source.is_file(&path)? || source.is_dir(&path)?) {
-                present.insert(path);
+            if seen.insert(path.clone()) {
+                listed.push(path);
             }
+        }
+    }
+    listed
+}
+
+/// The paths of `listed` that exist in `source`, as a file or a folder.
+pub fn present_of(
+    source: &dyn Source,
+    listed: impl IntoIterator<Item = String>,
+) -> Result<BTreeSet<String>, SourceError> {
+    let mut present = BTreeSet::new();
+    for path in listed {
+        if source.is_file(&path)? || source.is_dir(&path)? {
+            present.insert(path);
         }
     }
     Ok(present)
@@ -246,7 +268,7 @@ impl Snapshot {
 }
 
 /// flowspec's files, in a flowspec repository.
-fn load_flowspec(
+pub fn load_flowspec(
     source: &dyn Source,
     layout: Option<&BacklogLayout>,
 ) -> Result<Option<crate::flowspec::Flowspec>, SourceError> {

@@ -163,3 +163,80 @@ fn a_corrupt_or_foreign_result_memo_is_ignored() {
     // Rewritten: the next audit takes its results from it.
     assert_eq!(audit(&r, true, true), clean);
 }
+
+/// What `-v` says when HEAD's task and spec files were listed and not read.
+const NOT_READ: &str = "HEAD's task and spec files: listed, not read";
+
+#[test]
+fn a_code_commit_leaves_heads_files_unread() {
+    let r = events_repo();
+    audit(&r, false, false);
+    // The first audit read the files and kept what they give: the next one only lists
+    // them, for a commit that touches no task or spec file as for none.
+    r.write("src/a.rs", "fn a() { d() }\n");
+    r.commit("Code only");
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(run.stderr.contains(NOT_READ), "{}", run.stderr);
+    assert!(run.stderr.contains(&served(true, true)), "{}", run.stderr);
+    assert_eq!(run.stdout, r.cold_audit());
+    // A task file changed: they are read again.
+    r.task(3, "Reused", "In Progress", "001-user-auth/FR-003", false);
+    r.commit("TASK-3 started\n\nRefs: TASK-3");
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(!run.stderr.contains(NOT_READ), "{}", run.stderr);
+    assert_eq!(run.stdout, r.cold_audit());
+}
+
+#[test]
+fn a_code_commit_that_adds_or_removes_a_listed_modified_file() {
+    let r = events_repo();
+    // A task in play lists a file that is not in the tree: FG finding on it.
+    let with_files = audit_support::task(
+        "TASK-5",
+        "Export",
+        "In Progress",
+        "001-user-auth/FR-003",
+        false,
+    )
+    .replace(
+        "status: In Progress\n",
+        "status: In Progress\nmodified_files:\n  - src/export.rs\n  - ./src/a.rs\n",
+    );
+    r.write("backlog/tasks/task-5 - Export.md", &with_files);
+    r.commit("Add TASK-5");
+    let missing = audit(&r, false, false);
+    assert!(missing.contains("lists src/export.rs"), "{missing}");
+    // Code commits only, which add then remove the listed file: the findings follow the
+    // tree (the files' listing gives another fingerprint of it).
+    r.write("src/export.rs", "fn export() {}\n");
+    r.commit("Export code");
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert!(run.stderr.contains(&served(false, false)), "{}", run.stderr);
+    assert_eq!(run.stdout, r.cold_audit());
+    assert!(
+        !run.stdout.contains("lists src/export.rs"),
+        "{}",
+        run.stdout
+    );
+    r.git(&["rm", "-q", "src/export.rs"]);
+    r.commit("Export code gone");
+    let run = r.flowgate(&["audit", "-v", "--format", "json"]);
+    assert_eq!(run.stdout, r.cold_audit());
+    assert!(run.stdout.contains("lists src/export.rs"), "{}", run.stdout);
+}
+
+#[test]
+fn a_result_memo_of_the_last_format_is_rebuilt() {
+    let r = events_repo();
+    let clean = audit(&r, false, false);
+    // The memo as the format before this one wrote it (no files' part, and the tree's
+    // fingerprint taken another way): ignored, computed again and rewritten.
+    let memo = r.path().join(".git/flowgate/audit-results.bin");
+    let whole = std::fs::read(&memo).unwrap();
+    let mut old = b"flowgate audit results\n".to_vec();
+    old.extend_from_slice(&2u32.to_le_bytes());
+    old.extend_from_slice(&whole[old.len()..]);
+    std::fs::write(&memo, &old).unwrap();
+    assert_eq!(audit(&r, false, false), clean);
+    assert_eq!(audit(&r, true, true), clean);
+}

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use super::results::FileInput;
+use super::results::{FileInput, FilesPart, TreeShape};
 use crate::backlog::{self, Backlog, BacklogLayout, TaskFile};
 use crate::config::Config;
 use crate::git::{Oid, TreeSource};
@@ -66,6 +66,9 @@ pub struct MemoStats {
     pub quotes_read: usize,
     /// Why the tree memo or the quote memo could not be written (a sentence naming the file).
     pub error: Option<String>,
+    /// HEAD's task and spec files were listed, not read: the result memo held everything
+    /// the audit takes from them.
+    pub not_read: bool,
 }
 
 /// Where each record of a memo file is, by kind, blob and path.
@@ -183,6 +186,10 @@ pub struct Pending {
     pub quotes: Quotes,
     /// The fingerprint of HEAD's tree as read (see [`super::results::tree_fingerprint`]).
     pub tree_key: u128,
+    /// The fingerprint of HEAD's task and spec files (see
+    /// [`super::results::files_fingerprint`]) when each entered it by its blob: what
+    /// the result memo keeps their [`FilesPart`] by.
+    pub files_key: Option<u128>,
     stats: MemoStats,
 }
 
@@ -304,16 +311,243 @@ pub fn snapshot(
     drop(memo);
     drop(bytes);
     let snapshot = crate::engine::snapshot_with(source, config, backlog, Some(specs))?;
+    let files_key = inputs
+        .iter()
+        .all(|(_, _, input)| matches!(input, FileInput::Blob(_)))
+        .then(|| super::results::files_fingerprint(&key, &snapshot.workflow, inputs.clone()));
+    let files = super::results::files_fingerprint(&key, &snapshot.workflow, inputs);
     let pending = Pending {
         quotes: Quotes {
             known: read_quotes(git_dir, &key),
             ..Quotes::default()
         },
         key,
-        tree_key: super::results::tree_fingerprint(inputs, &snapshot, config),
+        tree_key: super::results::tree_fingerprint(files, TreeShape::of(&snapshot), config),
+        files_key,
         stats,
     };
     Ok((snapshot, pending))
+}
+
+/// HEAD's task and spec files as listed, with their blobs, and everything else of HEAD's
+/// snapshot that the tree's fingerprint covers: with the result memo's [`FilesPart`] of
+/// these files, the tree's fingerprint without reading the tree memo or any file.
+#[derive(Debug)]
+pub struct Listed {
+    layout: Option<BacklogLayout>,
+    milestones: Vec<backlog::Milestone>,
+    /// The spec index without its files (its globs and symlinks).
+    specs: crate::spec::SpecIndex,
+    workflow: crate::workflow::Workflow,
+    flowspec: Option<crate::flowspec::Flowspec>,
+    /// The files' fingerprint (see [`super::results::files_fingerprint`]).
+    pub files_key: u128,
+}
+
+impl Listed {
+    /// The listing of HEAD's tree `source`; `None` when a file would enter the tree's
+    /// fingerprint by its parse (it has no blob, or a name that is not UTF-8) or anything
+    /// cannot be read (reading the whole snapshot then reports it).
+    pub fn of(source: &TreeSource<'_>, config: &Config) -> Option<Listed> {
+        let layout = backlog::discover(source, config.backlog.dir.as_deref()).ok()?;
+        let key = key(layout.as_ref(), &config.specs.id_patterns);
+        let mut inputs: Inputs = Vec::new();
+        let milestones = match &layout {
+            Some(layout) => {
+                let mut blobs = Blobs::new(source);
+                for e in backlog::list_task_files(source, layout).ok()? {
+                    if e.undecodable_name {
+                        return None;
+                    }
+                    let oid = blobs.get(&e.path)?;
+                    inputs.push((TASK, e.path, FileInput::Blob(oid)));
+                }
+                backlog::milestone::load(source, layout).ok()?
+            }
+            None => Vec::new(),
+        };
+        let mut every_blob = true;
+        let specs = crate::spec::load_through(
+            source,
+            &config.specs.globs,
+            &config.specs.id_patterns,
+            |paths, _| {
+                for path in paths {
+                    match source.file_blob(&path) {
+                        Some(oid) => inputs.push((SPEC, path, FileInput::Blob(oid))),
+                        None => every_blob = false,
+                    }
+                }
+                Ok(Vec::new())
+            },
+        )
+        .ok()?;
+        if !every_blob {
+            return None;
+        }
+        let backlog_config = layout
+            .as_ref()
+            .map(|l| l.config.clone())
+            .unwrap_or_default();
+        let workflow = crate::workflow::Workflow::new(&backlog_config, &config.workflow).ok()?;
+        let flowspec = crate::snapshot::load_flowspec(source, layout.as_ref()).ok()?;
+        let files_key = super::results::files_fingerprint(&key, &workflow, inputs);
+        Some(Listed {
+            layout,
+            milestones,
+            specs,
+            workflow,
+            flowspec,
+            files_key,
+        })
+    }
+
+    /// The tree's fingerprint, as [`snapshot`] takes it, with `files` the files' part of
+    /// these files; `None` when a path cannot be looked up.
+    pub fn tree_key(
+        &self,
+        source: &TreeSource<'_>,
+        config: &Config,
+        files: &FilesPart,
+    ) -> Option<u128> {
+        let present =
+            crate::snapshot::present_of(source, files.modified_files.iter().cloned()).ok()?;
+        let shape = TreeShape {
+            backlog: self
+                .layout
+                .as_ref()
+                .map(|l| (l, &[][..], self.milestones.as_slice(), files.task_files)),
+            spec_globs: &self.specs.globs,
+            spec_symlinks: self.specs.symlinks(),
+            spec_files: files.spec_files,
+            workflow: &self.workflow,
+            flowspec: &self.flowspec,
+            present_modified_files: &present,
+        };
+        Some(super::results::tree_fingerprint(
+            self.files_key,
+            shape,
+            config,
+        ))
+    }
+}
+
+/// HEAD's tree as the audit reads it, with the result memo: when the memo holds what the
+/// listed task and spec files give ([`FilesPart`]), the tree's fingerprint is taken from
+/// their listing and the files are read (through the tree memo) only if a part of the
+/// audit must be computed; otherwise the whole snapshot is read at once.
+pub struct Head<'s, 'r> {
+    git_dir: &'s Path,
+    source: &'s TreeSource<'r>,
+    config: &'s Config,
+    /// The result memo as read.
+    pub results: super::results::Results,
+    /// The fingerprint of HEAD's tree (see [`super::results::tree_fingerprint`]).
+    pub tree_key: u128,
+    /// What HEAD's files give besides their paths and blobs.
+    files: FilesPart,
+    /// The whole snapshot and the quotes, once read.
+    read: Option<(Snapshot, Pending)>,
+}
+
+impl<'s, 'r> Head<'s, 'r> {
+    /// HEAD's tree `source` of the repository whose `.git` is `git_dir`, with the result
+    /// memo there: listed, or read whole when the memo does not hold its files' part.
+    pub fn open(
+        git_dir: &'s Path,
+        source: &'s TreeSource<'r>,
+        config: &'s Config,
+    ) -> Result<Head<'s, 'r>, crate::engine::Error> {
+        let results = super::results::Results::open(git_dir);
+        let listed = match results.has_files_part() {
+            true => Listed::of(source, config),
+            false => None,
+        };
+        let known = listed.and_then(|listed| {
+            let part = results.files_part(listed.files_key)?;
+            Some((listed.tree_key(source, config, part)?, part.clone()))
+        });
+        let mut head = Head {
+            git_dir,
+            source,
+            config,
+            results,
+            tree_key: 0,
+            files: FilesPart::default(),
+            read: None,
+        };
+        match known {
+            Some((tree_key, files)) => {
+                head.tree_key = tree_key;
+                head.files = files;
+            }
+            None => head.read_whole()?,
+        }
+        Ok(head)
+    }
+
+    /// Reads the whole snapshot through the tree memo, and keeps its files' part in the
+    /// result memo.
+    fn read_whole(&mut self) -> Result<(), crate::engine::Error> {
+        let (snapshot, pending) = snapshot(self.git_dir, self.source, self.config)?;
+        let files = FilesPart::of(&snapshot);
+        if let Some(key) = pending.files_key {
+            self.results.keep_files_part(key, files.clone());
+        }
+        self.tree_key = pending.tree_key;
+        self.files = files;
+        self.read = Some((snapshot, pending));
+        // Reading it freed what it parsed on the way and the tree memo's records (a
+        // hundred megabytes with long task files).
+        super::give_back_freed_memory();
+        Ok(())
+    }
+
+    /// HEAD's whole snapshot and the quotes of suspect links, read now if they were not.
+    pub fn snapshot(&mut self) -> Result<(&Snapshot, &mut Pending), crate::engine::Error> {
+        if self.read.is_none() {
+            self.read_whole()?;
+        }
+        match &mut self.read {
+            Some((snapshot, pending)) => Ok((snapshot, pending)),
+            None => Err(crate::engine::Error::Repository(
+                "HEAD's tree could not be read".into(),
+            )),
+        }
+    }
+
+    /// HEAD's tree.
+    pub fn source(&self) -> &'s TreeSource<'r> {
+        self.source
+    }
+
+    /// Says that this run looks at no suspect link (see [`Quotes::not_needed`]).
+    pub fn quotes_not_needed(&mut self) {
+        if let Some((_, pending)) = &mut self.read {
+            pending.quotes.not_needed();
+        }
+    }
+
+    /// How many tasks (not drafts) and spec files HEAD has.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.files.tasks, self.files.spec_files)
+    }
+
+    /// Rewrites the quotes file when the quotes changed; how the memo served the audit.
+    pub fn save(self) -> MemoStats {
+        match self.read {
+            Some((snapshot, pending)) => {
+                // A command ends soon after: freeing 10,000 parsed task files one by one
+                // is pure waiting.
+                std::mem::forget(snapshot);
+                pending.save(self.git_dir)
+            }
+            None => MemoStats {
+                not_read: true,
+                ..MemoStats::default()
+            },
+        }
+    }
 }
 
 /// Reads and parses the spec files at `paths` as the spec loader does, taking those
@@ -599,6 +833,79 @@ mod tests {
                 assert_eq!(blobs.get(path), tree.file_blob(path), "{path}");
             }
         }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The tree's fingerprint taken from the listing and the files' part equals the one
+    /// of the whole snapshot, for a tree with tasks in play listing present and missing
+    /// files, a draft, a finished task and specs; and both move when a listed file
+    /// appears.
+    #[test]
+    fn the_listing_fingerprints_the_tree_as_the_whole_snapshot_does() {
+        let dir = std::env::temp_dir().join(format!("flowgate-memo-listed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let task = |id: &str, status: &str, extra: &str| {
+            format!("---\nid: {id}\ntitle: T\nstatus: {status}\n{extra}---\n\nBody.\n")
+        };
+        let files = [
+            (
+                "backlog/config.yml",
+                "project_name: d\nstatuses: [\"To Do\", \"In Progress\", \"Done\"]\n".to_string(),
+            ),
+            (
+                "backlog/tasks/task-1 - A.md",
+                task(
+                    "TASK-1",
+                    "In Progress",
+                    "modified_files:\n  - src/a.rs\n  - ./src/b.rs\n  - docs\n",
+                ),
+            ),
+            (
+                "backlog/tasks/task-2 - B.md",
+                task("TASK-2", "Done", "modified_files:\n  - src/gone.rs\n"),
+            ),
+            (
+                "backlog/drafts/draft-1 - C.md",
+                task("DRAFT-1", "To Do", "modified_files:\n  - src/c.rs\n"),
+            ),
+            (
+                "specs/001-a/spec.md",
+                "# A\n\n## Requirements\n\n- **FR-001**: a\n".to_string(),
+            ),
+            ("src/a.rs", "a".to_string()),
+            ("docs/x.md", "x".to_string()),
+        ];
+        for (f, text) in &files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "files"]);
+        let repo = crate::git::Repo::discover(&dir).unwrap();
+        let config = Config::default();
+        let keys = || {
+            let head = repo.head_commit().unwrap().unwrap();
+            let tree = repo.commit_tree(head).unwrap();
+            let (snapshot, pending) = snapshot(repo.git_dir(), &tree, &config).unwrap();
+            let part = FilesPart::of(&snapshot);
+            let listed = Listed::of(&tree, &config).expect("every file has a blob");
+            assert_eq!(Some(listed.files_key), pending.files_key);
+            let from_listing = listed.tree_key(&tree, &config, &part);
+            assert_eq!(from_listing, Some(pending.tree_key));
+            (part, pending.tree_key)
+        };
+        let (part, before) = keys();
+        assert_eq!(part.modified_files, ["src/a.rs", "src/b.rs", "docs"]);
+        assert_eq!((part.task_files, part.tasks, part.spec_files), (3, 2, 1));
+        std::fs::write(dir.join("src/b.rs"), "b").unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "b"]);
+        let (again, after) = keys();
+        assert_eq!(again, part);
+        assert_ne!(after, before);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

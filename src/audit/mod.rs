@@ -17,8 +17,7 @@ use crate::engine;
 use crate::finding::Finding;
 use crate::git::Repo;
 use crate::rules;
-use crate::snapshot::Snapshot;
-use crate::source::{Source, SourceError};
+use crate::source::SourceError;
 use crate::spec::markdown::IdPatterns;
 use cache::Cache;
 use coverage::Coverage;
@@ -88,11 +87,10 @@ impl CacheWrite {
 }
 
 /// What [`run`] needs besides the history and HEAD's tree, prepared by [`history()`] (on the
-/// thread that loads the history, while HEAD's tree is read): the result memo as read,
-/// and the part of the suspect links' fingerprint that the history gives.
+/// thread that loads the history, while HEAD's tree is read): the part of the suspect
+/// links' fingerprint that the history gives.
 #[derive(Debug)]
 pub struct Prepared {
-    results: results::Results,
     suspect_history: u128,
 }
 
@@ -179,7 +177,6 @@ pub fn history(
     });
     let history = History::new(records);
     let prepared = Prepared {
-        results: results::Results::open(repo.git_dir()),
         suspect_history: results::suspect_history_fingerprint(&history),
     };
     stats.phases.push(("history", clock.elapsed()));
@@ -229,30 +226,20 @@ pub fn reused_ids(history: &History) -> Vec<Finding> {
 }
 
 /// Runs the whole audit of `head` back to `since` on the history records of
-/// [`history()`] (writing them to the cache meanwhile, when they changed): `snapshot` is
-/// HEAD's tree, read from `source` through the tree memo `memo` (whose fingerprint of the
-/// tree keys the result memo: [`results`]); suspect links quote earlier commits through
-/// the memo's quotes.
+/// [`history()`] (writing them to the cache meanwhile, when they changed): `tree` is HEAD's
+/// tree with the result memo ([`memo::Head`]), whose files are read only when a part of
+/// the audit is not in the memo; suspect links quote earlier commits through the memo's
+/// quotes.
 pub fn run(
     repo: &Repo,
     config: &Config,
     (head, since): (Oid, Option<Oid>),
     (history, mut stats, write, prepared): HistoryPart,
-    snapshot: &Snapshot,
-    source: &dyn Source,
-    memo: &mut memo::Pending,
-) -> Result<Audit, SourceError> {
+    tree: &mut memo::Head<'_, '_>,
+) -> Result<Audit, engine::Error> {
     let (coverage, findings) = std::thread::scope(|scope| {
         let saving = write.as_ref().map(|w| scope.spawn(|| w.save(&history)));
-        let found = findings_of(
-            repo,
-            config,
-            (&history, prepared),
-            &mut stats,
-            snapshot,
-            source,
-            memo,
-        );
+        let found = findings_of(repo, config, (&history, prepared), &mut stats, tree);
         if let Some(saving) = saving {
             let saved = saving
                 .join()
@@ -260,15 +247,16 @@ pub fn run(
             stats.cache_error = saved.err();
         }
         found
-    });
+    })?;
+    let (tasks, specs) = tree.counts();
     Ok(Audit {
         head,
         since,
         history,
         coverage,
         findings,
-        tasks: snapshot.backlog.as_ref().map_or(0, |b| b.tasks().count()),
-        specs: snapshot.specs.files.len(),
+        tasks,
+        specs,
         stats,
     })
 }
@@ -279,47 +267,48 @@ fn findings_of(
     config: &Config,
     (history, prepared): (&History, Prepared),
     stats: &mut Stats,
-    snapshot: &Snapshot,
-    source: &dyn Source,
-    memo: &mut memo::Pending,
-) -> (Coverage, Vec<Finding>) {
+    tree: &mut memo::Head<'_, '_>,
+) -> Result<(Coverage, Vec<Finding>), engine::Error> {
     let clock = std::time::Instant::now();
-    let mut kept = prepared.results;
-    let part = kept.tree_part(memo.tree_key, || {
+    let mut kept = std::mem::take(&mut tree.results);
+    let source = tree.source();
+    let part = kept.tree_part(tree.tree_key, || {
+        let (snapshot, _) = tree.snapshot()?;
         let coverage = coverage::compute(snapshot, source);
         let findings = engine::tree_findings(snapshot, config);
-        results::TreePart { findings, coverage }
-    });
+        Ok::<_, engine::Error>(results::TreePart { findings, coverage })
+    })?;
     let results::TreePart {
-        findings: tree,
+        findings: tree_found,
         coverage,
     } = part;
     stats
         .phases
         .push(("coverage and tree rules", clock.elapsed()));
     let clock = std::time::Instant::now();
-    let suspect_key = results::suspect_fingerprint(memo.tree_key, prepared.suspect_history);
+    let suspect_key = results::suspect_fingerprint(tree.tree_key, prepared.suspect_history);
     let suspect = kept.suspect(suspect_key, || {
+        let (snapshot, pending) = tree.snapshot()?;
         let patterns = IdPatterns::new(&config.specs.id_patterns);
-        suspect::check(
+        Ok::<_, engine::Error>(suspect::check(
             snapshot,
             source,
             history,
             repo,
             &patterns,
             &config.audit.suspect_open,
-            &mut memo.quotes,
-        )
-    });
+            &mut pending.quotes,
+        ))
+    })?;
     if kept.stats.suspect_reused {
-        memo.quotes.not_needed();
+        tree.quotes_not_needed();
     }
     stats.results = kept.stats;
     stats.results_error = kept.save(repo.git_dir());
     // Each part on its own: a commit's finding does not answer one of the tree.
     let findings = engine::configure(
         [
-            tree,
+            tree_found,
             history.findings(),
             reused_ids(history),
             coverage.findings(),
@@ -330,7 +319,7 @@ fn findings_of(
     stats
         .phases
         .push(("history rules and suspect links", clock.elapsed()));
-    (coverage, findings)
+    Ok((coverage, findings))
 }
 
 /// Gives the pages of freed memory back to the system. glibc keeps the pages a thread

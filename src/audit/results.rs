@@ -12,15 +12,18 @@
 //! another version or format, or one that does not decode, is ignored and rewritten: the
 //! memo can only save work, never change a result.
 
+use std::collections::BTreeSet;
 use std::hash::Hasher;
 use std::path::Path;
 
 use super::coverage::{Coverage, FeatureCoverage, LinkedTask, Requirement, UnlinkedTask};
 use super::history::History;
+use crate::backlog::{BacklogLayout, Milestone, TaskEntry};
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::parsed_codec::{finding, read_bool, read_finding, Reader, Writer};
 use crate::snapshot::Snapshot;
+use crate::workflow::Workflow;
 
 /// Where the memo lives, relative to the repository's `.git`.
 const RESULTS_FILE: &str = "flowgate/audit-results.bin";
@@ -29,8 +32,9 @@ const RESULTS_FILE: &str = "flowgate/audit-results.bin";
 const MAGIC: &[u8] = b"flowgate audit results\n";
 
 /// Bumped whenever the encoding, or what a fingerprint covers, changes (2: the suspect
-/// links' fingerprint in two parts).
-pub const FORMAT: u32 = 2;
+/// links' fingerprint in two parts; 3: the files' part, and the tree's fingerprint over
+/// the files' one).
+pub const FORMAT: u32 = 3;
 
 /// A 128-bit fingerprint of everything fed to it (see [`Fingerprint::finish`]; the bytes
 /// are gathered first: hashing one long buffer is much cheaper than many short writes);
@@ -117,15 +121,19 @@ impl FileInput {
     }
 }
 
-/// The fingerprint of HEAD's tree as the audit sees it: `files` (kind, path and input of
-/// every task and spec file read, in any order), the rest of `snapshot` and `config`.
-pub fn tree_fingerprint(
+/// The fingerprint of HEAD's task and spec files: `files` (kind, path and input of every
+/// task and spec file read, in any order), read with the tree memo's key `memo_key`
+/// (version, format, backlog layout, requirement-ID patterns) and `workflow`. When each
+/// file enters by its blob, the fingerprint fixes the files' parses, and so what
+/// [`FilesPart`] takes from them.
+pub fn files_fingerprint(
+    memo_key: &str,
+    workflow: &Workflow,
     mut files: Vec<(u8, String, FileInput)>,
-    snapshot: &Snapshot,
-    config: &Config,
 ) -> u128 {
-    let mut f = Fingerprint::new("tree");
-    f.debug(config);
+    let mut f = Fingerprint::new("files");
+    f.str(memo_key);
+    f.debug(workflow);
     files.sort();
     f.u64(files.len() as u64);
     for (kind, path, input) in &files {
@@ -143,24 +151,105 @@ pub fn tree_fingerprint(
             }
         }
     }
-    // Everything of the snapshot besides the files' parses.
-    match &snapshot.backlog {
-        Some(b) => {
+    f.finish()
+}
+
+/// Everything of HEAD's snapshot that the tree's fingerprint covers besides the task and
+/// spec files' parses: what [`Snapshot`] holds, or, when the files are not read, what
+/// their listing and the result memo's [`FilesPart`] give.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeShape<'a> {
+    /// The backlog's layout, unread files, milestones and number of files read.
+    pub backlog: Option<(&'a BacklogLayout, &'a [TaskEntry], &'a [Milestone], usize)>,
+    /// The spec globs.
+    pub spec_globs: &'a [String],
+    /// The symlinks met while finding the spec files.
+    pub spec_symlinks: &'a [String],
+    /// How many spec files were read.
+    pub spec_files: usize,
+    /// The status workflow.
+    pub workflow: &'a Workflow,
+    /// flowspec's files.
+    pub flowspec: &'a Option<crate::flowspec::Flowspec>,
+    /// See [`Snapshot::present_modified_files`].
+    pub present_modified_files: &'a BTreeSet<String>,
+}
+
+impl<'a> TreeShape<'a> {
+    /// The shape of `snapshot`.
+    pub fn of(snapshot: &'a Snapshot) -> TreeShape<'a> {
+        TreeShape {
+            backlog: snapshot.backlog.as_ref().map(|b| {
+                (
+                    &b.layout,
+                    b.unread.as_slice(),
+                    b.milestones.as_slice(),
+                    b.files.len(),
+                )
+            }),
+            spec_globs: &snapshot.specs.globs,
+            spec_symlinks: snapshot.specs.symlinks(),
+            spec_files: snapshot.specs.files.len(),
+            workflow: &snapshot.workflow,
+            flowspec: &snapshot.flowspec,
+            present_modified_files: &snapshot.present_modified_files,
+        }
+    }
+}
+
+/// The fingerprint of HEAD's tree as the audit sees it: its files' fingerprint `files`
+/// ([`files_fingerprint`]), the rest of the snapshot (`shape`) and `config`.
+pub fn tree_fingerprint(files: u128, shape: TreeShape<'_>, config: &Config) -> u128 {
+    let mut f = Fingerprint::new("tree");
+    f.debug(config);
+    f.u64((files >> 64) as u64);
+    f.u64(files as u64);
+    match shape.backlog {
+        Some((layout, unread, milestones, files)) => {
             f.u64(1);
-            f.debug(&b.layout);
-            f.debug(&b.unread);
-            f.debug(&b.milestones);
-            f.u64(b.files.len() as u64);
+            f.debug(layout);
+            f.debug(&unread);
+            f.debug(&milestones);
+            f.u64(files as u64);
         }
         None => f.u64(0),
     }
-    f.debug(&snapshot.specs.globs);
-    f.debug(&snapshot.specs.symlinks());
-    f.u64(snapshot.specs.files.len() as u64);
-    f.debug(&snapshot.workflow);
-    f.debug(&snapshot.flowspec);
-    f.debug(&snapshot.present_modified_files);
+    f.debug(&shape.spec_globs);
+    f.debug(&shape.spec_symlinks);
+    f.u64(shape.spec_files as u64);
+    f.debug(shape.workflow);
+    f.debug(shape.flowspec);
+    f.debug(shape.present_modified_files);
     f.finish()
+}
+
+/// What HEAD's task and spec files give the audit besides their paths and blobs, kept in
+/// the memo by the files' fingerprint ([`files_fingerprint`]): with it, the tree's
+/// fingerprint is taken from the files' listing, without reading their parses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilesPart {
+    /// The paths the tasks in play list in `modified_files`
+    /// ([`crate::snapshot::modified_files_listed`]).
+    pub modified_files: Vec<String>,
+    /// How many task and draft files were read.
+    pub task_files: usize,
+    /// How many of them are tasks (not drafts).
+    pub tasks: usize,
+    /// How many spec files were read.
+    pub spec_files: usize,
+}
+
+impl FilesPart {
+    /// What `snapshot`'s files give.
+    pub fn of(snapshot: &Snapshot) -> FilesPart {
+        let backlog = snapshot.backlog.as_ref();
+        FilesPart {
+            modified_files: crate::snapshot::modified_files_listed(backlog, &snapshot.workflow),
+            task_files: backlog.map_or(0, |b| b.files.len()),
+            tasks: backlog.map_or(0, |b| b.tasks().count()),
+            spec_files: snapshot.specs.files.len(),
+        }
+    }
 }
 
 /// The fingerprint of what the suspect links take from `history`, for the tree of
@@ -242,6 +331,8 @@ pub struct Results {
     tree_read: Vec<u8>,
     /// The suspect links' findings (before configuration) and their fingerprint.
     suspect: Option<(u128, Vec<Finding>)>,
+    /// The files' part and the files' fingerprint.
+    files: Option<(u128, FilesPart)>,
     /// How the memo served this audit.
     pub stats: ResultStats,
 }
@@ -270,35 +361,64 @@ impl Results {
 
     /// The tree part for the tree of fingerprint `key`: the memo's, else what `compute`
     /// computes (kept for the memo).
-    pub fn tree_part(&mut self, key: u128, compute: impl FnOnce() -> TreePart) -> TreePart {
+    pub fn tree_part<E>(
+        &mut self,
+        key: u128,
+        compute: impl FnOnce() -> Result<TreePart, E>,
+    ) -> Result<TreePart, E> {
         match self.tree.take() {
             Some((k, part)) if k == key => {
                 self.stats.tree_reused = true;
-                part
+                Ok(part)
             }
             _ => {
-                let part = compute();
+                let part = compute()?;
                 self.tree = Some((key, part.clone()));
                 self.stats.computed = true;
-                part
+                Ok(part)
             }
         }
     }
 
     /// The suspect links' findings for fingerprint `key`: the memo's, else what
     /// `compute` finds (kept for the memo).
-    pub fn suspect(&mut self, key: u128, compute: impl FnOnce() -> Vec<Finding>) -> Vec<Finding> {
+    pub fn suspect<E>(
+        &mut self,
+        key: u128,
+        compute: impl FnOnce() -> Result<Vec<Finding>, E>,
+    ) -> Result<Vec<Finding>, E> {
         match &self.suspect {
             Some((k, found)) if *k == key => {
                 self.stats.suspect_reused = true;
-                found.clone()
+                Ok(found.clone())
             }
             _ => {
-                let found = compute();
+                let found = compute()?;
                 self.suspect = Some((key, found.clone()));
                 self.stats.computed = true;
-                found
+                Ok(found)
             }
+        }
+    }
+
+    /// True when the memo holds a files' part (of any files).
+    pub fn has_files_part(&self) -> bool {
+        self.files.is_some()
+    }
+
+    /// The files' part for the files of fingerprint `key`, when the memo holds it.
+    pub fn files_part(&self, key: u128) -> Option<&FilesPart> {
+        self.files
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, p)| p)
+    }
+
+    /// Keeps `part` as the files' part of the files of fingerprint `key`.
+    pub fn keep_files_part(&mut self, key: u128, part: FilesPart) {
+        if self.files_part(key) != Some(&part) {
+            self.files = Some((key, part));
+            self.stats.computed = true;
         }
     }
 
@@ -412,6 +532,16 @@ fn encode(results: &Results) -> Vec<u8> {
         u128_out(w, *key);
         findings(w, found);
     });
+    w.opt(results.files.as_ref(), |w, (key, part)| {
+        u128_out(w, *key);
+        w.len(part.modified_files.len());
+        for path in &part.modified_files {
+            w.str(path);
+        }
+        for n in [part.task_files, part.tasks, part.spec_files] {
+            w.u64(n as u64);
+        }
+    });
     w.0
 }
 
@@ -435,10 +565,22 @@ fn decode(data: &[u8]) -> Option<Results> {
     })?;
     let tree_read = rest.get(tree_at..r.at)?.to_vec();
     let suspect = r.opt(|r| Some((read_u128(r)?, r.vec(read_finding)?)))?;
+    let files = r.opt(|r| {
+        Some((
+            read_u128(r)?,
+            FilesPart {
+                modified_files: r.vec(Reader::str)?,
+                task_files: usize::try_from(r.u64()?).ok()?,
+                tasks: usize::try_from(r.u64()?).ok()?,
+                spec_files: usize::try_from(r.u64()?).ok()?,
+            },
+        ))
+    })?;
     (r.at == r.data.len()).then_some(Results {
         tree,
         tree_read,
         suspect,
+        files,
         stats: ResultStats::default(),
     })
 }
@@ -490,6 +632,15 @@ mod tests {
             )),
             tree_read: Vec::new(),
             suspect: Some((u128::MAX, vec![finding.commit("abc")])),
+            files: Some((
+                5,
+                FilesPart {
+                    modified_files: vec!["src/a.rs".into(), "docs".into()],
+                    task_files: 3,
+                    tasks: 2,
+                    spec_files: 1,
+                },
+            )),
             stats: ResultStats::default(),
         }
     }
@@ -500,6 +651,7 @@ mod tests {
         let back = decode(&encode(&results)).unwrap();
         assert_eq!(format!("{:?}", back.tree), format!("{:?}", results.tree));
         assert_eq!(back.suspect, results.suspect);
+        assert_eq!(back.files, results.files);
     }
 
     #[test]
@@ -508,10 +660,14 @@ mod tests {
         let bytes = encode(&results);
         let mut back = decode(&bytes).unwrap();
         let (key, part) = results.tree.clone().unwrap();
-        let reused = back.tree_part(key, || unreachable!("the memo holds it"));
+        let reused = back
+            .tree_part(key, || -> Result<_, ()> {
+                unreachable!("the memo holds it")
+            })
+            .unwrap();
         assert_eq!(format!("{reused:?}"), format!("{part:?}"));
         // A new suspect part: the memo is rewritten, with the tree part as it was.
-        back.suspect(1, Vec::new);
+        back.suspect(1, || Ok::<_, ()>(Vec::new())).unwrap();
         let again = decode(&encode(&back)).unwrap();
         assert_eq!(format!("{:?}", again.tree), format!("{:?}", results.tree));
         assert_eq!(again.suspect, Some((1, Vec::new())));

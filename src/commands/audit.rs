@@ -58,36 +58,23 @@ pub fn audit_head(
         // independent: read the tree while another thread, with its own repository
         // handle, does the history.
         let git_dir = repo.git_dir().to_path_buf();
-        let (snapshot, history) = std::thread::scope(|scope| {
+        let (head_tree, history) = std::thread::scope(|scope| {
             let history = scope.spawn(|| {
                 let own = Repo::open(&git_dir)?;
                 audit::history(&own, &config, head, since)
             });
-            // HEAD's task and spec files through the memo: only blobs not parsed
-            // before are.
-            let snapshot = audit::memo::snapshot(repo.git_dir(), &tree, &config);
-            // Reading it freed what it parsed on the way and the tree memo's records (a
-            // hundred megabytes with long task files).
-            audit::give_back_freed_memory();
+            // HEAD's task and spec files: listed, and read through the tree memo (only
+            // blobs not parsed before are parsed) unless the result memo holds what
+            // they give.
+            let head_tree = audit::memo::Head::open(repo.git_dir(), &tree, &config);
             let history = history
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (snapshot, history)
+            (head_tree, history)
         });
-        let (snapshot, mut memo) = snapshot?;
-        let mut audit = audit::run(
-            &repo,
-            &config,
-            (head, since),
-            history?,
-            &snapshot,
-            &tree,
-            &mut memo,
-        )?;
-        audit.stats.memo = memo.save(repo.git_dir());
-        // A command ends soon after: freeing 10,000 parsed task files one by one is pure
-        // waiting (as for the audit itself in `run`).
-        std::mem::forget(snapshot);
+        let mut head_tree = head_tree?;
+        let mut audit = audit::run(&repo, &config, (head, since), history?, &mut head_tree)?;
+        audit.stats.memo = head_tree.save();
         (config, audit)
     };
     Ok((repo, config, audit))
@@ -153,7 +140,10 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         for (phase, took) in &s.phases {
             eprintln!("flowgate: {phase}: {:.0} ms", took.as_secs_f64() * 1000.0);
         }
-        eprintln!(
+        if s.memo.not_read {
+            eprintln!("flowgate: HEAD's task and spec files: listed, not read (the result memo holds what they give)");
+        } else {
+            eprintln!(
             "flowgate: HEAD's task files: {} from the tree memo, {} parsed; spec files: {} from the tree memo, {} parsed; texts quoted by suspect links: {} from the quote memo, {} read",
             s.memo.reused,
             s.memo.parsed,
@@ -162,6 +152,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
             s.memo.quotes_reused,
             s.memo.quotes_read
         );
+        }
         let part = |reused| {
             if reused {
                 "from the result memo"
