@@ -33,6 +33,12 @@ pub fn audit_head(
     // folders, which libgit2 neither caches nor skips re-hashing by default.
     audit::history::tune_libgit2();
     let repo = Repo::discover(&ctx.dir)?;
+    // HEAD's task folder (a tree of every task file's name, at the end of a chain of
+    // deltas) from its record when the last audit or hook kept one: listing it is then
+    // a hash of its bytes instead of inflating it.
+    repo.use_tree_records(Box::new(super::hook::RecordFiles(
+        repo.git_dir().to_path_buf(),
+    )));
     let Some(head) = repo.head_commit()? else {
         return Err(CommandError::Repository(
             "the repository has no commits yet: there is no history to audit".into(),

@@ -199,8 +199,9 @@ fn pre_commit(ctx: &Context) -> Result<Outcome, CommandError> {
 }
 
 /// The tree records' files (`.git/flowgate/trees/`), below a git dir: read mapped, written
-/// without waiting for the disk (a record is checked whole against its tree's id).
-struct RecordFiles(std::path::PathBuf);
+/// without waiting for the disk (a record is checked whole against its tree's id). The
+/// audit reads HEAD's task folder through them too.
+pub(crate) struct RecordFiles(pub(crate) std::path::PathBuf);
 
 impl crate::git::tree::RecordFiles for RecordFiles {
     fn read(&self, rel: &str, max: u64) -> Option<crate::git::tree::KeptBytes> {
