@@ -54,23 +54,37 @@ fn key(config: &Config) -> String {
     format!("{:016x}", crate::spec::markdown::content_hash(&text))
 }
 
+/// The value of each byte as a hex digit; `0xff` for a byte that is not one.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789abcdef"[i] as usize] = i as u8;
+        table[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// A commit id from its 40 hex digits (what the cache writes), without libgit2's parser:
 /// a warm audit of a long history reads 50,000 of them. `None` for anything else.
 fn oid_from_hex(hex: &str) -> Option<Oid> {
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
     let bytes = hex.as_bytes();
     if bytes.len() != 40 {
         return None;
     }
     let mut raw = [0u8; 20];
+    // Every digit's value ORed together: a byte that is not a digit sets the high bits.
+    let mut seen = 0u8;
     for (out, pair) in raw.iter_mut().zip(bytes.chunks_exact(2)) {
-        let (&hi, &lo) = (pair.first()?, pair.get(1)?);
-        *out = (digit(hi)? << 4) | digit(lo)?;
+        if let [hi, lo] = pair {
+            let (hi, lo) = (HEX_DIGITS[usize::from(*hi)], HEX_DIGITS[usize::from(*lo)]);
+            seen |= hi | lo;
+            *out = (hi << 4) | (lo & 0x0f);
+        }
+    }
+    if seen > 0x0f {
+        return None;
     }
     Oid::from_bytes(&raw).ok()
 }
@@ -295,6 +309,12 @@ mod tests {
             "0123456789abcdef0123456789abcdef0123456g",
             "0123456789abcdef0123456789abcdef012345678",
             "é123456789abcdef0123456789abcdef0123456",
+            "0123456789abcdef0123456789abcdef0123456:",
+            "/123456789abcdef0123456789abcdef01234567",
+            "0123456789abcdef0123456789abcdef0123456G",
+            "0123456789abcdef0123456789abcdef0123456`",
+            "0123456789abcdef0123456789abcdef0123456@",
+            "0123456789abcdef 123456789abcdef01234567",
         ] {
             assert_eq!(oid_from_hex(bad), None, "{bad}");
         }
