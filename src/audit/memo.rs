@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::results::{FileInput, FilesPart, TreeShape};
-use crate::backlog::{self, Backlog, BacklogLayout, TaskFile};
+use crate::backlog::{self, Backlog, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::Config;
 use crate::git::{Oid, TreeSource};
 use crate::parsed_codec::{
@@ -122,6 +122,9 @@ impl<'a> Memo<'a> {
         (r.at == bytes.len()).then_some((file, bytes))
     }
 }
+
+/// Task files as [`list_with_blobs`] lists them: each entry with its blob.
+type Listing = Vec<(TaskEntry, Option<Oid>)>;
 
 /// The records a memo is rewritten with: kind, blob and encoding.
 type Records<'a> = Vec<(u8, Oid, std::borrow::Cow<'a, [u8]>)>;
@@ -259,6 +262,7 @@ pub fn snapshot(
     git_dir: &Path,
     source: &TreeSource<'_>,
     config: &Config,
+    listed: Option<Listing>,
 ) -> Result<(Snapshot, Pending), crate::engine::Error> {
     let layout = backlog::discover(source, config.backlog.dir.as_deref())?;
     let key = key(layout.as_ref(), &config.specs.id_patterns);
@@ -273,7 +277,7 @@ pub fn snapshot(
     let backlog = match layout {
         Some(layout) => Some(load_backlog(
             source,
-            layout,
+            (layout, listed),
             &memo,
             &mut stats,
             (&mut records, &mut inputs),
@@ -311,11 +315,11 @@ pub fn snapshot(
     drop(memo);
     drop(bytes);
     let snapshot = crate::engine::snapshot_with(source, config, backlog, Some(specs))?;
-    let files_key = inputs
+    let every_blob = inputs
         .iter()
-        .all(|(_, _, input)| matches!(input, FileInput::Blob(_)))
-        .then(|| super::results::files_fingerprint(&key, &snapshot.workflow, inputs.clone()));
+        .all(|(_, _, input)| matches!(input, FileInput::Blob(_)));
     let files = super::results::files_fingerprint(&key, &snapshot.workflow, inputs);
+    let files_key = every_blob.then_some(files);
     let pending = Pending {
         quotes: Quotes {
             known: read_quotes(git_dir, &key),
@@ -335,6 +339,8 @@ pub fn snapshot(
 #[derive(Debug)]
 pub struct Listed {
     layout: Option<BacklogLayout>,
+    /// The task files, as [`list_with_blobs`] lists them.
+    tasks: Listing,
     milestones: Vec<backlog::Milestone>,
     /// The spec index without its files (its globs and symlinks).
     specs: crate::spec::SpecIndex,
@@ -351,21 +357,18 @@ impl Listed {
     pub fn of(source: &TreeSource<'_>, config: &Config) -> Option<Listed> {
         let layout = backlog::discover(source, config.backlog.dir.as_deref()).ok()?;
         let key = key(layout.as_ref(), &config.specs.id_patterns);
-        let mut inputs: Inputs = Vec::new();
-        let milestones = match &layout {
-            Some(layout) => {
-                let mut blobs = Blobs::new(source);
-                for e in backlog::list_task_files(source, layout).ok()? {
-                    if e.undecodable_name {
-                        return None;
-                    }
-                    let oid = blobs.get(&e.path)?;
-                    inputs.push((TASK, e.path, FileInput::Blob(oid)));
-                }
-                backlog::milestone::load(source, layout).ok()?
-            }
-            None => Vec::new(),
+        let (tasks, milestones) = match &layout {
+            Some(layout) => (
+                list_with_blobs(source, layout).ok()?,
+                backlog::milestone::load(source, layout).ok()?,
+            ),
+            None => (Vec::new(), Vec::new()),
         };
+        // The task files' paths are borrowed from their listing, kept for reading them.
+        let mut inputs: Vec<(u8, std::borrow::Cow<'_, str>, FileInput)> = Vec::new();
+        for (e, blob) in &tasks {
+            inputs.push((TASK, e.path.as_str().into(), FileInput::Blob((*blob)?)));
+        }
         let mut every_blob = true;
         let specs = crate::spec::load_through(
             source,
@@ -374,7 +377,7 @@ impl Listed {
             |paths, _| {
                 for path in paths {
                     match source.file_blob(&path) {
-                        Some(oid) => inputs.push((SPEC, path, FileInput::Blob(oid))),
+                        Some(oid) => inputs.push((SPEC, path.into(), FileInput::Blob(oid))),
                         None => every_blob = false,
                     }
                 }
@@ -394,6 +397,7 @@ impl Listed {
         let files_key = super::results::files_fingerprint(&key, &workflow, inputs);
         Some(Listed {
             layout,
+            tasks,
             milestones,
             specs,
             workflow,
@@ -448,6 +452,8 @@ pub struct Head<'s, 'r> {
     files: FilesPart,
     /// The whole snapshot and the quotes, once read.
     read: Option<(Snapshot, Pending)>,
+    /// The listed task files, until the whole snapshot is read.
+    listed: Option<Listing>,
 }
 
 impl<'s, 'r> Head<'s, 'r> {
@@ -463,7 +469,7 @@ impl<'s, 'r> Head<'s, 'r> {
             true => Listed::of(source, config),
             false => None,
         };
-        let known = listed.and_then(|listed| {
+        let known = listed.as_ref().and_then(|listed| {
             let part = results.files_part(listed.files_key)?;
             Some((listed.tree_key(source, config, part)?, part.clone()))
         });
@@ -475,6 +481,8 @@ impl<'s, 'r> Head<'s, 'r> {
             tree_key: 0,
             files: FilesPart::default(),
             read: None,
+            // Not listed again when the whole snapshot is read.
+            listed: listed.map(|l| l.tasks),
         };
         match known {
             Some((tree_key, files)) => {
@@ -489,7 +497,8 @@ impl<'s, 'r> Head<'s, 'r> {
     /// Reads the whole snapshot through the tree memo, and keeps its files' part in the
     /// result memo.
     fn read_whole(&mut self) -> Result<(), crate::engine::Error> {
-        let (snapshot, pending) = snapshot(self.git_dir, self.source, self.config)?;
+        let listed = self.listed.take();
+        let (snapshot, pending) = snapshot(self.git_dir, self.source, self.config, listed)?;
         let files = FilesPart::of(&snapshot);
         if let Some(key) = pending.files_key {
             self.results.keep_files_part(key, files.clone());
@@ -534,7 +543,10 @@ impl<'s, 'r> Head<'s, 'r> {
     }
 
     /// Rewrites the quotes file when the quotes changed; how the memo served the audit.
-    pub fn save(self) -> MemoStats {
+    pub fn save(mut self) -> MemoStats {
+        // As for the snapshot below: the listing of 10,000 task files is not freed one by
+        // one at the end of a command.
+        std::mem::forget(self.listed.take());
         match self.read {
             Some((snapshot, pending)) => {
                 // A command ends soon after: freeing 10,000 parsed task files one by one
@@ -661,29 +673,48 @@ impl<'s, 'r> Blobs<'s, 'r> {
     }
 }
 
+/// The task files of the backlog at `layout` of HEAD's tree `source` (as
+/// [`backlog::list_task_files`] lists them), each with its blob when it is a regular
+/// file with a UTF-8 name.
+fn list_with_blobs(
+    source: &TreeSource<'_>,
+    layout: &BacklogLayout,
+) -> Result<Listing, SourceError> {
+    let mut blobs = Blobs::new(source);
+    Ok(backlog::list_task_files(source, layout)?
+        .into_iter()
+        .map(|e| {
+            let blob = match e.undecodable_name {
+                true => None,
+                false => blobs.get(&e.path),
+            };
+            (e, blob)
+        })
+        .collect())
+}
+
 /// Reads the backlog at `layout` of HEAD's tree `source` (as [`backlog::load_at`] reads
 /// it), taking the task files `memo` holds from it; `records` gets each file's record.
+/// The task files are `listed` when given (as [`list_with_blobs`] lists them), else
+/// listed here.
 fn load_backlog<'m>(
     source: &TreeSource<'_>,
-    layout: BacklogLayout,
+    (layout, listed): (BacklogLayout, Option<Listing>),
     memo: &Memo<'m>,
     stats: &mut MemoStats,
     (records, inputs): (&mut Records<'m>, &mut Inputs),
 ) -> Result<Backlog, SourceError> {
-    let entries = backlog::list_task_files(source, &layout)?;
+    let entries = match listed {
+        Some(listed) => listed,
+        None => list_with_blobs(source, &layout)?,
+    };
     // Each listed file: its path, its blob (a regular file's), and its parse when the memo
     // has it.
     let mut slots = Vec::with_capacity(entries.len());
     let mut missing = Vec::new();
     // Reading them all sorts the files by path when a name is not UTF-8.
-    let sort = entries.iter().any(|e| e.undecodable_name);
-    let mut blobs = Blobs::new(source);
-    for e in entries {
-        let blob = if e.undecodable_name {
-            None
-        } else {
-            blobs.get(&e.path)
-        };
+    let sort = entries.iter().any(|(e, _)| e.undecodable_name);
+    for (e, blob) in entries {
         let hit = blob.and_then(|oid| memo.task(oid, &e.path));
         let path = e.path.clone();
         if hit.is_none() {
@@ -889,12 +920,17 @@ mod tests {
         let keys = || {
             let head = repo.head_commit().unwrap().unwrap();
             let tree = repo.commit_tree(head).unwrap();
-            let (snapshot, pending) = snapshot(repo.git_dir(), &tree, &config).unwrap();
-            let part = FilesPart::of(&snapshot);
+            let (whole, pending) = snapshot(repo.git_dir(), &tree, &config, None).unwrap();
+            let part = FilesPart::of(&whole);
             let listed = Listed::of(&tree, &config).expect("every file has a blob");
             assert_eq!(Some(listed.files_key), pending.files_key);
             let from_listing = listed.tree_key(&tree, &config, &part);
             assert_eq!(from_listing, Some(pending.tree_key));
+            // The whole snapshot read with the listing's task files is the same.
+            let (again, with_listed) =
+                snapshot(repo.git_dir(), &tree, &config, Some(listed.tasks.clone())).unwrap();
+            assert_eq!(with_listed.tree_key, pending.tree_key);
+            assert_eq!(format!("{again:?}"), format!("{whole:?}"));
             (part, pending.tree_key)
         };
         let (part, before) = keys();

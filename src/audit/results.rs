@@ -126,10 +126,10 @@ impl FileInput {
 /// (version, format, backlog layout, requirement-ID patterns) and `workflow`. When each
 /// file enters by its blob, the fingerprint fixes the files' parses, and so what
 /// [`FilesPart`] takes from them.
-pub fn files_fingerprint(
+pub fn files_fingerprint<P: AsRef<str> + Ord>(
     memo_key: &str,
     workflow: &Workflow,
-    mut files: Vec<(u8, String, FileInput)>,
+    mut files: Vec<(u8, P, FileInput)>,
 ) -> u128 {
     let mut f = Fingerprint::new("files");
     f.str(memo_key);
@@ -138,7 +138,7 @@ pub fn files_fingerprint(
     f.u64(files.len() as u64);
     for (kind, path, input) in &files {
         f.u64(u64::from(*kind));
-        f.str(path);
+        f.str(path.as_ref());
         match input {
             FileInput::Blob(oid) => {
                 f.u64(0);
