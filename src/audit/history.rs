@@ -2,6 +2,7 @@
 //! did to tasks (status moves) and spec sections (content changes), as plain records
 //! that the cache stores and the reports, suspect-link rule and `trace` read.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use crate::config::Config;
 use crate::engine::judge::{judge_commit_from, CommitJudge, JudgeError};
 use crate::finding::{Finding, Severity};
 use crate::git::changes::Change;
-use crate::git::{CommitMeta, Oid, Repo};
+use crate::git::{CommitMeta, CommitWalk, Oid, Repo};
 use crate::message::merge_subject_branch;
 use crate::rules;
 use crate::source::{Content, SourceError, MAX_FILE_SIZE};
@@ -194,6 +195,39 @@ pub fn commits(
     repo.commits_between(&[head], &since).map_err(SourceError)
 }
 
+/// What [`walk`] gives: the commits to audit (oldest first), the branch each reached the
+/// mainline through, and what the walk read of them.
+pub type Walked = (Vec<Oid>, HashMap<Oid, String>, CommitWalk);
+
+/// The commits to audit, as [`commits`] lists them, and the branch each reached the
+/// mainline through, as [`merged_branches`] finds it, reading each commit once: the walk
+/// returned keeps what it read for [`record_all`]. A shallow or grafted repository is
+/// walked by libgit2, and the walk returned is empty.
+pub fn walk(
+    repo: &Repo,
+    head: Oid,
+    since: impl IntoIterator<Item = Oid>,
+) -> Result<Walked, SourceError> {
+    let since: Vec<Oid> = since.into_iter().collect();
+    let Some(mut walk) = CommitWalk::new(repo, head, &since)? else {
+        let ids = commits(repo, head, since)?;
+        let branches = merged_branches(repo, &ids)?;
+        return Ok((ids, branches, CommitWalk::default()));
+    };
+    let ids = walk.ids();
+    let mut merges = Vec::new();
+    for &id in &ids {
+        let Some((branch, first, others)) = walk.commit(id).and_then(|(meta, _)| merge_of(meta))
+        else {
+            continue;
+        };
+        let brought = walk.between(repo, &others, first)?;
+        merges.push((branch, brought));
+    }
+    let branches = assign_branches(&ids, merges, HashMap::new());
+    Ok((ids, branches, walk))
+}
+
 /// Judges commits one by one and records what they did; holds what every commit of one
 /// thread shares (compiled globs and patterns, memoised backlog layouts).
 pub struct Recorder<'a> {
@@ -269,8 +303,36 @@ impl<'a> Recorder<'a> {
     /// Judges commit `id` and records what it did; `branch` is the branch it reached the
     /// mainline through, when a merge subject names it.
     pub fn record(&self, id: Oid, branch: Option<&str>) -> Result<CommitRecord, JudgeError> {
+        self.record_read(id, branch, &CommitWalk::default())
+    }
+
+    /// Commit `id`'s metadata: from `walk` when it read the commit (and then the trees of
+    /// the commit and its first parent are remembered, as reading them would), else read.
+    fn meta<'w>(&self, id: Oid, walk: &'w CommitWalk) -> Result<Cow<'w, CommitMeta>, SourceError> {
         let repo = self.judge.repo;
-        let meta = CommitMeta::read(repo, id)?;
+        let Some((meta, tree)) = walk.commit(id) else {
+            return CommitMeta::read(repo, id).map(Cow::Owned);
+        };
+        if let Some((first, (_, first_tree))) = meta
+            .parents
+            .first()
+            .and_then(|p| Some((*p, walk.commit(*p)?)))
+        {
+            repo.remember_commit_tree(first, first_tree);
+        }
+        repo.remember_commit_tree(id, tree);
+        Ok(Cow::Borrowed(meta))
+    }
+
+    /// [`Recorder::record`], with the commit's metadata from `walk` when it read it.
+    fn record_read(
+        &self,
+        id: Oid,
+        branch: Option<&str>,
+        walk: &CommitWalk,
+    ) -> Result<CommitRecord, JudgeError> {
+        let repo = self.judge.repo;
+        let meta = self.meta(id, walk)?;
         let judged = judge_commit_from(&self.judge, &meta, branch)?;
         let moves = task_moves(&judged.before, &judged.after, &judged.kept);
         let links = links_added(&judged.before, &judged.after);
@@ -302,12 +364,17 @@ impl<'a> Recorder<'a> {
     /// Like [`Recorder::record`], but a commit whose configuration cannot be applied (a
     /// workflow naming a status that commit's backlog did not have) is recorded with its
     /// metadata only.
-    fn record_lenient(&self, id: Oid, branch: Option<&str>) -> Result<CommitRecord, SourceError> {
-        match self.record(id, branch) {
+    fn record_lenient(
+        &self,
+        id: Oid,
+        branch: Option<&str>,
+        walk: &CommitWalk,
+    ) -> Result<CommitRecord, SourceError> {
+        match self.record_read(id, branch, walk) {
             Ok(r) => Ok(r),
             Err(JudgeError::Source(e)) => Err(e),
             Err(_) => {
-                let meta = CommitMeta::read(self.judge.repo, id)?;
+                let meta = self.meta(id, walk)?;
                 Ok(CommitRecord {
                     id: id.to_string().into(),
                     author: format!("{} <{}>", meta.author_name, meta.author_email).into(),
@@ -331,12 +398,14 @@ pub fn tune_libgit2() {
 }
 
 /// Judges every commit of `ids` on up to `threads` threads (each with its own repository
-/// handle and [`Recorder`]), and returns the records in the order of `ids`.
+/// handle and [`Recorder`]), and returns the records in the order of `ids`. The commits
+/// that `walk` read are not read again.
 pub fn record_all(
     repo: &Repo,
     config: &Config,
     ids: &[Oid],
     branches: &HashMap<Oid, String>,
+    walk: &CommitWalk,
     threads: usize,
 ) -> Result<Vec<CommitRecord>, SourceError> {
     let branch = |id: &Oid| branches.get(id).map(String::as_str);
@@ -346,7 +415,7 @@ pub fn record_all(
         let recorder = Recorder::new(repo, config);
         return ids
             .iter()
-            .map(|id| recorder.record_lenient(*id, branch(id)))
+            .map(|id| recorder.record_lenient(*id, branch(id), walk))
             .collect();
     }
     // Threads take blocks of consecutive commits as they go (a block's commits share most
@@ -370,7 +439,7 @@ pub fn record_all(
                             let Some(block) = blocks.get(i) else { break };
                             let records = block
                                 .iter()
-                                .map(|id| recorder.record_lenient(*id, branch(id)))
+                                .map(|id| recorder.record_lenient(*id, branch(id), walk))
                                 .collect::<Result<Vec<_>, _>>()?;
                             done.push((i, records));
                             super::give_back_freed_memory();
@@ -429,19 +498,25 @@ fn merges_of(repo: &Repo, ids: &[Oid]) -> Result<Vec<MergeWalk>, SourceError> {
         // Read as the judging reads it (from the packs when they have it): its parents
         // and, for a merge, its subject.
         let meta = CommitMeta::read(repo, id)?;
-        let Some((first, others)) = meta.parents.split_first().filter(|(_, o)| !o.is_empty())
-        else {
+        let Some((branch, first, others)) = merge_of(&meta) else {
             continue;
         };
-        let subject = meta.subject();
-        // A merge that names no branch may name the task itself (`TASK-279 - Add x (#374)`).
-        let branch = merge_subject_branch(subject).unwrap_or(subject);
         let walk = repo
-            .commits_between(others, std::slice::from_ref(first))
+            .commits_between(&others, &[first])
             .map_err(SourceError)?;
-        out.push((branch.to_string(), walk));
+        out.push((branch, walk));
     }
     Ok(out)
+}
+
+/// For a merge: the branch its subject names (or the subject itself), its first parent
+/// and its other parents; `None` for any other commit.
+fn merge_of(meta: &CommitMeta) -> Option<(String, Oid, Vec<Oid>)> {
+    let (first, others) = meta.parents.split_first().filter(|(_, o)| !o.is_empty())?;
+    let subject = meta.subject();
+    // A merge that names no branch may name the task itself (`TASK-279 - Add x (#374)`).
+    let branch = merge_subject_branch(subject).unwrap_or(subject);
+    Some((branch.to_string(), *first, others.to_vec()))
 }
 
 /// [`merges_of`] on `threads` threads, each reading a contiguous share of `ids` through its

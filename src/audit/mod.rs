@@ -112,18 +112,14 @@ pub fn history(
     let walk = cache.walk(repo, head, since);
     // The walk starts with the cached one: its records are at their positions.
     let extends = walk.is_some();
-    let (ids, branches) = match walk {
+    let (ids, branches, read) = match walk {
         // The merges of the cached walk are in its records: only the new ones are read.
         Some(ids) => {
             let branches =
                 history::merged_branches_from(repo, &ids, cache.walked(), cache.branches())?;
-            (ids, branches)
+            (ids, branches, crate::git::CommitWalk::default())
         }
-        None => {
-            let ids = history::commits(repo, head, since)?;
-            let branches = history::merged_branches(repo, &ids)?;
-            (ids, branches)
-        }
+        None => history::walk(repo, head, since)?,
     };
     // A commit judged before the merge that brought it in was judged without its branch.
     let mut slots = cache.take_all(&ids);
@@ -159,7 +155,8 @@ pub fn history(
         results_error: None,
         phases: Vec::new(),
     };
-    let mut fresh = history::record_all(repo, config, &missing, &branches, threads)?.into_iter();
+    let mut fresh =
+        history::record_all(repo, config, &missing, &branches, &read, threads)?.into_iter();
     for slot in &mut slots {
         if slot.is_none() {
             *slot = fresh.next();

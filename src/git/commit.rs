@@ -27,26 +27,7 @@ impl CommitMeta {
     /// and written the plain way git writes it, else through libgit2 (which reads it the
     /// same way, or says what is wrong with it).
     pub fn read(repo: &Repo, id: Oid) -> Result<CommitMeta, SourceError> {
-        if let Some((tree, meta)) = repo.packed_commit(id).and_then(|d| parse_plain(id, &d)) {
-            repo.remember_commit_tree(id, tree);
-            return Ok(meta);
-        }
-        Self::read_by_libgit2(repo, id)
-    }
-
-    /// Reads commit `id` through libgit2.
-    fn read_by_libgit2(repo: &Repo, id: Oid) -> Result<CommitMeta, SourceError> {
-        let commit = repo.git.find_commit(id)?;
-        repo.remember_commit_tree(id, commit.tree_id());
-        let author = commit.author();
-        Ok(CommitMeta {
-            id,
-            parents: commit.parent_ids().collect(),
-            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-            time: author.when().seconds(),
-            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
-        })
+        Ok(ReadCommit::read(repo, id)?.meta)
     }
 
     /// The first line of the message.
@@ -55,13 +36,57 @@ impl CommitMeta {
     }
 }
 
-/// Commit `id` from its object's bytes `data`, with its tree, read as libgit2 reads it
+/// One commit as read: its metadata, its tree and its committer's time (what a revision
+/// walk orders commits by).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadCommit {
+    /// The metadata.
+    pub meta: CommitMeta,
+    /// The commit's tree.
+    pub tree: Oid,
+    /// Committer time, seconds since the epoch.
+    pub committer_time: i64,
+}
+
+impl ReadCommit {
+    /// Reads commit `id` as [`CommitMeta::read`] does (and remembers its tree for
+    /// [`Repo::commit_tree_id`]).
+    pub fn read(repo: &Repo, id: Oid) -> Result<ReadCommit, SourceError> {
+        if let Some(read) = repo.packed_commit(id).and_then(|d| parse_plain(id, &d)) {
+            repo.remember_commit_tree(id, read.tree);
+            return Ok(read);
+        }
+        Self::read_by_libgit2(repo, id)
+    }
+
+    /// Reads commit `id` through libgit2.
+    fn read_by_libgit2(repo: &Repo, id: Oid) -> Result<ReadCommit, SourceError> {
+        let commit = repo.git.find_commit(id)?;
+        repo.remember_commit_tree(id, commit.tree_id());
+        let author = commit.author();
+        let committer_time = commit.committer().when().seconds();
+        Ok(ReadCommit {
+            meta: CommitMeta {
+                id,
+                parents: commit.parent_ids().collect(),
+                author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+                author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+                time: author.when().seconds(),
+                message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            },
+            tree: commit.tree_id(),
+            committer_time,
+        })
+    }
+}
+
+/// Commit `id` from its object's bytes `data`, with its tree and committer time, read as libgit2 reads it
 /// (every field where libgit2 finds it, the name and email trimmed of the same
 /// characters, the message from the blank line after the headers, up to a NUL, without its
 /// leading newlines). Only the plain form is read: `tree`, `parent`s, one `author` and a
 /// `committer` line, each signature `NAME <EMAIL> SECONDS +ZONE`, no NUL in either;
 /// anything else is `None`, for libgit2 to read (or reject).
-fn parse_plain(id: Oid, data: &[u8]) -> Option<(Oid, CommitMeta)> {
+fn parse_plain(id: Oid, data: &[u8]) -> Option<ReadCommit> {
     let mut rest = data;
     let tree = id_line(&mut rest, b"tree ")?;
     let mut parents = Vec::new();
@@ -73,7 +98,7 @@ fn parse_plain(id: Oid, data: &[u8]) -> Option<(Oid, CommitMeta)> {
         return None;
     }
     let (committer, after) = header_line(after, b"committer ")?;
-    signature(committer)?;
+    let (_, _, committer_time) = signature(committer)?;
     let (name, email, time) = signature(author)?;
     // The other headers (`encoding`, `gpgsig` and its continuation lines, `mergetag`),
     // up to the empty line; the message follows it.
@@ -94,9 +119,8 @@ fn parse_plain(id: Oid, data: &[u8]) -> Option<(Oid, CommitMeta)> {
         .position(|&b| b != b'\n')
         .unwrap_or(message.len());
     let message = &message[start..];
-    Some((
-        tree,
-        CommitMeta {
+    Some(ReadCommit {
+        meta: CommitMeta {
             id,
             parents,
             author_name: String::from_utf8_lossy(name).into_owned(),
@@ -104,7 +128,9 @@ fn parse_plain(id: Oid, data: &[u8]) -> Option<(Oid, CommitMeta)> {
             time,
             message: String::from_utf8_lossy(message).into_owned(),
         },
-    ))
+        tree,
+        committer_time,
+    })
 }
 
 /// `HEADER` + 40 lowercase hex digits + `\n` at the start of `rest`: the id, and `rest`
@@ -279,14 +305,14 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(&data)
             );
-            let slow = CommitMeta::read_by_libgit2(&repo, id);
-            if let Some((tree, meta)) = fast {
-                assert_eq!(Ok(&meta), slow.as_ref().map_err(|e| &e.0), "{id}");
-                assert_eq!(tree, repo.git.find_commit(id).unwrap().tree_id());
+            let slow = ReadCommit::read_by_libgit2(&repo, id);
+            if let Some(fast) = fast {
+                // Metadata, tree and committer time.
+                assert_eq!(Ok(&fast), slow.as_ref().map_err(|e| &e.0), "{id}");
             }
             // Either way, `read` answers as libgit2 does.
             assert_eq!(
-                CommitMeta::read(&repo, id).map_err(|e| e.0),
+                ReadCommit::read(&repo, id).map_err(|e| e.0),
                 slow.map_err(|e| e.0)
             );
         }

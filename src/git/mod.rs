@@ -14,9 +14,11 @@ pub mod ops;
 pub mod pack;
 pub mod repo;
 pub mod tree;
+pub mod walk;
 
-pub use commit::CommitMeta;
+pub use commit::{CommitMeta, ReadCommit};
 pub use fs::FsSource;
 /// A git object id (a commit, tree or blob), as every layer names one.
 pub use git2::Oid;
 pub use repo::{Found, IndexSource, Repo, TreeSource};
+pub use walk::CommitWalk;

@@ -213,13 +213,7 @@ impl Repo {
     /// through libgit2 (loose, not a commit, not read here, or in a shallow or grafted
     /// repository, where libgit2 gives commits the parents the grafts say).
     pub(super) fn packed_commit(&self, id: Oid) -> Option<Vec<u8>> {
-        let grafted = *self.grafted.get_or_init(|| {
-            let (git_dir, common) = (self.git.path(), self.git.commondir());
-            [git_dir, common]
-                .iter()
-                .any(|d| d.join("shallow").exists() || d.join("info/grafts").exists())
-        });
-        if grafted {
+        if self.is_grafted() {
             return None;
         }
         #[cfg(all(unix, target_pointer_width = "64"))]
@@ -228,6 +222,17 @@ impl Repo {
         }
         let _ = id;
         None
+    }
+
+    /// Whether a `shallow` or `info/grafts` file gives commits other parents than their
+    /// objects name (libgit2 applies them).
+    pub(super) fn is_grafted(&self) -> bool {
+        *self.grafted.get_or_init(|| {
+            let (git_dir, common) = (self.git.path(), self.git.commondir());
+            [git_dir, common]
+                .iter()
+                .any(|d| d.join("shallow").exists() || d.join("info/grafts").exists())
+        })
     }
 
     /// The repository's packs, opened on first use; `None` when it has none flowgate
