@@ -2,7 +2,6 @@
 //! did to tasks (status moves) and spec sections (content changes), as plain records
 //! that the cache stores and the reports, suspect-link rule and `trace` read.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -217,7 +216,10 @@ pub fn walk(
     let ids = walk.ids();
     let mut merges = Vec::new();
     for &id in &ids {
-        let Some((branch, first, others)) = walk.commit(id).and_then(|(meta, _)| merge_of(meta))
+        if !walk.is_merge(id) {
+            continue;
+        }
+        let Some((branch, first, others)) = walk.commit(id).and_then(|(meta, _)| merge_of(&meta))
         else {
             continue;
         };
@@ -308,20 +310,20 @@ impl<'a> Recorder<'a> {
 
     /// Commit `id`'s metadata: from `walk` when it read the commit (and then the trees of
     /// the commit and its first parent are remembered, as reading them would), else read.
-    fn meta<'w>(&self, id: Oid, walk: &'w CommitWalk) -> Result<Cow<'w, CommitMeta>, SourceError> {
+    fn meta(&self, id: Oid, walk: &CommitWalk) -> Result<CommitMeta, SourceError> {
         let repo = self.judge.repo;
         let Some((meta, tree)) = walk.commit(id) else {
-            return CommitMeta::read(repo, id).map(Cow::Owned);
+            return CommitMeta::read(repo, id);
         };
-        if let Some((first, (_, first_tree))) = meta
+        if let Some((first, first_tree)) = meta
             .parents
             .first()
-            .and_then(|p| Some((*p, walk.commit(*p)?)))
+            .and_then(|p| Some((*p, walk.tree(*p)?)))
         {
             repo.remember_commit_tree(first, first_tree);
         }
         repo.remember_commit_tree(id, tree);
-        Ok(Cow::Borrowed(meta))
+        Ok(meta)
     }
 
     /// [`Recorder::record`], with the commit's metadata from `walk` when it read it.
