@@ -431,6 +431,7 @@ impl CommitWalk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::commit::tests::git;
     use std::path::Path;
 
     /// A small deterministic generator (xorshift), so that a failure can be replayed.
@@ -443,26 +444,6 @@ mod tests {
             self.0 ^= self.0 << 17;
             self.0 % n
         }
-    }
-
-    fn git(dir: &Path, args: &[&str], input: Option<&str>) -> String {
-        use std::io::Write;
-        let mut child = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.unwrap_or_default().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "git {args:?}");
-        String::from_utf8(out.stdout).unwrap()
     }
 
     /// A history of `commits` commits on several branches with merges (of two and of
@@ -516,7 +497,7 @@ mod tests {
                 mark % 7
             ));
         }
-        git(dir, &["fast-import", "--quiet"], Some(&stream));
+        git(dir, &["fast-import", "--quiet"], Some(stream.as_bytes()));
         git(dir, &["rev-list", "--all"], None)
             .lines()
             .map(|l| Oid::from_str(l).unwrap())
