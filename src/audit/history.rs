@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::backlog::{Folder, TaskFile, TaskId};
 use crate::config::Config;
 use crate::engine::judge::{judge_commit_from, CommitJudge, JudgeError};
+use crate::engine::tasks::SharedParses;
 use crate::finding::{Finding, Severity};
 use crate::git::changes::Change;
 use crate::git::{CommitMeta, CommitWalk, Oid, Repo};
@@ -296,9 +297,15 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    /// Shares `memo` (the spec files parsed so far) with the other recorders of a pass.
-    pub fn sharing(mut self, memo: std::sync::Arc<SectionMemo>) -> Self {
+    /// Shares `memo` (the spec files parsed so far) and `parses` (the task files) with
+    /// the other recorders of a pass.
+    pub fn sharing(
+        mut self,
+        memo: std::sync::Arc<SectionMemo>,
+        parses: std::sync::Arc<SharedParses>,
+    ) -> Self {
         self.sections = memo;
+        self.judge = self.judge.sharing_parses(parses);
         self
     }
 
@@ -426,15 +433,16 @@ pub fn record_all(
     let blocks: Vec<&[Oid]> = ids.chunks(BLOCK).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let sections = std::sync::Arc::new(SectionMemo::default());
+    let parses = std::sync::Arc::new(SharedParses::default());
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let (path, blocks, next, branch) = (path.clone(), &blocks, &next, &branch);
-                let sections = sections.clone();
+                let (sections, parses) = (sections.clone(), parses.clone());
                 scope.spawn(
                     move || -> Result<Vec<(usize, Vec<CommitRecord>)>, SourceError> {
                         let local = Repo::open(&path)?;
-                        let recorder = Recorder::new(&local, config).sharing(sections);
+                        let recorder = Recorder::new(&local, config).sharing(sections, parses);
                         let mut done = Vec::new();
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

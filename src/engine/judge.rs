@@ -16,7 +16,7 @@ use std::rc::Rc;
 use crate::git::Oid;
 
 use super::needed::{Needed, SpecPlaces};
-use super::tasks::{parse_blob, ChangeLookup, ParseMemo, TaskFinder};
+use super::tasks::{parse_blob, ChangeLookup, ParseMemo, SharedParses, TaskFinder};
 use crate::backlog::{self, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::{Config, ConfigError};
 use crate::finding::Finding;
@@ -82,6 +82,8 @@ pub struct CommitJudge<'a> {
     /// Read of each commit only the changed paths the history pass needs (see
     /// [`CommitJudge::needed_paths_only`]).
     needed: Option<SpecPlaces>,
+    /// Task files parsed by every judge of a pass (see [`CommitJudge::sharing_parses`]).
+    shared: Option<std::sync::Arc<SharedParses>>,
 }
 
 impl<'a> CommitJudge<'a> {
@@ -103,6 +105,7 @@ impl<'a> CommitJudge<'a> {
             squashed: false,
             merged_branches: false,
             needed: None,
+            shared: None,
         }
     }
 
@@ -113,6 +116,13 @@ impl<'a> CommitJudge<'a> {
     /// paths. For the history pass only: `ci` places findings on a commit's first file.
     pub fn needed_paths_only(mut self) -> Self {
         self.needed = Some(SpecPlaces::new(&self.config.specs.globs));
+        self
+    }
+
+    /// Parses task files through `parses`, which the judges of a pass's other threads
+    /// share: a file one of them parsed is not parsed again.
+    pub fn sharing_parses(mut self, parses: std::sync::Arc<SharedParses>) -> Self {
+        self.shared = Some(parses);
         self
     }
 
@@ -196,13 +206,17 @@ impl<'a> CommitJudge<'a> {
         let workflow = workflow(config, &layout)?;
         let references = references(config, &layout)?;
         let code = code_paths(config, &layout)?;
+        let parsed = match &self.shared {
+            Some(shared) => shared.memo(&layout),
+            None => ParseMemo::default(),
+        };
         let prepared = Rc::new(Prepared {
             layout,
             workflow,
             references,
             code,
             spec_globs: crate::spec::compile_globs(&config.specs.globs),
-            parsed: ParseMemo::default(),
+            parsed,
         });
         if let Some(key) = key {
             self.memo.borrow_mut().insert(key, prepared.clone());

@@ -7,6 +7,7 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use crate::git::Oid;
 
@@ -19,11 +20,16 @@ use crate::workflow::Workflow;
 
 /// Task files parsed earlier in a pass over history, by blob and path: a blob a commit
 /// changed is the "before" side of the next change to that task, and the task a commit
-/// references was, most of the time, just written. One memo serves one backlog layout.
+/// references was, most of the time, just written. One memo serves one backlog layout;
+/// the threads of a pass share it (see [`SharedParses`]), since the commit that wrote a
+/// blob and the one that changes it next are often judged on different threads.
 #[derive(Debug, Default)]
 pub struct ParseMemo {
-    parsed: RefCell<HashMap<([u8; 20], String), TaskFile, rustc_hash::FxBuildHasher>>,
+    parsed: Arc<Mutex<ParsedFiles>>,
 }
+
+/// Parsed task files by blob and path.
+type ParsedFiles = HashMap<([u8; 20], String), TaskFile, rustc_hash::FxBuildHasher>;
 
 /// How many parsed files a [`ParseMemo`] keeps before it starts over.
 const MEMO_FILES: usize = 2048;
@@ -38,18 +44,47 @@ impl ParseMemo {
         layout: &BacklogLayout,
     ) -> Result<Option<TaskFile>, SourceError> {
         let key = (crate::git::tree::key(blob), entry.path.clone());
-        if let Some(file) = self.parsed.borrow().get(&key) {
-            return Ok(Some(file.clone()));
+        if let Some(file) = self.parsed.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(Some(file));
         }
         let Some(file) = parse_blob(repo, blob, entry.clone(), layout)? else {
             return Ok(None);
         };
-        let mut parsed = self.parsed.borrow_mut();
-        if parsed.len() >= MEMO_FILES {
-            parsed.clear();
+        if let Ok(mut parsed) = self.parsed.lock() {
+            if parsed.len() >= MEMO_FILES {
+                parsed.clear();
+            }
+            parsed.insert(key, file.clone());
         }
-        parsed.insert(key, file.clone());
         Ok(Some(file))
+    }
+}
+
+/// The [`ParseMemo`]s of the threads of one pass over history, one per backlog layout:
+/// a task file parsed by one thread is not parsed again by another.
+#[derive(Debug, Default)]
+pub struct SharedParses {
+    layouts: Mutex<Vec<(BacklogLayout, ParseMemo)>>,
+}
+
+impl SharedParses {
+    /// The memo of the files parsed under `layout` (a parse depends on the backlog's
+    /// folder, prefix and statuses); a fresh one when the layouts cannot be read.
+    pub fn memo(&self, layout: &BacklogLayout) -> ParseMemo {
+        let Ok(mut layouts) = self.layouts.lock() else {
+            return ParseMemo::default();
+        };
+        if let Some((_, memo)) = layouts.iter().find(|(l, _)| l == layout) {
+            return ParseMemo {
+                parsed: memo.parsed.clone(),
+            };
+        }
+        let memo = ParseMemo::default();
+        let shared = ParseMemo {
+            parsed: memo.parsed.clone(),
+        };
+        layouts.push((layout.clone(), memo));
+        shared
     }
 }
 
@@ -498,6 +533,48 @@ impl TaskLookup for ChangeLookup<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_parses_serve_one_memo_per_layout_and_parse_as_a_fresh_memo() {
+        let dir = std::env::temp_dir().join(format!("flowgate-shared-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = "backlog/tasks/task-1 - One.md";
+        std::fs::create_dir_all(dir.join("backlog/tasks")).unwrap();
+        std::fs::write(dir.join(path), "---\nid: task-1\ntitle: One\n---\n").unwrap();
+        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
+        git(&["init", "-q", "-b", "main"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "tasks"]);
+        let repo = crate::git::Repo::discover(&dir).unwrap();
+        let head = repo.head_commit().unwrap().unwrap();
+        let tree = repo.commit_tree(head).unwrap();
+        let layout = backlog::discover(&tree, None).unwrap().unwrap();
+        let mut other = layout.clone();
+        other.config.statuses = vec!["Queued".to_string(), "Done".to_string()];
+        let blob = tree.file_blob(path).unwrap();
+        let entry = backlog::entry::entry_for(path, &layout).unwrap();
+
+        let shared = SharedParses::default();
+        let (first, second, third) = (
+            shared.memo(&layout),
+            shared.memo(&layout),
+            shared.memo(&other),
+        );
+        assert!(Arc::ptr_eq(&first.parsed, &second.parsed));
+        assert!(!Arc::ptr_eq(&first.parsed, &third.parsed));
+        // TaskFile has no equality; its Debug form shows every field.
+        let parse = |memo: &ParseMemo, layout: &BacklogLayout| {
+            format!("{:?}", memo.parse(&repo, blob, &entry, layout).unwrap())
+        };
+        let parsed = parse(&first, &layout);
+        assert_eq!(parsed, parse(&ParseMemo::default(), &layout));
+        assert_eq!(second.parsed.lock().unwrap().len(), 1);
+        assert_eq!(parse(&second, &layout), parsed);
+        let under_other = parse(&third, &other);
+        assert_eq!(under_other, parse(&ParseMemo::default(), &other));
+        assert_ne!(under_other, parsed);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_trees_folders_searched_at_once_as_name_by_name() {
