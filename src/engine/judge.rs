@@ -84,6 +84,9 @@ pub struct CommitJudge<'a> {
     needed: Option<SpecPlaces>,
     /// Task files parsed by every judge of a pass (see [`CommitJudge::sharing_parses`]).
     shared: Option<std::sync::Arc<SharedParses>>,
+    /// The ids of `config.yml` and `config.yaml` in a candidate backlog folder, by the
+    /// folder's id (see [`CommitJudge::layout_key`]).
+    config_files: RefCell<HashMap<Oid, ConfigFiles>>,
 }
 
 impl<'a> CommitJudge<'a> {
@@ -106,6 +109,7 @@ impl<'a> CommitJudge<'a> {
             merged_branches: false,
             needed: None,
             shared: None,
+            config_files: RefCell::default(),
         }
     }
 
@@ -228,6 +232,27 @@ impl<'a> CommitJudge<'a> {
     /// candidate folders exist. `None` (no reuse) when a root `backlog.config.yml` may
     /// point anywhere.
     fn layout_key(&self, tree: &TreeSource<'_>) -> Option<Vec<Option<Oid>>> {
+        self.layout_key_with(tree, |id, d| {
+            let known = self.config_files.borrow().get(&id).copied();
+            known.unwrap_or_else(|| {
+                let found = config_files(tree, d);
+                let mut memo = self.config_files.borrow_mut();
+                if memo.len() >= CONFIG_FILES_MEMO {
+                    memo.clear();
+                }
+                memo.insert(id, found);
+                found
+            })
+        })
+    }
+
+    /// [`CommitJudge::layout_key`], with `in_folder(id, d)` giving the config files of
+    /// candidate folder `d` (whose entry has id `id`).
+    fn layout_key_with(
+        &self,
+        tree: &TreeSource<'_>,
+        in_folder: impl Fn(Oid, &str) -> ConfigFiles,
+    ) -> Option<Vec<Option<Oid>>> {
         if let Some(pinned) = &self.pinned {
             let present = tree.is_dir(&pinned.root).unwrap_or(false);
             return Some(vec![present.then_some(Oid::ZERO_SHA1)]);
@@ -240,12 +265,35 @@ impl<'a> CommitJudge<'a> {
         let mut key = Vec::new();
         for d in &dirs {
             let d = d.trim_start_matches("./").trim_end_matches('/');
-            key.push(tree.entry_id(d).map(|_| Oid::ZERO_SHA1));
-            key.push(tree.entry_id(&format!("{d}/config.yml")));
-            key.push(tree.entry_id(&format!("{d}/config.yaml")));
+            let folder = tree.entry_id(d);
+            key.push(folder.map(|_| Oid::ZERO_SHA1));
+            // What a folder holds follows from its id (the tasks change, the folder
+            // holding the config mostly does not: its config files are looked up once per
+            // id); a path that is not there holds nothing.
+            let (yml, yaml) = match folder {
+                _ if d.is_empty() => config_files(tree, d),
+                Some(id) => in_folder(id, d),
+                None => (None, None),
+            };
+            key.push(yml);
+            key.push(yaml);
         }
         Some(key)
     }
+}
+
+/// The ids of `config.yml` and `config.yaml` in one folder.
+type ConfigFiles = (Option<Oid>, Option<Oid>);
+
+/// How many folders' config files a [`CommitJudge`] keeps before it starts over.
+const CONFIG_FILES_MEMO: usize = 1024;
+
+/// The ids of `config.yml` and `config.yaml` in folder `d` of `tree`.
+fn config_files(tree: &TreeSource<'_>, d: &str) -> ConfigFiles {
+    (
+        tree.entry_id(&format!("{d}/config.yml")),
+        tree.entry_id(&format!("{d}/config.yaml")),
+    )
 }
 
 /// The workflow `config` defines with the backlog at `layout`.
@@ -893,6 +941,84 @@ impl Side<'_> {
 #[cfg(test)]
 mod tests {
     use super::squash_subject;
+
+    #[test]
+    fn layout_keys_with_config_files_by_folder_id_as_looked_up_each_time() {
+        use super::{config_files, CommitJudge};
+        let dir = std::env::temp_dir().join(format!("flowgate-layout-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
+        git(&["init", "-q", "-b", "main"]);
+        // Each step: files to write (path, content; empty content removes the path).
+        let steps: &[&[(&str, &str)]] = &[
+            &[("README.md", "x")],
+            &[("backlog/tasks/task-1 - A.md", "---\ntitle: A\n---\n")],
+            &[("backlog/config.yml", "task_prefix: task\n")],
+            &[("backlog/tasks/task-2 - B.md", "---\ntitle: B\n---\n")],
+            &[("backlog/config.yaml", "task_prefix: back\n")],
+            &[("backlog/config.yml", "task_prefix: feat\n")],
+            &[("docs/backlog/config.yml", "task_prefix: doc\n")],
+            &[(".backlog", "a file, not a folder")],
+            &[("backlog/config.yml", ""), ("backlog/config.yaml", "")],
+            &[
+                ("backlog/tasks/task-1 - A.md", ""),
+                ("backlog/tasks/task-2 - B.md", ""),
+            ],
+            &[("docs/backlog/config.yml", ""), ("docs/backlog/x.md", "x")],
+            &[("backlog.config.yml", "dir: docs\n")],
+        ];
+        let mut commits = Vec::new();
+        for (n, files) in steps.iter().enumerate() {
+            for (path, content) in *files {
+                let full = dir.join(path);
+                if content.is_empty() {
+                    let _ = std::fs::remove_file(&full);
+                } else {
+                    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+                    std::fs::write(&full, content).unwrap();
+                }
+            }
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "--allow-empty", "-m", &format!("step {n}")]);
+            let head = std::process::Command::new("git")
+                .args(["rev-parse", "HEAD"])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            commits.push(String::from_utf8(head.stdout).unwrap().trim().to_string());
+        }
+        let repo = crate::git::Repo::discover(&dir).unwrap();
+        for backlog_dir in [
+            None,
+            Some("docs/backlog"),
+            Some("./docs/backlog/"),
+            Some("./"),
+        ] {
+            let mut config = crate::config::Config::default();
+            config.backlog.dir = backlog_dir.map(str::to_string);
+            let judge = CommitJudge::new(&repo, &config, None, None);
+            let mut keys = Vec::new();
+            // Twice over the history: the second time every folder id is known.
+            for _ in 0..2 {
+                for commit in &commits {
+                    let id = crate::git::Oid::from_str(commit).unwrap();
+                    let tree = repo.commit_tree(id).unwrap();
+                    let each_time = judge.layout_key_with(&tree, |_, d| config_files(&tree, d));
+                    assert_eq!(
+                        judge.layout_key(&tree),
+                        each_time,
+                        "{backlog_dir:?} {commit}"
+                    );
+                    keys.push(each_time);
+                }
+            }
+            keys.sort();
+            keys.dedup();
+            assert!(keys.len() >= 5, "{backlog_dir:?}: {keys:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn github_squash_subjects() {
