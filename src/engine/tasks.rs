@@ -262,12 +262,15 @@ impl<'a> TaskFinder<'a> {
     /// listing of every task.
     ///
     /// Also says whether a file carrying `id` was seen among the excluded paths.
-    fn named_by_prefix(&self, id: &TaskId) -> (Vec<TaskEntry>, bool) {
+    /// And whether an entry with an undecodable name was passed over (a listing of
+    /// every file gives it, with the ID its escaped name carries).
+    fn named_by_prefix(&self, id: &TaskId) -> (Vec<TaskEntry>, bool, bool) {
         let Some(first) = id.parts().first() else {
-            return (Vec::new(), false);
+            return (Vec::new(), false, false);
         };
         let mut out: Vec<TaskEntry> = Vec::new();
         let mut excluded = false;
+        let mut undecodable = false;
         for (folder, dir) in Folder::ALL {
             let prefix = match folder {
                 Folder::Drafts => "draft",
@@ -288,6 +291,7 @@ impl<'a> TaskFinder<'a> {
             let lists = self.list_prefixes(&path, &starts);
             for (start, listed) in starts.iter().zip(lists) {
                 for e in listed {
+                    undecodable |= e.kind == EntryKind::UndecodableName;
                     let named = backlog::entry::name_id(&e.name);
                     // A name without the ` - ` separator (`task-196-add-x.md`) says no ID;
                     // Backlog.md loads it by its frontmatter `id`, which `by_id` reads.
@@ -313,7 +317,50 @@ impl<'a> TaskFinder<'a> {
             found.sort_by(|a, b| a.path.cmp(&b.path));
             out.extend(found);
         }
-        (out, excluded)
+        (out, excluded, undecodable)
+    }
+
+    /// True when every entry of each task folder where a file carrying `id` could be has
+    /// a name spelled with the lowercase or the uppercase prefix (`task-…`, `TASK-…`):
+    /// then the prefix search has seen every file that may carry `id`, and a listing of
+    /// every file would find none it did not (a task a commit creates is looked for in
+    /// its parent, where no file carries it: a listing of 1,000 tasks cost about 100,000
+    /// instructions, these binary searches a tenth). Only in a commit's tree.
+    fn only_prefix_spelled(&self, id: &TaskId) -> bool {
+        let Some((tree, _)) = self.tree else {
+            return false;
+        };
+        for (folder, dir) in Folder::ALL {
+            let prefix = match folder {
+                Folder::Drafts => "draft",
+                _ => self.layout.config.task_prefix.as_str(),
+            };
+            if !prefix.eq_ignore_ascii_case(id.prefix()) {
+                // A file of this folder (`<prefix>-…`) may still carry an ID whose prefix
+                // goes on with a dash (`task-foo-7`): the prefix search did not look.
+                let longer = id
+                    .prefix()
+                    .get(..prefix.len() + 1)
+                    .is_some_and(|head| head.eq_ignore_ascii_case(&format!("{prefix}-")));
+                if longer {
+                    return false;
+                }
+                continue;
+            }
+            let mut starts = vec![
+                format!("{}-", prefix.to_ascii_lowercase()),
+                format!("{}-", prefix.to_ascii_uppercase()),
+            ];
+            starts.dedup();
+            let starts: Vec<&str> = starts.iter().map(String::as_str).collect();
+            let path = crate::source::join(&self.layout.root, dir);
+            match self.record(tree.count_prefixed(&path, &starts)) {
+                Some(None) => {}
+                Some(Some((all, spelled))) if all == spelled => {}
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// [`Source::list_prefix`] of folder `path` for each of `starts` (a failed listing
@@ -336,11 +383,15 @@ impl<'a> TaskFinder<'a> {
     /// The file carrying `id`: by file name, else (once) by parsing the whole backlog.
     /// Several files may carry one ID; `tasks/` wins over `completed/` over the archive.
     pub fn by_id(&self, id: &TaskId) -> Option<TaskFile> {
-        let (mut named, excluded) = self.named_by_prefix(id);
+        let (mut named, excluded, undecodable) = self.named_by_prefix(id);
         // Listing every file finds names the prefix search cannot (`Task-7`, mixed case).
         // A pass over history skips that when the ID's own file was just set aside (the
         // usual case: the task a commit changes): it costs a listing of the whole folder.
-        if named.is_empty() && !(self.name_only && excluded) {
+        // So does any lookup in a tree whose task folders hold no such name.
+        if named.is_empty()
+            && !(self.name_only && excluded)
+            && (undecodable || self.entries.get().is_some() || !self.only_prefix_spelled(id))
+        {
             named = self
                 .entries()
                 .iter()
@@ -400,7 +451,7 @@ impl TaskFinder<'_> {
     /// frontmatter disagree, which FG103 reports; a message that uses the name's number
     /// means that file).
     fn by_name(&self, id: &TaskId) -> Option<TaskFile> {
-        let (named, _) = self.named_by_prefix(id);
+        let (named, _, _) = self.named_by_prefix(id);
         named
             .iter()
             .filter(|e| e.name_id.as_ref() == Some(id))
@@ -534,18 +585,27 @@ impl TaskLookup for ChangeLookup<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn shared_parses_serve_one_memo_per_layout_and_parse_as_a_fresh_memo() {
-        let dir = std::env::temp_dir().join(format!("flowgate-shared-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let path = "backlog/tasks/task-1 - One.md";
-        std::fs::create_dir_all(dir.join("backlog/tasks")).unwrap();
-        std::fs::write(dir.join(path), "---\nid: task-1\ntitle: One\n---\n").unwrap();
-        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
+    /// A repository in a fresh `dir` with one commit of `files` (path, content).
+    fn committed(dir: &std::path::Path, files: &[(&str, &str)]) -> crate::git::Repo {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).unwrap();
+        for (path, content) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, content).unwrap();
+        }
+        let git = |args: &[&str]| crate::git::repo::git_in(dir, args);
         git(&["init", "-q", "-b", "main"]);
         git(&["add", "-A"]);
         git(&["commit", "-q", "-m", "tasks"]);
-        let repo = crate::git::Repo::discover(&dir).unwrap();
+        crate::git::Repo::discover(dir).unwrap()
+    }
+
+    #[test]
+    fn shared_parses_serve_one_memo_per_layout_and_parse_as_a_fresh_memo() {
+        let dir = std::env::temp_dir().join(format!("flowgate-shared-{}", std::process::id()));
+        let path = "backlog/tasks/task-1 - One.md";
+        let repo = committed(&dir, &[(path, "---\nid: task-1\ntitle: One\n---\n")]);
         let head = repo.head_commit().unwrap().unwrap();
         let tree = repo.commit_tree(head).unwrap();
         let layout = backlog::discover(&tree, None).unwrap().unwrap();
@@ -577,9 +637,107 @@ mod tests {
     }
 
     #[test]
+    fn lookups_that_skip_the_listing_find_what_the_listing_finds() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::env::temp_dir().join(format!("flowgate-spelled-{}", std::process::id()));
+        let task = |id: &str| format!("---\nid: {id}\ntitle: x\nstatus: To Do\n---\n");
+        let spelled = [
+            ("backlog/tasks/task-1 - One.md", task("task-1")),
+            ("backlog/tasks/TASK-2 - Upper.md", task("TASK-2")),
+            ("backlog/tasks/task-003 - Padded.md", task("task-3")),
+            ("backlog/completed/task-4 - Done.md", task("task-4")),
+            ("backlog/drafts/draft-1 - Idea.md", task("draft-1")),
+        ];
+        let files: Vec<(&str, &str)> = spelled.iter().map(|(p, c)| (*p, c.as_str())).collect();
+        let repo = committed(&dir, &files);
+        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
+        // Names only a listing of every file finds, one in each commit (the one before
+        // removed).
+        let odd: [(&[u8], &str); 5] = [
+            (b"backlog/tasks/Task-12 - Mixed.md", "task-12"),
+            (b"backlog/archive/tasks/tAsK-013.md", "task-13"),
+            (b"backlog/tasks/task-foo-7 - Dashed prefix.md", "task-foo-7"),
+            (b"backlog/tasks/task-20 - \xff.md", "task-20"),
+            (b"backlog/tasks/readme.md", "task-21"),
+        ];
+        for (name, id) in odd {
+            let path = dir.join(std::ffi::OsStr::from_bytes(name));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, task(id)).unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "-m", "odd"]);
+            std::fs::remove_file(&path).unwrap();
+        }
+        let mut commit = repo.head_commit().unwrap();
+        let mut trees = Vec::new();
+        while let Some(id) = commit {
+            trees.push(repo.commit_tree(id).unwrap());
+            commit = crate::git::CommitMeta::read(&repo, id)
+                .unwrap()
+                .parents
+                .first()
+                .copied();
+        }
+        assert_eq!(trees.len(), 6);
+        let memo = ParseMemo::default();
+        let mut skipped = 0;
+        for tree in &trees {
+            let layout = backlog::discover(tree, None).unwrap().unwrap();
+            for text in [
+                "TASK-1",
+                "TASK-2",
+                "TASK-3",
+                "TASK-4",
+                "TASK-5",
+                "TASK-12",
+                "TASK-13",
+                "TASK-20",
+                "TASK-21",
+                "TASK-FOO-7",
+                "DRAFT-1",
+                "DRAFT-2",
+                "OTHER-1",
+            ] {
+                let id = TaskId::parse(text).unwrap();
+                for quick in [false, true] {
+                    let finder = |tree| {
+                        let f = TaskFinder::for_tree(tree, &layout).with_memo(tree, &memo);
+                        if quick {
+                            f.by_name_only()
+                        } else {
+                            f
+                        }
+                    };
+                    let listing = TaskFinder::new(tree, &layout);
+                    let listing = if quick {
+                        listing.by_name_only()
+                    } else {
+                        listing
+                    };
+                    let fast = finder(tree);
+                    skipped += usize::from(fast.only_prefix_spelled(&id));
+                    assert_eq!(
+                        format!("{:?}", fast.by_id(&id)),
+                        format!("{:?}", listing.by_id(&id)),
+                        "{text} in {}",
+                        tree.label()
+                    );
+                    assert_eq!(
+                        fast.failure().is_ok(),
+                        listing.failure().is_ok(),
+                        "{text} in {}",
+                        tree.label()
+                    );
+                }
+            }
+        }
+        assert!(skipped > 10, "{skipped}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn a_trees_folders_searched_at_once_as_name_by_name() {
         let dir = std::env::temp_dir().join(format!("flowgate-finder-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
         let names = [
             "backlog/tasks/task-1 - One.md",
             "backlog/tasks/task-10 - Ten.md",
@@ -597,18 +755,12 @@ mod tests {
             "backlog/drafts/draft-1 - Draft.md",
             "backlog/drafts/task-8 - Demoted.md",
         ];
-        for name in names {
-            let path = dir.join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, "---\ntitle: x\nstatus: To Do\n---\n").unwrap();
-        }
-        std::fs::create_dir_all(dir.join("backlog/tasks/task-9 - Folder.md")).unwrap();
-        std::fs::write(dir.join("backlog/tasks/task-9 - Folder.md/x"), "x").unwrap();
-        let git = |args: &[&str]| crate::git::repo::git_in(&dir, args);
-        git(&["init", "-q", "-b", "main"]);
-        git(&["add", "-A"]);
-        git(&["commit", "-q", "-m", "tasks"]);
-        let repo = crate::git::Repo::discover(&dir).unwrap();
+        let mut files: Vec<(&str, &str)> = names
+            .iter()
+            .map(|name| (*name, "---\ntitle: x\nstatus: To Do\n---\n"))
+            .collect();
+        files.push(("backlog/tasks/task-9 - Folder.md/x", "x"));
+        let repo = committed(&dir, &files);
         let head = repo.head_commit().unwrap().unwrap();
         let tree = repo.commit_tree(head).unwrap();
         let layout = backlog::discover(&tree, None).unwrap().unwrap();

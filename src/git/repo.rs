@@ -964,6 +964,37 @@ impl TreeSource<'_> {
         (kind_of_mode(mode) == EntryKind::File).then_some(id)
     }
 
+    /// How many entries folder `dir` holds, and how many of them have names that start
+    /// with one of `starts` (no start a prefix of another), counted by binary searches
+    /// without listing them; `None` when there is no such folder.
+    pub fn count_prefixed(
+        &self,
+        dir: &str,
+        starts: &[&str],
+    ) -> Result<Option<(usize, usize)>, SourceError> {
+        let Some(tree) = self.subtree(dir.trim_end_matches('/'))? else {
+            return Ok(None);
+        };
+        let mut prefixed = 0;
+        for start in starts {
+            // The names that start with `start` sort from it up to the first name past
+            // every such name: `start` with its last byte below 0xFF increased.
+            let mut past = start.as_bytes().to_vec();
+            while past.last() == Some(&u8::MAX) {
+                past.pop();
+            }
+            let end = match past.last_mut() {
+                Some(last) => {
+                    *last += 1;
+                    tree.lower_bound(&past)
+                }
+                None => tree.len(),
+            };
+            prefixed += end.saturating_sub(tree.lower_bound(start.as_bytes()));
+        }
+        Ok(Some((tree.len(), prefixed)))
+    }
+
     /// [`Source::list_prefix`] for each of `starts` in one folder, the folder looked up
     /// once: one list per start.
     pub fn list_prefixes(
