@@ -232,3 +232,21 @@ fn a_code_commit_that_adds_or_removes_a_listed_modified_file() {
     assert_eq!(run.stdout, r.cold_audit());
     assert!(run.stdout.contains("lists src/export.rs"), "{}", run.stdout);
 }
+
+#[test]
+fn new_commits_that_leave_heads_tree_as_it_was_but_move_a_task_compute_the_links_again() {
+    let r = events_repo();
+    audit(&r, false, false);
+    // TASK-3 goes to In Progress and back: HEAD's files are the last audit's, its history
+    // is not (the links' part of the history is chained on from the cache's).
+    for status in ["In Progress", "To Do"] {
+        r.task(3, "Reused", status, "001-user-auth/FR-003", false);
+        r.commit(&format!("TASK-3 to {status}"));
+    }
+    audit(&r, true, false);
+    audit(&r, true, true);
+    // A code commit on top: both parts reused again.
+    r.write("src/a.rs", "fn a() { d() }\n");
+    r.commit("Code\n\nRefs: TASK-3");
+    audit(&r, true, true);
+}

@@ -20,8 +20,9 @@ use crate::git::Repo;
 const CACHE_FILE: &str = "flowgate/audit-cache.bin";
 
 /// Bumped whenever the record format or what a record means changes (6: the binary file;
-/// 7: a merge's record carries the branch rules' findings on the branch it merged).
-pub const FORMAT: u32 = 7;
+/// 7: a merge's record carries the branch rules' findings on the branch it merged; 8: the
+/// suspect links' chained fingerprint of the records).
+pub const FORMAT: u32 = 8;
 
 /// Records loaded from the cache, in the order of the cached walk.
 #[derive(Debug, Default)]
@@ -43,6 +44,9 @@ pub struct Cache {
     /// back as these bytes (see [`Cache::save`]).
     file: &'static [u8],
     records_at: usize,
+    /// The suspect links' chained fingerprint of the cached walk's records, as the file
+    /// says.
+    suspect_chain: u128,
 }
 
 /// What a configuration contributes to the cache key: everything that can change a
@@ -143,7 +147,14 @@ impl Cache {
             branches,
             file: bytes,
             records_at,
+            suspect_chain: file.suspect_chain,
         }
+    }
+
+    /// The suspect links' chained fingerprint of the cached walk's records (see
+    /// [`super::results::suspect_history_chain`]; that of no records without a cache).
+    pub fn suspect_chain(&self) -> u128 {
+        self.suspect_chain
     }
 
     /// How many commits at the start of what [`Cache::walk`] returns are the cached walk's
@@ -250,14 +261,16 @@ impl Cache {
     /// (atomically, never through a link: [`crate::own_files::write_in`]). When the first
     /// `kept` records are all the cached walk's, unchanged and in its order (a walk that
     /// extends the cached one and kept every record of it), they are written back as the
-    /// bytes they were read from, and only the others are encoded. Failing to write is not
-    /// an error of the audit; the reason is returned for `-v`.
+    /// bytes they were read from, and only the others are encoded. `suspect_chain` is the
+    /// suspect links' chained fingerprint of all `records`. Failing to write is not an
+    /// error of the audit; the reason is returned for `-v`.
     pub fn save(
         &self,
         head: Oid,
         since: Option<Oid>,
         records: &[CommitRecord],
         kept: usize,
+        suspect_chain: u128,
     ) -> Result<(), String> {
         let git_dir = self
             .path
@@ -274,6 +287,7 @@ impl Cache {
                 key: self.key.clone(),
                 head: head.to_string(),
                 since: since.map(|s| s.to_string()),
+                suspect_chain,
             },
             done,
             records.get(done.count..).unwrap_or_default(),

@@ -20,6 +20,10 @@ pub struct Header {
     pub head: String,
     /// Where the walk stopped.
     pub since: Option<String>,
+    /// The suspect links' chained fingerprint of the records (see
+    /// [`super::results::suspect_history_chain`]): an audit that keeps every record and
+    /// adds some chains on from it instead of hashing the whole history again.
+    pub suspect_chain: u128,
 }
 
 /// Encodes `header` and `records`.
@@ -57,6 +61,8 @@ pub fn extend_parts(
     w.str(&header.key);
     w.str(&header.head);
     w.opt(header.since.as_deref(), Writer::str);
+    w.u64((header.suspect_chain >> 64) as u64);
+    w.u64(header.suspect_chain as u64);
     w.len(done.count + records.len());
     let mut tail = Writer(Vec::with_capacity(records.len() * 160));
     for r in records {
@@ -128,6 +134,7 @@ fn header(data: &[u8]) -> Option<(Header, Reader<'_>)> {
         key: r.str()?,
         head: r.str()?,
         since: r.opt(Reader::str)?,
+        suspect_chain: (u128::from(r.u64()?) << 64) | u128::from(r.u64()?),
     };
     Some((header, r))
 }
@@ -225,6 +232,7 @@ mod tests {
             key: "k".into(),
             head: "h".into(),
             since: None,
+            suspect_chain: u128::MAX - 1,
         };
         let record = CommitRecord {
             id: "abc".into(),

@@ -76,13 +76,20 @@ pub struct CacheWrite {
     since: Option<Oid>,
     /// How many of the first records are the cached walk's, as read (see [`Cache::save`]).
     kept: usize,
+    /// The suspect links' chained fingerprint of all the records.
+    suspect_chain: u128,
 }
 
 impl CacheWrite {
     /// Writes `history`'s records to the cache; why it could not, if it could not.
     fn save(&self, history: &History) -> Result<(), String> {
-        self.cache
-            .save(self.head, self.since, &history.records, self.kept)
+        self.cache.save(
+            self.head,
+            self.since,
+            &history.records,
+            self.kept,
+            self.suspect_chain,
+        )
     }
 }
 
@@ -166,16 +173,21 @@ pub fn history(
     // does not do.
     #[allow(clippy::filter_map_identity)]
     let records: Vec<history::CommitRecord> = slots.into_iter().filter_map(|r| r).collect();
+    // The suspect links' part of the history: with every cached record kept at the start,
+    // chained on from the cache's chain of them over the new records only.
+    let suspect_history = match records.get(kept..) {
+        Some(new) if kept > 0 => results::suspect_history_chain(cache.suspect_chain(), new),
+        _ => results::suspect_history_chain(0, &records),
+    };
     let write = (!missing.is_empty() || !cache.is_empty()).then_some(CacheWrite {
         cache,
         head,
         since,
         kept,
+        suspect_chain: suspect_history,
     });
     let history = History::new(records);
-    let prepared = Prepared {
-        suspect_history: results::suspect_history_fingerprint(&history),
-    };
+    let prepared = Prepared { suspect_history };
     stats.phases.push(("history", clock.elapsed()));
     Ok((history, stats, write, prepared))
 }

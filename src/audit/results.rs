@@ -17,7 +17,7 @@ use std::hash::Hasher;
 use std::path::Path;
 
 use super::coverage::{Coverage, FeatureCoverage, LinkedTask, Requirement, UnlinkedTask};
-use super::history::History;
+use super::history::CommitRecord;
 use crate::backlog::{BacklogLayout, Milestone, TaskEntry};
 use crate::config::Config;
 use crate::finding::Finding;
@@ -33,8 +33,8 @@ const MAGIC: &[u8] = b"flowgate audit results\n";
 
 /// Bumped whenever the encoding, or what a fingerprint covers, changes (2: the suspect
 /// links' fingerprint in two parts; 3: the files' part, and the tree's fingerprint over
-/// the files' one).
-pub const FORMAT: u32 = 3;
+/// the files' one; 4: the history's part chained record by record).
+pub const FORMAT: u32 = 4;
 
 /// A 128-bit fingerprint of everything fed to it (see [`Fingerprint::finish`]; the bytes
 /// are gathered first: hashing one long buffer is much cheaper than many short writes);
@@ -258,7 +258,7 @@ impl FilesPart {
 /// links look up only those commits, and compare only their order, so commits that did
 /// none of these (code, messages) change nothing.
 ///
-/// In two parts: [`suspect_history_fingerprint`] of the history (which the thread that
+/// In two parts: [`suspect_history_chain`] of the history (which the thread that
 /// loads the history computes, while HEAD's tree is read), then this.
 pub fn suspect_fingerprint(tree: u128, history: u128) -> u128 {
     let mut f = Fingerprint::new("suspect links");
@@ -269,14 +269,22 @@ pub fn suspect_fingerprint(tree: u128, history: u128) -> u128 {
     f.finish()
 }
 
-/// The part of [`suspect_fingerprint`] that `history` gives.
-pub fn suspect_history_fingerprint(history: &History) -> u128 {
+/// The suspect links' fingerprint of the records before `records` (`chain`; 0 for
+/// none), chained on over `records`: each record that moved a task, added a link or
+/// changed a spec section is hashed with the chain so far, the others leave it as it is.
+/// Chained so that an audit which keeps every cached record takes the chain of them from
+/// the cache and hashes only the new ones: the chain over a history is the chain over
+/// its last records, chained on from the chain over the records before them.
+pub fn suspect_history_chain(mut chain: u128, records: &[CommitRecord]) -> u128 {
     let mut f = Fingerprint::new("suspect links: history");
-    let relevant = history
-        .records
+    let start = f.0.len();
+    let relevant = records
         .iter()
         .filter(|r| !(r.moves.is_empty() && r.links.is_empty() && r.sections.is_empty()));
     for r in relevant {
+        f.0.truncate(start);
+        f.u64((chain >> 64) as u64);
+        f.u64(chain as u64);
         f.str(&r.id);
         f.u64(r.moves.len() as u64);
         for m in &r.moves {
@@ -306,8 +314,9 @@ pub fn suspect_history_fingerprint(history: &History) -> u128 {
                 }
             }
         }
+        chain = f.finish();
     }
-    f.finish()
+    chain
 }
 
 /// What the tree gives: the tree rules' findings (as the rules report them) and the
@@ -697,5 +706,51 @@ mod tests {
         assert_eq!(of(&["ab", "c"]), of(&["ab", "c"]));
         assert_ne!(of(&["ab", "c"]), of(&["a", "bc"]));
         assert_ne!(of(&[]), of(&[""]));
+    }
+
+    /// A commit record with `sections` changed spec sections (none: a code commit).
+    fn record(id: &str, sections: usize) -> CommitRecord {
+        use super::super::history::SectionChange;
+        CommitRecord {
+            id: id.to_string().into(),
+            author: "A <a@example.com>".into(),
+            time: 0,
+            subject: "s".into(),
+            findings: Vec::new(),
+            references: Vec::new(),
+            moves: Vec::new(),
+            sections: (0..sections)
+                .map(|i| SectionChange {
+                    file: "specs/a/spec.md".into(),
+                    slug: format!("fr-{i:03}").into(),
+                    old: None,
+                    new: Some(i as u64),
+                })
+                .collect(),
+            links: Vec::new(),
+            branch: None,
+        }
+    }
+
+    #[test]
+    fn the_suspect_chain_over_kept_records_chains_on_as_over_all_of_them() {
+        let records: Vec<CommitRecord> = (0..6).map(|i| record(&format!("c{i}"), i % 3)).collect();
+        let all = suspect_history_chain(0, &records);
+        for kept in 0..=records.len() {
+            let (old, new) = records.split_at(kept);
+            assert_eq!(
+                suspect_history_chain(suspect_history_chain(0, old), new),
+                all
+            );
+        }
+        // Commits that touched no task, link or section leave it as it is; others change it.
+        let mut more = records.clone();
+        more.push(record("code", 0));
+        assert_eq!(suspect_history_chain(0, &more), all);
+        more.push(record("spec", 1));
+        assert_ne!(suspect_history_chain(0, &more), all);
+        let mut other = records;
+        other.swap(1, 2);
+        assert_ne!(suspect_history_chain(0, &other), all);
     }
 }
