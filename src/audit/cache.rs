@@ -58,41 +58,6 @@ fn key(config: &Config) -> String {
     format!("{:016x}", crate::spec::markdown::content_hash(&text))
 }
 
-/// The value of each byte as a hex digit; `0xff` for a byte that is not one.
-const HEX_DIGITS: [u8; 256] = {
-    let mut table = [0xff; 256];
-    let mut i = 0;
-    while i < 16 {
-        table[b"0123456789abcdef"[i] as usize] = i as u8;
-        table[b"0123456789ABCDEF"[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
-
-/// A commit id from its 40 hex digits (what the cache writes), without libgit2's parser:
-/// a warm audit of a long history reads 50,000 of them. `None` for anything else.
-fn oid_from_hex(hex: &str) -> Option<Oid> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 40 {
-        return None;
-    }
-    let mut raw = [0u8; 20];
-    // Every digit's value ORed together: a byte that is not a digit sets the high bits.
-    let mut seen = 0u8;
-    for (out, pair) in raw.iter_mut().zip(bytes.chunks_exact(2)) {
-        if let [hi, lo] = pair {
-            let (hi, lo) = (HEX_DIGITS[usize::from(*hi)], HEX_DIGITS[usize::from(*lo)]);
-            seen |= hi | lo;
-            *out = (hi << 4) | (lo & 0x0f);
-        }
-    }
-    if seen > 0x0f {
-        return None;
-    }
-    Oid::from_bytes(&raw).ok()
-}
-
 impl Cache {
     /// Opens the cache in `git_dir` (the repository's `.git`) for `config`. A cache that
     /// cannot be read (a link, a FIFO, over the size limit: see [`crate::own_files`]) is
@@ -120,7 +85,10 @@ impl Cache {
                 ..Cache::default()
             };
         };
-        let order: Option<Vec<Oid>> = records.iter().map(|r| oid_from_hex(&r.id)).collect();
+        let order: Option<Vec<Oid>> = records
+            .iter()
+            .map(|r| crate::git::oid::from_hex(r.id.as_bytes()))
+            .collect();
         let head = Oid::from_str(&file.head).ok();
         let since = match &file.since {
             Some(s) => Oid::from_str(s).ok().map(Some),
@@ -300,37 +268,5 @@ impl Cache {
     /// Where the cache lives.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_parse_as_libgit2_parses_them() {
-        for text in [
-            "0123456789abcdef0123456789abcdef01234567",
-            "ffffffffffffffffffffffffffffffffffffffff",
-            "0000000000000000000000000000000000000000",
-            "ABCDEF0123456789ABCDEF0123456789abcdef01",
-        ] {
-            assert_eq!(oid_from_hex(text), Oid::from_str(text).ok(), "{text}");
-        }
-        for bad in [
-            "",
-            "0123",
-            "0123456789abcdef0123456789abcdef0123456g",
-            "0123456789abcdef0123456789abcdef012345678",
-            "é123456789abcdef0123456789abcdef0123456",
-            "0123456789abcdef0123456789abcdef0123456:",
-            "/123456789abcdef0123456789abcdef01234567",
-            "0123456789abcdef0123456789abcdef0123456G",
-            "0123456789abcdef0123456789abcdef0123456`",
-            "0123456789abcdef0123456789abcdef0123456@",
-            "0123456789abcdef 123456789abcdef01234567",
-        ] {
-            assert_eq!(oid_from_hex(bad), None, "{bad}");
-        }
     }
 }

@@ -141,7 +141,7 @@ fn id_line(rest: &mut &[u8], header: &[u8]) -> Option<Oid> {
     if line.get(40) != Some(&b'\n') || !hex.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
-    let id = Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?;
+    let id = super::oid::from_hex(hex)?;
     *rest = line.get(41..)?;
     Some(id)
 }

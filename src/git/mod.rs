@@ -9,6 +9,7 @@ pub mod fs;
 pub mod index_file;
 #[cfg(all(unix, target_pointer_width = "64"))]
 pub(crate) mod map;
+pub mod oid;
 pub mod ops;
 #[cfg(all(unix, target_pointer_width = "64"))]
 pub mod pack;
