@@ -215,7 +215,7 @@ impl<'a> CommitJudge<'a> {
             None => ParseMemo::default(),
         };
         let prepared = Rc::new(Prepared {
-            layout,
+            layout: Rc::new(layout),
             workflow,
             references,
             code,
@@ -323,7 +323,7 @@ pub fn code_paths(
 
 /// Per-layout state of a [`CommitJudge`].
 struct Prepared {
-    layout: BacklogLayout,
+    layout: Rc<BacklogLayout>,
     workflow: Workflow,
     references: ReferenceFinder,
     code: commits::CodePaths,
@@ -368,7 +368,8 @@ pub struct Judged {
     /// The changed task files, parsed, in the commit.
     pub after: Vec<TaskFile>,
     /// The commit's backlog layout; `None` when it has no backlog (nothing was judged).
-    pub layout: Option<BacklogLayout>,
+    /// Shared with the judge's memo of layouts (not copied for each commit).
+    pub layout: Option<Rc<BacklogLayout>>,
     /// The task references its message makes (canonical IDs), or the one its branch
     /// name carries when the message makes none.
     pub references: Vec<String>,
