@@ -271,6 +271,9 @@ impl<'a> TaskFinder<'a> {
         let mut out: Vec<TaskEntry> = Vec::new();
         let mut excluded = false;
         let mut undecodable = false;
+        let number = first.to_string();
+        // The starts of one prefix, made once for the folders that share it.
+        let mut made: Option<(&str, Vec<(String, bool)>)> = None;
         for (folder, dir) in Folder::ALL {
             let prefix = match folder {
                 Folder::Drafts => "draft",
@@ -281,15 +284,14 @@ impl<'a> TaskFinder<'a> {
             }
             let path = crate::source::join(&self.layout.root, dir);
             let mut found: Vec<TaskEntry> = Vec::new();
-            let mut cases = vec![prefix.to_ascii_lowercase(), prefix.to_ascii_uppercase()];
-            cases.dedup();
-            let number = first.to_string();
-            let starts: Vec<String> = cases
-                .iter()
-                .flat_map(|case| [format!("{case}-{number}"), format!("{case}-0")])
-                .collect();
-            let lists = self.list_prefixes(&path, &starts);
-            for (start, listed) in starts.iter().zip(lists) {
+            if made.as_ref().is_none_or(|(p, _)| *p != prefix) {
+                made = Some((prefix, name_starts(prefix, &number)));
+            }
+            let Some((_, starts)) = made.as_ref() else {
+                continue;
+            };
+            let lists = self.list_prefixes(&path, starts);
+            for ((start, _), listed) in starts.iter().zip(lists) {
                 for e in listed {
                     undecodable |= e.kind == EntryKind::UndecodableName;
                     let named = backlog::entry::name_id(&e.name);
@@ -364,8 +366,14 @@ impl<'a> TaskFinder<'a> {
     }
 
     /// [`Source::list_prefix`] of folder `path` for each of `starts` (a failed listing
-    /// recorded, and empty); a commit's tree looks the folder up once for all of them.
-    fn list_prefixes(&self, path: &str, starts: &[String]) -> Vec<Vec<crate::source::DirEntry>> {
+    /// recorded, and empty), without the names that go on with an ASCII digit after a
+    /// start paired with `true`; a commit's tree looks the folder up once for all of them,
+    /// and skips those names with a binary search.
+    fn list_prefixes(
+        &self,
+        path: &str,
+        starts: &[(String, bool)],
+    ) -> Vec<Vec<crate::source::DirEntry>> {
         if let Some((tree, _)) = self.tree {
             return self
                 .record(tree.list_prefixes(path, starts))
@@ -373,9 +381,19 @@ impl<'a> TaskFinder<'a> {
         }
         starts
             .iter()
-            .map(|start| {
-                self.record(self.source.list_prefix(path, start))
-                    .unwrap_or_default()
+            .map(|(start, past_digits)| {
+                let mut listed = self
+                    .record(self.source.list_prefix(path, start))
+                    .unwrap_or_default();
+                if *past_digits {
+                    listed.retain(|e| {
+                        !e.name
+                            .as_bytes()
+                            .get(start.len())
+                            .is_some_and(u8::is_ascii_digit)
+                    });
+                }
+                listed
             })
             .collect()
     }
@@ -426,6 +444,29 @@ impl<'a> TaskFinder<'a> {
         found.sort_by_key(|f| f.folder);
         found.first().map(|f| (*f).clone())
     }
+}
+
+/// Where the names of the files carrying an ID with first number `number` start in a
+/// folder of `prefix`: `<prefix>-<number>` and the zero-padded `<prefix>-0`, with the prefix
+/// in lower and in upper case. A start paired with `true` leaves out the names that go on
+/// with a digit after it (`task-80 …` for TASK-8 carries another number); the zero-padded
+/// forms (`task-008 …`) are all listed.
+fn name_starts(prefix: &str, number: &str) -> Vec<(String, bool)> {
+    let mut starts: Vec<(String, bool)> = Vec::with_capacity(4);
+    let lower = prefix.to_ascii_lowercase();
+    let upper = prefix.to_ascii_uppercase();
+    let cases = [lower.as_str(), upper.as_str()];
+    let spellings = if lower == upper { 1 } else { 2 };
+    for case in cases.iter().take(spellings) {
+        for (digits, past_digits) in [(number, true), ("0", false)] {
+            let mut start = String::with_capacity(case.len() + 1 + digits.len());
+            start.push_str(case);
+            start.push('-');
+            start.push_str(digits);
+            starts.push((start, past_digits));
+        }
+    }
+    starts
 }
 
 /// True when file name `name` starts with `start` (`task-196`) and goes on with a
@@ -742,6 +783,9 @@ mod tests {
             "backlog/tasks/task-1 - One.md",
             "backlog/tasks/task-10 - Ten.md",
             "backlog/tasks/task-100 - Hundred.md",
+            "backlog/tasks/task-10.md",
+            "backlog/tasks/task-1-7 - Dashed.md",
+            "backlog/tasks/task-12_x.md",
             "backlog/tasks/task-001 - Padded.md",
             "backlog/tasks/TASK-2 - Upper.md",
             "backlog/tasks/task-3-unseparated.md",
@@ -760,6 +804,7 @@ mod tests {
             .map(|name| (*name, "---\ntitle: x\nstatus: To Do\n---\n"))
             .collect();
         files.push(("backlog/tasks/task-9 - Folder.md/x", "x"));
+        files.push(("backlog/tasks/task-19 - Folder.md/x", "x"));
         let repo = committed(&dir, &files);
         let head = repo.head_commit().unwrap().unwrap();
         let tree = repo.commit_tree(head).unwrap();
@@ -767,7 +812,7 @@ mod tests {
         let memo = ParseMemo::default();
         for text in [
             "TASK-0", "TASK-1", "TASK-2", "TASK-3", "TASK-4.1", "TASK-5", "TASK-7", "TASK-8",
-            "TASK-9", "TASK-10", "TASK-100", "DRAFT-1", "TASK-11",
+            "TASK-9", "TASK-10", "TASK-100", "DRAFT-1", "TASK-11", "TASK-12", "TASK-19",
         ] {
             let id = TaskId::parse(text).unwrap();
             for excluded in [

@@ -863,16 +863,29 @@ fn plain_path(path: &str) -> bool {
     !path.is_empty() && path.split('/').all(|p| !p.is_empty())
 }
 
-/// Appends the entries of `tree` whose names start with `name_prefix` to `out`. Tree
-/// entries are sorted by name: a binary search finds the first candidate, so a lookup by
-/// file name costs O(log n) in a folder of 10,000 tasks.
-fn named_from(tree: &RawTree, name_prefix: &str, out: &mut Vec<DirEntry>) {
+/// Appends the entries of `tree` whose names start with `name_prefix` to `out`; with
+/// `past_digits`, not those whose names go on with an ASCII digit (`task-8` without
+/// `task-80 …`, `task-812 …`). Tree entries are sorted by name: a binary search finds the
+/// first candidate, so a lookup by file name costs O(log n) in a folder of 10,000 tasks,
+/// and the names that go on with a digit sort together, skipped by another.
+fn named_from(tree: &RawTree, name_prefix: &str, past_digits: bool, out: &mut Vec<DirEntry>) {
     let p = name_prefix.as_bytes();
-    for i in tree.lower_bound(p)..tree.len() {
+    let mut i = tree.lower_bound(p);
+    while i < tree.len() {
         let Some(entry) = tree.get(i) else { break };
         if !entry.name.starts_with(p) {
             break;
         }
+        if past_digits && entry.name.get(p.len()).is_some_and(u8::is_ascii_digit) {
+            // The first name past them: `name_prefix` and the byte after `9`. This entry
+            // sorts before it, so the search moves on.
+            let mut past = Vec::with_capacity(p.len() + 1);
+            past.extend_from_slice(p);
+            past.push(b'9' + 1);
+            i = tree.lower_bound(&past);
+            continue;
+        }
+        i += 1;
         match std::str::from_utf8(entry.name) {
             Ok(name) => out.push(DirEntry {
                 name: name.to_string(),
@@ -996,20 +1009,22 @@ impl TreeSource<'_> {
     }
 
     /// [`Source::list_prefix`] for each of `starts` in one folder, the folder looked up
-    /// once: one list per start.
+    /// once: one list per start. A start paired with `true` leaves out the names that go
+    /// on with an ASCII digit after it (`task-8` without `task-80 …`), which sort together
+    /// and are skipped by a binary search.
     pub fn list_prefixes(
         &self,
         dir: &str,
-        starts: &[String],
+        starts: &[(String, bool)],
     ) -> Result<Vec<Vec<DirEntry>>, SourceError> {
         let Some(tree) = self.subtree(dir.trim_end_matches('/'))? else {
             return Ok(vec![Vec::new(); starts.len()]);
         };
         Ok(starts
             .iter()
-            .map(|start| {
+            .map(|(start, past_digits)| {
                 let mut out = Vec::new();
-                named_from(&tree, start, &mut out);
+                named_from(&tree, start, *past_digits, &mut out);
                 out
             })
             .collect())
@@ -1050,7 +1065,7 @@ impl Source for TreeSource<'_> {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        named_from(&tree, name_prefix, &mut out);
+        named_from(&tree, name_prefix, false, &mut out);
         Ok(out)
     }
 
