@@ -104,7 +104,7 @@ fn read_tiny(path: &str, text: &str) -> TaskFile {
             Folder::Tasks
         },
         name_id,
-        task: Some(task),
+        task: Some(task.into()),
         issues: Vec::new(),
     }
 }
