@@ -55,7 +55,7 @@ fn head(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     p.key(1, true, "version");
     p.number(SCHEMA_VERSION);
     p.key(1, false, "findings");
-    p.nested(1, &findings);
+    p.findings(1, findings);
     p.key(1, false, "summary");
     p.nested(1, &summary);
     p.key(1, false, "coverage");
@@ -238,6 +238,40 @@ impl Pretty {
             write(self, item);
         }
         self.close(depth, ']', items.is_empty());
+    }
+
+    /// The `findings` array: each finding's fields as [`Finding`] serializes them.
+    fn findings(&mut self, depth: usize, findings: &[Finding]) {
+        self.array(depth, findings, |p, f| {
+            let d = depth + 2;
+            p.0.push('{');
+            p.string_fields(d, &[("code", Some(f.code)), ("rule", Some(f.rule))]);
+            p.key(d, false, "severity");
+            p.string(f.severity.as_str());
+            p.string_fields_after(
+                d,
+                &[
+                    ("message", Some(f.message.as_str())),
+                    ("help", f.help.as_deref()),
+                    ("file", f.file.as_deref()),
+                ],
+            );
+            for (key, n) in [("line", f.line), ("column", f.column)] {
+                p.key(d, false, key);
+                match n {
+                    Some(n) => p.number(n),
+                    None => p.0.push_str("null"),
+                }
+            }
+            p.string_fields_after(
+                d,
+                &[("commit", f.commit.as_deref()), ("task", f.task.as_deref())],
+            );
+            if let Some(id) = f.rigor_id {
+                p.string_fields_after(d, &[("rigor_id", Some(id))]);
+            }
+            p.close(d - 1, '}', false);
+        });
     }
 
     /// The `coverage` object: counts, then the fields of [`Coverage`].
@@ -542,6 +576,38 @@ mod tests {
         assert_eq!(
             render(&full, std::slice::from_ref(&finding), summary),
             with_serde(&full, std::slice::from_ref(&finding), summary)
+        );
+        // Findings of every shape: each optional field present and missing, each
+        // severity, a rigor ID, tricky text in every string.
+        let mut many = Vec::new();
+        for (i, severity) in [
+            crate::finding::Severity::Error,
+            crate::finding::Severity::Warning,
+            crate::finding::Severity::Note,
+            crate::finding::Severity::Off,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut bare = Finding::new(&crate::rules::ID_REUSED, format!("{i} {t}"));
+            bare.severity = severity;
+            many.push(bare.clone());
+            let mut full = bare
+                .at(
+                    format!("{t}/{i}.md"),
+                    crate::finding::Position::new(i as u32, 7, 1),
+                )
+                .help(t.clone())
+                .commit(format!("c{i}"))
+                .task(t.clone());
+            many.push(full.clone());
+            full.rigor_id = Some("EXEC-006");
+            full.column = None;
+            many.push(full);
+        }
+        assert_eq!(
+            render(&full, &many, summary),
+            with_serde(&full, &many, summary)
         );
         // Nothing at all: empty arrays and objects, and 100% of no requirement.
         let empty = audit(Vec::new(), Coverage::default());
