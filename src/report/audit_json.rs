@@ -64,31 +64,36 @@ fn head(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     p.0
 }
 
-/// True when `bytes` hold a byte JSON escapes: a quote, a backslash or a control
-/// character (eight bytes at a time).
-fn needs_escape(bytes: &[u8]) -> bool {
+/// Where the first byte JSON escapes (a quote, a backslash or a control character) is in
+/// `bytes`, from `from` on (eight bytes at a time); `None` when there is none.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A byte of `w` is zero: the classic test, exact on whether any byte is.
-    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
-    let mut chunks = bytes.chunks_exact(8);
+    // The high bit of each zero byte of `w`: the classic test. Bits above the lowest zero
+    // byte may be set wrongly (by the borrow), the lowest set bit never is, so the lowest
+    // set bit of several such masks ORed together is the first byte any of them finds.
+    let zeros = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = from;
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
-        // A byte below 0x20: one of `w & !0x1f` per byte is zero (bytes are unsigned).
-        let control = has_zero(w & !(ONES * 0x1f));
-        if control
-            || has_zero(w ^ (ONES * u64::from(b'"')))
-            || has_zero(w ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
+        // A byte below 0x20: its byte of `w & !0x1f` is zero (bytes are unsigned).
+        let found = zeros(w & !(ONES * 0x1f))
+            | zeros(w ^ (ONES * u64::from(b'"')))
+            | zeros(w ^ (ONES * u64::from(b'\\')));
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize / 8);
         }
+        at += 8;
     }
     chunks
         .remainder()
         .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .map(|i| at + i)
 }
 
 /// A JSON writer that lays values out as serde_json's pretty printer does (two spaces a
@@ -149,16 +154,14 @@ impl Pretty {
     /// A string, escaped as serde_json escapes it (quote, backslash and control
     /// characters; nothing else).
     fn string(&mut self, s: &str) {
-        if !needs_escape(s.as_bytes()) {
-            self.0.reserve(s.len() + 2);
-            self.0.push('"');
-            self.0.push_str(s);
-            self.0.push('"');
-            return;
-        }
+        let bytes = s.as_bytes();
+        self.0.reserve(s.len() + 2);
         self.0.push('"');
         let mut start = 0;
-        for (i, b) in s.bytes().enumerate() {
+        while let Some(i) = next_escape(bytes, start) {
+            // An ASCII byte: `i` is on a character boundary.
+            self.0.push_str(s.get(start..i).unwrap_or_default());
+            let b = bytes.get(i).copied().unwrap_or_default();
             let short = match b {
                 b'"' => "\\\"",
                 b'\\' => "\\\\",
@@ -167,10 +170,8 @@ impl Pretty {
                 b'\r' => "\\r",
                 0x08 => "\\b",
                 0x0c => "\\f",
-                0..=0x1f => "",
-                _ => continue,
+                _ => "",
             };
-            self.0.push_str(&s[start..i]);
             if short.is_empty() {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 self.0.push_str("\\u00");
@@ -181,7 +182,7 @@ impl Pretty {
             }
             start = i + 1;
         }
-        self.0.push_str(&s[start..]);
+        self.0.push_str(s.get(start..).unwrap_or_default());
         self.0.push('"');
     }
 
@@ -623,17 +624,32 @@ mod fast_path_tests {
     use super::*;
 
     #[test]
-    fn needs_escape_finds_every_escaped_byte_anywhere() {
-        let slow = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+    fn next_escape_finds_the_first_escaped_byte_anywhere() {
+        let slow = |b: &[u8], from: usize| {
+            (from..b.len()).find(|&i| b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\')
+        };
         for len in 0..20 {
             for at in 0..len {
                 for c in 0..=255u8 {
                     let mut bytes = vec![b'a'; len];
                     bytes[at] = c;
-                    assert_eq!(needs_escape(&bytes), slow(&bytes), "{bytes:?}");
+                    // A second escaped byte after it, and bytes the borrow of a zero
+                    // byte could take for one (0x01, 0x21, 0x23, 0x5d) before it.
+                    let mut two = bytes.clone();
+                    if at + 1 < len {
+                        two[len - 1] = b'"';
+                    }
+                    for (i, b) in two.iter_mut().enumerate().take(at) {
+                        *b = [0x21, 0x23, 0x5d, 0x80][i % 4];
+                    }
+                    for from in 0..=len {
+                        assert_eq!(next_escape(&bytes, from), slow(&bytes, from), "{bytes:?}");
+                        assert_eq!(next_escape(&two, from), slow(&two, from), "{two:?}");
+                    }
                 }
             }
         }
+        assert_eq!(next_escape(b"ab", 3), None);
     }
 
     #[test]
