@@ -65,6 +65,25 @@ pub struct Audit {
     pub specs: usize,
     /// How the pass went.
     pub stats: Stats,
+    /// The suspect links' chained fingerprints of the history's records.
+    pub chain: HistoryChain,
+    /// Where the audit keeps its memos (the repository's `.git`): the JSON report keeps
+    /// its history's text there. `None`: nothing is kept.
+    pub memo_dir: Option<std::path::PathBuf>,
+}
+
+/// The suspect links' chained fingerprint of the history's records
+/// ([`results::suspect_history_chain`]; it covers every record that moved a task, with
+/// its commit and the moves, so it fixes each task's status history), and that of its
+/// first `kept` records when they are the cached walk's records, kept as they were.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryChain {
+    /// The fingerprint of all the records.
+    pub all: u128,
+    /// How many of the first records the cache kept (0: none, or not all of its walk).
+    pub kept: usize,
+    /// The fingerprint of those `kept` records.
+    pub kept_chain: u128,
 }
 
 /// The records the history pass judged or took from the cache, to be written back to
@@ -99,6 +118,7 @@ impl CacheWrite {
 #[derive(Debug)]
 pub struct Prepared {
     suspect_history: u128,
+    chain: HistoryChain,
 }
 
 /// Everything [`history()`] gives [`run`].
@@ -175,8 +195,9 @@ pub fn history(
     let records: Vec<history::CommitRecord> = slots.into_iter().filter_map(|r| r).collect();
     // The suspect links' part of the history: with every cached record kept at the start,
     // chained on from the cache's chain of them over the new records only.
+    let cache_chain = cache.suspect_chain();
     let suspect_history = match records.get(kept..) {
-        Some(new) if kept > 0 => results::suspect_history_chain(cache.suspect_chain(), new),
+        Some(new) if kept > 0 => results::suspect_history_chain(cache_chain, new),
         _ => results::suspect_history_chain(0, &records),
     };
     let write = (!missing.is_empty() || !cache.is_empty()).then_some(CacheWrite {
@@ -187,7 +208,15 @@ pub fn history(
         suspect_chain: suspect_history,
     });
     let history = History::new(records);
-    let prepared = Prepared { suspect_history };
+    let chain = HistoryChain {
+        all: suspect_history,
+        kept,
+        kept_chain: if kept > 0 { cache_chain } else { 0 },
+    };
+    let prepared = Prepared {
+        suspect_history,
+        chain,
+    };
     stats.phases.push(("history", clock.elapsed()));
     Ok((history, stats, write, prepared))
 }
@@ -246,6 +275,7 @@ pub fn run(
     (history, mut stats, write, prepared): HistoryPart,
     tree: &mut memo::Head<'_, '_>,
 ) -> Result<Audit, engine::Error> {
+    let chain = prepared.chain;
     let (coverage, findings) = std::thread::scope(|scope| {
         let saving = write.as_ref().map(|w| scope.spawn(|| w.save(&history)));
         let found = findings_of(repo, config, (&history, prepared), &mut stats, tree);
@@ -267,6 +297,8 @@ pub fn run(
         tasks,
         specs,
         stats,
+        chain,
+        memo_dir: Some(repo.git_dir().to_path_buf()),
     })
 }
 

@@ -1,13 +1,16 @@
 //! The audit as JSON: the stable findings schema (`version`, `findings`, `summary`) plus
 //! `coverage` and `history` (status changes per task).
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 use super::json::SCHEMA_VERSION;
 use crate::audit::coverage::Coverage;
 use crate::audit::history::History;
-use crate::audit::Audit;
+use crate::audit::{Audit, HistoryChain};
 use crate::finding::{Finding, Summary};
+use crate::parsed_codec::{Reader, Writer};
 
 /// Renders the audit as one JSON document: the bytes `serde_json::to_string_pretty`
 /// gives for the document (the findings and summary are serialized by serde; the
@@ -17,11 +20,7 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     // The history, most of the text of a long history's report, is written on a second
     // thread meanwhile.
     let history = std::thread::scope(|scope| {
-        let history = scope.spawn(|| {
-            let mut p = Pretty(String::with_capacity(history_size(&audit.history)));
-            p.history(1, &audit.history);
-            p.0
-        });
+        let history = scope.spawn(|| history_text(audit).0);
         let head = head(audit, findings, summary);
         let history = history
             .join()
@@ -35,6 +34,122 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     p.close(0, '}', false);
     p.0.push('\n');
     p.0
+}
+
+/// Where the JSON report keeps its history's text, relative to the repository's `.git`.
+const HISTORY_FILE: &str = "flowgate/audit-history.bin";
+
+/// The first bytes of that file.
+const HISTORY_MAGIC: &[u8] = b"flowgate audit history text\n";
+
+/// Bumped whenever the file's encoding or the history's text changes.
+const HISTORY_FORMAT: u32 = 1;
+
+/// How the history's text was written (for the tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// As the last audit kept it.
+    Kept,
+    /// From the last audit's text, with this many tasks written again.
+    Partly(usize),
+    /// Whole.
+    Whole,
+}
+
+/// The history's text as an audit wrote it: the suspect links' chained fingerprint of
+/// the records it was written from (which fixes every task's status history: see
+/// [`HistoryChain`]), each task's part of the text (`"TASK-1": [ … ]`, without the
+/// separator before it), in the order written, and the text.
+#[derive(Debug)]
+struct KeptHistory<'a> {
+    chain: u128,
+    tasks: Vec<(&'a str, Range<usize>)>,
+    text: &'a str,
+}
+
+/// The history's text of `audit` (at depth 1 of the document), and how it was written:
+/// from the text the last audit kept in [`HISTORY_FILE`] when the records it was written
+/// from are this audit's, or the first of them (then the tasks the other records moved
+/// are written again); else whole. Kept for the next audit when it changed.
+fn history_text(audit: &Audit) -> (String, Written) {
+    let dir = audit.memo_dir.as_deref();
+    let file = dir.and_then(|dir| {
+        crate::own_files::map_in(dir, HISTORY_FILE, crate::own_files::MAX_CACHE)
+            .ok()
+            .flatten()
+    });
+    let kept = file.as_deref().and_then(decode_history);
+    let mut p = Pretty(String::with_capacity(match &kept {
+        Some(k) => k.text.len() + 4096,
+        None => history_size(&audit.history),
+    }));
+    let (tasks, written) = p.history_from(1, &audit.history, audit.chain, kept.as_ref());
+    if let (Some(dir), false) = (dir, written == Written::Kept) {
+        // Failing to keep it only costs the next audit the writing.
+        let _ = crate::own_files::write_parts_in(
+            dir,
+            HISTORY_FILE,
+            &[
+                &encode_history(audit.chain.all, &tasks, &p.0),
+                p.0.as_bytes(),
+            ],
+        );
+    }
+    (p.0, written)
+}
+
+/// The file [`decode_history`] reads, without the text (written after it): `chain` and
+/// `tasks`, for a text of `text`'s length.
+fn encode_history(chain: u128, tasks: &[(&str, Range<usize>)], text: &str) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(64 + tasks.len() * 32));
+    w.0.extend_from_slice(HISTORY_MAGIC);
+    w.u32(HISTORY_FORMAT);
+    w.str(env!("CARGO_PKG_VERSION"));
+    w.u64((chain >> 64) as u64);
+    w.u64(chain as u64);
+    w.len(tasks.len());
+    for (task, range) in tasks {
+        w.str(task);
+        w.u64(range.start as u64);
+        w.u64(range.end as u64);
+    }
+    w.u64(text.len() as u64);
+    w.0
+}
+
+/// The history's text kept in `data`; `None` for another format or version, a
+/// truncated or foreign file, or parts that are not in order inside the text.
+fn decode_history(data: &[u8]) -> Option<KeptHistory<'_>> {
+    let mut r = Reader {
+        data: data.strip_prefix(HISTORY_MAGIC)?,
+        at: 0,
+    };
+    if r.u32()? != HISTORY_FORMAT || read_str(&mut r)? != env!("CARGO_PKG_VERSION") {
+        return None;
+    }
+    let chain = (u128::from(r.u64()?) << 64) | u128::from(r.u64()?);
+    let tasks = r.vec(|r| {
+        let task = read_str(r)?;
+        let start = usize::try_from(r.u64()?).ok()?;
+        let end = usize::try_from(r.u64()?).ok()?;
+        Some((task, start..end))
+    })?;
+    let len = usize::try_from(r.u64()?).ok()?;
+    let text = std::str::from_utf8(r.bytes(len)?).ok()?;
+    let mut last = 0;
+    for (_, range) in &tasks {
+        if range.start < last || text.get(range.clone()).is_none() {
+            return None;
+        }
+        last = range.end;
+    }
+    (r.at == r.data.len()).then_some(KeptHistory { chain, tasks, text })
+}
+
+/// A string of the file, borrowed from it.
+fn read_str<'a>(r: &mut Reader<'a>) -> Option<&'a str> {
+    let n = usize::try_from(r.u32()?).ok()?;
+    std::str::from_utf8(r.bytes(n)?).ok()
 }
 
 /// Roughly the length of the history's text: what its output buffer starts with.
@@ -346,34 +461,108 @@ impl Pretty {
         self.close(depth, '}', false);
     }
 
-    /// The `history` object: each task's moves, tasks in ID order (as strings).
-    fn history(&mut self, depth: usize, history: &History) {
+    /// One task's part of the `history` object at `depth` (its key's):
+    /// `"TASK-1": [ … ]`, its moves in order.
+    fn task_history(&mut self, depth: usize, task: &str, history: &History) {
+        let d = depth;
+        self.string(task);
+        self.0.push_str(": ");
+        self.array(d, &history.timeline(task), |p, e| {
+            let d = d + 2;
+            p.0.push('{');
+            p.key(d, true, "commit");
+            p.string(&e.commit.id);
+            p.key(d, false, "date");
+            p.date(e.commit.time);
+            p.string_fields_after(
+                d,
+                &[
+                    ("author", Some(&*e.commit.author)),
+                    ("from", e.change.from.as_deref()),
+                    ("to", e.change.to.as_deref()),
+                    ("path", e.change.path.as_deref()),
+                ],
+            );
+            p.close(d - 1, '}', false);
+        });
+    }
+
+    /// The `history` object (from the start of this writer's text): each task's moves,
+    /// tasks in ID order (as strings), taken from `kept` where its records are those of
+    /// `chain` (all of them: its text as it is; the first `chain.kept`: its parts of the
+    /// tasks the other records did not move). Each task's part of the text, and how the
+    /// text was written.
+    fn history_from<'a>(
+        &mut self,
+        depth: usize,
+        history: &'a History,
+        chain: HistoryChain,
+        kept: Option<&KeptHistory<'a>>,
+    ) -> (Vec<(&'a str, Range<usize>)>, Written) {
         let d = depth + 1;
+        match kept {
+            Some(k) if k.chain == chain.all => {
+                self.0.push_str(k.text);
+                return (k.tasks.clone(), Written::Kept);
+            }
+            Some(k) if chain.kept > 0 && k.chain == chain.kept_chain => {
+                let mut new: Vec<&str> = history
+                    .records
+                    .get(chain.kept..)
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|r| r.moves.iter().map(|m| &*m.task))
+                    .collect();
+                new.sort_unstable();
+                new.dedup();
+                let mut parts = Vec::with_capacity(k.tasks.len() + new.len());
+                let (mut old, mut fresh) = (0, 0);
+                self.0.push('{');
+                loop {
+                    let (o, f) = (k.tasks.get(old), new.get(fresh).copied());
+                    if o.is_none() && f.is_none() {
+                        break;
+                    }
+                    self.item(d, parts.is_empty());
+                    let start = self.0.len();
+                    let task = match (o, f) {
+                        (Some((task, range)), f) if f.is_none_or(|f| *task < f) => {
+                            self.0
+                                .push_str(k.text.get(range.clone()).unwrap_or_default());
+                            old += 1;
+                            *task
+                        }
+                        (o, f) => {
+                            let f = f.unwrap_or_default();
+                            // A task the new records moved: its moves are all written
+                            // again, its old part left out.
+                            if o.is_some_and(|(task, _)| *task == f) {
+                                old += 1;
+                            }
+                            self.task_history(d, f, history);
+                            fresh += 1;
+                            f
+                        }
+                    };
+                    parts.push((task, start..self.0.len()));
+                }
+                self.close(depth, '}', parts.is_empty());
+                return (parts, Written::Partly(new.len()));
+            }
+            _ => {}
+        }
         let mut tasks = history.task_ids();
         tasks.sort_unstable();
+        let mut parts = Vec::with_capacity(tasks.len());
         self.0.push('{');
         for (i, task) in tasks.iter().enumerate() {
-            self.key(d, i == 0, task);
-            self.array(d, &history.timeline(task), |p, e| {
-                let d = d + 2;
-                p.0.push('{');
-                p.key(d, true, "commit");
-                p.string(&e.commit.id);
-                p.key(d, false, "date");
-                p.date(e.commit.time);
-                p.string_fields_after(
-                    d,
-                    &[
-                        ("author", Some(&*e.commit.author)),
-                        ("from", e.change.from.as_deref()),
-                        ("to", e.change.to.as_deref()),
-                        ("path", e.change.path.as_deref()),
-                    ],
-                );
-                p.close(d - 1, '}', false);
-            });
+            self.item(d, i == 0);
+            let start = self.0.len();
+            self.task_history(d, task, history);
+            parts.push((*task, start..self.0.len()));
         }
         self.close(depth, '}', tasks.is_empty());
+        (parts, Written::Whole)
     }
 }
 
@@ -469,6 +658,8 @@ mod tests {
             tasks: 2,
             specs: 1,
             stats: Default::default(),
+            chain: Default::default(),
+            memo_dir: None,
         }
     }
 
@@ -616,6 +807,181 @@ mod tests {
             render(&empty, &[], Summary::default()),
             with_serde(&empty, &[], Summary::default())
         );
+    }
+}
+
+#[cfg(test)]
+mod kept_history_tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+    use crate::audit::history::{CommitRecord, TaskMove};
+    use crate::audit::results::suspect_history_chain;
+
+    fn record(n: usize, moves: &[(&str, Option<&str>, Option<&str>)]) -> CommitRecord {
+        CommitRecord {
+            id: format!("{n:040x}").into(),
+            author: format!("A{n} \"q\" <a@example.com>").into(),
+            time: 1_700_000_000 + n as i64 * 90_000,
+            subject: "s".into(),
+            findings: Vec::new(),
+            references: Vec::new(),
+            moves: moves
+                .iter()
+                .map(|(task, from, to)| TaskMove {
+                    task: task.to_string().into(),
+                    path: to.map(|_| format!("backlog/tasks/{task} - é.md").into()),
+                    from: from.map(|s| s.to_string().into()),
+                    to: to.map(|s| s.to_string().into()),
+                    renamed_from: None,
+                    renamed_to: None,
+                })
+                .collect(),
+            sections: Vec::new(),
+            links: Vec::new(),
+            branch: None,
+        }
+    }
+
+    /// A history whose later commits move old tasks, create tasks that sort before,
+    /// between and after the others, delete one, and move nothing.
+    fn records() -> Vec<CommitRecord> {
+        vec![
+            record(
+                1,
+                &[
+                    ("TASK-2", None, Some("To Do")),
+                    ("TASK-5", None, Some("To Do")),
+                ],
+            ),
+            record(2, &[("TASK-2", Some("To Do"), Some("Done"))]),
+            record(3, &[]),
+            record(4, &[("TASK-10", None, Some("To Do"))]),
+            record(
+                5,
+                &[
+                    ("TASK-5", Some("To Do"), Some("In Progress")),
+                    ("TASK-3", None, Some("To Do")),
+                ],
+            ),
+            record(
+                6,
+                &[
+                    ("A-1", None, Some("To Do")),
+                    ("TASK-9", None, Some("To Do")),
+                ],
+            ),
+            record(7, &[]),
+            record(
+                8,
+                &[
+                    ("TASK-10", Some("To Do"), None),
+                    ("TASK-2", Some("Done"), Some("To Do")),
+                ],
+            ),
+        ]
+    }
+
+    /// The audit of `records` whose first `kept` came from the cache, keeping its texts
+    /// in `dir`.
+    fn audit(records: &[CommitRecord], kept: usize, dir: Option<&Path>) -> Audit {
+        Audit {
+            head: crate::git::Oid::from_str("0123456789012345678901234567890123456789").unwrap(),
+            since: None,
+            history: History::new(records.to_vec()),
+            coverage: Coverage::default(),
+            findings: Vec::new(),
+            tasks: 0,
+            specs: 0,
+            stats: Default::default(),
+            chain: HistoryChain {
+                all: suspect_history_chain(0, records),
+                kept,
+                kept_chain: suspect_history_chain(0, &records[..kept]),
+            },
+            memo_dir: dir.map(Path::to_path_buf),
+        }
+    }
+
+    /// The text written whole, with nothing kept.
+    fn whole(records: &[CommitRecord]) -> String {
+        let (text, written) = history_text(&audit(records, 0, None));
+        assert_eq!(written, Written::Whole);
+        text
+    }
+
+    #[test]
+    fn the_text_from_the_kept_one_is_the_text_written_whole() {
+        let all = records();
+        for before in 0..=all.len() {
+            for after in before..=all.len() {
+                let dir = assert_fs::TempDir::new().unwrap();
+                let (first, written) = history_text(&audit(&all[..before], 0, Some(&dir)));
+                assert_eq!(written, Written::Whole);
+                assert_eq!(first, whole(&all[..before]));
+                // The records after `before` are new: only the tasks they moved are
+                // written again (or nothing, when they moved none).
+                let later = audit(&all[..after], before, Some(&dir));
+                let (text, written) = history_text(&later);
+                assert_eq!(text, whole(&all[..after]), "{before}..{after}");
+                let moved: BTreeSet<&str> = all[before..after]
+                    .iter()
+                    .flat_map(|r| r.moves.iter().map(|m| &*m.task))
+                    .collect();
+                let want = match (moved.len(), before) {
+                    (0, _) => Written::Kept,
+                    (_, 0) => Written::Whole,
+                    (n, _) => Written::Partly(n),
+                };
+                assert_eq!(written, want, "{before}..{after}");
+                // Kept again for the next audit: the same records take it as it is.
+                let (again, written) = history_text(&later);
+                assert_eq!((again, written), (text, Written::Kept));
+            }
+        }
+    }
+
+    #[test]
+    fn a_text_of_other_records_or_a_damaged_file_is_not_taken() {
+        let all = records();
+        let dir = assert_fs::TempDir::new().unwrap();
+        // Kept from other records (a rewritten history): written whole.
+        history_text(&audit(&all[1..4], 0, Some(&dir)));
+        let (text, written) = history_text(&audit(&all, 3, Some(&dir)));
+        assert_eq!((text, written), (whole(&all), Written::Whole));
+        let path = dir.join(HISTORY_FILE);
+        let file = std::fs::read(&path).unwrap();
+        assert!(decode_history(&file).is_some());
+        for cut in 0..file.len() {
+            assert!(decode_history(&file[..cut]).is_none(), "cut at {cut}");
+        }
+        let mut longer = file.clone();
+        longer.push(b'}');
+        assert!(decode_history(&longer).is_none());
+        // A part that points outside the text, or before the one it follows.
+        let kept = decode_history(&file).unwrap();
+        let mut tasks = kept.tasks.clone();
+        tasks.swap(0, 1);
+        let swapped = [
+            encode_history(kept.chain, &tasks, kept.text),
+            kept.text.as_bytes().to_vec(),
+        ]
+        .concat();
+        assert!(decode_history(&swapped).is_none());
+        let mut tasks = kept.tasks.clone();
+        tasks.last_mut().unwrap().1.end = kept.text.len() + 1;
+        let outside = [
+            encode_history(kept.chain, &tasks, kept.text),
+            kept.text.as_bytes().to_vec(),
+        ]
+        .concat();
+        assert!(decode_history(&outside).is_none());
+        // A damaged file is written whole, and replaced.
+        std::fs::write(&path, &file[..file.len() / 2]).unwrap();
+        let (text, written) = history_text(&audit(&all, 0, Some(&dir)));
+        assert_eq!((text, written), (whole(&all), Written::Whole));
+        assert_eq!(std::fs::read(&path).unwrap(), file);
     }
 }
 
