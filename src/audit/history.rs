@@ -427,45 +427,112 @@ pub fn record_all(
             .map(|id| recorder.record_lenient(*id, branch(id), walk))
             .collect();
     }
-    // Threads take blocks of consecutive commits as they go (a block's commits share most
-    // trees, which the per-thread tree memo keeps): history is not uniform, the backlog
-    // grows, so fixed halves would leave one thread idle.
-    let blocks: Vec<&[Oid]> = ids.chunks(BLOCK).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Each thread judges a stretch of neighbouring commits (a commit's trees are mostly
+    // its parent's, which the thread's tree memo and object caches then hold) and takes
+    // over half of another thread's stretch when its own runs out: history is not
+    // uniform, the backlog grows, so fixed halves would leave one thread idle.
+    let shares = Shares::new(ids.len(), threads);
     let sections = std::sync::Arc::new(SectionMemo::default());
     let parses = std::sync::Arc::new(SharedParses::default());
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (path, blocks, next, branch) = (path.clone(), &blocks, &next, &branch);
+            .map(|t| {
+                let (path, shares, branch) = (path.clone(), &shares, &branch);
                 let (sections, parses) = (sections.clone(), parses.clone());
                 scope.spawn(
                     move || -> Result<Vec<(usize, Vec<CommitRecord>)>, SourceError> {
                         let local = Repo::open(&path)?;
                         let recorder = Recorder::new(&local, config).sharing(sections, parses);
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(block) = blocks.get(i) else { break };
-                            let records = block
+                        let mut done: Vec<(usize, Vec<CommitRecord>)> = Vec::new();
+                        let mut since_trim = 0;
+                        while let Some(run) = shares.next(t) {
+                            let start = run.start;
+                            since_trim += run.len();
+                            let records = ids
+                                .get(run)
+                                .unwrap_or_default()
                                 .iter()
                                 .map(|id| recorder.record_lenient(*id, branch(id), walk))
                                 .collect::<Result<Vec<_>, _>>()?;
-                            done.push((i, records));
-                            super::give_back_freed_memory();
+                            match done.last_mut() {
+                                Some((at, last)) if *at + last.len() == start => {
+                                    last.extend(records);
+                                }
+                                _ => done.push((start, records)),
+                            }
+                            if since_trim >= TRIM_EVERY {
+                                since_trim = 0;
+                                super::give_back_freed_memory();
+                            }
                         }
                         Ok(done)
                     },
                 )
             })
             .collect();
-        let mut parts = Vec::with_capacity(blocks.len());
+        let mut parts = Vec::new();
         for h in handles {
             parts.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
         }
         parts.sort_by_key(|(i, _)| *i);
         Ok(parts.into_iter().flat_map(|(_, r)| r).collect())
     })
+}
+
+/// The positions `0..n` of a list of work shared by threads so that each thread's are
+/// neighbours: every thread starts with a stretch of its own (the list cut into equal
+/// parts), takes runs of [`RUN`] positions from its front, and when it has none left takes
+/// over the back half of the longest stretch another thread has left.
+#[derive(Debug)]
+struct Shares {
+    left: std::sync::Mutex<Vec<std::ops::Range<usize>>>,
+}
+
+/// Positions per run a thread takes from its stretch in [`Shares::next`].
+const RUN: usize = 16;
+
+/// Commits a thread of [`record_all`] judges between two calls of
+/// [`super::give_back_freed_memory`].
+const TRIM_EVERY: usize = 256;
+
+impl Shares {
+    /// `0..n` cut into `threads` stretches of nearly equal length, in order.
+    fn new(n: usize, threads: usize) -> Shares {
+        let threads = threads.max(1);
+        let left = (0..threads)
+            .map(|t| n * t / threads..n * (t + 1) / threads)
+            .collect();
+        Shares {
+            left: std::sync::Mutex::new(left),
+        }
+    }
+
+    /// Thread `t`'s next run of positions: the front of its stretch, or of the half it took
+    /// over from another's; `None` when nothing is left to take.
+    fn next(&self, t: usize) -> Option<std::ops::Range<usize>> {
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        if left.get(t).is_none_or(|own| own.is_empty()) {
+            let (longest, len) = left
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i, r.len()))
+                .max_by_key(|&(i, len)| (len, std::cmp::Reverse(i)))?;
+            // A stretch of one run is left to its thread.
+            if len <= RUN {
+                return None;
+            }
+            let victim = left.get_mut(longest)?;
+            let mid = victim.end - len / 2;
+            let taken = mid..victim.end;
+            victim.end = mid;
+            *left.get_mut(t)? = taken;
+        }
+        let own = left.get_mut(t)?;
+        let end = (own.start + RUN).min(own.end);
+        let run = own.start..end;
+        own.start = end;
+        Some(run)
+    }
 }
 
 /// The branch each of `ids` (oldest first) reached the mainline through, for the commits
@@ -571,9 +638,6 @@ fn assign_branches(
     }
     out
 }
-
-/// Commits per unit of work in [`record_all`].
-const BLOCK: usize = 256;
 
 /// Pairs the changed task files as the transition rules do (by path, ID, then title or
 /// number) and lists what changed for each task. A removed file whose ID is in `kept` (a
@@ -1105,6 +1169,130 @@ mod tests {
         assert!(branches.values().any(|b| b == "task-0-work"));
         assert!(branches.values().any(|b| b == "TASK-1 - Merged work (#1)"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A history of `n` commits through `git fast-import`: tasks created, moved through
+    /// their statuses and edited, code files changed, and every tenth commit a merge of a
+    /// side branch.
+    fn busy_history(dir: &std::path::Path, n: usize) {
+        let git = |args: &[&str]| crate::git::repo::git_in(dir, args);
+        git(&["init", "-q", "-b", "main"]);
+        let blob =
+            |path: &str, text: &str| format!("M 644 inline {path}\ndata {}\n{text}\n", text.len());
+        let statuses = ["To Do", "In Progress", "Done"];
+        let mut commands = Vec::new();
+        for i in 0..n {
+            let task = i % 37 + 1;
+            let status = statuses[(i / 37) % 3];
+            let mut files = blob(
+                &format!("backlog/tasks/task-{task} - Work-{task}.md"),
+                &format!("---\nid: task-{task}\ntitle: Work {task}\nstatus: {status}\n---\n\n## Description\n\nStep {i}.\n"),
+            );
+            if i % 3 != 0 {
+                files += &blob(
+                    &format!("src/m{}/f{}.rs", i % 5, i % 11),
+                    &format!("// {i}\n"),
+                );
+            }
+            commands.push(files);
+        }
+        let mut out = String::new();
+        for (i, files) in commands.iter().enumerate() {
+            let mark = i + 1;
+            let (branch, message) = if i % 10 == 5 {
+                ("refs/heads/side", format!("side work {i}"))
+            } else if i % 10 == 6 {
+                (
+                    "refs/heads/main",
+                    format!("Merge branch 'task-{}-side'", i % 37),
+                )
+            } else {
+                ("refs/heads/main", format!("TASK-{}: step {i}", i % 37 + 1))
+            };
+            out.push_str(&format!(
+                "commit {branch}\nmark :{mark}\ncommitter t <t@example.com> {} +0000\ndata {}\n{message}\n",
+                1_700_000_000 + i * 60,
+                message.len()
+            ));
+            if i == 0 {
+            } else if i % 10 == 5 {
+                // The side branch starts from main's previous commit.
+                out.push_str(&format!("from :{}\n", i));
+            } else if i % 10 == 6 {
+                out.push_str(&format!("from :{}\nmerge :{}\n", i - 1, i));
+            } else {
+                out.push_str(&format!("from :{}\n", i));
+            }
+            out.push_str(files);
+            out.push('\n');
+        }
+        let mut child = std::process::Command::new("git")
+            .args(["fast-import", "--quiet"])
+            .current_dir(dir)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(out.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
+    #[test]
+    fn records_judged_on_several_threads_equal_those_of_one() {
+        let dir = std::env::temp_dir().join(format!("flowgate-threads-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        busy_history(&dir, 400);
+        let repo = Repo::discover(&dir).unwrap();
+        let head = repo.head_commit().unwrap().unwrap();
+        let config = Config::default();
+        let (ids, branches, walk) = super::walk(&repo, head, []).unwrap();
+        assert!(ids.len() > 350);
+        let one = record_all(&repo, &config, &ids, &branches, &walk, 1).unwrap();
+        assert!(one.iter().any(|r| !r.moves.is_empty()));
+        assert!(one.iter().any(|r| r.branch.is_some()));
+        for threads in [2, 3] {
+            let several = record_all(&repo, &config, &ids, &branches, &walk, threads).unwrap();
+            assert_eq!(several, one, "{threads} threads");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn shares_hand_out_every_position_once_in_neighbouring_runs() {
+        for (n, threads) in [(0, 2), (5, 2), (17, 2), (1000, 2), (1001, 3), (4099, 7)] {
+            let shares = Shares::new(n, threads);
+            let mut taken: Vec<Vec<std::ops::Range<usize>>> = vec![Vec::new(); threads];
+            let mut running: Vec<bool> = vec![true; threads];
+            // Threads of unequal speed: thread t asks t + 1 times per round.
+            while running.iter().any(|r| *r) {
+                for t in 0..threads {
+                    for _ in 0..=t {
+                        if !running[t] {
+                            break;
+                        }
+                        match shares.next(t) {
+                            Some(run) => taken[t].push(run),
+                            None => running[t] = false,
+                        }
+                    }
+                }
+            }
+            let mut all: Vec<usize> = taken.iter().flatten().flat_map(|r| r.clone()).collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..n).collect::<Vec<_>>(), "{n} over {threads}");
+            for runs in &taken {
+                assert!(runs.iter().all(|r| !r.is_empty() && r.len() <= RUN));
+                // A thread jumps only when it takes over another's half: a few times.
+                let jumps = runs.windows(2).filter(|w| w[0].end != w[1].start).count();
+                assert!(jumps <= 16, "{n} over {threads}: {jumps} jumps");
+            }
+        }
     }
 
     #[test]
