@@ -1228,20 +1228,7 @@ mod tests {
             out.push_str(files);
             out.push('\n');
         }
-        let mut child = std::process::Command::new("git")
-            .args(["fast-import", "--quiet"])
-            .current_dir(dir)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(out.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        crate::git::commit::tests::git(dir, &["fast-import", "--quiet"], Some(out.as_bytes()));
     }
 
     #[test]

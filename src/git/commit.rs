@@ -201,16 +201,12 @@ fn trimmed(bytes: &[u8]) -> &[u8] {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Runs git in `dir` with `args` (and `input` on its standard input), returns its
     /// standard output.
-    pub(in crate::git) fn git(
-        dir: &std::path::Path,
-        args: &[&str],
-        input: Option<&[u8]>,
-    ) -> String {
+    pub(crate) fn git(dir: &std::path::Path, args: &[&str], input: Option<&[u8]>) -> String {
         use std::io::Write;
         let mut child = std::process::Command::new("git")
             .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
