@@ -566,10 +566,7 @@ impl Packs {
         let inflater = slot.as_mut()?;
         // The header (at most 10 bytes of type and size, 10 of base offset or 20 of base
         // id) and, usually, all of the compressed data of a delta, in one read.
-        let buf = &mut inflater.buffer;
-        buf.resize((pack.end - at).min(4096) as usize, 0);
-        read_exact_at(&pack.file, buf, at)?;
-        let (base, size, pos) = entry_header(buf, at)?;
+        let (base, size, pos) = entry_header(inflater.read_head(pack, at)?, at)?;
         let data = inflater.inflate_at(pack, at, pos, size)?;
         Some(Entry { base, data })
     }
@@ -628,30 +625,41 @@ fn entry_header(buf: &[u8], at: u64) -> Option<(Base, usize, usize)> {
     Some((base, size, pos))
 }
 
-/// zlib's inflate, through the bindings libgit2 uses.
+/// Inflating pack entries: libdeflate for a whole entry, zlib's inflate (through the
+/// bindings libgit2 uses) for what libdeflate does not read.
 mod zlib {
     use super::Pack;
+    use libdeflate_sys as ld;
     use libz_sys as z;
     use std::os::raw::c_int;
 
     /// zlib decodes with its fast loop only while the output has room for the longest
-    /// match (258 bytes) past the symbol it decodes; it decodes the rest of an object
-    /// with its slow, general loop. Most pack entries the audit reads are tree and commit
-    /// deltas under 258 bytes, so small objects are inflated into a buffer with that much
-    /// room to spare, then copied out.
+    /// match (258 bytes) past the symbol it decodes, and libdeflate likewise; they decode
+    /// the rest of an object with a slow, general loop. Most pack entries the audit reads
+    /// are tree and commit deltas under 258 bytes, so small objects are inflated into a
+    /// buffer with that much room to spare, then copied out.
     const ROOM: usize = 258;
 
     /// The objects inflated through the spare buffer; larger ones are inflated in place
     /// (their last 258 bytes are a small part of them).
     const SMALL: usize = 16 << 10;
 
-    /// An inflate stream and buffers of compressed and inflated data, reused from one
-    /// entry to the next.
+    /// What is read of an entry first: its header and, for most entries, all of its
+    /// compressed data.
+    const HEAD: usize = 4096;
+
+    /// An inflate stream, a libdeflate decompressor and buffers of compressed and
+    /// inflated data, reused from one entry to the next.
     pub struct Inflater {
         // Boxed: zlib keeps a pointer back to the stream.
         stream: Box<z::z_stream>,
-        /// What was last read of a pack.
-        pub buffer: Vec<u8>,
+        /// libdeflate's decompressor; null when libdeflate could not allocate one, or in
+        /// tests of zlib's path: every entry is then inflated by zlib.
+        whole: *mut ld::libdeflate_decompressor,
+        /// What was last read of a pack: its first `filled` bytes. Longer buffers are
+        /// kept for the next entry (not zeroed again, not given back and faulted in).
+        buffer: Vec<u8>,
+        filled: usize,
         /// Where small objects are inflated, with room to spare.
         spare: Vec<u8>,
         /// The room given past an object's end (`ROOM`; 0 in tests, the slow path).
@@ -692,9 +700,16 @@ mod zlib {
             // it does not move while zlib holds its state; the version and size are the
             // ones the bindings were written for.
             let ok = unsafe { z::inflateInit_(&mut *stream, z::zlibVersion(), size) };
-            (ok == z::Z_OK).then_some(Inflater {
+            if ok != z::Z_OK {
+                return None;
+            }
+            Some(Inflater {
                 stream,
+                // SAFETY: allocates a decompressor (null when out of memory), freed in
+                // `drop`.
+                whole: unsafe { ld::libdeflate_alloc_decompressor() },
                 buffer: Vec::new(),
+                filled: 0,
                 spare: Vec::new(),
                 room: ROOM,
             })
@@ -707,9 +722,49 @@ mod zlib {
             self
         }
 
+        /// The same stream, inflating every object with zlib (the path libdeflate's
+        /// stands for).
+        #[cfg(test)]
+        pub fn zlib_only(mut self) -> Inflater {
+            // SAFETY: the decompressor came from `new` and is freed once, here.
+            unsafe { ld::libdeflate_free_decompressor(self.whole) };
+            self.whole = std::ptr::null_mut();
+            self
+        }
+
+        /// Reads the first bytes of the entry at `at` of `pack` (as many of [`HEAD`] as
+        /// the pack has), for its header.
+        pub fn read_head(&mut self, pack: &Pack, at: u64) -> Option<&[u8]> {
+            self.filled = 0;
+            self.read_to(pack, at, (pack.end - at).min(HEAD as u64) as usize)?;
+            self.buffer.get(..self.filled)
+        }
+
+        /// Reads the entry at `at` of `pack` on from where the buffer ends to `len` bytes.
+        fn read_to(&mut self, pack: &Pack, at: u64, len: usize) -> Option<()> {
+            if self.buffer.len() < len {
+                self.buffer.resize(len, 0);
+            }
+            let from = self.filled;
+            super::read_exact_at(
+                &pack.file,
+                self.buffer.get_mut(from..len)?,
+                at + from as u64,
+            )?;
+            self.filled = len;
+            Some(())
+        }
+
         /// Inflates the zlib stream of the entry at `at` of `pack` into exactly `size`
-        /// bytes; the buffer holds what has been read from `at` on, the stream starting
-        /// at `start` in it. `None` when the stream does not inflate to that size.
+        /// bytes; the buffer holds what has been read from `at` on (see
+        /// [`Inflater::read_head`]), the stream starting at `start` in it. `None` when the
+        /// stream does not inflate to that size.
+        ///
+        /// libdeflate inflates a stream that is all in memory: the entry is read on to
+        /// the longest a compressed `size` bytes can be (zlib's bound, and some), and
+        /// inflated at once; its Adler-32 and length are checked. A stream libdeflate
+        /// refuses (corrupt, or longer than that bound) goes through zlib, which reads
+        /// on as far as the stream goes and says the same or reads it.
         pub fn inflate_at(
             &mut self,
             pack: &Pack,
@@ -717,24 +772,72 @@ mod zlib {
             start: usize,
             size: usize,
         ) -> Option<Vec<u8>> {
+            if !self.whole.is_null() {
+                let bound = start.checked_add(size)?.checked_add(size / 1024 + 64)?;
+                let len = (pack.end - at).min(bound as u64) as usize;
+                if self.filled < len {
+                    self.read_to(pack, at, len)?;
+                }
+                if let Some(out) = self.with_output(size, |i, out| i.inflate_whole(start, out)) {
+                    return Some(out);
+                }
+            }
+            self.with_output(size, |i, out| i.inflate_into(pack, at, start, out, size))
+        }
+
+        /// Runs `inflate` with an empty output of at least `size` bytes of capacity, then
+        /// returns the output when `inflate` filled exactly `size` bytes of it.
+        fn with_output(
+            &mut self,
+            size: usize,
+            inflate: impl FnOnce(&mut Inflater, &mut Vec<u8>) -> Option<()>,
+        ) -> Option<Vec<u8>> {
             if size >= SMALL {
                 let mut out = Vec::with_capacity(size);
-                return self
-                    .inflate_into(pack, at, start, &mut out, size)
-                    .map(|()| out);
+                inflate(self, &mut out)?;
+                return (out.len() == size).then_some(out);
             }
             let mut spare = std::mem::take(&mut self.spare);
             spare.clear();
             spare.reserve(size + self.room);
-            let out = self.inflate_into(pack, at, start, &mut spare, size);
+            let out = inflate(self, &mut spare).filter(|()| spare.len() == size);
             let out = out.map(|()| spare.to_vec());
             self.spare = spare;
             out
         }
 
-        /// Inflates as [`Inflater::inflate_at`] does into `out`, which is empty, up to
-        /// its capacity (at least `size`); `None` when the stream does not inflate to
-        /// `size` bytes.
+        /// Inflates the stream starting at `start` in the buffer into `out` (empty, up
+        /// to its capacity) with libdeflate; `None` when libdeflate refuses it.
+        fn inflate_whole(&mut self, start: usize, out: &mut Vec<u8>) -> Option<()> {
+            let input = self.buffer.get(start..self.filled)?;
+            let spare = out.spare_capacity_mut();
+            let mut written = 0;
+            // SAFETY: the input and output point at `input.len()` bytes of the buffer and
+            // `spare.len()` bytes of the output's spare capacity, both alive and not
+            // otherwise borrowed during the call; libdeflate only reads the input, writes
+            // no more than that many bytes of output and says how many it wrote.
+            let ret = unsafe {
+                ld::libdeflate_zlib_decompress_ex(
+                    self.whole,
+                    input.as_ptr().cast(),
+                    input.len(),
+                    spare.as_mut_ptr().cast(),
+                    spare.len(),
+                    std::ptr::null_mut(),
+                    &mut written,
+                )
+            };
+            if ret != ld::libdeflate_result_LIBDEFLATE_SUCCESS || written > spare.len() {
+                return None;
+            }
+            // SAFETY: libdeflate wrote `written` bytes from the start of the spare capacity.
+            unsafe { out.set_len(written) };
+            Some(())
+        }
+
+        /// Inflates the stream with zlib into `out`, which is empty, up to its capacity
+        /// (at least `size`), reading on from the pack as far as the stream goes; `None`
+        /// when the stream does not inflate to `size` bytes.
         fn inflate_into(
             &mut self,
             pack: &Pack,
@@ -749,9 +852,9 @@ mod zlib {
             }
             let mut from = start;
             // Where the pack goes on after the buffer.
-            let mut next = at + self.buffer.len() as u64;
+            let mut next = at + self.filled as u64;
             loop {
-                let input = self.buffer.get(from..)?;
+                let input = self.buffer.get(from..self.filled)?;
                 let spare = out.spare_capacity_mut();
                 let room = spare.len();
                 let (avail_in, avail_out) = (
@@ -778,7 +881,7 @@ mod zlib {
                     z::Z_OK | z::Z_BUF_ERROR => {}
                     _ => return None,
                 }
-                if from + used < self.buffer.len() || next >= pack.end {
+                if from + used < self.filled || next >= pack.end {
                     // The object is longer than its header said, or its stream is cut
                     // short.
                     return None;
@@ -786,8 +889,8 @@ mod zlib {
                 // Read on: what the object still needs, at least 64 KiB.
                 let want = ((size.saturating_sub(out.len()) + 64).max(64 << 10) as u64)
                     .min(pack.end - next);
-                self.buffer.resize(want as usize, 0);
-                super::read_exact_at(&pack.file, &mut self.buffer, next)?;
+                self.filled = 0;
+                self.read_to(pack, next, want as usize)?;
                 next += want;
                 from = 0;
             }
@@ -797,9 +900,13 @@ mod zlib {
 
     impl Drop for Inflater {
         fn drop(&mut self) {
-            // SAFETY: the stream was initialised in `new` and is ended once, here.
+            // SAFETY: the stream was initialised in `new` and is ended once, here; the
+            // decompressor (null or allocated in `new`) is freed once, here.
             unsafe {
                 z::inflateEnd(&mut *self.stream);
+                if !self.whole.is_null() {
+                    ld::libdeflate_free_decompressor(self.whole);
+                }
             }
         }
     }
@@ -1308,38 +1415,151 @@ mod tests {
         at: u64,
         grow: isize,
     ) -> Option<Vec<u8>> {
-        inflater
-            .buffer
-            .resize((pack.end - at).min(4096) as usize, 0);
-        read_exact_at(&pack.file, &mut inflater.buffer, at)?;
-        let (_, size, pos) = entry_header(&inflater.buffer, at)?;
+        let (_, size, pos) = entry_header(inflater.read_head(pack, at)?, at)?;
         inflater.inflate_at(pack, at, pos, size.checked_add_signed(grow)?)
     }
 
     #[test]
     fn inflating_with_room_to_spare_reads_what_the_exact_size_reads_and_refuses_other_sizes() {
         let dir = history("room", 60);
+        // Objects over 16 KiB (inflated in place, not through the spare buffer): text,
+        // and bytes that hardly compress.
+        let text: String = (0..3000).map(|i| format!("line {i}\n")).collect();
+        let noise: Vec<u8> = (0..40_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        std::fs::write(dir.join("text.txt"), text).unwrap();
+        std::fs::write(dir.join("noise.bin"), noise).unwrap();
+        git_in(&dir, &["add", "-A"]);
+        git_in(&dir, &["commit", "-qm", "large"]);
         git_in(&dir, &["repack", "-adfq"]);
         let packs = Packs::open(&objects(&dir)).unwrap();
+        // libdeflate (the fast path); zlib with room to spare; zlib without (the slow
+        // path both stand for).
         let mut fast = zlib::Inflater::new().unwrap();
-        let mut slow = zlib::Inflater::new().unwrap().without_room();
-        let mut small = 0;
+        let mut room = zlib::Inflater::new().unwrap().zlib_only();
+        let mut slow = zlib::Inflater::new().unwrap().zlib_only().without_room();
+        let (mut small, mut large) = (0, 0);
         for (p, pack) in packs.packs.iter().enumerate() {
             for id in pack.ids() {
                 let at = packs.find(&id).unwrap().1;
                 assert_eq!(packs.find(&id).unwrap().0, p);
                 let data = inflate_resized(&mut slow, pack, at, 0).unwrap();
+                assert_eq!(inflate_resized(&mut room, pack, at, 0).unwrap(), data);
                 assert_eq!(inflate_resized(&mut fast, pack, at, 0).unwrap(), data);
                 // A stream one byte longer or shorter than its header says is refused,
-                // with or without room past the end.
+                // by every path.
                 for grow in [-1, 1] {
                     assert_eq!(inflate_resized(&mut fast, pack, at, grow), None);
+                    assert_eq!(inflate_resized(&mut room, pack, at, grow), None);
                     assert_eq!(inflate_resized(&mut slow, pack, at, grow), None);
                 }
                 small += usize::from(data.len() < 258);
+                large += usize::from(data.len() >= 16 << 10);
             }
         }
         assert!(small > 100, "{small} entries under 258 bytes");
+        assert!(large >= 2, "{large} entries of 16 KiB or more");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_stream_cut_short_by_the_end_of_the_pack_is_refused_by_every_path() {
+        let dir = history("cut", 30);
+        git_in(&dir, &["repack", "-adfq"]);
+        let idx = std::fs::read_dir(objects(&dir).join("pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "idx"))
+            .unwrap();
+        let pack = &mut Pack::open(&idx, usize::MAX).unwrap();
+        let mut fast = zlib::Inflater::new().unwrap();
+        let mut slow = zlib::Inflater::new().unwrap().zlib_only();
+        let mut ats: Vec<u64> = pack.ids().iter().map(|id| pack.find(id).unwrap()).collect();
+        ats.sort_unstable();
+        let end = pack.end;
+        let mut cut = 0;
+        for pair in ats.windows(2).step_by(3) {
+            let (at, next) = (pair[0], pair[1]);
+            // The pack ending anywhere in the entry's stream (past its header).
+            for stop in [next - 1, next - 4, at + 25, (at + next) / 2] {
+                pack.end = end;
+                let Some(header) = fast.read_head(pack, at).and_then(|b| entry_header(b, at))
+                else {
+                    continue;
+                };
+                if stop <= at + header.2 as u64 || stop >= next {
+                    continue;
+                }
+                pack.end = stop;
+                assert_eq!(
+                    inflate_resized(&mut fast, pack, at, 0),
+                    None,
+                    "{at}..{stop}"
+                );
+                assert_eq!(
+                    inflate_resized(&mut slow, pack, at, 0),
+                    None,
+                    "{at}..{stop}"
+                );
+                cut += 1;
+            }
+        }
+        assert!(cut > 50, "{cut} streams cut");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Adler-32 of `data`, as zlib's streams end with it.
+    fn adler32(data: &[u8]) -> u32 {
+        let (mut a, mut b) = (1u32, 0u32);
+        for &x in data {
+            a = (a + u32::from(x)) % 65521;
+            b = (b + a) % 65521;
+        }
+        (b << 16) | a
+    }
+
+    #[test]
+    fn a_stream_longer_than_the_bound_libdeflate_reads_is_read_by_zlib() {
+        // A blob entry of 100 bytes whose stream starts with `empty` empty stored blocks
+        // (5 bytes each, as a compressor that flushes often may write), then the bytes
+        // in one stored block and their Adler-32 (`sum`, or a wrong one).
+        let dir = std::env::temp_dir().join(format!("flowgate-pack-long-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let body: Vec<u8> = (0..100u8).collect();
+        let entry = |empty: usize, sum: u32| {
+            let mut bytes = b"PACK\0\0\0\x02\0\0\0\x01".to_vec();
+            bytes.extend_from_slice(&[0x80 | (3 << 4) | (100 & 15), 100 >> 4, 0x78, 0x01]);
+            for _ in 0..empty {
+                bytes.extend_from_slice(&[0x00, 0x00, 0x00, 0xff, 0xff]);
+            }
+            bytes.extend_from_slice(&[0x01, 100, 0, !100, 0xff]);
+            bytes.extend_from_slice(&body);
+            bytes.extend_from_slice(&sum.to_be_bytes());
+            bytes.extend_from_slice(&[0; ID_LEN]);
+            let path = dir.join(format!("pack-{empty}-{sum}"));
+            std::fs::write(&path, &bytes).unwrap();
+            let file = File::open(&path).unwrap();
+            Pack {
+                idx: Map::new(&file, bytes.len() as u64).unwrap(),
+                idx_file: File::open(&path).unwrap(),
+                file,
+                end: (bytes.len() - ID_LEN) as u64,
+                count: 1,
+                buckets: Box::default(),
+            }
+        };
+        let mut fast = zlib::Inflater::new().unwrap();
+        let mut slow = zlib::Inflater::new().unwrap().zlib_only();
+        for empty in [0, 1, 40, 1000] {
+            let pack = entry(empty, adler32(&body));
+            assert_eq!(inflate_resized(&mut fast, &pack, 12, 0), Some(body.clone()));
+            assert_eq!(inflate_resized(&mut slow, &pack, 12, 0), Some(body.clone()));
+            let pack = entry(empty, adler32(&body) ^ 1);
+            assert_eq!(inflate_resized(&mut fast, &pack, 12, 0), None);
+            assert_eq!(inflate_resized(&mut slow, &pack, 12, 0), None);
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
