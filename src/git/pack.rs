@@ -644,9 +644,10 @@ mod zlib {
     /// (their last 258 bytes are a small part of them).
     const SMALL: usize = 16 << 10;
 
-    /// What is read of an entry first: its header and, for most entries, all of its
-    /// compressed data.
-    const HEAD: usize = 4096;
+    /// What is read of an entry first: its header and, for most entries (95 % of a
+    /// generated history's are under 256 bytes in the pack), all of its compressed data.
+    /// An entry that may be longer is read on to its bound (see [`Inflater::inflate_at`]).
+    const HEAD: usize = 512;
 
     /// An inflate stream, a libdeflate decompressor and buffers of compressed and
     /// inflated data, reused from one entry to the next.
