@@ -463,7 +463,16 @@ impl Packs {
     /// its kind and size.
     pub fn read_at_most(&self, id: &[u8], max: usize) -> Option<Packed> {
         let (p, at) = self.find(id)?;
-        let object = self.composed(p, at)?;
+        let object = match self.composed(p, at)? {
+            Found::Composed(object) => object,
+            Found::Once(kind, data) if data.len() > max => {
+                return Some(Packed::TooLarge {
+                    kind,
+                    size: data.len(),
+                })
+            }
+            Found::Once(kind, data) => return Some(Packed::Object(Object { kind, data })),
+        };
         if object.len > max {
             return Some(Packed::TooLarge {
                 kind: object.kind,
@@ -478,8 +487,9 @@ impl Packs {
 
     /// The object at `at` of pack `p`, composed: its delta chain followed down to a whole
     /// object or a composed version in the cache, then composed back up, each version
-    /// on the way kept in the cache.
-    fn composed(&self, mut p: usize, mut at: u64) -> Option<Rc<Composed>> {
+    /// on the way kept in the cache. A whole commit not in the caches is handed over as
+    /// it was inflated: a history reads each commit once, and seldom as a delta's base.
+    fn composed(&self, mut p: usize, mut at: u64) -> Option<Found> {
         let mut chain = Vec::new();
         let mut object = loop {
             if let Some(c) = self.composed.borrow_mut().get((p, at)) {
@@ -488,6 +498,10 @@ impl Packs {
             let (entry, kept) = self.entry_unkept(p, at)?;
             let base = entry.base;
             match base {
+                Base::Whole(Kind::Commit) if chain.is_empty() && !kept => {
+                    let data = Rc::try_unwrap(entry).map_or_else(|e| e.data.clone(), |e| e.data);
+                    return Some(Found::Once(Kind::Commit, data));
+                }
                 Base::Whole(kind) => {
                     let len = entry.data.len();
                     if !kept && len > SMALL {
@@ -526,7 +540,7 @@ impl Packs {
             let weight = object.weight();
             self.composed.borrow_mut().put(key, object.clone(), weight);
         }
-        Some(object)
+        Some(Found::Composed(object))
     }
 
     /// The entry at `at` in pack `p`, inflated (from the cache when it is there).
@@ -911,6 +925,14 @@ mod zlib {
             }
         }
     }
+}
+
+/// What [`Packs::composed`] found.
+enum Found {
+    /// The object, composed (and kept in the cache).
+    Composed(Rc<Composed>),
+    /// A whole object read once: its kind and bytes, not kept.
+    Once(Kind, Vec<u8>),
 }
 
 /// A piece of a composed object: `len` bytes from `start` of one of its sources.
