@@ -8,7 +8,7 @@
 use flowgate::backlog::frontmatter::{fast_parse, parse_yaml, preprocess, split, KeyIndex};
 use flowgate::backlog::{parse_task_file, BacklogLayout, Folder, TaskEntry, TaskId};
 use flowgate::message::{add_trailer, branch_reference, Message, ReferenceFinder};
-use flowgate::spec::{parse_spec_file, parse_spec_file_with, IdPatterns};
+use flowgate::spec::{markdown, parse_spec_file, parse_spec_file_with, IdPatterns};
 use serde_norway::Value;
 use std::sync::OnceLock;
 
@@ -95,6 +95,16 @@ pub fn spec_markdown(data: &[u8]) {
         "docs/prd.md",
     ] {
         let _ = parse_spec_file(path, data);
+    }
+    // Differential: the line scanner, where it reads a document, finds what pulldown-cmark
+    // finds.
+    if let Ok(text) = flowgate::text::decode(data) {
+        let patterns = IdPatterns::builtin();
+        assert_eq!(
+            markdown::parse(text, patterns, true),
+            markdown::parse_by_pulldown(text, patterns, true),
+            "the line scanner and pulldown-cmark differ on {text:?}"
+        );
     }
     // Compiling patterns costs far more than parsing, so only inputs that ask for it
     // (first line `re:PATTERN`) pay for it.

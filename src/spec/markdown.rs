@@ -1,8 +1,9 @@
 //! Markdown headings, GitHub anchor slugs and requirement IDs.
 //!
-//! One pulldown-cmark pass finds the headings (ATX and setext, never a `#` line inside a
-//! code fence) and the blocks whose lines must not be read as definitions (code, HTML
-//! comments, YAML frontmatter). A line scan over the rest finds the requirement IDs a
+//! One pass finds the headings (ATX and setext, never a `#` line inside a code fence) and
+//! the blocks whose lines must not be read as definitions (code, HTML comments, YAML
+//! frontmatter): a line scan for documents made only of ATX headings, code fences, lists
+//! and paragraphs (most specs), pulldown-cmark for anything else. A line scan over the rest finds the requirement IDs a
 //! section defines and the spec-kit checklist tasks.
 
 use std::collections::HashSet;
@@ -253,7 +254,7 @@ fn leading_digits(text: &[u8]) -> usize {
 }
 
 /// What one markdown pass yields.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
     /// Sections in document order.
     pub sections: Vec<Section>,
@@ -271,7 +272,23 @@ struct Heading {
 /// Splits `text` into sections, finds the IDs each defines and, when `checklist` is set,
 /// the spec-kit checklist tasks.
 pub fn parse(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
-    let (headings, skipped) = scan_blocks(text);
+    parse_blocks(text, scan_blocks(text), patterns, checklist)
+}
+
+/// [`parse`] with every document's blocks read by pulldown-cmark (no line scanner): the
+/// reference the line scanner is tested against, by the tests and the `spec_markdown`
+/// fuzz target.
+pub fn parse_by_pulldown(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
+    parse_blocks(text, scan_blocks_by(text, false), patterns, checklist)
+}
+
+/// [`parse`] from the document's headings and skipped blocks.
+fn parse_blocks(
+    text: &str,
+    (headings, skipped): (Vec<Heading>, Vec<Range<usize>>),
+    patterns: &IdPatterns,
+    checklist: bool,
+) -> Parsed {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
@@ -369,16 +386,17 @@ fn item_end(text: &str, line_starts: &[usize], n: usize, limit: usize) -> usize 
 }
 
 /// Finds headings (with their plain text) and the byte ranges of blocks whose lines are
-/// not prose: code blocks, HTML blocks (comments) and YAML frontmatter.
+/// not prose: code blocks, HTML blocks (comments) and YAML frontmatter. A document made
+/// only of what [`scan_lines`] reads exactly is scanned line by line; anything else goes
+/// through pulldown-cmark.
 fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
-    opts.insert(Options::ENABLE_TASKLISTS);
-    let mut headings = Vec::new();
+    scan_blocks_by(text, true)
+}
+
+/// [`scan_blocks`], by the line scanner when `lines` is set and it reads the document,
+/// else by pulldown-cmark.
+fn scan_blocks_by(text: &str, lines: bool) -> (Vec<Heading>, Vec<Range<usize>>) {
     let mut skipped: Vec<Range<usize>> = Vec::new();
-    let mut open: Option<Heading> = None;
-    let mut image_depth = 0usize;
     // Frontmatter is blanked out (same length, so offsets stay true) rather than left to
     // the markdown parser, which would read `key: value` + `---` as a setext heading.
     let masked;
@@ -390,7 +408,39 @@ fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
         }
         None => text,
     };
-    for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
+    let headings = match lines.then(|| scan_lines(body)).flatten() {
+        Some((headings, fences)) => {
+            skipped.extend(fences);
+            headings
+        }
+        None => collect_blocks(
+            Parser::new_ext(body, markdown_options()).into_offset_iter(),
+            &mut skipped,
+        ),
+    };
+    skipped.sort_by_key(|r| r.start);
+    (headings, skipped)
+}
+
+/// The markdown extensions spec files are read with.
+fn markdown_options() -> Options {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    opts
+}
+
+/// The headings (with their plain text) of pulldown-cmark's `events`; the ranges of
+/// their code and HTML blocks go to `skipped`.
+fn collect_blocks<'a>(
+    events: impl Iterator<Item = (Event<'a>, Range<usize>)>,
+    skipped: &mut Vec<Range<usize>>,
+) -> Vec<Heading> {
+    let mut headings = Vec::new();
+    let mut open: Option<Heading> = None;
+    let mut image_depth = 0usize;
+    for (event, range) in events {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 open = Some(Heading {
@@ -423,8 +473,132 @@ fn scan_blocks(text: &str) -> (Vec<Heading>, Vec<Range<usize>>) {
             _ => {}
         }
     }
-    skipped.sort_by_key(|r| r.start);
-    (headings, skipped)
+    headings
+}
+
+/// The headings and fenced code blocks of `body`, read line by line, when it holds only
+/// what this scan reads as pulldown-cmark does: ATX headings and code fences at the start
+/// of a line, list items and paragraphs. `None` for anything that could change the block
+/// structure otherwise (the caller then runs pulldown-cmark): tables, link reference
+/// definitions, lone CRs, a byte order mark, HTML blocks, block quotes, setext underlines
+/// and thematic breaks, indentation of four spaces or a tab (indented code), headings and
+/// fences after indentation or a list marker. Each heading line's text is read by
+/// pulldown-cmark on that line alone (without reference definitions, inline markup reads
+/// the same there).
+fn scan_lines(body: &str) -> Option<(Vec<Heading>, Vec<Range<usize>>)> {
+    let bytes = body.as_bytes();
+    let bare_cr = memchr::memchr_iter(b'\r', bytes).any(|at| bytes.get(at + 1) != Some(&b'\n'));
+    if bare_cr
+        || memchr::memchr(b'|', bytes).is_some()
+        || memchr::memmem::find(bytes, b"]:").is_some()
+        || body.starts_with('\u{feff}')
+    {
+        return None;
+    }
+    // The lines that start with `#` (headings, unless `#` is not followed by a blank).
+    let mut hash_lines = Vec::new();
+    let mut fences = Vec::new();
+    // The open fence: its character, its length and where it starts.
+    let mut fence: Option<(u8, usize, usize)> = None;
+    let mut pos = 0;
+    for line in body.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        let content = content.strip_suffix('\r').unwrap_or(content).as_bytes();
+        if let Some((ch, len, open)) = fence {
+            if closes_fence(content, ch, len) {
+                fences.push(open..pos);
+                fence = None;
+            }
+            continue;
+        }
+        if content.iter().all(|&b| b == b' ' || b == b'\t') {
+            continue;
+        }
+        // Setext underlines, thematic breaks, empty list items.
+        if content.iter().all(|b| b" \t-=*_".contains(b)) {
+            return None;
+        }
+        // Indentation and list markers: where indented code or a nested block could start.
+        let lead = content
+            .iter()
+            .take_while(|b| b" \t-*+>0123456789.)".contains(b))
+            .count();
+        let (lead, rest) = content.split_at(lead);
+        if lead.contains(&b'\t') || lead.contains(&b'>') || lead.windows(4).any(|w| w == b"    ") {
+            return None;
+        }
+        match rest.first() {
+            Some(b'<') => return None,
+            Some(b'#') if !lead.is_empty() => return None,
+            Some(b'#') => hash_lines.push(start..pos),
+            Some(&ch @ (b'`' | b'~')) => {
+                let len = rest.iter().take_while(|&&b| b == ch).count();
+                if len >= 3 {
+                    let info = rest.get(len..).unwrap_or_default();
+                    if !lead.is_empty() || (ch == b'`' && info.contains(&b'`')) {
+                        return None;
+                    }
+                    fence = Some((ch, len, start));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((_, _, open)) = fence {
+        fences.push(open..body.len());
+    }
+    Some((headings_of(body, &hash_lines)?, fences))
+}
+
+/// Whether `line` (without its line ending) closes a fence of `len` characters `ch`: up to
+/// three spaces, at least `len` of `ch`, then only blanks.
+fn closes_fence(line: &[u8], ch: u8, len: usize) -> bool {
+    let indent = line.iter().take(4).take_while(|&&b| b == b' ').count();
+    if indent > 3 {
+        return false;
+    }
+    let rest = line.get(indent..).unwrap_or_default();
+    let run = rest.iter().take_while(|&&b| b == ch).count();
+    run >= len
+        && rest
+            .get(run..)
+            .unwrap_or_default()
+            .iter()
+            .all(|&b| b == b' ' || b == b'\t')
+}
+
+/// The headings among `lines` (byte ranges of `body`, each a whole line that starts with
+/// `#` outside any block), read by pulldown-cmark in one document of those lines alone,
+/// each followed by a blank line: an ATX heading is one line, and its inline markup reads
+/// the same without the rest of the document when it has no link reference definitions.
+/// `None` when that document reads as anything but headings that start where the lines do.
+fn headings_of(body: &str, lines: &[Range<usize>]) -> Option<Vec<Heading>> {
+    if lines.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut joined = String::new();
+    // Where each line starts in `joined`, and its range in `body`.
+    let mut starts = Vec::with_capacity(lines.len());
+    for range in lines {
+        let line = body.get(range.clone())?;
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        starts.push((joined.len(), range.clone()));
+        joined.push_str(line.strip_suffix('\r').unwrap_or(line));
+        joined.push_str("\n\n");
+    }
+    let mut skipped = Vec::new();
+    let parser = Parser::new_ext(&joined, markdown_options()).into_offset_iter();
+    let mut headings = collect_blocks(parser, &mut skipped);
+    if !skipped.is_empty() {
+        return None;
+    }
+    for h in &mut headings {
+        let at = starts.binary_search_by_key(&h.range.start, |s| s.0).ok()?;
+        h.range = starts.get(at)?.1.clone();
+    }
+    Some(headings)
 }
 
 /// The byte range of a YAML frontmatter block: a first line `---`, then lines up to a
@@ -862,6 +1036,157 @@ Prose mentioning FR-003 and **FR-004** inside.
         texts.push("## A\r\n\r\nbody\r\nmore\rtext\r\n\r\n".repeat(50));
         for t in &texts {
             assert_eq!(content_hash(t), content_hash_by_search(t), "{t:?}");
+        }
+    }
+
+    /// The lines the generated documents are made of: what the line scanner reads, and
+    /// everything that makes it hand the document to pulldown-cmark.
+    const PIECES: &[&str] = &[
+        "# Title",
+        "## User Scenarios & Testing *(mandatory)*",
+        "### FR-001: Login",
+        "### User Story 2 - Checkout (Priority: P2)",
+        "## `code` [link](x) ![img *a*](y) **bold**",
+        "# Title #",
+        "#",
+        "#hashtag",
+        "####### seven",
+        "\\# escaped",
+        "# &amp; entity &copy;",
+        "#\tTab heading",
+        "# Heading with ```",
+        "  ## indented",
+        "- **FR-001**: Sign in.",
+        "- FR-002: Lock out.",
+        "  continued",
+        "1. **Given** a, **When** b",
+        "10. ten",
+        "2) paren",
+        "  - nested",
+        "   three",
+        "    four spaces",
+        "\tcode",
+        "-     five after marker",
+        "- # heading in a list",
+        "- ```",
+        "- [ ] T001 [P] Create project",
+        "- [x] T012 [US1] Model",
+        "prose FR-003 and **FR-004**",
+        "~~strike~~",
+        "```",
+        "```sh",
+        "``` a`b",
+        "````",
+        "   ```",
+        "    ```",
+        "~~~",
+        "~~~ info ``` x",
+        "<!-- comment -->",
+        "<div>",
+        "text <!--",
+        "-->",
+        "> quote",
+        "---",
+        "===",
+        "-",
+        "* * *",
+        "___",
+        "| a | b |",
+        "[ref]: /url",
+        "See [ref] and [x][ref]",
+        "",
+        "   ",
+        "Setext title",
+    ];
+
+    /// A small deterministic generator (xorshift) for the differential tests.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// A document of up to 14 lines from [`PIECES`], with LF, CRLF and now and then a
+    /// lone CR, a missing final newline, a frontmatter block or a byte order mark.
+    fn generated(rng: &mut Rng) -> String {
+        let mut text = String::new();
+        match rng.below(20) {
+            0 => text.push_str("---\nkey: value\n---\n"),
+            1 => text.push('\u{feff}'),
+            _ => {}
+        }
+        let crlf = rng.below(4) == 0;
+        for _ in 0..rng.below(15) {
+            text.push_str(PIECES[rng.below(PIECES.len())]);
+            text.push_str(match rng.below(40) {
+                0 => "\r",
+                _ if crlf => "\r\n",
+                _ => "\n",
+            });
+        }
+        if rng.below(5) == 0 {
+            text.pop();
+        }
+        text
+    }
+
+    #[test]
+    fn line_scanner_reads_generated_documents_as_pulldown_cmark() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let patterns = IdPatterns::builtin();
+        let mut scanned = 0;
+        for _ in 0..40_000 {
+            let text = generated(&mut rng);
+            assert_eq!(
+                parse(&text, patterns, true),
+                parse_by_pulldown(&text, patterns, true),
+                "{text:?}"
+            );
+            scanned += usize::from(scan_lines(&text).is_some());
+        }
+        // Most documents hold something the scanner hands over; enough do not.
+        assert!(scanned > 4_000, "{scanned}");
+    }
+
+    #[test]
+    fn line_scanner_reads_spec_kit_documents_and_hands_over_the_rest() {
+        let spec = "# Feature Specification: Login\n\n**Feature Branch**: `001-login`\n\n## User Scenarios & Testing *(mandatory)*\n\n### User Story 1 - Sign in (Priority: P1)\n\nA user signs in.\n\n1. **Given** a user, **When** b, **Then** c.\n\n```text\n# not a heading\n```\n\n## Requirements\n\n- **FR-001**: System MUST sign in.\n  With email.\n- FR-002: Lock out.\n\n## Requirements\n";
+        assert!(scan_lines(spec).is_some());
+        let parsed = parse(spec, IdPatterns::builtin(), false);
+        assert_eq!(
+            parsed,
+            parse_by_pulldown(spec, IdPatterns::builtin(), false)
+        );
+        let slugs: Vec<_> = parsed.sections.iter().map(|s| s.slug.as_str()).collect();
+        assert_eq!(
+            slugs,
+            [
+                "feature-specification-login",
+                "user-scenarios--testing-mandatory",
+                "user-story-1---sign-in-priority-p1",
+                "requirements",
+                "requirements-1"
+            ]
+        );
+        for handed_over in [
+            "Title\n=====\n",
+            "# A\n\n    code\n",
+            "# A\n<!--\n# B\n-->\n",
+            "> # quoted\n",
+            "- # in a list\n",
+            "| a |\n|---|\n",
+            "[x]: /url\n# [x]\n",
+            "# A\r# B\n",
+            "\u{feff}# A\n",
+            "   ```\n# B\n```\n",
+            "``` a`b\n# B\n",
+        ] {
+            assert!(scan_lines(handed_over).is_none(), "{handed_over:?}");
         }
     }
 
