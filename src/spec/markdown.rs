@@ -290,7 +290,7 @@ fn parse_blocks(
     checklist: bool,
 ) -> Parsed {
     let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect();
     let line_of = |offset: usize| match line_starts.binary_search(&offset) {
         Ok(i) => i as u32 + 1,
