@@ -504,7 +504,7 @@ pub(crate) fn encode_task_file(w: &mut Writer, f: &TaskFile) {
     w.str(path);
     w.0.push(byte_of(&FOLDERS, folder));
     w.opt(name_id.as_ref(), task_id);
-    w.opt(parsed.as_deref(), task);
+    w.opt(parsed.as_ref(), task);
     w.len(issues.len());
     for i in issues {
         finding(w, i);
@@ -517,7 +517,7 @@ pub(crate) fn task_file(r: &mut Reader<'_>) -> Option<TaskFile> {
         path: r.str()?,
         folder: of_byte(&FOLDERS, r.u8()?)?,
         name_id: r.opt(read_task_id)?,
-        task: r.opt(read_task)?.map(std::sync::Arc::new),
+        task: r.opt(read_task)?,
         issues: r.vec(read_finding)?,
     })
 }

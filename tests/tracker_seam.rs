@@ -104,7 +104,7 @@ fn read_tiny(path: &str, text: &str) -> TaskFile {
             Folder::Tasks
         },
         name_id,
-        task: Some(task.into()),
+        task: Some(task),
         issues: Vec::new(),
     }
 }

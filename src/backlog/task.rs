@@ -94,7 +94,7 @@ fn parse_text(file: &mut TaskFile, text: &str, layout: &BacklogLayout) {
     read_frontmatter(file, &mut task, &map, &keys, layout);
     let body = body::parse(split.body, split.body_line);
     apply_body(file, &mut task, body);
-    file.task = Some(std::sync::Arc::new(task));
+    file.task = Some(task);
 }
 
 fn split_finding(file: &TaskFile, e: SplitError, layout: &BacklogLayout) -> Finding {
@@ -591,7 +591,7 @@ mod tests {
         let text = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
         let f = parse("task-1 - Set-up-gate.md", text);
         assert_eq!(codes(&f), []);
-        let t = (*f.task.unwrap()).clone();
+        let t = f.task.unwrap();
         assert_eq!(t.title.unwrap().value, "Set up gate");
         assert_eq!(t.acceptance[0].text, "Hook installs");
     }
@@ -603,7 +603,7 @@ mod tests {
             "---\nid: task-3\ntitle: 2024\nstatus: To Do\nassignee: @alice\nreporter: @bob\nlabels: foo\ncreated_date: 2024-01-02\nupdated_date: '2024-01-03 10:00'\nspecs: [a.md, b.md]\nextra: {nested: true}\n---\n",
         );
         assert_eq!(codes(&f), []);
-        let t = (*f.task.unwrap()).clone();
+        let t = f.task.unwrap();
         assert_eq!(t.id, TaskId::parse("TASK-3"));
         assert_eq!(t.title.unwrap().value, "2024");
         assert_eq!(t.assignee, ["@alice"]);

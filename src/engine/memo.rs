@@ -63,8 +63,6 @@ pub const SECTION_KEPT: &str = "…";
 /// bump [`FORMAT`]).
 pub fn slim(mut file: TaskFile) -> TaskFile {
     if let Some(task) = &mut file.task {
-        // Copied first only when another holder shares the parse (a fresh one is not).
-        let task = std::sync::Arc::make_mut(task);
         for text in [
             &mut task.description,
             &mut task.plan,

@@ -935,12 +935,12 @@ mod tests {
             path: path.into(),
             folder,
             name_id: TaskId::parse(id),
-            task: Some(std::sync::Arc::new(Task {
+            task: Some(Task {
                 id: TaskId::parse(id),
                 title: Some(Spanned::new(title.into(), Position::default())),
                 status: Some(Spanned::new(status.into(), Position::default())),
                 ..Task::default()
-            })),
+            }),
             issues: Vec::new(),
         }
     }

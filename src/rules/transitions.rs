@@ -759,7 +759,7 @@ mod tests {
             path: path.into(),
             folder,
             name_id: None,
-            task: Some(std::sync::Arc::new(Task {
+            task: Some(Task {
                 raw_id: Some(Spanned::new(
                     id.into(),
                     Position::new(2, 5, id.len() as u32),
@@ -771,13 +771,13 @@ mod tests {
                     Position::new(4, 9, status.len() as u32),
                 )),
                 ..Task::default()
-            })),
+            }),
             issues: Vec::new(),
         }
     }
 
     fn with_ac(mut f: TaskFile, items: &[(bool, &str)]) -> TaskFile {
-        if let Some(t) = f.task.as_mut().map(std::sync::Arc::make_mut) {
+        if let Some(t) = f.task.as_mut() {
             t.acceptance = items
                 .iter()
                 .enumerate()
@@ -1067,7 +1067,7 @@ mod tests {
         };
         let workflow = Workflow::new(&BacklogConfig::default(), &section).unwrap();
         let mut new = file(P, "TASK-2", "Login", "In Progress");
-        if let Some(t) = new.task.as_mut().map(std::sync::Arc::make_mut) {
+        if let Some(t) = new.task.as_mut() {
             t.dependencies = vec![
                 Spanned::new("TASK-1".into(), Position::default()),
                 Spanned::new("task-5".into(), Position::default()),
@@ -1114,7 +1114,7 @@ mod tests {
         .unwrap();
         let labelled = |state: &str| {
             let mut f = file(P, "TASK-1", "Login", "To Do");
-            if let Some(t) = f.task.as_mut().map(std::sync::Arc::make_mut) {
+            if let Some(t) = f.task.as_mut() {
                 t.labels = vec![format!("workflow:{state}")];
             }
             f
@@ -1157,7 +1157,7 @@ mod tests {
         )
         .is_empty());
         let mut moved = labelled("Nowhere");
-        if let Some(t) = moved.task.as_mut().map(std::sync::Arc::make_mut) {
+        if let Some(t) = moved.task.as_mut() {
             t.status = Some(Spanned::new("In Progress".into(), Position::default()));
         }
         let f = run_with(

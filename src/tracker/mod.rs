@@ -162,10 +162,8 @@ pub struct TaskFile {
     pub folder: Folder,
     /// ID from the file name.
     pub name_id: Option<TaskId>,
-    /// The parsed task; `None` when the file could not be read or parsed at all. Shared:
-    /// a pass over history hands out the same parse of a file many times, and a copy of
-    /// the file then copies its path, not the task.
-    pub task: Option<std::sync::Arc<Task>>,
+    /// The parsed task; `None` when the file could not be read or parsed at all.
+    pub task: Option<Task>,
     /// Defects found while reading this file (FG100, FG101, FG102, FG110), located.
     pub issues: Vec<Finding>,
 }

@@ -51,7 +51,7 @@ fn task(path: &str, folder: Folder, spec: &[&str]) -> TaskFile {
         path: path.to_string(),
         folder,
         name_id: id.clone(),
-        task: Some(std::sync::Arc::new(Task {
+        task: Some(Task {
             id,
             title: Some(Spanned::new("A task".into(), Position::new(3, 8, 6))),
             status: Some(Spanned::new("To Do".into(), Position::new(4, 9, 5))),
@@ -61,7 +61,7 @@ fn task(path: &str, folder: Folder, spec: &[&str]) -> TaskFile {
                 .map(|(i, s)| Spanned::new(s.to_string(), at(6 + i as u32, s.len())))
                 .collect(),
             ..Task::default()
-        })),
+        }),
         issues: Vec::new(),
     }
 }
@@ -150,7 +150,7 @@ fn missing_link_without_a_related_section_names_the_choices() {
 
 fn titled(path: &str, title: &str) -> TaskFile {
     let mut file = task(path, Folder::Tasks, &[]);
-    if let Some(t) = file.task.as_mut().map(std::sync::Arc::make_mut) {
+    if let Some(t) = file.task.as_mut() {
         t.title = Some(Spanned::new(title.into(), Position::new(3, 8, 6)));
     }
     file
@@ -199,7 +199,7 @@ fn missing_link_proposes_a_section_only_when_the_title_relates_to_it() {
 #[test]
 fn drafts_exempt_labels_archive_and_require_none_need_no_link() {
     let mut labelled = task("backlog/tasks/task-2 - B.md", Folder::Tasks, &[]);
-    if let Some(t) = labelled.task.as_mut().map(std::sync::Arc::make_mut) {
+    if let Some(t) = labelled.task.as_mut() {
         t.labels = vec!["Chore".into()];
     }
     let files = vec![
@@ -361,7 +361,7 @@ fn whole_file_links_warn_only_when_sections_are_required() {
 #[test]
 fn documentation_references_and_body_links_count_when_they_point_into_specs() {
     let mut file = task("backlog/tasks/task-1 - A.md", Folder::Tasks, &[]);
-    if let Some(t) = file.task.as_mut().map(std::sync::Arc::make_mut) {
+    if let Some(t) = file.task.as_mut() {
         let at = |line| Position::new(line, 3, 1);
         t.documentation = vec![
             Spanned::new("https://example.com/specs/001-x/spec.md".into(), at(6)),
