@@ -48,6 +48,8 @@ pub mod rules;
 pub mod snapshot;
 pub mod source;
 pub mod spec;
+#[cfg(test)]
+mod test_rng;
 pub mod text;
 pub mod tracker;
 pub mod workflow;

@@ -432,19 +432,8 @@ impl CommitWalk {
 mod tests {
     use super::*;
     use crate::git::commit::tests::git;
+    use crate::test_rng::Rng;
     use std::path::Path;
-
-    /// A small deterministic generator (xorshift), so that a failure can be replayed.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n
-        }
-    }
 
     /// A history of `commits` commits on several branches with merges (of two and of
     /// three), several roots, and committer times that repeat and go backwards, written
@@ -471,11 +460,11 @@ mod tests {
                 tips.push((branches - 1, mark));
                 tips.len() - 1
             } else {
-                let b = rng.below(tips.len() as u64) as usize;
+                let b = rng.below(tips.len());
                 parents.push(tips[b].1);
                 if kind <= 3 && tips.len() > 1 {
                     for _ in 0..=usize::from(kind == 2) {
-                        let o = rng.below(tips.len() as u64) as usize;
+                        let o = rng.below(tips.len());
                         if !parents.contains(&tips[o].1) {
                             parents.push(tips[o].1);
                         }
@@ -510,7 +499,7 @@ mod tests {
     fn same_as_libgit2(dir: &Path, ids: &[Oid], seed: u64) {
         let repo = Repo::discover(dir).unwrap();
         let mut rng = Rng(seed);
-        let mut pick = || ids[rng.below(ids.len() as u64) as usize];
+        let mut pick = || ids[rng.below(ids.len())];
         let mut checked = 0;
         for &head in ids {
             let hides: [Vec<Oid>; 3] = [vec![], vec![pick()], vec![pick(), pick()]];
@@ -606,7 +595,7 @@ mod tests {
         assert_eq!(walk.ids(), all);
         let mut rng = Rng(99);
         for _ in 0..20 {
-            let since = all[rng.below(all.len() as u64) as usize];
+            let since = all[rng.below(all.len())];
             let ours = CommitWalk::new(&repo, head, &[since]).unwrap().unwrap();
             assert_eq!(ours.ids(), repo.commits_between(&[head], &[since]).unwrap());
         }

@@ -720,6 +720,7 @@ pub fn content_hash(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
 
     fn sections(text: &str) -> Vec<Section> {
         parse(text, IdPatterns::builtin(), false).sections
@@ -1098,18 +1099,6 @@ Prose mentioning FR-003 and **FR-004** inside.
         "   ",
         "Setext title",
     ];
-
-    /// A small deterministic generator (xorshift) for the differential tests.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
 
     /// A document of up to 14 lines from [`PIECES`], with LF, CRLF and now and then a
     /// lone CR, a missing final newline, a frontmatter block or a byte order mark.
