@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "vocabulary",
-        &["codes", "finding", "text", "paths", "parallel"],
+        &["codes", "finding", "text", "paths", "parallel", "test_rng"],
     ),
     ("task model", &["tracker"]),
     ("plumbing", &["source", "own_files", "git"]),
