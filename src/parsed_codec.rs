@@ -142,6 +142,11 @@ impl Writer {
     pub(crate) fn u64(&mut self, n: u64) {
         self.0.extend_from_slice(&n.to_le_bytes());
     }
+    /// High half first.
+    pub(crate) fn u128(&mut self, n: u128) {
+        self.u64((n >> 64) as u64);
+        self.u64(n as u64);
+    }
     pub(crate) fn len(&mut self, n: usize) {
         self.u32(u32::try_from(n).unwrap_or(u32::MAX));
     }
@@ -179,6 +184,9 @@ impl<'a> Reader<'a> {
     pub(crate) fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.bytes(8)?.try_into().ok()?))
     }
+    pub(crate) fn u128(&mut self) -> Option<u128> {
+        Some((u128::from(self.u64()?) << 64) | u128::from(self.u64()?))
+    }
     /// A count of items that each take at least one byte (so a corrupt count cannot
     /// reserve more than the file could hold).
     pub(crate) fn count(&mut self) -> Option<usize> {
@@ -186,8 +194,12 @@ impl<'a> Reader<'a> {
         (n <= self.data.len() - self.at).then_some(n)
     }
     pub(crate) fn str(&mut self) -> Option<String> {
+        self.str_ref().map(str::to_string)
+    }
+    /// [`Reader::str`], borrowed from the bytes.
+    pub(crate) fn str_ref(&mut self) -> Option<&'a str> {
         let n = usize::try_from(self.u32()?).ok()?;
-        String::from_utf8(self.bytes(n)?.to_vec()).ok()
+        std::str::from_utf8(self.bytes(n)?).ok()
     }
     pub(crate) fn opt<T>(
         &mut self,

@@ -61,8 +61,7 @@ pub fn extend_parts(
     w.str(&header.key);
     w.str(&header.head);
     w.opt(header.since.as_deref(), Writer::str);
-    w.u64((header.suspect_chain >> 64) as u64);
-    w.u64(header.suspect_chain as u64);
+    w.u128(header.suspect_chain);
     w.len(done.count + records.len());
     let mut tail = Writer(Vec::with_capacity(records.len() * 160));
     for r in records {
@@ -134,7 +133,7 @@ fn header(data: &[u8]) -> Option<(Header, Reader<'_>)> {
         key: r.str()?,
         head: r.str()?,
         since: r.opt(Reader::str)?,
-        suspect_chain: (u128::from(r.u64()?) << 64) | u128::from(r.u64()?),
+        suspect_chain: r.u128()?,
     };
     Some((header, r))
 }

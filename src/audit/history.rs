@@ -353,10 +353,6 @@ impl<'a> Recorder<'a> {
             &judged.changed,
         );
         Ok(CommitRecord {
-            id: id.to_string().into(),
-            author: format!("{} <{}>", meta.author_name, meta.author_email).into(),
-            time: meta.time,
-            subject: meta.subject().to_string().into(),
             findings: judged
                 .findings
                 .iter()
@@ -366,7 +362,7 @@ impl<'a> Recorder<'a> {
             moves,
             sections,
             links,
-            branch: branch.map(|b| b.to_string().into()),
+            ..metadata_only(id, &meta, branch)
         })
     }
 
@@ -384,20 +380,25 @@ impl<'a> Recorder<'a> {
             Err(JudgeError::Source(e)) => Err(e),
             Err(_) => {
                 let meta = self.meta(id, walk)?;
-                Ok(CommitRecord {
-                    id: id.to_string().into(),
-                    author: format!("{} <{}>", meta.author_name, meta.author_email).into(),
-                    time: meta.time,
-                    subject: meta.subject().to_string().into(),
-                    findings: Vec::new(),
-                    references: Vec::new(),
-                    moves: Vec::new(),
-                    sections: Vec::new(),
-                    links: Vec::new(),
-                    branch: branch.map(|b| b.to_string().into()),
-                })
+                Ok(metadata_only(id, &meta, branch))
             }
         }
+    }
+}
+
+/// The record of commit `id` with its metadata and nothing judged.
+fn metadata_only(id: Oid, meta: &CommitMeta, branch: Option<&str>) -> CommitRecord {
+    CommitRecord {
+        id: id.to_string().into(),
+        author: format!("{} <{}>", meta.author_name, meta.author_email).into(),
+        time: meta.time,
+        subject: meta.subject().to_string().into(),
+        findings: Vec::new(),
+        references: Vec::new(),
+        moves: Vec::new(),
+        sections: Vec::new(),
+        links: Vec::new(),
+        branch: branch.map(|b| b.to_string().into()),
     }
 }
 

@@ -443,15 +443,6 @@ impl Results {
     }
 }
 
-fn u128_out(w: &mut Writer, n: u128) {
-    w.u64((n >> 64) as u64);
-    w.u64(n as u64);
-}
-
-fn read_u128(r: &mut Reader<'_>) -> Option<u128> {
-    Some((u128::from(r.u64()?) << 64) | u128::from(r.u64()?))
-}
-
 fn findings(w: &mut Writer, list: &[Finding]) {
     w.len(list.len());
     for f in list {
@@ -532,17 +523,17 @@ fn encode(results: &Results) -> Vec<u8> {
     match (&results.tree, results.stats.tree_reused) {
         (None, true) => w.0.extend_from_slice(&results.tree_read),
         (tree, _) => w.opt(tree.as_ref(), |w, (key, part)| {
-            u128_out(w, *key);
+            w.u128(*key);
             findings(w, &part.findings);
             coverage(w, &part.coverage);
         }),
     }
     w.opt(results.suspect.as_ref(), |w, (key, found)| {
-        u128_out(w, *key);
+        w.u128(*key);
         findings(w, found);
     });
     w.opt(results.files.as_ref(), |w, (key, part)| {
-        u128_out(w, *key);
+        w.u128(*key);
         w.len(part.modified_files.len());
         for path in &part.modified_files {
             w.str(path);
@@ -565,7 +556,7 @@ fn decode(data: &[u8]) -> Option<Results> {
     let tree_at = r.at;
     let tree = r.opt(|r| {
         Some((
-            read_u128(r)?,
+            r.u128()?,
             TreePart {
                 findings: r.vec(read_finding)?,
                 coverage: read_coverage(r)?,
@@ -573,10 +564,10 @@ fn decode(data: &[u8]) -> Option<Results> {
         ))
     })?;
     let tree_read = rest.get(tree_at..r.at)?.to_vec();
-    let suspect = r.opt(|r| Some((read_u128(r)?, r.vec(read_finding)?)))?;
+    let suspect = r.opt(|r| Some((r.u128()?, r.vec(read_finding)?)))?;
     let files = r.opt(|r| {
         Some((
-            read_u128(r)?,
+            r.u128()?,
             FilesPart {
                 modified_files: r.vec(Reader::str)?,
                 task_files: usize::try_from(r.u64()?).ok()?,

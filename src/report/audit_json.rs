@@ -105,8 +105,7 @@ fn encode_history(chain: u128, tasks: &[(&str, Range<usize>)], text: &str) -> Ve
     w.0.extend_from_slice(HISTORY_MAGIC);
     w.u32(HISTORY_FORMAT);
     w.str(env!("CARGO_PKG_VERSION"));
-    w.u64((chain >> 64) as u64);
-    w.u64(chain as u64);
+    w.u128(chain);
     w.len(tasks.len());
     for (task, range) in tasks {
         w.str(task);
@@ -124,12 +123,12 @@ fn decode_history(data: &[u8]) -> Option<KeptHistory<'_>> {
         data: data.strip_prefix(HISTORY_MAGIC)?,
         at: 0,
     };
-    if r.u32()? != HISTORY_FORMAT || read_str(&mut r)? != env!("CARGO_PKG_VERSION") {
+    if r.u32()? != HISTORY_FORMAT || r.str_ref()? != env!("CARGO_PKG_VERSION") {
         return None;
     }
-    let chain = (u128::from(r.u64()?) << 64) | u128::from(r.u64()?);
+    let chain = r.u128()?;
     let tasks = r.vec(|r| {
-        let task = read_str(r)?;
+        let task = r.str_ref()?;
         let start = usize::try_from(r.u64()?).ok()?;
         let end = usize::try_from(r.u64()?).ok()?;
         Some((task, start..end))
@@ -144,12 +143,6 @@ fn decode_history(data: &[u8]) -> Option<KeptHistory<'_>> {
         last = range.end;
     }
     (r.at == r.data.len()).then_some(KeptHistory { chain, tasks, text })
-}
-
-/// A string of the file, borrowed from it.
-fn read_str<'a>(r: &mut Reader<'a>) -> Option<&'a str> {
-    let n = usize::try_from(r.u32()?).ok()?;
-    std::str::from_utf8(r.bytes(n)?).ok()
 }
 
 /// Roughly the length of the history's text: what its output buffer starts with.
