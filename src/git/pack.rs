@@ -668,9 +668,11 @@ mod zlib {
     pub struct Inflater {
         // Boxed: zlib keeps a pointer back to the stream.
         stream: Box<z::z_stream>,
-        /// libdeflate's decompressor; null when libdeflate could not allocate one, or in
+        /// libdeflate's decompressors: the first for streams whose first block is coded
+        /// with the fixed Huffman codes, the second for the others (see
+        /// [`Inflater::decompressor`]); null when libdeflate could not allocate one, or in
         /// tests of zlib's path: every entry is then inflated by zlib.
-        whole: *mut ld::libdeflate_decompressor,
+        whole: [*mut ld::libdeflate_decompressor; 2],
         /// What was last read of a pack: its first `filled` bytes. Longer buffers are
         /// kept for the next entry (not zeroed again, not given back and faulted in).
         buffer: Vec<u8>,
@@ -720,9 +722,14 @@ mod zlib {
             }
             Some(Inflater {
                 stream,
-                // SAFETY: allocates a decompressor (null when out of memory), freed in
+                // SAFETY: allocates two decompressors (null when out of memory), freed in
                 // `drop`.
-                whole: unsafe { ld::libdeflate_alloc_decompressor() },
+                whole: unsafe {
+                    [
+                        ld::libdeflate_alloc_decompressor(),
+                        ld::libdeflate_alloc_decompressor(),
+                    ]
+                },
                 buffer: Vec::new(),
                 filled: 0,
                 spare: Vec::new(),
@@ -741,9 +748,19 @@ mod zlib {
         /// stands for).
         #[cfg(test)]
         pub fn zlib_only(mut self) -> Inflater {
-            // SAFETY: the decompressor came from `new` and is freed once, here.
-            unsafe { ld::libdeflate_free_decompressor(self.whole) };
-            self.whole = std::ptr::null_mut();
+            for d in &mut self.whole {
+                // SAFETY: the decompressor came from `new` and is freed once, here.
+                unsafe { ld::libdeflate_free_decompressor(*d) };
+                *d = std::ptr::null_mut();
+            }
+            self
+        }
+
+        /// The same stream, each zlib stream inflated by the other decompressor than
+        /// [`Inflater::decompressor`] picks (for tests: the choice changes no output).
+        #[cfg(test)]
+        pub fn swapped(mut self) -> Inflater {
+            self.whole.swap(0, 1);
             self
         }
 
@@ -787,7 +804,7 @@ mod zlib {
             start: usize,
             size: usize,
         ) -> Option<Vec<u8>> {
-            if !self.whole.is_null() {
+            if self.whole.iter().all(|d| !d.is_null()) {
                 let bound = start.checked_add(size)?.checked_add(size / 1024 + 64)?;
                 let len = (pack.end - at).min(bound as u64) as usize;
                 if self.filled < len {
@@ -821,10 +838,24 @@ mod zlib {
             out
         }
 
+        /// The decompressor for zlib stream `input`: libdeflate builds the decoding
+        /// tables of the fixed Huffman codes once and keeps them until a block with codes
+        /// of its own replaces them. Most of a pack's small deltas are one fixed-code
+        /// block, its commits and larger objects blocks with their own codes: one
+        /// decompressor for both rebuilt the fixed tables for nearly every delta. Which
+        /// one inflates a stream changes nothing but the time it takes.
+        fn decompressor(&self, input: &[u8]) -> *mut ld::libdeflate_decompressor {
+            // After the 2-byte zlib header, the first block's header: bit 0 says whether
+            // it is the last, bits 1-2 how it is coded (1: the fixed codes).
+            let fixed = input.get(2).is_some_and(|b| (b >> 1) & 3 == 1);
+            self.whole[usize::from(!fixed)]
+        }
+
         /// Inflates the stream starting at `start` in the buffer into `out` (empty, up
         /// to its capacity) with libdeflate; `None` when libdeflate refuses it.
         fn inflate_whole(&mut self, start: usize, out: &mut Vec<u8>) -> Option<()> {
             let input = self.buffer.get(start..self.filled)?;
+            let decompressor = self.decompressor(input);
             let spare = out.spare_capacity_mut();
             let mut written = 0;
             // SAFETY: the input and output point at `input.len()` bytes of the buffer and
@@ -833,7 +864,7 @@ mod zlib {
             // no more than that many bytes of output and says how many it wrote.
             let ret = unsafe {
                 ld::libdeflate_zlib_decompress_ex(
-                    self.whole,
+                    decompressor,
                     input.as_ptr().cast(),
                     input.len(),
                     spare.as_mut_ptr().cast(),
@@ -916,11 +947,13 @@ mod zlib {
     impl Drop for Inflater {
         fn drop(&mut self) {
             // SAFETY: the stream was initialised in `new` and is ended once, here; the
-            // decompressor (null or allocated in `new`) is freed once, here.
+            // decompressors (null or allocated in `new`) are freed once, here.
             unsafe {
                 z::inflateEnd(&mut *self.stream);
-                if !self.whole.is_null() {
-                    ld::libdeflate_free_decompressor(self.whole);
+                for d in self.whole {
+                    if !d.is_null() {
+                        ld::libdeflate_free_decompressor(d);
+                    }
                 }
             }
         }
@@ -1457,9 +1490,11 @@ mod tests {
         git_in(&dir, &["commit", "-qm", "large"]);
         git_in(&dir, &["repack", "-adfq"]);
         let packs = Packs::open(&objects(&dir)).unwrap();
-        // libdeflate (the fast path); zlib with room to spare; zlib without (the slow
-        // path both stand for).
+        // libdeflate (the fast path), and with each stream given to the other of its two
+        // decompressors; zlib with room to spare; zlib without (the slow path both stand
+        // for).
         let mut fast = zlib::Inflater::new().unwrap();
+        let mut swapped = zlib::Inflater::new().unwrap().swapped();
         let mut room = zlib::Inflater::new().unwrap().zlib_only();
         let mut slow = zlib::Inflater::new().unwrap().zlib_only().without_room();
         let (mut small, mut large) = (0, 0);
@@ -1470,6 +1505,7 @@ mod tests {
                 let data = inflate_resized(&mut slow, pack, at, 0).unwrap();
                 assert_eq!(inflate_resized(&mut room, pack, at, 0).unwrap(), data);
                 assert_eq!(inflate_resized(&mut fast, pack, at, 0).unwrap(), data);
+                assert_eq!(inflate_resized(&mut swapped, pack, at, 0).unwrap(), data);
                 // A stream one byte longer or shorter than its header says is refused,
                 // by every path.
                 for grow in [-1, 1] {
