@@ -435,11 +435,9 @@ pub fn judge_commit_from(
     // A stored message has no comment lines left: a `#` line is content.
     let message = Message::parse(&meta.message, '\0');
     let branch = branch.or(judge.branch);
-    let mut references: Vec<String> = finder
-        .find(&message)
-        .into_iter()
-        .map(|r| r.id.canonical())
-        .collect();
+    // Found once: the commit rules take the same references.
+    let found = finder.find(&message);
+    let mut references: Vec<String> = found.iter().map(|r| r.id.canonical()).collect();
     if references.is_empty() && config.commits.branch_fallback {
         references.extend(
             branch
@@ -476,7 +474,8 @@ pub fn judge_commit_from(
         .finder(&tree, layout, parsed)
         .with_workflow(workflow)
         .resolving_by_frontmatter();
-    let mut findings = commits::check(&input, &config.commits, workflow, finder, code, &tasks);
+    let mut findings =
+        commits::check_found(&input, &config.commits, workflow, code, &tasks, || found);
     tasks.failure()?;
     if judge.merged_branches {
         let merged = MergedBranch {

@@ -430,6 +430,22 @@ pub fn check(
     code: &CodePaths,
     tasks: &dyn TaskIndex,
 ) -> Vec<Finding> {
+    check_found(input, config, workflow, code, tasks, || {
+        references.find(input.message)
+    })
+}
+
+/// [`check`], with the references of the message already found (`found`: what
+/// [`ReferenceFinder::find`] gives for `input.message`): a pass over history finds them
+/// once per commit for its record and for these rules.
+pub fn check_found(
+    input: &CommitInput<'_>,
+    config: &CommitsSection,
+    workflow: &Workflow,
+    code: &CodePaths,
+    tasks: &dyn TaskIndex,
+    found: impl FnOnce() -> Vec<Reference>,
+) -> Vec<Finding> {
     // A version bump needs no task, but a reference it carries is still checked.
     let exempt = exemption(input, config, code);
     if exempt
@@ -438,7 +454,7 @@ pub fn check(
     {
         return Vec::new();
     }
-    let mut refs = references.find(input.message);
+    let mut refs = found();
     let branch_id = input.branch.and_then(|b| branch_reference(b, input.prefix));
     if refs.is_empty() && config.branch_fallback && exempt.is_none() {
         if let Some(id) = branch_id.clone() {
