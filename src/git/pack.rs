@@ -131,6 +131,12 @@ struct Entry {
     data: Vec<u8>,
 }
 
+impl Drop for Entry {
+    fn drop(&mut self) {
+        super::tree::recycle(std::mem::take(&mut self.data));
+    }
+}
+
 /// What a pack entry is.
 #[derive(Clone, Copy)]
 enum Base {
@@ -499,7 +505,8 @@ impl Packs {
             let base = entry.base;
             match base {
                 Base::Whole(Kind::Commit) if chain.is_empty() && !kept => {
-                    let data = Rc::try_unwrap(entry).map_or_else(|e| e.data.clone(), |e| e.data);
+                    let data = Rc::try_unwrap(entry)
+                        .map_or_else(|e| e.data.clone(), |mut e| std::mem::take(&mut e.data));
                     return Some(Found::Once(Kind::Commit, data));
                 }
                 Base::Whole(kind) => {
@@ -825,7 +832,7 @@ mod zlib {
             inflate: impl FnOnce(&mut Inflater, &mut Vec<u8>) -> Option<()>,
         ) -> Option<Vec<u8>> {
             if size >= SMALL {
-                let mut out = Vec::with_capacity(size);
+                let mut out = crate::git::tree::buffer(size);
                 inflate(self, &mut out)?;
                 return (out.len() == size).then_some(out);
             }
@@ -1114,7 +1121,7 @@ impl Composed {
                 Source::Flat(data) => Some(Bytes::Flat(data.clone())),
             })
             .collect::<Option<Vec<_>>>()?;
-        let mut out = Vec::with_capacity(self.len);
+        let mut out = super::tree::buffer(self.len);
         for p in &self.pieces {
             let src = entries.get(p.src as usize)?.as_slice();
             out.extend_from_slice(src.get(p.start..p.start + p.len)?);

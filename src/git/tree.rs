@@ -42,6 +42,78 @@ enum TreeBytes {
     Kept(KeptBytes),
 }
 
+impl Drop for TreeBytes {
+    fn drop(&mut self) {
+        if let TreeBytes::Owned(v) = self {
+            recycle(std::mem::take(v));
+        }
+    }
+}
+
+/// Buffers of at least this many bytes are kept for reuse when let go (see [`buffer`]).
+const REUSED: usize = 64 << 10;
+
+/// How many let-go buffers a thread keeps.
+const REUSED_KEPT: usize = 3;
+
+thread_local! {
+    /// Large buffers let go on this thread, kept for the next large object (see
+    /// [`buffer`]).
+    static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer with room for `len` bytes: for a large object, one a tree or pack entry
+/// of this thread let go, when one fits.
+///
+/// A task folder of 10,000 entries is a tree of about 600 KB, read again at nearly every
+/// commit that changes a task. Allocated afresh, each version's buffer came from pages
+/// the allocator had given back to the kernel (or mapped for it alone), and every page
+/// was faulted in and cleared again before the object was copied into it.
+pub fn buffer(len: usize) -> Vec<u8> {
+    if len >= REUSED {
+        let kept = SPARE.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            // The smallest that fits, and not more than twice too large.
+            let fits = spare
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.capacity() >= len && b.capacity() / 2 <= len)
+                .min_by_key(|(_, b)| b.capacity())
+                .map(|(i, _)| i)?;
+            Some(spare.swap_remove(fits))
+        });
+        if let Some(mut b) = kept {
+            b.clear();
+            return b;
+        }
+        // Room for a folder that grows by a few entries from one version to the next:
+        // the buffer let go is an older, often shorter, version's.
+        return Vec::with_capacity(len + len / 16);
+    }
+    Vec::with_capacity(len)
+}
+
+/// Lets go of `buf`: kept for [`buffer`] when it is large (in place of the smallest kept
+/// one, when this thread keeps as many as it may), else freed.
+pub fn recycle(buf: Vec<u8>) {
+    if buf.capacity() < REUSED {
+        return;
+    }
+    // A thread being torn down frees the buffer.
+    let _ = SPARE.try_with(|spare| {
+        let Ok(mut spare) = spare.try_borrow_mut() else {
+            return;
+        };
+        if spare.len() < REUSED_KEPT {
+            spare.push(buf);
+        } else if let Some(smallest) = spare.iter_mut().min_by_key(|b| b.capacity()) {
+            if smallest.capacity() < buf.capacity() {
+                *smallest = buf;
+            }
+        }
+    });
+}
+
 impl std::ops::Deref for TreeBytes {
     type Target = [u8];
 
@@ -738,6 +810,42 @@ mod tests {
             let new = RawTree::new(Oid::ZERO_SHA1, old.clone());
             assert!(RawTree::differing(&parent, &new).is_err(), "case {k}");
         }
+    }
+
+    #[test]
+    fn a_buffer_let_go_is_handed_out_again_empty_only_where_it_fits() {
+        // A thread of its own: its kept buffers are this test's alone.
+        std::thread::spawn(|| {
+            let small = buffer(100);
+            assert!(small.is_empty() && small.capacity() >= 100);
+            let mut big = buffer(REUSED);
+            assert!(big.capacity() > REUSED, "room to grow");
+            big.resize(big.capacity(), 7);
+            let ptr = big.as_ptr();
+            recycle(big);
+            // Too large to fit twice over, or too small: a new buffer.
+            let (under, over) = (buffer(REUSED / 4 * 3), buffer(REUSED * 2));
+            assert!(under.as_ptr() != ptr && over.as_ptr() != ptr);
+            let again = buffer(REUSED + 10);
+            assert_eq!(again.as_ptr(), ptr);
+            assert!(again.is_empty() && again.capacity() >= REUSED + 10);
+            // A tree's bytes go back when the tree is dropped; the tree read next in
+            // them holds its own bytes only.
+            let data = tree_of(&folder(2000, |i| i as u8));
+            let mut reused = buffer(data.len());
+            reused.extend_from_slice(&data);
+            let at = reused.as_ptr();
+            drop(RawTree::parse(Oid::ZERO_SHA1, reused).unwrap());
+            let other = tree_of(&folder(1990, |i| (i * 3) as u8));
+            let mut next = buffer(other.len());
+            assert_eq!(next.as_ptr(), at);
+            next.extend_from_slice(&other);
+            let tree = RawTree::parse(Oid::ZERO_SHA1, next).unwrap();
+            assert_eq!(tree.len(), 1990);
+            assert_eq!(&*tree.data, &other[..]);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
