@@ -281,6 +281,16 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
     write_with(path, |out| out.write_all(bytes), true)
 }
 
+/// [`write`] of the bytes of `parts`, one after the other (without joining them first):
+/// for a report.
+pub fn write_report(path: &Path, parts: &[&[u8]]) -> Result<(), OwnFileError> {
+    write_with(
+        path,
+        |out| parts.iter().try_for_each(|b| out.write_all(b)),
+        true,
+    )
+}
+
 /// [`write`], the contents written by `contents` through a buffer; the file synced to
 /// disk before it replaces the old one when `sync`.
 fn write_with(

@@ -192,23 +192,29 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
     } else {
         Anchors::default()
     };
-    let text = report::render(
-        format,
-        &Report {
-            findings: &findings,
-            summary,
-            context: ReportContext {
-                source: Some(&tree),
-                messages: &[],
-                color: ctx.color,
-                quiet: ctx.global.quiet,
-            },
-            anchors: Some(&anchors),
-            audit: Some(&audit),
+    let report = Report {
+        findings: &findings,
+        summary,
+        context: ReportContext {
+            source: Some(&tree),
+            messages: &[],
+            color: ctx.color,
+            quiet: ctx.global.quiet,
         },
-    )
-    .map_err(|f| super::unsupported(f, FORMATS))?;
-    write_output(ctx, args.output.as_deref(), &text)?;
+        anchors: Some(&anchors),
+        audit: Some(&audit),
+    };
+    // JSON, the largest report (tens of megabytes for a long history), is written in the
+    // parts it is made of, not joined into one text first.
+    let text = if format == Format::Json {
+        let document = report::audit_json::render_parts(&audit, &findings, summary);
+        write_output_parts(ctx, args.output.as_deref(), &document.parts())?;
+        None
+    } else {
+        let text = report::render(format, &report).map_err(|f| super::unsupported(f, FORMATS))?;
+        write_output(ctx, args.output.as_deref(), &text)?;
+        Some(text)
+    };
     let outcome = outcome(&findings);
     // The process ends here: freeing 50,000 commit records one by one is pure waiting.
     drop(tree);
@@ -219,18 +225,40 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
 /// Writes to `--output FILE`, else stdout.
 pub fn write_output(ctx: &Context, output: Option<&Path>, text: &str) -> Result<(), CommandError> {
     match output {
+        Some(_) => write_output_parts(ctx, output, &[text.as_bytes()]),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// Writes the bytes of `parts`, one after the other, to `--output FILE`, else stdout. A
+/// report file replaces the old one whole (see [`crate::own_files::write_report`]).
+fn write_output_parts(
+    ctx: &Context,
+    output: Option<&Path>,
+    parts: &[&[u8]],
+) -> Result<(), CommandError> {
+    let cannot =
+        |e: &dyn std::fmt::Display| CommandError::Usage(format!("cannot write the report: {e}"));
+    match output {
         Some(path) => {
             let full = if path.is_absolute() {
                 path.to_path_buf()
             } else {
                 ctx.dir.join(path)
             };
-            crate::own_files::write(&full, text.as_bytes())
-                .map_err(|e| CommandError::Usage(format!("cannot write the report: {e}")))
+            crate::own_files::write_report(&full, parts).map_err(|e| cannot(&e))
         }
         None => {
-            print!("{text}");
-            Ok(())
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            parts
+                .iter()
+                .try_for_each(|p| out.write_all(p))
+                .and_then(|()| out.flush())
+                .map_err(|e| cannot(&e))
         }
     }
 }

@@ -17,9 +17,59 @@ use crate::parsed_codec::{Reader, Writer};
 /// coverage and history, most of a long history's report, are written directly by
 /// a small pretty writer, which the tests check against serde's output).
 pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
+    let document = render_parts(audit, findings, summary);
+    let parts = document.parts();
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| out.extend_from_slice(p));
+    // Every part is UTF-8 (the kept history's text was checked when it was read).
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The JSON document of [`render`], in the parts it is written in: the text before the
+/// history's value, the history's text and the end. The history (half of a long
+/// history's report) is not copied when the last audit kept it as it is: it is the
+/// kept file's bytes.
+pub struct Document {
+    head: String,
+    history: HistoryText,
+}
+
+/// The text after the history's value.
+const DOCUMENT_END: &str = "\n}\n";
+
+impl Document {
+    /// The document's bytes, in order: one after the other, they are [`render`]'s text.
+    pub fn parts(&self) -> [&[u8]; 3] {
+        [
+            self.head.as_bytes(),
+            self.history.as_bytes(),
+            DOCUMENT_END.as_bytes(),
+        ]
+    }
+}
+
+/// The history's text: written by this audit, or the kept file's text as it is.
+enum HistoryText {
+    /// Written by this audit.
+    Written(String),
+    /// The text, at this range of the kept file's bytes.
+    Kept(crate::own_files::Bytes, Range<usize>),
+}
+
+impl HistoryText {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            HistoryText::Written(text) => text.as_bytes(),
+            HistoryText::Kept(file, range) => file.get(range.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// [`render`]'s document in parts ([`Document::parts`]).
+pub fn render_parts(audit: &Audit, findings: &[Finding], summary: Summary) -> Document {
     // The history, most of the text of a long history's report, is written on a second
     // thread meanwhile.
-    let history = std::thread::scope(|scope| {
+    let (head, history) = std::thread::scope(|scope| {
         let history = scope.spawn(|| history_text(audit).0);
         let head = head(audit, findings, summary);
         let history = history
@@ -27,13 +77,7 @@ pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (head, history)
     });
-    let (mut out, history) = history;
-    out.reserve(history.len() + 4);
-    out.push_str(&history);
-    let mut p = Pretty(out);
-    p.close(0, '}', false);
-    p.0.push('\n');
-    p.0
+    Document { head, history }
 }
 
 /// Where the JSON report keeps its history's text, relative to the repository's `.git`.
@@ -65,13 +109,16 @@ struct KeptHistory<'a> {
     chain: u128,
     tasks: Vec<(&'a str, Range<usize>)>,
     text: &'a str,
+    /// Where `text` starts in the file.
+    text_at: usize,
 }
 
 /// The history's text of `audit` (at depth 1 of the document), and how it was written:
 /// from the text the last audit kept in [`HISTORY_FILE`] when the records it was written
-/// from are this audit's, or the first of them (then the tasks the other records moved
-/// are written again); else whole. Kept for the next audit when it changed.
-fn history_text(audit: &Audit) -> (String, Written) {
+/// from are this audit's (the file's bytes, not copied), or the first of them (then the
+/// tasks the other records moved are written again); else whole. Kept for the next audit
+/// when it changed.
+fn history_text(audit: &Audit) -> (HistoryText, Written) {
     let dir = audit.memo_dir.as_deref();
     let file = dir.and_then(|dir| {
         crate::own_files::map_in(dir, HISTORY_FILE, crate::own_files::MAX_CACHE)
@@ -79,6 +126,15 @@ fn history_text(audit: &Audit) -> (String, Written) {
             .flatten()
     });
     let kept = file.as_deref().and_then(decode_history);
+    let same = kept
+        .as_ref()
+        .filter(|k| k.chain == audit.chain.all)
+        .map(|k| k.text_at..k.text_at + k.text.len());
+    if let Some(range) = same {
+        if let Some(file) = file {
+            return (HistoryText::Kept(file, range), Written::Kept);
+        }
+    }
     let mut p = Pretty(String::with_capacity(match &kept {
         Some(k) => k.text.len() + 4096,
         None => history_size(&audit.history),
@@ -95,7 +151,7 @@ fn history_text(audit: &Audit) -> (String, Written) {
             ],
         );
     }
-    (p.0, written)
+    (HistoryText::Written(p.0), written)
 }
 
 /// The file [`decode_history`] reads, without the text (written after it): `chain` and
@@ -142,7 +198,13 @@ fn decode_history(data: &[u8]) -> Option<KeptHistory<'_>> {
         }
         last = range.end;
     }
-    (r.at == r.data.len()).then_some(KeptHistory { chain, tasks, text })
+    let text_at = HISTORY_MAGIC.len() + r.at - len;
+    (r.at == r.data.len()).then_some(KeptHistory {
+        chain,
+        tasks,
+        text,
+        text_at,
+    })
 }
 
 /// Roughly the length of the history's text: what its output buffer starts with.
@@ -794,6 +856,20 @@ mod tests {
             render(&full, &many, summary),
             with_serde(&full, &many, summary)
         );
+        // With a history kept for the next audit: written, then taken as kept (its
+        // part of the document is the kept file's bytes).
+        let dir = assert_fs::TempDir::new().unwrap();
+        let kept = Audit {
+            memo_dir: Some(dir.path().to_path_buf()),
+            ..full
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                render(&kept, &many, summary),
+                with_serde(&kept, &many, summary)
+            );
+            assert_eq!(history_text(&kept).1, Written::Kept);
+        }
         // Nothing at all: empty arrays and objects, and 100% of no requirement.
         let empty = audit(Vec::new(), Coverage::default());
         assert_eq!(
@@ -897,9 +973,16 @@ mod kept_history_tests {
         }
     }
 
+    /// [`history_text`]'s text as a string, and how it was written.
+    fn history_string(audit: &Audit) -> (String, Written) {
+        let (text, written) = history_text(audit);
+        let text = std::str::from_utf8(text.as_bytes()).unwrap().to_string();
+        (text, written)
+    }
+
     /// The text written whole, with nothing kept.
     fn whole(records: &[CommitRecord]) -> String {
-        let (text, written) = history_text(&audit(records, 0, None));
+        let (text, written) = history_string(&audit(records, 0, None));
         assert_eq!(written, Written::Whole);
         text
     }
@@ -910,13 +993,13 @@ mod kept_history_tests {
         for before in 0..=all.len() {
             for after in before..=all.len() {
                 let dir = assert_fs::TempDir::new().unwrap();
-                let (first, written) = history_text(&audit(&all[..before], 0, Some(&dir)));
+                let (first, written) = history_string(&audit(&all[..before], 0, Some(&dir)));
                 assert_eq!(written, Written::Whole);
                 assert_eq!(first, whole(&all[..before]));
                 // The records after `before` are new: only the tasks they moved are
                 // written again (or nothing, when they moved none).
                 let later = audit(&all[..after], before, Some(&dir));
-                let (text, written) = history_text(&later);
+                let (text, written) = history_string(&later);
                 assert_eq!(text, whole(&all[..after]), "{before}..{after}");
                 let moved: BTreeSet<&str> = all[before..after]
                     .iter()
@@ -929,7 +1012,7 @@ mod kept_history_tests {
                 };
                 assert_eq!(written, want, "{before}..{after}");
                 // Kept again for the next audit: the same records take it as it is.
-                let (again, written) = history_text(&later);
+                let (again, written) = history_string(&later);
                 assert_eq!((again, written), (text, Written::Kept));
             }
         }
@@ -940,8 +1023,8 @@ mod kept_history_tests {
         let all = records();
         let dir = assert_fs::TempDir::new().unwrap();
         // Kept from other records (a rewritten history): written whole.
-        history_text(&audit(&all[1..4], 0, Some(&dir)));
-        let (text, written) = history_text(&audit(&all, 3, Some(&dir)));
+        history_string(&audit(&all[1..4], 0, Some(&dir)));
+        let (text, written) = history_string(&audit(&all, 3, Some(&dir)));
         assert_eq!((text, written), (whole(&all), Written::Whole));
         let path = dir.join(HISTORY_FILE);
         let file = std::fs::read(&path).unwrap();
@@ -972,7 +1055,7 @@ mod kept_history_tests {
         assert!(decode_history(&outside).is_none());
         // A damaged file is written whole, and replaced.
         std::fs::write(&path, &file[..file.len() / 2]).unwrap();
-        let (text, written) = history_text(&audit(&all, 0, Some(&dir)));
+        let (text, written) = history_string(&audit(&all, 0, Some(&dir)));
         assert_eq!((text, written), (whole(&all), Written::Whole));
         assert_eq!(std::fs::read(&path).unwrap(), file);
     }
