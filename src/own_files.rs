@@ -281,13 +281,15 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
     write_with(path, |out| out.write_all(bytes), true)
 }
 
-/// [`write`] of the bytes of `parts`, one after the other (without joining them first):
-/// for a report.
+/// [`write`] of the bytes of `parts`, one after the other (without joining them first),
+/// without waiting for them to reach the disk: for a report, which the next run writes
+/// again. The old file is still replaced whole (a crash can leave the new one cut short,
+/// never a mix of old and new).
 pub fn write_report(path: &Path, parts: &[&[u8]]) -> Result<(), OwnFileError> {
     write_with(
         path,
         |out| parts.iter().try_for_each(|b| out.write_all(b)),
-        true,
+        false,
     )
 }
 

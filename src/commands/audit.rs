@@ -234,7 +234,8 @@ pub fn write_output(ctx: &Context, output: Option<&Path>, text: &str) -> Result<
 }
 
 /// Writes the bytes of `parts`, one after the other, to `--output FILE`, else stdout. A
-/// report file replaces the old one whole (see [`crate::own_files::write_report`]).
+/// report file replaces the old one whole (see [`crate::own_files::write_report`]), and
+/// is not waited for to reach the disk: the next run writes it again.
 fn write_output_parts(
     ctx: &Context,
     output: Option<&Path>,
