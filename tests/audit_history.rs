@@ -241,17 +241,21 @@ fn second_run_reuses_the_cache_and_judges_only_the_new_commit() {
 #[test]
 fn a_cache_extended_by_new_commits_is_the_cache_a_cold_audit_writes() {
     let r = events_repo();
-    let cache = r.path().join(".git/flowgate/audit-cache.bin");
+    let git_dir = r.path().join(".git");
+    let tail = git_dir.join("flowgate/audit-cache-tail.bin");
     // The cache an audit writes at HEAD, its records judged in that run or taken from the
-    // cache; checked against the file an audit without any cache writes.
-    let written = |counts: &str| {
+    // cache (with its tail, the records added since the cache file was written whole);
+    // checked against the file an audit without any cache writes.
+    let written = |counts: &str, with_tail: bool| {
         let run = r.flowgate(&["audit", "-v", "-q"]);
         assert!(run.stderr.contains(counts), "{}", run.stderr);
-        let bytes = std::fs::read(&cache).unwrap();
+        assert_eq!(tail.exists(), with_tail, "{counts}");
+        let bytes = flowgate::audit::cache::as_one_file(&git_dir).unwrap();
         let moved = r.path().join(".git/flowgate-kept");
         std::fs::rename(r.path().join(".git/flowgate"), &moved).unwrap();
         r.flowgate(&["audit", "-q"]);
-        let cold = std::fs::read(&cache).unwrap();
+        assert!(!tail.exists());
+        let cold = std::fs::read(git_dir.join("flowgate/audit-cache.bin")).unwrap();
         std::fs::remove_dir_all(r.path().join(".git/flowgate")).unwrap();
         std::fs::rename(&moved, r.path().join(".git/flowgate")).unwrap();
         assert!(
@@ -259,21 +263,22 @@ fn a_cache_extended_by_new_commits_is_the_cache_a_cold_audit_writes() {
             "the extended cache differs from a cold audit's"
         );
     };
-    written("audit of 10 commits: 0 from the cache, 10 judged");
+    written("audit of 10 commits: 0 from the cache, 10 judged", false);
     // A task moved, a spec section edited and a commit without a reference: the new
-    // records follow the ten kept as they were read.
+    // records follow the ten kept as they were read (in the tail file).
     r.task(3, "Reused", "In Progress", "001-user-auth/FR-003", false);
     r.write("src/a.rs", "fn a() { d() }\n");
     r.commit("Start the reused task\n\nRefs: TASK-3");
     r.write("notes.md", "hello\n");
     r.commit("Docs only");
-    written("audit of 12 commits: 10 from the cache, 2 judged");
+    written("audit of 12 commits: 10 from the cache, 2 judged", true);
     // A merge assigns its branch to a commit the cache already holds (audited on its
-    // branch): that record is judged again, and the whole cache is encoded anew.
+    // branch): that record is judged again, and the whole cache is encoded anew (the
+    // tail removed).
     r.git(&["checkout", "-q", "-b", "task-3-reused"]);
     r.write("more.md", "more\n");
     r.commit("More docs");
-    written("audit of 13 commits: 12 from the cache, 1 judged");
+    written("audit of 13 commits: 12 from the cache, 1 judged", true);
     r.git(&["checkout", "-q", "-"]);
     r.git(&[
         "merge",
@@ -283,7 +288,7 @@ fn a_cache_extended_by_new_commits_is_the_cache_a_cold_audit_writes() {
         "Merge branch 'task-3-reused'",
         "task-3-reused",
     ]);
-    written("audit of 14 commits: 12 from the cache, 2 judged");
+    written("audit of 14 commits: 12 from the cache, 2 judged", false);
 }
 
 #[test]

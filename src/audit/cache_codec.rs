@@ -138,6 +138,13 @@ fn header(data: &[u8]) -> Option<(Header, Reader<'_>)> {
     Some((header, r))
 }
 
+/// How many records cache file `data` holds, as its header says; `None` for a file that
+/// is not one.
+pub fn count(data: &[u8]) -> Option<usize> {
+    let (_, mut r) = header(data)?;
+    usize::try_from(r.u32()?).ok()
+}
+
 /// The header of cache file `data`; `None` for a file that is not one.
 pub fn read_header(data: &[u8]) -> Option<Header> {
     Some(header(data)?.0)
