@@ -359,9 +359,10 @@ pub struct ResultStats {
 
 impl Results {
     /// The memo in `git_dir` (the repository's `.git`); empty when there is none or it
-    /// does not decode.
+    /// does not decode. The file is mapped, not read into memory first: decoding copies
+    /// what it keeps.
     pub fn open(git_dir: &Path) -> Results {
-        crate::own_files::read_in(git_dir, RESULTS_FILE, crate::own_files::MAX_CACHE)
+        crate::own_files::map_in(git_dir, RESULTS_FILE, crate::own_files::MAX_CACHE)
             .ok()
             .flatten()
             .and_then(|bytes| decode(&bytes))
