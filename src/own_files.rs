@@ -281,16 +281,15 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
     write_with(path, |out| out.write_all(bytes), true)
 }
 
-/// [`write`] of the bytes of `parts`, one after the other (without joining them first),
-/// without waiting for them to reach the disk: for a report, which the next run writes
-/// again. The old file is still replaced whole (a crash can leave the new one cut short,
-/// never a mix of old and new).
-pub fn write_report(path: &Path, parts: &[&[u8]]) -> Result<(), OwnFileError> {
-    write_with(
-        path,
-        |out| parts.iter().try_for_each(|b| out.write_all(b)),
-        false,
-    )
+/// [`write`], the contents written by `contents` (through a buffer), without waiting for
+/// them to reach the disk: for a report, which the next run writes again. The old file
+/// is still replaced whole (a crash can leave the new one cut short, never a mix of old
+/// and new).
+pub fn write_report(
+    path: &Path,
+    contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), OwnFileError> {
+    write_with(path, contents, false)
 }
 
 /// [`write`], the contents written by `contents` through a buffer; the file synced to

@@ -2,6 +2,7 @@
 //! as human, json, markdown or html.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
 
 use super::{CommandError, Context, Outcome};
@@ -204,11 +205,12 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         anchors: Some(&anchors),
         audit: Some(&audit),
     };
-    // JSON, the largest report (tens of megabytes for a long history), is written in the
-    // parts it is made of, not joined into one text first.
+    // JSON, the largest report (tens of megabytes for a long history), is written as it
+    // is made, not held whole first.
     let text = if format == Format::Json {
-        let document = report::audit_json::render_parts(&audit, &findings, summary);
-        write_output_parts(ctx, args.output.as_deref(), &document.parts())?;
+        write_output_with(ctx, args.output.as_deref(), |out| {
+            report::audit_json::write_document(&audit, &findings, summary, out)
+        })?;
         None
     } else {
         let text = report::render(format, &report).map_err(|f| super::unsupported(f, FORMATS))?;
@@ -225,7 +227,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
 /// Writes to `--output FILE`, else stdout.
 pub fn write_output(ctx: &Context, output: Option<&Path>, text: &str) -> Result<(), CommandError> {
     match output {
-        Some(_) => write_output_parts(ctx, output, &[text.as_bytes()]),
+        Some(_) => write_output_with(ctx, output, |out| out.write_all(text.as_bytes())),
         None => {
             print!("{text}");
             Ok(())
@@ -233,13 +235,13 @@ pub fn write_output(ctx: &Context, output: Option<&Path>, text: &str) -> Result<
     }
 }
 
-/// Writes the bytes of `parts`, one after the other, to `--output FILE`, else stdout. A
-/// report file replaces the old one whole (see [`crate::own_files::write_report`]), and
-/// is not waited for to reach the disk: the next run writes it again.
-fn write_output_parts(
+/// Writes what `contents` writes to `--output FILE`, else stdout. A report file replaces
+/// the old one whole (see [`crate::own_files::write_report`]), and is not waited for to
+/// reach the disk: the next run writes it again.
+fn write_output_with(
     ctx: &Context,
     output: Option<&Path>,
-    parts: &[&[u8]],
+    contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CommandError> {
     let cannot =
         |e: &dyn std::fmt::Display| CommandError::Usage(format!("cannot write the report: {e}"));
@@ -250,14 +252,11 @@ fn write_output_parts(
             } else {
                 ctx.dir.join(path)
             };
-            crate::own_files::write_report(&full, parts).map_err(|e| cannot(&e))
+            crate::own_files::write_report(&full, contents).map_err(|e| cannot(&e))
         }
         None => {
-            use std::io::Write;
             let mut out = std::io::stdout().lock();
-            parts
-                .iter()
-                .try_for_each(|p| out.write_all(p))
+            contents(&mut out)
                 .and_then(|()| out.flush())
                 .map_err(|e| cannot(&e))
         }

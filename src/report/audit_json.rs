@@ -17,35 +17,41 @@ use crate::parsed_codec::{Reader, Writer};
 /// coverage and history, most of a long history's report, are written directly by
 /// a small pretty writer, which the tests check against serde's output).
 pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
-    let document = render_parts(audit, findings, summary);
-    let parts = document.parts();
-    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
-    parts.iter().for_each(|p| out.extend_from_slice(p));
+    let mut out = Vec::new();
+    // Writing to memory does not fail.
+    let _ = write_document(audit, findings, summary, &mut out);
     // Every part is UTF-8 (the kept history's text was checked when it was read).
     String::from_utf8(out).unwrap_or_default()
-}
-
-/// The JSON document of [`render`], in the parts it is written in: the text before the
-/// history's value, the history's text and the end. The history (half of a long
-/// history's report) is not copied when the last audit kept it as it is: it is the
-/// kept file's bytes.
-pub struct Document {
-    head: String,
-    history: HistoryText,
 }
 
 /// The text after the history's value.
 const DOCUMENT_END: &str = "\n}\n";
 
-impl Document {
-    /// The document's bytes, in order: one after the other, they are [`render`]'s text.
-    pub fn parts(&self) -> [&[u8]; 3] {
-        [
-            self.head.as_bytes(),
-            self.history.as_bytes(),
-            DOCUMENT_END.as_bytes(),
-        ]
-    }
+/// How much of the document's text before the history is held before it is written
+/// out (the findings and coverage of a long history are megabytes).
+const CHUNK: usize = 256 * 1024;
+
+/// Writes [`render`]'s document to `out`: the text before the history's value in
+/// chunks of about [`CHUNK`] bytes as it is made (not held whole), then the history's
+/// text, which the last audit's kept file gives as it is when it can (not copied).
+pub fn write_document(
+    audit: &Audit,
+    findings: &[Finding],
+    summary: Summary,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    // The history, most of the text of a long history's report, is written on a second
+    // thread meanwhile.
+    std::thread::scope(|scope| {
+        let history = scope.spawn(|| history_text(audit).0);
+        let head = write_head(audit, findings, summary, out);
+        let history = history
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        head?;
+        out.write_all(history.as_bytes())?;
+        out.write_all(DOCUMENT_END.as_bytes())
+    })
 }
 
 /// The history's text: written by this audit, or the kept file's text as it is.
@@ -63,21 +69,6 @@ impl HistoryText {
             HistoryText::Kept(file, range) => file.get(range.clone()).unwrap_or_default(),
         }
     }
-}
-
-/// [`render`]'s document in parts ([`Document::parts`]).
-pub fn render_parts(audit: &Audit, findings: &[Finding], summary: Summary) -> Document {
-    // The history, most of the text of a long history's report, is written on a second
-    // thread meanwhile.
-    let (head, history) = std::thread::scope(|scope| {
-        let history = scope.spawn(|| history_text(audit).0);
-        let head = head(audit, findings, summary);
-        let history = history
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (head, history)
-    });
-    Document { head, history }
 }
 
 /// Where the JSON report keeps its history's text, relative to the repository's `.git`.
@@ -135,10 +126,10 @@ fn history_text(audit: &Audit) -> (HistoryText, Written) {
             return (HistoryText::Kept(file, range), Written::Kept);
         }
     }
-    let mut p = Pretty(String::with_capacity(match &kept {
+    let mut p = Pretty::new(match &kept {
         Some(k) => k.text.len() + 4096,
         None => history_size(&audit.history),
-    }));
+    });
     let (tasks, written) = p.history_from(1, &audit.history, audit.chain, kept.as_ref());
     if let (Some(dir), false) = (dir, written == Written::Kept) {
         // Failing to keep it only costs the next audit the writing.
@@ -217,10 +208,18 @@ fn history_size(history: &History) -> usize {
         + 64
 }
 
-/// The document up to the history's value: version, findings, summary, coverage and the
-/// history's key.
-fn head(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
-    let mut p = Pretty(String::with_capacity(1 << 20));
+/// Writes the document up to the history's value: version, findings, summary, coverage
+/// and the history's key.
+fn write_head(
+    audit: &Audit,
+    findings: &[Finding],
+    summary: Summary,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut p = Pretty(
+        String::with_capacity(2 * CHUNK),
+        Some(Spill { out, error: None }),
+    );
     p.0.push('{');
     p.key(1, true, "version");
     p.number(SCHEMA_VERSION);
@@ -231,7 +230,7 @@ fn head(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     p.key(1, false, "coverage");
     p.coverage(1, &audit.coverage);
     p.key(1, false, "history");
-    p.0
+    p.finish()
 }
 
 /// Where the first byte JSON escapes (a quote, a backslash or a control character) is in
@@ -268,9 +267,44 @@ fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// A JSON writer that lays values out as serde_json's pretty printer does (two spaces a
 /// level, `"key": value`, `[]` and `{}` when empty).
-struct Pretty(String);
+struct Pretty<'w>(String, Option<Spill<'w>>);
 
-impl Pretty {
+/// Where a [`Pretty`] writer's text goes once it holds [`CHUNK`] bytes (at the end of an
+/// array's item), and the first error writing it.
+struct Spill<'w> {
+    out: &'w mut dyn std::io::Write,
+    error: Option<std::io::Error>,
+}
+
+impl Pretty<'_> {
+    /// A writer that keeps its whole text.
+    fn new(capacity: usize) -> Self {
+        Pretty(String::with_capacity(capacity), None)
+    }
+
+    /// Writes the text held out when it is [`CHUNK`] bytes or more (and the writer has
+    /// somewhere to write it).
+    fn spill(&mut self) {
+        if self.0.len() < CHUNK {
+            return;
+        }
+        if let Some(spill) = &mut self.1 {
+            if spill.error.is_none() {
+                spill.error = spill.out.write_all(self.0.as_bytes()).err();
+            }
+            self.0.clear();
+        }
+    }
+
+    /// Writes the rest of the text out; the first error writing it.
+    fn finish(mut self) -> std::io::Result<()> {
+        match self.1.take() {
+            Some(Spill { error: Some(e), .. }) => Err(e),
+            Some(Spill { out, error: None }) => out.write_all(self.0.as_bytes()),
+            None => Ok(()),
+        }
+    }
+
     /// Starts an item of an object or array at `depth`.
     fn item(&mut self, depth: usize, first: bool) {
         self.0.push_str(if first { "\n" } else { ",\n" });
@@ -407,6 +441,7 @@ impl Pretty {
         for (i, item) in items.iter().enumerate() {
             self.item(depth + 1, i == 0);
             write(self, item);
+            self.spill();
         }
         self.close(depth, ']', items.is_empty());
     }
@@ -742,6 +777,82 @@ mod tests {
             renamed_from: None,
             renamed_to: None,
         }
+    }
+
+    /// A writer that keeps the size of every write.
+    #[derive(Default)]
+    struct Writes(Vec<u8>, Vec<usize>);
+
+    impl std::io::Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.extend_from_slice(buf);
+            self.1.push(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Findings and coverage of several chunks: written out chunk by chunk as they are
+    /// made, the document is serde's, byte for byte.
+    #[test]
+    fn the_document_written_in_chunks_is_serdes() {
+        let t = tricky();
+        let linked = |i: usize| LinkedTask {
+            id: format!("TASK-{i}"),
+            title: format!("{t} {i}"),
+            status: "Done".into(),
+            done: i % 2 == 0,
+        };
+        let requirement = |i: usize| Requirement {
+            id: format!("FR-{i:03}"),
+            qualified: format!("f/FR-{i:03}"),
+            file: "specs/f/spec.md".into(),
+            line: i as u32,
+            heading: t.clone(),
+            tasks: (0..i % 4).map(linked).collect(),
+        };
+        let coverage = Coverage {
+            features: (0..40)
+                .map(|f| FeatureCoverage {
+                    feature: format!("{f:03}-{t}"),
+                    requirements: (0..30).map(requirement).collect(),
+                })
+                .collect(),
+            unlinked_tasks: (0..500)
+                .map(|i| UnlinkedTask {
+                    id: format!("TASK-{i}"),
+                    title: t.clone(),
+                    status: "To Do".into(),
+                    path: format!("backlog/tasks/task-{i}.md"),
+                })
+                .collect(),
+        };
+        let findings: Vec<Finding> = (0..3000)
+            .map(|i| {
+                Finding::new(&crate::rules::DUPLICATE_TASK_ID, format!("{i} {t}"))
+                    .at(
+                        format!("backlog/tasks/task-{i}.md"),
+                        crate::finding::Position::new(i, 1, 2),
+                    )
+                    .help(t.clone())
+            })
+            .collect();
+        let summary = Summary {
+            errors: 3000,
+            ..Summary::default()
+        };
+        let records = vec![record("aaaa", vec![moved("TASK-10", None, Some("To Do"))])];
+        let full = audit(records, coverage);
+        let mut out = Writes::default();
+        write_document(&full, &findings, summary, &mut out).unwrap();
+        let want = with_serde(&full, &findings, summary);
+        assert!(want.len() > 4 * CHUNK, "{}", want.len());
+        assert!(out.1.len() > 4, "{:?}", out.1);
+        assert!(out.1.iter().all(|n| *n < 2 * CHUNK), "{:?}", out.1);
+        assert!(String::from_utf8(out.0).unwrap() == want);
+        assert!(render(&full, &findings, summary) == want);
     }
 
     #[test]
@@ -1103,7 +1214,7 @@ mod fast_path_tests {
             pieces.push(piece.to_string());
         }
         let check = |s: &str| {
-            let mut p = Pretty(String::new());
+            let mut p = Pretty::new(0);
             p.string(s);
             assert_eq!(p.0, serde_json::to_string(s).unwrap_or_default(), "{s:?}");
         };
@@ -1150,7 +1261,7 @@ mod fast_path_tests {
         .into_iter()
         .chain((0..2000).map(|d| 946_684_800 + d * 86_399))
         {
-            let mut p = Pretty(String::new());
+            let mut p = Pretty::new(0);
             p.date(time);
             assert_eq!(
                 p.0,
