@@ -137,7 +137,7 @@ fn history_anchors(
 
 /// Runs `flowgate audit`.
 pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
-    let (repo, config, audit) = audit_head(ctx, args.since.as_deref())?;
+    let (repo, config, mut audit) = audit_head(ctx, args.since.as_deref())?;
     if ctx.global.verbose {
         let s = &audit.stats;
         eprintln!(
@@ -183,7 +183,9 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, CommandError> {
         }
     }
     let root = repo.workdir().unwrap_or(&ctx.dir).to_path_buf();
-    let findings = ctx.baseline(&config, &root, audit.findings.clone(), engine::Stale::All)?;
+    // The report takes the findings from here on (no report reads the audit's own).
+    let found = std::mem::take(&mut audit.findings);
+    let findings = ctx.baseline(&config, &root, found, engine::Stale::All)?;
     let findings = with_commit_details(&audit, findings);
     let summary = engine::summary_of(audit.tasks, audit.specs, audit.stats.commits, &findings);
     let format = ctx.global.format;
