@@ -281,7 +281,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OwnFileError> {
     write_with(path, |out| out.write_all(bytes), true)
 }
 
-/// [`write`], the contents written by `contents` (through a buffer), without waiting for
+/// [`write()`], the contents written by `contents` (through a buffer), without waiting for
 /// them to reach the disk: for a report, which the next run writes again. The old file
 /// is still replaced whole (a crash can leave the new one cut short, never a mix of old
 /// and new).

@@ -72,7 +72,7 @@ fn open_tail(git_dir: &Path, cache: &[u8]) -> Option<&'static [u8]> {
 }
 
 /// The cache in `git_dir` as one cache file: the cache file with the records of its tail
-/// (see [`TAIL_FILE`]) after its own, under the tail's header; `None` without a cache
+/// (`audit-cache-tail.bin`) after its own, under the tail's header; `None` without a cache
 /// file. What a cold audit writes, when it is up to date.
 pub fn as_one_file(git_dir: &Path) -> Option<Vec<u8>> {
     let cache =
@@ -327,7 +327,7 @@ impl Cache {
     /// (atomically, never through a link: [`crate::own_files::write_in`]). When the first
     /// `kept` records are all the cached walk's, unchanged and in its order (a walk that
     /// extends the cached one and kept every record of it), they are not encoded again:
-    /// the others are added to the tail file ([`TAIL_FILE`]) while it stays small, else
+    /// the others are added to the tail file (`audit-cache-tail.bin`) while it stays small, else
     /// written after the bytes the kept records were read from into a new cache file.
     /// `suspect_chain` is the suspect links' chained fingerprint of all `records`. Failing
     /// to write is not an error of the audit; the reason is returned for `-v`.

@@ -32,7 +32,7 @@ const DOCUMENT_END: &str = "\n}\n";
 const CHUNK: usize = 256 * 1024;
 
 /// Writes [`render`]'s document to `out`: the text before the history's value in
-/// chunks of about [`CHUNK`] bytes as it is made (not held whole), then the history's
+/// chunks of about 256 KiB as it is made (not held whole), then the history's
 /// text, which the last audit's kept file gives as it is when it can (not copied).
 pub fn write_document(
     audit: &Audit,
