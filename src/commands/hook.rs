@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
     // Hooks only read objects git itself just wrote or verified, and read the backlog's
     // task folder several times: see `tune_for_hook`.
     crate::git::ops::tune_for_hook();
-    tune_heap();
+    super::heap::for_hook();
     match cmd {
         HookCommand::PreCommit => pre_commit(ctx),
         HookCommand::CommitMsg { file } => commit_msg(ctx, file),
@@ -69,35 +69,6 @@ pub fn run(ctx: &Context, cmd: &HookCommand) -> Result<Outcome, CommandError> {
                 eprintln!("flowgate: prepare-commit-msg skipped: {e}");
             }
             Ok(Outcome::Clean)
-        }
-    }
-}
-
-/// Keeps the allocator from mapping fresh pages for every large buffer. Reading the
-/// backlog's task folder from HEAD unpacks its tree through a chain of deltas, one buffer
-/// of the whole tree (megabytes at 50,000 tasks) per link; by default glibc maps each such
-/// buffer anew and unmaps it on free, and every page of every one faults in. With these
-/// thresholds the buffers come from the heap and reuse its pages. (glibc raises its
-/// threshold by itself after the first large free, which made the cost depend on whether
-/// something large had been freed before.) The hook's process is short-lived: memory it
-/// keeps is given back when it exits.
-fn tune_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn mallopt(
-                param: std::os::raw::c_int,
-                value: std::os::raw::c_int,
-            ) -> std::os::raw::c_int;
-        }
-        /// glibc's `M_TRIM_THRESHOLD` and `M_MMAP_THRESHOLD`.
-        const M_TRIM_THRESHOLD: std::os::raw::c_int = -1;
-        const M_MMAP_THRESHOLD: std::os::raw::c_int = -3;
-        // SAFETY: `mallopt` only changes two allocator thresholds; it is called on the
-        // main thread before any other thread starts. An option it refuses is left as is.
-        unsafe {
-            mallopt(M_MMAP_THRESHOLD, 32 << 20);
-            mallopt(M_TRIM_THRESHOLD, 256 << 20);
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod ci;
 pub mod completions;
 pub mod demo;
 pub mod explain;
+mod heap;
 pub mod hook;
 pub mod hook_managers;
 pub mod init;
