@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use crate::backlog::{self, BacklogLayout, CheckItem, Folder, Spanned, Task, TaskFile};
+use crate::backlog::{self, BacklogLayout, CheckItem, Folder, Spanned, Task, TaskEntry, TaskFile};
 use crate::finding::{Finding, Position, Severity};
 use crate::spec::{ChecklistTask, RequirementItem, Section, SpecFile, SpecKind};
 use crate::tracker::TaskId;
@@ -199,7 +199,14 @@ impl<'a> Reader<'a> {
     /// [`Reader::str`], borrowed from the bytes.
     pub(crate) fn str_ref(&mut self) -> Option<&'a str> {
         let n = usize::try_from(self.u32()?).ok()?;
-        std::str::from_utf8(self.bytes(n)?).ok()
+        let bytes = self.bytes(n)?;
+        // Nearly every string stored is ASCII (IDs, paths, statuses, labels), which a word
+        // at a time tells apart for less than UTF-8 validation costs on short strings.
+        if bytes.is_ascii() {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+        }
+        std::str::from_utf8(bytes).ok()
     }
     pub(crate) fn opt<T>(
         &mut self,
@@ -304,8 +311,17 @@ fn task_id(w: &mut Writer, id: &TaskId) {
 /// A task ID back from its canonical form (only files whose IDs do read back so are
 /// stored: [`ids_round_trip`]).
 fn read_task_id(r: &mut Reader<'_>) -> Option<TaskId> {
-    let n = usize::try_from(r.u32()?).ok()?;
-    TaskId::parse(std::str::from_utf8(r.bytes(n)?).ok()?)
+    TaskId::parse(r.str_ref()?)
+}
+
+/// [`read_task_id`], given an ID already known by its canonical form: `known.1` when the
+/// stored form is `known.0`, without parsing it again.
+fn read_known_task_id(r: &mut Reader<'_>, known: Option<(&str, &TaskId)>) -> Option<TaskId> {
+    let text = r.str_ref()?;
+    match known {
+        Some((canonical, id)) if canonical == text => Some(id.clone()),
+        _ => TaskId::parse(text),
+    }
 }
 
 fn check_items(w: &mut Writer, items: &[CheckItem]) {
@@ -473,10 +489,11 @@ fn task(w: &mut Writer, t: &Task) {
     }
 }
 
-fn read_task(r: &mut Reader<'_>) -> Option<Task> {
+/// A task back; its ID is `known.1` when stored as `known.0` (see [`read_known_task_id`]).
+fn read_task(r: &mut Reader<'_>, known: Option<(&str, &TaskId)>) -> Option<Task> {
     Some(Task {
         raw_id: r.opt(read_spanned)?,
-        id: r.opt(read_task_id)?,
+        id: r.opt(|r| read_known_task_id(r, known))?,
         title: r.opt(read_spanned)?,
         status: r.opt(read_spanned)?,
         assignee: r.vec(Reader::str)?,
@@ -529,7 +546,33 @@ pub(crate) fn task_file(r: &mut Reader<'_>) -> Option<TaskFile> {
         path: r.str()?,
         folder: of_byte(&FOLDERS, r.u8()?)?,
         name_id: r.opt(read_task_id)?,
-        task: r.opt(read_task)?,
+        task: r.opt(|r| read_task(r, None))?,
+        issues: r.vec(read_finding)?,
+    })
+}
+
+/// [`task_file`] for a record stored of the file `entry` lists; `None` for a record of
+/// another file. What the parser takes from the entry (path, folder, the ID in the file
+/// name) is taken from it instead of decoded, but for the path, which is left empty for
+/// the caller to move in from the entry; a frontmatter `id` stored as the file name's is
+/// the entry's ID.
+pub(crate) fn listed_task_file(r: &mut Reader<'_>, entry: &TaskEntry) -> Option<TaskFile> {
+    if r.str_ref()? != entry.path || of_byte(&FOLDERS, r.u8()?)? != entry.folder {
+        return None;
+    }
+    // The file name's ID, stored only when the listing parsed one from the same name.
+    let name_id = r.opt(Reader::str_ref)?;
+    let known = match (name_id, &entry.name_id) {
+        (Some(text), Some(id)) => Some((text, id)),
+        (None, None) => None,
+        _ => return None,
+    };
+    Some(TaskFile {
+        tracker: &backlog::BACKLOG_MD,
+        path: String::new(),
+        folder: entry.folder,
+        name_id: entry.name_id.clone(),
+        task: r.opt(|r| read_task(r, known))?,
         issues: r.vec(read_finding)?,
     })
 }
@@ -669,8 +712,35 @@ mod tests {
             name_id: TaskId::parse("task-7"),
             undecodable_name: false,
         };
-        let parsed = backlog::parse_task_file(entry, text.as_bytes(), &layout);
+        let parsed = backlog::parse_task_file(entry.clone(), text.as_bytes(), &layout);
         decodes_back(&parsed, encode_task_file, task_file);
+        // Decoded as the record of the file its entry lists: the same file, path aside.
+        let mut w = Writer(Vec::new());
+        encode_task_file(&mut w, &parsed);
+        let mut r = Reader { data: &w.0, at: 0 };
+        let mut listed = listed_task_file(&mut r, &entry).expect("decodes");
+        assert_eq!(r.at, w.0.len());
+        assert_eq!(listed.path, "");
+        listed.path = entry.path.clone();
+        assert_eq!(format!("{listed:?}"), format!("{parsed:?}"));
+        // Not as the record of another file.
+        for other in [
+            TaskEntry {
+                path: format!("{path}x"),
+                ..entry.clone()
+            },
+            TaskEntry {
+                folder: Folder::Drafts,
+                ..entry.clone()
+            },
+            TaskEntry {
+                name_id: None,
+                ..entry.clone()
+            },
+        ] {
+            let mut r = Reader { data: &w.0, at: 0 };
+            assert!(listed_task_file(&mut r, &other).is_none());
+        }
     }
 
     /// `value` encoded and decoded again is itself (as `Debug` shows it).
@@ -696,6 +766,19 @@ mod tests {
         // Findings of a file that does not parse.
         round_trip("backlog/tasks/task-7 - X.md", "---\nid: [\n---\n");
         round_trip("backlog/tasks/task-7 - X.md", "no frontmatter");
+        // A frontmatter `id` other than the file name's, and one written otherwise.
+        round_trip(
+            "backlog/tasks/task-7 - X.md",
+            "---\nid: TASK-8.1\ntitle: X\n---\n",
+        );
+        round_trip(
+            "backlog/tasks/task-7 - X.md",
+            "---\nid: task-007\ntitle: X\n---\n",
+        );
+        round_trip(
+            "backlog/tasks/task-7 - X.md",
+            "---\nid: TASK-7\ntitle: X ✓ é\n---\n",
+        );
     }
 
     #[test]

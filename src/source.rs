@@ -117,7 +117,7 @@ pub trait Source {
     /// The [`Stamp`] of each of `paths` that is a regular file (`None` for anything else:
     /// missing, a symbolic link, a folder), in order; `None` from a source whose files
     /// have no stamps (a commit's tree, the index, files in memory).
-    fn stamps(&self, _paths: &[String]) -> Option<Vec<Option<Stamp>>> {
+    fn stamps(&self, _paths: &[&str]) -> Option<Vec<Option<Stamp>>> {
         None
     }
 

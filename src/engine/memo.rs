@@ -38,7 +38,7 @@ use super::Error;
 use crate::backlog::{self, Backlog, BacklogLayout, TaskEntry, TaskFile};
 use crate::config::Config;
 use crate::parsed_codec::{
-    encode_spec_file, encode_task_file, ids_round_trip, read_memo, spec_file, task_file,
+    encode_spec_file, encode_task_file, ids_round_trip, listed_task_file, read_memo, spec_file,
     write_memo, Reader, Writer,
 };
 use crate::snapshot::Snapshot;
@@ -149,19 +149,17 @@ fn hash(raw: &[u8]) -> u64 {
 }
 
 /// Decodes one whole record (stored with `stored`, its hash) with `decode`; `None`
-/// unless its bytes hash to `stored` and it is the file at `path`.
+/// unless its bytes hash to `stored` and `decode` reads them to their end.
 fn decode_record<T>(
     (raw, stored): (&[u8], u64),
-    path: &str,
-    decode: impl Fn(&mut Reader<'_>) -> Option<T>,
-    path_of: impl Fn(&T) -> &str,
+    decode: impl FnOnce(&mut Reader<'_>) -> Option<T>,
 ) -> Option<T> {
     if hash(raw) != stored {
         return None;
     }
     let mut r = Reader { data: raw, at: 0 };
     let file = decode(&mut r)?;
-    (r.at == raw.len() && path_of(&file) == path).then_some(file)
+    (r.at == raw.len()).then_some(file)
 }
 
 /// The records a memo is written with: kind, stamp, hash and encoding, the memo's own
@@ -310,21 +308,21 @@ struct Slot<'m, I> {
 
 /// Each of `items` (the file at `path_of(item)`) with its stamp and the record `memo`
 /// holds of it at that stamp under `kind`; and beside them, at the same positions, the
-/// parse of each record that decodes with `decode` (on every core, in place).
+/// parse of each record that `decode` decodes as the item's (on every core, in place).
 fn from_memo<'m, I: Sync, T: Send>(
     source: &dyn Source,
     memo: &Memo<'m>,
     kind: u8,
     items: Vec<I>,
     path_of: impl Fn(&I) -> &str + Sync,
-    decode: impl Fn(&mut Reader<'_>) -> Option<T> + Sync,
-    file_path: impl Fn(&T) -> &str + Sync,
+    decode: impl Fn(&mut Reader<'_>, &I) -> Option<T> + Sync,
 ) -> (Vec<Slot<'m, I>>, Vec<Option<T>>) {
-    let paths: Vec<String> = items.iter().map(|i| path_of(i).to_string()).collect();
-    let stamps = source
-        .stamps(&paths)
-        .unwrap_or_else(|| vec![None; paths.len()]);
-    drop(paths);
+    let stamps = {
+        let paths: Vec<&str> = items.iter().map(&path_of).collect();
+        source
+            .stamps(&paths)
+            .unwrap_or_else(|| vec![None; paths.len()])
+    };
     let slots: Vec<Slot<'m, I>> = items
         .into_iter()
         .zip(stamps)
@@ -339,7 +337,7 @@ fn from_memo<'m, I: Sync, T: Send>(
         .collect();
     let mut files: Vec<Option<T>> = std::iter::repeat_with(|| None).take(slots.len()).collect();
     crate::parallel::fill(&slots, &mut files, PARALLEL_MIN, |slot| {
-        decode_record(slot.record?, path_of(&slot.item), &decode, &file_path)
+        decode_record(slot.record?, |r| decode(r, &slot.item))
     });
     (slots, files)
 }
@@ -356,15 +354,8 @@ fn memo_task_files<'m>(
     stats: &mut MemoStats,
     records: &mut Records<'m>,
 ) -> Result<Vec<TaskFile>, SourceError> {
-    let (slots, mut files) = from_memo(
-        source,
-        memo,
-        TASK,
-        entries,
-        |e| &e.path,
-        task_file,
-        |f| &f.path,
-    );
+    let (mut slots, mut files) =
+        from_memo(source, memo, TASK, entries, |e| &e.path, listed_task_file);
     let missing: Vec<TaskEntry> = slots
         .iter()
         .zip(&files)
@@ -377,8 +368,12 @@ fn memo_task_files<'m>(
     let mut parsed = backlog::read_task_files(source, layout, missing)?.into_iter();
     let mut next = parsed.next();
     let mut fresh = Vec::new();
-    for (i, (slot, file)) in slots.iter().zip(files.iter_mut()).enumerate() {
-        if let (Some(_), Some(stamp), Some((raw, h))) = (&file, slot.stamp, slot.record) {
+    for (i, (slot, file)) in slots.iter_mut().zip(files.iter_mut()).enumerate() {
+        if let (Some(decoded), Some(stamp), Some((raw, h))) =
+            (file.as_mut(), slot.stamp, slot.record)
+        {
+            // Decoded without its path: the entry's is moved in.
+            decoded.path = std::mem::take(&mut slot.item.path);
             records.push((TASK, stamp, h, Cow::Borrowed(raw)));
             continue;
         }
@@ -424,8 +419,7 @@ fn read_specs<'m>(
         SPEC,
         paths,
         |p| p.as_str(),
-        spec_file,
-        |f| &f.path,
+        |r, path| spec_file(r).filter(|f| f.path == *path),
     );
     let mut files = Vec::with_capacity(slots.len());
     let mut missing = Vec::new();

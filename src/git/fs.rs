@@ -246,10 +246,10 @@ impl Source for FsSource {
     }
 
     #[cfg(unix)]
-    fn stamps(&self, paths: &[String]) -> Option<Vec<Option<Stamp>>> {
+    fn stamps(&self, paths: &[&str]) -> Option<Vec<Option<Stamp>>> {
         // One `statat` per file in its open folder, on all cores (as the reads go).
         Some(crate::parallel::map_with(
-            paths.iter().collect(),
+            paths.to_vec(),
             256,
             OpenDir::default,
             |dir, p| {
