@@ -6,7 +6,7 @@
 
 use git2::{Delta, DiffOptions, Oid};
 
-use super::index_file::{CacheTree, Entry, IndexFile};
+use super::index_file::{CacheNode, Entry, IndexFile};
 use super::tree::{RawTree, TreeItem};
 use super::Repo;
 use crate::source::SourceError;
@@ -388,7 +388,13 @@ pub fn staged_changes(
         scope,
         out: Vec::new(),
     };
-    walk.dir(tree.as_deref(), 0, index.len(), b"", index.tree.as_ref())?;
+    walk.dir(
+        tree.as_deref(),
+        0,
+        index.len(),
+        b"",
+        index.tree.as_ref().map(|t| t.root()),
+    )?;
     Ok(walk.out)
 }
 
@@ -453,10 +459,10 @@ impl Walk<'_> {
         lo: usize,
         hi: usize,
         prefix: &[u8],
-        cache: Option<&CacheTree>,
+        cache: Option<CacheNode<'_>>,
     ) -> Result<(), SourceError> {
         check_depth(prefix)?;
-        if let (Some(t), Some(c)) = (tree, cache.and_then(|c| c.id)) {
+        if let (Some(t), Some(c)) = (tree, cache.and_then(|c| c.id())) {
             if t.id() == c {
                 return Ok(());
             }
@@ -530,7 +536,7 @@ impl Walk<'_> {
                     if self.scope.takes(&path, is_dir) {
                         if is_dir {
                             let sub = cache.and_then(|c| c.child(name));
-                            let skip = sub.and_then(|s| s.id) == Some(o.id);
+                            let skip = sub.and_then(|s| s.id()) == Some(o.id);
                             if !skip {
                                 let t = self.repo.tree(o.id)?;
                                 path.push(b'/');

@@ -166,21 +166,77 @@ fn entry_in_place(data: &[u8], at: usize) -> Option<Entry> {
     place.entry(data, at, place.name_start, name_len)
 }
 
-/// One node of the cache tree: a folder whose tree id git knows, when it is still valid.
+/// The cache tree (the index's `TREE` extension): the folders whose tree ids git knows,
+/// each with its subfolders. Read in one pass into a flat table of nodes in git's
+/// (preorder) order, their names left in a copy of the extension's bytes: an index of
+/// thousands of folders is opened without an allocation per folder, and a hook asks for
+/// a few of them.
 #[derive(Debug, Clone)]
 pub struct CacheTree {
-    /// The folder's name (empty for the root).
-    pub name: Vec<u8>,
-    /// The tree id; `None` when the folder changed since the tree was written.
-    pub id: Option<Oid>,
-    /// Subfolders, in the order git wrote them.
-    pub children: Vec<CacheTree>,
+    /// The extension's bytes, which the nodes' names point into.
+    data: Vec<u8>,
+    /// Every node, in preorder; the root first.
+    nodes: Vec<CacheEntry>,
+}
+
+/// One node of [`CacheTree`]'s table.
+#[derive(Debug, Clone, Copy)]
+struct CacheEntry {
+    /// Where the folder's name is in the extension's bytes.
+    name: (u32, u32),
+    /// The tree id, raw; `None` when the folder changed since the tree was written.
+    id: Option<[u8; OID_LEN]>,
+    /// The position of the first node after this one's subfolders (all of them, at every
+    /// depth): its next sibling, if it has one.
+    end: u32,
+}
+
+/// One folder of the cache tree.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheNode<'a> {
+    tree: &'a CacheTree,
+    at: usize,
 }
 
 impl CacheTree {
+    /// The root folder.
+    pub fn root(&self) -> CacheNode<'_> {
+        CacheNode { tree: self, at: 0 }
+    }
+}
+
+impl<'a> CacheNode<'a> {
+    fn entry(&self) -> Option<&'a CacheEntry> {
+        self.tree.nodes.get(self.at)
+    }
+
+    /// The folder's name (empty for the root).
+    pub fn name(&self) -> &'a [u8] {
+        self.entry()
+            .and_then(|e| self.tree.data.get(e.name.0 as usize..e.name.1 as usize))
+            .unwrap_or_default()
+    }
+
+    /// The tree id; `None` when the folder changed since the tree was written.
+    pub fn id(&self) -> Option<Oid> {
+        Oid::from_bytes(&self.entry()?.id?).ok()
+    }
+
     /// The child folder `name`.
-    pub fn child(&self, name: &[u8]) -> Option<&CacheTree> {
-        self.children.iter().find(|c| c.name == name)
+    pub fn child(&self, name: &[u8]) -> Option<CacheNode<'a>> {
+        let end = self.entry()?.end as usize;
+        let mut at = self.at + 1;
+        while at < end {
+            let node = CacheNode {
+                tree: self.tree,
+                at,
+            };
+            if node.name() == name {
+                return Some(node);
+            }
+            at = node.entry()?.end as usize;
+        }
+        None
     }
 }
 
@@ -547,8 +603,8 @@ impl IndexFile {
     }
 
     /// The cache tree's node of folder `dir` (a `/`-separated path without a trailing `/`).
-    fn cache_node(&self, dir: &[u8]) -> Option<&CacheTree> {
-        let mut node = self.tree.as_ref()?;
+    fn cache_node(&self, dir: &[u8]) -> Option<CacheNode<'_>> {
+        let mut node = self.tree.as_ref()?.root();
         for part in dir.split(|b| *b == b'/') {
             node = node.child(part)?;
         }
@@ -558,7 +614,7 @@ impl IndexFile {
     /// The id of folder `dir`'s tree, when the cache tree knows it (see
     /// [`IndexFile::folder_tree`]).
     pub fn folder_tree_id(&self, dir: &[u8]) -> Option<Oid> {
-        self.cache_node(dir)?.id
+        self.cache_node(dir)?.id()
     }
 
     /// The tree object git will write for folder `dir` (a `/`-separated path without a
@@ -569,7 +625,7 @@ impl IndexFile {
     /// is conflicted, added with intent to add, or a sparse index's folder.
     pub fn folder_tree(&self, dir: &[u8]) -> Option<(Oid, Vec<u8>)> {
         let node = self.cache_node(dir)?;
-        let id = node.id?;
+        let id = node.id()?;
         let mut prefix = dir.to_vec();
         prefix.push(b'/');
         let lo = self.lower_bound(&prefix);
@@ -586,7 +642,7 @@ impl IndexFile {
                 // A file of a subfolder: the subfolder is one entry, its files are skipped.
                 Some(n) => {
                     let sub = name.get(..n)?;
-                    let sub_id = node.child(sub)?.id?;
+                    let sub_id = node.child(sub)?.id()?;
                     data.extend_from_slice(b"40000 ");
                     data.extend_from_slice(sub);
                     data.push(0);
@@ -807,32 +863,56 @@ fn ewah_bits(data: &[u8], limit: usize) -> Option<Vec<usize>> {
 /// Parses the `TREE` extension: preorder nodes of `name NUL entries SP subtrees LF [oid]`.
 fn parse_tree(data: &[u8]) -> Option<CacheTree> {
     let mut r = Reader { data, pos: 0 };
-    let root = parse_node(&mut r, 0)?;
-    (r.pos == data.len()).then_some(root)
+    let mut nodes = Vec::new();
+    // The nodes whose subfolders are still being read, each with how many are left.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    loop {
+        if open.len() > MAX_DEPTH {
+            return None;
+        }
+        let name_start = r.pos;
+        let name_len = r.until_nul()?.len();
+        let rest = r.data.get(r.pos..)?;
+        let line = rest.get(..memchr::memchr(b'\n', rest)?)?;
+        let space = memchr::memchr(b' ', line)?;
+        let entries: i64 = parse_number(line.get(..space)?)?;
+        let subtrees: usize = parse_number(line.get(space + 1..)?)?;
+        r.pos += line.len() + 1;
+        let id = match entries >= 0 {
+            true => Some(r.take(OID_LEN)?.try_into().ok()?),
+            false => None,
+        };
+        nodes.push(CacheEntry {
+            name: (
+                u32::try_from(name_start).ok()?,
+                u32::try_from(name_start + name_len).ok()?,
+            ),
+            id,
+            end: 0,
+        });
+        open.push((nodes.len() - 1, subtrees));
+        // Close every node whose subfolders are all read: it ends here.
+        while let Some(&(at, 0)) = open.last() {
+            open.pop();
+            let end = u32::try_from(nodes.len()).ok()?;
+            nodes.get_mut(at)?.end = end;
+            match open.last_mut() {
+                Some((_, left)) => *left -= 1,
+                None => {
+                    return (r.pos == data.len()).then(|| CacheTree {
+                        data: data.to_vec(),
+                        nodes,
+                    })
+                }
+            }
+        }
+    }
 }
 
-fn parse_node(r: &mut Reader<'_>, depth: usize) -> Option<CacheTree> {
-    if depth > 4096 {
-        return None;
-    }
-    let name = r.until_nul()?.to_vec();
-    let rest = r.data.get(r.pos..)?;
-    let nl = rest.iter().position(|b| *b == b'\n')?;
-    let line = std::str::from_utf8(rest.get(..nl)?).ok()?;
-    r.pos += nl + 1;
-    let (entries, subtrees) = line.split_once(' ')?;
-    let entries: i64 = entries.parse().ok()?;
-    let subtrees: usize = subtrees.parse().ok()?;
-    let id = if entries >= 0 {
-        Some(Oid::from_bytes(r.take(OID_LEN)?).ok()?)
-    } else {
-        None
-    };
-    let mut children = Vec::with_capacity(subtrees.min(1024));
-    for _ in 0..subtrees {
-        children.push(parse_node(r, depth + 1)?);
-    }
-    Some(CacheTree { name, id, children })
+/// A number of the `TREE` extension, as `str::parse` reads it (the entry count is `-1`
+/// for an invalidated folder).
+fn parse_number<T: std::str::FromStr>(text: &[u8]) -> Option<T> {
+    std::str::from_utf8(text).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -950,19 +1030,72 @@ mod tests {
         let tree = index.tree.as_ref().expect("cache tree");
         let handle = git2::Repository::open(dir.path()).unwrap();
         let head = handle.head().unwrap().peel_to_tree().unwrap();
-        assert_eq!(tree.id, Some(head.id()));
+        let tree = tree.root();
+        assert_eq!(tree.id(), Some(head.id()));
         let b = tree.child(b"b").unwrap();
-        assert_eq!(b.id, Some(head.get_name("b").unwrap().id()));
+        assert_eq!(b.name(), b"b");
+        assert_eq!(b.id(), Some(head.get_name("b").unwrap().id()));
         // Staging a change invalidates the folders above it.
         std::fs::write(dir.path().join("b/d/e.md"), "changed").unwrap();
         git(dir.path(), &["add", "b/d/e.md"]);
         let index = same_as_libgit2(dir.path());
-        let tree = index.tree.as_ref().unwrap();
-        assert_eq!(tree.id, None);
-        assert_eq!(tree.child(b"b").unwrap().id, None);
-        assert!(tree.child(b"z").unwrap().id.is_some());
+        let tree = index.tree.as_ref().unwrap().root();
+        assert_eq!(tree.id(), None);
+        assert_eq!(tree.child(b"b").unwrap().id(), None);
+        assert!(tree.child(b"z").unwrap().id().is_some());
         assert!(index.find(b"b/c.md", 0).is_some());
         assert!(index.find(b"b/c", 0).is_none());
+    }
+
+    /// Every folder's id in the cache tree is the one git wrote for it, at every depth;
+    /// an extension cut short anywhere is refused.
+    #[test]
+    fn cache_tree_of_nested_folders() {
+        let dir = repo();
+        let root = dir.path();
+        for path in [
+            "p/q/r/s.md",
+            "p/q/t.md",
+            "p/u/v.md",
+            "w/x.md",
+            "p/q/r/y/z.md",
+        ] {
+            let file = root.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, path).unwrap();
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "nested"]);
+        let index = same_as_libgit2(root);
+        let folders = Command::new("git")
+            .current_dir(root)
+            .args(["ls-tree", "-r", "-d", "--name-only", "HEAD"])
+            .output()
+            .unwrap();
+        let folders = String::from_utf8(folders.stdout).unwrap();
+        assert!(folders.lines().count() >= 7, "{folders}");
+        let handle = git2::Repository::open(root).unwrap();
+        let head = handle.head().unwrap().peel_to_tree().unwrap();
+        for folder in folders.lines() {
+            let want = head.get_path(Path::new(folder)).unwrap().id();
+            assert_eq!(
+                index.folder_tree_id(folder.as_bytes()),
+                Some(want),
+                "{folder}"
+            );
+        }
+        assert_eq!(index.tree.as_ref().unwrap().root().id(), Some(head.id()));
+        assert_eq!(index.folder_tree_id(b"p/q/nothing"), None);
+        assert_eq!(index.folder_tree_id(b"p/q/t.md"), None);
+        // The extension's bytes, cut anywhere short of their end.
+        let raw = std::fs::read(root.join(".git/index")).unwrap();
+        let at = raw.windows(4).position(|w| w == b"TREE").unwrap();
+        let len = u32::from_be_bytes(raw[at + 4..at + 8].try_into().unwrap()) as usize;
+        let ext = &raw[at + 8..at + 8 + len];
+        assert!(parse_tree(ext).is_some());
+        for cut in 0..ext.len() {
+            assert!(parse_tree(&ext[..cut]).is_none(), "cut at {cut}");
+        }
     }
 
     /// A name of 0xFFF bytes or more has no length in its flags: it ends at its NUL.
