@@ -130,11 +130,21 @@ impl SpecFile {
 
     /// The section whose slug or defined ID equals `fragment` (case-insensitive).
     pub fn find_fragment(&self, fragment: &str) -> Option<usize> {
-        let lower = fragment.to_lowercase();
-        self.sections
-            .iter()
-            .position(|s| s.slug == lower)
-            .or_else(|| self.find_id(fragment))
+        // An ASCII fragment (nearly all: requirement IDs, slugs) lowercases byte by byte,
+        // as `to_lowercase` would, without a lowercased copy per lookup.
+        let found = if fragment.is_ascii() {
+            self.sections.iter().position(|s| {
+                s.slug.len() == fragment.len()
+                    && s.slug
+                        .bytes()
+                        .zip(fragment.bytes())
+                        .all(|(a, b)| a == b.to_ascii_lowercase())
+            })
+        } else {
+            let lower = fragment.to_lowercase();
+            self.sections.iter().position(|s| s.slug == lower)
+        };
+        found.or_else(|| self.find_id(fragment))
     }
 
     /// The section that defines requirement `id` (case-insensitive).
@@ -330,6 +340,53 @@ pub fn parse_spec_file_with(path: &str, bytes: &[u8], patterns: &IdPatterns) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fragment finds the section a lowercased copy of it finds, ASCII or not.
+    #[test]
+    fn fragments_find_what_their_lowercase_finds() {
+        let text = "# Feature Été\n\n## Requirements\n\n- **FR-001**: x\n\n## Straße KÖLN\n\nb\n\n## Ünïcode Ωmega {#Custom-ID}\n\nc\n\n## US1 Story\n\n- **SC-002**: y\n";
+        let file = parse_spec_file("specs/001-a/spec.md", text.as_bytes());
+        assert!(file.sections.len() >= 5, "{:?}", file.sections);
+        let mut fragments: Vec<String> = file.sections.iter().map(|s| s.slug.clone()).collect();
+        fragments.extend(file.sections.iter().map(|s| s.slug.to_uppercase()));
+        fragments.extend(
+            [
+                "fr-001",
+                "FR-001",
+                "Fr-001",
+                "sc-002",
+                "requirements",
+                "REQUIREMENTS",
+                "us1-story",
+                "US1-Story",
+                "straße-köln",
+                "STRASSE-KÖLN",
+                "Straße-Köln",
+                "ünïcode-ωmega",
+                "ÜNÏCODE-ΩMEGA",
+                "custom-id",
+                "Custom-ID",
+                "",
+                "x",
+                "É",
+                "feature-été",
+                "FEATURE-ÉTÉ",
+                "feature-ete",
+            ]
+            .map(String::from),
+        );
+        for fragment in &fragments {
+            let lower = fragment.to_lowercase();
+            let want = file
+                .sections
+                .iter()
+                .position(|s| s.slug == lower)
+                .or_else(|| file.find_id(fragment));
+            assert_eq!(file.find_fragment(fragment), want, "{fragment:?}");
+        }
+        assert!(file.find_fragment("REQUIREMENTS").is_some());
+        assert!(file.find_fragment("FR-001").is_some());
+    }
 
     #[test]
     fn feature_names_and_kinds() {
