@@ -112,11 +112,6 @@ impl Place {
         })
     }
 
-    /// Conflicted (stage > 0) or added with intent to add.
-    fn is_special(&self) -> bool {
-        self.flags & STAGE_MASK != 0 || self.extended & INTENT_TO_ADD != 0
-    }
-
     /// Versions 2 and 3, whose names are stored whole: the name's length, and where the
     /// next entry starts; `None` when the name does not end in a NUL within `data`.
     fn name_and_end(&self, data: &[u8], at: usize) -> Option<(usize, usize)> {
@@ -156,6 +151,65 @@ impl Place {
 /// The mode of an entry's fixed part.
 fn mode_of(head: &[u8; ENTRY_HEAD]) -> u32 {
     u32::from_be_bytes([head[24], head[25], head[26], head[27]])
+}
+
+/// What [`entry_starts`] gathers of the entries' flags: or-ed together.
+#[derive(Default)]
+struct AnyFlags {
+    /// The stage bits.
+    stage: u16,
+    /// The extended flags.
+    extended: u16,
+    /// Some entry is a folder.
+    folder: bool,
+}
+
+impl AnyFlags {
+    /// Some entry is conflicted (stage > 0) or added with intent to add.
+    fn is_special(&self) -> bool {
+        self.stage != 0 || self.extended & INTENT_TO_ADD != 0
+    }
+}
+
+/// Where each of the `count` entries of an index file of version 2 or 3 starts (the first
+/// at `at`), where the last ends, and their flags or-ed: one pass over their lengths (as
+/// [`Place::of`] and [`Place::name_and_end`] read one entry), nothing decoded or copied,
+/// the fixed part of each entry bounds-checked once. `None` when an entry is cut short,
+/// has extended flags in version 2, or its name does not end in a NUL.
+fn entry_starts(
+    body: &[u8],
+    mut at: usize,
+    count: usize,
+    version: u32,
+) -> Option<(Vec<u32>, usize, AnyFlags)> {
+    let mut starts = Vec::with_capacity(count.min(1 << 20));
+    let mut any = AnyFlags::default();
+    for _ in 0..count {
+        let head: &[u8; ENTRY_HEAD] = body.get(at..at.checked_add(ENTRY_HEAD)?)?.try_into().ok()?;
+        let [.., hi, lo] = *head;
+        let flags = u16::from_be_bytes([hi, lo]);
+        let mut name_start = at + ENTRY_HEAD;
+        if flags & EXTENDED != 0 {
+            if version < 3 {
+                return None;
+            }
+            let word: [u8; 2] = body.get(name_start..name_start + 2)?.try_into().ok()?;
+            any.extended |= u16::from_be_bytes(word);
+            name_start += 2;
+        }
+        any.stage |= flags & STAGE_MASK;
+        any.folder |= mode_of(head) & 0o170000 == DIR_MODE;
+        let name_len = usize::from(flags & NAME_MASK);
+        let name_len = if name_len < usize::from(NAME_MASK) {
+            (body.get(name_start + name_len) == Some(&0)).then_some(name_len)?
+        } else {
+            memchr::memchr(0, body.get(name_start..)?)?
+        };
+        starts.push(u32::try_from(at).ok()?);
+        // Entries are padded with NULs to a multiple of eight bytes (at least one NUL).
+        at += (name_start + name_len + 1 - at + 7) & !7;
+    }
+    (at <= body.len()).then_some((starts, at, any))
 }
 
 /// The entry that starts at `at` in an index file of version 2 or 3, read where it lies.
@@ -479,18 +533,10 @@ impl IndexFile {
             }
             Entries::Decoded(entries)
         } else {
-            // One pass over the entries' lengths: nothing is decoded or copied.
-            let mut starts = Vec::with_capacity(count.min(1 << 20));
-            for _ in 0..count {
-                let at = r.pos;
-                let place = Place::of(body, at, version)?;
-                let (_, end) = place.name_and_end(body, at)?;
-                let head: &[u8; ENTRY_HEAD] = body.get(at..at + ENTRY_HEAD)?.try_into().ok()?;
-                special |= place.is_special();
-                folders |= mode_of(head) & 0o170000 == DIR_MODE;
-                starts.push(u32::try_from(at).ok()?);
-                r.pos = end;
-            }
+            let (starts, end, flags) = entry_starts(body, r.pos, count, version)?;
+            special = flags.is_special();
+            folders = flags.folder;
+            r.pos = end;
             Entries::InPlace(starts)
         };
         let mut tree = None;
