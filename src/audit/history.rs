@@ -246,7 +246,21 @@ pub struct Recorder<'a> {
 #[derive(Debug, Default)]
 pub struct SectionMemo {
     parsed: std::sync::Mutex<HashMap<(Oid, String), SectionHashes, rustc_hash::FxBuildHasher>>,
+    /// The last spec versions parsed, newest last: blob, path, bytes and what hashing the
+    /// next version of the file needs (the version an edit leaves is the "before" side of
+    /// the next edit to that file).
+    recent: std::sync::Mutex<std::collections::VecDeque<RecentSpec>>,
 }
+
+/// A spec version [`SectionMemo`] keeps for hashing the next one: blob, path, bytes, marks.
+type RecentSpec = (
+    Oid,
+    String,
+    std::sync::Arc<(Vec<u8>, spec::markdown::HashMarks)>,
+);
+
+/// How many spec versions [`SectionMemo`] keeps the bytes and marks of.
+const RECENT_SPECS: usize = 16;
 
 /// The content hash of each section and requirement item of one spec file, by key.
 type SectionHashes = std::sync::Arc<BTreeMap<String, u64>>;
@@ -256,19 +270,42 @@ const SECTION_MEMO_FILES: usize = 4096;
 
 impl SectionMemo {
     /// The section (and requirement item) hashes of spec file `path` at `blob`, parsed
-    /// once; empty when the blob is not text flowgate reads.
-    fn hashes(&self, repo: &Repo, path: &str, blob: Oid, patterns: &IdPatterns) -> SectionHashes {
+    /// once; empty when the blob is not text flowgate reads. `before`: the blob the file
+    /// had before, whose section hashes are reused where the bytes did not change when it
+    /// is among the last versions parsed.
+    fn hashes(
+        &self,
+        repo: &Repo,
+        path: &str,
+        blob: Oid,
+        before: Option<Oid>,
+        patterns: &IdPatterns,
+    ) -> SectionHashes {
         let key = (blob, path.to_string());
         if let Some(h) = self.parsed.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return h;
         }
         let mut hashes = BTreeMap::new();
         if let Ok(Content::Bytes(bytes)) = repo.blob(blob, MAX_FILE_SIZE) {
-            for s in spec::parse_spec_file_with(path, &bytes, patterns).sections {
+            let old = before.and_then(|b| self.recent(b, path));
+            let (file, marks) = spec::parse_spec_file_after(
+                path,
+                &bytes,
+                patterns,
+                old.as_deref().map(|(b, m)| (b.as_slice(), m)),
+            );
+            for s in file.sections {
                 for item in &s.items {
                     hashes.insert(item_key(&item.id), item.content_hash);
                 }
                 hashes.insert(s.slug, s.content_hash);
+            }
+            if let (Some(marks), Ok(mut recent)) = (marks, self.recent.lock()) {
+                if recent.len() >= RECENT_SPECS {
+                    recent.pop_front();
+                }
+                let kept = std::sync::Arc::new((bytes, marks));
+                recent.push_back((blob, path.to_string(), kept));
             }
         }
         let hashes = std::sync::Arc::new(hashes);
@@ -279,6 +316,21 @@ impl SectionMemo {
             memo.insert(key, hashes.clone());
         }
         hashes
+    }
+
+    /// The bytes and marks of spec file `path` at `blob`, when it is among the last
+    /// versions parsed.
+    fn recent(
+        &self,
+        blob: Oid,
+        path: &str,
+    ) -> Option<std::sync::Arc<(Vec<u8>, spec::markdown::HashMarks)>> {
+        let recent = self.recent.lock().ok()?;
+        recent
+            .iter()
+            .rev()
+            .find(|(b, p, _)| *b == blob && p == path)
+            .map(|(_, _, kept)| kept.clone())
     }
 }
 
@@ -767,12 +819,12 @@ fn section_changes(
 ) -> Vec<SectionChange> {
     let mut out = Vec::new();
     for c in changed.iter().filter(|c| matcher.is_match(&c.path)) {
-        let hashes = |blob: Option<Oid>| match blob {
-            Some(blob) => memo.hashes(repo, &c.path, blob, patterns),
+        let hashes = |blob: Option<Oid>, before: Option<Oid>| match blob {
+            Some(blob) => memo.hashes(repo, &c.path, blob, before, patterns),
             None => std::sync::Arc::default(),
         };
-        let old = hashes(c.old);
-        let new = hashes(c.new);
+        let old = hashes(c.old, None);
+        let new = hashes(c.new, c.old);
         for (slug, &h) in new.iter() {
             let before = old.get(slug).copied();
             if before != Some(h) {

@@ -272,14 +272,43 @@ struct Heading {
 /// Splits `text` into sections, finds the IDs each defines and, when `checklist` is set,
 /// the spec-kit checklist tasks.
 pub fn parse(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
-    parse_blocks(text, scan_blocks(text), patterns, checklist)
+    parse_blocks(
+        text,
+        scan_blocks(text),
+        patterns,
+        checklist,
+        &mut SectionHasher::plain(),
+    )
+}
+
+/// [`parse`] of one version of a document, given what parsing the version before it left
+/// (`before`: its text and its [`HashMarks`]), returning with the result what parsing the
+/// next version needs. The parse is the same; only the sections' hashes are taken from the
+/// version before where the bytes they cover are the same, and otherwise taken up from the
+/// hasher's state at a line start before the first difference (a long section edited near
+/// its end is not hashed again from its heading).
+pub fn parse_after(
+    text: &str,
+    patterns: &IdPatterns,
+    checklist: bool,
+    before: Option<(&[u8], &HashMarks)>,
+) -> (Parsed, HashMarks) {
+    let mut hasher = SectionHasher::marking(text.as_bytes(), before);
+    let parsed = parse_blocks(text, scan_blocks(text), patterns, checklist, &mut hasher);
+    (parsed, HashMarks(hasher.out))
 }
 
 /// [`parse`] with every document's blocks read by pulldown-cmark (no line scanner): the
 /// reference the line scanner is tested against, by the tests and the `spec_markdown`
 /// fuzz target.
 pub fn parse_by_pulldown(text: &str, patterns: &IdPatterns, checklist: bool) -> Parsed {
-    parse_blocks(text, scan_blocks_by(text, false), patterns, checklist)
+    parse_blocks(
+        text,
+        scan_blocks_by(text, false),
+        patterns,
+        checklist,
+        &mut SectionHasher::plain(),
+    )
 }
 
 /// [`parse`] from the document's headings and skipped blocks.
@@ -288,6 +317,7 @@ fn parse_blocks(
     (headings, skipped): (Vec<Heading>, Vec<Range<usize>>),
     patterns: &IdPatterns,
     checklist: bool,
+    hasher: &mut SectionHasher,
 ) -> Parsed {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
@@ -314,7 +344,7 @@ fn parse_blocks(
                 heading: h.text.clone(),
                 level: h.level,
                 line: line_of(h.range.start),
-                content_hash: content_hash(text.get(range.clone()).unwrap_or_default()),
+                content_hash: hasher.section(text, range.clone()),
                 range,
                 items: Vec::new(),
             }
@@ -700,12 +730,174 @@ impl Slugger {
 /// A stable 64-bit FNV-1a hash of a section's text, with CRLF read as LF and trailing
 /// whitespace ignored, so the same text hashes the same on every platform and run.
 pub fn content_hash(text: &str) -> u64 {
+    fnv_lf(FNV_START, text.trim_end().as_bytes())
+}
+
+/// What hashing the sections of one version of a document left for the next version: each
+/// section's range and hash, with the hasher's state at line starts about every
+/// [`MARK_EVERY`] bytes into it.
+#[derive(Debug, Clone, Default)]
+pub struct HashMarks(Vec<MarkedSection>);
+
+/// One section as [`HashMarks`] keeps it.
+#[derive(Debug, Clone)]
+struct MarkedSection {
+    range: Range<usize>,
+    hash: u64,
+    /// (offset in the document, state of the hash of the bytes from the section's start up
+    /// to it), at line starts, in order.
+    marks: Vec<(usize, u64)>,
+}
+
+/// How far apart [`HashMarks`] keeps the hasher's states in a section, at least.
+const MARK_EVERY: usize = 2048;
+
+/// FNV-1a's state before any byte.
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// How [`parse_blocks`] hashes sections: each from its text alone ([`content_hash`]), or
+/// (with marks) reusing what hashing the version before left where the bytes are the same.
+struct SectionHasher<'a> {
+    /// The version before's marks, and how many bytes the two versions share at their
+    /// start and at their end (never overlapping in either).
+    before: Option<(&'a HashMarks, usize, usize)>,
+    /// The lengths of the version before and of this one.
+    lens: (usize, usize),
+    /// The marks of this version, when they are kept.
+    out: Vec<MarkedSection>,
+    /// Whether marks are kept (else each section is hashed from scratch).
+    marking: bool,
+}
+
+impl<'a> SectionHasher<'a> {
+    /// Each section hashed from its text alone, nothing kept.
+    fn plain() -> SectionHasher<'static> {
+        SectionHasher {
+            before: None,
+            lens: (0, 0),
+            out: Vec::new(),
+            marking: false,
+        }
+    }
+
+    /// Hashing that keeps marks for the next version of `text`, and uses those of the
+    /// version before (`before`: its text and marks).
+    fn marking(text: &[u8], before: Option<(&[u8], &'a HashMarks)>) -> SectionHasher<'a> {
+        let (before, old_len) = match before {
+            Some((old, marks)) => {
+                let prefix = common_prefix(old, text);
+                let suffix = common_suffix(
+                    old.get(prefix..).unwrap_or_default(),
+                    text.get(prefix..).unwrap_or_default(),
+                );
+                (Some((marks, prefix, suffix)), old.len())
+            }
+            None => (None, 0),
+        };
+        SectionHasher {
+            before,
+            lens: (old_len, text.len()),
+            out: Vec::new(),
+            marking: true,
+        }
+    }
+
+    /// The hash of section `range` of `text` ([`content_hash`] of its text).
+    fn section(&mut self, text: &str, range: Range<usize>) -> u64 {
+        let bytes = text.get(range.clone()).unwrap_or_default();
+        if !self.marking {
+            return content_hash(bytes);
+        }
+        let trimmed = bytes.trim_end().len();
+        let (hash, marks) = self.reuse(text.as_bytes(), &range, range.start + trimmed);
+        self.out.push(MarkedSection { range, hash, marks });
+        hash
+    }
+
+    /// The hash and marks of section `range` (its text ending at `end` once trailing
+    /// whitespace is left out): the version before's when it covered the same bytes, else
+    /// hashed on from its last mark before the first difference, else from the start.
+    fn reuse(&self, text: &[u8], range: &Range<usize>, end: usize) -> (u64, Vec<(usize, u64)>) {
+        let mut marks = Vec::new();
+        let Some((before, prefix, suffix)) = self.before else {
+            let hash = hash_marked(FNV_START, text, range.start, end, &mut marks);
+            return (hash, marks);
+        };
+        let (old_len, new_len) = self.lens;
+        let find = |start: usize| {
+            before
+                .0
+                .binary_search_by_key(&start, |s| s.range.start)
+                .ok()
+                .and_then(|i| before.0.get(i))
+        };
+        // The same bytes as before, at the same place (all before the first difference)
+        // or moved by the length of the change (all after the last).
+        if range.end <= prefix {
+            if let Some(old) = find(range.start).filter(|o| o.range == *range) {
+                return (old.hash, old.marks.clone());
+            }
+        }
+        if range.start >= new_len - suffix {
+            let moved = |at: usize| at + old_len - new_len;
+            let back = |at: usize| at + new_len - old_len;
+            if let Some(old) = find(moved(range.start)).filter(|o| o.range.end == moved(range.end))
+            {
+                let marks = old.marks.iter().map(|&(at, h)| (back(at), h)).collect();
+                return (old.hash, marks);
+            }
+        }
+        // Hashed on from the last mark at a line start the change comes after.
+        let (mut from, mut state) = (range.start, FNV_START);
+        if range.start < prefix {
+            if let Some(old) = find(range.start) {
+                let limit = prefix.min(end);
+                for &(at, h) in old.marks.iter().take_while(|(at, _)| *at <= limit) {
+                    marks.push((at, h));
+                    (from, state) = (at, h);
+                }
+            }
+        }
+        let hash = hash_marked(state, text, from, end, &mut marks);
+        (hash, marks)
+    }
+}
+
+/// [`content_hash`]'s FNV-1a, taken on from `state` over `text[from..end]` (each CR of a
+/// CRLF left out; `from` a line start or where the hash began, `end` not inside a CRLF),
+/// with the state pushed to `marks` at the first line start [`MARK_EVERY`] bytes after
+/// the last mark (or `from`).
+fn hash_marked(
+    mut state: u64,
+    text: &[u8],
+    mut from: usize,
+    end: usize,
+    marks: &mut Vec<(usize, u64)>,
+) -> u64 {
+    loop {
+        let last = marks.last().map_or(from, |m| m.0).max(from);
+        let next = (last + MARK_EVERY)
+            .checked_sub(1)
+            .and_then(|at| text.get(at..end))
+            .and_then(|rest| memchr::memchr(b'\n', rest))
+            .map(|i| last + MARK_EVERY + i)
+            .filter(|&at| at < end);
+        let Some(at) = next else {
+            return fnv_lf(state, text.get(from..end).unwrap_or_default());
+        };
+        state = fnv_lf(state, text.get(from..at).unwrap_or_default());
+        marks.push((at, state));
+        from = at;
+    }
+}
+
+/// FNV-1a from `state` over `bytes`, each CR followed by LF left out.
+fn fnv_lf(state: u64, bytes: &[u8]) -> u64 {
     use std::hash::Hasher;
-    let mut hasher = fnv::FnvHasher::default();
+    let mut hasher = fnv::FnvHasher::with_key(state);
     // Runs between the CRs of CRLFs, each hashed whole (FNV-1a is byte by byte anyway);
     // the CRs are found with memchr (a substring search for "\r\n" cost as much as the
     // hashing in a long spec without any).
-    let bytes = text.trim_end().as_bytes();
     let mut start = 0;
     for at in memchr::memchr_iter(b'\r', bytes) {
         if bytes.get(at + 1) == Some(&b'\n') {
@@ -715,6 +907,47 @@ pub fn content_hash(text: &str) -> u64 {
     }
     hasher.write(bytes.get(start..).unwrap_or_default());
     hasher.finish()
+}
+
+/// How many bytes `a` and `b` share at their start.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 128;
+    let mut n = 0;
+    while let (Some(x), Some(y)) = (a.get(n..n + CHUNK), b.get(n..n + CHUNK)) {
+        if x != y {
+            break;
+        }
+        n += CHUNK;
+    }
+    n + a
+        .get(n..)
+        .unwrap_or_default()
+        .iter()
+        .zip(b.get(n..).unwrap_or_default())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes `a` and `b` share at their end.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 128;
+    let mut n = 0;
+    while n + CHUNK <= a.len().min(b.len()) {
+        let x = a.get(a.len() - n - CHUNK..a.len() - n);
+        let y = b.get(b.len() - n - CHUNK..b.len() - n);
+        if x != y {
+            break;
+        }
+        n += CHUNK;
+    }
+    n + a
+        .get(..a.len() - n)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .zip(b.get(..b.len() - n).unwrap_or_default().iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 #[cfg(test)]
@@ -1205,5 +1438,188 @@ Prose mentioning FR-003 and **FR-004** inside.
         assert_ne!(before[1].2, after[1].2);
         // A requirement defined by a heading is the heading's section, not an item.
         assert!(sections("### FR-009: Audit\n\nText.\n")[0].items.is_empty());
+    }
+
+    /// Checks that every mark of `marks` is the hash of its section's text up to it, and
+    /// that the sections are the parse's.
+    fn assert_marks_true(text: &str, parsed: &Parsed, marks: &HashMarks) {
+        let ranges: Vec<_> = marks.0.iter().map(|m| m.range.clone()).collect();
+        let want: Vec<_> = parsed.sections.iter().map(|s| s.range.clone()).collect();
+        assert_eq!(ranges, want, "{text:?}");
+        for m in &marks.0 {
+            for &(at, state) in &m.marks {
+                assert_eq!(text.as_bytes().get(at.wrapping_sub(1)), Some(&b'\n'));
+                let bytes = text.as_bytes().get(m.range.start..at).unwrap_or_default();
+                assert_eq!(fnv_lf(FNV_START, bytes), state, "mark at {at} of {text:?}");
+            }
+        }
+    }
+
+    /// Parses each of `versions` after the one before it, and checks each against a
+    /// parse from scratch (and each version's marks against its text); returns how many
+    /// marks were made.
+    fn assert_parsed_after_as_from_scratch(versions: &[String]) -> usize {
+        let patterns = IdPatterns::builtin();
+        let mut before: Option<(&str, HashMarks)> = None;
+        let mut marked = 0;
+        for text in versions {
+            let (parsed, marks) = parse_after(
+                text,
+                patterns,
+                false,
+                before.as_ref().map(|(t, m)| (t.as_bytes(), m)),
+            );
+            assert_eq!(parsed, parse(text, patterns, false), "{text:?}");
+            assert_marks_true(text, &parsed, &marks);
+            marked += marks.0.iter().map(|m| m.marks.len()).sum::<usize>();
+            before = Some((text, marks));
+        }
+        marked
+    }
+
+    /// A line of a generated spec: one of [`PIECES`] or a long paragraph.
+    fn spec_line(rng: &mut Rng) -> String {
+        match rng.below(6) {
+            0 => (0..rng.below(120))
+                .map(|i| ["word ", "Revision é ", "FR-1 ", "**b** ", "\t"][i % 5])
+                .collect(),
+            1 => format!(
+                "- **FR-{:03}**: System MUST do {}.",
+                rng.below(40),
+                rng.below(9)
+            ),
+            2 => format!("## Section {}", rng.below(12)),
+            _ => PIECES[rng.below(PIECES.len())].to_string(),
+        }
+    }
+
+    /// One random edit of `lines`: lines replaced, inserted or removed, text put into or
+    /// cut out of the middle of a line, at the start or the end of the document.
+    fn edit(rng: &mut Rng, lines: &mut Vec<String>) {
+        let n = lines.len();
+        let at = rng.below(n + 1);
+        match rng.below(9) {
+            0 => lines.insert(at, spec_line(rng)),
+            1 if at < n => {
+                lines.drain(at..(at + 1 + rng.below(4)).min(n));
+            }
+            2 if at < n => lines[at] = spec_line(rng),
+            3 if at < n => {
+                let line = &mut lines[at];
+                let cut = (0..=line.len()).filter(|&i| line.is_char_boundary(i));
+                let cuts: Vec<usize> = cut.collect();
+                let i = cuts[rng.below(cuts.len())];
+                let insert = [" Revision 7: kept.", "#", "```", " ", "**", "\r", "é"];
+                line.insert_str(i, insert[rng.below(insert.len())]);
+            }
+            4 if at < n => {
+                let line = &mut lines[at];
+                let cuts: Vec<usize> = (0..=line.len())
+                    .filter(|&i| line.is_char_boundary(i))
+                    .collect();
+                let (a, b) = (cuts[rng.below(cuts.len())], cuts[rng.below(cuts.len())]);
+                line.replace_range(a.min(b)..a.max(b), "");
+            }
+            5 => lines.push(spec_line(rng)),
+            6 => lines.insert(0, spec_line(rng)),
+            7 if n > 0 => {
+                lines.pop();
+            }
+            _ => {
+                let s = format!("- Clarification {n}: the limit is {at}.");
+                lines.push(s);
+            }
+        }
+    }
+
+    #[test]
+    fn sections_hashed_after_the_version_before_as_from_scratch() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut marked = 0;
+        for round in 0..40 {
+            let ending = ["\n", "\r\n"][round % 2];
+            let mut lines: Vec<String> = (0..rng.below(200)).map(|_| spec_line(&mut rng)).collect();
+            let mut versions = Vec::new();
+            for _ in 0..30 {
+                edit(&mut rng, &mut lines);
+                let mut text = lines.join(ending);
+                if rng.below(3) > 0 {
+                    text.push_str(ending);
+                }
+                versions.push(text);
+            }
+            marked += assert_parsed_after_as_from_scratch(&versions);
+        }
+        assert!(marked > 1000, "{marked}");
+    }
+
+    #[test]
+    fn a_churned_spec_hashed_version_after_version_as_from_scratch() {
+        // The bench generator's spec-churn shape: clarifications appended, requirements
+        // and stories reworded, in one long document.
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut clarifications, mut fr, mut story) = (0, [0usize; 15], [0usize; 3]);
+        let mut versions = Vec::new();
+        for _ in 0..400 {
+            match rng.below(5) {
+                0 | 1 => clarifications += 1,
+                2 | 3 => fr[rng.below(15)] += 1,
+                _ => story[rng.below(3)] += 1,
+            }
+            let mut t = String::from("# Feature Specification: Checkout\n\n**Feature Branch**: `001-checkout`\n\n## User Scenarios & Testing *(mandatory)*\n\n");
+            for (n, revs) in story.iter().enumerate() {
+                t += &format!(
+                    "### User Story {} - Pay (Priority: P{})\n\nA user pays.",
+                    n + 1,
+                    n + 1
+                );
+                for r in 0..*revs {
+                    t += &format!(" Revision {}: the cart is kept.", r + 1);
+                }
+                t += "\n\n1. **Given** a cart, **When** saved, **Then** listed.\n\n";
+            }
+            t += "## Requirements *(mandatory)*\n\n### Functional Requirements\n\n";
+            for (i, revs) in fr.iter().enumerate() {
+                t += &format!(
+                    "- **FR-{:03}**: System MUST pay (revision {revs}).\n",
+                    i + 1
+                );
+            }
+            t += "\n## Assumptions\n\n- The service is available.\n";
+            for e in 0..clarifications {
+                t += &format!("- Clarification {}: the limit is {}.\n", e + 1, e + 10);
+            }
+            versions.push(t);
+        }
+        let marked = assert_parsed_after_as_from_scratch(&versions);
+        assert!(marked > 1_000, "{marked}");
+    }
+
+    #[test]
+    fn sections_hashed_after_edits_at_the_edges_and_of_headings() {
+        let body = "Some text that goes on.\n".repeat(200);
+        let doc = |head: &str, tail: &str| {
+            format!("{head}# Title\n\n{body}## Intro\n\n{body}```\n## not a heading\n```\n## Intro\n\n{body}{tail}")
+        };
+        let versions = [
+            doc("", ""),
+            doc("x", ""),
+            doc("", "end"),
+            doc("", "end\n\n\n"),
+            doc("", ""),
+            doc("", "").replacen("## Intro", "## Intro renamed", 1),
+            doc("", "").replacen("## Intro", "### Intro", 1),
+            doc("", "").replacen("## Intro", "Intro", 1),
+            doc("", "").replacen("```\n## not", "## not", 1),
+            doc("", "").replacen("```\n## not", "```\n```\n## not", 1),
+            doc("", "").replace('\n', "\r\n"),
+            doc("", "").replace('\n', "\r\n").replacen("\r\n", "\n", 3),
+            doc("---\nkey: value\n---\n", ""),
+            doc("", "").replacen("Some text", "Title\n=====\n", 1),
+            doc("", ""),
+            String::new(),
+            doc("", ""),
+        ];
+        assert!(assert_parsed_after_as_from_scratch(&versions) > 20);
     }
 }

@@ -310,10 +310,45 @@ pub fn parse_spec_file(path: &str, bytes: &[u8]) -> SpecFile {
 
 /// Parses one spec file's bytes. Never fails: a file that is not text gets an issue.
 pub fn parse_spec_file_with(path: &str, bytes: &[u8], patterns: &IdPatterns) -> SpecFile {
+    parse_spec_file_by(path, bytes, |text, checklist| {
+        markdown::parse(text, patterns, checklist)
+    })
+}
+
+/// [`parse_spec_file_with`] of one version of a spec file, given the version before it
+/// (its bytes and what parsing them returned here), with what parsing the next version
+/// needs (`None` when the file is not text). The result is the same as
+/// [`parse_spec_file_with`]'s; the sections' hashes are taken from the version before
+/// where the bytes they cover did not change.
+pub fn parse_spec_file_after(
+    path: &str,
+    bytes: &[u8],
+    patterns: &IdPatterns,
+    before: Option<(&[u8], &markdown::HashMarks)>,
+) -> (SpecFile, Option<markdown::HashMarks>) {
+    // Marks are made only for text: the version before decoded, to its bytes after a BOM.
+    let before =
+        before.map(|(old, marks)| (old.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(old), marks));
+    let mut marks = None;
+    let file = parse_spec_file_by(path, bytes, |text, checklist| {
+        let (parsed, m) = markdown::parse_after(text, patterns, checklist, before);
+        marks = Some(m);
+        parsed
+    });
+    (file, marks)
+}
+
+/// A spec file parsed from its bytes by `parse` (given the text and whether to read
+/// checklist tasks); a file that is not text gets an issue.
+fn parse_spec_file_by(
+    path: &str,
+    bytes: &[u8],
+    parse: impl FnOnce(&str, bool) -> markdown::Parsed,
+) -> SpecFile {
     let mut file = SpecFile::empty(path);
     match text::decode(bytes) {
         Ok(text) => {
-            let parsed = markdown::parse(text, patterns, file.kind == SpecKind::Tasks);
+            let parsed = parse(text, file.kind == SpecKind::Tasks);
             file.sections = parsed.sections;
             file.checklist = parsed.checklist;
         }
