@@ -447,4 +447,33 @@ mod tests {
             "spec file `specs/001-a/spec.md` cannot be read: the file is binary (it contains NUL bytes)"
         );
     }
+
+    #[test]
+    fn spec_files_parsed_after_the_version_before_as_from_scratch() {
+        let body = "# Spec\n\n## Requirements\n\n- **FR-001**: Sign in.\n".to_string()
+            + &"- Clarification: the limit is 9.\n".repeat(200);
+        let versions: Vec<Vec<u8>> = [
+            body.clone(),
+            format!("\u{feff}{body}"),
+            format!("\u{feff}{body}- **FR-002**: Lock.\n"),
+            format!("{body}- **FR-002**: Lock.\n"),
+            body.replace('\n', "\r\n"),
+            format!("{body}\0"),
+            body.clone(),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+        let patterns = IdPatterns::builtin();
+        let mut before: Option<(&[u8], markdown::HashMarks)> = None;
+        for bytes in &versions {
+            let path = "specs/001-a/spec.md";
+            let (file, marks) =
+                parse_spec_file_after(path, bytes, patterns, before.as_ref().map(|(b, m)| (*b, m)));
+            let want = parse_spec_file_with(path, bytes, patterns);
+            assert_eq!(file.sections, want.sections);
+            assert_eq!(file.issues.len(), want.issues.len());
+            before = marks.map(|m| (bytes.as_slice(), m));
+        }
+    }
 }
