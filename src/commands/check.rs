@@ -16,7 +16,6 @@ pub const FORMATS: &[Format] = &[Format::Human, Format::Json, Format::Sarif];
 
 /// Runs the tree rules on the working tree or the index and reports.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, CommandError> {
-    super::heap::for_check();
     let repo = if args.staged {
         // The index is git's: without a repository there is nothing to check.
         Found::Repo(Repo::discover(&ctx.dir)?)

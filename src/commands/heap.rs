@@ -9,8 +9,6 @@ mod param {
     pub const TRIM_THRESHOLD: c_int = -1;
     /// `M_MMAP_THRESHOLD`.
     pub const MMAP_THRESHOLD: c_int = -3;
-    /// `M_ARENA_MAX`.
-    pub const ARENA_MAX: c_int = -8;
 }
 
 /// Sets each glibc allocator parameter of `settings`; one it refuses is left as is.
@@ -43,14 +41,4 @@ pub(crate) fn for_hook() {
         (param::MMAP_THRESHOLD, 32 << 20),
         (param::TRIM_THRESHOLD, 256 << 20),
     ]);
-}
-
-/// For `check`: every thread allocates from the one heap. `check` decodes and judges tens
-/// of thousands of task files on two threads, each allocating a dozen small strings per
-/// file; glibc gives each thread a heap of its own and grows it one page at a time, with
-/// an `mprotect` call per page (11,600 calls at 50,000 tasks), each of which stops the
-/// other thread's page faults while it runs. The main heap grows by `brk` in larger steps.
-pub(crate) fn for_check() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    mallopt(&[(param::ARENA_MAX, 1)]);
 }
