@@ -70,6 +70,12 @@ impl Fingerprint {
         self.0.extend_from_slice(&n.to_le_bytes());
     }
 
+    /// Feeds a 128-bit value (another fingerprint): its high half, then its low half.
+    pub fn u128(&mut self, n: u128) {
+        self.u64((n >> 64) as u64);
+        self.u64(n as u64);
+    }
+
     /// Feeds an optional string (a missing one differs from every present one).
     pub fn opt(&mut self, s: Option<&str>) {
         match s {
@@ -146,8 +152,7 @@ pub fn files_fingerprint<P: AsRef<str> + Ord>(
             }
             FileInput::Parsed(h) => {
                 f.u64(1);
-                f.u64((*h >> 64) as u64);
-                f.u64(*h as u64);
+                f.u128(*h);
             }
         }
     }
@@ -202,8 +207,7 @@ impl<'a> TreeShape<'a> {
 pub fn tree_fingerprint(files: u128, shape: TreeShape<'_>, config: &Config) -> u128 {
     let mut f = Fingerprint::new("tree");
     f.debug(config);
-    f.u64((files >> 64) as u64);
-    f.u64(files as u64);
+    f.u128(files);
     match shape.backlog {
         Some((layout, unread, milestones, files)) => {
             f.u64(1);
@@ -263,8 +267,7 @@ impl FilesPart {
 pub fn suspect_fingerprint(tree: u128, history: u128) -> u128 {
     let mut f = Fingerprint::new("suspect links");
     for part in [tree, history] {
-        f.u64((part >> 64) as u64);
-        f.u64(part as u64);
+        f.u128(part);
     }
     f.finish()
 }
@@ -283,8 +286,7 @@ pub fn suspect_history_chain(mut chain: u128, records: &[CommitRecord]) -> u128 
         .filter(|r| !(r.moves.is_empty() && r.links.is_empty() && r.sections.is_empty()));
     for r in relevant {
         f.0.truncate(start);
-        f.u64((chain >> 64) as u64);
-        f.u64(chain as u64);
+        f.u128(chain);
         f.str(&r.id);
         f.u64(r.moves.len() as u64);
         for m in &r.moves {
