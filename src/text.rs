@@ -175,6 +175,38 @@ pub fn phrase_list<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {
     }
 }
 
+/// The length of the longest common prefix of `a` and `b`, compared block by block.
+pub fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 512;
+    let n = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= n && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..n]
+        .iter()
+        .zip(&b[at..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The length of the longest common suffix of `a` and `b`, compared block by block.
+pub fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 512;
+    let n = a.len().min(b.len());
+    let (la, lb) = (a.len(), b.len());
+    let mut k = 0;
+    while k + BLOCK <= n && a[la - k - BLOCK..la - k] == b[lb - k - BLOCK..lb - k] {
+        k += BLOCK;
+    }
+    k + a[..la - k]
+        .iter()
+        .rev()
+        .zip(b[..lb - k].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -190,6 +222,20 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn common_ends_are_found_across_block_boundaries() {
+        let a: Vec<u8> = (0..2000u32).map(|i| (i % 251) as u8).collect();
+        for at in [0, 1, 127, 511, 512, 513, 1023, 1999] {
+            let mut b = a.clone();
+            b[at] ^= 1;
+            assert_eq!(common_prefix(&a, &b), at);
+            assert_eq!(common_suffix(&a, &b), a.len() - at - 1);
+        }
+        assert_eq!(common_prefix(&a, &a[..700]), 700);
+        assert_eq!(common_suffix(&a, &a[1300..]), 700);
+        assert_eq!((common_prefix(&a, &a), common_suffix(b"", &a)), (2000, 0));
+    }
 
     #[test]
     fn bom_is_dropped_and_binary_rejected() {

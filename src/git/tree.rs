@@ -327,8 +327,8 @@ impl RawTree {
         old: &RawTree,
         new: &RawTree,
     ) -> Result<(std::ops::Range<usize>, std::ops::Range<usize>), SourceError> {
-        let same = common_prefix(&old.data, &new.data);
-        let suffix = common_suffix(&old.data, &new.data);
+        let same = crate::text::common_prefix(&old.data, &new.data);
+        let suffix = crate::text::common_suffix(&old.data, &new.data);
         let old_entries = old.index()?;
         if new.offsets.get().is_none() {
             if let Some(entries) = new.index_from(old, old_entries, same, suffix) {
@@ -427,38 +427,6 @@ impl RawTree {
         }
         (head..a - tail, head..b - tail)
     }
-}
-
-/// The length of the longest common prefix of `a` and `b`, found block by block.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 512;
-    let n = a.len().min(b.len());
-    let mut at = 0;
-    while at + BLOCK <= n && a[at..at + BLOCK] == b[at..at + BLOCK] {
-        at += BLOCK;
-    }
-    at + a[at..n]
-        .iter()
-        .zip(&b[at..n])
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// The length of the longest common suffix of `a` and `b`, found block by block.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 512;
-    let n = a.len().min(b.len());
-    let (la, lb) = (a.len(), b.len());
-    let mut k = 0;
-    while k + BLOCK <= n && a[la - k - BLOCK..la - k] == b[lb - k - BLOCK..lb - k] {
-        k += BLOCK;
-    }
-    k + a[..la - k]
-        .iter()
-        .rev()
-        .zip(b[..lb - k].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
 }
 
 /// Recently read trees by id, shared by every lookup on one repository handle. Bounded by
@@ -757,7 +725,10 @@ mod tests {
         for (k, (old, new)) in versions().into_iter().enumerate() {
             let full_old = RawTree::parse(Oid::ZERO_SHA1, old.clone()).unwrap();
             let full_new = RawTree::parse(Oid::ZERO_SHA1, new.clone()).unwrap();
-            let (same, suffix) = (common_prefix(&old, &new), common_suffix(&old, &new));
+            let (same, suffix) = (
+                crate::text::common_prefix(&old, &new),
+                crate::text::common_suffix(&old, &new),
+            );
             let slow = RawTree::ranges(
                 &full_old,
                 full_old.entries(),

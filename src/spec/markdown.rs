@@ -3,8 +3,9 @@
 //! One pass finds the headings (ATX and setext, never a `#` line inside a code fence) and
 //! the blocks whose lines must not be read as definitions (code, HTML comments, YAML
 //! frontmatter): a line scan for documents made only of ATX headings, code fences, lists
-//! and paragraphs (most specs), pulldown-cmark for anything else. A line scan over the rest finds the requirement IDs a
-//! section defines and the spec-kit checklist tasks.
+//! and paragraphs (most specs), pulldown-cmark for anything else. Then a line scan over
+//! the lines outside those blocks finds the requirement IDs a section defines and the
+//! spec-kit checklist tasks.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -1140,8 +1141,8 @@ impl<'a> SectionHasher<'a> {
     fn marking(text: &[u8], before: Option<(&[u8], &'a HashMarks)>) -> SectionHasher<'a> {
         let (before, old_len) = match before {
             Some((old, marks)) => {
-                let prefix = common_prefix(old, text);
-                let suffix = common_suffix(
+                let prefix = crate::text::common_prefix(old, text);
+                let suffix = crate::text::common_suffix(
                     old.get(prefix..).unwrap_or_default(),
                     text.get(prefix..).unwrap_or_default(),
                 );
@@ -1262,47 +1263,6 @@ fn fnv_lf(state: u64, bytes: &[u8]) -> u64 {
     }
     hasher.write(bytes.get(start..).unwrap_or_default());
     hasher.finish()
-}
-
-/// How many bytes `a` and `b` share at their start.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const CHUNK: usize = 128;
-    let mut n = 0;
-    while let (Some(x), Some(y)) = (a.get(n..n + CHUNK), b.get(n..n + CHUNK)) {
-        if x != y {
-            break;
-        }
-        n += CHUNK;
-    }
-    n + a
-        .get(n..)
-        .unwrap_or_default()
-        .iter()
-        .zip(b.get(n..).unwrap_or_default())
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// How many bytes `a` and `b` share at their end.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const CHUNK: usize = 128;
-    let mut n = 0;
-    while n + CHUNK <= a.len().min(b.len()) {
-        let x = a.get(a.len() - n - CHUNK..a.len() - n);
-        let y = b.get(b.len() - n - CHUNK..b.len() - n);
-        if x != y {
-            break;
-        }
-        n += CHUNK;
-    }
-    n + a
-        .get(..a.len() - n)
-        .unwrap_or_default()
-        .iter()
-        .rev()
-        .zip(b.get(..b.len() - n).unwrap_or_default().iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
 }
 
 #[cfg(test)]

@@ -130,16 +130,12 @@ impl SpecFile {
 
     /// The section whose slug or defined ID equals `fragment` (case-insensitive).
     pub fn find_fragment(&self, fragment: &str) -> Option<usize> {
-        // An ASCII fragment (nearly all: requirement IDs, slugs) lowercases byte by byte,
-        // as `to_lowercase` would, without a lowercased copy per lookup.
+        // Slugs are lowercase: an ASCII fragment (nearly all: requirement IDs, slugs) is
+        // compared ignoring ASCII case, without a lowercased copy per lookup.
         let found = if fragment.is_ascii() {
-            self.sections.iter().position(|s| {
-                s.slug.len() == fragment.len()
-                    && s.slug
-                        .bytes()
-                        .zip(fragment.bytes())
-                        .all(|(a, b)| a == b.to_ascii_lowercase())
-            })
+            self.sections
+                .iter()
+                .position(|s| s.slug.eq_ignore_ascii_case(fragment))
         } else {
             let lower = fragment.to_lowercase();
             self.sections.iter().position(|s| s.slug == lower)
