@@ -655,8 +655,8 @@ mod zlib {
     use std::os::raw::c_int;
 
     /// zlib decodes with its fast loop only while the output has room for the longest
-    /// match (258 bytes) past the symbol it decodes, and libdeflate likewise; they decode
-    /// the rest of an object with a slow, general loop. Most pack entries the audit reads
+    /// match (258 bytes) past the symbol it decodes (libdeflate wants a few dozen bytes
+    /// more, about 300); they decode the rest of an object with a slow, general loop. Most pack entries the audit reads
     /// are tree and commit deltas under 258 bytes, so small objects are inflated into a
     /// buffer with that much room to spare, then copied out.
     const ROOM: usize = 258;
@@ -1137,7 +1137,9 @@ impl Composed {
         if delta_size(d, &mut pos)? != self.len {
             return None;
         }
-        let size = delta_size(d, &mut pos)?;
+        // A delta's copies may claim more than any object holds: refused, as an entry's
+        // header that does (nothing that large is allocated).
+        let size = delta_size(d, &mut pos).filter(|s| *s <= MAX_OBJECT)?;
         let own = u32::try_from(self.sources.len()).ok()?;
         let mut pieces: Vec<Piece> = Vec::with_capacity(self.pieces.len() + 8);
         let mut at = 0;

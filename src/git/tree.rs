@@ -56,6 +56,10 @@ const REUSED: usize = 64 << 10;
 /// How many let-go buffers a thread keeps.
 const REUSED_KEPT: usize = 3;
 
+/// Buffers larger than this are freed when let go: a few huge blobs read once must not
+/// take the places of the task folders' buffers, nor stay held by the thread.
+const REUSED_MAX: usize = 16 << 20;
+
 thread_local! {
     /// Large buffers let go on this thread, kept for the next large object (see
     /// [`buffer`]).
@@ -93,10 +97,10 @@ pub fn buffer(len: usize) -> Vec<u8> {
     Vec::with_capacity(len)
 }
 
-/// Lets go of `buf`: kept for [`buffer`] when it is large (in place of the smallest kept
-/// one, when this thread keeps as many as it may), else freed.
+/// Lets go of `buf`: kept for [`buffer`] when it is large but not huge (in place of the
+/// smallest kept one, when this thread keeps as many as it may), else freed.
 pub fn recycle(buf: Vec<u8>) {
-    if buf.capacity() < REUSED {
+    if !(REUSED..=REUSED_MAX).contains(&buf.capacity()) {
         return;
     }
     // A thread being torn down frees the buffer.
@@ -800,6 +804,9 @@ mod tests {
             let again = buffer(REUSED + 10);
             assert_eq!(again.as_ptr(), ptr);
             assert!(again.is_empty() && again.capacity() >= REUSED + 10);
+            // A huge buffer is freed, not kept.
+            recycle(Vec::with_capacity(REUSED_MAX + 1));
+            assert_eq!(SPARE.with(|spare| spare.borrow().len()), 0);
             // A tree's bytes go back when the tree is dropped; the tree read next in
             // them holds its own bytes only.
             let data = tree_of(&folder(2000, |i| i as u8));
