@@ -117,7 +117,8 @@ impl CacheWrite {
 /// links' fingerprint that the history gives.
 #[derive(Debug)]
 pub struct Prepared {
-    suspect_history: u128,
+    /// The history's suspect-link chain (`chain.all` is the history's part of the
+    /// suspect links' fingerprint).
     chain: HistoryChain,
 }
 
@@ -213,10 +214,7 @@ pub fn history(
         kept,
         kept_chain: if kept > 0 { cache_chain } else { 0 },
     };
-    let prepared = Prepared {
-        suspect_history,
-        chain,
-    };
+    let prepared = Prepared { chain };
     stats.phases.push(("history", clock.elapsed()));
     Ok((history, stats, write, prepared))
 }
@@ -327,7 +325,7 @@ fn findings_of(
         .phases
         .push(("coverage and tree rules", clock.elapsed()));
     let clock = std::time::Instant::now();
-    let suspect_key = results::suspect_fingerprint(tree.tree_key, prepared.suspect_history);
+    let suspect_key = results::suspect_fingerprint(tree.tree_key, prepared.chain.all);
     let suspect = kept.suspect(suspect_key, || {
         let (snapshot, pending) = tree.snapshot()?;
         let patterns = IdPatterns::new(&config.specs.id_patterns);

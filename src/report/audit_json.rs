@@ -13,8 +13,8 @@ use crate::finding::{Finding, Summary};
 use crate::parsed_codec::{Reader, Writer};
 
 /// Renders the audit as one JSON document: the bytes `serde_json::to_string_pretty`
-/// gives for the document (the findings and summary are serialized by serde; the
-/// coverage and history, most of a long history's report, are written directly by
+/// gives for the document (the summary is serialized by serde; the findings, the
+/// coverage and the history, most of a long history's report, are written directly by
 /// a small pretty writer, which the tests check against serde's output).
 pub fn render(audit: &Audit, findings: &[Finding], summary: Summary) -> String {
     let mut out = Vec::new();
@@ -131,7 +131,7 @@ fn history_text(audit: &Audit) -> (HistoryText, Written) {
         None => history_size(&audit.history),
     });
     let (tasks, written) = p.history_from(1, &audit.history, audit.chain, kept.as_ref());
-    if let (Some(dir), false) = (dir, written == Written::Kept) {
+    if let Some(dir) = dir {
         // Failing to keep it only costs the next audit the writing.
         let _ = crate::own_files::write_parts_in(
             dir,
@@ -578,10 +578,10 @@ impl Pretty<'_> {
     }
 
     /// The `history` object (from the start of this writer's text): each task's moves,
-    /// tasks in ID order (as strings), taken from `kept` where its records are those of
-    /// `chain` (all of them: its text as it is; the first `chain.kept`: its parts of the
-    /// tasks the other records did not move). Each task's part of the text, and how the
-    /// text was written.
+    /// tasks in ID order (as strings), taken from `kept` where its records are the first
+    /// `chain.kept` of `chain` (its parts of the tasks the other records did not move; a
+    /// kept text of all of them is taken as it is by `history_text`). Each task's part of
+    /// the text, and how the text was written.
     fn history_from<'a>(
         &mut self,
         depth: usize,
@@ -591,10 +591,6 @@ impl Pretty<'_> {
     ) -> (Vec<(&'a str, Range<usize>)>, Written) {
         let d = depth + 1;
         match kept {
-            Some(k) if k.chain == chain.all => {
-                self.0.push_str(k.text);
-                return (k.tasks.clone(), Written::Kept);
-            }
             Some(k) if chain.kept > 0 && k.chain == chain.kept_chain => {
                 let mut new: Vec<&str> = history
                     .records
